@@ -1,0 +1,171 @@
+/*
+ * check.c -- finite-difference checks of every derivative callback of a problem (DESIGN §2.1:
+ * "every derivative callback is checked by finite differences").
+ *
+ * Each check compares a callback with a central difference of the function it differentiates,
+ * along seeded random unit directions, at a seeded random w (derivatives must hold everywhere,
+ * not only at w*).  Central differences with h = 1e-5 have truncation error O(h^2) ~ 1e-10 and
+ * round-off O(eps/h) ~ 1e-11 relative, so 1e-6 separates a correct callback from a wrong one
+ * (an error in a derivative shows up at O(1)).  Adjoint identities <u, J v> = <J^T u, v> hold to
+ * round-off: 1e-10.
+ */
+#include "hgbench.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FD_H 1e-5
+#define FD_TOL 1e-6
+#define ADJ_TOL 1e-10
+
+static void add_row(hg_check_report *rep, const char *what, double a_norm, double b_norm,
+                    double diff, double tol)
+{
+  if (rep->nrows >= HG_CHECK_MAX_ROWS)
+    return;
+  hg_check_row *row = &rep->rows[rep->nrows++];
+  double scale = fmax(a_norm, b_norm);
+  snprintf(row->what, sizeof row->what, "%s", what);
+  row->error = scale > 0 ? diff / scale : diff;
+  row->tol = tol;
+  row->pass = isfinite(row->error) && row->error <= tol;
+  if (!row->pass)
+    rep->all_pass = 0;
+}
+
+/* A unit vector of n seeded normal entries. */
+static void random_unit(hg_rng *rng, int n, double *x)
+{
+  for (int i = 0; i < n; i++)
+    x[i] = hg_rng_normal(rng);
+  double s = hg_nrm2(n, x);
+  for (int i = 0; i < n; i++)
+    x[i] /= s;
+}
+
+/* ||a - b|| for vectors of length n. */
+static double dist(int n, const double *a, const double *b)
+{
+  double s = 0;
+  for (int i = 0; i < n; i++)
+    s += (a[i] - b[i]) * (a[i] - b[i]);
+  return sqrt(s);
+}
+
+/* out = (f(x + h d) - f(x - h d)) / 2h where f is phi in w (which = 0) or in theta. */
+static void fd_phi(hg_problem *P, int which, const double *w, const double *theta,
+                   const double *d, double *tmp_w, double *tmp_t, double *fp, double *out)
+{
+  int n = P->n_w, m = P->n_theta;
+  for (int sgn = 1; sgn >= -1; sgn -= 2) {
+    memcpy(tmp_w, w, (size_t)n * sizeof *w);
+    memcpy(tmp_t, theta, (size_t)m * sizeof *theta);
+    if (which == 0)
+      hg_axpy(n, sgn * FD_H, d, tmp_w);
+    else
+      hg_axpy(m, sgn * FD_H, d, tmp_t);
+    P->ops->phi(P->self, tmp_w, tmp_t, sgn > 0 ? fp : out);
+  }
+  for (int i = 0; i < n; i++)
+    out[i] = (fp[i] - out[i]) / (2 * FD_H);
+}
+
+int hg_check(hg_problem *P, const double *theta, uint64_t seed, hg_check_report *rep,
+             hg_error *err)
+{
+  int rc = HG_OK, n = P->n_w, m = P->n_theta;
+  void *self = P->self;
+  const hg_problem_ops *ops = P->ops;
+  hg_rng rng;
+  double *buf = NULL;
+
+  memset(rep, 0, sizeof *rep);
+  rep->all_pass = 1;
+  if ((rc = hg_theta_check(m, theta, err)))
+    return rc;
+  /* vectors of n: w, v, u, a, b, c, tw, fp; of m: s, sa, sb, tt, gt */
+  buf = calloc((size_t)8 * n + 5 * (size_t)m, sizeof *buf);
+  if (!buf)
+    return hg_fail(err, HG_ERR_NOMEM, "check: out of memory (n_w = %d)", n);
+  double *w = buf, *v = w + n, *u = v + n, *a = u + n, *b = a + n, *c = b + n, *tw = c + n,
+         *fp = tw + n, *s = fp + n, *sa = s + m, *sb = sa + m, *tt = sb + m, *gt = tt + m;
+
+  hg_rng_seed(&rng, seed);
+  for (int i = 0; i < n; i++)
+    w[i] = 0.5 * hg_rng_normal(&rng);
+  random_unit(&rng, n, v);
+  random_unit(&rng, n, u);
+  random_unit(&rng, m, s);
+
+  /* d_w Phi v against the difference of Phi along v */
+  ops->jvp_w(self, w, theta, v, a);
+  fd_phi(P, 0, w, theta, v, tw, tt, fp, b);
+  add_row(rep, "jvp_w vs fd", hg_nrm2(n, a), hg_nrm2(n, b), dist(n, a, b), FD_TOL);
+
+  /* <u, d_w Phi v> = <d_w Phi^T u, v> */
+  ops->vjp_w(self, w, theta, u, c);
+  double lhs = hg_dot(n, u, a), rhs = hg_dot(n, c, v);
+  add_row(rep, "vjp_w adjoint of jvp_w", fabs(lhs), fabs(rhs), fabs(lhs - rhs), ADJ_TOL);
+
+  /* <u, d_theta Phi s> by differences against <d_theta Phi^T u, s> */
+  fd_phi(P, 1, w, theta, s, tw, tt, fp, b);
+  ops->vjp_theta(self, w, theta, u, sa);
+  lhs = hg_dot(n, u, b);
+  rhs = hg_dot(m, sa, s);
+  add_row(rep, "vjp_theta vs fd", fabs(lhs), fabs(rhs), fabs(lhs - rhs), FD_TOL);
+
+  if (ops->jvp_theta) {
+    ops->jvp_theta(self, w, theta, s, a);
+    add_row(rep, "jvp_theta vs fd", hg_nrm2(n, a), hg_nrm2(n, b), dist(n, a, b), FD_TOL);
+  }
+
+  /* gradients of E against differences of E */
+  ops->upper(self, w, theta, c, gt);
+  for (int i = 0; i < n; i++)
+    tw[i] = w[i] + FD_H * v[i];
+  double ep = ops->upper(self, tw, theta, NULL, NULL);
+  for (int i = 0; i < n; i++)
+    tw[i] = w[i] - FD_H * v[i];
+  double em = ops->upper(self, tw, theta, NULL, NULL);
+  lhs = (ep - em) / (2 * FD_H);
+  rhs = hg_dot(n, c, v);
+  add_row(rep, "grad_w E vs fd", fabs(lhs), fabs(rhs), fabs(lhs - rhs), FD_TOL);
+
+  for (int i = 0; i < m; i++)
+    tt[i] = theta[i] + FD_H * s[i];
+  ep = ops->upper(self, w, tt, NULL, NULL);
+  for (int i = 0; i < m; i++)
+    tt[i] = theta[i] - FD_H * s[i];
+  em = ops->upper(self, w, tt, NULL, NULL);
+  lhs = (ep - em) / (2 * FD_H);
+  rhs = hg_dot(m, gt, s);
+  add_row(rep, "grad_theta E vs fd", fabs(lhs), fabs(rhs), fabs(lhs - rhs) , FD_TOL);
+
+  if (ops->exact) {
+    /* w* is a fixed point of Phi, to the accuracy of a direct solve */
+    if ((rc = ops->exact(self, theta, a, sa, err)))
+      goto done;
+    ops->phi(self, a, theta, b);
+    add_row(rep, "exact: Phi(w*) = w*", 1.0, hg_nrm2(n, a), dist(n, a, b), 1e-10);
+
+    /* the exact hypergradient against differences of theta -> E(w*(theta), theta) */
+    for (int i = 0; i < m; i++)
+      tt[i] = theta[i] + FD_H * s[i];
+    if ((rc = ops->exact(self, tt, a, sb, err)))
+      goto done;
+    ep = ops->upper(self, a, tt, NULL, NULL);
+    for (int i = 0; i < m; i++)
+      tt[i] = theta[i] - FD_H * s[i];
+    if ((rc = ops->exact(self, tt, a, sb, err)))
+      goto done;
+    em = ops->upper(self, a, tt, NULL, NULL);
+    lhs = (ep - em) / (2 * FD_H);
+    rhs = hg_dot(m, sa, s);
+    add_row(rep, "exact grad vs fd of f", fabs(lhs), fabs(rhs), fabs(lhs - rhs), FD_TOL);
+  }
+
+done:
+  free(buf);
+  return rc;
+}

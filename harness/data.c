@@ -1,0 +1,1145 @@
+/*
+ * data.c -- data matrices (dense row-major or CSR) and the data file readers (DESIGN §3).
+ *
+ * Contents:
+ *   1. hg_matrix: create, destroy, convert, set_cols, append_ones, gemv, gram.
+ *   2. Machinery shared by the readers: numbered lines, fields, numbers, growable arrays, and
+ *      the two "finish" steps (entries -> CSR, table of numbers -> dense X and labels y).
+ *   3. The readers (LIBSVM, CSV, Matrix Market) and hg_data_read, which picks one.
+ *
+ * Every reader error names the file and, where there is one, the line: "data.svm:17: ...".
+ * Nothing is left allocated when a function fails.
+ */
+#include "hgbench.h"
+
+#include <cblas.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/types.h>
+
+/* ========================================================================================== */
+/* 1. Matrices                                                                                 */
+/* ========================================================================================== */
+
+/* calloc that never asks for 0 bytes (so NULL always means "out of memory"). */
+static void *zalloc(size_t count, size_t elem)
+{
+  return calloc(count ? count : 1, elem);
+}
+
+/* 1 if a dense rows x cols array of doubles can be addressed (its entry count fits a long,
+ * which hg_matrix.nnz holds, and its byte size fits a size_t). */
+static int dense_size_ok(long rows, long cols)
+{
+  if (rows < 0 || cols < 0)
+    return 0;
+  if (cols == 0)
+    return 1;
+  return rows <= LONG_MAX / cols && (size_t)rows <= SIZE_MAX / sizeof(double) / (size_t)cols;
+}
+
+/* A zeroed rows x cols matrix.  Dense: val holds rows*cols zeros and nnz = rows*cols.  CSR:
+ * val and colind have room for nnz entries (nnz <= INT_MAX since the indices are int),
+ * rowptr is all 0 and X->nnz = nnz: the caller fills the entries and rowptr, and lowers
+ * X->nnz if it stores fewer. */
+int hg_matrix_create(int rows, int cols, int sparse, long nnz, hg_matrix **out, hg_error *err)
+{
+  int status = HG_OK;
+  hg_matrix *X = NULL;
+
+  if (!out) {
+    status = hg_fail(err, HG_ERR_ARG, "hg_matrix_create: out is NULL");
+    goto done;
+  }
+  *out = NULL;
+  if (rows < 0 || cols < 0) {
+    status = hg_fail(err, HG_ERR_ARG, "hg_matrix_create: negative size %d x %d", rows, cols);
+    goto done;
+  }
+  if (sparse && (nnz < 0 || nnz > INT_MAX)) {
+    status = hg_fail(err, HG_ERR_ARG,
+                     "hg_matrix_create: a CSR matrix holds 0 to %d entries (int indices), "
+                     "not %ld", INT_MAX, nnz);
+    goto done;
+  }
+  if (!sparse) {
+    if (!dense_size_ok(rows, cols)) {
+      status = hg_fail(err, HG_ERR_ARG, "hg_matrix_create: dense %d x %d matrix is too large",
+                       rows, cols);
+      goto done;
+    }
+    nnz = (long)rows * cols;
+  }
+
+  X = calloc(1, sizeof *X);
+  if (X) {
+    X->rows = rows;
+    X->cols = cols;
+    X->sparse = sparse ? 1 : 0;
+    X->nnz = nnz;
+    X->val = zalloc((size_t)nnz, sizeof *X->val);
+    if (sparse) {
+      X->rowptr = zalloc((size_t)rows + 1, sizeof *X->rowptr);
+      X->colind = zalloc((size_t)nnz, sizeof *X->colind);
+    }
+  }
+  if (!X || !X->val || (sparse && (!X->rowptr || !X->colind))) {
+    status = hg_fail(err, HG_ERR_NOMEM, "hg_matrix_create: out of memory for a %d x %d %s "
+                     "matrix", rows, cols, sparse ? "CSR" : "dense");
+    goto done;
+  }
+  *out = X;
+  X = NULL;
+done:
+  hg_matrix_destroy(&X);
+  return status;
+}
+
+/* Free X and its arrays; accepts NULL and *X == NULL; sets *X = NULL. */
+void hg_matrix_destroy(hg_matrix **X)
+{
+  if (!X || !*X)
+    return;
+  free((*X)->val);
+  free((*X)->rowptr);
+  free((*X)->colind);
+  free(*X);
+  *X = NULL;
+}
+
+/* A new copy of X, dense (sparse = 0) or CSR (sparse = 1).  The CSR copy keeps only the
+ * entries that are not exactly zero (NaN is kept); the dense copy has zeros where X stores
+ * nothing. */
+int hg_matrix_convert(const hg_matrix *X, int sparse, hg_matrix **out, hg_error *err)
+{
+  int status = HG_OK;
+  hg_matrix *Y = NULL;
+  int i, j, k;
+
+  if (!out || !X) {
+    status = hg_fail(err, HG_ERR_ARG, "hg_matrix_convert: NULL matrix or output");
+    goto done;
+  }
+  *out = NULL;
+
+  if (!sparse) {
+    status = hg_matrix_create(X->rows, X->cols, 0, 0, &Y, err);
+    if (status)
+      goto done;
+    if (!X->sparse) {
+      if (Y->nnz > 0)
+        memcpy(Y->val, X->val, (size_t)Y->nnz * sizeof *Y->val);
+    } else {
+      for (i = 0; i < X->rows; i++)
+        for (k = X->rowptr[i]; k < X->rowptr[i + 1]; k++)
+          Y->val[(size_t)i * X->cols + X->colind[k]] = X->val[k];
+    }
+  } else {
+    /* Two passes: count the nonzeros (CSR needs its size first), then copy them. */
+    long nnz = 0;
+    if (X->sparse) {
+      for (k = 0; k < X->rowptr[X->rows]; k++)
+        nnz += X->val[k] != 0.0;
+    } else {
+      for (size_t q = 0; q < (size_t)X->nnz; q++)
+        nnz += X->val[q] != 0.0;
+    }
+    if (nnz > INT_MAX) {
+      status = hg_fail(err, HG_ERR_UNSUPPORTED,
+                       "hg_matrix_convert: %ld nonzeros do not fit a CSR matrix (at most %d)",
+                       nnz, INT_MAX);
+      goto done;
+    }
+    status = hg_matrix_create(X->rows, X->cols, 1, nnz, &Y, err);
+    if (status)
+      goto done;
+    int p = 0; /* next free slot of Y */
+    for (i = 0; i < X->rows; i++) {
+      if (X->sparse) {
+        for (k = X->rowptr[i]; k < X->rowptr[i + 1]; k++)
+          if (X->val[k] != 0.0) {
+            Y->val[p] = X->val[k];
+            Y->colind[p++] = X->colind[k];
+          }
+      } else {
+        const double *row = X->val + (size_t)i * X->cols;
+        for (j = 0; j < X->cols; j++)
+          if (row[j] != 0.0) {
+            Y->val[p] = row[j];
+            Y->colind[p++] = j;
+          }
+      }
+      Y->rowptr[i + 1] = p;
+    }
+    Y->nnz = p;
+  }
+  *out = Y;
+  Y = NULL;
+done:
+  hg_matrix_destroy(&Y);
+  return status;
+}
+
+/* Grow X to cols columns; the new columns (on the right) are zero.  CSR only changes
+ * X->cols; dense moves every row to its wider place, last row first so no row is overwritten
+ * before it has moved.  On failure X is unchanged. */
+int hg_matrix_set_cols(hg_matrix *X, int cols, hg_error *err)
+{
+  int status = HG_OK;
+  int old = X->cols, i;
+
+  if (cols < old) {
+    status = hg_fail(err, HG_ERR_ARG, "hg_matrix_set_cols: cannot shrink a %d-column matrix "
+                     "to %d columns", old, cols);
+    goto done;
+  }
+  if (cols == old || X->sparse) {
+    X->cols = cols;
+    goto done;
+  }
+  if (!dense_size_ok(X->rows, cols)) {
+    status = hg_fail(err, HG_ERR_ARG, "hg_matrix_set_cols: dense %d x %d matrix is too large",
+                     X->rows, cols);
+    goto done;
+  }
+  size_t total = (size_t)X->rows * (size_t)cols;
+  double *val = realloc(X->val, (total ? total : 1) * sizeof *val);
+  if (!val) {
+    status = hg_fail(err, HG_ERR_NOMEM, "hg_matrix_set_cols: out of memory for %d x %d",
+                     X->rows, cols);
+    goto done;
+  }
+  for (i = X->rows - 1; i >= 0; i--) {
+    double *dst = val + (size_t)i * cols;
+    memmove(dst, val + (size_t)i * old, (size_t)old * sizeof *val);
+    memset(dst + old, 0, (size_t)(cols - old) * sizeof *val);
+  }
+  X->val = val;
+  X->cols = cols;
+  X->nnz = (long)total;
+done:
+  return status;
+}
+
+/* Append a column of ones (the intercept) as column X->cols (0-based) of the grown X.  CSR:
+ * row i gains one entry at its end (its columns stay increasing), so every row moves right by
+ * i places; rows are moved last first.  On failure X still holds the same matrix. */
+int hg_matrix_append_ones(hg_matrix *X, hg_error *err)
+{
+  int status = HG_OK;
+  int i, old = X->cols;
+
+  if (old == INT_MAX) {
+    status = hg_fail(err, HG_ERR_ARG, "hg_matrix_append_ones: the matrix already has %d "
+                     "columns", old);
+    goto done;
+  }
+  if (!X->sparse) {
+    status = hg_matrix_set_cols(X, old + 1, err);
+    if (status)
+      goto done;
+    for (i = 0; i < X->rows; i++)
+      X->val[(size_t)i * X->cols + old] = 1.0;
+    goto done;
+  }
+
+  long nnz = X->rowptr[X->rows];
+  if (nnz + X->rows > INT_MAX) {
+    status = hg_fail(err, HG_ERR_UNSUPPORTED, "hg_matrix_append_ones: %ld + %d entries do not "
+                     "fit a CSR matrix", nnz, X->rows);
+    goto done;
+  }
+  size_t total = (size_t)(nnz + X->rows);
+  double *val = realloc(X->val, (total ? total : 1) * sizeof *val);
+  if (val)
+    X->val = val; /* larger, same contents: X stays valid if the next realloc fails */
+  int *colind = val ? realloc(X->colind, (total ? total : 1) * sizeof *colind) : NULL;
+  if (!colind) {
+    status = hg_fail(err, HG_ERR_NOMEM, "hg_matrix_append_ones: out of memory for %zu "
+                     "entries", total);
+    goto done;
+  }
+  X->colind = colind;
+
+  for (i = X->rows - 1; i >= 0; i--) {
+    int start = X->rowptr[i], len = X->rowptr[i + 1] - start;
+    memmove(val + start + i, val + start, (size_t)len * sizeof *val);
+    memmove(colind + start + i, colind + start, (size_t)len * sizeof *colind);
+    val[start + i + len] = 1.0;
+    colind[start + i + len] = old;
+  }
+  for (i = 0; i <= X->rows; i++)
+    X->rowptr[i] += i;
+  X->cols = old + 1;
+  X->nnz = (long)total;
+done:
+  return status;
+}
+
+/* y = alpha op(X) x + beta y with op(X) = X (trans = 0: x has cols entries, y rows) or X^T
+ * (trans = 1: x has rows entries, y cols).  beta = 0 writes y without reading it.
+ * Dense: cblas_dgemv on the row-major array (y is zeroed first when beta = 0, so a BLAS that
+ * scales y by 0 cannot turn a NaN in y into the result).  CSR: a dot product per row, or for
+ * X^T a scatter of alpha x_i times row i into y. */
+void hg_matrix_gemv(const hg_matrix *X, int trans, double alpha, const double *x, double beta,
+                    double *y)
+{
+  int i, k, ny = trans ? X->cols : X->rows;
+
+  if (!X->sparse && X->rows > 0 && X->cols > 0) {
+    if (beta == 0.0)
+      memset(y, 0, (size_t)ny * sizeof *y);
+    cblas_dgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, X->rows, X->cols, alpha,
+                X->val, X->cols, x, 1, beta, y, 1);
+  } else if (X->sparse && !trans) {
+    for (i = 0; i < X->rows; i++) {
+      double s = 0.0;
+      for (k = X->rowptr[i]; k < X->rowptr[i + 1]; k++)
+        s += X->val[k] * x[X->colind[k]];
+      y[i] = beta == 0.0 ? alpha * s : alpha * s + beta * y[i];
+    }
+  } else { /* CSR transposed, or a dense matrix with no rows or no columns */
+    for (i = 0; i < ny; i++)
+      y[i] = beta == 0.0 ? 0.0 : beta * y[i];
+    if (X->sparse)
+      for (i = 0; i < X->rows; i++) {
+        double a = alpha * x[i];
+        for (k = X->rowptr[i]; k < X->rowptr[i + 1]; k++)
+          y[X->colind[k]] += a * X->val[k];
+      }
+  }
+}
+
+/* G = scale X^T X (cols x cols, both triangles, row-major).  Dense: cblas_dsyrk fills the
+ * upper triangle.  CSR: every row r adds scale r r^T, only its pairs (j <= l) of stored
+ * columns, to the upper triangle (cost sum_i nnz_i^2 / 2; G itself is dense, which is fine
+ * for the moderate cols of the problems).  The lower triangle is then mirrored. */
+void hg_matrix_gram(const hg_matrix *X, double scale, double *G)
+{
+  int n = X->cols, i, j, k, l;
+
+  memset(G, 0, (size_t)n * (size_t)n * sizeof *G);
+  if (n == 0 || X->rows == 0)
+    return;
+  if (!X->sparse) {
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, n, X->rows, scale, X->val, n, 0.0, G,
+                n);
+  } else {
+    for (i = 0; i < X->rows; i++)
+      for (k = X->rowptr[i]; k < X->rowptr[i + 1]; k++) {
+        double a = scale * X->val[k];
+        double *Grow = G + (size_t)X->colind[k] * n;
+        for (l = k; l < X->rowptr[i + 1]; l++)
+          Grow[X->colind[l]] += a * X->val[l]; /* colind[l] >= colind[k]: upper triangle */
+      }
+  }
+  for (i = 0; i < n; i++)
+    for (j = i + 1; j < n; j++)
+      G[(size_t)j * n + i] = G[(size_t)i * n + j];
+}
+
+/* ========================================================================================== */
+/* 2. Reading machinery shared by the three formats                                            */
+/* ========================================================================================== */
+
+/* A text file read line by line; lineno names the current line in messages. */
+typedef struct text_file {
+  FILE *f;
+  const char *path; /* borrowed from the caller of hg_data_read */
+  char *line;       /* the current line without its "\n" or "\r\n" (owned, getline's buffer) */
+  size_t cap;
+  long lineno;      /* 1-based number of the current line */
+} text_file;
+
+/* Read the next line into tf->line, without its line end (and without a UTF-8 byte order
+ * mark on line 1).  *got = 1 with a line, 0 at the end of the file. */
+static int next_line(text_file *tf, int *got, hg_error *err)
+{
+  ssize_t len = getline(&tf->line, &tf->cap, tf->f);
+
+  *got = 0;
+  if (len < 0) {
+    if (ferror(tf->f))
+      return hg_fail(err, HG_ERR_IO, "error reading '%s' after line %ld: %s", tf->path,
+                     tf->lineno, strerror(errno));
+    if (!feof(tf->f))
+      return hg_fail(err, HG_ERR_NOMEM, "%s:%ld: out of memory reading the line", tf->path,
+                     tf->lineno + 1);
+    return HG_OK;
+  }
+  tf->lineno++;
+  if (tf->lineno == 1 && len >= 3 && memcmp(tf->line, "\xEF\xBB\xBF", 3) == 0) {
+    memmove(tf->line, tf->line + 3, (size_t)len - 2); /* a UTF-8 byte order mark (Excel) */
+    len -= 3;
+  }
+  while (len > 0 && (tf->line[len - 1] == '\n' || tf->line[len - 1] == '\r'))
+    tf->line[--len] = '\0';
+  *got = 1;
+  return HG_OK;
+}
+
+/* 1 if s holds only blanks. */
+static int is_blank(const char *s)
+{
+  while (isspace((unsigned char)*s))
+    s++;
+  return *s == '\0';
+}
+
+/* The fields of one line, pointers into the line (cut in place with '\0'). */
+typedef struct fields {
+  char **f;
+  long n, cap;
+} fields;
+
+/* Return p grown by realloc to hold at least need elements of elem bytes, updating *cap
+ * (capacity doubles, so n appends cost O(n)).  NULL when out of memory or when the size
+ * overflows; p is then untouched and still owned by the caller. */
+static void *grow(void *p, long *cap, long need, size_t elem)
+{
+  long ncap = *cap > 0 ? *cap : 16;
+
+  if (p && need <= *cap)
+    return p;
+  while (ncap < need)
+    ncap = ncap > LONG_MAX / 2 ? need : 2 * ncap;
+  if ((unsigned long)ncap > SIZE_MAX / elem)
+    return NULL;
+  void *q = realloc(p, (size_t)ncap * elem);
+  if (q)
+    *cap = ncap;
+  return q;
+}
+
+/* Cut line into fields, in place.  sep = 0: fields are runs of non-blank characters (LIBSVM,
+ * Matrix Market; a blank line has none).  sep != 0: fields are what lies between separators,
+ * trimmed of blanks, so "a, ,b" has three fields, the middle one empty (CSV; sep must not be
+ * a blank itself). */
+static int split_fields(char *line, char sep, fields *fv, const text_file *tf, hg_error *err)
+{
+  char *s = line;
+
+  fv->n = 0;
+  for (;;) {
+    char *end, *last, stop;
+    while (isspace((unsigned char)*s))
+      s++;
+    if (sep == 0) {
+      if (*s == '\0')
+        break;
+      for (end = s; *end && !isspace((unsigned char)*end); end++)
+        ;
+    } else {
+      end = strchr(s, sep);
+      if (!end)
+        end = s + strlen(s);
+    }
+    stop = *end; /* '\0', the separator or a blank */
+    for (last = end; last > s && isspace((unsigned char)last[-1]); last--)
+      ;
+    *last = '\0'; /* cut the field and the blanks after it */
+
+    char **f = grow(fv->f, &fv->cap, fv->n + 1, sizeof *fv->f);
+    if (!f)
+      return hg_fail(err, HG_ERR_NOMEM, "%s:%ld: out of memory splitting the line", tf->path,
+                     tf->lineno);
+    fv->f = f;
+    fv->f[fv->n++] = s;
+    if (stop == '\0')
+      break;
+    s = end + 1;
+  }
+  return HG_OK;
+}
+
+/* 1 if the whole of s is a real number (strtod syntax), stored in *v.  nan and inf parse:
+ * the callers reject them with their own message. */
+static int parse_real(const char *s, double *v)
+{
+  char *end;
+
+  if (*s == '\0' || isspace((unsigned char)*s))
+    return 0;
+  *v = strtod(s, &end);
+  return *end == '\0';
+}
+
+/* 1 if the whole of s is a decimal integer within the range of long, stored in *v. */
+static int parse_long(const char *s, long *v)
+{
+  char *end;
+
+  if (*s == '\0' || isspace((unsigned char)*s))
+    return 0;
+  errno = 0;
+  *v = strtol(s, &end, 10);
+  return *end == '\0' && errno != ERANGE;
+}
+
+/* One stored entry of a sparse file: 0-based place, value, and the line it came from. */
+typedef struct entry {
+  int row, col;
+  double val;
+  long line;
+} entry;
+
+typedef struct entry_list {
+  entry *e;
+  long n, cap;
+} entry_list;
+
+/* Append the entry (row, col, val) read on the current line of tf. */
+static int push_entry(entry_list *L, int row, int col, double val, const text_file *tf,
+                      hg_error *err)
+{
+  if (L->n >= INT_MAX)
+    return hg_fail(err, HG_ERR_UNSUPPORTED, "%s:%ld: more than %d stored entries (CSR uses int "
+                   "indices)", tf->path, tf->lineno, INT_MAX);
+  entry *e = grow(L->e, &L->cap, L->n + 1, sizeof *e);
+  if (!e)
+    return hg_fail(err, HG_ERR_NOMEM, "%s:%ld: out of memory storing %ld entries", tf->path,
+                   tf->lineno, L->n + 1);
+  L->e = e;
+  L->e[L->n++] = (entry){row, col, val, tf->lineno};
+  return HG_OK;
+}
+
+/* Order of entries: by row, then column, then line. */
+static int entry_cmp(const void *pa, const void *pb)
+{
+  const entry *a = pa, *b = pb;
+  if (a->row != b->row)
+    return a->row < b->row ? -1 : 1;
+  if (a->col != b->col)
+    return a->col < b->col ? -1 : 1;
+  return (a->line > b->line) - (a->line < b->line);
+}
+
+/* Finish a sparse read: the entries of L, in any order, become the rows x cols CSR matrix
+ * *out with increasing columns in each row and exact zeros dropped.  Two entries at the same
+ * place are an error naming both lines.  L is sorted in place (LIBSVM files come sorted and
+ * are only checked). */
+static int entries_to_csr(entry_list *L, int rows, int cols, const char *path,
+                          hg_matrix **out, hg_error *err)
+{
+  int status = HG_OK;
+  hg_matrix *X = NULL;
+  long k, nnz = 0;
+  int sorted = 1, i;
+
+  for (k = 1; k < L->n && sorted; k++)
+    sorted = entry_cmp(&L->e[k - 1], &L->e[k]) < 0;
+  if (!sorted)
+    qsort(L->e, (size_t)L->n, sizeof *L->e, entry_cmp);
+
+  for (k = 0; k < L->n; k++) {
+    const entry *e = &L->e[k];
+    if (k > 0 && e->row == e[-1].row && e->col == e[-1].col) {
+      status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: second entry for row %d, column %d (the "
+                       "first is on line %ld)", path, e->line, e->row + 1, e->col + 1,
+                       e[-1].line);
+      goto done;
+    }
+    nnz += e->val != 0.0;
+  }
+
+  status = hg_matrix_create(rows, cols, 1, nnz, &X, err);
+  if (status)
+    goto done;
+  nnz = 0;
+  for (k = 0; k < L->n; k++)
+    if (L->e[k].val != 0.0) {
+      X->val[nnz] = L->e[k].val;
+      X->colind[nnz++] = L->e[k].col;
+      X->rowptr[L->e[k].row + 1]++;
+    }
+  for (i = 0; i < rows; i++) /* counts per row -> offsets */
+    X->rowptr[i + 1] += X->rowptr[i];
+  X->nnz = nnz;
+  *out = X;
+  X = NULL;
+done:
+  hg_matrix_destroy(&X);
+  return status;
+}
+
+/* Remove column c from the CSR matrix X, in place: y[i] = X(i, c) (0 where not stored) and
+ * the columns after c move left by one. */
+static void csr_take_column(hg_matrix *X, int c, double *y)
+{
+  int i, k, p = 0;
+
+  for (i = 0; i < X->rows; i++) {
+    int start = X->rowptr[i], end = X->rowptr[i + 1];
+    y[i] = 0.0;
+    X->rowptr[i] = p;
+    for (k = start; k < end; k++) {
+      if (X->colind[k] == c) {
+        y[i] = X->val[k];
+        continue;
+      }
+      X->val[p] = X->val[k];
+      X->colind[p++] = X->colind[k] > c ? X->colind[k] - 1 : X->colind[k];
+    }
+  }
+  X->rowptr[X->rows] = p;
+  X->nnz = p;
+  X->cols--;
+}
+
+/* Finish a dense read: from a rows x ncols table of numbers, entry (i, j) at t[i*rs + j*cs]
+ * (row-major: rs = ncols, cs = 1; column-major: rs = 1, cs = rows), make the labels
+ * y[i] = t(i, label) and the dense rows x (ncols - 1) matrix *X of the other columns, in
+ * their order. */
+static int table_split(const double *t, int rows, int ncols, size_t rs, size_t cs, int label,
+                       hg_matrix **X, double **y, hg_error *err)
+{
+  int status = HG_OK;
+  hg_matrix *A = NULL;
+  double *lab = NULL;
+  int i, j;
+
+  status = hg_matrix_create(rows, ncols - 1, 0, 0, &A, err);
+  if (status)
+    goto done;
+  lab = zalloc((size_t)rows, sizeof *lab);
+  if (!lab) {
+    status = hg_fail(err, HG_ERR_NOMEM, "out of memory for %d labels", rows);
+    goto done;
+  }
+  for (i = 0; i < rows; i++) {
+    double *out = A->val + (size_t)i * A->cols;
+    for (j = 0; j < ncols; j++) {
+      double v = t[(size_t)i * rs + (size_t)j * cs];
+      if (j == label)
+        lab[i] = v;
+      else
+        *out++ = v;
+    }
+  }
+  *X = A;
+  *y = lab;
+  A = NULL;
+  lab = NULL;
+done:
+  hg_matrix_destroy(&A);
+  free(lab);
+  return status;
+}
+
+/* The 0-based label column given the label option (NULL: column 1; a 1-based number; or,
+ * when the table has a header (names != NULL), a column name) for a table of ncols columns. */
+static int label_column(const char *label, int ncols, char *const *names, const char *path,
+                        int *col, hg_error *err)
+{
+  long c;
+  int j;
+
+  if (!label) {
+    *col = 0;
+    return HG_OK;
+  }
+  if (parse_long(label, &c)) {
+    if (c < 1 || c > ncols)
+      return hg_fail(err, HG_ERR_ARG, "label column %ld is out of range: '%s' has %d columns",
+                     c, path, ncols);
+    *col = (int)c;
+    (*col)--;
+    return HG_OK;
+  }
+  if (!names)
+    return hg_fail(err, HG_ERR_ARG, "label '%s' is not a column number, and '%s' has no "
+                   "header naming its columns", label, path);
+  for (j = 0; j < ncols; j++)
+    if (strcmp(names[j], label) == 0) {
+      *col = j;
+      return HG_OK;
+    }
+  return hg_fail(err, HG_ERR_ARG, "label '%s' is not a column of '%s' (no such name in its "
+                 "header)", label, path);
+}
+
+/* ========================================================================================== */
+/* 3. Readers                                                                                  */
+/* ========================================================================================== */
+
+/* Reader: parse the open file tf into *X and *y (the label option as in hg_read_opts). */
+typedef int reader_fn(text_file *tf, const char *label, hg_matrix **X, double **y,
+                      hg_error *err);
+
+/* LIBSVM: one example per line, "label idx:val idx:val ..." with 1-based, strictly
+ * increasing indices; blank lines are skipped and '#' starts a comment to the end of the line.
+ * X is CSR with cols = the largest index seen; y[i] is the label of line i. */
+static int read_libsvm(text_file *tf, const char *label, hg_matrix **X, double **y,
+                       hg_error *err)
+{
+  int status = HG_OK, got, rows = 0;
+  long cols = 0, t;
+  fields fv = {0};
+  entry_list L = {0};
+  double *lab = NULL;
+  long lab_cap = 0;
+
+  if (label && strcmp(label, "1") != 0) {
+    status = hg_fail(err, HG_ERR_ARG, "label '%s' given for the LIBSVM file '%s', whose labels "
+                     "are always the first field", label, tf->path);
+    goto done;
+  }
+  for (;;) {
+    status = next_line(tf, &got, err);
+    if (status)
+      goto done;
+    if (!got)
+      break;
+    char *hash = strchr(tf->line, '#');
+    if (hash)
+      *hash = '\0';
+    status = split_fields(tf->line, 0, &fv, tf, err);
+    if (status)
+      goto done;
+    if (fv.n == 0)
+      continue;
+
+    if (rows == INT_MAX) {
+      status = hg_fail(err, HG_ERR_UNSUPPORTED, "%s:%ld: more than %d examples", tf->path,
+                       tf->lineno, INT_MAX);
+      goto done;
+    }
+    double v;
+    if (!parse_real(fv.f[0], &v)) {
+      status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: malformed label '%.40s'", tf->path,
+                       tf->lineno, fv.f[0]);
+      goto done;
+    }
+    if (!isfinite(v)) {
+      status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: non-finite label '%.40s'", tf->path,
+                       tf->lineno, fv.f[0]);
+      goto done;
+    }
+    double *grown = grow(lab, &lab_cap, rows + 1L, sizeof *lab);
+    if (!grown) {
+      status = hg_fail(err, HG_ERR_NOMEM, "%s:%ld: out of memory for the labels", tf->path,
+                       tf->lineno);
+      goto done;
+    }
+    lab = grown;
+    lab[rows] = v;
+
+    long prev = 0; /* previous index on this line */
+    for (t = 1; t < fv.n; t++) {
+      char *tok = fv.f[t], *colon = strchr(tok, ':');
+      long idx = 0;
+      int ok = colon != NULL;
+      if (ok) {
+        *colon = '\0';
+        ok = parse_long(tok, &idx) && parse_real(colon + 1, &v);
+        *colon = ':';
+      }
+      if (!ok) {
+        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: malformed feature '%.40s' (expected "
+                         "index:value)", tf->path, tf->lineno, tok);
+        goto done;
+      }
+      if (idx < 1 || idx > INT_MAX) {
+        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: feature index %ld in '%.40s' is out of "
+                         "range (indices start at 1 and are at most %d)", tf->path, tf->lineno,
+                         idx, tok, INT_MAX);
+        goto done;
+      }
+      if (idx <= prev) {
+        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: feature index %ld follows index %ld "
+                         "(indices must increase along a line)", tf->path, tf->lineno, idx,
+                         prev);
+        goto done;
+      }
+      if (!isfinite(v)) {
+        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: non-finite value '%.40s' for feature %ld",
+                         tf->path, tf->lineno, colon + 1, idx);
+        goto done;
+      }
+      status = push_entry(&L, rows, (int)idx - 1, v, tf, err);
+      if (status)
+        goto done;
+      prev = idx;
+    }
+    if (prev > cols)
+      cols = prev;
+    rows++;
+  }
+
+  if (rows == 0) {
+    status = hg_fail(err, HG_ERR_PARSE, "%s: no examples in the file", tf->path);
+    goto done;
+  }
+  status = entries_to_csr(&L, rows, (int)cols, tf->path, X, err);
+  if (status)
+    goto done;
+  *y = lab;
+  lab = NULL;
+done:
+  free(fv.f);
+  free(L.e);
+  free(lab);
+  return status;
+}
+
+/* CSV: dense, one example per line, fields separated by ',' and trimmed of blanks; blank
+ * lines are skipped.  The first line is a header (column names, quotes around a name are
+ * dropped) when any of its fields is not a number.  Every line has the same number of fields;
+ * the label column (option label, default 1) goes to y, the others to X in their order. */
+static int read_csv(text_file *tf, const char *label, hg_matrix **X, double **y,
+                    hg_error *err)
+{
+  int status = HG_OK, got, rows = 0, ncols = 0, lab = 0;
+  long first = 0, j;
+  fields fv = {0};
+  double *tab = NULL; /* rows x ncols, row-major */
+  long tab_cap = 0;
+
+  for (;;) {
+    status = next_line(tf, &got, err);
+    if (status)
+      goto done;
+    if (!got)
+      break;
+    if (is_blank(tf->line))
+      continue;
+    status = split_fields(tf->line, ',', &fv, tf, err);
+    if (status)
+      goto done;
+
+    if (first == 0) { /* the first line fixes the column count and may be a header */
+      double v;
+      int header = 0;
+      first = tf->lineno;
+      if (fv.n < 2 || fv.n > INT_MAX) {
+        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: %ld field(s); a CSV data file needs a "
+                         "label and at least one feature, separated by ','", tf->path,
+                         tf->lineno, fv.n);
+        goto done;
+      }
+      ncols = (int)fv.n;
+      for (j = 0; j < fv.n; j++)
+        header |= !parse_real(fv.f[j], &v);
+      if (header)
+        for (j = 0; j < fv.n; j++) { /* "name" -> name */
+          size_t len = strlen(fv.f[j]);
+          if (len >= 2 && fv.f[j][0] == '"' && fv.f[j][len - 1] == '"') {
+            fv.f[j][len - 1] = '\0';
+            fv.f[j]++;
+          }
+        }
+      status = label_column(label, ncols, header ? fv.f : NULL, tf->path, &lab, err);
+      if (status)
+        goto done;
+      if (header)
+        continue;
+    }
+
+    if (fv.n != ncols) {
+      status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: %ld fields, expected %d (as on line %ld)",
+                       tf->path, tf->lineno, fv.n, ncols, first);
+      goto done;
+    }
+    if (rows == INT_MAX) {
+      status = hg_fail(err, HG_ERR_UNSUPPORTED, "%s:%ld: more than %d examples", tf->path,
+                       tf->lineno, INT_MAX);
+      goto done;
+    }
+    double *grown = grow(tab, &tab_cap, (rows + 1L) * ncols, sizeof *tab);
+    if (!grown) {
+      status = hg_fail(err, HG_ERR_NOMEM, "%s:%ld: out of memory for %d rows", tf->path,
+                       tf->lineno, rows + 1);
+      goto done;
+    }
+    tab = grown;
+    for (j = 0; j < ncols; j++) {
+      double *v = &tab[(long)rows * ncols + j];
+      const char *s = fv.f[j];
+      if (!parse_real(s, v)) {
+        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: field %ld '%.40s' is not a number%s",
+                         tf->path, tf->lineno, j + 1, s,
+                         strpbrk(s, ";\t") ? " (fields are separated by ',')" : "");
+        goto done;
+      }
+      if (!isfinite(*v)) {
+        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: field %ld is non-finite ('%.40s')",
+                         tf->path, tf->lineno, j + 1, s);
+        goto done;
+      }
+    }
+    rows++;
+  }
+
+  if (rows == 0) {
+    status = hg_fail(err, HG_ERR_PARSE, "%s: no examples in the file", tf->path);
+    goto done;
+  }
+  status = table_split(tab, rows, ncols, (size_t)ncols, 1, lab, X, y, err);
+done:
+  free(fv.f);
+  free(tab);
+  return status;
+}
+
+/* Matrix Market: "%%MatrixMarket matrix coordinate|array real|integer|pattern general", then
+ * '%' comment lines, the size line ("M N NZ" for coordinate, "M N" for array) and the data:
+ * "i j value" per entry (1-based; "i j" for pattern, value 1), or the M*N values of an array
+ * in column-major order.  Rows are examples; the label column (option label, a 1-based number,
+ * default 1) goes to y and the other N - 1 columns to X: CSR from coordinate, dense (converted
+ * to row-major) from array. */
+static int read_mm(text_file *tf, const char *label, hg_matrix **X, double **y,
+                   hg_error *err)
+{
+  int status = HG_OK, got, coord = 0, pattern = 0, lab = 0;
+  long M = 0, N = 0, NZ = 0, count = 0, size_line = 0, t;
+  fields fv = {0};
+  entry_list L = {0};
+  double *tab = NULL; /* array files: the M x N values, column-major as in the file */
+  long tab_cap = 0;
+  double *yv = NULL;
+
+  /* Banner: the first line. */
+  status = next_line(tf, &got, err);
+  if (status)
+    goto done;
+  if (got) {
+    status = split_fields(tf->line, 0, &fv, tf, err);
+    if (status)
+      goto done;
+  }
+  if (!got || fv.n != 5 || strcmp(fv.f[0], "%%MatrixMarket") != 0 ||
+      strcasecmp(fv.f[1], "matrix") != 0) {
+    status = hg_fail(err, HG_ERR_PARSE, "%s:1: not a Matrix Market banner (expected "
+                     "'%%%%MatrixMarket matrix coordinate|array real|integer|pattern general')",
+                     tf->path);
+    goto done;
+  }
+  coord = strcasecmp(fv.f[2], "coordinate") == 0;
+  pattern = strcasecmp(fv.f[3], "pattern") == 0;
+  if (!coord && strcasecmp(fv.f[2], "array") != 0) {
+    status = hg_fail(err, HG_ERR_PARSE, "%s:1: unknown Matrix Market format '%.40s' (expected "
+                     "coordinate or array)", tf->path, fv.f[2]);
+    goto done;
+  }
+  if (!(strcasecmp(fv.f[3], "real") == 0 || strcasecmp(fv.f[3], "integer") == 0 ||
+        (pattern && coord))) {
+    status = hg_fail(err, HG_ERR_PARSE, "%s:1: unsupported Matrix Market field '%.40s' for "
+                     "%s data (expected real, integer%s)", tf->path, fv.f[3], fv.f[2],
+                     coord ? " or pattern" : "");
+    goto done;
+  }
+  if (strcasecmp(fv.f[4], "general") != 0) {
+    status = hg_fail(err, HG_ERR_PARSE, "%s:1: unsupported Matrix Market symmetry '%.40s' "
+                     "(data files must be 'general')", tf->path, fv.f[4]);
+    goto done;
+  }
+
+  /* Everything after the banner: comments and blank lines, the size line, the data. */
+  for (;;) {
+    status = next_line(tf, &got, err);
+    if (status)
+      goto done;
+    if (!got)
+      break;
+    if (tf->line[0] == '%' || is_blank(tf->line))
+      continue;
+    status = split_fields(tf->line, 0, &fv, tf, err);
+    if (status)
+      goto done;
+
+    if (size_line == 0) {
+      size_line = tf->lineno;
+      if (fv.n != (coord ? 3 : 2) || !parse_long(fv.f[0], &M) || !parse_long(fv.f[1], &N) ||
+          (coord && !parse_long(fv.f[2], &NZ))) {
+        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: malformed size line (expected '%s')",
+                         tf->path, tf->lineno, coord ? "rows columns entries" : "rows columns");
+        goto done;
+      }
+      if (M < 1 || M > INT_MAX || N < 2 || N > INT_MAX) {
+        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: size %ld x %ld: need 1 to %d rows "
+                         "(examples) and 2 to %d columns (a label and features)", tf->path,
+                         tf->lineno, M, N, INT_MAX, INT_MAX);
+        goto done;
+      }
+      if (coord && (NZ < 0 || NZ > INT_MAX || NZ > (long long)M * N)) {
+        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: %ld entries do not fit a %ld x %ld "
+                         "matrix with int indices", tf->path, tf->lineno, NZ, M, N);
+        goto done;
+      }
+      if (!coord && !dense_size_ok(M, N)) {
+        status = hg_fail(err, HG_ERR_UNSUPPORTED, "%s:%ld: dense %ld x %ld matrix is too "
+                         "large", tf->path, tf->lineno, M, N);
+        goto done;
+      }
+      if (!coord)
+        NZ = M * N;
+      status = label_column(label, (int)N, NULL, tf->path, &lab, err);
+      if (status)
+        goto done;
+      continue;
+    }
+
+    if (coord) { /* one entry "i j value" (or "i j") per line */
+      long i, j;
+      double v = 1.0;
+      if (count == NZ) {
+        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: more entries than the %ld declared on "
+                         "line %ld", tf->path, tf->lineno, NZ, size_line);
+        goto done;
+      }
+      if (fv.n != (pattern ? 2 : 3) || !parse_long(fv.f[0], &i) || !parse_long(fv.f[1], &j) ||
+          (!pattern && !parse_real(fv.f[2], &v))) {
+        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: malformed entry (expected '%s')",
+                         tf->path, tf->lineno, pattern ? "row column" : "row column value");
+        goto done;
+      }
+      if (i < 1 || i > M || j < 1 || j > N) {
+        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: entry (%ld, %ld) is outside the %ld x %ld "
+                         "matrix", tf->path, tf->lineno, i, j, M, N);
+        goto done;
+      }
+      if (!isfinite(v)) {
+        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: non-finite value '%.40s'", tf->path,
+                         tf->lineno, fv.f[2]);
+        goto done;
+      }
+      status = push_entry(&L, (int)i - 1, (int)j - 1, v, tf, err);
+      if (status)
+        goto done;
+      count++;
+    } else { /* array: values in column-major order, any number per line */
+      for (t = 0; t < fv.n; t++, count++) {
+        double v;
+        if (count == NZ) {
+          status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: more values than the %ld x %ld declared "
+                           "on line %ld", tf->path, tf->lineno, M, N, size_line);
+          goto done;
+        }
+        if (!parse_real(fv.f[t], &v) || !isfinite(v)) {
+          status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: value '%.40s' is not a finite number",
+                           tf->path, tf->lineno, fv.f[t]);
+          goto done;
+        }
+        double *grown = grow(tab, &tab_cap, count + 1, sizeof *tab);
+        if (!grown) {
+          status = hg_fail(err, HG_ERR_NOMEM, "%s:%ld: out of memory for %ld values", tf->path,
+                           tf->lineno, count + 1);
+          goto done;
+        }
+        tab = grown;
+        tab[count] = v;
+      }
+    }
+  }
+
+  if (size_line == 0) {
+    status = hg_fail(err, HG_ERR_PARSE, "%s: no size line after the banner", tf->path);
+    goto done;
+  }
+  if (count < NZ) {
+    status = hg_fail(err, HG_ERR_PARSE, "%s: %ld %s declared on line %ld, %ld found", tf->path,
+                     NZ, coord ? "entries" : "values", size_line, count);
+    goto done;
+  }
+  if (!coord) {
+    status = table_split(tab, (int)M, (int)N, 1, (size_t)M, lab, X, y, err);
+    goto done;
+  }
+  yv = zalloc((size_t)M, sizeof *yv);
+  if (!yv) {
+    status = hg_fail(err, HG_ERR_NOMEM, "%s: out of memory for %ld labels", tf->path, M);
+    goto done;
+  }
+  status = entries_to_csr(&L, (int)M, (int)N, tf->path, X, err);
+  if (status)
+    goto done;
+  csr_take_column(*X, lab, yv);
+  *y = yv;
+  yv = NULL;
+done:
+  free(fv.f);
+  free(L.e);
+  free(tab);
+  free(yv);
+  return status;
+}
+
+/* The readers by format name. */
+static const struct {
+  const char *name;
+  reader_fn *read;
+} readers[] = {
+  {"libsvm", read_libsvm},
+  {"csv", read_csv},
+  {"mm", read_mm},
+  {NULL, NULL},
+};
+
+/* Format "auto": by extension (.csv; .mtx or .mm), else by a "%%MatrixMarket" first line,
+ * else LIBSVM.  Leaves f at its start. */
+static const char *detect_format(const char *path, FILE *f)
+{
+  const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+  char head[14];
+  size_t n;
+
+  if (dot && (!slash || dot > slash)) {
+    if (strcasecmp(dot, ".csv") == 0)
+      return "csv";
+    if (strcasecmp(dot, ".mtx") == 0 || strcasecmp(dot, ".mm") == 0)
+      return "mm";
+  }
+  n = fread(head, 1, sizeof head, f);
+  rewind(f);
+  if (n == sizeof head && memcmp(head, "%%MatrixMarket", sizeof head) == 0)
+    return "mm";
+  return "libsvm";
+}
+
+/* Read a data file (see hgbench.h).  On success *X and *y (malloc'ed, X->rows labels, free
+ * with free()) belong to the caller; on failure both are NULL. */
+int hg_data_read(const char *path, const hg_read_opts *opts, hg_matrix **X, double **y,
+                 hg_error *err)
+{
+  int status = HG_OK, r;
+  const char *format = opts && opts->format ? opts->format : "auto";
+  text_file tf = {0};
+
+  if (!X || !y || !path) {
+    status = hg_fail(err, HG_ERR_ARG, "hg_data_read: NULL path or output");
+    goto done;
+  }
+  *X = NULL;
+  *y = NULL;
+  for (r = 0; readers[r].name; r++)
+    if (strcmp(format, readers[r].name) == 0)
+      break;
+  if (!readers[r].name && strcmp(format, "auto") != 0) {
+    status = hg_fail(err, HG_ERR_ARG, "unknown data format '%s' for '%s' (expected auto, "
+                     "libsvm, csv or mm)", format, path);
+    goto done;
+  }
+  tf.path = path;
+  tf.f = fopen(path, "r");
+  if (!tf.f) {
+    status = hg_fail(err, HG_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+    goto done;
+  }
+  if (!readers[r].name) {
+    format = detect_format(path, tf.f);
+    for (r = 0; strcmp(format, readers[r].name) != 0; r++)
+      ;
+  }
+  status = readers[r].read(&tf, opts ? opts->label : NULL, X, y, err);
+done:
+  if (tf.f)
+    fclose(tf.f);
+  free(tf.line);
+  return status;
+}

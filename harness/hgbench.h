@@ -1,0 +1,476 @@
+/*
+ * hgbench.h -- the one public header of hgbench.
+ *
+ * hgbench measures hypergradient methods for bilevel problems
+ *
+ *     minimize f(theta) = E(w*(theta), theta),  w*(theta) = Phi(w*(theta), theta)
+ *
+ * against exact references and theoretical bounds (../shared/DESIGN.md, copied in docs/).
+ *
+ * Conventions used by every function here:
+ *   - Functions that can fail return an int status (enum hg_status, HG_OK == 0) and fill the
+ *     caller's hg_error with one human sentence naming the culprit.  They never exit or print.
+ *   - Whoever creates, destroys: hg_x_create() pairs with hg_x_destroy(hg_x **), which accepts
+ *     NULL and sets the pointer to NULL.
+ *   - Vectors are raw double arrays; w has n_w entries, theta n_theta entries.
+ */
+#ifndef HGBENCH_H
+#define HGBENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define HG_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Status codes and errors                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/* X(code, word written in results.tsv's status column (DESIGN §6), description) */
+#define HG_STATUS_LIST(X)                                                        \
+  X(HG_OK,              "ok",              "success")                           \
+  X(HG_ERR_NOMEM,       "memory",          "out of memory")                     \
+  X(HG_ERR_MEMCAP,      "memory",          "memory cap exceeded")               \
+  X(HG_ERR_ARG,         "error",           "invalid argument")                  \
+  X(HG_ERR_UNKNOWN,     "error",           "unknown name")                      \
+  X(HG_ERR_IO,          "error",           "cannot read or write a file")       \
+  X(HG_ERR_PARSE,       "error",           "malformed input")                   \
+  X(HG_ERR_UNSUPPORTED, "error",           "not supported by this problem")     \
+  X(HG_ERR_NUMERIC,     "error",           "numerical failure")                 \
+  X(HG_ERR_NAN,         "nan",             "not-a-number produced")             \
+  X(HG_ERR_DIVERGED,    "diverged",        "iteration diverged")                \
+  X(HG_ERR_NONCONTRACT, "not-contractive", "map is not a contraction")          \
+  X(HG_ERR_BREAKDOWN,   "breakdown",       "solver breakdown")                  \
+  X(HG_ERR_BUDGET,      "budget",          "budget exhausted")
+
+enum hg_status {
+#define HG_X_(code, word, text) code,
+  HG_STATUS_LIST(HG_X_)
+#undef HG_X_
+  HG_STATUS_COUNT
+};
+
+typedef struct hg_error {
+  int status;     /* last status set, HG_OK when none */
+  char msg[512];  /* one sentence naming the culprit */
+} hg_error;
+
+/* Set err (which may be NULL) to status and a printf-style message; return status. */
+int hg_fail(hg_error *err, int status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Reset err to HG_OK with an empty message. */
+void hg_error_clear(hg_error *err);
+/* The results.tsv word of a status ("ok", "nan", ...) and its description. */
+const char *hg_status_word(int status);
+const char *hg_status_text(int status);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Parameters: a schema per plugin, validated key=value words                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef enum hg_param_type {
+  HG_PARAM_INT,    /* decimal integer within [lo, hi] */
+  HG_PARAM_REAL,   /* finite real within [lo, hi] */
+  HG_PARAM_CHOICE, /* one of the '|'-separated words in .choices */
+  HG_PARAM_STRING, /* any text (a file path, a list) */
+} hg_param_type;
+
+typedef struct hg_param_spec {
+  const char *key;     /* the word before '=' */
+  hg_param_type type;
+  const char *def;     /* default as text; NULL: optional with no default */
+  double lo, hi;       /* inclusive range for INT and REAL (lo == hi == 0: unbounded) */
+  const char *choices; /* CHOICE only: "per-feature|scalar" */
+  const char *help;    /* one line for `hgbench list` and the docs */
+} hg_param_spec;       /* schemas are arrays ending with an entry whose key is NULL */
+
+typedef struct hg_params hg_params; /* validated values of one schema (opaque) */
+
+/* Parse words "key=value" against schema.  Unknown keys, repeated keys, values of the wrong
+ * type or out of range are errors naming owner (e.g. "problem 'ridge'") and the key. */
+int hg_params_parse(const hg_param_spec *schema, const char *owner, int nwords,
+                    const char *const *words, hg_params **out, hg_error *err);
+void hg_params_destroy(hg_params **p);
+/* Value of key (which must be in the schema; default if not given). */
+long hg_params_int(const hg_params *p, const char *key);
+double hg_params_real(const hg_params *p, const char *key);   /* NAN when absent, no default */
+const char *hg_params_str(const hg_params *p, const char *key); /* NULL when absent */
+/* 1 if the key was given explicitly. */
+int hg_params_given(const hg_params *p, const char *key);
+/* "key=value key=value" of the explicitly given keys in schema order (owned by p). */
+const char *hg_params_text(const hg_params *p);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Random numbers: xoshiro256** seeded by SplitMix64 (same stream on every platform)          */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct hg_rng {
+  uint64_t s[4];
+} hg_rng;
+
+void hg_rng_seed(hg_rng *r, uint64_t seed);
+uint64_t hg_rng_next(hg_rng *r);
+double hg_rng_uniform(hg_rng *r);  /* in [0, 1), 53 random bits */
+double hg_rng_normal(hg_rng *r);   /* standard normal (Marsaglia polar method) */
+
+/* ------------------------------------------------------------------------------------------ */
+/* Data matrices: dense row-major or CSR; sparse data stays sparse end to end                  */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct hg_matrix {
+  int rows, cols;
+  int sparse;     /* 0: dense row-major val[rows*cols]; 1: CSR */
+  long nnz;       /* stored entries (rows*cols when dense) */
+  double *val;    /* dense values, or the nnz CSR values */
+  int *rowptr;    /* CSR: rows+1 offsets into colind/val (NULL when dense) */
+  int *colind;    /* CSR: 0-based column of each value, increasing within a row */
+} hg_matrix;
+
+/* A zeroed rows x cols matrix; for sparse, room for nnz entries (rowptr all 0). */
+int hg_matrix_create(int rows, int cols, int sparse, long nnz, hg_matrix **out, hg_error *err);
+void hg_matrix_destroy(hg_matrix **X);
+/* A new copy of X stored densely (sparse=0) or as CSR (sparse=1), dropping exact zeros. */
+int hg_matrix_convert(const hg_matrix *X, int sparse, hg_matrix **out, hg_error *err);
+/* Grow X to cols columns (new columns zero); cols < X->cols is an error. */
+int hg_matrix_set_cols(hg_matrix *X, int cols, hg_error *err);
+/* Append a column of ones (the intercept). */
+int hg_matrix_append_ones(hg_matrix *X, hg_error *err);
+/* y = alpha * op(X) x + beta * y, op(X) = X (trans = 0) or X^T (trans = 1).  beta = 0
+ * overwrites y (NaN in y is not propagated). */
+void hg_matrix_gemv(const hg_matrix *X, int trans, double alpha, const double *x, double beta,
+                    double *y);
+/* G = scale * X^T X, dense cols x cols, full symmetric storage, row-major. */
+void hg_matrix_gram(const hg_matrix *X, double scale, double *G);
+
+/* Options for reading a data file. */
+typedef struct hg_read_opts {
+  const char *format;  /* "auto" (by extension/header), "libsvm", "csv" or "mm" */
+  const char *label;   /* CSV / Matrix Market: label column, 1-based number or header name;
+                          NULL = first column */
+} hg_read_opts;
+
+/* Read a data file into X (rows = examples, cols = largest feature index seen) and labels y
+ * (X->rows entries).  LIBSVM (1-based indices) and Matrix Market coordinate files give CSR,
+ * CSV and Matrix Market array files give dense.  Errors name the file and the line. */
+int hg_data_read(const char *path, const hg_read_opts *opts, hg_matrix **X, double **y,
+                 hg_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Linear algebra shared by methods and problems                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+/* out = A v for a linear operator given by a callback (ctx is the caller's). */
+typedef void (*hg_linop)(void *ctx, const double *v, double *out);
+
+double hg_dot(int n, const double *x, const double *y);
+double hg_nrm2(int n, const double *x);
+void hg_axpy(int n, double a, const double *x, double *y);   /* y += a x */
+void hg_copy(int n, const double *x, double *y);
+void hg_zero(int n, double *x);
+
+/* Conjugate gradient for S x = b, S symmetric positive definite given by op, from x = x0
+ * (x holds x0 on entry).  Stops after kmax iterations, when ||r|| <= tol (tol > 0), or at an
+ * exactly zero residual (a clean stop, never a division by zero).  x holds the last updated
+ * iterate.  work: 3 n doubles.  *k_used: iterations done; *res: final ||r||.
+ * Returns HG_ERR_BREAKDOWN if p^T S p <= 0 (S not positive definite). */
+int hg_cg(int n, hg_linop op, void *ctx, const double *b, double *x, int kmax, double tol,
+          double *work, int *k_used, double *res, hg_error *err);
+
+/* Extreme eigenvalues of a symmetric operator of size n by Lanczos with full
+ * reorthogonalization, to relative accuracy tol (e.g. 1e-10) on each.  Deterministic start
+ * from seed. */
+int hg_lanczos_extremes(int n, hg_linop op, void *ctx, double tol, uint64_t seed,
+                        double *lambda_min, double *lambda_max, hg_error *err);
+
+/* Extreme eigenvalues of a dense symmetric n x n matrix (row-major, LAPACK dsyevr). */
+int hg_sym_extremes(int n, const double *A, double *lambda_min, double *lambda_max,
+                    hg_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Problem plugins (DESIGN §2.1)                                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Constants the bounds need at theta (DESIGN §7); NAN where unknown. */
+typedef struct hg_constants {
+  double step;   /* eta used by Phi */
+  double mu, L;  /* strong convexity and smoothness of g(., theta) (bounds where not exact) */
+  double q;      /* contraction constant of Phi(., theta), max(|1 - eta mu|, |1 - eta L|) */
+  double kappa;  /* L / mu */
+  double L_Phi;  /* >= ||d_theta Phi|| (along the relevant w) */
+  double L_E;    /* >= ||grad_w E|| */
+  double nu1, nu2; /* Lipschitz constants in w of d_w Phi, d_theta Phi */
+  double mu1, mu2; /* Lipschitz constants in w of grad_w E, grad_theta E */
+  int exact_mu_L;  /* 1 if mu and L are eigenvalues, 0 if bounds */
+} hg_constants;
+
+/* Fill c with NAN everywhere (exact_mu_L = 0). */
+void hg_constants_unknown(hg_constants *c);
+
+#define HG_PROBLEM_OPS_VERSION 1
+
+typedef struct hg_problem_ops {
+  int version;                 /* HG_PROBLEM_OPS_VERSION */
+  const char *name;            /* registry name, e.g. "ridge" */
+  const char *summary;         /* one line */
+  const hg_param_spec *params; /* parameter schema */
+
+  /* Build an instance from validated parameters: *self (owned by the instance), dimensions. */
+  int (*create)(const hg_params *p, void **self, int *n_w, int *n_theta, hg_error *err);
+  /* Free what create made (self may be NULL). */
+  void (*destroy)(void *self);
+  /* Default evaluation point theta0. */
+  void (*theta0)(const void *self, double *theta);
+
+  /* out = Phi(w, theta). */
+  void (*phi)(void *self, const double *w, const double *theta, double *out);
+  /* out = d_w Phi(w, theta) v. */
+  void (*jvp_w)(void *self, const double *w, const double *theta, const double *v, double *out);
+  /* out = d_w Phi(w, theta)^T v. */
+  void (*vjp_w)(void *self, const double *w, const double *theta, const double *v, double *out);
+  /* out (n_theta) = d_theta Phi(w, theta)^T v (v has n_w entries). */
+  void (*vjp_theta)(void *self, const double *w, const double *theta, const double *v,
+                    double *out);
+  /* Returns E(w, theta); fills grad_w E and grad_theta E when not NULL. */
+  double (*upper)(void *self, const double *w, const double *theta, double *gw, double *gtheta);
+
+  /* Optional (NULL when absent) -------------------------------------------------------- */
+  /* out (n_w) = d_theta Phi(w, theta) u (u has n_theta entries); forward-mode ITD. */
+  void (*jvp_theta)(void *self, const double *w, const double *theta, const double *u,
+                    double *out);
+  /* w* and the exact hypergradient at theta (closed form or direct solve). */
+  int (*exact)(void *self, const double *theta, double *wstar, double *grad, hg_error *err);
+  /* Constants at theta for the step in use. */
+  int (*constants)(void *self, const double *theta, hg_constants *c, hg_error *err);
+  /* Extra lines for `hgbench info` (data sizes, storage); writes at most len bytes. */
+  void (*describe)(const void *self, char *buf, size_t len);
+  /* 1 if d_w Phi is symmetric (CG applies). */
+  int symmetric;
+} hg_problem_ops;
+
+/* Per-callback call counters (DESIGN §2.2). */
+typedef struct hg_counts {
+  long phi, jvp_w, vjp_w, vjp_theta, jvp_theta, upper;
+} hg_counts;
+
+/* A problem instance: the plugin's state behind the counting wrapper. */
+typedef struct hg_problem {
+  const hg_problem_ops *ops; /* borrowed from the registry */
+  void *self;                /* owned: the plugin's state */
+  hg_params *params;         /* owned: the validated parameters */
+  int n_w, n_theta;
+  hg_counts counts;          /* every call through hg_phi() etc. increments these */
+} hg_problem;
+
+/* Create problem `name` from "key=value" words. */
+int hg_problem_create(const char *name, int nwords, const char *const *words, hg_problem **out,
+                      hg_error *err);
+void hg_problem_destroy(hg_problem **P);
+
+/* The counting wrapper: methods reach the problem only through these. */
+void hg_phi(hg_problem *P, const double *w, const double *theta, double *out);
+void hg_jvp_w(hg_problem *P, const double *w, const double *theta, const double *v, double *out);
+void hg_vjp_w(hg_problem *P, const double *w, const double *theta, const double *v, double *out);
+void hg_vjp_theta(hg_problem *P, const double *w, const double *theta, const double *v,
+                  double *out);
+void hg_jvp_theta(hg_problem *P, const double *w, const double *theta, const double *u,
+                  double *out);
+double hg_upper(hg_problem *P, const double *w, const double *theta, double *gw, double *gtheta);
+/* Exact w* and hypergradient (not counted); HG_ERR_UNSUPPORTED without an exact op. */
+int hg_exact(hg_problem *P, const double *theta, double *wstar, double *grad, hg_error *err);
+/* Constants at theta; HG_ERR_UNSUPPORTED without a constants op. */
+int hg_problem_constants(hg_problem *P, const double *theta, hg_constants *c, hg_error *err);
+
+/* Read theta from a CLI/Lua spec: a number broadcast to all n entries, or "@FILE" with one
+ * number per line.  NaN, infinities, wrong counts and malformed lines are errors. */
+int hg_theta_parse(const char *spec, int n, double *theta, hg_error *err);
+/* Reject theta with a non-finite entry, naming the index. */
+int hg_theta_check(int n, const double *theta, hg_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Method plugins (DESIGN §2.2)                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The budget of one hypergradient computation. */
+typedef struct hg_budget {
+  int t;             /* lower-level iterations (maximum when tol_lower > 0) */
+  int k;             /* linear-system iterations (maximum when tol_linear > 0) */
+  int K;             /* tbptt: backward steps kept */
+  double tol_lower;  /* > 0: stop the lower loop when ||w - Phi(w)|| <= tol_lower */
+  double tol_linear; /* > 0: stop the linear solver when its residual <= tol_linear */
+} hg_budget;
+
+/* Defaults: t = 100, k = 100, K = 10, no tolerances. */
+void hg_budget_default(hg_budget *b);
+
+/* Per-run context handed to a method: randomness, a memory account, a trace. */
+typedef struct hg_ctx {
+  hg_rng rng;          /* seeded from the run's seed */
+  size_t mem_now;      /* bytes currently allocated through hg_alloc */
+  size_t mem_peak;     /* the most ever held at once */
+  size_t mem_cap;      /* 0: no cap; else hg_alloc fails beyond it */
+  int trace_on;        /* record residuals per iteration */
+  int n_lower, n_linear, cap_lower, cap_linear;
+  double *lower_res;   /* ||w_{i+1} - w_i|| per lower iteration (owned) */
+  double *linear_res;  /* linear residual per iteration (owned) */
+} hg_ctx;
+
+/* Allocate / free method workspace; counted in ctx's memory account.  hg_alloc zeroes the
+ * block and returns NULL when out of memory or over the cap (check with ctx->mem_cap). */
+void *hg_alloc(hg_ctx *ctx, size_t bytes);
+void hg_free(hg_ctx *ctx, void *p);
+/* Record a residual in the trace (no-op unless ctx->trace_on). */
+void hg_trace_lower(hg_ctx *ctx, double residual);
+void hg_trace_linear(hg_ctx *ctx, double residual);
+
+/* What a method returns (arrays allocated by the harness). */
+typedef struct hg_out {
+  double *grad;   /* n_theta: the hypergradient estimate */
+  double *w;      /* n_w: the lower iterate the estimate was computed at (w_t, or w*) */
+  int t_used;     /* lower iterations actually done */
+  int k_used;     /* linear iterations actually done */
+} hg_out;
+
+/* What a method requires of a problem; the harness refuses mismatches with a clear error. */
+enum {
+  HG_NEEDS_EXACT = 1 << 0,      /* the problem's exact op */
+  HG_NEEDS_SYMMETRIC = 1 << 1,  /* symmetric d_w Phi */
+  HG_NEEDS_JVP_THETA = 1 << 2,  /* the jvp_theta op */
+  HG_NEEDS_CONTRACTION = 1 << 3 /* iterates Phi: q < 1 is checked first when known */
+};
+
+#define HG_METHOD_OPS_VERSION 1
+
+typedef struct hg_method_ops {
+  int version;                 /* HG_METHOD_OPS_VERSION */
+  const char *name;            /* registry name, e.g. "aid-cg" */
+  const char *summary;         /* one line */
+  const hg_param_spec *params; /* method parameters (may be an empty schema) */
+  unsigned needs;              /* HG_NEEDS_* flags */
+  /* Workspace bytes the method allocates through hg_alloc, for n_w = n, n_theta = m. */
+  size_t (*space)(int n, int m, const hg_budget *b);
+  /* Compute the hypergradient at theta from w0 under budget b. */
+  int (*compute)(hg_problem *P, const hg_params *mp, const double *theta, const double *w0,
+                 const hg_budget *b, hg_ctx *ctx, hg_out *out, hg_error *err);
+  /* 1 if the estimate keeps a bias as t, k grow (jfb); verification then reports its error
+   * instead of requiring convergence to the exact hypergradient. */
+  int biased;
+} hg_method_ops;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Registry: the one list of plugins (harness/registry.c)                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct hg_entry {
+  const char *name;
+  const void *ops; /* const hg_problem_ops * or const hg_method_ops * */
+} hg_entry;
+
+extern const hg_entry hg_problems[]; /* ends with {NULL, NULL} */
+extern const hg_entry hg_methods[];  /* ends with {NULL, NULL} */
+
+/* Look up by name; NULL with an error listing the known names if absent. */
+const hg_problem_ops *hg_find_problem(const char *name, hg_error *err);
+const hg_method_ops *hg_find_method(const char *name, hg_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Runs: one hypergradient through the counting wrapper, measured (harness/run.c)              */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct hg_run {
+  int status;          /* HG_OK or the failure (its word goes to results.tsv) */
+  int t, k;            /* iterations used */
+  int n_w, n_theta;
+  double value;        /* E at the returned w */
+  double *grad;        /* n_theta, owned */
+  double *w;           /* n_w, owned */
+  double *exact;       /* n_theta, owned; NULL when the problem has no exact reference */
+  double rel_error;    /* ||grad - exact|| / ||exact|| (NAN without a reference) */
+  double abs_error;    /* ||grad - exact|| */
+  double wall_s;       /* wall time of the method's compute */
+  hg_counts counts;    /* oracle calls made by the method */
+  size_t peak_bytes;   /* peak extra memory held by the method */
+  hg_constants consts; /* constants at theta (NAN where unknown) */
+  int n_lower_res, n_linear_res;
+  double *lower_res, *linear_res; /* traces when requested, owned */
+} hg_run;
+
+typedef struct hg_run_opts {
+  const double *w0;     /* warm start (NULL: zeros) */
+  uint64_t seed;        /* for stochastic methods */
+  int with_reference;   /* 1: compute the exact reference and the errors */
+  const double *reference; /* a precomputed exact hypergradient (used instead of solving) */
+  int trace;            /* 1: record residual traces */
+  size_t mem_cap;       /* 0: none */
+} hg_run_opts;
+
+/* Run method M (with its parameter words) on P at theta.  A failure of the method itself
+ * (non-contractive map, breakdown, NaN) returns that status and leaves r->status set too;
+ * r must be released with hg_run_release. */
+int hg_hypergrad(hg_problem *P, const char *method, int nwords, const char *const *words,
+                 const double *theta, const hg_budget *b, const hg_run_opts *o, hg_run *r,
+                 hg_error *err);
+void hg_run_release(hg_run *r);
+/* Seconds on a monotonic clock (for measuring intervals). */
+double hg_now(void);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Checks (harness/check.c): finite differences of every derivative callback                   */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct hg_check_row {
+  char what[48];     /* "jvp_w", "vjp_w (adjoint)", "exact vs fd", ... */
+  double error;      /* relative error measured */
+  double tol;        /* tolerance it is held to */
+  int pass;
+} hg_check_row;
+
+#define HG_CHECK_MAX_ROWS 16
+
+typedef struct hg_check_report {
+  int nrows;
+  hg_check_row rows[HG_CHECK_MAX_ROWS];
+  int all_pass;
+} hg_check_report;
+
+/* Check every callback of P at theta against central finite differences along seeded random
+ * directions, the adjoint identities, and exact (fixed point and derivative of E(w*(theta))). */
+int hg_check(hg_problem *P, const double *theta, uint64_t seed, hg_check_report *rep,
+             hg_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Verification (harness/verify.c): convergence to exact and the identities of DESIGN §7       */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct hg_verify_row {
+  char what[64];      /* "converges to exact", "= itd-forward", ... */
+  char method[32];    /* the method the row is about */
+  int t, k;           /* budget used */
+  double error;       /* relative error or relative difference measured */
+  double tol;         /* what it is held to; NAN for an informational row */
+  double wall_s;      /* time of the method's run */
+  long calls;         /* Phi and Jacobian-product calls of the run */
+  int status;         /* HG_OK, or the run's failure */
+  int verdict;        /* 1 pass, 0 fail, -1 informational or not applicable */
+  char note[512];     /* why not applicable, or the failure message */
+} hg_verify_row;
+
+typedef struct hg_verify_report {
+  int nrows, cap;
+  hg_verify_row *rows; /* owned */
+  int failures;
+  int t_big, k_big;    /* the large budget chosen from q */
+  double q;            /* contraction constant at theta (NAN if unknown) */
+} hg_verify_report;
+
+/* Run every registered method on P at theta: at a large budget (chosen from q so q^t <= 1e-14)
+ * each consistent method must reach relative error 1e-8 (fd 1e-6); at a small budget the exact
+ * identities itd = itd-forward, neumann(k) = aid-fp(k+1), aid-fp(k=1) = jfb, tbptt(K=t) = itd
+ * must hold to 1e-10.  Release rep with hg_verify_release. */
+int hg_verify(hg_problem *P, const double *theta, hg_verify_report *rep, hg_error *err);
+void hg_verify_release(hg_verify_report *rep);
+
+#endif /* HGBENCH_H */

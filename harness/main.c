@@ -1,0 +1,512 @@
+/*
+ * main.c -- the hgbench command line (DESIGN §5).  Parses words, builds problems through the
+ * registry, prints; all the work is in the library.
+ *
+ * Exit status: 0 success, 1 a check or verification failed, 2 bad input or a failed run.
+ */
+#include "hgbench.h"
+#include "json.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_FAILED 1
+#define EXIT_BADINPUT 2
+
+static const char usage[] =
+  "usage: hgbench COMMAND [ARGS]\n"
+  "\n"
+  "  list [problems|methods]                     plugins, their parameters and defaults\n"
+  "  info PROBLEM [key=value ...] [--theta V|@FILE]\n"
+  "                                              dimensions, step, mu, L, kappa, q at theta\n"
+  "  check PROBLEM [key=value ...] [--theta V|@FILE] [--seed N]\n"
+  "                                              finite-difference checks of every callback\n"
+  "  verify [PROBLEM [key=value ...]] [--theta V|@FILE]\n"
+  "                                              every method against exact, and the exact\n"
+  "                                              identities between methods (all problems\n"
+  "                                              with their defaults when PROBLEM is omitted)\n"
+  "  hypergrad PROBLEM [key=value ...] --method NAME[:key=value,...] [--t N] [--k N] [--K N]\n"
+  "            [--theta V|@FILE] [--w0 @FILE] [--seed N] [--json]\n"
+  "                                              one hypergradient, measured\n"
+  "  bench PROBLEM [key=value ...] [--methods a,b,...] [--t N] [--k N] [--K N]\n"
+  "            [--theta V|@FILE] [--repeat N]   time per hypergradient of each method\n"
+  "\n"
+  "key=value words set problem parameters (see `hgbench list problems`), except the budget\n"
+  "words tol_lower=EPS (stop the lower loop when ||w - Phi(w)|| <= EPS, --t iterations at most)\n"
+  "and tol_linear=DELTA (stop the linear solver at residual <= DELTA, --k at most).\n"
+  "--theta V broadcasts V to every entry; @FILE reads one number per line; the default is the\n"
+  "problem's theta0.  Defaults: --t 100 --k 100 --K 10 --seed 0.\n";
+
+/* Everything a command may take from its arguments. */
+typedef struct cli {
+  const char *problem;
+  int nwords;
+  const char **words;     /* problem key=value words (points into argv) */
+  const char *theta_spec; /* --theta */
+  const char *w0_spec;    /* --w0 */
+  const char *method;     /* --method NAME[:params] */
+  const char *methods;    /* --methods a,b */
+  hg_budget budget;
+  long seed, repeat;
+  int json;
+} cli;
+
+static int bad_input(const char *msg)
+{
+  fprintf(stderr, "hgbench: %s\n", msg);
+  return EXIT_BADINPUT;
+}
+
+static int parse_count(const char *opt, const char *s, long lo, long *out, hg_error *err)
+{
+  char *end;
+  errno = 0;
+  long v = s ? strtol(s, &end, 10) : 0;
+  if (!s || errno || end == s || *end || v < lo || v > INT_MAX)
+    return hg_fail(err, HG_ERR_ARG, "%s %s: expected an integer >= %ld", opt, s ? s : "(missing)",
+                   lo);
+  *out = v;
+  return HG_OK;
+}
+
+static int parse_tol(const char *word, const char *value, double *out, hg_error *err)
+{
+  char *end;
+  errno = 0;
+  double v = strtod(value, &end);
+  if (errno || end == value || *end || !isfinite(v) || v < 0)
+    return hg_fail(err, HG_ERR_ARG, "%s: expected a finite number >= 0", word);
+  *out = v;
+  return HG_OK;
+}
+
+/* Parse argv[first..]: optional PROBLEM (when want_problem), key=value words and options. */
+static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c, hg_error *err)
+{
+  long v;
+  int rc = HG_OK;
+
+  memset(c, 0, sizeof *c);
+  hg_budget_default(&c->budget);
+  c->repeat = 3;
+  c->words = calloc((size_t)argc + 1, sizeof *c->words);
+  if (!c->words)
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory");
+  for (int i = first; i < argc && !rc; i++) {
+    const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strncmp(a, "--", 2) == 0) {
+      int takes = strcmp(a, "--json") != 0;
+      if (takes && !next)
+        return hg_fail(err, HG_ERR_ARG, "%s needs a value", a);
+      if (!strcmp(a, "--json"))
+        c->json = 1;
+      else if (!strcmp(a, "--theta"))
+        c->theta_spec = next;
+      else if (!strcmp(a, "--w0"))
+        c->w0_spec = next;
+      else if (!strcmp(a, "--method"))
+        c->method = next;
+      else if (!strcmp(a, "--methods"))
+        c->methods = next;
+      else if (!strcmp(a, "--t") && !(rc = parse_count(a, next, 0, &v, err)))
+        c->budget.t = (int)v;
+      else if (!strcmp(a, "--k") && !(rc = parse_count(a, next, 0, &v, err)))
+        c->budget.k = (int)v;
+      else if (!strcmp(a, "--K") && !(rc = parse_count(a, next, 0, &v, err)))
+        c->budget.K = (int)v;
+      else if (!strcmp(a, "--seed") && !(rc = parse_count(a, next, 0, &v, err)))
+        c->seed = v;
+      else if (!strcmp(a, "--repeat") && !(rc = parse_count(a, next, 1, &v, err)))
+        c->repeat = v;
+      else if (!rc && strcmp(a, "--t") && strcmp(a, "--k") && strcmp(a, "--K") &&
+               strcmp(a, "--seed") && strcmp(a, "--repeat"))
+        return hg_fail(err, HG_ERR_ARG, "unknown option '%s' (see hgbench --help)", a);
+      i += takes;
+    } else if (!strncmp(a, "tol_lower=", 10)) {
+      rc = parse_tol(a, a + 10, &c->budget.tol_lower, err);
+    } else if (!strncmp(a, "tol_linear=", 11)) {
+      rc = parse_tol(a, a + 11, &c->budget.tol_linear, err);
+    } else if (strchr(a, '=')) {
+      c->words[c->nwords++] = a;
+    } else if (want_problem && !c->problem) {
+      c->problem = a;
+    } else {
+      return hg_fail(err, HG_ERR_ARG, "unexpected argument '%s' (see hgbench --help)", a);
+    }
+  }
+  if (!rc && want_problem == 2 && !c->problem)
+    rc = hg_fail(err, HG_ERR_ARG, "missing PROBLEM (see hgbench list problems)");
+  return rc;
+}
+
+/* Create the problem and read theta (from --theta, or the problem's theta0). */
+static int setup(const cli *c, hg_problem **P, double **theta, hg_error *err)
+{
+  int rc = hg_problem_create(c->problem, c->nwords, c->words, P, err);
+  if (rc)
+    return rc;
+  *theta = calloc((size_t)(*P)->n_theta, sizeof **theta);
+  if (!*theta)
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory for theta");
+  if (c->theta_spec)
+    return hg_theta_parse(c->theta_spec, (*P)->n_theta, *theta, err);
+  (*P)->ops->theta0((*P)->self, *theta);
+  return HG_OK;
+}
+
+static void print_schema(const hg_param_spec *s)
+{
+  for (; s && s->key; s++) {
+    char head[64];
+    snprintf(head, sizeof head, "%s=%s", s->key,
+             s->def ? s->def : s->type == HG_PARAM_CHOICE ? s->choices : "");
+    printf("      %-26s %s\n", head, s->help ? s->help : "");
+  }
+}
+
+static int cmd_list(int argc, char **argv)
+{
+  const char *what = argc > 2 ? argv[2] : "all";
+  int problems = !strcmp(what, "all") || !strcmp(what, "problems");
+  int methods = !strcmp(what, "all") || !strcmp(what, "methods");
+  if (!problems && !methods && strcmp(what, "outer"))
+    return bad_input("list takes problems, methods or outer");
+  if (problems) {
+    printf("problems:\n");
+    for (const hg_entry *e = hg_problems; e->name; e++) {
+      const hg_problem_ops *ops = e->ops;
+      printf("  %-14s %s\n", e->name, ops->summary);
+      print_schema(ops->params);
+    }
+  }
+  if (methods) {
+    printf("methods:\n");
+    for (const hg_entry *e = hg_methods; e->name; e++) {
+      const hg_method_ops *ops = e->ops;
+      printf("  %-14s %s\n", e->name, ops->summary);
+      print_schema(ops->params);
+    }
+  }
+  if (!strcmp(what, "outer"))
+    printf("outer loops: none yet\n");
+  return 0;
+}
+
+static int cmd_info(cli *c, hg_error *err)
+{
+  hg_problem *P = NULL;
+  double *theta = NULL;
+  hg_constants k;
+  char desc[512] = "";
+  int rc = setup(c, &P, &theta, err);
+
+  if (!rc)
+    rc = hg_theta_check(P->n_theta, theta, err);
+  if (!rc && P->ops->constants)
+    rc = hg_problem_constants(P, theta, &k, err);
+  if (rc)
+    goto done;
+  if (P->ops->describe)
+    P->ops->describe(P->self, desc, sizeof desc);
+  printf("problem    %s: %s\n", P->ops->name, P->ops->summary);
+  printf("params     %s\n", *hg_params_text(P->params) ? hg_params_text(P->params) : "(defaults)");
+  if (*desc)
+    printf("data       %s\n", desc);
+  printf("n_w        %d\nn_theta    %d\n", P->n_w, P->n_theta);
+  printf("theta      %s\n", c->theta_spec ? c->theta_spec : "theta0 (the problem's default)");
+  printf("symmetric  %s\n", P->ops->symmetric ? "yes (CG applies)" : "no");
+  if (P->ops->constants) {
+    printf("step       %.10g\n", k.step);
+    printf("mu         %.10g%s\n", k.mu, k.exact_mu_L ? "" : "  (lower bound)");
+    printf("L          %.10g%s\n", k.L, k.exact_mu_L ? "" : "  (upper bound)");
+    printf("kappa      %.10g\n", k.kappa);
+    printf("q          %.10g%s\n", k.q, k.q < 1 ? "" : "  (NOT a contraction: lower step=)");
+  }
+done:
+  free(theta);
+  hg_problem_destroy(&P);
+  return rc ? EXIT_BADINPUT : 0;
+}
+
+static int cmd_check(cli *c, hg_error *err)
+{
+  hg_problem *P = NULL;
+  double *theta = NULL;
+  hg_check_report rep;
+  int rc = setup(c, &P, &theta, err);
+
+  if (!rc)
+    rc = hg_check(P, theta, (uint64_t)c->seed, &rep, err);
+  if (!rc) {
+    printf("%-26s %12s %10s  %s\n", "check", "rel. error", "tolerance", "result");
+    for (int i = 0; i < rep.nrows; i++)
+      printf("%-26s %12.3e %10.0e  %s\n", rep.rows[i].what, rep.rows[i].error, rep.rows[i].tol,
+             rep.rows[i].pass ? "PASS" : "FAIL");
+    printf("%s: %s\n", P->ops->name, rep.all_pass ? "all checks passed" : "CHECKS FAILED");
+  }
+  free(theta);
+  hg_problem_destroy(&P);
+  return rc ? EXIT_BADINPUT : rep.all_pass ? 0 : EXIT_FAILED;
+}
+
+/* Verify one problem; returns the number of failures, or -1 when it could not run. */
+static int verify_one(cli *c, hg_error *err)
+{
+  hg_problem *P = NULL;
+  double *theta = NULL;
+  hg_verify_report rep = {0};
+  int rc = setup(c, &P, &theta, err);
+
+  if (!rc)
+    rc = hg_verify(P, theta, &rep, err);
+  if (!rc) {
+    printf("\n== %s %s  (n_w = %d, n_theta = %d, q = %.4g, large budget t = k = %d)\n",
+           P->ops->name, hg_params_text(P->params), P->n_w, P->n_theta, rep.q, rep.t_big);
+    printf("%-12s %-22s %6s %6s %11s %9s %10s %8s  %s\n", "method", "check", "t", "k",
+           "rel. error", "tolerance", "wall [s]", "calls", "result");
+    for (int i = 0; i < rep.nrows; i++) {
+      const hg_verify_row *r = &rep.rows[i];
+      const char *verdict = r->verdict == 1 ? "PASS" : r->verdict == 0 ? "FAIL"
+                            : r->status == HG_ERR_UNSUPPORTED ? "n/a" : "info";
+      printf("%-12s %-22s %6d %6d %11.3e %9.0e %10.2e %8ld  %s%s%s\n", r->method, r->what, r->t,
+             r->k, r->error, r->tol, r->wall_s, r->calls, verdict, r->status ? ": " : "",
+             r->status ? r->note : "");
+    }
+  }
+  int failures = rc ? -1 : rep.failures;
+  hg_verify_release(&rep);
+  free(theta);
+  hg_problem_destroy(&P);
+  return failures;
+}
+
+static int cmd_verify(cli *c, hg_error *err)
+{
+  int failures = 0, problems = 0;
+  if (c->problem) {
+    failures = verify_one(c, err);
+    problems = 1;
+  } else {
+    if (c->nwords || c->theta_spec)
+      return bad_input("verify without PROBLEM runs every problem with its defaults: "
+                       "key=value words and --theta need a PROBLEM");
+    for (const hg_entry *e = hg_problems; e->name && failures >= 0; e++, problems++) {
+      c->problem = e->name;
+      int f = verify_one(c, err);
+      failures = f < 0 ? f : failures + f;
+    }
+  }
+  if (failures < 0)
+    return EXIT_BADINPUT;
+  printf("\nverify: %d problem(s), %d failure(s)\n", problems, failures);
+  return failures ? EXIT_FAILED : 0;
+}
+
+/* Split "name:key=value,key=value" into the name and parameter words (in buf). */
+static int split_method(const char *spec, char *buf, size_t len, const char **name,
+                        const char **words, int *nwords, hg_error *err)
+{
+  if (strlen(spec) >= len)
+    return hg_fail(err, HG_ERR_ARG, "--method %s: too long", spec);
+  strcpy(buf, spec);
+  *nwords = 0;
+  *name = buf;
+  char *colon = strchr(buf, ':');
+  if (!colon)
+    return HG_OK;
+  *colon = '\0';
+  for (char *tok = strtok(colon + 1, ","); tok && *nwords < 16; tok = strtok(NULL, ","))
+    words[(*nwords)++] = tok;
+  return HG_OK;
+}
+
+static void print_json(const hg_problem *P, const char *method, const hg_run *r)
+{
+  FILE *f = stdout;
+  int m = r->n_theta;
+  fputs("{\"problem\": ", f);
+  hg_json_string(f, P->ops->name);
+  fputs(", \"method\": ", f);
+  hg_json_string(f, method);
+  fprintf(f, ", \"t\": %d, \"k\": %d, \"n_w\": %d, \"n_theta\": %d, \"value\": ", r->t, r->k,
+          r->n_w, r->n_theta);
+  hg_json_number(f, r->value);
+  fputs(", \"hypergrad\": ", f);
+  hg_json_array(f, m, r->grad);
+  fputs(", \"exact\": ", f);
+  hg_json_array(f, m, r->exact);
+  fputs(", \"rel_error\": ", f);
+  hg_json_number(f, r->exact ? r->rel_error : NAN);
+  fputs(", \"wall_s\": ", f);
+  hg_json_number(f, r->wall_s);
+  fprintf(f, ", \"counts\": {\"phi\": %ld, \"jvp_w\": %ld, \"vjp_w\": %ld, \"vjp_theta\": %ld, "
+          "\"jvp_theta\": %ld}, \"peak_bytes\": %zu}\n", r->counts.phi, r->counts.jvp_w,
+          r->counts.vjp_w, r->counts.vjp_theta, r->counts.jvp_theta, r->peak_bytes);
+}
+
+static int cmd_hypergrad(cli *c, hg_error *err)
+{
+  hg_problem *P = NULL;
+  double *theta = NULL, *w0 = NULL;
+  hg_run r = {0};
+  hg_run_opts o = {0};
+  char buf[256];
+  const char *name, *mwords[16];
+  int nm = 0, rc;
+
+  if (!c->method)
+    return bad_input("hypergrad needs --method NAME (see hgbench list methods)");
+  if ((rc = split_method(c->method, buf, sizeof buf, &name, mwords, &nm, err)) ||
+      (rc = setup(c, &P, &theta, err)))
+    goto done;
+  if (c->w0_spec) {
+    if (c->w0_spec[0] != '@') {
+      rc = hg_fail(err, HG_ERR_ARG, "--w0 takes @FILE (one number per line)");
+      goto done;
+    }
+    w0 = calloc((size_t)P->n_w, sizeof *w0);
+    if (!w0 || (rc = hg_theta_parse(c->w0_spec, P->n_w, w0, err)))
+      goto done;
+  }
+  o.w0 = w0;
+  o.seed = (uint64_t)c->seed;
+  o.with_reference = 1;
+  if ((rc = hg_hypergrad(P, name, nm, mwords, theta, &c->budget, &o, &r, err)))
+    goto done;
+  if (c->json) {
+    print_json(P, name, &r);
+  } else {
+    printf("problem %s, method %s: t = %d, k = %d, value = %.10g\n", P->ops->name, name, r.t,
+           r.k, r.value);
+    printf("%6s %22s %22s\n", "j", "hypergradient", "exact");
+    for (int j = 0; j < P->n_theta && j < 20; j++)
+      printf("%6d %22.15g %22.15g\n", j, r.grad[j], r.exact ? r.exact[j] : NAN);
+    if (P->n_theta > 20)
+      printf("   ... (%d entries; --json prints all)\n", P->n_theta);
+    printf("rel. error %.3e, wall %.3e s, calls phi %ld jvp_w %ld vjp_w %ld vjp_theta %ld "
+           "jvp_theta %ld, peak %zu bytes\n", r.rel_error, r.wall_s, r.counts.phi,
+           r.counts.jvp_w, r.counts.vjp_w, r.counts.vjp_theta, r.counts.jvp_theta, r.peak_bytes);
+  }
+done:
+  hg_run_release(&r);
+  free(w0);
+  free(theta);
+  hg_problem_destroy(&P);
+  return rc ? EXIT_BADINPUT : 0;
+}
+
+static int compare_double(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static int cmd_bench(cli *c, hg_error *err)
+{
+  hg_problem *P = NULL;
+  double *theta = NULL, *ref = NULL, *wstar = NULL, times[64], t_exact = 0;
+  char list[512];
+  int rc = setup(c, &P, &theta, err);
+
+  if (rc)
+    goto done;
+  snprintf(list, sizeof list, "%s", c->methods ? c->methods
+           : "exact,itd,itd-forward,tbptt,aid-fp,aid-cg,neumann,jfb");
+  if (P->ops->exact) {
+    ref = malloc((size_t)P->n_theta * sizeof *ref);
+    wstar = malloc((size_t)P->n_w * sizeof *wstar);
+    if (!ref || !wstar) {
+      rc = hg_fail(err, HG_ERR_NOMEM, "out of memory");
+      goto done;
+    }
+    t_exact = hg_now();
+    if ((rc = hg_exact(P, theta, wstar, ref, err)))
+      goto done;
+    t_exact = hg_now() - t_exact;
+  }
+  printf("bench %s %s: n_w = %d, n_theta = %d, t = %d, k = %d, K = %d, %ld repeats "
+         "(median wall time)\n", P->ops->name, hg_params_text(P->params), P->n_w, P->n_theta,
+         c->budget.t, c->budget.k, c->budget.K, c->repeat);
+  printf("%-12s %6s %6s %11s %12s %12s %10s %12s\n", "method", "t", "k", "rel. error",
+         "median [s]", "min [s]", "calls", "peak bytes");
+  for (char *name = strtok(list, ","); name; name = strtok(NULL, ",")) {
+    hg_run r = {0};
+    hg_run_opts o = {0};
+    long reps = c->repeat < 64 ? c->repeat : 64;
+    o.reference = ref;
+    for (long i = 0; i < reps && !rc; i++) {
+      hg_run_release(&r);
+      rc = hg_hypergrad(P, name, 0, NULL, theta, &c->budget, &o, &r, err);
+      times[i] = r.wall_s;
+    }
+    if (rc == HG_ERR_UNSUPPORTED || rc == HG_ERR_NONCONTRACT) {
+      printf("%-12s n/a: %s\n", name, err->msg);
+      rc = HG_OK;
+    } else if (!rc) {
+      qsort(times, (size_t)reps, sizeof *times, compare_double);
+      long calls = r.counts.phi + r.counts.jvp_w + r.counts.vjp_w + r.counts.vjp_theta +
+                   r.counts.jvp_theta;
+      printf("%-12s %6d %6d %11.3e %12.4e %12.4e %10ld %12zu\n", name, r.t, r.k, r.rel_error,
+             times[reps / 2], times[0], calls, r.peak_bytes);
+    }
+    hg_run_release(&r);
+    if (rc)
+      goto done;
+  }
+  if (P->ops->exact)
+    printf("(the exact reference took %.4e s once)\n", t_exact);
+done:
+  free(ref);
+  free(wstar);
+  free(theta);
+  hg_problem_destroy(&P);
+  return rc ? EXIT_BADINPUT : 0;
+}
+
+int main(int argc, char **argv)
+{
+  hg_error err;
+  cli c;
+  int status;
+  const char *cmd = argc > 1 ? argv[1] : NULL;
+
+  hg_error_clear(&err);
+  if (!cmd || !strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    fputs(usage, cmd ? stdout : stderr);
+    return cmd ? 0 : EXIT_BADINPUT;
+  }
+  if (!strcmp(cmd, "--version")) {
+    printf("hgbench %s\n", HG_VERSION);
+    return 0;
+  }
+  if (!strcmp(cmd, "list"))
+    return cmd_list(argc, argv);
+
+  static const struct {
+    const char *name;
+    int want_problem; /* 2 required, 1 optional */
+    int (*run)(cli *, hg_error *);
+  } commands[] = {
+    {"info", 2, cmd_info},           {"check", 2, cmd_check},
+    {"verify", 1, cmd_verify},       {"hypergrad", 2, cmd_hypergrad},
+    {"bench", 2, cmd_bench},
+  };
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+    if (strcmp(cmd, commands[i].name))
+      continue;
+    if (parse_cli(argc, argv, 2, commands[i].want_problem, &c, &err)) {
+      free(c.words);
+      return bad_input(err.msg);
+    }
+    status = commands[i].run(&c, &err);
+    free(c.words);
+    if (err.status)
+      fprintf(stderr, "hgbench: %s\n", err.msg);
+    return status;
+  }
+  fprintf(stderr, "hgbench: unknown command '%s' (see hgbench --help)\n", cmd);
+  return EXIT_BADINPUT;
+}

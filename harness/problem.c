@@ -1,0 +1,184 @@
+/*
+ * problem.c -- problem instances and the counting wrapper (DESIGN §2.2).
+ *
+ * Methods never call a plugin's ops directly: every Phi / Jacobian product goes through the
+ * hg_phi() family below, which counts it, so cost counters cannot be bypassed.
+ */
+#include "hgbench.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int hg_problem_create(const char *name, int nwords, const char *const *words, hg_problem **out,
+                      hg_error *err)
+{
+  int rc = HG_OK;
+  char owner[96];
+  hg_problem *P = NULL;
+  const hg_problem_ops *ops = hg_find_problem(name, err);
+
+  *out = NULL;
+  if (!ops)
+    return HG_ERR_UNKNOWN;
+  P = calloc(1, sizeof *P);
+  if (!P)
+    return hg_fail(err, HG_ERR_NOMEM, "problem '%s': out of memory", name);
+  P->ops = ops;
+  snprintf(owner, sizeof owner, "problem '%s'", ops->name);
+  rc = hg_params_parse(ops->params, owner, nwords, words, &P->params, err);
+  if (rc)
+    goto done;
+  rc = ops->create(P->params, &P->self, &P->n_w, &P->n_theta, err);
+  if (rc)
+    goto done;
+  if (P->n_w <= 0 || P->n_theta <= 0)
+    rc = hg_fail(err, HG_ERR_ARG, "problem '%s' has no variables (n_w = %d, n_theta = %d)",
+                 ops->name, P->n_w, P->n_theta);
+
+done:
+  if (rc)
+    hg_problem_destroy(&P);
+  *out = P;
+  return rc;
+}
+
+void hg_problem_destroy(hg_problem **pp)
+{
+  hg_problem *P = pp ? *pp : NULL;
+  if (!P)
+    return;
+  if (P->self)
+    P->ops->destroy(P->self);
+  hg_params_destroy(&P->params);
+  free(P);
+  *pp = NULL;
+}
+
+void hg_phi(hg_problem *P, const double *w, const double *theta, double *out)
+{
+  P->counts.phi++;
+  P->ops->phi(P->self, w, theta, out);
+}
+
+void hg_jvp_w(hg_problem *P, const double *w, const double *theta, const double *v, double *out)
+{
+  P->counts.jvp_w++;
+  P->ops->jvp_w(P->self, w, theta, v, out);
+}
+
+void hg_vjp_w(hg_problem *P, const double *w, const double *theta, const double *v, double *out)
+{
+  P->counts.vjp_w++;
+  P->ops->vjp_w(P->self, w, theta, v, out);
+}
+
+void hg_vjp_theta(hg_problem *P, const double *w, const double *theta, const double *v,
+                  double *out)
+{
+  P->counts.vjp_theta++;
+  P->ops->vjp_theta(P->self, w, theta, v, out);
+}
+
+void hg_jvp_theta(hg_problem *P, const double *w, const double *theta, const double *u,
+                  double *out)
+{
+  P->counts.jvp_theta++;
+  P->ops->jvp_theta(P->self, w, theta, u, out);
+}
+
+double hg_upper(hg_problem *P, const double *w, const double *theta, double *gw, double *gtheta)
+{
+  P->counts.upper++;
+  return P->ops->upper(P->self, w, theta, gw, gtheta);
+}
+
+int hg_exact(hg_problem *P, const double *theta, double *wstar, double *grad, hg_error *err)
+{
+  if (!P->ops->exact)
+    return hg_fail(err, HG_ERR_UNSUPPORTED, "problem '%s' has no exact reference",
+                   P->ops->name);
+  return P->ops->exact(P->self, theta, wstar, grad, err);
+}
+
+void hg_constants_unknown(hg_constants *c)
+{
+  c->step = c->mu = c->L = c->q = c->kappa = NAN;
+  c->L_Phi = c->L_E = c->nu1 = c->nu2 = c->mu1 = c->mu2 = NAN;
+  c->exact_mu_L = 0;
+}
+
+int hg_problem_constants(hg_problem *P, const double *theta, hg_constants *c, hg_error *err)
+{
+  hg_constants_unknown(c);
+  if (!P->ops->constants)
+    return hg_fail(err, HG_ERR_UNSUPPORTED, "problem '%s' provides no constants",
+                   P->ops->name);
+  return P->ops->constants(P->self, theta, c, err);
+}
+
+int hg_theta_check(int n, const double *theta, hg_error *err)
+{
+  for (int i = 0; i < n; i++)
+    if (!isfinite(theta[i]))
+      return hg_fail(err, HG_ERR_ARG, "theta[%d] = %g is not a finite number", i, theta[i]);
+  return HG_OK;
+}
+
+/* A finite number filling all of s (surrounding blanks allowed). */
+static int parse_number(const char *s, double *x)
+{
+  char *end;
+  errno = 0;
+  *x = strtod(s, &end);
+  if (end == s || errno == ERANGE)
+    return 0;
+  while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+    end++;
+  return *end == '\0' && isfinite(*x);
+}
+
+int hg_theta_parse(const char *spec, int n, double *theta, hg_error *err)
+{
+  int rc = HG_OK, count = 0, lineno = 0;
+  char line[256];
+  FILE *f = NULL;
+  double x;
+
+  if (!spec || !*spec)
+    return hg_fail(err, HG_ERR_ARG, "--theta needs a number or @FILE");
+  if (spec[0] != '@') {
+    if (!parse_number(spec, &x))
+      return hg_fail(err, HG_ERR_ARG, "--theta %s: not a finite number", spec);
+    for (int i = 0; i < n; i++)
+      theta[i] = x;
+    return HG_OK;
+  }
+  f = fopen(spec + 1, "r");
+  if (!f)
+    return hg_fail(err, HG_ERR_IO, "cannot open theta file '%s': %s", spec + 1, strerror(errno));
+  while (fgets(line, sizeof line, f)) {
+    lineno++;
+    if (strspn(line, " \t\r\n") == strlen(line))
+      continue; /* blank line */
+    if (!parse_number(line, &x)) {
+      line[strcspn(line, "\r\n")] = '\0';
+      rc = hg_fail(err, HG_ERR_PARSE, "%s:%d: '%s' is not a finite number", spec + 1, lineno,
+                   line);
+      goto done;
+    }
+    if (count >= n) {
+      rc = hg_fail(err, HG_ERR_ARG, "%s:%d: more than %d values (the problem has n_theta = %d)",
+                   spec + 1, lineno, n, n);
+      goto done;
+    }
+    theta[count++] = x;
+  }
+  if (count != n)
+    rc = hg_fail(err, HG_ERR_ARG, "%s: %d values, but the problem has n_theta = %d", spec + 1,
+                 count, n);
+done:
+  fclose(f);
+  return rc;
+}

@@ -1,0 +1,230 @@
+/*
+ * run.c -- one hypergradient run, measured (DESIGN §2.2): the method runs through the counting
+ * wrapper, its workspace through a counting allocator, its time on a monotonic clock; the
+ * result is compared with the problem's exact reference.
+ */
+#include "hgbench.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Every block carries its size in front so hg_free can keep the account; the header is not
+ * counted, so the account equals what the method asked for (its declared space()). */
+typedef union block_header {
+  size_t bytes;
+  max_align_t align;
+} block_header;
+
+void *hg_alloc(hg_ctx *ctx, size_t bytes)
+{
+  if (ctx->mem_cap && ctx->mem_now + bytes > ctx->mem_cap)
+    return NULL;
+  block_header *h = calloc(1, sizeof *h + bytes);
+  if (!h)
+    return NULL;
+  h->bytes = bytes;
+  ctx->mem_now += bytes;
+  if (ctx->mem_now > ctx->mem_peak)
+    ctx->mem_peak = ctx->mem_now;
+  return h + 1;
+}
+
+void hg_free(hg_ctx *ctx, void *p)
+{
+  if (!p)
+    return;
+  block_header *h = (block_header *)p - 1;
+  ctx->mem_now -= h->bytes;
+  free(h);
+}
+
+/* Append x to a growable trace array (silently stops growing if memory runs out: a trace is a
+ * diagnostic, never a reason to fail a run). */
+static void trace_push(double **a, int *n, int *cap, double x)
+{
+  if (*n == *cap) {
+    int ncap = *cap ? 2 * *cap : 64;
+    double *na = realloc(*a, (size_t)ncap * sizeof *na);
+    if (!na)
+      return;
+    *a = na;
+    *cap = ncap;
+  }
+  (*a)[(*n)++] = x;
+}
+
+void hg_trace_lower(hg_ctx *ctx, double residual)
+{
+  if (ctx->trace_on)
+    trace_push(&ctx->lower_res, &ctx->n_lower, &ctx->cap_lower, residual);
+}
+
+void hg_trace_linear(hg_ctx *ctx, double residual)
+{
+  if (ctx->trace_on)
+    trace_push(&ctx->linear_res, &ctx->n_linear, &ctx->cap_linear, residual);
+}
+
+void hg_budget_default(hg_budget *b)
+{
+  b->t = 100;
+  b->k = 100;
+  b->K = 10;
+  b->tol_lower = 0;
+  b->tol_linear = 0;
+}
+
+double hg_now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Refuse a method the problem cannot serve, with a sentence naming both. */
+static int check_needs(const hg_method_ops *M, const hg_problem *P, hg_error *err)
+{
+  const char *p = P->ops->name, *m = M->name;
+  if ((M->needs & HG_NEEDS_EXACT) && !P->ops->exact)
+    return hg_fail(err, HG_ERR_UNSUPPORTED, "method '%s' needs an exact solver, and problem "
+                   "'%s' has none", m, p);
+  if ((M->needs & HG_NEEDS_SYMMETRIC) && !P->ops->symmetric)
+    return hg_fail(err, HG_ERR_UNSUPPORTED, "method '%s' needs a symmetric d_w Phi, and problem "
+                   "'%s' is not symmetric (use a non-symmetric solver)", m, p);
+  if ((M->needs & HG_NEEDS_JVP_THETA) && !P->ops->jvp_theta)
+    return hg_fail(err, HG_ERR_UNSUPPORTED, "method '%s' needs jvp_theta, which problem '%s' "
+                   "does not provide", m, p);
+  return HG_OK;
+}
+
+/* A map that cannot be shown contractive is reported before any iteration runs. */
+static int check_contraction(const hg_problem *P, const hg_constants *c, hg_error *err)
+{
+  if (isnan(c->q) || c->q < 1)
+    return HG_OK;
+  return hg_fail(err, HG_ERR_NONCONTRACT,
+                 "problem '%s': step %.6g makes Phi %s at this theta (q = %.6g >= 1 with "
+                 "mu = %.6g, L = %.6g); set step= below %.6g",
+                 P->ops->name, c->step, c->exact_mu_L ? "non-contractive" :
+                 "not certifiably contractive", c->q, c->mu, c->L, 2.0 / (c->mu + c->L));
+}
+
+void hg_run_release(hg_run *r)
+{
+  if (!r)
+    return;
+  free(r->grad);
+  free(r->w);
+  free(r->exact);
+  free(r->lower_res);
+  free(r->linear_res);
+  memset(r, 0, sizeof *r);
+}
+
+int hg_hypergrad(hg_problem *P, const char *method, int nwords, const char *const *words,
+                 const double *theta, const hg_budget *b, const hg_run_opts *o, hg_run *r,
+                 hg_error *err)
+{
+  int rc = HG_OK, n = P->n_w, m = P->n_theta;
+  char owner[96];
+  hg_params *mp = NULL;
+  double *w0 = NULL, *wstar = NULL;
+  hg_ctx ctx;
+  hg_out out;
+  const hg_method_ops *M = hg_find_method(method, err);
+
+  memset(r, 0, sizeof *r);
+  memset(&ctx, 0, sizeof ctx);
+  r->n_w = n;
+  r->n_theta = m;
+  r->rel_error = r->abs_error = NAN;
+  hg_constants_unknown(&r->consts);
+  if (!M) {
+    rc = HG_ERR_UNKNOWN;
+    goto done;
+  }
+  snprintf(owner, sizeof owner, "method '%s'", M->name);
+  if ((rc = hg_params_parse(M->params, owner, nwords, words, &mp, err)) ||
+      (rc = check_needs(M, P, err)) || (rc = hg_theta_check(m, theta, err)))
+    goto done;
+  if (b->t < 0 || b->k < 0 || b->K < 0 || !(b->tol_lower >= 0) || !(b->tol_linear >= 0)) {
+    rc = hg_fail(err, HG_ERR_ARG, "budget: t, k, K and tolerances must be >= 0");
+    goto done;
+  }
+  if (P->ops->constants) {
+    if ((rc = hg_problem_constants(P, theta, &r->consts, err)))
+      goto done;
+    if ((M->needs & HG_NEEDS_CONTRACTION) && (rc = check_contraction(P, &r->consts, err)))
+      goto done;
+  }
+
+  r->grad = calloc((size_t)m, sizeof *r->grad);
+  r->w = calloc((size_t)n, sizeof *r->w);
+  w0 = calloc((size_t)n, sizeof *w0);
+  if (!r->grad || !r->w || !w0) {
+    rc = hg_fail(err, HG_ERR_NOMEM, "out of memory for a run of n_w = %d", n);
+    goto done;
+  }
+  if (o->w0)
+    memcpy(w0, o->w0, (size_t)n * sizeof *w0);
+
+  hg_rng_seed(&ctx.rng, o->seed);
+  ctx.mem_cap = o->mem_cap;
+  ctx.trace_on = o->trace;
+  out.grad = r->grad;
+  out.w = r->w;
+  out.t_used = out.k_used = 0;
+  memset(&P->counts, 0, sizeof P->counts);
+
+  double t0 = hg_now();
+  rc = M->compute(P, mp, theta, w0, b, &ctx, &out, err);
+  r->wall_s = hg_now() - t0;
+  r->counts = P->counts;
+  r->peak_bytes = ctx.mem_peak;
+  r->t = out.t_used;
+  r->k = out.k_used;
+  if (rc)
+    goto done;
+  for (int i = 0; i < m; i++)
+    if (!isfinite(r->grad[i])) {
+      rc = hg_fail(err, HG_ERR_NAN, "method '%s' on problem '%s': hypergradient entry %d is %g",
+                   M->name, P->ops->name, i, r->grad[i]);
+      goto done;
+    }
+  r->value = P->ops->upper(P->self, r->w, theta, NULL, NULL);
+
+  if (o->reference || (o->with_reference && P->ops->exact)) {
+    r->exact = malloc((size_t)m * sizeof *r->exact);
+    wstar = malloc((size_t)n * sizeof *wstar);
+    if (!r->exact || !wstar) {
+      rc = hg_fail(err, HG_ERR_NOMEM, "out of memory for the exact reference");
+      goto done;
+    }
+    if (o->reference)
+      memcpy(r->exact, o->reference, (size_t)m * sizeof *r->exact);
+    else if ((rc = hg_exact(P, theta, wstar, r->exact, err)))
+      goto done;
+    double diff2 = 0, ref2 = 0;
+    for (int i = 0; i < m; i++) {
+      diff2 += (r->grad[i] - r->exact[i]) * (r->grad[i] - r->exact[i]);
+      ref2 += r->exact[i] * r->exact[i];
+    }
+    r->abs_error = sqrt(diff2);
+    r->rel_error = ref2 > 0 ? r->abs_error / sqrt(ref2) : r->abs_error;
+  }
+
+done:
+  if (ctx.trace_on) {
+    r->lower_res = ctx.lower_res; /* ownership moves to the run record */
+    r->n_lower_res = ctx.n_lower;
+    r->linear_res = ctx.linear_res;
+    r->n_linear_res = ctx.n_linear;
+  }
+  r->status = rc;
+  hg_params_destroy(&mp);
+  free(w0);
+  free(wstar);
+  return rc;
+}

@@ -1,0 +1,240 @@
+/*
+ * common.c -- the lower loop, the reverse sweep and the aid tail shared by the hypergradient
+ * methods (contracts in common.h).
+ */
+#include "common.h"
+
+#include <math.h>
+
+int hg_work(hg_ctx *ctx, const char *method, size_t count, double **x, hg_error *err)
+{
+  size_t bytes = count * sizeof **x;
+
+  *x = hg_alloc(ctx, bytes);
+  if (*x)
+    return HG_OK;
+  if (ctx->mem_cap && ctx->mem_now + bytes > ctx->mem_cap)
+    return hg_fail(err, HG_ERR_MEMCAP, "method '%s': %zu more bytes of workspace exceed the "
+                   "memory cap of %zu bytes (%zu in use)", method, bytes, ctx->mem_cap,
+                   ctx->mem_now);
+  return hg_fail(err, HG_ERR_NOMEM, "method '%s': out of memory for %zu bytes of workspace",
+                 method, bytes);
+}
+
+/* ||x - y||_2 = s sqrt(sum_i ((x_i - y_i)/s)^2) with s = max_i |x_i - y_i| (no overflow of
+ * the squares). */
+double hg_dist(int n, const double *x, const double *y)
+{
+  double s = 0, sum = 0;
+
+  for (int i = 0; i < n; i++) {
+    double a = fabs(x[i] - y[i]);
+    if (!(a <= s)) {
+      if (isnan(a))
+        return NAN;
+      s = a;
+    }
+  }
+  if (s == 0 || isinf(s))
+    return s;
+  for (int i = 0; i < n; i++) {
+    double d = (x[i] - y[i]) / s;
+    sum += d * d;
+  }
+  return s * sqrt(sum);
+}
+
+int hg_watch(const hg_problem *P, const char *method, const char *what, int i, double res,
+             double res0, hg_error *err)
+{
+  if (!isfinite(res))
+    return hg_fail(err, HG_ERR_NAN, "method '%s' on problem '%s': %s_%d is not finite "
+                   "(residual %g)", method, P->ops->name, what, i, res);
+  if (res0 > 0 && res > HG_DIVERGENCE_FACTOR * res0)
+    return hg_fail(err, HG_ERR_DIVERGED, "method '%s' on problem '%s': %s_%d diverged "
+                   "(residual %.3g, more than %.0e times the first, %.3g)", method,
+                   P->ops->name, what, i, res, HG_DIVERGENCE_FACTOR, res0);
+  return HG_OK;
+}
+
+size_t hg_lower_space(int n, int keep)
+{
+  return (size_t)(keep >= 2 ? keep : 1) * (size_t)n * sizeof(double);
+}
+
+int hg_lower_open(hg_lower *L, const char *method, int n, int keep, double *w, hg_ctx *ctx,
+                  hg_error *err)
+{
+  L->method = method;
+  L->n = n;
+  L->keep = keep >= 2 ? keep : 0;
+  L->w = w;
+  L->t = 0;
+  return hg_work(ctx, method, hg_lower_space(n, keep) / sizeof(double), &L->tape, err);
+}
+
+void hg_lower_close(hg_lower *L, hg_ctx *ctx)
+{
+  hg_free(ctx, L->tape);
+  L->tape = NULL;
+}
+
+/* Storage of w_i during the loop: its tape slot, or (without a tape) L->w for even i and the
+ * scratch vector for odd i. */
+static double *slot(const hg_lower *L, int i)
+{
+  if (L->keep >= 2)
+    return L->tape + (size_t)(i % L->keep) * (size_t)L->n;
+  return i % 2 == 0 ? L->w : L->tape;
+}
+
+const double *hg_lower_at(const hg_lower *L, int i)
+{
+  return i == L->t ? L->w : slot(L, i);
+}
+
+/*
+ * The lower loop (DESIGN §4): w_0 = w0, w_{i+1} = Phi(w_i, theta) for i < t; with
+ * tol_lower > 0 it stops at the first i with ||w_{i+1} - w_i|| = ||Phi(w_i) - w_i|| <= tol_lower
+ * (DESIGN §4, tolerance-driven variants), so t_used = i + 1.
+ */
+int hg_lower_run(hg_lower *L, hg_problem *P, const double *theta, const double *w0, int t,
+                 double tol_lower, hg_lower_hook hook, void *hctx, hg_ctx *ctx, hg_error *err)
+{
+  int rc = HG_OK, n = L->n;
+  double res0 = 0;
+
+  L->t = 0;
+  for (int j = 0; j < n; j++)
+    if (!isfinite(w0[j])) {
+      rc = hg_fail(err, HG_ERR_ARG, "method '%s' on problem '%s': the start w0[%d] = %g is "
+                   "not finite", L->method, P->ops->name, j, w0[j]);
+      goto done;
+    }
+  hg_copy(n, w0, slot(L, 0));
+
+  for (int i = 0; i < t; i++) {
+    const double *w = slot(L, i);
+    double *w_next = slot(L, i + 1);
+    hg_phi(P, w, theta, w_next);
+    L->t = i + 1;
+    double res = hg_dist(n, w_next, w);
+    hg_trace_lower(ctx, res);
+    if ((rc = hg_watch(P, L->method, "lower iterate w", i + 1, res, res0, err)))
+      goto done;
+    if (i == 0)
+      res0 = res;
+    if (hook)
+      hook(hctx, i, w);
+    if (tol_lower > 0 && res <= tol_lower)
+      break;
+  }
+
+done:
+  /* w_t (the last iterate, also after a failure) to the caller's vector; hg_copy does nothing
+   * when the loop already ended in it */
+  hg_copy(n, slot(L, L->t), L->w);
+  return rc;
+}
+
+size_t hg_sweep_space(int n, int m)
+{
+  return (2 * (size_t)n + (size_t)m) * sizeof(double);
+}
+
+/*
+ * Reverse sweep of itd / tbptt (DESIGN §4):
+ *     p = grad_w E(w_t), g = grad_theta E(w_t);
+ *     for i = t-1 down to t-K:  g += d_theta Phi(w_i)^T p;  p = d_w Phi(w_i)^T p.
+ * g is d/dtheta of E(w_t(theta), theta) when K = t, its truncation otherwise.
+ */
+int hg_reverse_sweep(hg_problem *P, const double *theta, const hg_lower *L, int K, double *g,
+                     hg_ctx *ctx, hg_error *err)
+{
+  int rc = HG_OK, n = P->n_w, m = P->n_theta, t = L->t;
+  double *p = NULL, *p_next = NULL, *u = NULL;
+
+  if (K < 0 || K > t || (K > 0 && K > L->keep - 1)) {
+    rc = hg_fail(err, HG_ERR_ARG, "method '%s': a reverse sweep of %d steps needs %d stored "
+                 "iterates after %d lower steps, the tape holds %d", L->method, K, K + 1, t,
+                 L->keep);
+    goto done;
+  }
+  if ((rc = hg_work(ctx, L->method, (size_t)n, &p, err)) ||
+      (rc = hg_work(ctx, L->method, (size_t)n, &p_next, err)) ||
+      (rc = hg_work(ctx, L->method, (size_t)m, &u, err)))
+    goto done;
+
+  hg_upper(P, L->w, theta, p, g);
+  for (int i = t - 1; i >= t - K; i--) {
+    const double *w_i = hg_lower_at(L, i);
+    hg_vjp_theta(P, w_i, theta, p, u);
+    hg_axpy(m, 1.0, u, g);
+    hg_vjp_w(P, w_i, theta, p, p_next);
+    double *swap = p;
+    p = p_next;
+    p_next = swap;
+  }
+
+done:
+  hg_free(ctx, p);
+  hg_free(ctx, p_next);
+  hg_free(ctx, u);
+  return rc;
+}
+
+/* Iterates itd keeps to differentiate the last K of at most t steps: w_{t-K} .. w_t. */
+static int itd_keep(int t, int K)
+{
+  return (K < t ? K : t) + 1;
+}
+
+size_t hg_itd_space(int n, int m, int t, int K)
+{
+  return hg_lower_space(n, itd_keep(t, K)) + hg_sweep_space(n, m);
+}
+
+/* itd / tbptt (DESIGN §4): w_{i+1} = Phi(w_i, theta) for i < t, then the reverse sweep over
+ * the last min(K, t) steps; K >= t is the exact gradient of E(w_t(theta), theta). */
+int hg_itd_run(hg_problem *P, const char *method, const double *theta, const double *w0,
+               const hg_budget *b, int K, hg_ctx *ctx, hg_out *out, hg_error *err)
+{
+  int rc = HG_OK;
+  hg_lower L = {0};
+
+  if ((rc = hg_lower_open(&L, method, P->n_w, itd_keep(b->t, K), out->w, ctx, err)))
+    goto done;
+  rc = hg_lower_run(&L, P, theta, w0, b->t, b->tol_lower, NULL, NULL, ctx, err);
+  out->t_used = L.t;
+  out->k_used = 0;
+  if (rc)
+    goto done;
+  rc = hg_reverse_sweep(P, theta, &L, K < L.t ? K : L.t, out->grad, ctx, err);
+
+done:
+  hg_lower_close(&L, ctx);
+  return rc;
+}
+
+size_t hg_aid_tail_space(int m)
+{
+  return (size_t)m * sizeof(double);
+}
+
+/* The aid tail (DESIGN §1): ghat = grad_theta E(w, theta) + d_theta Phi(w, theta)^T v, with g
+ * holding grad_theta E on entry. */
+int hg_aid_tail(hg_problem *P, const char *method, const double *theta, const double *w,
+                const double *v, double *g, hg_ctx *ctx, hg_error *err)
+{
+  int rc = HG_OK, m = P->n_theta;
+  double *u = NULL;
+
+  if ((rc = hg_work(ctx, method, (size_t)m, &u, err)))
+    goto done;
+  hg_vjp_theta(P, w, theta, v, u);
+  hg_axpy(m, 1.0, u, g);
+
+done:
+  hg_free(ctx, u);
+  return rc;
+}

@@ -1,0 +1,38 @@
+/*
+ * itd.c -- reverse-mode iterative differentiation (DESIGN §4 "itd"): the exact gradient of
+ * f_t(theta) = E(w_t(theta), theta), w_t the t-th lower iterate from w0:
+ *
+ *     w_{i+1} = Phi(w_i, theta) for i < t   (storing w_0 .. w_t),
+ *     p = grad_w E(w_t), g = grad_theta E(w_t);
+ *     for i = t-1 .. 0:  g += d_theta Phi(w_i)^T p;  p = d_w Phi(w_i)^T p.
+ *
+ * With tol_lower > 0, t is the number of lower steps actually done.  Memory O(t n) for the
+ * tape; itd-forward computes the same value with O(n m) and no tape.
+ */
+#include "common.h"
+
+/* Bytes: the tape w_0 .. w_t ((t + 1) n) and the sweep (2 n + m). */
+static size_t itd_space(int n, int m, const hg_budget *b)
+{
+  return hg_itd_space(n, m, b->t, b->t);
+}
+
+/* itd is the reverse sweep over all t steps (K = t). */
+static int itd_compute(hg_problem *P, const hg_params *mp, const double *theta,
+                       const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
+                       hg_error *err)
+{
+  return hg_itd_run(P, "itd", theta, w0, b, b->t, ctx, out, err);
+}
+
+static const hg_param_spec itd_params[] = {{.key = NULL}};
+
+const hg_method_ops hg_method_itd = {
+  .version = HG_METHOD_OPS_VERSION,     /* ops layout this table follows */
+  .name = "itd",                        /* registry name (file itd.c) */
+  .summary = "reverse-mode iterative differentiation: exact gradient of E(w_t(theta), theta)",
+  .params = itd_params,                 /* no parameters */
+  .needs = HG_NEEDS_CONTRACTION,        /* iterates Phi */
+  .space = itd_space,                   /* workspace bytes: O(t n) tape */
+  .compute = itd_compute,               /* the method */
+};

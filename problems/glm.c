@@ -1,0 +1,713 @@
+/*
+ * glm.c -- the pieces ridge.c and logreg.c share (DESIGN §3): parameters, data, e^theta,
+ * d_theta Phi, the step, the exact-solve scaffolding and the constants.  See glm.h.
+ */
+#include "glm.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------------------------ */
+/* Data                                                                                        */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * One synthetic set of `rows` examples (DESIGN §3): per row, for each feature j, x_ij ~ N(0,1)
+ * kept with probability density (a uniform draw decides, only when density < 1), then
+ * y_i = x_i^T w_true + noise * N(0,1).  density < 1 gives CSR, density = 1 dense.
+ */
+static int glm_synthetic_set(const hg_glm *G, hg_rng *rng, int rows, int d, double density,
+                             double noise, const double *w_true, hg_matrix **X_out,
+                             double **y_out, hg_error *err)
+{
+  int status = HG_OK;
+  hg_matrix *X = NULL;
+  double *y = NULL, *val = NULL;
+  int *rowptr = NULL, *colind = NULL;
+  long nnz = 0, cap = 0;
+  const int sparse = density < 1.0;
+
+  y = malloc((size_t)rows * sizeof(double));
+  if (!y) {
+    status = hg_fail(err, HG_ERR_NOMEM, "problem '%s': out of memory for %d synthetic labels",
+                     G->name, rows);
+    goto done;
+  }
+  if (!sparse) {
+    status = hg_matrix_create(rows, d, 0, 0, &X, err);
+    if (status != HG_OK)
+      goto done;
+    for (int i = 0; i < rows; i++) {
+      double *x = X->val + (size_t)i * (size_t)d;
+      double dot = 0;
+      for (int j = 0; j < d; j++) {
+        x[j] = hg_rng_normal(rng);
+        dot += x[j] * w_true[j];
+      }
+      y[i] = dot + noise * hg_rng_normal(rng);
+    }
+    goto done;
+  }
+
+  rowptr = malloc(((size_t)rows + 1) * sizeof(int));
+  if (!rowptr) {
+    status = hg_fail(err, HG_ERR_NOMEM, "problem '%s': out of memory for %d synthetic rows",
+                     G->name, rows);
+    goto done;
+  }
+  rowptr[0] = 0;
+  for (int i = 0; i < rows; i++) {
+    double dot = 0;
+    for (int j = 0; j < d; j++) {
+      if (hg_rng_uniform(rng) >= density)
+        continue;
+      if (nnz == cap) {
+        long grown = cap ? 2 * cap : 1024;
+        if (grown > INT_MAX)
+          grown = INT_MAX;
+        if (nnz == grown) {
+          status = hg_fail(err, HG_ERR_ARG, "problem '%s': density=%g gives more than %d "
+                           "nonzeros", G->name, density, INT_MAX);
+          goto done;
+        }
+        int *ci = realloc(colind, (size_t)grown * sizeof(int));
+        if (ci)
+          colind = ci;
+        double *v = realloc(val, (size_t)grown * sizeof(double));
+        if (v)
+          val = v;
+        if (!ci || !v) {
+          status = hg_fail(err, HG_ERR_NOMEM, "problem '%s': out of memory for %ld synthetic "
+                           "nonzeros", G->name, grown);
+          goto done;
+        }
+        cap = grown;
+      }
+      double x = hg_rng_normal(rng);
+      colind[nnz] = j;
+      val[nnz] = x;
+      nnz++;
+      dot += x * w_true[j];
+    }
+    rowptr[i + 1] = (int)nnz;
+    y[i] = dot + noise * hg_rng_normal(rng);
+  }
+  status = hg_matrix_create(rows, d, 1, nnz, &X, err);
+  if (status != HG_OK)
+    goto done;
+  memcpy(X->rowptr, rowptr, ((size_t)rows + 1) * sizeof(int));
+  if (nnz > 0) {
+    memcpy(X->colind, colind, (size_t)nnz * sizeof(int));
+    memcpy(X->val, val, (size_t)nnz * sizeof(double));
+  }
+  X->nnz = nnz;
+
+done:
+  if (status != HG_OK) {
+    hg_matrix_destroy(&X);
+    free(y);
+    y = NULL;
+  }
+  *X_out = X;
+  *y_out = y;
+  free(rowptr);
+  free(colind);
+  free(val);
+  return status;
+}
+
+/* Synthetic data (DESIGN §3) from seed: w_true ~ N(0, I_d) first, then the n training rows,
+ * then the n' validation rows (glm_synthetic_set). */
+static int glm_synthetic(hg_glm *G, const hg_params *p, hg_error *err)
+{
+  static const char *const file_keys[] = {"val", "format", "label", "features"};
+  int status = HG_OK;
+  double *w_true = NULL;
+  hg_rng rng;
+
+  for (size_t k = 0; k < sizeof file_keys / sizeof *file_keys; k++)
+    if (hg_params_given(p, file_keys[k])) {
+      status = hg_fail(err, HG_ERR_ARG, "problem '%s': %s= applies to data files, but train= "
+                       "is not given (the data is synthetic)", G->name, file_keys[k]);
+      goto done;
+    }
+  const int n = (int)hg_params_int(p, "n"), n_val = (int)hg_params_int(p, "n_val");
+  const int d = (int)hg_params_int(p, "d");
+  const double density = hg_params_real(p, "density"), noise = hg_params_real(p, "noise");
+  const long seed = hg_params_int(p, "seed");
+
+  w_true = malloc((size_t)d * sizeof(double));
+  if (!w_true) {
+    status = hg_fail(err, HG_ERR_NOMEM, "problem '%s': out of memory for d=%d", G->name, d);
+    goto done;
+  }
+  hg_rng_seed(&rng, (uint64_t)seed);
+  for (int j = 0; j < d; j++)
+    w_true[j] = hg_rng_normal(&rng);
+  status = glm_synthetic_set(G, &rng, n, d, density, noise, w_true, &G->X, &G->y, err);
+  if (status == HG_OK)
+    status = glm_synthetic_set(G, &rng, n_val, d, density, noise, w_true, &G->X_val,
+                               &G->y_val, err);
+  if (density < 1.0)
+    snprintf(G->source, sizeof G->source, "synthetic (seed %ld, density %g)", seed, density);
+  else
+    snprintf(G->source, sizeof G->source, "synthetic (seed %ld)", seed);
+
+done:
+  free(w_true);
+  return status;
+}
+
+/* Read train= and val= with hg_data_read and pad both to the common d (the largest index
+ * seen in either, or features=, which may not be smaller). */
+static int glm_read(hg_glm *G, const hg_params *p, const char *train, hg_error *err)
+{
+  static const char *const synth_keys[] = {"n", "n_val", "d", "density", "noise"};
+  int status = HG_OK;
+  const char *val = hg_params_str(p, "val");
+  hg_read_opts opts = {hg_params_str(p, "format"), hg_params_str(p, "label")};
+
+  if (!val) {
+    status = hg_fail(err, HG_ERR_ARG, "problem '%s': key 'val' (the validation file) is "
+                     "required when train='%s' is given", G->name, train);
+    goto done;
+  }
+  for (size_t k = 0; k < sizeof synth_keys / sizeof *synth_keys; k++)
+    if (hg_params_given(p, synth_keys[k])) {
+      status = hg_fail(err, HG_ERR_ARG, "problem '%s': %s= shapes synthetic data and cannot be "
+                       "combined with train='%s'", G->name, synth_keys[k], train);
+      goto done;
+    }
+  status = hg_data_read(train, &opts, &G->X, &G->y, err);
+  if (status != HG_OK)
+    goto done;
+  status = hg_data_read(val, &opts, &G->X_val, &G->y_val, err);
+  if (status != HG_OK)
+    goto done;
+  if (G->X->rows == 0 || G->X_val->rows == 0) {
+    status = hg_fail(err, HG_ERR_PARSE, "problem '%s': data file '%s' has no examples",
+                     G->name, G->X->rows == 0 ? train : val);
+    goto done;
+  }
+
+  const int seen = G->X->cols > G->X_val->cols ? G->X->cols : G->X_val->cols;
+  const long features = hg_params_int(p, "features");
+  if (features > 0 && features < seen) {
+    status = hg_fail(err, HG_ERR_ARG, "problem '%s': features=%ld is smaller than feature "
+                     "index %d seen in '%s'", G->name, features, seen,
+                     G->X->cols == seen ? train : val);
+    goto done;
+  }
+  const int d = features > 0 ? (int)features : seen;
+  if (d == 0) {
+    status = hg_fail(err, HG_ERR_PARSE, "problem '%s': no features in '%s' nor in '%s'",
+                     G->name, train, val);
+    goto done;
+  }
+  status = hg_matrix_set_cols(G->X, d, err);
+  if (status == HG_OK)
+    status = hg_matrix_set_cols(G->X_val, d, err);
+
+done:
+  return status;
+}
+
+/* Replace *X by a copy stored densely (sparse = 0) or as CSR (sparse = 1) if it differs. */
+static int glm_convert(hg_matrix **X, int sparse, hg_error *err)
+{
+  hg_matrix *Y = NULL;
+  int status = HG_OK;
+
+  if ((*X)->sparse == sparse)
+    goto done;
+  status = hg_matrix_convert(*X, sparse, &Y, err);
+  if (status != HG_OK)
+    goto done;
+  hg_matrix_destroy(X);
+  *X = Y;
+
+done:
+  return status;
+}
+
+int hg_glm_init(hg_glm *G, const hg_params *p, const char *name, int logistic, hg_error *err)
+{
+  int status = HG_OK;
+  const char *train = hg_params_str(p, "train");
+  const char *storage = hg_params_str(p, "storage");
+
+  memset(G, 0, sizeof *G);
+  G->name = name;
+  status = train ? glm_read(G, p, train, err) : glm_synthetic(G, p, err);
+  if (status != HG_OK)
+    goto done;
+
+  G->intercept = (int)hg_params_int(p, "intercept");
+  if (G->intercept) {
+    status = hg_matrix_append_ones(G->X, err);
+    if (status == HG_OK)
+      status = hg_matrix_append_ones(G->X_val, err);
+    if (status != HG_OK)
+      goto done;
+  }
+  if (storage && strcmp(storage, "auto") != 0) {
+    const int sparse = strcmp(storage, "sparse") == 0;
+    status = glm_convert(&G->X, sparse, err);
+    if (status == HG_OK)
+      status = glm_convert(&G->X_val, sparse, err);
+    if (status != HG_OK)
+      goto done;
+  }
+
+  G->n = G->X->rows;
+  G->n_val = G->X_val->rows;
+  G->d = G->X->cols;
+  if (logistic) {
+    for (int i = 0; i < G->n; i++)
+      G->y[i] = G->y[i] > 0 ? 1.0 : -1.0;
+    for (int i = 0; i < G->n_val; i++)
+      G->y_val[i] = G->y_val[i] > 0 ? 1.0 : -1.0;
+  }
+  G->scalar = strcmp(hg_params_str(p, "reg"), "scalar") == 0;
+  G->m = G->scalar ? 1 : G->d;
+
+  const size_t d = (size_t)G->d, m = (size_t)G->m;
+  G->lam = malloc(d * sizeof(double));
+  G->lam_theta = malloc(m * sizeof(double));
+  G->c_theta = malloc(m * sizeof(double));
+  G->r_n = malloc((size_t)G->n * sizeof(double));
+  G->s_n = malloc((size_t)G->n * sizeof(double));
+  G->r_val = malloc((size_t)G->n_val * sizeof(double));
+  G->r_d = malloc(d * sizeof(double));
+  if (!G->lam || !G->lam_theta || !G->c_theta || !G->r_n || !G->s_n || !G->r_val || !G->r_d) {
+    status = hg_fail(err, HG_ERR_NOMEM, "problem '%s': out of memory for n=%d, d=%d", name,
+                     G->n, G->d);
+    goto done;
+  }
+  if (!cholmod_start(&G->cc)) {
+    status = hg_fail(err, HG_ERR_NOMEM, "problem '%s': cannot start CHOLMOD", name);
+    goto done;
+  }
+  G->cc_on = 1;
+  G->cc.print = 0; /* library code never prints; failures come back as statuses */
+
+done:
+  if (status != HG_OK)
+    hg_glm_release(G);
+  return status;
+}
+
+void hg_glm_release(hg_glm *G)
+{
+  if (!G)
+    return;
+  hg_matrix_destroy(&G->X);
+  hg_matrix_destroy(&G->X_val);
+  free(G->y);
+  free(G->y_val);
+  free(G->lam);
+  free(G->lam_theta);
+  free(G->c_theta);
+  free(G->r_n);
+  free(G->s_n);
+  free(G->r_val);
+  free(G->r_d);
+  if (G->cc_on)
+    cholmod_finish(&G->cc);
+  memset(G, 0, sizeof *G);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Regularization and d_theta Phi                                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The regularization weights of DESIGN §3: lam_j = e^{theta_j} (per feature) or e^{theta_0}
+ * (scalar), recomputed only when theta differs from the last one seen. */
+const double *hg_glm_lam(hg_glm *G, const double *theta)
+{
+  const size_t m = (size_t)G->m;
+
+  if (G->lam_valid && memcmp(G->lam_theta, theta, m * sizeof(double)) == 0)
+    return G->lam;
+  for (int j = 0; j < G->d; j++)
+    G->lam[j] = exp(theta[G->scalar ? 0 : j]);
+  memcpy(G->lam_theta, theta, m * sizeof(double));
+  G->lam_valid = 1;
+  return G->lam;
+}
+
+/* Phi (DESIGN §3): out = w - eta (grad_w loss(w) + e^theta .* w), grad holding grad_w loss. */
+void hg_glm_step(const hg_glm *G, const double *w, const double *lam, const double *grad,
+                 double *out)
+{
+  for (int j = 0; j < G->d; j++)
+    out[j] = w[j] - G->eta * (grad[j] + lam[j] * w[j]);
+}
+
+/* theta0 = -1 broadcast. */
+void hg_glm_theta0(const void *self, double *theta)
+{
+  const hg_glm *G = self;
+  for (int j = 0; j < G->m; j++)
+    theta[j] = -1.0;
+}
+
+/*
+ * d_theta Phi^T v (DESIGN §3, Phi = w - eta (... + e^theta .* w)):
+ *   per feature  out_j = -eta e^{theta_j} w_j v_j;   scalar  out_0 = -eta e^theta (w . v).
+ */
+void hg_glm_vjp_theta(void *self, const double *w, const double *theta, const double *v,
+                      double *out)
+{
+  hg_glm *G = self;
+  const double *lam = hg_glm_lam(G, theta);
+
+  if (G->scalar) {
+    out[0] = -G->eta * lam[0] * hg_dot(G->d, w, v);
+    return;
+  }
+  for (int j = 0; j < G->d; j++)
+    out[j] = -G->eta * lam[j] * w[j] * v[j];
+}
+
+/*
+ * d_theta Phi u (DESIGN §3):
+ *   per feature  out_j = -eta e^{theta_j} w_j u_j;   scalar  out = -eta e^theta u_0 w.
+ */
+void hg_glm_jvp_theta(void *self, const double *w, const double *theta, const double *u,
+                      double *out)
+{
+  hg_glm *G = self;
+  const double *lam = hg_glm_lam(G, theta);
+
+  for (int j = 0; j < G->d; j++)
+    out[j] = -G->eta * lam[j] * w[j] * (G->scalar ? u[0] : u[j]);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Cholesky of H = s Xs^T Xs + diag(lam)                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Fail with the status matching CHOLMOD's, naming the problem and the step. */
+static int glm_cholmod_fail(const hg_glm *G, const char *what, hg_error *err)
+{
+  const int status = G->cc.status == CHOLMOD_OUT_OF_MEMORY ? HG_ERR_NOMEM : HG_ERR_NUMERIC;
+  return hg_fail(err, status, "problem '%s': CHOLMOD %s failed (status %d)", G->name, what,
+                 G->cc.status);
+}
+
+/* The CSR of X (rows x cols) seen, without a copy, as the CSC of X^T (cols x rows). */
+static void glm_view_transpose(const hg_matrix *X, cholmod_sparse *At)
+{
+  memset(At, 0, sizeof *At);
+  At->nrow = (size_t)X->cols;
+  At->ncol = (size_t)X->rows;
+  At->nzmax = (size_t)X->rowptr[X->rows];
+  At->p = X->rowptr;
+  At->i = X->colind;
+  At->x = X->val;
+  At->stype = 0;
+  At->itype = CHOLMOD_INT;
+  At->xtype = CHOLMOD_REAL;
+  At->dtype = CHOLMOD_DOUBLE;
+  At->sorted = 1;
+  At->packed = 1;
+}
+
+/*
+ * H = s Xs^T Xs + diag(lam), factored (DESIGN §3).  Dense Xs: H formed densely (from gram
+ * when given) and LAPACKE_dpotrf.  CSR Xs: the CSR of Xs is the CSC of Xs^T, cholmod_aat gives
+ * Xs^T Xs, cholmod_add forms s Xs^T Xs + diag(lam), whose upper triangle is analyzed and
+ * factorized.
+ */
+int hg_glm_chol_factor(hg_glm *G, const hg_matrix *Xs, double s, const double *gram,
+                       const double *lam, hg_glm_chol *F, hg_error *err)
+{
+  int status = HG_OK;
+  const int d = Xs->cols;
+  cholmod_sparse At, *XtX = NULL, *D = NULL, *Hfull = NULL, *H = NULL;
+
+  memset(F, 0, sizeof *F);
+  F->d = d;
+  F->cc = &G->cc;
+  if (!Xs->sparse) {
+    F->H = malloc((size_t)d * (size_t)d * sizeof(double));
+    if (!F->H) {
+      status = hg_fail(err, HG_ERR_NOMEM, "problem '%s': out of memory for a %d x %d Hessian",
+                       G->name, d, d);
+      goto done;
+    }
+    if (gram)
+      memcpy(F->H, gram, (size_t)d * (size_t)d * sizeof(double));
+    else
+      hg_matrix_gram(Xs, s, F->H);
+    for (int j = 0; j < d; j++)
+      F->H[(size_t)j * d + j] += lam[j];
+    lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', d, F->H, d);
+    if (info != 0) {
+      status = hg_fail(err, HG_ERR_NUMERIC, "problem '%s': Cholesky of the %d x %d Hessian "
+                       "failed (LAPACK info %d: not positive definite)", G->name, d, d,
+                       (int)info);
+      goto done;
+    }
+    goto done;
+  }
+
+  glm_view_transpose(Xs, &At);
+  XtX = cholmod_aat(&At, NULL, 0, 1, &G->cc);
+  D = cholmod_speye((size_t)d, (size_t)d, CHOLMOD_REAL, &G->cc);
+  if (!XtX || !D) {
+    status = glm_cholmod_fail(G, "X^T X", err);
+    goto done;
+  }
+  for (int j = 0; j < d; j++)
+    ((double *)D->x)[j] = lam[j];
+  double alpha[2] = {s, 0}, beta[2] = {1, 0};
+  Hfull = cholmod_add(XtX, D, alpha, beta, 1, 1, &G->cc);
+  H = Hfull ? cholmod_copy(Hfull, 1, 1, &G->cc) : NULL;
+  if (!H) {
+    status = glm_cholmod_fail(G, "Hessian assembly", err);
+    goto done;
+  }
+  F->L = cholmod_analyze(H, &G->cc);
+  if (!F->L) {
+    status = glm_cholmod_fail(G, "analysis", err);
+    goto done;
+  }
+  if (!cholmod_factorize(H, F->L, &G->cc) || G->cc.status < CHOLMOD_OK) {
+    status = glm_cholmod_fail(G, "factorization", err);
+    goto done;
+  }
+  if (G->cc.status == CHOLMOD_NOT_POSDEF || F->L->minor < F->L->n) {
+    status = hg_fail(err, HG_ERR_NUMERIC, "problem '%s': the %d x %d Hessian is not positive "
+                     "definite (CHOLMOD stopped at column %d)", G->name, d, d, (int)F->L->minor);
+    goto done;
+  }
+
+done:
+  cholmod_free_sparse(&XtX, &G->cc);
+  cholmod_free_sparse(&D, &G->cc);
+  cholmod_free_sparse(&Hfull, &G->cc);
+  cholmod_free_sparse(&H, &G->cc);
+  if (status != HG_OK)
+    hg_glm_chol_free(F);
+  return status;
+}
+
+/* b <- H^{-1} b with the factor of hg_glm_chol_factor (dpotrs, or cholmod_solve with
+ * CHOLMOD_A), for the solves of DESIGN §3. */
+int hg_glm_chol_solve(hg_glm *G, hg_glm_chol *F, double *b, hg_error *err)
+{
+  int status = HG_OK;
+  cholmod_dense bd, *x = NULL;
+
+  if (F->H) {
+    lapack_int info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', F->d, 1, F->H, F->d, b, 1);
+    if (info != 0)
+      status = hg_fail(err, HG_ERR_NUMERIC, "problem '%s': Cholesky solve failed (LAPACK "
+                       "info %d)", G->name, (int)info);
+    goto done;
+  }
+  memset(&bd, 0, sizeof bd);
+  bd.nrow = bd.nzmax = bd.d = (size_t)F->d;
+  bd.ncol = 1;
+  bd.x = b;
+  bd.xtype = CHOLMOD_REAL;
+  bd.dtype = CHOLMOD_DOUBLE;
+  x = cholmod_solve(CHOLMOD_A, F->L, &bd, &G->cc);
+  if (!x) {
+    status = glm_cholmod_fail(G, "solve", err);
+    goto done;
+  }
+  memcpy(b, x->x, (size_t)F->d * sizeof(double));
+
+done:
+  cholmod_free_dense(&x, &G->cc);
+  return status;
+}
+
+void hg_glm_chol_free(hg_glm_chol *F)
+{
+  if (!F)
+    return;
+  free(F->H);
+  F->H = NULL;
+  if (F->L)
+    cholmod_free_factor(&F->L, F->cc);
+}
+
+/*
+ * The exact hypergradient's tail (DESIGN §1, §3), grad_theta E = 0 and
+ * d_w d_theta g = diag(e^theta .* w*) (per feature; the column e^theta w* when scalar):
+ *   v = H^{-1} grad_w E(w*),   grad_j = -e^{theta_j} w*_j v_j   or   grad = -e^theta (w* . v).
+ */
+int hg_glm_hypergrad(hg_glm *G, hg_glm_chol *F, const double *theta, const double *wstar,
+                     double *gw, double *grad, hg_error *err)
+{
+  int status = hg_glm_chol_solve(G, F, gw, err);
+  if (status != HG_OK)
+    goto done;
+  const double *lam = hg_glm_lam(G, theta);
+  if (G->scalar)
+    grad[0] = -lam[0] * hg_dot(G->d, wstar, gw);
+  else
+    for (int j = 0; j < G->d; j++)
+      grad[j] = -lam[j] * wstar[j] * gw[j];
+
+done:
+  return status;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Constants                                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The operator v -> s X^T X v + lam .* v (gram v + lam .* v when gram is given): ridge's
+ * Hessian (s = 1/n) or logreg's Hessian bound (s = 1/(4n)), DESIGN §3 and §7. */
+typedef struct glm_hessian {
+  hg_glm *G;
+  double s;
+  const double *gram, *lam;
+} glm_hessian;
+
+static void glm_hessian_apply(void *ctx, const double *v, double *out)
+{
+  glm_hessian *h = ctx;
+  hg_glm *G = h->G;
+
+  if (h->gram) {
+    cblas_dsymv(CblasRowMajor, CblasUpper, G->d, 1.0, h->gram, G->d, v, 1, 0.0, out, 1);
+  } else {
+    hg_matrix_gemv(G->X, 0, 1.0, v, 0.0, G->s_n);
+    hg_matrix_gemv(G->X, 1, h->s, G->s_n, 0.0, out);
+  }
+  for (int j = 0; j < G->d; j++)
+    out[j] += h->lam[j] * v[j];
+}
+
+/* Extreme eigenvalues of s X^T X + diag(e^theta) (DESIGN §7): dense dsyevr for
+ * d <= HG_GLM_DENSE_EIG_MAX, else Lanczos on the operator to relative accuracy 1e-10. */
+int hg_glm_extremes(hg_glm *G, const double *theta, double s, const double *gram,
+                    double *lambda_min, double *lambda_max, hg_error *err)
+{
+  int status = HG_OK;
+  const int d = G->d;
+  double *H = NULL;
+  glm_hessian op = {G, s, gram, hg_glm_lam(G, theta)};
+
+  if (d > HG_GLM_DENSE_EIG_MAX) {
+    status = hg_lanczos_extremes(d, glm_hessian_apply, &op, 1e-10, 1, lambda_min, lambda_max,
+                                 err);
+    goto done;
+  }
+  H = malloc((size_t)d * (size_t)d * sizeof(double));
+  if (!H) {
+    status = hg_fail(err, HG_ERR_NOMEM, "problem '%s': out of memory for a %d x %d Hessian",
+                     G->name, d, d);
+    goto done;
+  }
+  if (gram)
+    memcpy(H, gram, (size_t)d * (size_t)d * sizeof(double));
+  else
+    hg_matrix_gram(G->X, s, H);
+  for (int j = 0; j < d; j++)
+    H[(size_t)j * d + j] += op.lam[j];
+  status = hg_sym_extremes(d, H, lambda_min, lambda_max, err);
+
+done:
+  free(H);
+  return status;
+}
+
+/*
+ * Constants at theta (DESIGN §7): L = lambda_max(s X^T X + diag(e^theta)); mu = its
+ * lambda_min when exact, else min_j e^theta_j; q = max(|1 - eta mu|, |1 - eta L|);
+ * kappa = L/mu.  The extremes are cached for the last theta.
+ */
+int hg_glm_constants(hg_glm *G, const double *theta, double s, const double *gram, int exact,
+                     hg_constants *c, hg_error *err)
+{
+  int status = HG_OK;
+  const size_t m = (size_t)G->m;
+
+  hg_constants_unknown(c);
+  if (!G->c_valid || memcmp(G->c_theta, theta, m * sizeof(double)) != 0) {
+    double lo = NAN, hi = NAN;
+    G->c_valid = 0;
+    status = hg_glm_extremes(G, theta, s, gram, &lo, &hi, err);
+    if (status != HG_OK)
+      goto done;
+    if (!exact) {
+      const double *lam = hg_glm_lam(G, theta);
+      lo = lam[0];
+      for (int j = 1; j < G->d; j++)
+        lo = fmin(lo, lam[j]);
+    }
+    G->c_mu = lo;
+    G->c_L = hi;
+    memcpy(G->c_theta, theta, m * sizeof(double));
+    G->c_valid = 1;
+  }
+  c->step = G->eta;
+  c->mu = G->c_mu;
+  c->L = G->c_L;
+  c->q = fmax(fabs(1.0 - G->eta * c->mu), fabs(1.0 - G->eta * c->L));
+  c->kappa = c->L / c->mu;
+  c->exact_mu_L = exact;
+
+done:
+  return status;
+}
+
+/* eta = step= or 1/L(theta0), L = lambda_max(s X^T X + diag(e^theta0)). */
+int hg_glm_init_step(hg_glm *G, const hg_params *p, double s, const double *gram,
+                     hg_error *err)
+{
+  int status = HG_OK;
+  double *theta0 = NULL, lo = NAN, L = NAN;
+
+  if (hg_params_given(p, "step")) {
+    G->eta = hg_params_real(p, "step");
+    goto done;
+  }
+  theta0 = malloc((size_t)G->m * sizeof(double));
+  if (!theta0) {
+    status = hg_fail(err, HG_ERR_NOMEM, "problem '%s': out of memory for theta0", G->name);
+    goto done;
+  }
+  hg_glm_theta0(G, theta0);
+  status = hg_glm_extremes(G, theta0, s, gram, &lo, &L, err);
+  if (status != HG_OK)
+    goto done;
+  if (!(L > 0) || !isfinite(L)) {
+    status = hg_fail(err, HG_ERR_NUMERIC, "problem '%s': smoothness constant L = %g at theta0 "
+                     "gives no step; set step=", G->name, L);
+    goto done;
+  }
+  G->eta = 1.0 / L;
+
+done:
+  free(theta0);
+  return status;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* describe                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+void hg_glm_describe(const hg_glm *G, const char *extra, char *buf, size_t len)
+{
+  char nnz[48] = "";
+
+  if (G->X->sparse)
+    snprintf(nnz, sizeof nnz, " (nnz %ld)", (long)G->X->rowptr[G->X->rows]);
+  snprintf(buf, len, "%s%strain %d x %d %s%s, val %d x %d %s%s; reg %s (m = %d); step %.6g%s%s",
+           G->source, G->source[0] ? ": " : "", G->n, G->d, G->X->sparse ? "CSR" : "dense", nnz,
+           G->n_val, G->d, G->X_val->sparse ? "CSR" : "dense",
+           G->intercept ? " (last column: intercept)" : "",
+           G->scalar ? "scalar" : "per-feature", G->m, G->eta, extra ? "; " : "",
+           extra ? extra : "");
+}

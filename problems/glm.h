@@ -1,0 +1,144 @@
+/*
+ * glm.h -- private to problems/: what ridge.c and logreg.c share (DESIGN §3).
+ *
+ * Both are regularized linear models on data (X, y) (train, n x d) and (X', y') (validation,
+ * n' x d) with weights e^theta (theta in R^m, m = d per feature or m = 1 scalar) and the map
+ *
+ *     Phi(w, theta) = w - eta (grad_w loss(w) + e^theta .* w),
+ *
+ * eta a fixed number per instance.  This header gives the pieces written once: the parameter
+ * schema entries, data loading (files or seeded synthetic data), e^theta, the d_theta Phi
+ * products, the step, the Cholesky scaffolding of the exact solves and the constants.
+ *
+ * A plugin's state begins with an hg_glm (first member), so the shared ops below take the
+ * plugin's `void *self` directly.
+ */
+#ifndef HG_GLM_H
+#define HG_GLM_H
+
+#include "hgbench.h"
+
+#include <cholmod.h>
+#include <float.h>
+#include <limits.h>
+
+/* The parameter schema entries shared by ridge and logreg, in order (DESIGN §3); use them
+ * inside a plugin's hg_param_spec array, then its own entries and the NULL terminator. */
+#define HG_GLM_PARAMS                                                                         \
+  {"train", HG_PARAM_STRING, NULL, 0, 0, NULL,                                                \
+   "training data file, LIBSVM/CSV/Matrix Market (absent: seeded synthetic data)"},           \
+  {"val", HG_PARAM_STRING, NULL, 0, 0, NULL, "validation data file (required with train=)"}, \
+  {"format", HG_PARAM_CHOICE, "auto", 0, 0, "auto|libsvm|csv|mm", "format of the files"},    \
+  {"label", HG_PARAM_STRING, NULL, 0, 0, NULL,                                                \
+   "label column of CSV / Matrix Market files, number or header name (default: first)"},    \
+  {"features", HG_PARAM_INT, "0", 0, INT_MAX - 1, NULL,                                       \
+   "feature count d (0: the largest index seen in train and val)"},                          \
+  {"intercept", HG_PARAM_INT, "0", 0, 1, NULL, "1: append a column of ones (penalized)"},     \
+  {"reg", HG_PARAM_CHOICE, "per-feature", 0, 0, "per-feature|scalar",                         \
+   "weights e^theta per feature (m = d) or one weight on all (m = 1)"},                       \
+  {"step", HG_PARAM_REAL, NULL, DBL_MIN, DBL_MAX, NULL,                                        \
+   "step eta of Phi (default 1/L at theta0)"},                                                \
+  {"storage", HG_PARAM_CHOICE, "auto", 0, 0, "auto|dense|sparse",                             \
+   "keep the data as read (auto) or convert it to dense or CSR"},                             \
+  {"n", HG_PARAM_INT, "200", 1, INT_MAX, NULL, "synthetic: training examples"},               \
+  {"n_val", HG_PARAM_INT, "100", 1, INT_MAX, NULL, "synthetic: validation examples"},         \
+  {"d", HG_PARAM_INT, "10", 1, INT_MAX - 1, NULL, "synthetic: features"},                     \
+  {"density", HG_PARAM_REAL, "1", DBL_MIN, 1, NULL,                                           \
+   "synthetic: fraction of nonzero entries (< 1 gives CSR data)"},                            \
+  {"noise", HG_PARAM_REAL, "0.1", 0, DBL_MAX, NULL, "synthetic: label noise level"},          \
+  {"seed", HG_PARAM_INT, "0", 0, 9007199254740992.0, NULL, "synthetic: generator seed"}
+
+/* Eigenvalue extremes of a d x d Hessian are computed densely (dsyevr) up to this d, by
+ * Lanczos beyond it. */
+#define HG_GLM_DENSE_EIG_MAX 2000
+
+/* The shared state (all pointers owned). */
+typedef struct hg_glm {
+  const char *name;      /* "ridge" or "logreg" (static), for messages */
+  char source[160];      /* "synthetic (seed 0)" or empty when read from files */
+  hg_matrix *X, *X_val;  /* train n x d, validation n' x d */
+  double *y, *y_val;     /* labels (logreg: mapped to +-1) */
+  int n, n_val, d, m;
+  int scalar;            /* reg=scalar: m = 1, weight e^theta_0 on every coordinate */
+  int intercept;         /* 1: the last column is the appended ones */
+  double eta;            /* Phi's fixed step */
+  /* e^theta per coordinate, cached for the last theta seen. */
+  double *lam, *lam_theta;
+  int lam_valid;
+  /* Scratch for the callbacks (they never allocate). */
+  double *r_n, *s_n;     /* n each */
+  double *r_val;         /* n' */
+  double *r_d;           /* d */
+  /* Extremes of the Hessian bound used by constants(), cached for the last theta. */
+  double *c_theta;
+  int c_valid;
+  double c_mu, c_L;
+  /* CHOLMOD's workspace for this instance (started at create, finished at destroy). */
+  cholmod_common cc;
+  int cc_on;
+} hg_glm;
+
+/* Load the data described by p (files, or the seeded synthetic generator) into G, pad train
+ * and val to the common d, append the intercept, convert storage, map labels to +-1 when
+ * logistic, and allocate the scratch.  name is the problem's (static) name for messages.
+ * On failure G is released. */
+int hg_glm_init(hg_glm *G, const hg_params *p, const char *name, int logistic, hg_error *err);
+/* Free what hg_glm_init allocated (G itself is the caller's). */
+void hg_glm_release(hg_glm *G);
+
+/* Set G->eta: step= when given, else 1/L(theta0) with L from hg_glm_extremes(s, gram). */
+int hg_glm_init_step(hg_glm *G, const hg_params *p, double s, const double *gram,
+                     hg_error *err);
+
+/* e^theta as d weights (theta_0 broadcast when scalar), recomputed only when theta changes. */
+const double *hg_glm_lam(hg_glm *G, const double *theta);
+
+/* out = w - eta (grad + lam .* w): the gradient step Phi given grad_w loss. */
+void hg_glm_step(const hg_glm *G, const double *w, const double *lam, const double *grad,
+                 double *out);
+
+/* ops slots shared verbatim (self is a plugin state beginning with an hg_glm). */
+void hg_glm_theta0(const void *self, double *theta);
+void hg_glm_vjp_theta(void *self, const double *w, const double *theta, const double *v,
+                      double *out);
+void hg_glm_jvp_theta(void *self, const double *w, const double *theta, const double *u,
+                      double *out);
+
+/* A Cholesky factorization of H = s Xs^T Xs + diag(e^theta): LAPACK when Xs is dense,
+ * CHOLMOD when it is CSR. */
+typedef struct hg_glm_chol {
+  int d;
+  double *H;           /* dense: upper Cholesky factor, row-major d x d (owned) */
+  cholmod_factor *L;   /* sparse: CHOLMOD's factor (owned) */
+  cholmod_common *cc;  /* borrowed from the hg_glm */
+} hg_glm_chol;
+
+/* Factor H = s Xs^T Xs + diag(lam) into F (zeroed by the caller).  gram, when not NULL and Xs
+ * is dense, is s Xs^T Xs already formed (d x d). */
+int hg_glm_chol_factor(hg_glm *G, const hg_matrix *Xs, double s, const double *gram,
+                       const double *lam, hg_glm_chol *F, hg_error *err);
+/* b <- H^{-1} b. */
+int hg_glm_chol_solve(hg_glm *G, hg_glm_chol *F, double *b, hg_error *err);
+void hg_glm_chol_free(hg_glm_chol *F);
+
+/* The common tail of both exact solves (DESIGN §1): v = H^{-1} grad_w E(w*) with gw holding
+ * grad_w E(w*) on entry (v on exit), then grad_j = -e^theta_j w*_j v_j per feature or
+ * grad = -e^theta (w* . v) scalar (grad_theta E = 0). */
+int hg_glm_hypergrad(hg_glm *G, hg_glm_chol *F, const double *theta, const double *wstar,
+                     double *gw, double *grad, hg_error *err);
+
+/* lambda_min, lambda_max of s X^T X + diag(e^theta) (gram = s X^T X when not NULL). */
+int hg_glm_extremes(hg_glm *G, const double *theta, double s, const double *gram,
+                    double *lambda_min, double *lambda_max, hg_error *err);
+
+/* Constants at theta (DESIGN §7), cached by theta: L = lambda_max(s X^T X + diag(e^theta)),
+ * mu = its lambda_min when exact (ridge) or min_j e^theta_j (a bound: logreg),
+ * q = max(|1 - eta mu|, |1 - eta L|), kappa = L/mu; the rest NAN. */
+int hg_glm_constants(hg_glm *G, const double *theta, double s, const double *gram, int exact,
+                     hg_constants *c, hg_error *err);
+
+/* "train 40 x 6 CSR (nnz 190), val 30 x 6 CSR; reg per-feature (m = 6); step 0.25" then
+ * extra (may be NULL). */
+void hg_glm_describe(const hg_glm *G, const char *extra, char *buf, size_t len);
+
+#endif /* HG_GLM_H */

@@ -1,0 +1,351 @@
+/*
+ * logreg.c -- l2-regularized logistic regression with weights e^theta (DESIGN §3), labels
+ * mapped to +-1 (positive -> +1, otherwise -1):
+ *
+ *     g(w, theta) = (1/n) sum_i log(1 + exp(-y_i x_i^T w)) + 1/2 sum_j e^{theta_j} w_j^2
+ *     E(w)        = (1/n') sum_i log(1 + exp(-y'_i x'_i^T w))
+ *     Phi(w, theta) = w - eta grad_w g(w, theta),
+ *     grad_w g = -(1/n) X^T (y .* sigma(-y .* X w)) + e^theta .* w,
+ *     Hessian  = (1/n) X^T D X + diag(e^theta),  D_i = sigma(z_i)(1 - sigma(z_i)), z = y .* X w.
+ *
+ * Data, e^theta, d_theta Phi, the step and the Cholesky scaffolding are shared with ridge in
+ * glm.c.  log(1 + e^z) and sigma are evaluated in forms that never overflow.
+ */
+#include "glm.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Newton's stopping rule (DESIGN §3): ||dw|| <= HG_NEWTON_TOL (1 + ||w||). */
+#define HG_NEWTON_TOL 1e-14
+#define HG_NEWTON_MAX_IT 100
+#define HG_ARMIJO_C 1e-4
+#define HG_ARMIJO_MAX_HALVINGS 60
+
+/* The instance. */
+typedef struct logreg {
+  hg_glm glm; /* first: the shared state (glm.h), so glm's ops take this self */
+  int n_pos;  /* training labels mapped to +1 */
+} logreg;
+
+static const hg_param_spec logreg_params[] = {
+  HG_GLM_PARAMS,
+  {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+/* log(1 + e^z) = max(z, 0) + log1p(e^{-|z|}), finite for every finite z. */
+static double softplus(double z)
+{
+  return fmax(z, 0.0) + log1p(exp(-fabs(z)));
+}
+
+/* sigma(z) = 1 / (1 + e^{-z}), through e^{-|z|} <= 1 so nothing overflows. */
+static double sigmoid(double z)
+{
+  const double e = exp(-fabs(z));
+  return z >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+}
+
+/* sigma(z)(1 - sigma(z)) = e^{-|z|} / (1 + e^{-|z|})^2 (even in z). */
+static double sigmoid_slope(double z)
+{
+  const double e = exp(-fabs(z));
+  return e / ((1.0 + e) * (1.0 + e));
+}
+
+static void logreg_destroy(void *self)
+{
+  logreg *P = self;
+
+  if (!P)
+    return;
+  hg_glm_release(&P->glm);
+  free(P);
+}
+
+/* Load the data (glm.c, labels to +-1); eta = step= or 1/L(theta0) with
+ * L = lambda_max(X^T X / (4n) + diag(e^theta0)). */
+static int logreg_create(const hg_params *p, void **self, int *n_w, int *n_theta,
+                         hg_error *err)
+{
+  int status = HG_OK;
+  logreg *P = calloc(1, sizeof *P);
+
+  if (!P) {
+    status = hg_fail(err, HG_ERR_NOMEM, "problem 'logreg': out of memory for its state");
+    goto done;
+  }
+  status = hg_glm_init(&P->glm, p, "logreg", 1, err);
+  if (status != HG_OK)
+    goto done;
+  for (int i = 0; i < P->glm.n; i++)
+    P->n_pos += P->glm.y[i] > 0;
+  status = hg_glm_init_step(&P->glm, p, 0.25 / P->glm.n, NULL, err);
+  if (status != HG_OK)
+    goto done;
+  *n_w = P->glm.d;
+  *n_theta = P->glm.m;
+  *self = P;
+  P = NULL;
+
+done:
+  logreg_destroy(P);
+  return status;
+}
+
+/*
+ * The loss part of g at w (DESIGN §3), leaving z = X w in G->r_n:
+ *   returns (1/n) sum_i log(1 + exp(-y_i z_i)),
+ *   grad (when not NULL) = -(1/n) X^T (y .* sigma(-y .* z)).
+ * Uses G->s_n as scratch.
+ */
+static double logreg_loss(hg_glm *G, const double *w, double *grad)
+{
+  double loss = 0;
+
+  hg_matrix_gemv(G->X, 0, 1.0, w, 0.0, G->r_n);
+  for (int i = 0; i < G->n; i++) {
+    const double yz = G->y[i] * G->r_n[i];
+    loss += softplus(-yz);
+    G->s_n[i] = -G->y[i] * sigmoid(-yz);
+  }
+  if (grad)
+    hg_matrix_gemv(G->X, 1, 1.0 / G->n, G->s_n, 0.0, grad);
+  return loss / G->n;
+}
+
+/* out = Phi(w, theta) = w - eta (-(1/n) X^T (y .* sigma(-y .* X w)) + e^theta .* w)
+ * (DESIGN §3). */
+static void logreg_phi(void *self, const double *w, const double *theta, double *out)
+{
+  logreg *P = self;
+  hg_glm *G = &P->glm;
+  const double *lam = hg_glm_lam(G, theta);
+
+  logreg_loss(G, w, G->r_d);
+  hg_glm_step(G, w, lam, G->r_d, out);
+}
+
+/* out = d_w Phi v = v - eta ((1/n) X^T (D .* X v) + e^theta .* v), D_i = sigma'(x_i^T w);
+ * symmetric, so also vjp_w (DESIGN §3). */
+static void logreg_jvp_w(void *self, const double *w, const double *theta, const double *v,
+                         double *out)
+{
+  logreg *P = self;
+  hg_glm *G = &P->glm;
+  const double *lam = hg_glm_lam(G, theta);
+
+  hg_matrix_gemv(G->X, 0, 1.0, w, 0.0, G->r_n);
+  hg_matrix_gemv(G->X, 0, 1.0, v, 0.0, G->s_n);
+  for (int i = 0; i < G->n; i++)
+    G->s_n[i] *= sigmoid_slope(G->r_n[i]);
+  hg_matrix_gemv(G->X, 1, 1.0 / G->n, G->s_n, 0.0, G->r_d);
+  hg_glm_step(G, v, lam, G->r_d, out);
+}
+
+/* E = (1/n') sum_i log(1 + exp(-y'_i x'_i^T w)), grad_w E = -(1/n') X'^T (y' .* sigma(-y' .*
+ * X' w)), grad_theta E = 0 (DESIGN §3). */
+static double logreg_upper(void *self, const double *w, const double *theta, double *gw,
+                           double *gtheta)
+{
+  logreg *P = self;
+  hg_glm *G = &P->glm;
+  double E = 0;
+
+  hg_matrix_gemv(G->X_val, 0, 1.0, w, 0.0, G->r_val);
+  for (int i = 0; i < G->n_val; i++) {
+    const double yz = G->y_val[i] * G->r_val[i];
+    E += softplus(-yz);
+    G->r_val[i] = -G->y_val[i] * sigmoid(-yz);
+  }
+  if (gw)
+    hg_matrix_gemv(G->X_val, 1, 1.0 / G->n_val, G->r_val, 0.0, gw);
+  if (gtheta)
+    hg_zero(G->m, gtheta);
+  return E / G->n_val;
+}
+
+/* A zeroed matrix with X's storage and sparsity pattern (for row-scaled copies). */
+static int logreg_copy_layout(const hg_glm *G, hg_matrix **Xs, hg_error *err)
+{
+  const hg_matrix *X = G->X;
+  int status = hg_matrix_create(X->rows, X->cols, X->sparse, X->nnz, Xs, err);
+
+  if (status != HG_OK || !X->sparse)
+    goto done;
+  memcpy((*Xs)->rowptr, X->rowptr, ((size_t)X->rows + 1) * sizeof(int));
+  memcpy((*Xs)->colind, X->colind, (size_t)X->rowptr[X->rows] * sizeof(int));
+  (*Xs)->nnz = X->nnz;
+
+done:
+  return status;
+}
+
+/*
+ * Xs = diag(sqrt(D_i / n)) X with D_i = sigma'(z_i), z = X w in G->r_n, so that
+ * Xs^T Xs = (1/n) X^T D X, the loss part of the Hessian (DESIGN §3).
+ */
+static void logreg_weighted_rows(hg_glm *G, hg_matrix *Xs)
+{
+  const hg_matrix *X = G->X;
+
+  for (int i = 0; i < X->rows; i++) {
+    const double r = sqrt(sigmoid_slope(G->r_n[i]) / G->n);
+    if (X->sparse) {
+      for (int k = X->rowptr[i]; k < X->rowptr[i + 1]; k++)
+        Xs->val[k] = r * X->val[k];
+    } else {
+      const size_t row = (size_t)i * (size_t)X->cols;
+      for (int j = 0; j < X->cols; j++)
+        Xs->val[row + j] = r * X->val[row + j];
+    }
+  }
+}
+
+/* g(w, theta) = loss(w) + 1/2 sum_j lam_j w_j^2 (DESIGN §3), lam = e^theta; grad (when not
+ * NULL) = grad_w g = grad loss + lam .* w. */
+static double logreg_g(hg_glm *G, const double *lam, const double *w, double *grad)
+{
+  double reg = 0;
+  const double loss = logreg_loss(G, w, grad);
+
+  for (int j = 0; j < G->d; j++) {
+    reg += lam[j] * w[j] * w[j];
+    if (grad)
+      grad[j] += lam[j] * w[j];
+  }
+  return loss + 0.5 * reg;
+}
+
+/*
+ * Exact reference (DESIGN §3).  w* by Newton from w = 0: H(w) dw = -grad_w g(w) with
+ * H(w) = (1/n) X^T D X + diag(e^theta) factored by Cholesky (LAPACK dense, CHOLMOD on CSR via
+ * the row-scaled copy diag(sqrt(D/n)) X), a backtracking step t (Armijo on g, c = 1e-4; the
+ * full step once the predicted decrease -grad.dw is below g's rounding), until
+ * ||dw|| <= 1e-14 (1 + ||w||), or until ||dw|| <= 1e-8 (1 + ||w||) stops shrinking (the
+ * rounding floor of an ill-conditioned H).  More than 100 iterations is HG_ERR_NUMERIC.
+ * Then v = H(w*)^{-1} grad_w E(w*) and grad_j = -e^{theta_j} w*_j v_j (scalar: -e^theta w*.v).
+ */
+static int logreg_exact(void *self, const double *theta, double *wstar, double *grad,
+                        hg_error *err)
+{
+  logreg *P = self;
+  hg_glm *G = &P->glm;
+  const int d = G->d;
+  int status = HG_OK, converged = 0;
+  hg_matrix *Xs = NULL;
+  hg_glm_chol F = {0};
+  double *gw = NULL, *dw = NULL, *trial = NULL;
+  double dw_prev = INFINITY;
+  const double *lam = hg_glm_lam(G, theta);
+
+  gw = malloc((size_t)d * sizeof(double));
+  dw = malloc((size_t)d * sizeof(double));
+  trial = malloc((size_t)d * sizeof(double));
+  if (!gw || !dw || !trial) {
+    status = hg_fail(err, HG_ERR_NOMEM, "problem 'logreg': out of memory for Newton (d=%d)", d);
+    goto done;
+  }
+  status = logreg_copy_layout(G, &Xs, err);
+  if (status != HG_OK)
+    goto done;
+
+  hg_zero(d, wstar);
+  for (int it = 0; it < HG_NEWTON_MAX_IT && !converged; it++) {
+    const double g = logreg_g(G, lam, wstar, gw);
+    logreg_weighted_rows(G, Xs);
+    hg_glm_chol_free(&F);
+    status = hg_glm_chol_factor(G, Xs, 1.0, NULL, lam, &F, err);
+    if (status != HG_OK)
+      goto done;
+    for (int j = 0; j < d; j++)
+      dw[j] = -gw[j];
+    status = hg_glm_chol_solve(G, &F, dw, err);
+    if (status != HG_OK)
+      goto done;
+
+    const double decrease = -hg_dot(d, gw, dw);
+    double t = 1.0;
+    int accepted = 0;
+    for (int h = 0; h <= HG_ARMIJO_MAX_HALVINGS && !accepted; h++, t *= 0.5) {
+      for (int j = 0; j < d; j++)
+        trial[j] = wstar[j] + t * dw[j];
+      if (decrease <= 4 * DBL_EPSILON * (1.0 + fabs(g)))
+        accepted = 1;
+      else
+        accepted = logreg_g(G, lam, trial, NULL) <= g - HG_ARMIJO_C * t * decrease;
+    }
+    if (!accepted) {
+      status = hg_fail(err, HG_ERR_NUMERIC, "problem 'logreg': Newton's line search found no "
+                       "decrease of g at iteration %d", it);
+      goto done;
+    }
+    hg_copy(d, trial, wstar);
+
+    const double dw_norm = hg_nrm2(d, dw), scale = 1.0 + hg_nrm2(d, wstar);
+    converged = dw_norm <= HG_NEWTON_TOL * scale ||
+                (t == 1.0 && dw_norm <= 1e-8 * scale && dw_norm > 0.5 * dw_prev);
+    dw_prev = dw_norm;
+  }
+  if (!converged) {
+    status = hg_fail(err, HG_ERR_NUMERIC, "problem 'logreg': Newton did not reach ||dw|| <= "
+                     "1e-14 (1 + ||w||) in %d iterations", HG_NEWTON_MAX_IT);
+    goto done;
+  }
+
+  /* The Hessian at w* and the adjoint solve. */
+  logreg_loss(G, wstar, NULL);
+  logreg_weighted_rows(G, Xs);
+  hg_glm_chol_free(&F);
+  status = hg_glm_chol_factor(G, Xs, 1.0, NULL, lam, &F, err);
+  if (status != HG_OK)
+    goto done;
+  logreg_upper(P, wstar, theta, gw, NULL);
+  status = hg_glm_hypergrad(G, &F, theta, wstar, gw, grad, err);
+
+done:
+  hg_glm_chol_free(&F);
+  hg_matrix_destroy(&Xs);
+  free(gw);
+  free(dw);
+  free(trial);
+  return status;
+}
+
+/* Constants (DESIGN §7), bounds: L = lambda_max(X^T X / (4n) + diag(e^theta)) (sigma' <= 1/4),
+ * mu = min_j e^{theta_j}. */
+static int logreg_constants(void *self, const double *theta, hg_constants *c, hg_error *err)
+{
+  logreg *P = self;
+  return hg_glm_constants(&P->glm, theta, 0.25 / P->glm.n, NULL, 0, c, err);
+}
+
+static void logreg_describe(const void *self, char *buf, size_t len)
+{
+  const logreg *P = self;
+  char extra[64];
+
+  snprintf(extra, sizeof extra, "labels: %d of %d positive", P->n_pos, P->glm.n);
+  hg_glm_describe(&P->glm, extra, buf, len);
+}
+
+const hg_problem_ops hg_problem_logreg = {
+  .version = HG_PROBLEM_OPS_VERSION,   /* ops layout this table was written for */
+  .name = "logreg",                    /* registry name */
+  .summary = "logistic regression with regularization weights e^theta (DESIGN §3)",
+  .params = logreg_params,             /* data and regularization (glm.h) */
+  .create = logreg_create,             /* reads or draws the data, labels to +-1 */
+  .destroy = logreg_destroy,           /* frees the state */
+  .theta0 = hg_glm_theta0,             /* -1 broadcast */
+  .phi = logreg_phi,                   /* w - eta grad_w g */
+  .jvp_w = logreg_jvp_w,               /* v - eta ((1/n) X^T D X v + e^theta .* v) */
+  .vjp_w = logreg_jvp_w,               /* the same: the Hessian is symmetric */
+  .vjp_theta = hg_glm_vjp_theta,       /* -eta e^theta .* w .* v (scalar: summed) */
+  .upper = logreg_upper,               /* validation logistic loss */
+  .jvp_theta = hg_glm_jvp_theta,       /* -eta e^theta .* w .* u (scalar: u w) */
+  .exact = logreg_exact,               /* Newton, then a Cholesky solve at w* */
+  .constants = logreg_constants,       /* bounds: L from X^T X / (4n), mu = min e^theta */
+  .describe = logreg_describe,         /* data sizes, storage, reg, step, labels */
+  .symmetric = 1,                      /* d_w Phi = I - eta H(w) */
+};

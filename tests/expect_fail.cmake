@@ -1,0 +1,20 @@
+# Run a command that must fail: non-zero exit, a one-line error on stderr matching EXPECT,
+# and nothing on stdout.  Usage:
+#   cmake -DCMD="prog|arg1|arg2" -DEXPECT="regex" -P expect_fail.cmake
+string(REPLACE "|" ";" cmd "${CMD}")
+execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0)
+  message(FATAL_ERROR "expected a failure, got exit 0\nstdout: ${out}\nstderr: ${err}")
+endif()
+if(NOT err MATCHES "${EXPECT}")
+  message(FATAL_ERROR "stderr does not match '${EXPECT}':\n${err}")
+endif()
+string(REGEX MATCHALL "\n" lines "${err}")
+list(LENGTH lines nlines)
+if(NOT nlines EQUAL 1)
+  message(FATAL_ERROR "expected a one-line error, got ${nlines} lines:\n${err}")
+endif()
+if(NOT out STREQUAL "")
+  message(FATAL_ERROR "expected nothing on stdout (no half-written output), got:\n${out}")
+endif()
+message(STATUS "failed as expected (exit ${rc}): ${err}")

@@ -1,0 +1,763 @@
+/*
+ * test_methods.c -- the hypergradient methods and hg_cg on a small quadratic bilevel problem
+ * defined here (so the test stands on its own):
+ *
+ *     g(w, theta) = 1/2 w^T A w - w^T (B theta + b),   Phi(w, theta) = w - eta grad_w g,
+ *     E(w, theta) = 1/2 ||C w - d||^2 + rho/2 ||theta||^2,
+ *
+ * n = 8, m = 3, A symmetric diagonally dominant (Gershgorin interval [mu, L] computed below),
+ * eta = 2/(mu + L).  Exact: w* = A^{-1}(B theta + b),
+ *     grad f = rho theta + B^T A^{-1} C^T (C w* - d)
+ * by a Cholesky factorization written here.
+ *
+ * Checks the exact identities of DESIGN §7, convergence of every method to exact, fd against
+ * exact, CG's clean stops and breakdown, the tolerance-driven budgets, failure reports, and
+ * that each method's space() is the peak memory it allocates.  One line per check; the exit
+ * status is the number of failed checks (capped at 1).
+ */
+#include "hgbench.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define N 8 /* n_w */
+#define M 3 /* n_theta */
+#define R 5 /* rows of C */
+
+/* ------------------------------------------------------------------------------------------ */
+/* The test problem                                                                            */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct tq {
+  double A[N][N], B[N][M], b[N], C[R][N], d[R];
+  double Lchol[N][N]; /* A = Lchol Lchol^T */
+  double mu, L;       /* Gershgorin bounds on the spectrum of A */
+  double eta, rho;
+} tq;
+
+static const double theta_ref[M] = {0.3, -0.7, 1.1};
+
+/* A: diagonal 4, 4.5, ..., 7.5, off-diagonal entries in [-0.3, 0.3]; B, b, C, d: fixed
+ * rationals.  Every entry is exact in binary, so the instance is the same everywhere. */
+static void tq_build(tq *s)
+{
+  memset(s, 0, sizeof *s);
+  for (int i = 0; i < N; i++) {
+    s->A[i][i] = 4.0 + 0.5 * i;
+    for (int j = i + 1; j < N; j++)
+      s->A[i][j] = s->A[j][i] = 0.05 * (double)((i * 7 + j * 13) % 13 - 6);
+    for (int j = 0; j < M; j++)
+      s->B[i][j] = (double)((i * 5 + j * 3) % 7 - 3) / 4.0;
+    s->b[i] = (double)((i * 3) % 5 - 2) / 2.0;
+  }
+  for (int r = 0; r < R; r++) {
+    for (int i = 0; i < N; i++)
+      s->C[r][i] = (double)((r * 3 + i * 5) % 9 - 4) / 4.0;
+    s->d[r] = (double)((r * 2) % 3 - 1) / 2.0;
+  }
+  s->mu = INFINITY;
+  s->L = -INFINITY;
+  for (int i = 0; i < N; i++) {
+    double off = 0;
+    for (int j = 0; j < N; j++)
+      off += j == i ? 0 : fabs(s->A[i][j]);
+    s->mu = fmin(s->mu, s->A[i][i] - off);
+    s->L = fmax(s->L, s->A[i][i] + off);
+  }
+  s->eta = 2.0 / (s->mu + s->L);
+  s->rho = 0.1;
+  /* Cholesky A = Lchol Lchol^T */
+  for (int j = 0; j < N; j++) {
+    double djj = s->A[j][j];
+    for (int k = 0; k < j; k++)
+      djj -= s->Lchol[j][k] * s->Lchol[j][k];
+    s->Lchol[j][j] = sqrt(djj);
+    for (int i = j + 1; i < N; i++) {
+      double x = s->A[i][j];
+      for (int k = 0; k < j; k++)
+        x -= s->Lchol[i][k] * s->Lchol[j][k];
+      s->Lchol[i][j] = x / s->Lchol[j][j];
+    }
+  }
+}
+
+/* x = A^{-1} y by the two triangular solves. */
+static void tq_solve(const tq *s, const double *y, double *x)
+{
+  double z[N];
+  for (int i = 0; i < N; i++) {
+    z[i] = y[i];
+    for (int k = 0; k < i; k++)
+      z[i] -= s->Lchol[i][k] * z[k];
+    z[i] /= s->Lchol[i][i];
+  }
+  for (int i = N - 1; i >= 0; i--) {
+    x[i] = z[i];
+    for (int k = i + 1; k < N; k++)
+      x[i] -= s->Lchol[k][i] * x[k];
+    x[i] /= s->Lchol[i][i];
+  }
+}
+
+/* out = A v */
+static void tq_Av(const tq *s, const double *v, double *out)
+{
+  for (int i = 0; i < N; i++) {
+    out[i] = 0;
+    for (int j = 0; j < N; j++)
+      out[i] += s->A[i][j] * v[j];
+  }
+}
+
+/* r = C w - d (the same code wherever it is needed, so C w0 - d can be made exactly 0) */
+static void tq_residual(const tq *s, const double *w, double *r)
+{
+  for (int q = 0; q < R; q++) {
+    r[q] = -s->d[q];
+    for (int i = 0; i < N; i++)
+      r[q] += s->C[q][i] * w[i];
+  }
+}
+
+static int tq_create(const hg_params *p, void **self, int *n_w, int *n_theta, hg_error *err)
+{
+  tq *s = malloc(sizeof *s);
+  if (!s)
+    return hg_fail(err, HG_ERR_NOMEM, "problem 'test-quadratic': out of memory");
+  tq_build(s);
+  *self = s;
+  *n_w = N;
+  *n_theta = M;
+  return HG_OK;
+}
+
+static void tq_destroy(void *self)
+{
+  free(self);
+}
+
+static void tq_theta0(const void *self, double *theta)
+{
+  memcpy(theta, theta_ref, sizeof theta_ref);
+}
+
+/* Phi(w, theta) = w - eta (A w - B theta - b) */
+static void tq_phi(void *self, const double *w, const double *theta, double *out)
+{
+  tq *s = self;
+  double Aw[N];
+  tq_Av(s, w, Aw);
+  for (int i = 0; i < N; i++) {
+    double c = s->b[i];
+    for (int j = 0; j < M; j++)
+      c += s->B[i][j] * theta[j];
+    out[i] = w[i] - s->eta * (Aw[i] - c);
+  }
+}
+
+/* d_w Phi v = d_w Phi^T v = v - eta A v */
+static void tq_jvp_w(void *self, const double *w, const double *theta, const double *v,
+                     double *out)
+{
+  tq *s = self;
+  double Av[N];
+  tq_Av(s, v, Av);
+  for (int i = 0; i < N; i++)
+    out[i] = v[i] - s->eta * Av[i];
+}
+
+/* d_theta Phi^T v = eta B^T v */
+static void tq_vjp_theta(void *self, const double *w, const double *theta, const double *v,
+                         double *out)
+{
+  tq *s = self;
+  for (int j = 0; j < M; j++) {
+    out[j] = 0;
+    for (int i = 0; i < N; i++)
+      out[j] += s->eta * s->B[i][j] * v[i];
+  }
+}
+
+/* d_theta Phi u = eta B u */
+static void tq_jvp_theta(void *self, const double *w, const double *theta, const double *u,
+                         double *out)
+{
+  tq *s = self;
+  for (int i = 0; i < N; i++) {
+    out[i] = 0;
+    for (int j = 0; j < M; j++)
+      out[i] += s->eta * s->B[i][j] * u[j];
+  }
+}
+
+/* E = 1/2 ||C w - d||^2 + rho/2 ||theta||^2, grad_w E = C^T (C w - d), grad_theta E = rho theta */
+static double tq_upper(void *self, const double *w, const double *theta, double *gw,
+                       double *gtheta)
+{
+  tq *s = self;
+  double r[R], E = 0;
+  tq_residual(s, w, r);
+  for (int q = 0; q < R; q++)
+    E += 0.5 * r[q] * r[q];
+  for (int j = 0; j < M; j++)
+    E += 0.5 * s->rho * theta[j] * theta[j];
+  if (gw)
+    for (int i = 0; i < N; i++) {
+      gw[i] = 0;
+      for (int q = 0; q < R; q++)
+        gw[i] += s->C[q][i] * r[q];
+    }
+  if (gtheta)
+    for (int j = 0; j < M; j++)
+      gtheta[j] = s->rho * theta[j];
+  return E;
+}
+
+/* w* = A^{-1}(B theta + b); grad f = rho theta + B^T A^{-1} C^T (C w* - d) */
+static int tq_exact(void *self, const double *theta, double *wstar, double *grad, hg_error *err)
+{
+  tq *s = self;
+  double c[N], gw[N], v[N];
+  for (int i = 0; i < N; i++) {
+    c[i] = s->b[i];
+    for (int j = 0; j < M; j++)
+      c[i] += s->B[i][j] * theta[j];
+  }
+  tq_solve(s, c, wstar);
+  tq_upper(s, wstar, theta, gw, grad);
+  tq_solve(s, gw, v);
+  for (int j = 0; j < M; j++)
+    for (int i = 0; i < N; i++)
+      grad[j] += s->B[i][j] * v[i];
+  return HG_OK;
+}
+
+static int tq_constants(void *self, const double *theta, hg_constants *c, hg_error *err)
+{
+  tq *s = self;
+  hg_constants_unknown(c);
+  c->step = s->eta;
+  c->mu = s->mu;
+  c->L = s->L;
+  c->q = fmax(fabs(1 - s->eta * s->mu), fabs(1 - s->eta * s->L));
+  c->kappa = s->L / s->mu;
+  return HG_OK;
+}
+
+static void tq_describe(const void *self, char *buf, size_t len)
+{
+  snprintf(buf, len, "test quadratic, n_w = %d, n_theta = %d\n", N, M);
+}
+
+static const hg_param_spec tq_params[] = {{.key = NULL}};
+
+static const hg_problem_ops tq_ops = {
+  .version = HG_PROBLEM_OPS_VERSION,
+  .name = "test-quadratic",
+  .summary = "the quadratic of tests/test_methods.c",
+  .params = tq_params,
+  .create = tq_create,
+  .destroy = tq_destroy,
+  .theta0 = tq_theta0,
+  .phi = tq_phi,
+  .jvp_w = tq_jvp_w,
+  .vjp_w = tq_jvp_w, /* d_w Phi = I - eta A is symmetric */
+  .vjp_theta = tq_vjp_theta,
+  .upper = tq_upper,
+  .jvp_theta = tq_jvp_theta,
+  .exact = tq_exact,
+  .constants = tq_constants,
+  .describe = tq_describe,
+  .symmetric = 1,
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Running methods and reporting checks                                                        */
+/* ------------------------------------------------------------------------------------------ */
+
+extern const hg_method_ops hg_method_exact, hg_method_itd, hg_method_itd_forward,
+    hg_method_tbptt, hg_method_aid_fp, hg_method_aid_cg, hg_method_neumann, hg_method_jfb,
+    hg_method_fd;
+
+static int failures = 0;
+
+/* Print one check line; count a failure. */
+static void check(int pass, const char *what, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void check(int pass, const char *what, const char *fmt, ...)
+{
+  va_list ap;
+  printf("%s %s: ", pass ? "ok  " : "FAIL", what);
+  va_start(ap, fmt);
+  vprintf(fmt, ap);
+  va_end(ap);
+  printf("\n");
+  if (!pass)
+    failures++;
+}
+
+typedef struct result {
+  int rc;
+  double grad[M], w[N];
+  int t_used, k_used;
+  size_t peak, now, space;
+  hg_counts counts;
+  int n_lower, n_linear; /* trace lengths */
+  double last_linear;    /* last traced linear residual */
+  hg_error err;
+} result;
+
+static hg_budget budget(int t, int k, int K, double tol_lower, double tol_linear)
+{
+  hg_budget b = {.t = t, .k = k, .K = K, .tol_lower = tol_lower, .tol_linear = tol_linear};
+  return b;
+}
+
+/* Run method Mth on P at theta from w0 (zeros when NULL) with a fresh, zeroed context. */
+static result run(hg_problem *P, const hg_method_ops *Mth, hg_budget b, const double *theta,
+                  const double *w0)
+{
+  static const double zeros[N];
+  result r;
+  hg_params *mp = NULL;
+  hg_ctx ctx;
+  hg_out out;
+
+  memset(&r, 0, sizeof r);
+  memset(&ctx, 0, sizeof ctx);
+  ctx.trace_on = 1;
+  out.grad = r.grad;
+  out.w = r.w;
+  out.t_used = out.k_used = -1;
+  r.rc = hg_params_parse(Mth->params, Mth->name, 0, NULL, &mp, &r.err);
+  if (r.rc)
+    return r;
+  memset(&P->counts, 0, sizeof P->counts);
+  r.rc = Mth->compute(P, mp, theta, w0 ? w0 : zeros, &b, &ctx, &out, &r.err);
+  r.t_used = out.t_used;
+  r.k_used = out.k_used;
+  r.peak = ctx.mem_peak;
+  r.now = ctx.mem_now;
+  r.space = Mth->space(P->n_w, P->n_theta, &b);
+  r.counts = P->counts;
+  r.n_lower = ctx.n_lower;
+  r.n_linear = ctx.n_linear;
+  r.last_linear = ctx.n_linear ? ctx.linear_res[ctx.n_linear - 1] : NAN;
+  free(ctx.lower_res);
+  free(ctx.linear_res);
+  hg_params_destroy(&mp);
+  return r;
+}
+
+static double norm(int n, const double *x)
+{
+  double s = 0;
+  for (int i = 0; i < n; i++)
+    s += x[i] * x[i];
+  return sqrt(s);
+}
+
+/* ||a - b|| / ||b|| */
+static double rel(int n, const double *a, const double *b)
+{
+  double d[N > M ? N : M];
+  for (int i = 0; i < n; i++)
+    d[i] = a[i] - b[i];
+  return norm(n, d) / norm(n, b);
+}
+
+/* Run and insist on success (a failed run is a failed check with its message). */
+static int run_ok(hg_problem *P, const hg_method_ops *Mth, hg_budget b, const double *theta,
+                  const double *w0, result *r)
+{
+  *r = run(P, Mth, b, theta, w0);
+  if (r->rc)
+    check(0, Mth->name, "failed: %s (%s)", hg_status_text(r->rc), r->err.msg);
+  return r->rc == HG_OK;
+}
+
+/* Compare two methods' hypergradients. */
+static void same(hg_problem *P, const char *what, const hg_method_ops *M1, hg_budget b1,
+                 const hg_method_ops *M2, hg_budget b2, double tol)
+{
+  result r1, r2;
+  if (!run_ok(P, M1, b1, theta_ref, NULL, &r1) || !run_ok(P, M2, b2, theta_ref, NULL, &r2))
+    return;
+  double e = rel(M, r1.grad, r2.grad);
+  check(e <= tol, what, "relative difference %.3g (tolerance %.0e)", e, tol);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* hg_cg on small operators                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/* out = diag(dvec) v */
+static void diag_op(void *ctx, const double *v, double *out)
+{
+  const double *dvec = ctx;
+  for (int i = 0; i < N; i++)
+    out[i] = dvec[i] * v[i];
+}
+
+/* out = (I - d_w Phi^T) v = eta A v for the test problem. */
+static void adjoint_op(void *ctx, const double *v, double *out)
+{
+  const tq *s = ctx;
+  tq_Av(s, v, out);
+  for (int i = 0; i < N; i++)
+    out[i] = v[i] - (v[i] - s->eta * out[i]);
+}
+
+static void test_cg(const tq *s)
+{
+  double work[3 * N], x[N], b[N], xstar[N], res;
+  int k, rc;
+  hg_error err;
+
+  for (int i = 0; i < N; i++)
+    b[i] = 1.0 + 0.25 * i;
+
+  /* 3 distinct eigenvalues: exact after 3 iterations (DESIGN §7) */
+  double d3[N] = {1, 1, 2, 2, 2, 5, 5, 5};
+  memset(x, 0, sizeof x);
+  rc = hg_cg(N, diag_op, d3, b, x, 3, 0, work, &k, &res, &err);
+  for (int i = 0; i < N; i++)
+    xstar[i] = b[i] / d3[i];
+  double e = rel(N, x, xstar);
+  check(rc == HG_OK && k == 3 && e < 1e-13, "cg: 3 distinct eigenvalues, exact after 3 steps",
+        "rc %d, k_used %d, relative error %.3g (tolerance 1e-13: rounding)", rc, k, e);
+
+  /* S = I: alpha = 1 makes r_1 exactly zero; CG must stop cleanly, no 0/0 */
+  double d1[N] = {1, 1, 1, 1, 1, 1, 1, 1};
+  memset(x, 0, sizeof x);
+  rc = hg_cg(N, diag_op, d1, b, x, 10, 0, work, &k, &res, &err);
+  int finite = 1;
+  for (int i = 0; i < N; i++)
+    finite &= isfinite(x[i]) && x[i] == b[i];
+  check(rc == HG_OK && k == 1 && res == 0 && finite, "cg: exactly zero residual stops cleanly",
+        "rc %d, k_used %d (expect 1), ||r|| %g, x == b: %s", rc, k, res, finite ? "yes" : "no");
+
+  /* b = 0 from x0 = 0: no iteration, x stays 0 */
+  double zero[N] = {0};
+  memset(x, 0, sizeof x);
+  rc = hg_cg(N, diag_op, d3, zero, x, 10, 0, work, &k, &res, &err);
+  check(rc == HG_OK && k == 0 && res == 0 && norm(N, x) == 0, "cg: zero right-hand side",
+        "rc %d, k_used %d, ||r|| %g, ||x|| %g", rc, k, res, norm(N, x));
+
+  /* S = -I is not positive definite: breakdown at the first iteration */
+  double dneg[N] = {-1, -1, -1, -1, -1, -1, -1, -1};
+  memset(x, 0, sizeof x);
+  hg_error_clear(&err);
+  rc = hg_cg(N, diag_op, dneg, b, x, 10, 0, work, &k, &res, &err);
+  check(rc == HG_ERR_BREAKDOWN && k == 0 && err.msg[0], "cg: indefinite operator is a breakdown",
+        "rc %d (%s), k_used %d, message \"%s\"", rc, hg_status_word(rc), k, err.msg);
+
+  /* the test problem's adjoint operator eta A, 8 distinct eigenvalues: exact after 8 steps
+   * from a nonzero start (exercises r_0 = b - S x_0) */
+  for (int i = 0; i < N; i++)
+    x[i] = 0.5;
+  rc = hg_cg(N, adjoint_op, (void *)s, b, x, N, 0, work, &k, &res, &err);
+  tq_solve(s, b, xstar);
+  for (int i = 0; i < N; i++)
+    xstar[i] /= s->eta;
+  e = rel(N, x, xstar);
+  check(rc == HG_OK && k == N && e < 1e-12, "cg: exact after n = 8 steps from x0 != 0",
+        "rc %d, k_used %d, relative error %.3g (tolerance 1e-12: rounding, kappa < 6)", rc, k, e);
+
+  /* tolerance: stops at the first ||r|| <= tol, before kmax */
+  memset(x, 0, sizeof x);
+  rc = hg_cg(N, adjoint_op, (void *)s, b, x, 100, 1e-3, work, &k, &res, &err);
+  check(rc == HG_OK && k > 0 && k < N && res <= 1e-3, "cg: tol stops early",
+        "rc %d, k_used %d, ||r|| %.3g <= 1e-3", rc, k, res);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+int main(void)
+{
+  hg_error err;
+  void *self = NULL;
+  int n_w = 0, n_theta = 0;
+  hg_problem P;
+  result r, rx;
+  double exact[M], wstar[N];
+
+  if (tq_ops.create(NULL, &self, &n_w, &n_theta, &err)) {
+    printf("FAIL create: %s\n", err.msg);
+    return 1;
+  }
+  memset(&P, 0, sizeof P);
+  P.ops = &tq_ops;
+  P.self = self;
+  P.n_w = n_w;
+  P.n_theta = n_theta;
+  tq *s = self;
+  printf("test problem: n = %d, m = %d, spectrum of A in [%.3f, %.3f], eta = %.4f, q <= %.4f\n",
+         N, M, s->mu, s->L, s->eta, (s->L - s->mu) / (s->L + s->mu));
+
+  test_cg(s);
+
+  /* exact */
+  if (run_ok(&P, &hg_method_exact, budget(0, 0, 0, 0, 0), theta_ref, NULL, &rx)) {
+    memcpy(exact, rx.grad, sizeof exact);
+    memcpy(wstar, rx.w, sizeof wstar);
+    check(rx.t_used == 0 && rx.k_used == 0, "exact: no iterations", "t_used %d, k_used %d",
+          rx.t_used, rx.k_used);
+  } else {
+    return 1;
+  }
+
+  /* DESIGN §7 identities.  Same operations in the same order: rounding only (1e-15); different
+   * orders of the same sums: 1e-12; forward vs reverse accumulation over 30 steps: 1e-10. */
+  same(&P, "itd == itd-forward (t = 30)", &hg_method_itd, budget(30, 0, 0, 0, 0),
+       &hg_method_itd_forward, budget(30, 0, 0, 0, 0), 1e-10);
+  same(&P, "neumann(k = 7) == aid-fp(k = 8)", &hg_method_neumann, budget(30, 7, 0, 0, 0),
+       &hg_method_aid_fp, budget(30, 8, 0, 0, 0), 1e-12);
+  same(&P, "neumann(k = 0) == jfb", &hg_method_neumann, budget(30, 0, 0, 0, 0), &hg_method_jfb,
+       budget(30, 0, 0, 0, 0), 1e-15);
+  same(&P, "aid-fp(k = 1) == jfb", &hg_method_aid_fp, budget(30, 1, 0, 0, 0), &hg_method_jfb,
+       budget(30, 0, 0, 0, 0), 1e-15);
+  same(&P, "tbptt(K = t = 30) == itd", &hg_method_tbptt, budget(30, 0, 30, 0, 0), &hg_method_itd,
+       budget(30, 0, 0, 0, 0), 1e-15);
+  same(&P, "tbptt(K = 100 > t = 30) == itd", &hg_method_tbptt, budget(30, 0, 100, 0, 0),
+       &hg_method_itd, budget(30, 0, 0, 0, 0), 1e-15);
+  same(&P, "itd(t = 30) == aid-fp(t = 30, k = 30) (Phi affine in w)", &hg_method_itd,
+       budget(30, 0, 0, 0, 0), &hg_method_aid_fp, budget(30, 30, 0, 0, 0), 1e-12);
+  same(&P, "itd(t = 5) == aid-fp(t = 5, k = 5) (Phi affine in w)", &hg_method_itd,
+       budget(5, 0, 0, 0, 0), &hg_method_aid_fp, budget(5, 5, 0, 0, 0), 1e-12);
+
+  /* tbptt with K < t truncates: it differs from itd (guards the identities above) */
+  {
+    result a, c;
+    if (run_ok(&P, &hg_method_tbptt, budget(5, 0, 2, 0, 0), theta_ref, NULL, &a) &&
+        run_ok(&P, &hg_method_itd, budget(5, 0, 0, 0, 0), theta_ref, NULL, &c)) {
+      double e = rel(M, a.grad, c.grad);
+      check(e > 1e-6, "tbptt(K = 2 < t = 5) differs from itd", "relative difference %.3g", e);
+    }
+  }
+
+  /* Convergence to exact as t, k grow (q <= 0.7: q^300 ~ 1e-47); with t = k = 2 every method
+   * is still far off, so the check can fail.  jfb is biased (DESIGN §7) and excluded. */
+  {
+    const hg_method_ops *conv[] = {&hg_method_itd, &hg_method_itd_forward, &hg_method_tbptt,
+                                   &hg_method_aid_fp, &hg_method_aid_cg, &hg_method_neumann};
+    for (size_t i = 0; i < sizeof conv / sizeof *conv; i++) {
+      result lo, hi;
+      if (!run_ok(&P, conv[i], budget(2, 2, 2, 0, 0), theta_ref, NULL, &lo) ||
+          !run_ok(&P, conv[i], budget(300, 300, 300, 0, 0), theta_ref, NULL, &hi))
+        continue;
+      double elo = rel(M, lo.grad, exact), ehi = rel(M, hi.grad, exact);
+      double ew = rel(N, hi.w, wstar);
+      char what[96];
+      snprintf(what, sizeof what, "%s -> exact (t = k = K = 300)", conv[i]->name);
+      check(ehi < 1e-8 && elo > 1e-4 && ew < 1e-12 && hi.t_used == 300, what,
+            "relative error %.3g (tolerance 1e-8), at t = k = 2: %.3g (must be > 1e-4), "
+            "||w_t - w*||/||w*|| %.3g, t_used %d", ehi, elo, ew, hi.t_used);
+    }
+  }
+
+  /* fd against exact: central differences with h = cbrt(eps) are accurate to ~1e-10 here */
+  if (run_ok(&P, &hg_method_fd, budget(0, 0, 0, 0, 0), theta_ref, NULL, &r)) {
+    double e = rel(M, r.grad, exact);
+    check(e < 1e-6 && rel(N, r.w, wstar) == 0, "fd vs exact",
+          "relative error %.3g (tolerance 1e-6), w = w*", e);
+  }
+
+  /* CG is exact after n = 8 steps; 7 steps are not enough */
+  {
+    result r8, r7;
+    if (run_ok(&P, &hg_method_aid_cg, budget(300, 8, 0, 0, 0), theta_ref, NULL, &r8) &&
+        run_ok(&P, &hg_method_aid_cg, budget(300, 7, 0, 0, 0), theta_ref, NULL, &r7)) {
+      double e8 = rel(M, r8.grad, exact), e7 = rel(M, r7.grad, exact);
+      check(e8 < 1e-10 && e7 > 1e-10 && r8.k_used == 8, "aid-cg exact after n = 8 CG steps",
+            "relative error %.3g at k = 8 (tolerance 1e-10), %.3g at k = 7, k_used %d", e8, e7,
+            r8.k_used);
+    }
+  }
+
+  /* aid-cg with an exactly zero right-hand side: with d = C w0 for w0 = 0 (d = 0) and t = 0,
+   * grad_w E(w_0) = C^T (C w0 - d) = 0 bit for bit; CG must stop at once (k_used = 0, v = 0),
+   * ghat = rho theta exactly, no NaN (DESIGN §4 aid-cg). */
+  {
+    tq saved = *s;
+    double rz[R];
+    static const double w0[N];
+    memset(s->d, 0, sizeof s->d);
+    tq_residual(s, w0, rz);
+    r = run(&P, &hg_method_aid_cg, budget(0, 10, 0, 0, 0), theta_ref, w0);
+    int exact_rho = 1;
+    for (int j = 0; j < M; j++)
+      exact_rho &= isfinite(r.grad[j]) && r.grad[j] == s->rho * theta_ref[j];
+    check(norm(R, rz) == 0 && r.rc == HG_OK && r.k_used == 0 && exact_rho,
+          "aid-cg with grad_w E = 0 exactly stops cleanly",
+          "||C w0 - d|| %g, rc %d %s, k_used %d, ghat == rho theta: %s", norm(R, rz), r.rc,
+          r.err.msg, r.k_used, exact_rho ? "yes" : "no");
+    *s = saved;
+  }
+
+  /* Budgets: fixed t = 17, k = 5, K = 4 are used exactly, traced, and cost what DESIGN §4's
+   * recursions make: t Phi, one upper, and per method (m = 3 columns for itd-forward) */
+  {
+    static const struct {
+      const hg_method_ops *mth;
+      int k_used;
+      long jvp_w, vjp_w, vjp_theta, jvp_theta;
+    } want[] = {
+      {&hg_method_itd, 0, 0, 17, 17, 0},
+      {&hg_method_itd_forward, 0, 17 * M, 0, 0, 17 * M},
+      {&hg_method_tbptt, 0, 0, 4, 4, 0},
+      {&hg_method_aid_fp, 5, 0, 5, 1, 0},
+      {&hg_method_aid_cg, 5, 0, 5, 1, 0},
+      {&hg_method_neumann, 5, 0, 5, 1, 0},
+      {&hg_method_jfb, 0, 0, 0, 1, 0},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+      if (!run_ok(&P, want[i].mth, budget(17, 5, 4, 0, 0), theta_ref, NULL, &r))
+        continue;
+      hg_counts c = r.counts;
+      char what[96];
+      snprintf(what, sizeof what, "%s uses t = 17, k = %d and its counted products",
+               want[i].mth->name, want[i].k_used);
+      check(r.t_used == 17 && r.k_used == want[i].k_used && r.n_lower == 17 &&
+                r.n_linear == want[i].k_used && c.phi == 17 && c.upper == 1 &&
+                c.jvp_w == want[i].jvp_w && c.vjp_w == want[i].vjp_w &&
+                c.vjp_theta == want[i].vjp_theta && c.jvp_theta == want[i].jvp_theta,
+            what, "t_used %d, k_used %d, traced %d + %d; phi %ld, upper %ld, jvp_w %ld, "
+            "vjp_w %ld, vjp_theta %ld, jvp_theta %ld", r.t_used, r.k_used, r.n_lower,
+            r.n_linear, c.phi, c.upper, c.jvp_w, c.vjp_w, c.vjp_theta, c.jvp_theta);
+    }
+  }
+
+  /* tol_lower: the loop stops at the first i with ||w_{i+1} - w_i|| <= 1e-9; the count is
+   * replayed here with the problem's own Phi. */
+  {
+    double w[N] = {0}, wn[N], d[N];
+    int t_want = 0;
+    for (int i = 0; i < 100000; i++) {
+      tq_phi(s, w, theta_ref, wn);
+      t_want = i + 1;
+      for (int j = 0; j < N; j++)
+        d[j] = wn[j] - w[j];
+      memcpy(w, wn, sizeof w);
+      if (norm(N, d) <= 1e-9)
+        break;
+    }
+    const hg_method_ops *all[] = {&hg_method_itd, &hg_method_itd_forward, &hg_method_tbptt,
+                                  &hg_method_aid_fp, &hg_method_aid_cg, &hg_method_neumann,
+                                  &hg_method_jfb};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
+      if (!run_ok(&P, all[i], budget(100000, 20, 10, 1e-9, 0), theta_ref, NULL, &r))
+        continue;
+      char what[96];
+      snprintf(what, sizeof what, "%s: tol_lower = 1e-9 stops the lower loop", all[i]->name);
+      check(r.t_used == t_want && r.n_lower == t_want && rel(N, r.w, w) == 0, what,
+            "t_used %d (replayed: %d, of at most 100000), traced %d", r.t_used, t_want,
+            r.n_lower);
+    }
+  }
+
+  /* tol_linear: replay aid-fp's ||v_{j+1} - v_j|| and neumann's ||term|| with the problem's own
+   * d_w Phi^T; aid-cg stops with ||r|| <= tol before n steps. */
+  {
+    result rw;
+    if (run_ok(&P, &hg_method_jfb, budget(300, 0, 0, 0, 0), theta_ref, NULL, &rw)) {
+      double gw[N], v[N] = {0}, vn[N], d[N], term[N], tn[N];
+      int k_fp = 0, k_nm = 0;
+      tq_upper(s, rw.w, theta_ref, gw, NULL);
+      for (int j = 0; j < 100000; j++) {
+        tq_jvp_w(s, rw.w, theta_ref, v, vn);
+        for (int i = 0; i < N; i++) {
+          vn[i] += gw[i];
+          d[i] = vn[i] - v[i];
+        }
+        memcpy(v, vn, sizeof v);
+        k_fp = j + 1;
+        if (norm(N, d) <= 1e-9)
+          break;
+      }
+      memcpy(term, gw, sizeof term);
+      for (int j = 1; j < 100000; j++) {
+        tq_jvp_w(s, rw.w, theta_ref, term, tn);
+        memcpy(term, tn, sizeof term);
+        k_nm = j;
+        if (norm(N, term) <= 1e-9)
+          break;
+      }
+      if (run_ok(&P, &hg_method_aid_fp, budget(300, 100000, 0, 0, 1e-9), theta_ref, NULL, &r))
+        check(r.k_used == k_fp && r.n_linear == k_fp && r.last_linear <= 1e-9,
+              "aid-fp: tol_linear = 1e-9 stops the fixed-point iteration",
+              "k_used %d (replayed: %d), traced %d, last residual %.3g", r.k_used, k_fp,
+              r.n_linear, r.last_linear);
+      if (run_ok(&P, &hg_method_neumann, budget(300, 100000, 0, 0, 1e-9), theta_ref, NULL, &r))
+        check(r.k_used == k_nm && r.n_linear == k_nm && r.last_linear <= 1e-9,
+              "neumann: tol_linear = 1e-9 stops the series",
+              "k_used %d (replayed: %d), traced %d, last ||term|| %.3g", r.k_used, k_nm,
+              r.n_linear, r.last_linear);
+      if (run_ok(&P, &hg_method_aid_cg, budget(300, 100, 0, 0, 1e-4), theta_ref, NULL, &r))
+        check(r.k_used > 0 && r.k_used < N && r.n_linear == r.k_used && r.last_linear <= 1e-4,
+              "aid-cg: tol_linear = 1e-4 stops CG before n steps",
+              "k_used %d, traced %d, last ||r|| %.3g", r.k_used, r.n_linear, r.last_linear);
+    }
+  }
+
+  /* space() is exactly the peak of hg_alloc, and everything is given back */
+  {
+    const hg_method_ops *all[] = {&hg_method_exact, &hg_method_itd, &hg_method_itd_forward,
+                                  &hg_method_tbptt, &hg_method_aid_fp, &hg_method_aid_cg,
+                                  &hg_method_neumann, &hg_method_jfb, &hg_method_fd};
+    const hg_budget budgets[] = {budget(0, 0, 0, 0, 0), budget(1, 1, 1, 0, 0),
+                                 budget(7, 3, 2, 0, 0), budget(40, 20, 60, 0, 0)};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
+      int ok = 1;
+      char detail[256] = "";
+      for (size_t j = 0; j < sizeof budgets / sizeof *budgets; j++) {
+        r = run(&P, all[i], budgets[j], theta_ref, NULL);
+        int good = r.rc == HG_OK && r.peak == r.space && r.now == 0;
+        if (!good && ok)
+          snprintf(detail, sizeof detail, " first mismatch at t = %d: rc %d, space %zu, peak %zu,"
+                   " left %zu", budgets[j].t, r.rc, r.space, r.peak, r.now);
+        ok &= good;
+      }
+      char what[96];
+      snprintf(what, sizeof what, "%s: space() == measured peak", all[i]->name);
+      check(ok, what, "over t = 0, 1, 7, 40 (peak of the last: %zu bytes)%s", r.peak, detail);
+    }
+  }
+
+  /* Failures are reported, not hidden: a non-contractive step diverges, a NaN theta gives a
+   * non-finite iterate, a non-symmetric problem is refused by aid-cg. */
+  {
+    double eta = s->eta;
+    s->eta = 0.5; /* |1 - 0.5 L| > 1: Phi expands */
+    r = run(&P, &hg_method_itd, budget(1000, 0, 0, 0, 0), theta_ref, NULL);
+    check(r.rc == HG_ERR_DIVERGED && r.t_used < 1000 && strstr(r.err.msg, "diverged"),
+          "itd: divergence detected", "rc %s after %d steps: \"%s\"", hg_status_word(r.rc),
+          r.t_used, r.err.msg);
+    s->eta = eta;
+
+    double theta_nan[M] = {0.3, NAN, 1.1};
+    r = run(&P, &hg_method_aid_fp, budget(10, 10, 0, 0, 0), theta_nan, NULL);
+    check(r.rc == HG_ERR_NAN && r.t_used == 1 && strstr(r.err.msg, "w_1"),
+          "aid-fp: non-finite iterate named", "rc %s after %d steps: \"%s\"",
+          hg_status_word(r.rc), r.t_used, r.err.msg);
+
+    hg_problem_ops nonsym = tq_ops;
+    nonsym.symmetric = 0;
+    P.ops = &nonsym;
+    r = run(&P, &hg_method_aid_cg, budget(10, 10, 0, 0, 0), theta_ref, NULL);
+    check(r.rc == HG_ERR_UNSUPPORTED && strstr(r.err.msg, "symmetric") && r.peak == 0,
+          "aid-cg refuses a non-symmetric problem", "rc %s: \"%s\"", hg_status_word(r.rc),
+          r.err.msg);
+    P.ops = &tq_ops;
+  }
+
+  tq_ops.destroy(self);
+  printf("%s: %d check(s) failed\n", failures ? "FAIL" : "PASS", failures);
+  return failures ? 1 : 0;
+}

@@ -1,0 +1,523 @@
+/*
+ * test_problems.c -- the problem plugins quadratic, ridge and logreg against numbers that do
+ * not come from hgbench:
+ *
+ *   - ridge and logreg `exact` (hypergradient and E(w*)) at theta = -1, reg=per-feature and
+ *     reg=scalar, on tests/data/conformance/tiny.{train,val}.svm, against the vectors of
+ *     tiny_expected.json (computed independently in float64 from DESIGN §3; copied below by
+ *     hand).  Tolerance 1e-10 relative: both sides are direct solves accurate to ~1e-14, so
+ *     1e-10 leaves room for rounding and still catches any wrong sign, scale or definition.
+ *   - the same solves with storage=dense (LAPACK) and storage=sparse (CHOLMOD) agree to 1e-12,
+ *     and ridge's cached Gram matrix gives the same Phi and Jacobian products as two passes
+ *     over X (1e-12);
+ *   - quadratic's exact hypergradient against central finite differences of
+ *     theta -> E(w*(theta), theta) (E is quadratic in theta, so the difference quotient is
+ *     exact up to rounding ~1e-11; tolerance 1e-7);
+ *   - structural checks: w* is a fixed point of Phi, vjp_theta is the adjoint of jvp_theta,
+ *     quadratic's constants are the spectrum it was built with, ridge's mu and L are the
+ *     extremes of the Hessian rebuilt from jvp_w (dense dsyevr and Lanczos paths) and logreg's
+ *     bound it, default instances exist and bad parameters fail with a message naming the key.
+ *
+ * One line per check; exit status non-zero when any check fails.
+ * usage: test_problems DIR   (DIR holds tiny.train.svm, tiny.val.svm)
+ */
+#include "hgbench.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* tiny_expected.json, method "exact", theta = -1 (hypergrad, value = E(w*)). */
+static const double ridge_pf_grad[6] = {
+  0.01882825040351622, 0.0006655202734744543, 0.10240376157318369,
+  0.1720102597711325, 0.04693610955584901, 0.017926549461643848};
+static const double ridge_sc_grad[1] = {0.3587704510387997};
+static const double ridge_value = 0.32704583071541804;
+static const double logreg_pf_grad[6] = {
+  0.017842272406337525, 0.0016058786685550798, 0.045012393438482574,
+  0.018492900830986765, 0.01915687185877431, 0.003054051645621341};
+static const double logreg_sc_grad[1] = {0.10516436884875759};
+static const double logreg_value = 0.5045341079764217;
+
+static int failures, checks;
+
+/* Print one PASS/FAIL line and count it. */
+static void check(int ok, const char *fmt, ...)
+{
+  va_list ap;
+
+  printf("%s ", ok ? "PASS" : "FAIL");
+  va_start(ap, fmt);
+  vprintf(fmt, ap);
+  va_end(ap);
+  printf("\n");
+  checks++;
+  failures += !ok;
+}
+
+/* ||a - b|| / ||b|| (||a - b|| when b = 0). */
+static double rel_diff(int n, const double *a, const double *b)
+{
+  double d = 0, s = 0;
+
+  for (int i = 0; i < n; i++) {
+    d += (a[i] - b[i]) * (a[i] - b[i]);
+    s += b[i] * b[i];
+  }
+  return s > 0 ? sqrt(d / s) : sqrt(d);
+}
+
+/* "name word word ..." of a NULL-terminated word list ("name (defaults)" when empty). */
+static void label_of(const char *name, const char *const *words, char *buf, size_t len)
+{
+  size_t used = (size_t)snprintf(buf, len, "%s%s", name, words[0] ? "" : " (defaults)");
+  for (int i = 0; words[i] && used < len; i++)
+    used += (size_t)snprintf(buf + used, len - used, " %s", words[i]);
+}
+
+/* A problem from a NULL-terminated word list; NULL (and a FAIL line) on error. */
+static hg_problem *make(const char *name, const char *const *words)
+{
+  int n = 0;
+  hg_problem *P = NULL;
+  hg_error err;
+
+  hg_error_clear(&err);
+  while (words && words[n])
+    n++;
+  if (hg_problem_create(name, n, words, &P, &err) != HG_OK)
+    check(0, "%s: create failed: %s", name, err.msg);
+  return P;
+}
+
+/* The exact solve of P at theta = value broadcast: w* (n_w) and grad (n_theta), E(w*). */
+typedef struct solved {
+  double *theta, *wstar, *grad, value;
+  int ok;
+} solved;
+
+static solved solve(hg_problem *P, double value)
+{
+  solved s = {0};
+  hg_error err;
+
+  s.theta = calloc((size_t)P->n_theta, sizeof(double));
+  s.wstar = calloc((size_t)P->n_w, sizeof(double));
+  s.grad = calloc((size_t)P->n_theta, sizeof(double));
+  if (!s.theta || !s.wstar || !s.grad) {
+    check(0, "%s: out of memory", P->ops->name);
+    return s;
+  }
+  for (int j = 0; j < P->n_theta; j++)
+    s.theta[j] = value;
+  hg_error_clear(&err);
+  if (hg_exact(P, s.theta, s.wstar, s.grad, &err) != HG_OK) {
+    check(0, "%s: exact failed: %s", P->ops->name, err.msg);
+    return s;
+  }
+  s.value = hg_upper(P, s.wstar, s.theta, NULL, NULL);
+  s.ok = 1;
+  return s;
+}
+
+static void solved_free(solved *s)
+{
+  free(s->theta);
+  free(s->wstar);
+  free(s->grad);
+}
+
+/* ||Phi(w*) - w*|| <= 1e-12 (1 + ||w*||). */
+static void check_fixed_point(hg_problem *P, const solved *s, const char *label)
+{
+  double *phi = calloc((size_t)P->n_w, sizeof(double));
+  if (!phi)
+    return;
+  hg_phi(P, s->wstar, s->theta, phi);
+  const double res = rel_diff(P->n_w, phi, s->wstar) * hg_nrm2(P->n_w, s->wstar) /
+                     (1.0 + hg_nrm2(P->n_w, s->wstar));
+  check(res <= 1e-12, "%s: exact w* is a fixed point of Phi (residual %.2e <= 1e-12)", label,
+        res);
+  free(phi);
+}
+
+/* u . vjp_theta(v) = v . jvp_theta(u) and v . vjp_w(u) = u . jvp_w(v) for fixed vectors. */
+static void check_adjoints(hg_problem *P, const solved *s, const char *label)
+{
+  const int n = P->n_w, m = P->n_theta;
+  double *u = malloc((size_t)m * sizeof(double)), *v = malloc((size_t)n * sizeof(double));
+  double *a = malloc((size_t)m * sizeof(double)), *b = malloc((size_t)n * sizeof(double));
+  double *x = malloc((size_t)n * sizeof(double)), *y = malloc((size_t)n * sizeof(double));
+  double *z = malloc((size_t)n * sizeof(double));
+  hg_rng rng;
+
+  if (!u || !v || !a || !b || !x || !y || !z)
+    goto done;
+  hg_rng_seed(&rng, 7);
+  for (int j = 0; j < m; j++)
+    u[j] = hg_rng_normal(&rng);
+  for (int i = 0; i < n; i++) {
+    v[i] = hg_rng_normal(&rng);
+    x[i] = hg_rng_normal(&rng);
+  }
+  hg_vjp_theta(P, s->wstar, s->theta, v, a);
+  hg_jvp_theta(P, s->wstar, s->theta, u, b);
+  double l = hg_dot(m, u, a), r = hg_dot(n, v, b);
+  double e = fabs(l - r) / fmax(fabs(l), 1e-300);
+  check(e <= 1e-12, "%s: u.vjp_theta(v) = v.jvp_theta(u) (rel diff %.2e <= 1e-12)", label, e);
+  hg_jvp_w(P, s->wstar, s->theta, v, y);
+  hg_vjp_w(P, s->wstar, s->theta, x, z);
+  l = hg_dot(n, x, y);
+  r = hg_dot(n, v, z);
+  e = fabs(l - r) / fmax(fabs(l), 1e-300);
+  check(e <= 1e-12, "%s: x.jvp_w(v) = v.vjp_w(x) (rel diff %.2e <= 1e-12)", label, e);
+
+done:
+  free(u);
+  free(v);
+  free(a);
+  free(b);
+  free(x);
+  free(y);
+  free(z);
+}
+
+/* ridge / logreg on the tiny files against tiny_expected.json; dense vs sparse storage. */
+static void test_conformance(const char *dir)
+{
+  static const char *const problems[] = {"ridge", "logreg"};
+  static const char *const regs[] = {"per-feature", "scalar"};
+  char train[1024], val[1024];
+
+  snprintf(train, sizeof train, "train=%s/tiny.train.svm", dir);
+  snprintf(val, sizeof val, "val=%s/tiny.val.svm", dir);
+  for (int p = 0; p < 2; p++)
+    for (int r = 0; r < 2; r++) {
+      const int logreg = p == 1, scalar = r == 1;
+      const double *want = logreg ? (scalar ? logreg_sc_grad : logreg_pf_grad)
+                                  : (scalar ? ridge_sc_grad : ridge_pf_grad);
+      const double want_value = logreg ? logreg_value : ridge_value;
+      const int m = scalar ? 1 : 6;
+      char reg[64], label[128];
+      solved s[3] = {{0}};
+      hg_problem *P[3] = {NULL};
+      static const char *const storage[3] = {"storage=auto", "storage=dense", "storage=sparse"};
+
+      snprintf(reg, sizeof reg, "reg=%s", regs[r]);
+      for (int k = 0; k < 3; k++) {
+        const char *words[] = {train, val, reg, storage[k], NULL};
+        P[k] = make(problems[p], words);
+        if (P[k])
+          s[k] = solve(P[k], -1.0);
+      }
+      snprintf(label, sizeof label, "%s %s", problems[p], regs[r]);
+      if (P[0]) {
+        check(P[0]->n_w == 6 && P[0]->n_theta == m, "%s: n_w = %d (6), n_theta = %d (%d)",
+              label, P[0]->n_w, P[0]->n_theta, m);
+      }
+      if (s[0].ok && P[0]->n_theta == m) {
+        const double eg = rel_diff(m, s[0].grad, want);
+        const double ev = fabs(s[0].value - want_value) / want_value;
+        check(eg <= 1e-10, "%s: exact hypergradient vs tiny_expected.json (rel err %.2e <= "
+              "1e-10)", label, eg);
+        check(ev <= 1e-10, "%s: E(w*) vs tiny_expected.json (rel err %.2e <= 1e-10)", label,
+              ev);
+        check_fixed_point(P[0], &s[0], label);
+        check_adjoints(P[0], &s[0], label);
+      }
+      if (s[1].ok && s[2].ok && P[1]->n_theta == P[2]->n_theta) {
+        const double eg = rel_diff(P[1]->n_theta, s[1].grad, s[2].grad);
+        const double ew = rel_diff(P[1]->n_w, s[1].wstar, s[2].wstar);
+        check(eg <= 1e-12 && ew <= 1e-12, "%s: storage=dense (LAPACK) vs storage=sparse "
+              "(CHOLMOD): hypergradient %.2e, w* %.2e <= 1e-12", label, eg, ew);
+      }
+      for (int k = 0; k < 3; k++) {
+        solved_free(&s[k]);
+        hg_problem_destroy(&P[k]);
+      }
+    }
+}
+
+/* ridge with the Gram matrix cached and without: the same Phi, jvp_w and exact. */
+static void test_ridge_gram(const char *dir)
+{
+  char train[1024], val[1024];
+  snprintf(train, sizeof train, "train=%s/tiny.train.svm", dir);
+  snprintf(val, sizeof val, "val=%s/tiny.val.svm", dir);
+  const char *with[] = {train, val, "gram=yes", NULL};
+  const char *without[] = {train, val, "gram=no", NULL};
+  const char *synth_with[] = {"density=0.4", "gram=yes", "d=30", "n=50", NULL};
+  const char *synth_without[] = {"density=0.4", "gram=no", "d=30", "n=50", NULL};
+  const char *const *pairs[2][2] = {{with, without}, {synth_with, synth_without}};
+
+  for (int c = 0; c < 2; c++) {
+    hg_problem *A = make("ridge", pairs[c][0]), *B = make("ridge", pairs[c][1]);
+    if (!A || !B) {
+      hg_problem_destroy(&A);
+      hg_problem_destroy(&B);
+      continue;
+    }
+    const int n = A->n_w;
+    double *theta = calloc((size_t)A->n_theta, sizeof(double));
+    double *w = calloc((size_t)n, sizeof(double)), *a = calloc((size_t)n, sizeof(double));
+    double *b = calloc((size_t)n, sizeof(double));
+    hg_rng rng;
+    char desc[512];
+    hg_rng_seed(&rng, 3);
+    for (int i = 0; i < n; i++)
+      w[i] = hg_rng_normal(&rng);
+    for (int j = 0; j < A->n_theta; j++)
+      theta[j] = -1 + 0.1 * j;
+    hg_phi(A, w, theta, a);
+    hg_phi(B, w, theta, b);
+    const double ep = rel_diff(n, a, b);
+    hg_jvp_w(A, w, theta, w, a);
+    hg_jvp_w(B, w, theta, w, b);
+    const double ej = rel_diff(n, a, b);
+    A->ops->describe(A->self, desc, sizeof desc);
+    check(ep <= 1e-12 && ej <= 1e-12 && strstr(desc, "Gram cached"),
+          "ridge %s: gram=yes vs gram=no: Phi %.2e, jvp_w %.2e <= 1e-12 (\"%s\")",
+          c ? "synthetic CSR" : "tiny", ep, ej, desc);
+    free(theta);
+    free(w);
+    free(a);
+    free(b);
+    hg_problem_destroy(&A);
+    hg_problem_destroy(&B);
+  }
+}
+
+/* f(theta) = E(w*(theta), theta) by the exact solve. */
+static double quadratic_f(hg_problem *P, const double *theta, double *wstar, double *grad)
+{
+  hg_error err;
+  if (hg_exact(P, theta, wstar, grad, &err) != HG_OK)
+    return NAN;
+  return hg_upper(P, wstar, theta, NULL, NULL);
+}
+
+/* quadratic: exact vs central finite differences; the constants it was built with. */
+static void test_quadratic(void)
+{
+  static const char *const variants[][5] = {
+    {NULL},
+    {"kappa=1000", "n=40", "m=7", "seed=3", NULL},
+    {"n=1", "m=2", "rho=0", NULL},
+  };
+  for (size_t c = 0; c < sizeof variants / sizeof variants[0]; c++) {
+    hg_problem *P = make("quadratic", variants[c]);
+    if (!P)
+      continue;
+    const int n = P->n_w, m = P->n_theta;
+    const double h = 1e-4;
+    double *theta = malloc((size_t)m * sizeof(double)), *grad = malloc((size_t)m * sizeof(double));
+    double *fd = malloc((size_t)m * sizeof(double)), *scratch = malloc((size_t)m * sizeof(double));
+    double *wstar = malloc((size_t)n * sizeof(double));
+    hg_constants k;
+    hg_error err;
+    char label[128];
+
+    label_of("quadratic", variants[c], label, sizeof label);
+    P->ops->theta0(P->self, theta);
+    quadratic_f(P, theta, wstar, grad);
+    for (int j = 0; j < m; j++) {
+      const double t = theta[j];
+      theta[j] = t + h;
+      const double fp = quadratic_f(P, theta, wstar, scratch);
+      theta[j] = t - h;
+      const double fm = quadratic_f(P, theta, wstar, scratch);
+      theta[j] = t;
+      fd[j] = (fp - fm) / (2 * h);
+    }
+    const double e = rel_diff(m, grad, fd);
+    check(e <= 1e-7, "%s: exact vs central differences of E(w*(theta)) (rel err %.2e <= 1e-7)",
+          label, e);
+    solved s = {theta, wstar, grad, 0, 1};
+    quadratic_f(P, theta, wstar, grad);
+    check_fixed_point(P, &s, label);
+    check_adjoints(P, &s, label);
+
+    hg_error_clear(&err);
+    int rc = hg_problem_constants(P, theta, &k, &err);
+    const double mu = hg_params_real(P->params, "mu"), kappa = hg_params_real(P->params, "kappa");
+    const double L = n == 1 ? mu : mu * kappa;
+    check(rc == HG_OK && k.mu == mu && fabs(k.L - L) <= 1e-15 * L && k.exact_mu_L == 1 &&
+              fabs(k.step - 1 / L) <= 1e-15 / L && fabs(k.q - (1 - mu / L)) <= 1e-14 &&
+              k.L_Phi > 0,
+          "%s: constants mu = %g, L = %g, q = %.6f, step = %g, L_Phi = %g", label, k.mu, k.L,
+          k.q, k.step, k.L_Phi);
+    free(theta);
+    free(grad);
+    free(fd);
+    free(scratch);
+    free(wstar);
+    hg_problem_destroy(&P);
+  }
+}
+
+/* Default (synthetic) ridge and logreg, dense and CSR: exact is a fixed point, the constants
+ * hold (ridge: exact eigenvalues; logreg: mu = e^-1 bound) and q < 1 with the default step. */
+static void test_synthetic(void)
+{
+  static const char *const names[] = {"ridge", "logreg"};
+  static const char *const variants[][4] = {
+    {NULL},
+    {"density=0.3", "seed=2", NULL},
+    {"reg=scalar", "intercept=1", NULL},
+    {"density=0.5", "storage=dense", "d=25", NULL},
+  };
+  for (int p = 0; p < 2; p++)
+    for (size_t c = 0; c < sizeof variants / sizeof variants[0]; c++) {
+      hg_problem *P = make(names[p], variants[c]);
+      if (!P)
+        continue;
+      char label[128], desc[512];
+      hg_constants k;
+      hg_error err;
+      label_of(names[p], variants[c], label, sizeof label);
+      solved s = solve(P, -1.0);
+      if (s.ok) {
+        check_fixed_point(P, &s, label);
+        check_adjoints(P, &s, label);
+      }
+      hg_error_clear(&err);
+      int rc = s.ok ? hg_problem_constants(P, s.theta, &k, &err) : HG_ERR_ARG;
+      const int ok = rc == HG_OK && k.mu > 0 && k.L >= k.mu && k.q < 1 &&
+                     fabs(k.step - 1 / k.L) <= 1e-14 / k.L && k.exact_mu_L == (p == 0) &&
+                     (p == 0 || fabs(k.mu - exp(-1.0)) <= 1e-15);
+      P->ops->describe(P->self, desc, sizeof desc);
+      check(ok, "%s: constants mu = %g, L = %g, q = %.6f, step = %g (%s)", label, k.mu, k.L, k.q,
+            k.step, desc);
+      solved_free(&s);
+      hg_problem_destroy(&P);
+    }
+}
+
+/* The Hessian H of g at w, column by column from jvp_w: H e_j = (e_j - d_w Phi e_j) / eta. */
+static double *hessian_from_jvp(hg_problem *P, const double *w, const double *theta, double eta)
+{
+  const int n = P->n_w;
+  double *H = malloc((size_t)n * (size_t)n * sizeof(double));
+  double *e = calloc((size_t)n, sizeof(double)), *col = malloc((size_t)n * sizeof(double));
+
+  if (!H || !e || !col) {
+    free(H);
+    H = NULL;
+    goto done;
+  }
+  for (int j = 0; j < n; j++) {
+    e[j] = 1.0;
+    hg_jvp_w(P, w, theta, e, col);
+    e[j] = 0.0;
+    for (int i = 0; i < n; i++)
+      H[(size_t)i * n + j] = ((i == j) - col[i]) / eta;
+  }
+  for (int i = 0; i < n; i++) /* symmetrize the rounding */
+    for (int j = i + 1; j < n; j++)
+      H[(size_t)i * n + j] = H[(size_t)j * n + i] =
+          0.5 * (H[(size_t)i * n + j] + H[(size_t)j * n + i]);
+
+done:
+  free(e);
+  free(col);
+  return H;
+}
+
+/* constants() against the eigenvalues of the Hessian rebuilt from jvp_w: ridge's mu, L are
+ * its extremes (1e-8 relative: dsyevr on a matrix carrying ~1e-15 rounding from the
+ * reconstruction; d = 2100 exercises the Lanczos path, d > 2000), logreg's bound the Hessian
+ * at w* (mu <= lambda_min, L >= lambda_max). */
+static void test_constants(void)
+{
+  static const char *const big[] = {"n=3000", "d=2100", "density=0.005", "gram=no", NULL};
+  static const char *const small[] = {NULL};
+  static const char *const sparse[] = {"density=0.3", "seed=5", NULL};
+  struct {
+    const char *name;
+    const char *const *words;
+  } cases[] = {{"ridge", small}, {"ridge", big}, {"logreg", small}, {"logreg", sparse}};
+
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    hg_problem *P = make(cases[c].name, cases[c].words);
+    if (!P)
+      continue;
+    char label[128];
+    hg_constants k;
+    hg_error err;
+    double lo = NAN, hi = NAN, *H = NULL;
+    const int ridge = strcmp(cases[c].name, "ridge") == 0;
+    label_of(cases[c].name, cases[c].words, label, sizeof label);
+    solved s = solve(P, -1.0);
+    hg_error_clear(&err);
+    int rc = s.ok ? hg_problem_constants(P, s.theta, &k, &err) : HG_ERR_ARG;
+    if (rc == HG_OK)
+      H = hessian_from_jvp(P, s.wstar, s.theta, k.step);
+    if (H)
+      rc = hg_sym_extremes(P->n_w, H, &lo, &hi, &err);
+    if (rc == HG_OK && ridge) {
+      const double emu = fabs(k.mu - lo) / lo, eL = fabs(k.L - hi) / hi;
+      check(emu <= 1e-8 && eL <= 1e-8 && k.exact_mu_L == 1, "%s: constants mu = %.10g, L = "
+            "%.10g are the Hessian's extremes %.10g, %.10g (rel err %.1e, %.1e <= 1e-8)",
+            label, k.mu, k.L, lo, hi, emu, eL);
+    } else if (rc == HG_OK) {
+      check(k.mu <= lo * (1 + 1e-12) && k.L >= hi * (1 - 1e-12) && k.exact_mu_L == 0,
+            "%s: bounds mu = %.10g <= %.10g, L = %.10g >= %.10g (Hessian at w*)", label, k.mu,
+            lo, k.L, hi);
+    } else {
+      check(0, "%s: constants: %s", label, err.msg);
+    }
+    free(H);
+    solved_free(&s);
+    hg_problem_destroy(&P);
+  }
+}
+
+/* Bad parameters fail with a message naming the key or the file. */
+static void test_bad_input(const char *dir)
+{
+  char train[1024], val[1024];
+  snprintf(train, sizeof train, "train=%s/tiny.train.svm", dir);
+  snprintf(val, sizeof val, "val=%s/tiny.val.svm", dir);
+  struct {
+    const char *name;
+    const char *words[4];
+    const char *expect;
+  } cases[] = {
+    {"ridge", {train, NULL}, "'val'"},
+    {"logreg", {train, val, "features=3", NULL}, "features=3"},
+    {"ridge", {val, NULL}, "train="},
+    {"ridge", {train, val, "n=5", NULL}, "n="},
+    {"quadratic", {"kappa=0.5", NULL}, "kappa"},
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    int n = 0;
+    hg_problem *P = NULL;
+    hg_error err;
+    hg_error_clear(&err);
+    while (cases[c].words[n])
+      n++;
+    int rc = hg_problem_create(cases[c].name, n, cases[c].words, &P, &err);
+    check(rc != HG_OK && !P && strstr(err.msg, cases[c].expect),
+          "%s %s: refused naming %s (\"%s\")", cases[c].name, cases[c].words[n - 1],
+          cases[c].expect, err.msg);
+    hg_problem_destroy(&P);
+  }
+}
+
+int main(int argc, char **argv)
+{
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s DIR (the conformance fixtures)\n", argv[0]);
+    return 2;
+  }
+  test_conformance(argv[1]);
+  test_ridge_gram(argv[1]);
+  test_quadratic();
+  test_synthetic();
+  test_constants();
+  test_bad_input(argv[1]);
+  printf("%d checks, %d failed\n", checks, failures);
+  return failures != 0;
+}
