@@ -8,9 +8,16 @@
  * round-off O(eps/h) ~ 1e-11 relative, so 1e-6 separates a correct callback from a wrong one
  * (an error in a derivative shows up at O(1)).  Adjoint identities <u, J v> = <J^T u, v> hold to
  * round-off: 1e-10.
+ *
+ * Where a derivative is tiny next to the function it differentiates (d_theta Phi at theta = -10
+ * is e^-10 times Phi), the round-off of the difference, about NOISE_EPS * |f| / h, can exceed
+ * 1e-6 of the derivative.  The error is then measured against scale + noise / tol, so a row
+ * passes when |a - b| <= tol * max(|a|, |b|) + noise: still far below the size of any wrong
+ * derivative.
  */
 #include "hgbench.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +25,17 @@
 #define FD_H 1e-5
 #define FD_TOL 1e-6
 #define ADJ_TOL 1e-10
+#define NOISE_EPS (100 * DBL_EPSILON) /* round-off of one evaluation, relative to its size */
 
+/* f_size: the size of the function values a central difference subtracts (0 when neither side
+ * is a difference). */
 static void add_row(hg_check_report *rep, const char *what, double a_norm, double b_norm,
-                    double diff, double tol)
+                    double diff, double tol, double f_size)
 {
   if (rep->nrows >= HG_CHECK_MAX_ROWS)
     return;
   hg_check_row *row = &rep->rows[rep->nrows++];
-  double scale = fmax(a_norm, b_norm);
+  double scale = fmax(a_norm, b_norm) + NOISE_EPS * f_size / FD_H / tol;
   snprintf(row->what, sizeof row->what, "%s", what);
   row->error = scale > 0 ? diff / scale : diff;
   row->tol = tol;
@@ -98,26 +108,31 @@ int hg_check(hg_problem *P, const double *theta, uint64_t seed, hg_check_report 
   random_unit(&rng, n, u);
   random_unit(&rng, m, s);
 
+  /* the sizes of the values the differences subtract */
+  ops->phi(self, w, theta, a);
+  double phi_size = hg_nrm2(n, a), e0 = ops->upper(self, w, theta, NULL, NULL);
+
   /* d_w Phi v against the difference of Phi along v */
   ops->jvp_w(self, w, theta, v, a);
   fd_phi(P, 0, w, theta, v, tw, tt, fp, b);
-  add_row(rep, "jvp_w vs fd", hg_nrm2(n, a), hg_nrm2(n, b), dist(n, a, b), FD_TOL);
+  add_row(rep, "jvp_w vs fd", hg_nrm2(n, a), hg_nrm2(n, b), dist(n, a, b), FD_TOL, phi_size);
 
   /* <u, d_w Phi v> = <d_w Phi^T u, v> */
   ops->vjp_w(self, w, theta, u, c);
   double lhs = hg_dot(n, u, a), rhs = hg_dot(n, c, v);
-  add_row(rep, "vjp_w adjoint of jvp_w", fabs(lhs), fabs(rhs), fabs(lhs - rhs), ADJ_TOL);
+  add_row(rep, "vjp_w adjoint of jvp_w", fabs(lhs), fabs(rhs), fabs(lhs - rhs), ADJ_TOL, 0);
 
   /* <u, d_theta Phi s> by differences against <d_theta Phi^T u, s> */
   fd_phi(P, 1, w, theta, s, tw, tt, fp, b);
   ops->vjp_theta(self, w, theta, u, sa);
   lhs = hg_dot(n, u, b);
   rhs = hg_dot(m, sa, s);
-  add_row(rep, "vjp_theta vs fd", fabs(lhs), fabs(rhs), fabs(lhs - rhs), FD_TOL);
+  add_row(rep, "vjp_theta vs fd", fabs(lhs), fabs(rhs), fabs(lhs - rhs), FD_TOL, phi_size);
 
   if (ops->jvp_theta) {
     ops->jvp_theta(self, w, theta, s, a);
-    add_row(rep, "jvp_theta vs fd", hg_nrm2(n, a), hg_nrm2(n, b), dist(n, a, b), FD_TOL);
+    add_row(rep, "jvp_theta vs fd", hg_nrm2(n, a), hg_nrm2(n, b), dist(n, a, b), FD_TOL,
+            phi_size);
   }
 
   /* gradients of E against differences of E */
@@ -130,7 +145,7 @@ int hg_check(hg_problem *P, const double *theta, uint64_t seed, hg_check_report 
   double em = ops->upper(self, tw, theta, NULL, NULL);
   lhs = (ep - em) / (2 * FD_H);
   rhs = hg_dot(n, c, v);
-  add_row(rep, "grad_w E vs fd", fabs(lhs), fabs(rhs), fabs(lhs - rhs), FD_TOL);
+  add_row(rep, "grad_w E vs fd", fabs(lhs), fabs(rhs), fabs(lhs - rhs), FD_TOL, fabs(e0));
 
   for (int i = 0; i < m; i++)
     tt[i] = theta[i] + FD_H * s[i];
@@ -140,14 +155,14 @@ int hg_check(hg_problem *P, const double *theta, uint64_t seed, hg_check_report 
   em = ops->upper(self, w, tt, NULL, NULL);
   lhs = (ep - em) / (2 * FD_H);
   rhs = hg_dot(m, gt, s);
-  add_row(rep, "grad_theta E vs fd", fabs(lhs), fabs(rhs), fabs(lhs - rhs) , FD_TOL);
+  add_row(rep, "grad_theta E vs fd", fabs(lhs), fabs(rhs), fabs(lhs - rhs), FD_TOL, fabs(e0));
 
   if (ops->exact) {
     /* w* is a fixed point of Phi, to the accuracy of a direct solve */
     if ((rc = ops->exact(self, theta, a, sa, err)))
       goto done;
     ops->phi(self, a, theta, b);
-    add_row(rep, "exact: Phi(w*) = w*", 1.0, hg_nrm2(n, a), dist(n, a, b), 1e-10);
+    add_row(rep, "exact: Phi(w*) = w*", 1.0, hg_nrm2(n, a), dist(n, a, b), 1e-10, 0);
 
     /* the exact hypergradient against differences of theta -> E(w*(theta), theta) */
     for (int i = 0; i < m; i++)
@@ -162,7 +177,14 @@ int hg_check(hg_problem *P, const double *theta, uint64_t seed, hg_check_report 
     em = ops->upper(self, a, tt, NULL, NULL);
     lhs = (ep - em) / (2 * FD_H);
     rhs = hg_dot(m, sa, s);
-    add_row(rep, "exact grad vs fd of f", fabs(lhs), fabs(rhs), fabs(lhs - rhs), FD_TOL);
+    /* a direct solve carries relative error ~ kappa eps into E(w*(theta)) */
+    hg_constants k;
+    double kappa = 1;
+    if (ops->constants && ops->constants(self, theta, &k, err) == HG_OK && isfinite(k.kappa))
+      kappa = fmax(1, k.kappa);
+    hg_error_clear(err);
+    add_row(rep, "exact grad vs fd of f", fabs(lhs), fabs(rhs), fabs(lhs - rhs), FD_TOL,
+            kappa * fabs(ep));
   }
 
 done:

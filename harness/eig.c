@@ -106,8 +106,8 @@ static int ritz_pair(int m, const double *alpha, const double *beta, int il, dou
  * A has no other distinct eigenvalues and the values are exact to rounding).  tol = 0 runs to
  * exhaustion.  Memory: the j Lanczos vectors (j n doubles, at most n^2).  A non-finite product
  * is HG_ERR_NAN. */
-int hg_lanczos_extremes(int n, hg_linop op, void *ctx, double tol, uint64_t seed,
-                        double *lambda_min, double *lambda_max, hg_error *err)
+int hg_lanczos_extremes(int n, hg_linop op, void *ctx, double tol, int maxit, uint64_t seed,
+                        double *lambda_min, double *lambda_max, int *converged, hg_error *err)
 {
   int status = HG_OK;
   double *Q = NULL;              /* q_1..q_j as the rows of a row-major j x n array */
@@ -117,14 +117,16 @@ int hg_lanczos_extremes(int n, hg_linop op, void *ctx, double tol, uint64_t seed
   double *d = NULL, *e = NULL, *wv = NULL, *z = NULL; /* dstevr scratch */
   double theta_min = 0.0, theta_max = 0.0, s_min, s_max, nrm;
   hg_rng rng;
-  int i, j, m;
+  int i, j, m, conv = 0;
 
   if (n < 1 || !op || !lambda_min || !lambda_max || !(tol >= 0.0) || !isfinite(tol)) {
     status = hg_fail(err, HG_ERR_ARG, "hg_lanczos_extremes: need n >= 1 (got %d), tol >= 0 "
                      "(got %g) and non-NULL op and outputs", n, tol);
     goto done;
   }
-  cap = n < 32 ? n : 32;
+  if (maxit <= 0 || maxit > n)
+    maxit = n;
+  cap = maxit < 32 ? maxit : 32;
   if ((size_t)n > SIZE_MAX / sizeof(double) / (size_t)cap) {
     status = hg_fail(err, HG_ERR_ARG, "hg_lanczos_extremes: n = %d is too large", n);
     goto done;
@@ -176,13 +178,16 @@ int hg_lanczos_extremes(int n, hg_linop op, void *ctx, double tol, uint64_t seed
     if (status)
       goto done;
     double scale = fmax(fabs(theta_min), fabs(theta_max));
-    if (m == n || beta[j] <= DBL_EPSILON * scale)
-      break; /* Krylov space exhausted: the Ritz values are eigenvalues */
-    if (fabs(beta[j] * s_min) <= tol * scale && fabs(beta[j] * s_max) <= tol * scale)
+    if (m == n || beta[j] <= DBL_EPSILON * scale) {
+      conv = 3; /* Krylov space exhausted: the Ritz values are eigenvalues */
+      break;
+    }
+    conv = (fabs(beta[j] * s_min) <= tol * scale) | (fabs(beta[j] * s_max) <= tol * scale) << 1;
+    if (conv == 3 || m == maxit)
       break;
 
-    if (m == cap) { /* room for q_{m+1}: double the rows, at most n */
-      long ncap = 2 * cap < n ? 2 * cap : n;
+    if (m == cap) { /* room for q_{m+1}: double the rows, at most maxit */
+      long ncap = 2 * cap < maxit ? 2 * cap : maxit;
       double *grown = realloc(Q, (size_t)ncap * (size_t)n * sizeof *Q);
       if (!grown) {
         status = hg_fail(err, HG_ERR_NOMEM, "hg_lanczos_extremes: out of memory for %ld "
@@ -197,6 +202,12 @@ int hg_lanczos_extremes(int n, hg_linop op, void *ctx, double tol, uint64_t seed
   }
   *lambda_min = theta_min;
   *lambda_max = theta_max;
+  if (converged)
+    *converged = conv;
+  else if (conv != 3)
+    status = hg_fail(err, HG_ERR_BUDGET, "hg_lanczos_extremes: the extreme eigenvalues of an "
+                     "operator of size %d did not reach relative accuracy %g in %d steps", n,
+                     tol, maxit);
 done:
   free(Q);
   free(alpha);

@@ -181,10 +181,12 @@ int hg_cg(int n, hg_linop op, void *ctx, const double *b, double *x, int kmax, d
           double *work, int *k_used, double *res, hg_error *err);
 
 /* Extreme eigenvalues of a symmetric operator of size n by Lanczos with full
- * reorthogonalization, to relative accuracy tol (e.g. 1e-10) on each.  Deterministic start
- * from seed. */
-int hg_lanczos_extremes(int n, hg_linop op, void *ctx, double tol, uint64_t seed,
-                        double *lambda_min, double *lambda_max, hg_error *err);
+ * reorthogonalization, each to tol relative to the largest magnitude (e.g. 1e-10), within
+ * maxit steps (0: n).  Deterministic start from seed.  *converged (may be NULL) gets bit 1 when
+ * lambda_min met tol, bit 2 for lambda_max; the values are then the current Ritz values.  With
+ * converged NULL, missing tol within maxit is HG_ERR_BUDGET.  Memory: maxit vectors of n. */
+int hg_lanczos_extremes(int n, hg_linop op, void *ctx, double tol, int maxit, uint64_t seed,
+                        double *lambda_min, double *lambda_max, int *converged, hg_error *err);
 
 /* Extreme eigenvalues of a dense symmetric n x n matrix (row-major, LAPACK dsyevr). */
 int hg_sym_extremes(int n, const double *A, double *lambda_min, double *lambda_max,

@@ -591,16 +591,31 @@ static void glm_hessian_apply(void *ctx, const double *v, double *out)
 /* Extreme eigenvalues of s X^T X + diag(e^theta) (DESIGN §7): dense dsyevr for
  * d <= HG_GLM_DENSE_EIG_MAX, else Lanczos on the operator to relative accuracy 1e-10. */
 int hg_glm_extremes(hg_glm *G, const double *theta, double s, const double *gram,
-                    double *lambda_min, double *lambda_max, hg_error *err)
+                    double *lambda_min, double *lambda_max, int *exact, hg_error *err)
 {
-  int status = HG_OK;
+  int status = HG_OK, converged = 0;
   const int d = G->d;
   double *H = NULL;
   glm_hessian op = {G, s, gram, hg_glm_lam(G, theta)};
 
+  *exact = 1;
   if (d > HG_GLM_DENSE_EIG_MAX) {
-    status = hg_lanczos_extremes(d, glm_hessian_apply, &op, 1e-10, 1, lambda_min, lambda_max,
-                                 err);
+    status = hg_lanczos_extremes(d, glm_hessian_apply, &op, 1e-10, HG_GLM_LANCZOS_MAXIT, 1,
+                                 lambda_min, lambda_max, &converged, err);
+    if (status || converged == 3)
+      goto done;
+    double lam_min = op.lam[0], lam_max = op.lam[0], frob2 = 0;
+    for (int j = 1; j < d; j++) {
+      lam_min = fmin(lam_min, op.lam[j]);
+      lam_max = fmax(lam_max, op.lam[j]);
+    }
+    for (long k = 0; k < G->X->nnz; k++)
+      frob2 += G->X->val[k] * G->X->val[k];
+    if (!(converged & 1))
+      *lambda_min = lam_min;
+    if (!(converged & 2))
+      *lambda_max = s * frob2 + lam_max;
+    *exact = 0;
     goto done;
   }
   H = malloc((size_t)d * (size_t)d * sizeof(double));
@@ -637,7 +652,7 @@ int hg_glm_constants(hg_glm *G, const double *theta, double s, const double *gra
   if (!G->c_valid || memcmp(G->c_theta, theta, m * sizeof(double)) != 0) {
     double lo = NAN, hi = NAN;
     G->c_valid = 0;
-    status = hg_glm_extremes(G, theta, s, gram, &lo, &hi, err);
+    status = hg_glm_extremes(G, theta, s, gram, &lo, &hi, &G->c_exact, err);
     if (status != HG_OK)
       goto done;
     if (!exact) {
@@ -656,7 +671,7 @@ int hg_glm_constants(hg_glm *G, const double *theta, double s, const double *gra
   c->L = G->c_L;
   c->q = fmax(fabs(1.0 - G->eta * c->mu), fabs(1.0 - G->eta * c->L));
   c->kappa = c->L / c->mu;
-  c->exact_mu_L = exact;
+  c->exact_mu_L = exact && G->c_exact;
 
 done:
   return status;
@@ -668,6 +683,7 @@ int hg_glm_init_step(hg_glm *G, const hg_params *p, double s, const double *gram
 {
   int status = HG_OK;
   double *theta0 = NULL, lo = NAN, L = NAN;
+  int exact;
 
   if (hg_params_given(p, "step")) {
     G->eta = hg_params_real(p, "step");
@@ -679,7 +695,7 @@ int hg_glm_init_step(hg_glm *G, const hg_params *p, double s, const double *gram
     goto done;
   }
   hg_glm_theta0(G, theta0);
-  status = hg_glm_extremes(G, theta0, s, gram, &lo, &L, err);
+  status = hg_glm_extremes(G, theta0, s, gram, &lo, &L, &exact, err);
   if (status != HG_OK)
     goto done;
   if (!(L > 0) || !isfinite(L)) {

@@ -51,6 +51,8 @@
 /* Eigenvalue extremes of a d x d Hessian are computed densely (dsyevr) up to this d, by
  * Lanczos beyond it. */
 #define HG_GLM_DENSE_EIG_MAX 2000
+/* Lanczos steps at most (memory: this many vectors of d). */
+#define HG_GLM_LANCZOS_MAXIT 400
 
 /* The shared state (all pointers owned). */
 typedef struct hg_glm {
@@ -73,6 +75,7 @@ typedef struct hg_glm {
   double *c_theta;
   int c_valid;
   double c_mu, c_L;
+  int c_exact;           /* 1 when c_mu, c_L are eigenvalues (not Lanczos fallbacks) */
   /* CHOLMOD's workspace for this instance (started at create, finished at destroy). */
   cholmod_common cc;
   int cc_on;
@@ -127,9 +130,12 @@ void hg_glm_chol_free(hg_glm_chol *F);
 int hg_glm_hypergrad(hg_glm *G, hg_glm_chol *F, const double *theta, const double *wstar,
                      double *gw, double *grad, hg_error *err);
 
-/* lambda_min, lambda_max of s X^T X + diag(e^theta) (gram = s X^T X when not NULL). */
+/* lambda_min, lambda_max of s X^T X + diag(e^theta) (gram = s X^T X when not NULL).  *exact
+ * is 1 when both are eigenvalues to 1e-10, 0 when Lanczos stopped at HG_GLM_LANCZOS_MAXIT
+ * steps and a bound stands in: lambda_min >= min e^theta, lambda_max <= s ||X||_F^2 +
+ * max e^theta. */
 int hg_glm_extremes(hg_glm *G, const double *theta, double s, const double *gram,
-                    double *lambda_min, double *lambda_max, hg_error *err);
+                    double *lambda_min, double *lambda_max, int *exact, hg_error *err);
 
 /* Constants at theta (DESIGN §7), cached by theta: L = lambda_max(s X^T X + diag(e^theta)),
  * mu = its lambda_min when exact (ridge) or min_j e^theta_j (a bound: logreg),

@@ -515,7 +515,7 @@ static void test_eigen(void)
         "sym_extremes of Q diag(1..50) Q^T: %.15g, %.15g %s", lo, hi, err.msg);
 
   dense_op dop = {N, A};
-  st = hg_lanczos_extremes(N, dense_apply, &dop, 1e-10, 1, &lo, &hi, &err);
+  st = hg_lanczos_extremes(N, dense_apply, &dop, 1e-10, 0, 1, &lo, &hi, NULL, &err);
   check(st == HG_OK && rel(lo, 1.0) <= 1e-10 && rel(hi, 50.0) <= 1e-10,
         "lanczos on Q diag(1..50) Q^T: %.15g, %.15g %s", lo, hi, err.msg);
 
@@ -523,19 +523,19 @@ static void test_eigen(void)
   for (int i = 0; i < M; i++)
     d[i] = 1.0 + 999.0 * (double)((i * 7) % M) / (M - 1); /* a permutation of the grid */
   diag_op gop = {M, d, 0};
-  st = hg_lanczos_extremes(M, diag_apply, &gop, 1e-10, 2, &lo, &hi, &err);
+  st = hg_lanczos_extremes(M, diag_apply, &gop, 1e-10, 0, 2, &lo, &hi, NULL, &err);
   check(st == HG_OK && rel(lo, 1.0) <= 1e-10 && rel(hi, 1000.0) <= 1e-10,
         "lanczos on diag(1..1000), n = 300: %.15g, %.15g %s", lo, hi, err.msg);
   check(gop.calls < M, "lanczos stopped on its residual test after %d < %d steps", gop.calls,
         M);
   double lo2 = 0, hi2 = 0;
-  hg_lanczos_extremes(M, diag_apply, &gop, 1e-10, 2, &lo2, &hi2, &err);
+  hg_lanczos_extremes(M, diag_apply, &gop, 1e-10, 0, 2, &lo2, &hi2, NULL, &err);
   check(lo2 == lo && hi2 == hi, "lanczos is deterministic for a given seed");
 
   /* An indefinite spectrum, on a geometric grid. */
   for (int i = 0; i < M; i++)
     d[i] = i % 2 ? -pow(10.0, 3.0 * i / M) : pow(10.0, 2.0 * i / M);
-  st = hg_lanczos_extremes(M, diag_apply, &gop, 1e-10, 5, &lo, &hi, &err);
+  st = hg_lanczos_extremes(M, diag_apply, &gop, 1e-10, 0, 5, &lo, &hi, NULL, &err);
   double want_lo = -pow(10.0, 3.0 * (M - 1) / M), want_hi = pow(10.0, 2.0 * (M - 2) / M);
   check(st == HG_OK && rel(lo, want_lo) <= 1e-10 && rel(hi, want_hi) <= 1e-10,
         "lanczos on an indefinite spectrum: %.15g (want %.15g), %.15g (want %.15g)", lo,
@@ -545,7 +545,7 @@ static void test_eigen(void)
   for (int i = 0; i < 100; i++)
     d[i] = i % 3 == 0 ? 2.0 : i % 3 == 1 ? 5.0 : 9.0;
   diag_op top = {100, d, 0};
-  st = hg_lanczos_extremes(100, diag_apply, &top, 0.0, 9, &lo, &hi, &err);
+  st = hg_lanczos_extremes(100, diag_apply, &top, 0.0, 0, 9, &lo, &hi, NULL, &err);
   check(st == HG_OK && rel(lo, 2.0) <= 1e-13 && rel(hi, 9.0) <= 1e-13 && top.calls == 3,
         "lanczos with 3 distinct eigenvalues stops at the invariant subspace even with tol = 0 "
         "(%d steps): %.17g, %.17g", top.calls, lo, hi);
@@ -553,11 +553,11 @@ static void test_eigen(void)
   /* n = 1, and tol = 0 (run until the space is exhausted). */
   double one = -4.0;
   diag_op oop = {1, &one, 0};
-  st = hg_lanczos_extremes(1, diag_apply, &oop, 1e-10, 1, &lo, &hi, &err);
+  st = hg_lanczos_extremes(1, diag_apply, &oop, 1e-10, 0, 1, &lo, &hi, NULL, &err);
   check(st == HG_OK && lo == -4.0 && hi == -4.0, "lanczos with n = 1: %g, %g", lo, hi);
   st = hg_sym_extremes(1, &one, &lo, &hi, &err);
   check(st == HG_OK && lo == -4.0 && hi == -4.0, "sym_extremes with n = 1: %g, %g", lo, hi);
-  st = hg_lanczos_extremes(N, dense_apply, &dop, 0.0, 1, &lo, &hi, &err);
+  st = hg_lanczos_extremes(N, dense_apply, &dop, 0.0, 0, 1, &lo, &hi, NULL, &err);
   check(st == HG_OK && rel(lo, 1.0) <= 1e-12 && rel(hi, 50.0) <= 1e-12,
         "lanczos with tol = 0 (n steps): %.15g, %.15g", lo, hi);
 
@@ -569,10 +569,10 @@ static void test_eigen(void)
         err.msg);
   int n = 10;
   hg_error_clear(&err);
-  st = hg_lanczos_extremes(n, nan_apply, &n, 1e-10, 1, &lo, &hi, &err);
+  st = hg_lanczos_extremes(n, nan_apply, &n, 1e-10, 0, 1, &lo, &hi, NULL, &err);
   check(st == HG_ERR_NAN, "lanczos reports a NaN operator: %s", err.msg);
   hg_error_clear(&err);
-  st = hg_lanczos_extremes(n, diag_apply, &gop, -1.0, 1, &lo, &hi, &err);
+  st = hg_lanczos_extremes(n, diag_apply, &gop, -1.0, 0, 1, &lo, &hi, NULL, &err);
   check(st == HG_ERR_ARG, "lanczos refuses tol < 0: %s", err.msg);
 }
 

@@ -11,9 +11,10 @@
  * by a Cholesky factorization written here.
  *
  * Checks the exact identities of DESIGN §7, convergence of every method to exact, fd against
- * exact, CG's clean stops and breakdown, the tolerance-driven budgets, failure reports, and
- * that each method's space() is the peak memory it allocates.  One line per check; the exit
- * status is the number of failed checks (capped at 1).
+ * exact, CG's clean stops and breakdown, the tolerance-driven budgets, failure reports, where
+ * the implicit methods fail under a memory cap, and that each method's space() is the peak
+ * memory it allocates.  One line per check; the exit status is the number of failed checks
+ * (capped at 1).
  */
 #include "hgbench.h"
 
@@ -319,9 +320,10 @@ static hg_budget budget(int t, int k, int K, double tol_lower, double tol_linear
   return b;
 }
 
-/* Run method Mth on P at theta from w0 (zeros when NULL) with a fresh, zeroed context. */
-static result run(hg_problem *P, const hg_method_ops *Mth, hg_budget b, const double *theta,
-                  const double *w0)
+/* Run method Mth on P at theta from w0 (zeros when NULL) with a fresh, zeroed context whose
+ * memory cap is cap (0: none). */
+static result run_capped(hg_problem *P, const hg_method_ops *Mth, hg_budget b,
+                         const double *theta, const double *w0, size_t cap)
 {
   static const double zeros[N];
   result r;
@@ -332,6 +334,7 @@ static result run(hg_problem *P, const hg_method_ops *Mth, hg_budget b, const do
   memset(&r, 0, sizeof r);
   memset(&ctx, 0, sizeof ctx);
   ctx.trace_on = 1;
+  ctx.mem_cap = cap;
   out.grad = r.grad;
   out.w = r.w;
   out.t_used = out.k_used = -1;
@@ -353,6 +356,13 @@ static result run(hg_problem *P, const hg_method_ops *Mth, hg_budget b, const do
   free(ctx.linear_res);
   hg_params_destroy(&mp);
   return r;
+}
+
+/* run_capped without a memory cap. */
+static result run(hg_problem *P, const hg_method_ops *Mth, hg_budget b, const double *theta,
+                  const double *w0)
+{
+  return run_capped(P, Mth, b, theta, w0, 0);
 }
 
 static double norm(int n, const double *x)
@@ -727,6 +737,34 @@ int main(void)
       char what[96];
       snprintf(what, sizeof what, "%s: space() == measured peak", all[i]->name);
       check(ok, what, "over t = 0, 1, 7, 40 (peak of the last: %zu bytes)%s", r.peak, detail);
+    }
+  }
+
+  /* The implicit methods allocate all but the tail's m doubles before the first oracle call:
+   * under a 1-byte cap they fail with no call made and t_used = k_used = 0; one byte short of
+   * space() they fail at the tail, after the loop and the solve, reporting both. */
+  {
+    const hg_method_ops *aid[] = {&hg_method_aid_fp, &hg_method_aid_cg, &hg_method_neumann,
+                                  &hg_method_jfb};
+    const hg_budget b = budget(7, 3, 0, 0, 0);
+    for (size_t i = 0; i < sizeof aid / sizeof *aid; i++) {
+      size_t space = aid[i]->space(N, M, &b);
+      result r1 = run_capped(&P, aid[i], b, theta_ref, NULL, 1);
+      result rs = run_capped(&P, aid[i], b, theta_ref, NULL, space - 1);
+      hg_counts c1 = r1.counts, cs = rs.counts;
+      int k = aid[i] == &hg_method_jfb ? 0 : 3;
+      char what[96];
+      snprintf(what, sizeof what, "%s: memory cap fails before any call, or at the tail",
+               aid[i]->name);
+      check(r1.rc == HG_ERR_MEMCAP && strstr(r1.err.msg, aid[i]->name) && r1.t_used == 0 &&
+                r1.k_used == 0 && c1.phi + c1.upper + c1.vjp_w + c1.vjp_theta == 0 &&
+                r1.now == 0 && rs.rc == HG_ERR_MEMCAP && rs.t_used == 7 && rs.k_used == k &&
+                cs.phi == 7 && cs.upper == 1 && cs.vjp_w == k && cs.vjp_theta == 0 &&
+                rs.peak == space - (size_t)M * sizeof(double) && rs.now == 0,
+            what, "cap 1: rc %d, t_used %d, k_used %d, calls %ld; cap %zu: rc %d, t_used %d, "
+            "k_used %d, vjp_w %ld, vjp_theta %ld, peak %zu (\"%s\")", r1.rc, r1.t_used, r1.k_used,
+            c1.phi + c1.upper + c1.vjp_w + c1.vjp_theta, space - 1, rs.rc, rs.t_used, rs.k_used,
+            cs.vjp_w, cs.vjp_theta, rs.peak, rs.err.msg);
     }
   }
 

@@ -30,58 +30,51 @@ static void adjoint_apply(void *ctx, const double *v, double *out)
     out[i] = v[i] - out[i];
 }
 
+/* The adjoint solve of aid-cg (DESIGN §4): (I - J^T) v = grad_w E(w_t) by at most k CG steps
+ * (hg_cg) from v_0 = 0, stopping at ||r|| <= tol_linear or an exactly zero residual; ||r|| is
+ * traced.  v is work[0] (zeroed: CG starts without a product), CG's r, p, S p are work[1]. */
+static int aid_cg_solve(hg_problem *P, const char *method, const double *theta,
+                        const double *w, double *gw, double *const *work, const hg_budget *b,
+                        hg_ctx *ctx, const double **v_out, int *k_used, hg_error *err)
+{
+  adjoint_op S = {.P = P, .w = w, .theta = theta};
+  double *v = work[0];
+  int rc;
+
+  rc = hg_cg_trace(P->n_w, adjoint_apply, &S, gw, v, b->k, b->tol_linear, work[1], ctx, k_used,
+                   NULL, err);
+  if (rc) {
+    char why[sizeof err->msg];
+    snprintf(why, sizeof why, "%s", err ? err->msg : "");
+    return hg_fail(err, rc, "method '%s' on problem '%s': %s", method, P->ops->name, why);
+  }
+  *v_out = v;
+  return HG_OK;
+}
+
+/* aid-cg for the driver (common.h). */
+static const hg_aid_solver aid_cg_solver = {
+  .method = "aid-cg",                   /* registry name, for messages */
+  .work = {1, 3},                       /* blocks: v, CG's r, p, S p */
+  .solve = aid_cg_solve,                /* CG above */
+};
+
 /* Bytes: lower scratch, grad_w E, v (n each), CG's r, p, S p (3 n), the tail (m). */
 static size_t aid_cg_space(int n, int m, const hg_budget *b)
 {
-  return hg_lower_space(n, 0) + 5 * (size_t)n * sizeof(double) + hg_aid_tail_space(m);
+  return hg_aid_space(n, m, &aid_cg_solver);
 }
 
-/* The recursion above. */
+/* The driver (lower loop, grad E, aid_cg_solve, the tail), on a symmetric d_w Phi only. */
 static int aid_cg_compute(hg_problem *P, const hg_params *mp, const double *theta,
                           const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
                           hg_error *err)
 {
-  int rc = HG_OK, n = P->n_w, k_used = 0;
-  hg_lower L = {0};
-  double *gw = NULL, *v = NULL, *work = NULL; /* grad_w E(w_t), v_j, CG's r, p, S p */
-  adjoint_op S = {.P = P, .w = out->w, .theta = theta};
-
+  if (P->ops->symmetric)
+    return hg_aid_run(P, &aid_cg_solver, theta, w0, b, ctx, out, err);
   out->t_used = out->k_used = 0;
-  if (!P->ops->symmetric) {
-    rc = hg_fail(err, HG_ERR_UNSUPPORTED, "method 'aid-cg' needs a symmetric d_w Phi, and "
+  return hg_fail(err, HG_ERR_UNSUPPORTED, "method 'aid-cg' needs a symmetric d_w Phi, and "
                  "problem '%s' is not symmetric (use aid-fp)", P->ops->name);
-    goto done;
-  }
-  if ((rc = hg_lower_open(&L, "aid-cg", n, 0, out->w, ctx, err)) ||
-      (rc = hg_work(ctx, "aid-cg", (size_t)n, &gw, err)) ||
-      (rc = hg_work(ctx, "aid-cg", (size_t)n, &v, err)) ||
-      (rc = hg_work(ctx, "aid-cg", 3 * (size_t)n, &work, err)))
-    goto done;
-
-  rc = hg_lower_run(&L, P, theta, w0, b->t, b->tol_lower, NULL, NULL, ctx, err);
-  out->t_used = L.t;
-  if (rc)
-    goto done;
-
-  hg_upper(P, out->w, theta, gw, out->grad);
-  /* v = 0 on entry (hg_alloc zeroes): CG starts from v_0 = 0 without a product */
-  rc = hg_cg_trace(n, adjoint_apply, &S, gw, v, b->k, b->tol_linear, work, ctx, &k_used, NULL,
-                   err);
-  out->k_used = k_used;
-  if (rc) {
-    char why[sizeof err->msg];
-    snprintf(why, sizeof why, "%s", err ? err->msg : "");
-    rc = hg_fail(err, rc, "method 'aid-cg' on problem '%s': %s", P->ops->name, why);
-    goto done;
-  }
-  rc = hg_aid_tail(P, "aid-cg", theta, out->w, v, out->grad, ctx, err);
-
-done:
-  hg_free(ctx, work);
-  hg_free(ctx, v);
-  hg_free(ctx, gw);
-  hg_lower_close(&L, ctx);
-  return rc;
 }
 
 static const hg_param_spec aid_cg_params[] = {{.key = NULL}};

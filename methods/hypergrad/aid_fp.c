@@ -11,44 +11,26 @@
  */
 #include "common.h"
 
-/* Bytes: lower scratch, grad_w E, v_j, v_{j+1} (n each), the tail (m). */
-static size_t aid_fp_space(int n, int m, const hg_budget *b)
-{
-  return hg_lower_space(n, 0) + 3 * (size_t)n * sizeof(double) + hg_aid_tail_space(m);
-}
-
-/* The recursion above, every product made (k vjp_w, one vjp_theta), so the counts are
- * DESIGN's; v_0 = 0 comes zeroed from hg_alloc. */
-static int aid_fp_compute(hg_problem *P, const hg_params *mp, const double *theta,
-                          const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
-                          hg_error *err)
+/* The adjoint solve of aid-fp (DESIGN §4):
+ *     v_0 = 0,  v_{j+1} = d_w Phi(w_t)^T v_j + grad_w E(w_t)  for j < k,
+ * stopping after the first j with ||v_{j+1} - v_j|| <= tol_linear.  Every product is made (k
+ * vjp_w), so the counts are DESIGN's; v_0 = 0 is the zeroed work[0], v_{j+1} goes to work[1]. */
+static int aid_fp_solve(hg_problem *P, const char *method, const double *theta,
+                        const double *w, double *gw, double *const *work, const hg_budget *b,
+                        hg_ctx *ctx, const double **v_out, int *k_used, hg_error *err)
 {
   int rc = HG_OK, n = P->n_w;
-  hg_lower L = {0};
-  double *gw = NULL, *v = NULL, *v_next = NULL; /* grad_w E(w_t), v_j, v_{j+1} */
+  double *v = work[0], *v_next = work[1]; /* v_j, v_{j+1} */
   double res0 = 0;
 
-  if ((rc = hg_lower_open(&L, "aid-fp", n, 0, out->w, ctx, err)) ||
-      (rc = hg_work(ctx, "aid-fp", (size_t)n, &gw, err)) ||
-      (rc = hg_work(ctx, "aid-fp", (size_t)n, &v, err)) ||
-      (rc = hg_work(ctx, "aid-fp", (size_t)n, &v_next, err)))
-    goto done;
-
-  rc = hg_lower_run(&L, P, theta, w0, b->t, b->tol_lower, NULL, NULL, ctx, err);
-  out->t_used = L.t;
-  out->k_used = 0;
-  if (rc)
-    goto done;
-
-  hg_upper(P, out->w, theta, gw, out->grad);
   for (int j = 0; j < b->k; j++) {
-    hg_vjp_w(P, out->w, theta, v, v_next);
+    hg_vjp_w(P, w, theta, v, v_next);
     hg_axpy(n, 1.0, gw, v_next);
     double res = hg_dist(n, v_next, v);
     hg_trace_linear(ctx, res);
-    out->k_used = j + 1;
-    if ((rc = hg_watch(P, "aid-fp", "linear iterate v", j + 1, res, res0, err)))
-      goto done;
+    *k_used = j + 1;
+    if ((rc = hg_watch(P, method, "linear iterate v", j + 1, res, res0, err)))
+      return rc;
     if (j == 0)
       res0 = res;
     double *swap = v;
@@ -57,14 +39,29 @@ static int aid_fp_compute(hg_problem *P, const hg_params *mp, const double *thet
     if (b->tol_linear > 0 && res <= b->tol_linear)
       break;
   }
-  rc = hg_aid_tail(P, "aid-fp", theta, out->w, v, out->grad, ctx, err);
+  *v_out = v;
+  return HG_OK;
+}
 
-done:
-  hg_free(ctx, v_next);
-  hg_free(ctx, v);
-  hg_free(ctx, gw);
-  hg_lower_close(&L, ctx);
-  return rc;
+/* aid-fp for the driver (common.h). */
+static const hg_aid_solver aid_fp_solver = {
+  .method = "aid-fp",                   /* registry name, for messages */
+  .work = {1, 1},                       /* blocks: v_j, v_{j+1} */
+  .solve = aid_fp_solve,                /* the fixed-point iteration above */
+};
+
+/* Bytes: lower scratch, grad_w E, v_j, v_{j+1} (n each), the tail (m). */
+static size_t aid_fp_space(int n, int m, const hg_budget *b)
+{
+  return hg_aid_space(n, m, &aid_fp_solver);
+}
+
+/* The driver: lower loop, grad E, aid_fp_solve, the tail. */
+static int aid_fp_compute(hg_problem *P, const hg_params *mp, const double *theta,
+                          const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
+                          hg_error *err)
+{
+  return hg_aid_run(P, &aid_fp_solver, theta, w0, b, ctx, out, err);
 }
 
 static const hg_param_spec aid_fp_params[] = {{.key = NULL}};

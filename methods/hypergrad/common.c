@@ -1,5 +1,5 @@
 /*
- * common.c -- the lower loop, the reverse sweep and the aid tail shared by the hypergradient
+ * common.c -- the lower loop, the reverse sweep and the aid driver shared by the hypergradient
  * methods (contracts in common.h).
  */
 #include "common.h"
@@ -216,25 +216,59 @@ done:
   return rc;
 }
 
-size_t hg_aid_tail_space(int m)
+size_t hg_aid_space(int n, int m, const hg_aid_solver *S)
 {
-  return (size_t)m * sizeof(double);
+  size_t vectors = 1; /* grad_w E, then the solver's blocks */
+
+  for (int i = 0; i < HG_AID_BLOCKS; i++)
+    vectors += (size_t)S->work[i];
+  return hg_lower_space(n, 0) + (vectors * (size_t)n + (size_t)m) * sizeof(double);
 }
 
-/* The aid tail (DESIGN §1): ghat = grad_theta E(w, theta) + d_theta Phi(w, theta)^T v, with g
- * holding grad_theta E on entry. */
-int hg_aid_tail(hg_problem *P, const char *method, const double *theta, const double *w,
-                const double *v, double *g, hg_ctx *ctx, hg_error *err)
+/*
+ * The implicit methods (DESIGN §1, §4): w_{i+1} = Phi(w_i, theta) for i < t, then with
+ * J = d_w Phi(w_t, theta)
+ *     v ~ (I - J^T)^{-1} grad_w E(w_t)   by the method's adjoint solver,
+ *     ghat = grad_theta E(w_t) + d_theta Phi(w_t)^T v.
+ * One hg_upper and one vjp_theta besides the loop's t Phi and the solver's products.  u is
+ * allocated only after the solve: a memory cap it alone exceeds fails with t_used, k_used and
+ * the counts of the loop and the solve.
+ */
+int hg_aid_run(hg_problem *P, const hg_aid_solver *S, const double *theta, const double *w0,
+               const hg_budget *b, hg_ctx *ctx, hg_out *out, hg_error *err)
 {
-  int rc = HG_OK, m = P->n_theta;
-  double *u = NULL;
+  int rc = HG_OK, n = P->n_w, m = P->n_theta;
+  hg_lower L = {0};
+  double *gw = NULL, *work[HG_AID_BLOCKS] = {NULL}; /* grad_w E(w_t), the solver's blocks */
+  double *u = NULL;                                 /* d_theta Phi(w_t)^T v */
+  const double *v = NULL;
 
-  if ((rc = hg_work(ctx, method, (size_t)m, &u, err)))
+  out->t_used = out->k_used = 0;
+  if ((rc = hg_lower_open(&L, S->method, n, 0, out->w, ctx, err)) ||
+      (rc = hg_work(ctx, S->method, (size_t)n, &gw, err)))
     goto done;
-  hg_vjp_theta(P, w, theta, v, u);
-  hg_axpy(m, 1.0, u, g);
+  for (int i = 0; i < HG_AID_BLOCKS; i++)
+    if (S->work[i] > 0 &&
+        (rc = hg_work(ctx, S->method, (size_t)S->work[i] * (size_t)n, &work[i], err)))
+      goto done;
+
+  rc = hg_lower_run(&L, P, theta, w0, b->t, b->tol_lower, NULL, NULL, ctx, err);
+  out->t_used = L.t;
+  if (rc)
+    goto done;
+
+  hg_upper(P, out->w, theta, gw, out->grad);
+  if ((rc = S->solve(P, S->method, theta, out->w, gw, work, b, ctx, &v, &out->k_used, err)) ||
+      (rc = hg_work(ctx, S->method, (size_t)m, &u, err)))
+    goto done;
+  hg_vjp_theta(P, out->w, theta, v, u);
+  hg_axpy(m, 1.0, u, out->grad);
 
 done:
   hg_free(ctx, u);
+  for (int i = 0; i < HG_AID_BLOCKS; i++)
+    hg_free(ctx, work[i]);
+  hg_free(ctx, gw);
+  hg_lower_close(&L, ctx);
   return rc;
 }

@@ -4,7 +4,8 @@
  *
  *   - the lower loop  w_{i+1} = Phi(w_i, theta)  with its tape of recent iterates,
  *   - the reverse sweep of itd and tbptt,
- *   - the tail of the implicit (aid) methods  ghat = grad_theta E + d_theta Phi^T v,
+ *   - the driver of the implicit (aid) methods: the lower loop, grad E, the method's adjoint
+ *     solver, then  ghat = grad_theta E + d_theta Phi^T v,
  *   - workspace through the counted allocator, residual watching.
  *
  * Everything reaches the problem through the counting wrapper (hg_phi, hg_vjp_w, ...) and
@@ -107,16 +108,41 @@ int hg_itd_run(hg_problem *P, const char *method, const double *theta, const dou
                const hg_budget *b, int K, hg_ctx *ctx, hg_out *out, hg_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
-/* The implicit (aid) tail (DESIGN §1, §4)                                                     */
+/* The implicit (aid) methods (DESIGN §1, §4): one driver around each method's adjoint solver  */
 /* ------------------------------------------------------------------------------------------ */
 
-/* Bytes hg_aid_tail allocates: d_theta Phi^T v (m doubles). */
-size_t hg_aid_tail_space(int m);
+/* Workspace blocks an adjoint solver may ask the driver for (raise it when one needs more). */
+#define HG_AID_BLOCKS 2
 
-/* g += d_theta Phi(w, theta)^T v, where g holds grad_theta E(w, theta) on entry (as left by
- * hg_upper), so that g = grad_theta E + d_theta Phi^T v: the hypergradient formula with v
- * approximating (I - d_w Phi^T)^{-1} grad_w E. */
-int hg_aid_tail(hg_problem *P, const char *method, const double *theta, const double *w,
-                const double *v, double *g, hg_ctx *ctx, hg_error *err);
+/* An adjoint solver: v ~ (I - J^T)^{-1} gw with J = d_w Phi(w, theta), w = w_t, within
+ * budget b (at most b->k iterations; with b->tol_linear > 0 it stops once its residual is
+ * <= tol_linear).  gw = grad_w E(w, theta) and may be overwritten.  work[i] is the solver's
+ * zeroed block i of hg_aid_solver.work[i] n-vectors (NULL when 0).  Sets *v_out to v (in gw or
+ * a block) on success and *k_used to the iterations done, also on failure (it is 0 on entry).
+ * Residuals go to hg_trace_linear(ctx, .) and hg_watch; errors name the method. */
+typedef int (*hg_adjoint_solve)(hg_problem *P, const char *method, const double *theta,
+                                const double *w, double *gw, double *const *work,
+                                const hg_budget *b, hg_ctx *ctx, const double **v_out,
+                                int *k_used, hg_error *err);
+
+/* What the driver needs of an implicit method. */
+typedef struct hg_aid_solver {
+  const char *method;        /* registry name, for messages */
+  int work[HG_AID_BLOCKS];   /* n-vectors in each zeroed block solve() gets, allocated in this
+                                order before the lower loop (0: no block) */
+  hg_adjoint_solve solve;    /* the adjoint solve */
+} hg_aid_solver;
+
+/* Bytes hg_aid_run allocates with S: the lower loop's scratch and grad_w E (n each), S's
+ * blocks, d_theta Phi^T v (m). */
+size_t hg_aid_space(int n, int m, const hg_aid_solver *S);
+
+/* An implicit method (DESIGN §1, §4): the lower loop of budget b from w0 (no tape) to w_t in
+ * out->w; gw = grad_w E(w_t) and out->grad = grad_theta E(w_t) by one hg_upper; v from
+ * S->solve; out->grad += d_theta Phi(w_t)^T v.  The loop's scratch, gw and S's blocks are
+ * allocated before the first call, d_theta Phi^T v for the last step.  Sets out->t_used and
+ * out->k_used (0 until reached), also on failure. */
+int hg_aid_run(hg_problem *P, const hg_aid_solver *S, const double *theta, const double *w0,
+               const hg_budget *b, hg_ctx *ctx, hg_out *out, hg_error *err);
 
 #endif /* HG_HYPERGRAD_COMMON_H */

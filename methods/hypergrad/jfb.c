@@ -12,10 +12,17 @@
  *   1. Copy this file to methods/hypergrad/<name>.c, with <name> the registry name with '-'
  *      written '_' (aid-cg -> aid_cg.c).
  *   2. Rename the ops table to hg_method_<name>, set .name, .summary, .params, .needs.
- *   3. Write compute(): reach the problem only through hg_phi / hg_jvp_w / hg_vjp_w /
- *      hg_vjp_theta / hg_jvp_theta / hg_upper (they count), get every workspace vector from
- *      hg_work (it goes through hg_alloc, so memory is measured), reuse the loops of common.h.
- *   4. Make space() return exactly the bytes compute() requests through hg_alloc.
+ *   3. An implicit method (ghat = grad_theta E + d_theta Phi^T v with v approximating
+ *      (I - d_w Phi^T)^{-1} grad_w E, like this one) writes only its adjoint solve, as
+ *      jfb_solve below, and hands it to the driver hg_aid_run (common.h) in an hg_aid_solver
+ *      naming the method and the workspace blocks the solve needs; the driver runs the lower
+ *      loop, grad E, the solve and the tail.  Any other method writes compute() itself, reusing
+ *      the loops of common.h (hg_lower_run, hg_itd_run).  Either way, reach the problem only
+ *      through hg_phi / hg_jvp_w / hg_vjp_w / hg_vjp_theta / hg_jvp_theta / hg_upper (they
+ *      count) and get every workspace vector from the driver or hg_work (through hg_alloc, so
+ *      memory is measured).
+ *   4. Make space() return exactly the bytes compute() requests through hg_alloc: with the
+ *      driver, hg_aid_space(n, m, &solver), which counts the solver's blocks.
  *   5. Add one line to harness/registry.c:  extern const hg_method_ops hg_method_<name>;  and
  *      {"<name>", &hg_method_<name>} in hg_methods[].
  *   6. The conformance tests run it against exact on every problem; add its exact identities
@@ -23,43 +30,39 @@
  */
 #include "common.h"
 
+/* The adjoint solve of jfb (DESIGN §4): (I - d_w Phi(w_t)^T)^{-1} replaced by I, so
+ *     v = grad_w E(w_t),
+ * no product and no linear iteration.  The driver hands the solve w = w_t, gw = grad_w E(w_t)
+ * and the workspace blocks the hg_aid_solver below asks for (none here). */
+static int jfb_solve(hg_problem *P, const char *method, const double *theta, const double *w,
+                     double *gw, double *const *work, const hg_budget *b, hg_ctx *ctx,
+                     const double **v_out, int *k_used, hg_error *err)
+{
+  *v_out = gw; /* v = gw: the driver then adds d_theta Phi(w_t)^T gw to grad_theta E */
+  *k_used = 0; /* no linear iterations (an iterative solve sets this as it goes) */
+  return HG_OK;
+}
+
+/* What the driver needs: the name for messages, the blocks, the solve. */
+static const hg_aid_solver jfb_solver = {
+  .method = "jfb",                                   /* registry name, for messages */
+  .work = {0, 0},                                    /* n-vectors per zeroed block: none */
+  .solve = jfb_solve,                                /* v from grad_w E */
+};
+
 /* Bytes compute() requests: the lower loop's scratch (n), grad_w E (n), the tail (m). */
 static size_t jfb_space(int n, int m, const hg_budget *b)
 {
-  return hg_lower_space(n, 0) + (size_t)n * sizeof(double) + hg_aid_tail_space(m);
+  return hg_aid_space(n, m, &jfb_solver);
 }
 
-/* ghat = grad_theta E(w_t) + d_theta Phi(w_t)^T grad_w E(w_t) after t lower steps from w0. */
+/* ghat = grad_theta E(w_t) + d_theta Phi(w_t)^T grad_w E(w_t) after t lower steps from w0:
+ * the driver with jfb_solve (it fills out->w = w_t, out->t_used, out->k_used, out->grad). */
 static int jfb_compute(hg_problem *P, const hg_params *mp, const double *theta,
                        const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
                        hg_error *err)
 {
-  int rc = HG_OK;
-  hg_lower L = {0};       /* the lower loop: no tape (keep = 0), w_t lands in out->w */
-  double *gw = NULL;      /* grad_w E(w_t) */
-
-  /* Workspace first, all through hg_alloc (hg_work names the method on failure). */
-  if ((rc = hg_lower_open(&L, "jfb", P->n_w, 0, out->w, ctx, err)) ||
-      (rc = hg_work(ctx, "jfb", (size_t)P->n_w, &gw, err)))
-    goto done;
-
-  /* w_t = Phi^t(w0), stopping early when b->tol_lower > 0. */
-  rc = hg_lower_run(&L, P, theta, w0, b->t, b->tol_lower, NULL, NULL, ctx, err);
-  out->t_used = L.t;
-  out->k_used = 0;
-  if (rc)
-    goto done;
-
-  /* gw = grad_w E(w_t), out->grad = grad_theta E(w_t) (one counted call). */
-  hg_upper(P, out->w, theta, gw, out->grad);
-  /* out->grad += d_theta Phi(w_t)^T gw. */
-  rc = hg_aid_tail(P, "jfb", theta, out->w, gw, out->grad, ctx, err);
-
-done:
-  /* One cleanup path: every hg_free accepts NULL. */
-  hg_free(ctx, gw);
-  hg_lower_close(&L, ctx);
-  return rc;
+  return hg_aid_run(P, &jfb_solver, theta, w0, b, ctx, out, err);
 }
 
 /* jfb takes no parameters: an empty schema. */
