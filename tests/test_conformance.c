@@ -6,6 +6,10 @@
  * Tolerance 1e-9 relative (the issue's contract for the recursions; the vectors' own README
  * expects agreement to about 1e-12): a wrong step, sign or recursion shows up at 1e-3 or more.
  *
+ * Also the warm start: aid-fp with t = 0 from w0 = w* (so no lower iteration is needed) and
+ * k = 400 (q^k < 1e-30 here) must give the exact hypergradient to 1e-12, and the run must report
+ * t = 0; from w0 = 0 the same budget is far off, so the warm start is really used.
+ *
  * usage: test_conformance DIR   (DIR holds tiny.train.svm and tiny.val.svm)
  */
 #include "hgbench.h"
@@ -74,7 +78,40 @@ int main(int argc, char **argv)
       hg_problem_destroy(&P);
     }
   }
-  printf("%d passed, %d failed\n",
-         (int)(2 * sizeof conformance_cases / sizeof conformance_cases[0]) - failures, failures);
+  int total = (int)(2 * sizeof conformance_cases / sizeof conformance_cases[0]);
+
+  for (int p = 0; p < 2; p++) {
+    const char *problem = p ? "logreg" : "ridge";
+    const char *words[] = {train, val, "step=0.25"};
+    hg_problem *P = NULL;
+    hg_run warm = {0}, cold = {0};
+    hg_run_opts o = {0};
+    hg_budget b;
+    double theta[6] = {-1, -1, -1, -1, -1, -1}, wstar[6], g[6];
+
+    hg_error_clear(&err);
+    hg_budget_default(&b);
+    b.t = 0;
+    b.k = 400;
+    o.with_reference = 1;
+    int rc = hg_problem_create(problem, 3, words, &P, &err);
+    if (!rc)
+      rc = hg_exact(P, theta, wstar, g, &err);
+    if (!rc)
+      rc = hg_hypergrad(P, "aid-fp", 0, NULL, theta, &b, &o, &cold, &err);
+    o.w0 = wstar;
+    if (!rc)
+      rc = hg_hypergrad(P, "aid-fp", 0, NULL, theta, &b, &o, &warm, &err);
+    int ok = !rc && warm.t == 0 && warm.rel_error <= 1e-12 && cold.rel_error > 1e-3;
+    printf("%s %-6s warm start at w*: t = %d, rel err %.2e (from 0: %.2e)%s%s\n",
+           ok ? "PASS" : "FAIL", problem, warm.t, warm.rel_error, cold.rel_error,
+           rc ? ": " : "", rc ? err.msg : "");
+    failures += !ok;
+    total++;
+    hg_run_release(&warm);
+    hg_run_release(&cold);
+    hg_problem_destroy(&P);
+  }
+  printf("%d passed, %d failed\n", total - failures, failures);
   return failures != 0;
 }
