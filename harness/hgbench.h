@@ -360,6 +360,9 @@ typedef struct hg_method_ops {
   /* 1 if the estimate keeps a bias as t, k grow (jfb); verification then reports its error
    * instead of requiring convergence to the exact hypergradient. */
   int biased;
+  /* Optional: the theoretical linear rate of the error bound as budget `axis` ('t' or 'k')
+   * grows, from the constants at theta (DESIGN §7); NAN when the theory gives none. */
+  double (*rate)(const hg_constants *c, char axis);
 } hg_method_ops;
 
 /* ------------------------------------------------------------------------------------------ */
@@ -474,5 +477,130 @@ typedef struct hg_verify_report {
  * must hold to 1e-10.  Release rep with hg_verify_release. */
 int hg_verify(hg_problem *P, const double *theta, hg_verify_report *rep, hg_error *err);
 void hg_verify_release(hg_verify_report *rep);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Rates (harness/rates.c)                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The theoretical rate of method `name` along axis 't' or 'k' (NAN when unknown). */
+double hg_method_rate(const char *name, const hg_constants *c, char axis);
+
+/* Fit error ~ C rate^x by least squares of log(err) on x over the points with err above
+ * `floor` (round-off, excluded) and finite; *rate = exp(slope), [*lo, *hi] its 95 % interval
+ * from the residuals (NAN when fewer than 3 points remain).  Returns the number of points
+ * used (< 2: *rate = NAN). */
+int hg_fit_rate(int n, const double *x, const double *err, double floor, double *rate,
+                double *lo, double *hi);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Scenarios: results rows, resume, expectations, report (harness/scenario.c, report.c)        */
+/* ------------------------------------------------------------------------------------------ */
+
+/* One results.tsv row (DESIGN §6).  The key of a run is (problem, problem_params, method,
+ * method_params, theta, seed, t_budget, k_budget, K, tol_lower, tol_linear). */
+typedef struct hg_record {
+  char problem[32];
+  char problem_params[512]; /* the explicit key=value words, a derived seed= excluded */
+  char method[32];
+  char method_params[128];
+  char theta[128];          /* "theta0", a number, or "@FILE" */
+  uint64_t seed;            /* problem seed (when derived) and the method's RNG seed */
+  int rep;                  /* repetition index within a sweep (0 based) */
+  int t_budget, k_budget, K; /* as asked */
+  double tol_lower, tol_linear;
+  int t, k;                 /* as used */
+  int status;               /* enum hg_status */
+  double rel_error, abs_error, bound, value, wall_s;
+  hg_counts counts;
+  size_t peak_bytes;
+  double q, kappa, mu, L;   /* constants at theta (NAN if unknown) */
+  char message[256];        /* the failure, when status != HG_OK */
+} hg_record;
+
+/* Oracle calls of a record: Phi and Jacobian products. */
+long hg_record_calls(const hg_record *r);
+/* 1 if a and b have the same run key. */
+int hg_record_same_key(const hg_record *a, const hg_record *b);
+
+typedef struct hg_expectation {
+  int pass;
+  char what[256];  /* the message */
+  char where[256]; /* "scenario.lua:12" */
+} hg_expectation;
+
+typedef struct hg_plot_ref {
+  char file[128];  /* relative to the output folder: "err_vs_t.png" */
+  char title[128];
+} hg_plot_ref;
+
+/* A scenario run: its output folder, its rows (resumed ones included), expectations, plots. */
+typedef struct hg_scenario {
+  char name[128];        /* the script's base name without .lua */
+  char script[1024];     /* the script path as given */
+  char outdir[1024];
+  int n, cap;
+  hg_record *rows;       /* owned */
+  int n_resumed;         /* rows read back from an earlier results.tsv */
+  int n_skipped;         /* runs asked for again and answered from those rows */
+  int n_exp, cap_exp;
+  hg_expectation *exps;  /* owned */
+  int n_plots, cap_plots;
+  hg_plot_ref *plots;    /* owned */
+  double start_time;     /* seconds since the epoch */
+  char start_iso[32];    /* UTC, ISO 8601 */
+  double last_flush;     /* hg_now() when results.tsv was last written */
+  int dirty;             /* rows added since then */
+} hg_scenario;
+
+/* Open a scenario writing into outdir (created if missing).  An existing outdir/results.tsv
+ * is read back so runs already recorded are skipped (resume); a malformed one is an error
+ * naming the file and line. */
+int hg_scenario_open(const char *script, const char *outdir, hg_scenario **S, hg_error *err);
+void hg_scenario_destroy(hg_scenario **S);
+/* The recorded row with the same key as r, or NULL. */
+const hg_record *hg_scenario_find(const hg_scenario *S, const hg_record *r);
+/* Append a row and rewrite results.tsv atomically (temporary file, then rename). */
+int hg_scenario_add(hg_scenario *S, const hg_record *r, hg_error *err);
+int hg_scenario_expect(hg_scenario *S, int pass, const char *what, const char *where,
+                       hg_error *err);
+int hg_scenario_add_plot(hg_scenario *S, const char *file, const char *title, hg_error *err);
+/* Write report.md and manifest.json (atomically).  *failed gets the number of failed
+ * expectations. */
+int hg_scenario_finish(hg_scenario *S, int *failed, hg_error *err);
+
+/* report.md of S (harness/report.c), written atomically into S->outdir. */
+int hg_report_write(const hg_scenario *S, hg_error *err);
+
+/* Write `text` to dir/name through dir/.name.tmp and a rename, so a reader never sees half a
+ * file. */
+int hg_write_atomic(const char *dir, const char *name, const char *text, size_t len,
+                    hg_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Plots through gnuplot (harness/plot.c, templates in plots/)                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct hg_plot_series {
+  const char *name;     /* legend label, as papers name the method */
+  int n;                /* points */
+  const double *x, *y;  /* several y at one x are repetitions: median and 10-90 % band */
+  const double *bound;  /* n values or NULL: the theoretical bound at x, drawn dashed in the
+                           series' colour */
+} hg_plot_series;
+
+typedef struct hg_plot_spec {
+  const char *name;     /* file stem in the output folder: NAME.dat, NAME.gp, NAME.png ... */
+  const char *title, *xlabel, *ylabel;
+  int logx, logy;
+  const char *format;   /* "png" (default), "pdf", "svg" or "cairolatex" */
+  int nseries;
+  const hg_plot_series *series;
+} hg_plot_spec;
+
+/* Write outdir/NAME.dat and NAME.gp and render them with gnuplot (the `gnuplot` on PATH, or
+ * $HG_GNUPLOT).  A missing gnuplot is HG_ERR_UNSUPPORTED with a message saying so; the .dat
+ * and .gp are written either way.  *rendered (may be NULL) gets the output file name. */
+int hg_plot(const char *outdir, const hg_plot_spec *spec, char *rendered, size_t len,
+            hg_error *err);
 
 #endif /* HGBENCH_H */

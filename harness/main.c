@@ -6,6 +6,7 @@
  */
 #include "hgbench.h"
 #include "json.h"
+#include "hglua.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -33,12 +34,18 @@ static const char usage[] =
   "                                              one hypergradient, measured\n"
   "  bench PROBLEM [key=value ...] [--methods a,b,...] [--t N] [--k N] [--K N]\n"
   "            [--theta V|@FILE] [--repeat N]   time per hypergradient of each method\n"
+  "  run SCENARIO.lua [--out DIR] [--traceback]  run a Lua scenario: results.tsv, plots,\n"
+  "                                              report.md, manifest.json in DIR (default\n"
+  "                                              out/SCENARIO); runs already in DIR's\n"
+  "                                              results.tsv are skipped (resume)\n"
   "\n"
   "key=value words set problem parameters (see `hgbench list problems`), except the budget\n"
   "words tol_lower=EPS (stop the lower loop when ||w - Phi(w)|| <= EPS, --t iterations at most)\n"
   "and tol_linear=DELTA (stop the linear solver at residual <= DELTA, --k at most).\n"
   "--theta V broadcasts V to every entry; @FILE reads one number per line; the default is the\n"
-  "problem's theta0.  Defaults: --t 100 --k 100 --K 10 --seed 0.\n";
+  "problem's theta0.  Defaults: --t 100 --k 100 --K 10 --seed 0.\n"
+  "Exit status: 0 success, 1 a check, verification or expectation failed, 2 bad input or an\n"
+  "error (one line on stderr naming the culprit).\n";
 
 /* Everything a command may take from its arguments. */
 typedef struct cli {
@@ -49,6 +56,8 @@ typedef struct cli {
   const char *w0_spec;    /* --w0 */
   const char *method;     /* --method NAME[:params] */
   const char *methods;    /* --methods a,b */
+  const char *out;        /* --out DIR */
+  int traceback;          /* --traceback */
   hg_budget budget;
   long seed, repeat;
   int json;
@@ -98,11 +107,15 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
   for (int i = first; i < argc && !rc; i++) {
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (strncmp(a, "--", 2) == 0) {
-      int takes = strcmp(a, "--json") != 0;
+      int takes = strcmp(a, "--json") && strcmp(a, "--traceback");
       if (takes && !next)
         return hg_fail(err, HG_ERR_ARG, "%s needs a value", a);
       if (!strcmp(a, "--json"))
         c->json = 1;
+      else if (!strcmp(a, "--traceback"))
+        c->traceback = 1;
+      else if (!strcmp(a, "--out"))
+        c->out = next;
       else if (!strcmp(a, "--theta"))
         c->theta_spec = next;
       else if (!strcmp(a, "--w0"))
@@ -138,7 +151,8 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
     }
   }
   if (!rc && want_problem == 2 && !c->problem)
-    rc = hg_fail(err, HG_ERR_ARG, "missing PROBLEM (see hgbench list problems)");
+    rc = hg_fail(err, HG_ERR_ARG, "missing %s (see hgbench --help)",
+                 strcmp(argv[1], "run") ? "PROBLEM" : "SCENARIO.lua");
   return rc;
 }
 
@@ -466,6 +480,37 @@ done:
   return rc ? EXIT_BADINPUT : 0;
 }
 
+static int cmd_run(cli *c, hg_error *err)
+{
+  char outdir[1024], trace[4096] = "";
+  int failed = 0;
+  const char *script = c->problem;
+
+  if (c->nwords)
+    return bad_input("run takes SCENARIO.lua and options, not key=value words");
+  if (c->out) {
+    snprintf(outdir, sizeof outdir, "%s", c->out);
+  } else { /* out/<script base name without .lua> */
+    const char *base = strrchr(script, '/') ? strrchr(script, '/') + 1 : script;
+    size_t len = strlen(base);
+    if (len > 4 && !strcmp(base + len - 4, ".lua"))
+      len -= 4;
+    snprintf(outdir, sizeof outdir, "out/%.*s", (int)len, base);
+  }
+  int rc = hg_lua_run(script, outdir, &failed, trace, sizeof trace, err);
+  if (rc) {
+    if (c->traceback && *trace)
+      fprintf(stderr, "%s\n", trace);
+    return EXIT_BADINPUT;
+  }
+  if (failed)
+    fprintf(stderr, "hgbench: %s: %d expectation(s) failed (see %s/report.md)\n", script,
+            failed, outdir);
+  else
+    printf("hgbench: %s: done; report in %s/report.md\n", script, outdir);
+  return failed ? EXIT_FAILED : 0;
+}
+
 int main(int argc, char **argv)
 {
   hg_error err;
@@ -492,7 +537,7 @@ int main(int argc, char **argv)
   } commands[] = {
     {"info", 2, cmd_info},           {"check", 2, cmd_check},
     {"verify", 1, cmd_verify},       {"hypergrad", 2, cmd_hypergrad},
-    {"bench", 2, cmd_bench},
+    {"bench", 2, cmd_bench},         {"run", 2, cmd_run},
   };
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
     if (strcmp(cmd, commands[i].name))

@@ -12,6 +12,8 @@
  */
 #include "common.h"
 
+#include <math.h>
+
 /* The operator S v = v - J^T v at the fixed w_t. */
 typedef struct adjoint_op {
   hg_problem *P;
@@ -79,6 +81,14 @@ static int aid_cg_compute(hg_problem *P, const hg_params *mp, const double *thet
 
 static const hg_param_spec aid_cg_params[] = {{.key = NULL}};
 
+/* Along k, CG on I - d_w Phi^T = eta H converges as ((sqrt(kappa) - 1)/(sqrt(kappa) + 1))^k with
+ * kappa = L/mu of H (DESIGN §7); along t, the lower loop's q. */
+static double aid_cg_rate(const hg_constants *c, char axis)
+{
+  double s = sqrt(c->kappa);
+  return axis == 't' ? c->q : axis == 'k' ? (s - 1) / (s + 1) : NAN;
+}
+
 const hg_method_ops hg_method_aid_cg = {
   .version = HG_METHOD_OPS_VERSION,     /* ops layout this table follows */
   .name = "aid-cg",                     /* registry name (file aid_cg.c) */
@@ -87,4 +97,5 @@ const hg_method_ops hg_method_aid_cg = {
   .needs = HG_NEEDS_SYMMETRIC | HG_NEEDS_CONTRACTION, /* CG needs I - d_w Phi^T SPD */
   .space = aid_cg_space,                /* workspace bytes: O(n) */
   .compute = aid_cg_compute,            /* the method */
+  .rate = aid_cg_rate,                   /* q in t, the CG rate in k */
 };

@@ -74,4 +74,5 @@ const hg_method_ops hg_method_aid_fp = {
   .needs = HG_NEEDS_CONTRACTION,        /* iterates Phi and its adjoint */
   .space = aid_fp_space,                /* workspace bytes: O(n) */
   .compute = aid_fp_compute,            /* the method */
+  .rate = hg_rate_q,                     /* q in t and in k (DESIGN §7) */
 };

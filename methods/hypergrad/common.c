@@ -272,3 +272,13 @@ done:
   hg_lower_close(&L, ctx);
   return rc;
 }
+
+double hg_rate_q_in_t(const hg_constants *c, char axis)
+{
+  return axis == 't' ? c->q : NAN;
+}
+
+double hg_rate_q(const hg_constants *c, char axis)
+{
+  return axis == 't' || axis == 'k' ? c->q : NAN;
+}

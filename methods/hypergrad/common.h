@@ -145,4 +145,13 @@ size_t hg_aid_space(int n, int m, const hg_aid_solver *S);
 int hg_aid_run(hg_problem *P, const hg_aid_solver *S, const double *theta, const double *w0,
                const hg_budget *b, hg_ctx *ctx, hg_out *out, hg_error *err);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Theoretical rates (DESIGN §7), for the ops tables' rate slot                                */
+/* ------------------------------------------------------------------------------------------ */
+
+/* q along t, none along k (itd, itd-forward, tbptt). */
+double hg_rate_q_in_t(const hg_constants *c, char axis);
+/* q along t and along k (aid-fp, neumann). */
+double hg_rate_q(const hg_constants *c, char axis);
+
 #endif /* HG_HYPERGRAD_COMMON_H */

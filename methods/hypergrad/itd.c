@@ -35,4 +35,5 @@ const hg_method_ops hg_method_itd = {
   .needs = HG_NEEDS_CONTRACTION,        /* iterates Phi */
   .space = itd_space,                   /* workspace bytes: O(t n) tape */
   .compute = itd_compute,               /* the method */
+  .rate = hg_rate_q_in_t,                /* error bound ~ t q^t (DESIGN §7) */
 };

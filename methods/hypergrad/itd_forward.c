@@ -96,4 +96,5 @@ const hg_method_ops hg_method_itd_forward = {
   .needs = HG_NEEDS_JVP_THETA | HG_NEEDS_CONTRACTION, /* jvp_theta for d_theta Phi e_j */
   .space = itd_forward_space,           /* workspace bytes: O(n m) */
   .compute = itd_forward_compute,       /* the method */
+  .rate = hg_rate_q_in_t,                /* the same value as itd: rate q in t */
 };

@@ -76,4 +76,5 @@ const hg_method_ops hg_method_neumann = {
   .needs = HG_NEEDS_CONTRACTION,        /* the series converges for q < 1 */
   .space = neumann_space,               /* workspace bytes: O(n) */
   .compute = neumann_compute,           /* the method */
+  .rate = hg_rate_q,                     /* q in t and in k (as aid-fp) */
 };

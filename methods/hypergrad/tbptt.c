@@ -34,4 +34,5 @@ const hg_method_ops hg_method_tbptt = {
   .needs = HG_NEEDS_CONTRACTION,        /* iterates Phi */
   .space = tbptt_space,                 /* workspace bytes: O(K n) */
   .compute = tbptt_compute,             /* the method */
+  .rate = hg_rate_q_in_t,                /* rate q in t (K fixed: up to its bias floor) */
 };

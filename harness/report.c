@@ -1,0 +1,572 @@
+/*
+ * report.c -- report.md of a scenario (DESIGN §6): what ran; per problem instance a table of
+ * every method at its largest budget, with its fitted rate set against the theoretical rate
+ * (DESIGN §7); the expectations, passed or failed; the plots.
+ */
+#include "hgbench.h"
+
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Errors below FLOOR_EPS * max(1, kappa) * DBL_EPSILON are round-off, left out of rate fits:
+ * the exact reference itself is a direct solve, accurate to about kappa * eps in relative
+ * terms, and so are the fixed points the methods iterate to. */
+#define FLOOR_EPS 50.0
+
+#define DASH "—" /* for a number that is not there */
+
+/* ------------------------------------------------------------------------------------------ */
+/* Markdown                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Free text, with what markdown would read as markup escaped (| too, for tables) and line
+ * breaks as spaces. */
+static void md_text(FILE *f, const char *s)
+{
+  for (; *s; s++) {
+    if ((unsigned char)*s < 0x20) {
+      fputc(' ', f);
+      continue;
+    }
+    if (strchr("\\`*_[]<>|#", *s))
+      fputc('\\', f);
+    fputc(*s, f);
+  }
+}
+
+/* A code span (parameter words, paths).  In a table cell '|' must still be escaped: GFM
+ * splits cells before it reads code spans, and drops the backslash. */
+static void md_code(FILE *f, const char *s, int in_table)
+{
+  const char *fence = strchr(s, '`') ? "`` " : "`";
+  fputs(fence, f);
+  for (; *s; s++) {
+    if (in_table && *s == '|')
+      fputc('\\', f);
+    fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);
+  }
+  fputs(strchr(fence, ' ') ? " ``" : "`", f);
+}
+
+/* A link destination: <...> when it holds a space or parentheses. */
+static void md_dest(FILE *f, const char *s)
+{
+  int wrap = strpbrk(s, " ()<>") != NULL;
+  fputs(wrap ? "<" : "", f);
+  for (; *s; s++)
+    if (*s != '<' && *s != '>' && (unsigned char)*s >= 0x20)
+      fputc(*s, f);
+  fputs(wrap ? ">" : "", f);
+}
+
+/* Numbers: a dash when not finite. */
+static void put_err(FILE *f, double v)
+{
+  if (isfinite(v))
+    fprintf(f, "%.2e", v);
+  else
+    fputs(DASH, f);
+}
+
+static void put_g3(FILE *f, double v)
+{
+  if (isfinite(v))
+    fprintf(f, "%.3g", v);
+  else
+    fputs(DASH, f);
+}
+
+static void put_rate(FILE *f, double v)
+{
+  if (isfinite(v))
+    fprintf(f, "%#.4g", v);
+  else
+    fputs(DASH, f);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Statistics                                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+static int cmp_double(const void *pa, const void *pb)
+{
+  double a = *(const double *)pa, b = *(const double *)pb;
+  return (a > b) - (a < b);
+}
+
+/* The median of v[0..n-1] (sorted in place); NAN when n = 0. */
+static double median(double *v, int n)
+{
+  if (n == 0)
+    return NAN;
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* A run whose error measures the method: it finished (or used up a tolerance-driven budget)
+ * and was compared with a reference. */
+static int usable(const hg_record *r)
+{
+  return (r->status == HG_OK || r->status == HG_ERR_BUDGET) && isfinite(r->rel_error);
+}
+
+/* A record's status as an index into the status list (an unknown one counts as an error). */
+static int status_index(int status)
+{
+  return status >= 0 && status < HG_STATUS_COUNT ? status : HG_ERR_ARG;
+}
+
+/* "12 ok, 1 breakdown": counts by results.tsv word (statuses sharing a word add up). */
+static void put_tally(FILE *f, const int count[HG_STATUS_COUNT])
+{
+  const char *sep = "";
+  for (int s = 0; s < HG_STATUS_COUNT; s++) {
+    int total = 0, earlier = 0;
+    for (int e = 0; e < s && !earlier; e++)
+      earlier = !strcmp(hg_status_word(e), hg_status_word(s));
+    for (int t = s; t < HG_STATUS_COUNT && !earlier; t++)
+      if (!strcmp(hg_status_word(t), hg_status_word(s)))
+        total += count[t];
+    if (earlier || total == 0)
+      continue;
+    fprintf(f, "%s%d %s", sep, total, hg_status_word(s));
+    sep = ", ";
+  }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Grouping: instances (problem, its parameters, theta), and in each the methods              */
+/* ------------------------------------------------------------------------------------------ */
+
+static int same_instance(const hg_record *a, const hg_record *b)
+{
+  return !strcmp(a->problem, b->problem) && !strcmp(a->problem_params, b->problem_params) &&
+         !strcmp(a->theta, b->theta);
+}
+
+/* The same method configuration: all of the run key but the seed and the budgets t, k. */
+static int same_method(const hg_record *a, const hg_record *b)
+{
+  return same_instance(a, b) && !strcmp(a->method, b->method) &&
+         !strcmp(a->method_params, b->method_params) && a->K == b->K &&
+         a->tol_lower == b->tol_lower && a->tol_linear == b->tol_linear;
+}
+
+/* Number each row's class under `same`, classes numbered by first appearance; *first gets
+ * each class's first row.  Returns the number of classes, or -1 when out of memory. */
+static int classify(const hg_scenario *S, int (*same)(const hg_record *, const hg_record *),
+                    int *cls, int **first)
+{
+  int nc = 0;
+  *first = malloc((size_t)(S->n > 0 ? S->n : 1) * sizeof **first);
+  if (!*first)
+    return -1;
+  for (int i = 0; i < S->n; i++) {
+    int c = 0;
+    while (c < nc && !same(&S->rows[(*first)[c]], &S->rows[i]))
+      c++;
+    if (c == nc)
+      (*first)[nc++] = i;
+    cls[i] = c;
+  }
+  return nc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* One method's line                                                                           */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Scratch shared by the lines of a report (each array S->n long). */
+typedef struct scratch {
+  const hg_record **rows; /* the method's rows */
+  double *a, *b, *x, *y;
+} scratch;
+
+/* The budget asked along axis 't' or 'k'. */
+static int budget_of(const hg_record *r, char axis)
+{
+  return axis == 't' ? r->t_budget : r->k_budget;
+}
+
+/* How many distinct budgets along axis among rows. */
+static int distinct(const hg_record *const *rows, int m, char axis)
+{
+  int count = 0;
+  for (int i = 0; i < m; i++) {
+    int seen = 0;
+    for (int j = 0; j < i && !seen; j++)
+      seen = budget_of(rows[j], axis) == budget_of(rows[i], axis);
+    count += !seen;
+  }
+  return count;
+}
+
+/* The fitted rate of the method's error along the budget axis that varies (the one with more
+ * distinct values when both do, the other held at its largest value): hg_fit_rate on the
+ * median error at each budget along it.  *axis gets 't', 'k', or 0 when no budget varies. */
+static void fit(const hg_record *const *rows, int m, double kappa, scratch *w, char *axis,
+                double *rate, double *lo, double *hi)
+{
+  int nt = distinct(rows, m, 't'), nk = distinct(rows, m, 'k'), np = 0;
+  *rate = *lo = *hi = NAN;
+  *axis = 0;
+  if (nt < 2 && nk < 2)
+    return;
+  char along = nt >= nk ? 't' : 'k', other = along == 't' ? 'k' : 't';
+  int held = budget_of(rows[0], other);
+  for (int i = 1; i < m; i++)
+    if (budget_of(rows[i], other) > held)
+      held = budget_of(rows[i], other);
+  for (int i = 0; i < m; i++) {
+    int v = budget_of(rows[i], along), seen = 0, ne = 0;
+    if (budget_of(rows[i], other) != held)
+      continue;
+    for (int j = 0; j < i && !seen; j++) /* each budget value once, at its first row */
+      seen = budget_of(rows[j], other) == held && budget_of(rows[j], along) == v;
+    if (seen)
+      continue;
+    for (int j = i; j < m; j++)
+      if (budget_of(rows[j], other) == held && budget_of(rows[j], along) == v &&
+          usable(rows[j]))
+        w->a[ne++] = rows[j]->rel_error;
+    if (ne == 0)
+      continue;
+    w->x[np] = v;
+    w->y[np++] = median(w->a, ne);
+  }
+  double floor = FLOOR_EPS * DBL_EPSILON * (isfinite(kappa) && kappa > 1 ? kappa : 1);
+  hg_fit_rate(np, w->x, w->y, floor, rate, lo, hi);
+  *axis = along;
+}
+
+/* The budget asked ("100"); "37 of 100" when the runs used less (the median); a dash when
+ * the method does not use this budget (every run used none of it). */
+static void put_budget(FILE *f, const hg_record *const *at, int m, char axis, scratch *w)
+{
+  int asked = axis == 't' ? at[0]->t_budget : at[0]->k_budget, all = 1, none = 1;
+  for (int i = 0; i < m; i++) {
+    w->b[i] = axis == 't' ? at[i]->t : at[i]->k;
+    all = all && w->b[i] == asked;
+    none = none && w->b[i] == 0;
+  }
+  double used = median(w->b, m);
+  if (all || used == asked)
+    fprintf(f, "%d", asked);
+  else if (none)
+    fputs(DASH, f);
+  else
+    fprintf(f, "%.0f of %d", used, asked);
+}
+
+/* The table line of one method configuration (rows[0..m-1], in recording order), and its
+ * failures for the notes under the table. */
+static void method_line(FILE *f, FILE *notes, const hg_record *const *rows, int m, int show_K,
+                        scratch *w)
+{
+  const hg_record *r0 = rows[0];
+  const hg_record **at = w->rows + m; /* the rows at the largest budget, after rows */
+  int tmax = INT_MIN, kmax = INT_MIN, nat = 0, ne = 0;
+
+  for (int i = 0; i < m; i++)
+    if (rows[i]->t_budget > tmax)
+      tmax = rows[i]->t_budget;
+  for (int i = 0; i < m; i++)
+    if (rows[i]->t_budget == tmax && rows[i]->k_budget > kmax)
+      kmax = rows[i]->k_budget;
+  for (int i = 0; i < m; i++)
+    if (rows[i]->t_budget == tmax && rows[i]->k_budget == kmax)
+      at[nat++] = rows[i];
+
+  /* method | t | k */
+  fputs("| ", f);
+  md_text(f, r0->method);
+  if (r0->method_params[0]) {
+    fputc(' ', f);
+    md_code(f, r0->method_params, 1);
+  }
+  if (show_K)
+    fprintf(f, " K=%d", r0->K);
+  if (r0->tol_lower > 0)
+    fprintf(f, " tol\\_lower=%g", r0->tol_lower);
+  if (r0->tol_linear > 0)
+    fprintf(f, " tol\\_linear=%g", r0->tol_linear);
+  fputs(" | ", f);
+  put_budget(f, at, nat, 't', w);
+  fputs(" | ", f);
+  put_budget(f, at, nat, 'k', w);
+
+  /* medians at the largest budget */
+  for (int i = 0; i < nat; i++)
+    if (usable(at[i]))
+      w->a[ne++] = at[i]->rel_error;
+  fputs(" | ", f);
+  put_err(f, median(w->a, ne));
+  for (int i = 0; i < nat; i++)
+    w->a[i] = (double)hg_record_calls(at[i]);
+  fprintf(f, " | %.0f | ", median(w->a, nat));
+  for (int i = 0; i < nat; i++)
+    w->a[i] = at[i]->wall_s;
+  put_g3(f, median(w->a, nat));
+  for (int i = 0; i < nat; i++)
+    w->a[i] = (double)at[i]->peak_bytes;
+  fprintf(f, " | %.0f | ", median(w->a, nat));
+
+  /* fitted rate | theoretical rate */
+  char axis;
+  double rate, lo, hi;
+  fit(rows, m, at[0]->kappa, w, &axis, &rate, &lo, &hi);
+  put_rate(f, rate);
+  if (isfinite(rate) && isfinite(lo) && isfinite(hi)) {
+    fputs(" [", f);
+    put_rate(f, lo);
+    fputs(", ", f);
+    put_rate(f, hi);
+    fputc(']', f);
+  }
+  if (isfinite(rate))
+    fprintf(f, " (%c)", axis);
+  fputs(" | ", f);
+  hg_constants c;
+  hg_constants_unknown(&c);
+  c.q = at[0]->q;
+  c.kappa = at[0]->kappa;
+  c.mu = at[0]->mu;
+  c.L = at[0]->L;
+  put_rate(f, axis ? hg_method_rate(r0->method, &c, axis) : NAN);
+
+  /* status: the tally over every budget */
+  int count[HG_STATUS_COUNT] = {0};
+  for (int i = 0; i < m; i++)
+    count[status_index(rows[i]->status)]++;
+  fputs(" | ", f);
+  if (count[HG_OK] == m)
+    fputs("ok", f);
+  else
+    put_tally(f, count);
+  fputs(" |\n", f);
+
+  /* notes: the first message of each kind of failure */
+  for (int s = 1; s < HG_STATUS_COUNT; s++) {
+    if (!count[s])
+      continue;
+    const hg_record *r = NULL;
+    for (int i = 0; i < m && !r; i++)
+      if (status_index(rows[i]->status) == s)
+        r = rows[i];
+    fputs("- ", notes);
+    md_text(notes, r->method);
+    if (r->method_params[0]) {
+      fputc(' ', notes);
+      md_code(notes, r->method_params, 0);
+    }
+    fprintf(notes, ": %d %s (%s), e.g. at t = %d, k = %d", count[s], hg_status_word(s),
+            hg_status_text(s), r->t_budget, r->k_budget);
+    if (r->message[0]) {
+      fputs(": ", notes);
+      md_text(notes, r->message);
+    }
+    fputc('\n', notes);
+  }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* report.md                                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The heading of an instance: problem, its parameters, theta. */
+static void instance_heading(FILE *f, const hg_record *r)
+{
+  fputs("## ", f);
+  md_text(f, r->problem);
+  if (r->problem_params[0]) {
+    fputc(' ', f);
+    md_code(f, r->problem_params, 0);
+  } else
+    fputs(" (default parameters)", f);
+  fputs(", θ = ", f);
+  md_code(f, r->theta[0] ? r->theta : "theta0", 0);
+  fputs("\n\n", f);
+}
+
+/* The tables: one per instance, one line per method configuration. */
+static int put_tables(FILE *f, const hg_scenario *S, hg_error *err)
+{
+  int status = HG_OK, ni = 0, ng = 0;
+  int *inst = NULL, *grp = NULL, *inst_first = NULL, *grp_first = NULL;
+  char *note_text = NULL;
+  size_t note_len = 0;
+  FILE *notes = NULL;
+  scratch w = {0};
+  size_t n = (size_t)(S->n > 0 ? S->n : 1);
+
+  inst = malloc(n * sizeof *inst);
+  grp = malloc(n * sizeof *grp);
+  w.rows = malloc(2 * n * sizeof *w.rows);
+  w.a = malloc(n * sizeof *w.a);
+  w.b = malloc(n * sizeof *w.b);
+  w.x = malloc(n * sizeof *w.x);
+  w.y = malloc(n * sizeof *w.y);
+  if (!inst || !grp || !w.rows || !w.a || !w.b || !w.x || !w.y ||
+      (ni = classify(S, same_instance, inst, &inst_first)) < 0 ||
+      (ng = classify(S, same_method, grp, &grp_first)) < 0) {
+    status = hg_fail(err, HG_ERR_NOMEM, "out of memory writing report.md (%d rows)", S->n);
+    goto done;
+  }
+
+  for (int k = 0; k < ni; k++) {
+    instance_heading(f, &S->rows[inst_first[k]]);
+    fputs("| method | t | k | rel. error | oracle calls | wall [s] | peak bytes | fitted rate "
+          "| theory | status |\n"
+          "|:--|--:|--:|--:|--:|--:|--:|:--|--:|:--|\n", f);
+    if (!(notes = open_memstream(&note_text, &note_len))) {
+      status = hg_fail(err, HG_ERR_NOMEM, "out of memory writing report.md");
+      goto done;
+    }
+    for (int g = 0; g < ng; g++) {
+      const hg_record *r0 = &S->rows[grp_first[g]];
+      if (inst[grp_first[g]] != k)
+        continue;
+      int m = 0, show_K = 0;
+      for (int i = 0; i < S->n; i++)
+        if (grp[i] == g)
+          w.rows[m++] = &S->rows[i];
+      /* K is shown when this instance runs the same method with other K */
+      for (int h = 0; h < ng && !show_K; h++) {
+        const hg_record *r = &S->rows[grp_first[h]];
+        show_K = inst[grp_first[h]] == k && r->K != r0->K && !strcmp(r->method, r0->method) &&
+                 !strcmp(r->method_params, r0->method_params);
+      }
+      method_line(f, notes, w.rows, m, show_K, &w);
+    }
+    int bad = ferror(notes);
+    bad = fclose(notes) != 0 || bad;
+    notes = NULL;
+    if (bad) {
+      status = hg_fail(err, HG_ERR_NOMEM, "out of memory writing report.md");
+      goto done;
+    }
+    if (note_len)
+      fprintf(f, "\nFailures:\n\n%s", note_text);
+    fputc('\n', f);
+    free(note_text);
+    note_text = NULL;
+  }
+
+done:
+  if (notes)
+    fclose(notes);
+  free(note_text);
+  free(inst);
+  free(grp);
+  free(inst_first);
+  free(grp_first);
+  free(w.rows);
+  free(w.a);
+  free(w.b);
+  free(w.x);
+  free(w.y);
+  return status;
+}
+
+int hg_report_write(const hg_scenario *S, hg_error *err)
+{
+  int status = HG_OK;
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+
+  if (!f) {
+    status = hg_fail(err, HG_ERR_NOMEM, "out of memory writing report.md");
+    goto done;
+  }
+
+  /* what ran */
+  fputs("# Scenario ", f);
+  md_text(f, S->name);
+  fputs("\n\n- Script: ", f);
+  if (S->script[0])
+    md_code(f, S->script, 0);
+  else
+    fputs("unknown", f);
+  fputs("\n- Started: ", f);
+  fputs(S->start_iso[0] ? S->start_iso : "unknown", f);
+  fprintf(f, "\n- Runs: %d recorded", S->n);
+  if (S->n_resumed)
+    fprintf(f, ", %d of them read back from an earlier results.tsv (%d runs asked again were "
+            "answered from those)", S->n_resumed, S->n_skipped);
+  int count[HG_STATUS_COUNT] = {0};
+  for (int i = 0; i < S->n; i++)
+    count[status_index(S->rows[i].status)]++;
+  fputs("\n- Status: ", f);
+  if (S->n)
+    put_tally(f, count);
+  else
+    fputs("no runs", f);
+  fputs("\n\n", f);
+
+  /* the tables */
+  if (S->n) {
+    fputs("Each method at its largest budget (largest t, then k), medians over repetitions: "
+          "relative error ‖ĝ − ∇f‖ / ‖∇f‖, oracle calls (Φ and Jacobian products), wall time, "
+          "peak extra memory.  Fitted rate: r in error ≈ C r^b along the budget b that varies "
+          "(in parentheses), by least squares on the median errors above round-off "
+          "(50 ε max(1, κ)), with its 95 % interval; theory: DESIGN §7, from the constants "
+          "at θ.\n\n", f);
+    if ((status = put_tables(f, S, err)) != HG_OK)
+      goto done;
+  }
+
+  /* expectations */
+  int failed = 0;
+  for (int i = 0; i < S->n_exp; i++)
+    failed += !S->exps[i].pass;
+  fputs("## Expectations\n\n", f);
+  if (S->n_exp == 0)
+    fputs("None.\n", f);
+  else
+    fprintf(f, "%d of %d passed.\n\n", S->n_exp - failed, S->n_exp);
+  for (int i = 0; i < S->n_exp; i++) {
+    const hg_expectation *e = &S->exps[i];
+    fputs(e->pass ? "- PASS " : "- **FAIL** ", f);
+    md_text(f, e->what);
+    if (e->where[0]) {
+      fputs(" (", f);
+      md_code(f, e->where, 0);
+      fputc(')', f);
+    }
+    fputc('\n', f);
+  }
+
+  /* plots: a PNG shown, other formats linked */
+  fputs("\n## Plots\n\n", f);
+  if (S->n_plots == 0)
+    fputs("None.\n", f);
+  for (int i = 0; i < S->n_plots; i++) {
+    const hg_plot_ref *p = &S->plots[i];
+    const char *dot = strrchr(p->file, '.');
+    int png = dot && !strcmp(dot, ".png");
+    fputs(png ? "![" : "- [", f);
+    md_text(f, p->title[0] ? p->title : p->file);
+    fputs("](", f);
+    md_dest(f, p->file);
+    fputs(png ? ")\n\n" : ")\n", f);
+  }
+
+  int bad = ferror(f);
+  bad = fclose(f) != 0 || bad;
+  f = NULL;
+  if (bad) {
+    status = hg_fail(err, HG_ERR_NOMEM, "out of memory writing report.md");
+    goto done;
+  }
+  status = hg_write_atomic(S->outdir, "report.md", text, len, err);
+
+done:
+  if (f)
+    fclose(f);
+  free(text);
+  return status;
+}

@@ -1,0 +1,508 @@
+/*
+ * scenario.c -- a scenario's output folder (DESIGN §6): results.tsv (one row per run, read back
+ * to resume), expectations, the plots made, manifest.json.  Every file is written to a
+ * temporary name and renamed when complete.
+ */
+#include "hgbench.h"
+#include "json.h"
+
+#include <cblas.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RESULTS "results.tsv"
+#define FLUSH_INTERVAL_S 0.5 /* results.tsv is rewritten at most this often during a run */
+
+/* results.tsv columns, in order (DESIGN §6). */
+static const char *const columns[] = {
+  "scenario", "problem", "problem_params", "method", "method_params", "theta", "seed", "rep",
+  "t_budget", "k_budget", "K", "tol_lower", "tol_linear", "t", "k", "status", "rel_error",
+  "abs_error", "bound", "value", "wall_s", "phi", "jvp_w", "vjp_w", "vjp_theta", "jvp_theta",
+  "peak_bytes", "q", "kappa", "mu", "L", "message",
+};
+#define NCOLUMNS ((int)(sizeof columns / sizeof columns[0]))
+
+long hg_record_calls(const hg_record *r)
+{
+  const hg_counts *c = &r->counts;
+  return c->phi + c->jvp_w + c->vjp_w + c->vjp_theta + c->jvp_theta;
+}
+
+int hg_record_same_key(const hg_record *a, const hg_record *b)
+{
+  return !strcmp(a->problem, b->problem) && !strcmp(a->problem_params, b->problem_params) &&
+         !strcmp(a->method, b->method) && !strcmp(a->method_params, b->method_params) &&
+         !strcmp(a->theta, b->theta) && a->seed == b->seed && a->t_budget == b->t_budget &&
+         a->k_budget == b->k_budget && a->K == b->K && a->tol_lower == b->tol_lower &&
+         a->tol_linear == b->tol_linear;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Files                                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+int hg_write_atomic(const char *dir, const char *name, const char *text, size_t len,
+                    hg_error *err)
+{
+  char tmp[2048], path[2048];
+  int rc = HG_OK;
+
+  snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(tmp, "wb");
+  if (!f)
+    return hg_fail(err, HG_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
+  if (fwrite(text, 1, len, f) != len)
+    rc = hg_fail(err, HG_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
+  if (fclose(f) != 0 && !rc)
+    rc = hg_fail(err, HG_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
+  if (!rc && rename(tmp, path) != 0)
+    rc = hg_fail(err, HG_ERR_IO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+  if (rc)
+    remove(tmp);
+  return rc;
+}
+
+/* mkdir -p */
+static int make_dirs(const char *dir, hg_error *err)
+{
+  char path[1024];
+  size_t len = strlen(dir);
+
+  if (len == 0 || len >= sizeof path)
+    return hg_fail(err, HG_ERR_ARG, "output folder '%s': empty or too long", dir);
+  memcpy(path, dir, len + 1);
+  for (char *p = path + 1; ; p++) {
+    if (*p == '/' || *p == '\0') {
+      char c = *p;
+      *p = '\0';
+      if (mkdir(path, 0777) != 0 && errno != EEXIST)
+        return hg_fail(err, HG_ERR_IO, "cannot create folder '%s': %s", path, strerror(errno));
+      *p = c;
+      if (!c)
+        break;
+    }
+  }
+  struct stat st;
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+    return hg_fail(err, HG_ERR_IO, "output folder '%s' is not a folder", dir);
+  return HG_OK;
+}
+
+/* A string of TSV field text: tabs and line breaks become spaces. */
+static void put_field(FILE *f, const char *s)
+{
+  for (; *s; s++)
+    fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, f);
+}
+
+static void put_real(FILE *f, double x)
+{
+  if (isnan(x))
+    fputs("nan", f);
+  else
+    fprintf(f, "%.17g", x);
+}
+
+/* One row: the columns above, tab separated. */
+static void put_row(FILE *f, const char *scenario, const hg_record *r)
+{
+  put_field(f, scenario);
+  fputc('\t', f);
+  put_field(f, r->problem);
+  fputc('\t', f);
+  put_field(f, r->problem_params);
+  fputc('\t', f);
+  put_field(f, r->method);
+  fputc('\t', f);
+  put_field(f, r->method_params);
+  fputc('\t', f);
+  put_field(f, r->theta);
+  fprintf(f, "\t%llu\t%d\t%d\t%d\t%d\t", (unsigned long long)r->seed, r->rep, r->t_budget,
+          r->k_budget, r->K);
+  put_real(f, r->tol_lower);
+  fputc('\t', f);
+  put_real(f, r->tol_linear);
+  fprintf(f, "\t%d\t%d\t%s", r->t, r->k, hg_status_word(r->status));
+  const double reals[] = {r->rel_error, r->abs_error, r->bound, r->value, r->wall_s};
+  for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++) {
+    fputc('\t', f);
+    put_real(f, reals[i]);
+  }
+  fprintf(f, "\t%ld\t%ld\t%ld\t%ld\t%ld\t%zu", r->counts.phi, r->counts.jvp_w, r->counts.vjp_w,
+          r->counts.vjp_theta, r->counts.jvp_theta, r->peak_bytes);
+  const double consts[] = {r->q, r->kappa, r->mu, r->L};
+  for (size_t i = 0; i < sizeof consts / sizeof consts[0]; i++) {
+    fputc('\t', f);
+    put_real(f, consts[i]);
+  }
+  fputc('\t', f);
+  put_field(f, r->message);
+  fputc('\n', f);
+}
+
+/* Rewrite results.tsv with every row (atomically). */
+static int write_results(hg_scenario *S, hg_error *err)
+{
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (!f)
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory for results.tsv");
+  for (int c = 0; c < NCOLUMNS; c++)
+    fprintf(f, "%s%s", c ? "\t" : "", columns[c]);
+  fputc('\n', f);
+  for (int i = 0; i < S->n; i++)
+    put_row(f, S->name, &S->rows[i]);
+  fclose(f);
+  int rc = hg_write_atomic(S->outdir, RESULTS, text, len, err);
+  free(text);
+  S->last_flush = hg_now();
+  S->dirty = rc != HG_OK;
+  return rc;
+}
+
+/* Split line (modified in place) at tabs into at most max fields; returns the count. */
+static int split_tabs(char *line, char **field, int max)
+{
+  int n = 0;
+  line[strcspn(line, "\r\n")] = '\0';
+  for (char *p = line; n < max; p++) {
+    field[n++] = p;
+    p = strchr(p, '\t');
+    if (!p)
+      break;
+    *p = '\0';
+  }
+  return n;
+}
+
+static int status_code(const char *word)
+{
+  for (int s = 0; s < HG_STATUS_COUNT; s++)
+    if (!strcmp(hg_status_word(s), word))
+      return s;
+  return -1;
+}
+
+/* Parse one data row; 0 when a field is malformed (its column in *bad). */
+static int parse_row(char **v, hg_record *r, int *bad)
+{
+  memset(r, 0, sizeof *r);
+  snprintf(r->problem, sizeof r->problem, "%s", v[1]);
+  snprintf(r->problem_params, sizeof r->problem_params, "%s", v[2]);
+  snprintf(r->method, sizeof r->method, "%s", v[3]);
+  snprintf(r->method_params, sizeof r->method_params, "%s", v[4]);
+  snprintf(r->theta, sizeof r->theta, "%s", v[5]);
+  snprintf(r->message, sizeof r->message, "%s", v[31]);
+  if ((r->status = status_code(v[15])) < 0)
+    return *bad = 15, 0;
+
+  /* the numeric columns: 'i' int, 'l' long, 'u' 64-bit unsigned, 'z' size_t, 'd' double */
+  unsigned long long seed = 0, peak = 0;
+  const struct { int col; char type; void *p; } num[] = {
+    {6, 'u', &seed},           {7, 'i', &r->rep},         {8, 'i', &r->t_budget},
+    {9, 'i', &r->k_budget},    {10, 'i', &r->K},          {11, 'd', &r->tol_lower},
+    {12, 'd', &r->tol_linear}, {13, 'i', &r->t},          {14, 'i', &r->k},
+    {16, 'd', &r->rel_error},  {17, 'd', &r->abs_error},  {18, 'd', &r->bound},
+    {19, 'd', &r->value},      {20, 'd', &r->wall_s},     {21, 'l', &r->counts.phi},
+    {22, 'l', &r->counts.jvp_w}, {23, 'l', &r->counts.vjp_w}, {24, 'l', &r->counts.vjp_theta},
+    {25, 'l', &r->counts.jvp_theta}, {26, 'u', &peak},    {27, 'd', &r->q},
+    {28, 'd', &r->kappa},      {29, 'd', &r->mu},         {30, 'd', &r->L},
+  };
+  for (size_t i = 0; i < sizeof num / sizeof num[0]; i++) {
+    const char *s = v[num[i].col];
+    char *end;
+    errno = 0;
+    switch (num[i].type) {
+    case 'i': *(int *)num[i].p = (int)strtol(s, &end, 10); break;
+    case 'l': *(long *)num[i].p = strtol(s, &end, 10); break;
+    case 'u': *(unsigned long long *)num[i].p = strtoull(s, &end, 10); break;
+    default: *(double *)num[i].p = strtod(s, &end); break;
+    }
+    if ((errno == ERANGE && num[i].type != 'd') || end == s || *end) /* denormals read fine */
+      return *bad = num[i].col, 0;
+  }
+  r->seed = seed;
+  r->peak_bytes = (size_t)peak;
+  return 1;
+}
+
+static int push_row(hg_scenario *S, const hg_record *r, hg_error *err)
+{
+  if (S->n == S->cap) {
+    int cap = S->cap ? 2 * S->cap : 64;
+    hg_record *rows = realloc(S->rows, (size_t)cap * sizeof *rows);
+    if (!rows)
+      return hg_fail(err, HG_ERR_NOMEM, "out of memory for %d results rows", cap);
+    S->rows = rows;
+    S->cap = cap;
+  }
+  S->rows[S->n++] = *r;
+  return HG_OK;
+}
+
+/* Read an existing results.tsv back (resume). */
+static int read_results(hg_scenario *S, hg_error *err)
+{
+  char path[2048], *line = NULL, *field[NCOLUMNS + 1];
+  size_t cap = 0;
+  long lineno = 0;
+  int rc = HG_OK;
+
+  snprintf(path, sizeof path, "%s/%s", S->outdir, RESULTS);
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return errno == ENOENT ? HG_OK
+                           : hg_fail(err, HG_ERR_IO, "cannot read '%s': %s", path,
+                                     strerror(errno));
+  while (getline(&line, &cap, f) > 0) {
+    lineno++;
+    int n = split_tabs(line, field, NCOLUMNS + 1);
+    if (lineno == 1) {
+      for (int c = 0; c < NCOLUMNS && !rc; c++)
+        if (n != NCOLUMNS || strcmp(field[c], columns[c]))
+          rc = hg_fail(err, HG_ERR_PARSE, "%s:1: its columns are not this hgbench's (move the "
+                       "file away to start afresh)", path);
+      if (rc)
+        break;
+      continue;
+    }
+    hg_record r;
+    int bad = 0;
+    if (n != NCOLUMNS) {
+      rc = hg_fail(err, HG_ERR_PARSE, "%s:%ld: %d fields, expected %d", path, lineno, n,
+                   NCOLUMNS);
+      break;
+    }
+    if (!parse_row(field, &r, &bad)) {
+      rc = hg_fail(err, HG_ERR_PARSE, "%s:%ld: malformed %s '%s'", path, lineno, columns[bad],
+                   field[bad]);
+      break;
+    }
+    if ((rc = push_row(S, &r, err)))
+      break;
+  }
+  free(line);
+  fclose(f);
+  S->n_resumed = rc ? 0 : S->n;
+  return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The scenario                                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+static void iso_time(double t, char *buf, size_t len)
+{
+  time_t s = (time_t)t;
+  struct tm tm;
+  gmtime_r(&s, &tm);
+  strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static double epoch_now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int hg_scenario_open(const char *script, const char *outdir, hg_scenario **out, hg_error *err)
+{
+  int rc = HG_OK;
+  hg_scenario *S = calloc(1, sizeof *S);
+
+  *out = NULL;
+  if (!S)
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory for a scenario");
+  snprintf(S->script, sizeof S->script, "%s", script);
+  snprintf(S->outdir, sizeof S->outdir, "%s", outdir);
+  const char *base = strrchr(script, '/') ? strrchr(script, '/') + 1 : script;
+  snprintf(S->name, sizeof S->name, "%s", base);
+  size_t len = strlen(S->name);
+  if (len > 4 && !strcmp(S->name + len - 4, ".lua"))
+    S->name[len - 4] = '\0';
+  S->start_time = epoch_now();
+  iso_time(S->start_time, S->start_iso, sizeof S->start_iso);
+  if ((rc = make_dirs(outdir, err)) || (rc = read_results(S, err)))
+    goto done;
+  S->last_flush = hg_now();
+
+done:
+  if (rc)
+    hg_scenario_destroy(&S);
+  *out = S;
+  return rc;
+}
+
+void hg_scenario_destroy(hg_scenario **pS)
+{
+  hg_scenario *S = pS ? *pS : NULL;
+  if (!S)
+    return;
+  if (S->dirty)
+    write_results(S, NULL); /* best effort: rows recorded since the last flush */
+  free(S->rows);
+  free(S->exps);
+  free(S->plots);
+  free(S);
+  *pS = NULL;
+}
+
+const hg_record *hg_scenario_find(const hg_scenario *S, const hg_record *r)
+{
+  for (int i = 0; i < S->n; i++)
+    if (hg_record_same_key(&S->rows[i], r))
+      return &S->rows[i];
+  return NULL;
+}
+
+int hg_scenario_add(hg_scenario *S, const hg_record *r, hg_error *err)
+{
+  int rc = push_row(S, r, err);
+  if (rc)
+    return rc;
+  S->dirty = 1;
+  return hg_now() - S->last_flush >= FLUSH_INTERVAL_S ? write_results(S, err) : HG_OK;
+}
+
+int hg_scenario_expect(hg_scenario *S, int pass, const char *what, const char *where,
+                       hg_error *err)
+{
+  if (S->n_exp == S->cap_exp) {
+    int cap = S->cap_exp ? 2 * S->cap_exp : 16;
+    hg_expectation *e = realloc(S->exps, (size_t)cap * sizeof *e);
+    if (!e)
+      return hg_fail(err, HG_ERR_NOMEM, "out of memory for expectations");
+    S->exps = e;
+    S->cap_exp = cap;
+  }
+  hg_expectation *e = &S->exps[S->n_exp++];
+  e->pass = pass != 0;
+  snprintf(e->what, sizeof e->what, "%s", what ? what : "");
+  snprintf(e->where, sizeof e->where, "%s", where ? where : "");
+  return HG_OK;
+}
+
+int hg_scenario_add_plot(hg_scenario *S, const char *file, const char *title, hg_error *err)
+{
+  for (int i = 0; i < S->n_plots; i++)
+    if (!strcmp(S->plots[i].file, file)) {
+      snprintf(S->plots[i].title, sizeof S->plots[i].title, "%s", title ? title : file);
+      return HG_OK;
+    }
+  if (S->n_plots == S->cap_plots) {
+    int cap = S->cap_plots ? 2 * S->cap_plots : 8;
+    hg_plot_ref *p = realloc(S->plots, (size_t)cap * sizeof *p);
+    if (!p)
+      return hg_fail(err, HG_ERR_NOMEM, "out of memory for plots");
+    S->plots = p;
+    S->cap_plots = cap;
+  }
+  hg_plot_ref *p = &S->plots[S->n_plots++];
+  snprintf(p->file, sizeof p->file, "%s", file);
+  snprintf(p->title, sizeof p->title, "%s", title ? title : file);
+  return HG_OK;
+}
+
+/* The CPU's model name from /proc/cpuinfo ("unknown" elsewhere). */
+static void cpu_model(char *buf, size_t len)
+{
+  char line[512];
+  snprintf(buf, len, "unknown");
+  FILE *f = fopen("/proc/cpuinfo", "r");
+  if (!f)
+    return;
+  while (fgets(line, sizeof line, f))
+    if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
+      char *v = strchr(line, ':') + 1;
+      v += strspn(v, " \t");
+      v[strcspn(v, "\n")] = '\0';
+      snprintf(buf, len, "%s", v);
+      break;
+    }
+  fclose(f);
+}
+
+#ifndef HG_GIT_COMMIT
+#define HG_GIT_COMMIT "unknown"
+#endif
+#ifndef HG_COMPILER
+#define HG_COMPILER "unknown"
+#endif
+
+/* manifest.json (DESIGN §6): version, commit, compiler, BLAS and its threads, machine, seeds,
+ * time. */
+static int write_manifest(const hg_scenario *S, int failed, hg_error *err)
+{
+  char *text = NULL, cpu[256], end_iso[32];
+  size_t len = 0;
+  struct utsname u;
+  double end = epoch_now();
+  FILE *f = open_memstream(&text, &len);
+
+  if (!f)
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory for manifest.json");
+  cpu_model(cpu, sizeof cpu);
+  iso_time(end, end_iso, sizeof end_iso);
+  if (uname(&u) != 0)
+    memset(&u, 0, sizeof u);
+  fputs("{\n  \"hgbench\": ", f);
+  hg_json_string(f, HG_VERSION);
+  fputs(",\n  \"commit\": ", f);
+  hg_json_string(f, HG_GIT_COMMIT);
+  fputs(",\n  \"compiler\": ", f);
+  hg_json_string(f, HG_COMPILER);
+  fputs(",\n  \"blas\": ", f);
+  hg_json_string(f, openblas_get_config());
+  fprintf(f, ",\n  \"blas_threads\": %d,\n  \"cpu\": ", openblas_get_num_threads());
+  hg_json_string(f, cpu);
+  fprintf(f, ",\n  \"cores\": %ld,\n  \"machine\": ", sysconf(_SC_NPROCESSORS_ONLN));
+  char machine[512];
+  snprintf(machine, sizeof machine, "%s %s %s", u.sysname, u.release, u.machine);
+  hg_json_string(f, machine);
+  fputs(",\n  \"scenario\": ", f);
+  hg_json_string(f, S->script);
+  fputs(",\n  \"start\": ", f);
+  hg_json_string(f, S->start_iso);
+  fputs(",\n  \"end\": ", f);
+  hg_json_string(f, end_iso);
+  fprintf(f, ",\n  \"wall_s\": %.3f,\n  \"runs\": %d,\n  \"resumed\": %d,\n  \"skipped\": %d,\n",
+          end - S->start_time, S->n, S->n_resumed, S->n_skipped);
+  fprintf(f, "  \"expectations\": {\"passed\": %d, \"failed\": %d},\n  \"seeds\": [",
+          S->n_exp - failed, failed);
+  int first = 1;
+  for (int i = 0; i < S->n; i++) {
+    int seen = 0;
+    for (int j = 0; j < i && !seen; j++)
+      seen = S->rows[j].seed == S->rows[i].seed;
+    if (!seen) {
+      fprintf(f, "%s%llu", first ? "" : ", ", (unsigned long long)S->rows[i].seed);
+      first = 0;
+    }
+  }
+  fputs("]\n}\n", f);
+  fclose(f);
+  int rc = hg_write_atomic(S->outdir, "manifest.json", text, len, err);
+  free(text);
+  return rc;
+}
+
+int hg_scenario_finish(hg_scenario *S, int *failed, hg_error *err)
+{
+  int rc;
+  *failed = 0;
+  for (int i = 0; i < S->n_exp; i++)
+    *failed += !S->exps[i].pass;
+  if ((rc = write_results(S, err)) || (rc = hg_report_write(S, err)) ||
+      (rc = write_manifest(S, *failed, err)))
+    return rc;
+  return HG_OK;
+}

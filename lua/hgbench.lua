@@ -1,0 +1,545 @@
+-- hgbench.lua -- the Lua half of the `hgbench` module (DESIGN §5-6): sweeps, ranges, plot
+-- grouping and expectations over runs, written over the C core in lua/hglua.c, which passes
+-- its functions as this chunk's argument and compiles this file into the binary.  The module
+-- is a scenario's global `hg`, and `require "hgbench"`.
+--
+-- Errors raised here (or by a core function called from here) are reported at the scenario
+-- line that called into the module: hg_lua_run's message handler moves the position.
+
+local core = ...
+
+local hg = {
+  problem = core.problem,     -- hg.problem(name [, params [, rep]]) -> problem
+  hypergrad = core.hypergrad, -- hg.hypergrad(P, opts) -> run
+  expect = core.expect,       -- hg.expect(cond, message) -> cond
+  out = core.out,             -- the output folder
+  version = core.version,
+}
+
+local fmt = string.format
+
+local function finite(x)
+  return type(x) == "number" and x == x and x ~= math.huge and x ~= -math.huge
+end
+
+local function is_problem(v)
+  return type(v) == "userdata" and getmetatable(v) == core.problem_mt
+end
+
+local function is_run(v)
+  return type(v) == "table" and type(v.method) == "string" and type(v.problem) == "string"
+end
+
+-- A short name of a run for messages: problem, parameters, method, budget, repetition.
+local function describe(r)
+  local p = r.problem_params ~= "" and " " .. r.problem_params or ""
+  local m = r.method_params ~= "" and " " .. r.method_params or ""
+  return fmt("%s%s %s%s t=%d k=%d K=%d rep %d", r.problem, p, r.method, m, r.t_budget,
+             r.k_budget, r.K, r.rep)
+end
+
+-- hg.range(a, b, n [, "log"|"lin"]): n values from a to b, geometric ("log", the default when
+-- a, b > 0) or evenly spaced ("lin").  With integer a and b the values are rounded to integers
+-- and duplicates dropped, so the list can be shorter than n.
+function hg.range(a, b, n, mode)
+  if type(a) ~= "number" or type(b) ~= "number" then
+    error("hg.range: a and b must be numbers", 2)
+  end
+  if type(n) ~= "number" or n ~= math.floor(n) or n < 1 then
+    error("hg.range: n must be an integer >= 1", 2)
+  end
+  n = math.tointeger(n)
+  mode = mode or ((a > 0 and b > 0) and "log" or "lin")
+  if mode ~= "log" and mode ~= "lin" then
+    error(fmt("hg.range: mode must be \"log\" or \"lin\", got %s", tostring(mode)), 2)
+  end
+  if mode == "log" and not (a > 0 and b > 0) then
+    error("hg.range: a log range needs a > 0 and b > 0", 2)
+  end
+  local ints = math.type(a) == "integer" and math.type(b) == "integer"
+  local out, seen = {}, {}
+  for i = 0, n - 1 do
+    local s = n > 1 and i / (n - 1) or 0
+    local v = (i == 0 and a) or (i == n - 1 and b)
+              or (mode == "log" and a * (b / a) ^ s or a + (b - a) * s)
+    if ints then
+      v = math.tointeger(math.floor(v + 0.5))
+    end
+    if not seen[v] then
+      seen[v] = true
+      out[#out + 1] = v
+    end
+  end
+  return out
+end
+
+-- ---------------------------------------------------------------------------------------------
+-- Sweeps
+-- ---------------------------------------------------------------------------------------------
+
+-- Budget values: nil (the harness default, kept as false), a number, or a list of numbers.
+local function budget_list(v, key)
+  if v == nil then
+    return {false}
+  end
+  if type(v) == "number" then
+    return {v}
+  end
+  if type(v) == "table" and #v > 0 then
+    for i, x in ipairs(v) do
+      if type(x) ~= "number" then
+        error(fmt("hg.sweep: %s[%d] must be a number, got %s", key, i, type(x)))
+      end
+    end
+    return v
+  end
+  error(fmt("hg.sweep: %s= must be a number or a non-empty list of numbers, got %s", key, type(v)))
+end
+
+-- The budget axes of a sweep, outermost first; every combination of their values as
+-- {t=, k=, K=, tol_lower=, tol_linear=} (false: the harness default).
+local budget_axes = {"t", "k", "K", "tol_lower", "tol_linear"}
+
+local function budget_product(spec)
+  local out = {{}}
+  local k_is_t = spec.k == "t" -- k = "t": the linear solver gets as many iterations as the lower
+  for _, key in ipairs(budget_axes) do
+    local given = spec[key]
+    if k_is_t and key == "k" then
+      given = nil
+    end
+    local values, next_out = budget_list(given, key), {}
+    for _, partial in ipairs(out) do
+      for _, v in ipairs(values) do
+        local b = {}
+        for k2, v2 in pairs(partial) do
+          b[k2] = v2
+        end
+        b[key] = v
+        next_out[#next_out + 1] = b
+      end
+    end
+    out = next_out
+  end
+  if k_is_t then
+    for _, b in ipairs(out) do
+      b.k = b.t
+    end
+  end
+  return out
+end
+
+-- Problems: names, {name, params} pairs or problems -> {name=, params=} or {problem=}.
+local function problem_entries(list)
+  if type(list) == "string" or is_problem(list) then
+    list = {list}
+  end
+  if type(list) ~= "table" or #list == 0 then
+    error("hg.sweep: problems= must be a list of problem names, {name, params} pairs or problems")
+  end
+  local out = {}
+  for i, e in ipairs(list) do
+    if type(e) == "string" then
+      out[i] = {name = e}
+    elseif is_problem(e) then
+      out[i] = {problem = e}
+    elseif type(e) == "table" and type(e[1]) == "string" and (e[2] == nil or type(e[2]) == "table") then
+      out[i] = {name = e[1], params = e[2]}
+    else
+      error(fmt("hg.sweep: problems[%d] must be a name, a {name, params} pair or a problem, got %s "
+                .. "(one problem with parameters: problems = {{\"quadratic\", {kappa = 10}}})",
+                i, type(e)))
+    end
+  end
+  return out
+end
+
+-- Methods: names or {name, params} pairs -> {name=, params=}.
+local function method_entries(list)
+  if type(list) == "string" then
+    list = {list}
+  end
+  if type(list) ~= "table" or #list == 0 then
+    error("hg.sweep: methods= must be a list of method names or {name, params} pairs")
+  end
+  local out = {}
+  for i, e in ipairs(list) do
+    if type(e) == "string" then
+      out[i] = {name = e}
+    elseif type(e) == "table" and type(e[1]) == "string" and (e[2] == nil or type(e[2]) == "table") then
+      out[i] = {name = e[1], params = e[2]}
+    else
+      error(fmt("hg.sweep: methods[%d] must be a name or a {name, params} pair, got %s", i, type(e)))
+    end
+  end
+  return out
+end
+
+-- Progress on stderr: one line updated in place on a terminal, plain lines otherwise.  To be
+-- closed (it ends an open terminal line, also when the sweep stops on an error).
+local Progress = {}
+Progress.__index = Progress
+Progress.__close = function(self)
+  if self.open then
+    io.stderr:write("\n")
+    self.open = false
+  end
+end
+
+local function new_progress(total, show_K)
+  return setmetatable({total = total, done = 0, skipped = 0, show_K = show_K,
+                       start = core.clock(), tty = core.stderr_is_tty(), open = false}, Progress)
+end
+
+function Progress:step(run)
+  self.done = self.done + 1
+  if run.skipped then
+    self.skipped = self.skipped + 1
+  end
+  local outcome
+  if run.skipped then
+    outcome = "already recorded"
+  elseif run.status ~= "ok" then
+    outcome = fmt("%s (%s)", run.status, run.message or "")
+  elseif finite(run.rel_error) then
+    outcome = fmt("ok (rel. error %.1e)", run.rel_error)
+  else
+    outcome = "ok"
+  end
+  local line = fmt("run %d/%d %s %s t=%d k=%d%s: %s", self.done, self.total, run.problem,
+                   run.method, run.t, run.k, self.show_K and fmt(" K=%d", run.K) or "", outcome)
+  if not self.tty then
+    io.stderr:write("hgbench: ", line, "\n")
+    return
+  end
+  if run.status ~= "ok" and not run.skipped then -- failures keep a line of their own
+    io.stderr:write("\r\27[K", "hgbench: ", line, "\n")
+  end
+  local elapsed = core.clock() - self.start
+  local eta = elapsed / self.done * (self.total - self.done)
+  io.stderr:write(fmt("\r\27[K[%" .. #tostring(self.total) .. "d/%d] %d%%  elapsed %.1f s  ETA %.1f s",
+                      self.done, self.total, self.done * 100 // self.total, elapsed, eta))
+  self.open = true
+end
+
+function Progress:finish()
+  self:__close()
+  if self.skipped > 0 then
+    io.stderr:write(fmt("hgbench: %d of %d runs already recorded in %s/results.tsv: skipped\n",
+                        self.skipped, self.total, hg.out or "."))
+  end
+end
+
+local sweep_keys = {problems = true, methods = true, t = true, k = true, K = true, theta = true,
+                    seeds = true, tol_lower = true, tol_linear = true}
+
+-- hg.sweep{problems=, methods=, t=, k=, K=, theta=, seeds=R, tol_lower=, tol_linear=}: every
+-- run of problems x repetitions x methods x t x k x K x tol_lower x tol_linear, in that order
+-- (each budget a number or a list; k = "t" ties k to t).  Each problem is created
+-- once per repetition r (shared by its methods and budgets) with the repetition's seed (see
+-- hg.problem); a problem given as userdata is used as is, its runs seeded per repetition.
+-- Returns the runs as a sweep (metatable "hgbench.sweep").
+function hg.sweep(spec)
+  if type(spec) ~= "table" then
+    error("hg.sweep: expected a table {problems = ..., methods = ...}, got " .. type(spec), 2)
+  end
+  for key in pairs(spec) do
+    if not sweep_keys[key] then
+      error(fmt("hg.sweep: unknown key '%s' (known: problems, methods, t, k, K, theta, seeds, "
+                .. "tol_lower, tol_linear)", tostring(key)), 2)
+    end
+  end
+  local problems, methods = problem_entries(spec.problems), method_entries(spec.methods)
+  local budgets = budget_product(spec)
+  local R = spec.seeds or 1
+  if math.type(R) ~= "integer" or R < 1 then
+    error("hg.sweep: seeds= must be an integer >= 1 (the number of repetitions)", 2)
+  end
+  for _, pe in ipairs(problems) do -- a misspelt name or key fails now, not after hours of runs
+    if not pe.problem then
+      core.check("problem", pe.name, pe.params)
+    end
+  end
+  for _, me in ipairs(methods) do
+    core.check("method", me.name, me.params)
+  end
+  local runs = setmetatable({}, core.sweep_mt)
+  local progress <close> = new_progress(#problems * R * #methods * #budgets, spec.K ~= nil)
+  for _, pe in ipairs(problems) do
+    for r = 0, R - 1 do
+      local P, seed = pe.problem, nil
+      if P then
+        seed = core.rep_seed(P, r)
+      else
+        P = core.problem(pe.name, pe.params, r)
+      end
+      for _, me in ipairs(methods) do
+        for _, b in ipairs(budgets) do
+          local opts = {}
+          for key, v in pairs(me.params or {}) do
+            opts[key] = v
+          end
+          opts.method, opts.theta, opts.seed, opts.rep = me.name, spec.theta, seed, r
+          opts.t, opts.k, opts.K = b.t or nil, b.k or nil, b.K or nil
+          opts.tol_lower, opts.tol_linear = b.tol_lower or nil, b.tol_linear or nil
+          local run = core.hypergrad(P, opts)
+          runs[#runs + 1] = run
+          progress:step(run)
+        end
+      end
+      if not pe.problem then
+        P:close()
+      end
+    end
+  end
+  progress:finish()
+  return runs
+end
+
+-- ---------------------------------------------------------------------------------------------
+-- Plots
+-- ---------------------------------------------------------------------------------------------
+
+-- Methods as papers name them (hg.plot's legend= overrides).
+local method_legend = {
+  exact = "exact", itd = "ITD (reverse)", ["itd-forward"] = "ITD (forward)", tbptt = "TBPTT",
+  ["aid-fp"] = "AID-FP", ["aid-cg"] = "AID-CG", neumann = "Neumann", jfb = "JFB",
+  fd = "finite differences",
+}
+
+-- Axis labels with units, and short names for default titles.
+local axis_label = {
+  t = "lower-level iterations t", k = "linear-system iterations k",
+  K = "backward steps kept K", t_budget = "lower-level iterations t (budget)",
+  k_budget = "linear-system iterations k (budget)", wall_s = "wall time [s]",
+  calls = "Jacobian-vector products", peak_bytes = "peak extra memory [bytes]",
+  rel_error = "relative error ||g - grad f|| / ||grad f||",
+  abs_error = "absolute error ||g - grad f||", value = "upper-level value E(w, theta)",
+  bound = "error bound", q = "contraction constant q", kappa = "condition number kappa",
+}
+local short_name = {
+  rel_error = "relative error", abs_error = "absolute error", value = "upper-level value",
+  wall_s = "wall time", calls = "Jacobian-vector products", peak_bytes = "peak memory",
+}
+local formats = {png = true, pdf = true, svg = true, cairolatex = true}
+
+local function instance_label(r)
+  return r.problem_params ~= "" and r.problem .. " " .. r.problem_params or r.problem
+end
+
+local function method_label(r, legend)
+  local name = legend[r.method] or method_legend[r.method] or r.method
+  return r.method_params ~= "" and fmt("%s (%s)", name, r.method_params) or name
+end
+
+-- hg.plot{runs=, x=, y=, series=, name=, title=, xlabel=, ylabel=, logx=, logy=, format=,
+-- legend=, bound=, filter=}: one plot of y against x over the runs (a sweep or a list of runs),
+-- one series per method (series="method", the default), problem instance (series="problem")
+-- or value of another run field; series are also split by problem instance (or method) when
+-- the runs hold several.  Every repetition is a point (the plot draws median and 10-90 % band);
+-- failed runs and non-finite values are left out.  bound=true (default) draws each run's
+-- finite bound.  filter(run) -> boolean keeps a subset.  Returns the rendered file name, or
+-- nil when gnuplot is missing (a warning is printed) or no run has a point.
+-- Budget fields: a point's x is exactly its budget, shared by its repetitions.
+local budget_field = {t = true, k = true, K = true, t_budget = true, k_budget = true,
+                      tol_lower = true, tol_linear = true}
+
+function hg.plot(spec)
+  if type(spec) ~= "table" then
+    error("hg.plot: expected a table {runs = ..., x = ..., y = ...}, got " .. type(spec), 2)
+  end
+  local runs = spec.runs
+  if is_run(runs) then
+    runs = {runs}
+  end
+  if type(runs) ~= "table" then
+    error("hg.plot: runs= must be a sweep (from hg.sweep) or a list of runs", 2)
+  end
+  local x, y, by = spec.x or "t", spec.y or "rel_error", spec.series or "method"
+  for _, v in ipairs({{"x", x}, {"y", y}, {"series", by}}) do
+    if type(v[2]) ~= "string" then
+      error(fmt("hg.plot: %s= must be a run field name, got %s", v[1], type(v[2])), 2)
+    end
+  end
+  local format = spec.format or "png"
+  if not formats[format] then
+    error(fmt("hg.plot: format= must be png, pdf, svg or cairolatex, got %s", tostring(format)), 2)
+  end
+  local logy = spec.logy
+  if logy == nil then
+    logy = y == "rel_error" or y == "abs_error"
+  end
+  local logx = spec.logx and true or false
+  local legend, filter = spec.legend or {}, spec.filter
+  local want_bound = spec.bound ~= false
+
+  -- the runs with a point, and how many problem instances and methods they span
+  local kept, instances, methods, n_inst, n_meth = {}, {}, {}, 0, 0
+  for _, r in ipairs(runs) do
+    local xv, yv = r[x], r[y]
+    if (not filter or filter(r)) and finite(xv) and finite(yv) and (not logx or xv > 0)
+       and (not logy or yv > 0) then
+      kept[#kept + 1] = r
+      local il, ml = instance_label(r), method_label(r, legend)
+      if not instances[il] then
+        instances[il], n_inst = true, n_inst + 1
+      end
+      if not methods[ml] then
+        methods[ml], n_meth = true, n_meth + 1
+      end
+    end
+  end
+  local name = spec.name or fmt("%s_vs_%s", y, x)
+  if #kept == 0 then
+    io.stderr:write(fmt("hgbench: warning: plot %s: no run has a finite %s and %s%s: not drawn\n",
+                        name, x, y, logy and " > 0" or ""))
+    return nil
+  end
+
+  -- series in order of first appearance, points sorted by x
+  local groups, order = {}, {}
+  for i, r in ipairs(kept) do
+    local label
+    if by == "method" then
+      label = method_label(r, legend)
+      if n_inst > 1 then
+        label = label .. ", " .. instance_label(r)
+      end
+    else
+      if by == "problem" then
+        label = instance_label(r)
+      else
+        label = fmt("%s = %s", by, tostring(r[by]))
+      end
+      label = legend[label] or label
+      if n_meth > 1 then
+        label = label .. ", " .. method_label(r, legend)
+      end
+      if by ~= "problem" and n_inst > 1 then
+        label = label .. ", " .. instance_label(r)
+      end
+    end
+    local g = groups[label]
+    if not g then
+      g = {name = label, points = {}}
+      groups[label] = g
+      order[#order + 1] = g
+    end
+    g.points[#g.points + 1] = {x = r[x], y = r[y], bound = r.bound, i = i}
+  end
+  -- A measured x (wall time, calls) differs between repetitions of one budget: each point takes
+  -- the median x of its budget's repetitions, so repetitions stack into one median and band.
+  if not budget_field[x] then
+    for _, g in ipairs(order) do
+      local by_budget = {}
+      for _, p in ipairs(g.points) do
+        local r = kept[p.i]
+        local key = fmt("%s|%s|%s|%s|%s", r.t_budget, r.k_budget, r.K, r.tol_lower, r.tol_linear)
+        by_budget[key] = by_budget[key] or {}
+        table.insert(by_budget[key], p)
+      end
+      for _, ps in pairs(by_budget) do
+        local xs = {}
+        for j, p in ipairs(ps) do
+          xs[j] = p.x
+        end
+        table.sort(xs)
+        local mid = (#xs + 1) // 2
+        local median = #xs % 2 == 1 and xs[mid] or 0.5 * (xs[mid] + xs[mid + 1])
+        for _, p in ipairs(ps) do
+          p.x = median
+        end
+      end
+    end
+  end
+  local series = {}
+  for _, g in ipairs(order) do
+    table.sort(g.points, function(a, b)
+      return a.x < b.x or (a.x == b.x and a.i < b.i)
+    end)
+    local s = {name = g.name, x = {}, y = {}}
+    local bound, any = {}, false
+    for j, p in ipairs(g.points) do
+      s.x[j], s.y[j] = p.x, p.y
+      if want_bound and finite(p.bound) and (not logy or p.bound > 0) then
+        bound[j], any = p.bound, true
+      else
+        bound[j] = 0 / 0
+      end
+    end
+    s.bound = any and bound or nil
+    series[#series + 1] = s
+  end
+
+  local title = spec.title
+  if not title then
+    title = fmt("%s vs %s", short_name[y] or y, x)
+    if n_inst == 1 then
+      title = instance_label(kept[1]) .. ": " .. title
+    end
+  end
+  return core.plot{name = name, title = title, xlabel = spec.xlabel or axis_label[x] or x,
+                   ylabel = spec.ylabel or axis_label[y] or y, logx = logx, logy = logy,
+                   format = format, series = series}
+end
+
+-- ---------------------------------------------------------------------------------------------
+-- Expectations
+-- ---------------------------------------------------------------------------------------------
+
+local function number_text(v)
+  if type(v) ~= "number" then
+    return tostring(v)
+  end
+  return math.type(v) == "integer" and tostring(v) or fmt("%.3g", v)
+end
+
+-- hg.expect_below(run_or_sweep, field, value [, message]): run[field] <= value, for a sweep
+-- (or a list of runs) for every run; the recorded message names the worst run.  A missing or
+-- NaN field fails.  Never raises; returns whether it passed.
+function hg.expect_below(runs, field, value, message)
+  local head = message or fmt("%s <= %s", tostring(field), number_text(value))
+  if type(value) ~= "number" then
+    return core.expect(false, head .. fmt(" (the bound is a %s, not a number)", type(value)))
+  end
+  local single = is_run(runs)
+  if single then
+    runs = {runs}
+  end
+  if type(runs) ~= "table" or #runs == 0 then
+    return core.expect(false, head .. " (no runs: expected a run or a sweep)")
+  end
+  local worst, worst_key, failures = nil, -math.huge, 0
+  for _, r in ipairs(runs) do
+    local v = type(r) == "table" and r[field] or nil
+    local ok = type(v) == "number" and v <= value
+    if not ok then
+      failures = failures + 1
+    end
+    local key = (type(v) ~= "number" or v ~= v) and math.huge or v
+    if not worst or key > worst_key then
+      worst, worst_key = r, key
+    end
+  end
+  local v = type(worst) == "table" and worst[field] or nil
+  local vtext = v == nil and "missing" or number_text(v)
+  if type(worst) == "table" and worst.status and worst.status ~= "ok" then
+    vtext = vtext .. ", status " .. worst.status
+  end
+  local wtext = type(worst) == "table" and is_run(worst) and describe(worst) or "a non-run entry"
+  local detail
+  if single then
+    detail = fmt(" (%s: %s = %s)", wtext, tostring(field), vtext)
+  else
+    local count = failures > 0 and fmt("%d of %d runs fail", failures, #runs) or fmt("%d runs", #runs)
+    detail = fmt(" (%s; worst: %s: %s = %s)", count, wtext, tostring(field), vtext)
+  end
+  return core.expect(failures == 0, head .. detail)
+end
+
+-- hg.optimize: outer loops (DESIGN §2.3) are not written yet.
+function hg.optimize()
+  error("hg.optimize: outer loops are not available yet (DESIGN §2.3)", 2)
+end
+
+return hg

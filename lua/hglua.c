@@ -1,0 +1,1222 @@
+/*
+ * hglua.c -- the C core of the `hgbench` Lua module (DESIGN §5-6), and hg_lua_run, which runs
+ * one scenario script against one hg_scenario.
+ *
+ * The module has two halves.  This file holds what needs C: problem userdata, hypergradient
+ * runs and their results rows, expectations, the plot call, a clock and the seed hash.
+ * lua/hgbench.lua (compiled in as hg_prelude_lua) holds what is naturally Lua: sweeps, ranges,
+ * plot grouping, expect_below.  The Lua half is loaded as the chunk "=[hgbench]", receives the
+ * table of C functions built here as its argument and returns the module (global `hg`, and
+ * `require "hgbench"`).
+ *
+ * Errors.  Scenarios run under lua_pcall with a message handler that appends a traceback
+ * (lua.c's msghandler/docall).  An error raised inside the module's Lua half, or by a C
+ * function it called, carries the position "[hgbench]:N:"; the handler replaces it with the
+ * scenario line that called into the module, so every message reads "file:line: message".
+ *
+ * Ownership.  Every C resource handed to Lua is a userdata with a named metatable, __gc and
+ * __close, created empty before the resource is acquired (liolib.c's newprefile):
+ * "hgbench.problem" owns an hg_problem, "hgbench.run" an hg_run in flight.  Scratch arrays
+ * are Lua userdata too, so no Lua error is ever raised while malloc'ed memory is held.  The
+ * hg_scenario belongs to hg_lua_run; Lua sees it as a light pointer in the registry.
+ */
+#include "hglua.h"
+
+#include "hg_prelude.h" /* generated from lua/hgbench.lua: static const char hg_prelude_lua[] */
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PRELUDE_CHUNK "=[hgbench]"      /* chunk name of the Lua half */
+#define PRELUDE_POS "[hgbench]:"        /* how its positions start in messages */
+#define PROBLEM_MT "hgbench.problem"
+#define RUN_MT "hgbench.run"
+#define SWEEP_MT "hgbench.sweep"
+#define SCENARIO_KEY "hgbench.scenario" /* registry: light pointer to the hg_scenario */
+#define WARNED_KEY "hgbench.plot_warned" /* registry: the missing-gnuplot warning was printed */
+
+/* A problem handed to Lua.  uservalue 1: the exact-reference cache (see push_reference). */
+typedef struct lproblem {
+  hg_problem *P;       /* owned; NULL before creation and after close */
+  char params[512];    /* the user's key=value words in schema order (no derived seed=): the
+                          results.tsv problem_params */
+  uint64_t seed;       /* the repetition's seed: the method RNG's, and the problem's seed= when
+                          derived; 0 outside sweeps */
+  int rep;             /* repetition index (0 outside sweeps) */
+  char seed_word[32];  /* "seed=N" when derived and added to the problem's words */
+} lproblem;
+
+/* A run in flight: its arrays are malloc'ed by hg_hypergrad. */
+typedef struct lrun {
+  hg_run run;
+} lrun;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Small helpers                                                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The open scenario, or NULL outside hg_lua_run. */
+static hg_scenario *scenario_or_null(lua_State *L)
+{
+  lua_getfield(L, LUA_REGISTRYINDEX, SCENARIO_KEY);
+  hg_scenario *S = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  return S;
+}
+
+static hg_scenario *scenario(lua_State *L)
+{
+  hg_scenario *S = scenario_or_null(L);
+  if (!S)
+    luaL_error(L, "hgbench: no scenario is open (scenarios run through `hgbench run`)");
+  return S;
+}
+
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
+
+/* FNV-1a, 64 bits, of len bytes continuing from h. */
+static uint64_t fnv1a(uint64_t h, const void *p, size_t len)
+{
+  const unsigned char *b = p;
+  for (size_t i = 0; i < len; i++) {
+    h ^= b[i];
+    h *= FNV_PRIME;
+  }
+  return h;
+}
+
+static uint64_t fnv1a_str(uint64_t h, const char *s)
+{
+  return fnv1a(h, s, strlen(s));
+}
+
+/* The SplitMix64 finalizer: a bijective mix of all 64 bits. */
+static uint64_t mix64(uint64_t z)
+{
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+static const hg_param_spec *find_spec(const hg_param_spec *schema, const char *key)
+{
+  for (; schema && schema->key; schema++)
+    if (!strcmp(schema->key, key))
+      return schema;
+  return NULL;
+}
+
+/*
+ * The seed of repetition r of problem `name` with parameters `params` (canonical text):
+ * SplitMix64's finalizer over FNV-1a of "name|params|r", kept to its top 53 bits (exact as a
+ * Lua number and a double, and inside the seed= range [0, 2^53] of the synthetic problems),
+ * and reduced into the schema's seed= range when that is narrower.
+ */
+static uint64_t rep_seed(const hg_problem_ops *ops, const char *params, long long r)
+{
+  char rs[32];
+  uint64_t h = FNV_OFFSET;
+
+  snprintf(rs, sizeof rs, "%lld", r);
+  h = fnv1a_str(h, ops->name);
+  h = fnv1a_str(h, "|");
+  h = fnv1a_str(h, params);
+  h = fnv1a_str(h, "|");
+  h = fnv1a_str(h, rs);
+  uint64_t s = mix64(h) >> 11;
+  const hg_param_spec *sp = find_spec(ops->params, "seed");
+  if (sp && sp->type == HG_PARAM_INT && !(sp->lo == 0 && sp->hi == 0)) {
+    double lo = sp->lo > 0 ? ceil(sp->lo) : 0, hi = floor(sp->hi);
+    if (hi >= lo && hi - lo < 9007199254740991.0)
+      s = (uint64_t)lo + s % ((uint64_t)(hi - lo) + 1);
+  }
+  return s;
+}
+
+/* x as text that reads back to x: integral values as integers ("1000", not "1e+03"), others
+ * with the fewest of 15, 16, 17 significant digits that round-trip (%.17g always does). */
+static void fmt_real(double x, char *buf, size_t len)
+{
+  if (x == floor(x) && fabs(x) < 9007199254740992.0) {
+    snprintf(buf, len, "%.0f", x == 0 ? 0.0 : x); /* no "-0" */
+    return;
+  }
+  for (int prec = 15; prec <= 17; prec++) {
+    snprintf(buf, len, "%.*g", prec, x);
+    if (strtod(buf, NULL) == x)
+      return;
+  }
+}
+
+/* The number at idx as text (integers stay integers); 0 if it is not finite. */
+static int fmt_number(lua_State *L, int idx, char *buf, size_t len)
+{
+  if (lua_isinteger(L, idx)) {
+    snprintf(buf, len, LUA_INTEGER_FMT, (LUAI_UACINT)lua_tointeger(L, idx));
+    return 1;
+  }
+  double x = lua_tonumber(L, idx);
+  if (!isfinite(x))
+    return 0;
+  fmt_real(x, buf, len);
+  return 1;
+}
+
+static int in_list(const char *const *list, const char *s)
+{
+  for (; list && *list; list++)
+    if (!strcmp(*list, s))
+      return 1;
+  return 0;
+}
+
+static int compare_words(const void *a, const void *b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * The key = value pairs of the table at index t (0: none) as sorted "key=value" words, keys in
+ * skip left out.  Values: strings as is, numbers as fmt_number, booleans as 1/0.  Pushes two
+ * values, a table holding the word strings (keeping them alive) and a userdata holding the
+ * pointer array, which is returned with room for `extra` more words; *n gets the count.  A bad
+ * key or value is an argument error on argument arg.
+ */
+static const char **push_words(lua_State *L, int t, int arg, const char *const *skip, int extra,
+                               int *n)
+{
+  int count = 0;
+  char num[64];
+
+  lua_newtable(L);
+  int wt = lua_gettop(L);
+  if (t) {
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+      if (lua_type(L, -2) != LUA_TSTRING) {
+        luaL_argerror(L, arg, lua_pushfstring(L, "parameter keys must be strings, got %s",
+                                              luaL_typename(L, -2)));
+        return NULL;
+      }
+      const char *key = lua_tostring(L, -2);
+      if (!in_list(skip, key)) {
+        switch (lua_type(L, -1)) {
+        case LUA_TSTRING:
+          lua_pushfstring(L, "%s=%s", key, lua_tostring(L, -1));
+          break;
+        case LUA_TBOOLEAN:
+          lua_pushfstring(L, "%s=%s", key, lua_toboolean(L, -1) ? "1" : "0");
+          break;
+        case LUA_TNUMBER:
+          if (!fmt_number(L, -1, num, sizeof num)) {
+            luaL_argerror(L, arg, lua_pushfstring(L, "parameter '%s' is not a finite number",
+                                                  key));
+            return NULL;
+          }
+          lua_pushfstring(L, "%s=%s", key, num);
+          break;
+        default:
+          luaL_argerror(L, arg, lua_pushfstring(L, "parameter '%s' must be a number, a string "
+                                                "or a boolean, got %s", key,
+                                                luaL_typename(L, -1)));
+          return NULL;
+        }
+        lua_rawseti(L, wt, ++count);
+      }
+      lua_pop(L, 1);
+    }
+  }
+  const char **w = lua_newuserdatauv(L, (size_t)(count + extra + 1) * sizeof *w, 0);
+  for (int i = 0; i < count; i++) {
+    lua_rawgeti(L, wt, i + 1);
+    w[i] = lua_tostring(L, -1); /* kept alive by the table at wt */
+    lua_pop(L, 1);
+  }
+  qsort(w, (size_t)count, sizeof *w, compare_words);
+  *n = count;
+  return w;
+}
+
+/* Validate words against schema and write their canonical text (given keys in schema order,
+ * as hg_params_text) into out; too long for results.tsv is an error. */
+static int params_text(const hg_param_spec *schema, const char *owner, int n,
+                       const char *const *words, char *out, size_t len, hg_error *err)
+{
+  hg_params *p = NULL;
+  int rc = hg_params_parse(schema, owner, n, words, &p, err);
+  if (!rc && (size_t)snprintf(out, len, "%s", hg_params_text(p)) >= len)
+    rc = hg_fail(err, HG_ERR_ARG, "%s: parameters '%s' are too long for results.tsv (at most "
+                 "%zu characters)", owner, hg_params_text(p), len - 1);
+  hg_params_destroy(&p);
+  return rc;
+}
+
+/* Method `name` with the parameter words of the table at t (keys in skip left out): pushes
+ * push_words' two values, fills *words, *n and the canonical text; unknown names and bad
+ * parameters are Lua errors. */
+static const hg_method_ops *method_words(lua_State *L, const char *name, int t, int arg,
+                                         const char *const *skip, const char ***words, int *n,
+                                         char *text, size_t len)
+{
+  hg_error err;
+  char owner[96];
+
+  hg_error_clear(&err);
+  const hg_method_ops *M = hg_find_method(name, &err);
+  if (!M) {
+    luaL_error(L, "%s", err.msg);
+    return NULL;
+  }
+  *words = push_words(L, t, arg, skip, 0, n);
+  snprintf(owner, sizeof owner, "method '%s'", M->name);
+  if (params_text(M->params, owner, *n, *words, text, len, &err))
+    luaL_error(L, "%s", err.msg);
+  return M;
+}
+
+/* Problem `name` with the parameter words of the table at t (0: none), as method_words, with
+ * room for one more word (a derived seed=). */
+static const hg_problem_ops *problem_words(lua_State *L, const char *name, int t, int arg,
+                                           const char ***words, int *n, char *text, size_t len)
+{
+  hg_error err;
+  char owner[96];
+
+  hg_error_clear(&err);
+  const hg_problem_ops *ops = hg_find_problem(name, &err);
+  if (!ops) {
+    luaL_error(L, "%s", err.msg);
+    return NULL;
+  }
+  *words = push_words(L, t, arg, NULL, 1, n);
+  snprintf(owner, sizeof owner, "problem '%s'", ops->name);
+  if (params_text(ops->params, owner, *n, *words, text, len, &err))
+    luaL_error(L, "%s", err.msg);
+  return ops;
+}
+
+/* opts keys that are not method parameters. */
+static const char *const run_keys[] = {
+  "method", "t", "k", "K", "theta", "seed", "rep", "tol_lower", "tol_linear", NULL,
+};
+
+/* core.check(kind, name [, params]): raise the error hg.problem ("problem") or hg.hypergrad
+ * ("method") would raise for this name and these parameters, without creating or running
+ * anything (hg.sweep checks its whole list first). */
+static int l_check(lua_State *L)
+{
+  static const char *const kinds[] = {"problem", "method", NULL};
+  int kind = luaL_checkoption(L, 1, NULL, kinds), n = 0;
+  const char *name = luaL_checkstring(L, 2);
+  const char **words;
+  hg_record rec; /* for the sizes of its parameter texts */
+
+  if (!lua_isnoneornil(L, 3))
+    luaL_checktype(L, 3, LUA_TTABLE);
+  lua_settop(L, 3);
+  int t = lua_istable(L, 3) ? 3 : 0;
+  if (kind == 0)
+    problem_words(L, name, t, 3, &words, &n, rec.problem_params, sizeof rec.problem_params);
+  else
+    method_words(L, name, t, 3, run_keys, &words, &n, rec.method_params,
+                 sizeof rec.method_params);
+  return 0;
+}
+
+/* Integer field `key` of the table at t into *out (absent: unchanged), within [lo, hi]. */
+static void opt_int_field(lua_State *L, int t, int arg, const char *key, long long lo,
+                          long long hi, long long *out)
+{
+  int isint = 0;
+  if (lua_getfield(L, t, key) != LUA_TNIL) {
+    lua_Integer v = lua_tointegerx(L, -1, &isint);
+    if (!isint || v < lo || v > hi)
+      luaL_argerror(L, arg, lua_pushfstring(L, "field '%s' must be an integer >= %I, got %s",
+                                            key, (lua_Integer)lo, lua_type(L, -1) == LUA_TNUMBER
+                                            ? lua_tostring(L, -1) : luaL_typename(L, -1)));
+    *out = v;
+  }
+  lua_pop(L, 1);
+}
+
+static void opt_budget_int(lua_State *L, int t, int arg, const char *key, int *out)
+{
+  long long v = *out;
+  opt_int_field(L, t, arg, key, 0, 0x7fffffff, &v);
+  *out = (int)v;
+}
+
+/* A tolerance field: a finite number >= 0 (absent: unchanged). */
+static void opt_tol_field(lua_State *L, int t, int arg, const char *key, double *out)
+{
+  if (lua_getfield(L, t, key) != LUA_TNIL) {
+    double v = lua_tonumber(L, -1);
+    if (lua_type(L, -1) != LUA_TNUMBER || !isfinite(v) || v < 0)
+      luaL_argerror(L, arg, lua_pushfstring(L, "field '%s' must be a finite number >= 0, "
+                                            "got %s", key, luaL_typename(L, -1)));
+    *out = v;
+  }
+  lua_pop(L, 1);
+}
+
+static void set_num(lua_State *L, const char *key, double x)
+{
+  lua_pushnumber(L, x);
+  lua_setfield(L, -2, key);
+}
+
+static void set_int(lua_State *L, const char *key, long long x)
+{
+  lua_pushinteger(L, (lua_Integer)x);
+  lua_setfield(L, -2, key);
+}
+
+static void set_str(lua_State *L, const char *key, const char *s)
+{
+  lua_pushstring(L, s);
+  lua_setfield(L, -2, key);
+}
+
+static void set_bool(lua_State *L, const char *key, int b)
+{
+  lua_pushboolean(L, b);
+  lua_setfield(L, -2, key);
+}
+
+static void set_array(lua_State *L, const char *key, int n, const double *x)
+{
+  lua_createtable(L, n, 0);
+  for (int i = 0; i < n; i++) {
+    lua_pushnumber(L, x[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_setfield(L, -2, key);
+}
+
+/* The innermost stack level running the scenario's own Lua code (not C, not the module's Lua
+ * half), in ar with "Sl" filled; 0 if there is none. */
+static int user_level(lua_State *L, lua_Debug *ar)
+{
+  for (int level = 1; lua_getstack(L, level, ar); level++) {
+    lua_getinfo(L, "Sl", ar);
+    if (ar->currentline > 0 && strcmp(ar->source, PRELUDE_CHUNK) != 0)
+      return 1;
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* hgbench.problem                                                                             */
+/* ------------------------------------------------------------------------------------------ */
+
+/* An empty problem userdata, pushed (the resource is acquired after). */
+static lproblem *new_problem(lua_State *L)
+{
+  lproblem *up = lua_newuserdatauv(L, sizeof *up, 1);
+  memset(up, 0, sizeof *up);
+  luaL_setmetatable(L, PROBLEM_MT);
+  lua_newtable(L);
+  lua_setiuservalue(L, -2, 1);
+  return up;
+}
+
+/* Argument arg as an open problem: "problem expected, got nil" otherwise. */
+static lproblem *check_problem(lua_State *L, int arg)
+{
+  lproblem *up = luaL_testudata(L, arg, PROBLEM_MT);
+  if (!up) {
+    luaL_typeerror(L, arg, "problem");
+    return NULL;
+  }
+  if (!up->P)
+    luaL_argerror(L, arg, "problem is closed");
+  return up;
+}
+
+static int problem_gc(lua_State *L)
+{
+  lproblem *up = luaL_checkudata(L, 1, PROBLEM_MT);
+  hg_problem_destroy(&up->P);
+  return 0;
+}
+
+/* P:close(): free the problem now (also `local P <close> = hg.problem(...)`). */
+static int problem_close(lua_State *L)
+{
+  problem_gc(L);
+  lua_newtable(L); /* drop the reference cache */
+  lua_setiuservalue(L, 1, 1);
+  return 0;
+}
+
+static int problem_tostring(lua_State *L)
+{
+  lproblem *up = luaL_checkudata(L, 1, PROBLEM_MT);
+  if (!up->P)
+    lua_pushliteral(L, "problem (closed)");
+  else
+    lua_pushfstring(L, "problem %s%s%s (n_w = %d, n_theta = %d)", up->P->ops->name,
+                    *up->params ? " " : "", up->params, up->P->n_w, up->P->n_theta);
+  return 1;
+}
+
+/* P.name, P.n_w, P.n_theta, P.params, P.seed, P.rep; otherwise the methods (upvalue 1). */
+static int problem_index(lua_State *L)
+{
+  lproblem *up = luaL_checkudata(L, 1, PROBLEM_MT);
+  const char *key = lua_tostring(L, 2);
+  if (key && up->P) {
+    if (!strcmp(key, "name"))
+      return lua_pushstring(L, up->P->ops->name), 1;
+    if (!strcmp(key, "n_w"))
+      return lua_pushinteger(L, up->P->n_w), 1;
+    if (!strcmp(key, "n_theta"))
+      return lua_pushinteger(L, up->P->n_theta), 1;
+    if (!strcmp(key, "params"))
+      return lua_pushstring(L, up->params), 1;
+    if (!strcmp(key, "seed"))
+      return lua_pushinteger(L, (lua_Integer)up->seed), 1;
+    if (!strcmp(key, "rep"))
+      return lua_pushinteger(L, up->rep), 1;
+  }
+  lua_pushvalue(L, 2);
+  lua_gettable(L, lua_upvalueindex(1));
+  return 1;
+}
+
+/*
+ * hg.problem(name [, params [, rep]]): a problem from the registry.  params: a table of
+ * key = value (numbers, strings, booleans).  rep (used by hg.sweep): the repetition index;
+ * the problem then gets the repetition's seed (rep_seed), which becomes its seed= when the
+ * schema has one and params does not set it, and the default seed of its runs' method RNG.
+ */
+static int l_problem(lua_State *L)
+{
+  const char *name = luaL_checkstring(L, 1);
+  int has_params = !lua_isnoneornil(L, 2), n = 0;
+  lua_Integer rep = -1;
+  const char **words;
+  hg_error err;
+
+  if (has_params)
+    luaL_checktype(L, 2, LUA_TTABLE);
+  if (!lua_isnoneornil(L, 3)) {
+    rep = luaL_checkinteger(L, 3);
+    luaL_argcheck(L, rep >= 0 && rep <= 0x7fffffff, 3, "repetition must be >= 0");
+  }
+  lua_settop(L, 3);
+  hg_error_clear(&err);
+  lproblem *up = new_problem(L);
+  int ui = lua_gettop(L);
+  const hg_problem_ops *ops = problem_words(L, name, has_params ? 2 : 0, 2, &words, &n,
+                                            up->params, sizeof up->params);
+  if (rep >= 0) {
+    const hg_param_spec *sp = find_spec(ops->params, "seed");
+    up->rep = (int)rep;
+    up->seed = rep_seed(ops, up->params, rep);
+    if (sp && sp->type == HG_PARAM_INT && (!has_params || lua_getfield(L, 2, "seed") == LUA_TNIL)) {
+      snprintf(up->seed_word, sizeof up->seed_word, "seed=%llu", (unsigned long long)up->seed);
+      words[n++] = up->seed_word;
+    }
+  }
+  if (hg_problem_create(ops->name, n, words, &up->P, &err))
+    return luaL_error(L, "%s", err.msg);
+  lua_pushvalue(L, ui);
+  return 1;
+}
+
+/* core.rep_seed(P, r): the seed of repetition r of an existing problem (for hg.sweep over
+ * problem userdata). */
+static int l_rep_seed(lua_State *L)
+{
+  lproblem *up = check_problem(L, 1);
+  lua_Integer r = luaL_checkinteger(L, 2);
+  lua_pushinteger(L, (lua_Integer)rep_seed(up->P->ops, up->params, (long long)r));
+  return 1;
+}
+
+/*
+ * theta from the value at idx: nil (the problem's theta0), a number (broadcast), an array of
+ * n_theta numbers, or "@FILE" (one number per line).  Pushes a userdata of n_theta doubles and
+ * returns it; rec gets what results.tsv records ("theta0", the number, "@FILE", or
+ * "table:<FNV-1a of the values>").  Mistakes are argument errors on arg naming `what`.
+ */
+static double *push_theta(lua_State *L, const lproblem *up, int idx, int arg, const char *what,
+                          char *rec, size_t reclen)
+{
+  hg_problem *P = up->P;
+  int m = P->n_theta;
+  hg_error err;
+  int type = lua_type(L, idx); /* before the push below, which may land at idx */
+  double *theta = lua_newuserdatauv(L, (size_t)m * sizeof *theta, 0);
+
+  hg_error_clear(&err);
+  switch (type) {
+  case LUA_TNONE:
+  case LUA_TNIL:
+    P->ops->theta0(P->self, theta);
+    snprintf(rec, reclen, "theta0");
+    break;
+  case LUA_TNUMBER:
+    if (!fmt_number(L, idx, rec, reclen))
+      luaL_argerror(L, arg, lua_pushfstring(L, "%s must be a finite number", what));
+    for (int i = 0; i < m; i++)
+      theta[i] = lua_tonumber(L, idx);
+    break;
+  case LUA_TSTRING: {
+    const char *s = lua_tostring(L, idx);
+    if (s[0] != '@')
+      luaL_argerror(L, arg, lua_pushfstring(L, "%s must be a number, an array of numbers or "
+                                            "'@FILE', got '%s'", what, s));
+    if (strlen(s) >= reclen)
+      luaL_argerror(L, arg, lua_pushfstring(L, "%s: file name '%s' too long", what, s));
+    if (hg_theta_parse(s, m, theta, &err))
+      luaL_error(L, "%s", err.msg);
+    snprintf(rec, reclen, "%s", s);
+    break;
+  }
+  case LUA_TTABLE: {
+    lua_Integer len = luaL_len(L, idx);
+    if (len != m)
+      luaL_argerror(L, arg, lua_pushfstring(L, "%s has %I entries, but problem '%s' has "
+                                            "n_theta = %d", what, len, P->ops->name, m));
+    for (int i = 0; i < m; i++) {
+      int isnum = 0;
+      lua_geti(L, idx, i + 1);
+      theta[i] = lua_tonumberx(L, -1, &isnum);
+      if (!isnum || !isfinite(theta[i]))
+        luaL_argerror(L, arg, lua_pushfstring(L, "%s[%d] must be a finite number, got %s", what,
+                                              i + 1, luaL_typename(L, -1)));
+      lua_pop(L, 1);
+    }
+    snprintf(rec, reclen, "table:%016llx",
+             (unsigned long long)fnv1a(FNV_OFFSET, theta, (size_t)m * sizeof *theta));
+    break;
+  }
+  default:
+    luaL_argerror(L, arg, lua_pushfstring(L, "%s must be nil, a number, an array of numbers or "
+                                          "'@FILE', got %s", what, lua_typename(L, type)));
+  }
+  return theta;
+}
+
+/* P:info([theta]): dimensions and constants at theta (NaN where unknown). */
+static int problem_info(lua_State *L)
+{
+  lproblem *up = check_problem(L, 1);
+  hg_problem *P = up->P;
+  hg_constants c;
+  hg_error err;
+  char rec[128], desc[512] = "";
+  lua_settop(L, 2);
+  const double *theta = push_theta(L, up, 2, 2, "theta", rec, sizeof rec);
+
+  hg_error_clear(&err);
+  hg_constants_unknown(&c);
+  if (P->ops->constants && hg_problem_constants(P, theta, &c, &err))
+    return luaL_error(L, "%s", err.msg);
+  if (P->ops->describe)
+    P->ops->describe(P->self, desc, sizeof desc);
+  lua_createtable(L, 0, 16);
+  set_str(L, "name", P->ops->name);
+  set_str(L, "summary", P->ops->summary);
+  set_str(L, "params", up->params);
+  set_str(L, "theta", rec);
+  set_int(L, "n_w", P->n_w);
+  set_int(L, "n_theta", P->n_theta);
+  set_num(L, "step", c.step);
+  set_num(L, "mu", c.mu);
+  set_num(L, "L", c.L);
+  set_num(L, "kappa", c.kappa);
+  set_num(L, "q", c.q);
+  set_bool(L, "exact_mu_L", c.exact_mu_L);
+  set_bool(L, "symmetric", P->ops->symmetric);
+  set_bool(L, "has_exact", P->ops->exact != NULL);
+  set_str(L, "description", desc);
+  return 1;
+}
+
+/* P:check([theta [, seed]]): finite-difference checks of every callback. */
+static int problem_check(lua_State *L)
+{
+  lproblem *up = check_problem(L, 1);
+  lua_Integer seed = luaL_optinteger(L, 3, 0);
+  hg_check_report rep;
+  hg_error err;
+  char rec[128];
+  lua_settop(L, 3);
+  const double *theta = push_theta(L, up, 2, 2, "theta", rec, sizeof rec);
+
+  hg_error_clear(&err);
+  if (hg_check(up->P, theta, (uint64_t)seed, &rep, &err))
+    return luaL_error(L, "%s", err.msg);
+  lua_createtable(L, 0, 2);
+  set_bool(L, "all_pass", rep.all_pass);
+  lua_createtable(L, rep.nrows, 0);
+  for (int i = 0; i < rep.nrows; i++) {
+    lua_createtable(L, 0, 4);
+    set_str(L, "what", rep.rows[i].what);
+    set_num(L, "error", rep.rows[i].error);
+    set_num(L, "tol", rep.rows[i].tol);
+    set_bool(L, "pass", rep.rows[i].pass);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_setfield(L, -2, "rows");
+  return 1;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Runs                                                                                        */
+/* ------------------------------------------------------------------------------------------ */
+
+static int run_gc(lua_State *L)
+{
+  lrun *box = luaL_checkudata(L, 1, RUN_MT);
+  hg_run_release(&box->run);
+  return 0;
+}
+
+/* An empty run box, pushed: hg_hypergrad fills it, __gc releases it even after an error. */
+static lrun *new_run(lua_State *L)
+{
+  lrun *box = lua_newuserdatauv(L, sizeof *box, 0);
+  memset(box, 0, sizeof *box);
+  luaL_setmetatable(L, RUN_MT);
+  return box;
+}
+
+/*
+ * The exact hypergradient of up's problem at theta, solved once per theta: the problem's
+ * uservalue maps theta's bytes to a userdata of n_theta doubles, or to {status, message} when
+ * the exact solve failed.  Pushes the cached value (nil when the problem has no exact op) and
+ * sets *ref (NULL without one); returns the solve's status with err filled.
+ */
+static int push_reference(lua_State *L, int ui, const lproblem *up, const double *theta,
+                          const double **ref, hg_error *err)
+{
+  hg_problem *P = up->P;
+  size_t m = (size_t)P->n_theta;
+  int rc = HG_OK;
+
+  *ref = NULL;
+  if (!P->ops->exact) {
+    lua_pushnil(L);
+    return HG_OK;
+  }
+  lua_getiuservalue(L, ui, 1);
+  int cache = lua_gettop(L);
+  lua_pushlstring(L, (const char *)theta, m * sizeof *theta);
+  int key = lua_gettop(L);
+  lua_pushvalue(L, key);
+  if (lua_rawget(L, cache) == LUA_TNIL) {
+    lua_pop(L, 1);
+    double *g = lua_newuserdatauv(L, m * sizeof *g, 0);
+    double *wstar = lua_newuserdatauv(L, (size_t)P->n_w * sizeof *wstar, 0);
+    rc = hg_exact(P, theta, wstar, g, err);
+    lua_pop(L, 1); /* w* */
+    if (rc) {
+      lua_pop(L, 1);
+      lua_createtable(L, 2, 0);
+      lua_pushinteger(L, rc);
+      lua_rawseti(L, -2, 1);
+      lua_pushstring(L, err->msg);
+      lua_rawseti(L, -2, 2);
+    }
+    lua_pushvalue(L, key);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, cache);
+  }
+  if (lua_type(L, -1) == LUA_TUSERDATA) {
+    *ref = lua_touserdata(L, -1);
+  } else {
+    lua_rawgeti(L, -1, 1);
+    lua_rawgeti(L, -2, 2);
+    rc = hg_fail(err, (int)lua_tointeger(L, -2), "%s", lua_tostring(L, -1));
+    lua_pop(L, 2);
+  }
+  lua_replace(L, cache); /* keep only the value */
+  lua_settop(L, cache);
+  return rc;
+}
+
+/* Push the run table of DESIGN §5 for a results row (grad and exact: arrays or NULL). */
+static void push_run_table(lua_State *L, const lproblem *up, const hg_record *r,
+                           const double *grad, const double *exact)
+{
+  lua_createtable(L, 0, 40);
+  set_str(L, "problem", r->problem);
+  set_str(L, "problem_params", r->problem_params);
+  set_str(L, "method", r->method);
+  set_str(L, "method_params", r->method_params);
+  set_str(L, "theta", r->theta);
+  set_int(L, "t", r->t);
+  set_int(L, "k", r->k);
+  set_int(L, "n_w", up->P->n_w);
+  set_int(L, "n_theta", up->P->n_theta);
+  set_num(L, "value", r->value);
+  if (grad)
+    set_array(L, "hypergrad", up->P->n_theta, grad);
+  if (exact)
+    set_array(L, "exact", up->P->n_theta, exact);
+  set_num(L, "rel_error", r->rel_error);
+  set_num(L, "abs_error", r->abs_error);
+  set_num(L, "bound", r->bound);
+  set_num(L, "wall_s", r->wall_s);
+  lua_createtable(L, 0, 6);
+  set_int(L, "phi", r->counts.phi);
+  set_int(L, "jvp_w", r->counts.jvp_w);
+  set_int(L, "vjp_w", r->counts.vjp_w);
+  set_int(L, "vjp_theta", r->counts.vjp_theta);
+  set_int(L, "jvp_theta", r->counts.jvp_theta);
+  lua_setfield(L, -2, "counts");
+  set_int(L, "calls", hg_record_calls(r));
+  set_int(L, "peak_bytes", (long long)r->peak_bytes);
+  set_str(L, "status", hg_status_word(r->status));
+  if (r->message[0])
+    set_str(L, "message", r->message);
+  set_int(L, "seed", (long long)r->seed);
+  set_int(L, "rep", r->rep);
+  set_int(L, "t_budget", r->t_budget);
+  set_int(L, "k_budget", r->k_budget);
+  set_int(L, "K", r->K);
+  set_num(L, "tol_lower", r->tol_lower);
+  set_num(L, "tol_linear", r->tol_linear);
+  set_num(L, "q", r->q);
+  set_num(L, "kappa", r->kappa);
+  set_num(L, "mu", r->mu);
+  set_num(L, "L", r->L);
+}
+
+/*
+ * hg.hypergrad(P, opts): one hypergradient, recorded in results.tsv, or the recorded row when
+ * the scenario already has one with the same key (resume: not run again, skipped = true).  A
+ * failed run (non-contractive, breakdown, NaN, a method the problem cannot serve...) is
+ * recorded with its status and returned; bad arguments are Lua errors.
+ */
+static int l_hypergrad(lua_State *L)
+{
+  lproblem *up = check_problem(L, 1);
+  hg_problem *P = up->P;
+  hg_scenario *S;
+  hg_record rec;
+  hg_budget b;
+  hg_error err;
+  long long seed = (long long)up->seed, rep = up->rep;
+  int nw = 0, rc;
+  const double *ref = NULL;
+
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 2);
+  S = scenario(L);
+  hg_error_clear(&err);
+  memset(&rec, 0, sizeof rec);
+  hg_budget_default(&b);
+
+  /* the method and its parameter words */
+  if (lua_getfield(L, 2, "method") != LUA_TSTRING)
+    return luaL_argerror(L, 2, lua_pushfstring(L, "field 'method' must be a method name, got %s",
+                                               luaL_typename(L, -1)));
+  const char **words;
+  const hg_method_ops *M = method_words(L, lua_tostring(L, -1), 2, 2, run_keys, &words, &nw,
+                                        rec.method_params, sizeof rec.method_params);
+
+  /* budget, seed, repetition, theta */
+  opt_budget_int(L, 2, 2, "t", &b.t);
+  opt_budget_int(L, 2, 2, "k", &b.k);
+  opt_budget_int(L, 2, 2, "K", &b.K);
+  opt_tol_field(L, 2, 2, "tol_lower", &b.tol_lower);
+  opt_tol_field(L, 2, 2, "tol_linear", &b.tol_linear);
+  opt_int_field(L, 2, 2, "seed", 0, LUA_MAXINTEGER, &seed);
+  opt_int_field(L, 2, 2, "rep", 0, 0x7fffffff, &rep);
+  lua_getfield(L, 2, "theta");
+  const double *theta = push_theta(L, up, lua_gettop(L), 2, "field 'theta'", rec.theta,
+                                   sizeof rec.theta);
+
+  snprintf(rec.problem, sizeof rec.problem, "%s", P->ops->name);
+  snprintf(rec.problem_params, sizeof rec.problem_params, "%s", up->params);
+  snprintf(rec.method, sizeof rec.method, "%s", M->name);
+  rec.seed = (uint64_t)seed;
+  rec.rep = (int)rep;
+  rec.t_budget = b.t;
+  rec.k_budget = b.k;
+  rec.K = b.K;
+  rec.tol_lower = b.tol_lower;
+  rec.tol_linear = b.tol_linear;
+
+  const hg_record *old = hg_scenario_find(S, &rec);
+  if (old) {
+    S->n_skipped++;
+    push_run_table(L, up, old, NULL, NULL);
+    set_bool(L, "skipped", 1);
+    return 1;
+  }
+
+  rc = push_reference(L, 1, up, theta, &ref, &err);
+  lrun *box = new_run(L);
+  hg_run *run = &box->run;
+  if (!rc) {
+    hg_run_opts o;
+    memset(&o, 0, sizeof o);
+    o.seed = (uint64_t)seed;
+    o.reference = ref;
+    o.with_reference = ref != NULL;
+    rc = hg_hypergrad(P, M->name, nw, words, theta, &b, &o, run, &err);
+    rec.t = run->t;
+    rec.k = run->k;
+    rec.rel_error = run->rel_error;
+    rec.abs_error = run->abs_error;
+    rec.value = rc ? NAN : run->value;
+    rec.wall_s = run->wall_s;
+    rec.counts = run->counts;
+    rec.peak_bytes = run->peak_bytes;
+    rec.q = run->consts.q;
+    rec.kappa = run->consts.kappa;
+    rec.mu = run->consts.mu;
+    rec.L = run->consts.L;
+  } else { /* the exact reference failed: the run is recorded with that failure */
+    rec.rel_error = rec.abs_error = rec.value = NAN;
+    rec.q = rec.kappa = rec.mu = rec.L = NAN;
+  }
+  rec.status = rc;
+  rec.bound = NAN; /* no bound function in the harness yet (DESIGN §7) */
+  if (rc)
+    snprintf(rec.message, sizeof rec.message, "%.*s", (int)sizeof rec.message - 1, err.msg);
+  if (hg_scenario_add(S, &rec, &err))
+    return luaL_error(L, "%s", err.msg);
+  push_run_table(L, up, &rec, rc ? NULL : run->grad, ref);
+  hg_run_release(run); /* now rather than at the next collection */
+  return 1;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Expectations, plots, clock                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+/* hg.expect(cond, message): record an expectation at the calling scenario line ("FILE:LINE",
+ * FILE the script's base name); print FAIL lines to stderr; never raises.  Returns cond. */
+static int l_expect(lua_State *L)
+{
+  int pass = lua_toboolean(L, 1);
+  const char *what = "expectation";
+  char where[256] = "?";
+  lua_Debug ar;
+  hg_error err;
+  hg_scenario *S = scenario_or_null(L);
+
+  if (lua_type(L, 2) == LUA_TSTRING || lua_type(L, 2) == LUA_TNUMBER)
+    what = lua_tostring(L, 2);
+  else if (!lua_isnoneornil(L, 2))
+    what = lua_pushfstring(L, "(a %s as message)", luaL_typename(L, 2));
+  if (user_level(L, &ar)) {
+    const char *file = ar.source[0] == '@' ? ar.source + 1 : ar.short_src;
+    const char *slash = strrchr(file, '/');
+    snprintf(where, sizeof where, "%s:%d", slash ? slash + 1 : file, ar.currentline);
+  }
+  if (!pass)
+    fprintf(stderr, "hgbench: FAIL %s: %s\n", where, what);
+  hg_error_clear(&err);
+  if (S && hg_scenario_expect(S, pass, what, where, &err))
+    fprintf(stderr, "hgbench: cannot record the expectation at %s: %s\n", where, err.msg);
+  lua_pushboolean(L, pass);
+  return 1;
+}
+
+/* A string field of the table at t, or def. */
+static const char *opt_str_field(lua_State *L, int t, const char *key, const char *def)
+{
+  const char *s = def;
+  if (lua_getfield(L, t, key) == LUA_TSTRING)
+    s = lua_tostring(L, -1); /* kept alive by the table */
+  else if (!lua_isnil(L, -1))
+    luaL_error(L, "hg.plot: %s= must be a string, got %s", key, luaL_typename(L, -1));
+  lua_pop(L, 1);
+  return s;
+}
+
+/* Field key of the table at t as an array of n numbers into x (NaN for nil entries when
+ * nan_ok); returns the array length. */
+static int read_numbers(lua_State *L, int t, const char *key, int series, int n, double *x,
+                        int nan_ok)
+{
+  if (lua_getfield(L, t, key) != LUA_TTABLE)
+    luaL_error(L, "hg.plot: series %d: %s= must be an array of numbers, got %s", series, key,
+               luaL_typename(L, -1));
+  int len = (int)luaL_len(L, -1);
+  for (int i = 0; x && i < n && i < len; i++) {
+    int isnum = 0;
+    lua_geti(L, -1, i + 1);
+    x[i] = lua_tonumberx(L, -1, &isnum);
+    if (!isnum) {
+      if (!nan_ok || !lua_isnil(L, -1))
+        luaL_error(L, "hg.plot: series %d: %s[%d] is not a number", series, key, i + 1);
+      x[i] = NAN;
+    }
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  return len;
+}
+
+/*
+ * core.plot{name=, title=, xlabel=, ylabel=, logx=, logy=, format=, series={{name=, x={...},
+ * y={...}, bound={...} or nil}, ...}}: hg_plot into the output folder, then
+ * hg_scenario_add_plot.  Returns the rendered file name, or nil when gnuplot is missing (one
+ * warning line per scenario; the .dat and .gp are written).  Other failures are Lua errors.
+ */
+static int l_plot(lua_State *L)
+{
+  hg_scenario *S;
+  hg_plot_spec spec;
+  hg_error err;
+  char rendered[256] = "";
+
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  S = scenario(L);
+  hg_error_clear(&err);
+  memset(&spec, 0, sizeof spec);
+  spec.name = opt_str_field(L, 1, "name", NULL);
+  if (!spec.name)
+    return luaL_error(L, "hg.plot: name= is required");
+  spec.title = opt_str_field(L, 1, "title", spec.name);
+  spec.xlabel = opt_str_field(L, 1, "xlabel", "");
+  spec.ylabel = opt_str_field(L, 1, "ylabel", "");
+  spec.format = opt_str_field(L, 1, "format", "png");
+  lua_getfield(L, 1, "logx");
+  spec.logx = lua_toboolean(L, -1);
+  lua_getfield(L, 1, "logy");
+  spec.logy = lua_toboolean(L, -1);
+  lua_pop(L, 2);
+
+  if (lua_getfield(L, 1, "series") != LUA_TTABLE)
+    return luaL_error(L, "hg.plot: series= must be a list of series");
+  int st = lua_gettop(L), ns = (int)luaL_len(L, st);
+  hg_plot_series *ser = lua_newuserdatauv(L, (size_t)(ns > 0 ? ns : 1) * sizeof *ser, 0);
+  lua_newtable(L); /* anchors the per-series arrays */
+  int anchor = lua_gettop(L);
+  for (int i = 0; i < ns; i++) {
+    if (lua_geti(L, st, i + 1) != LUA_TTABLE)
+      return luaL_error(L, "hg.plot: series %d is not a table", i + 1);
+    int si = lua_gettop(L);
+    memset(&ser[i], 0, sizeof ser[i]);
+    ser[i].name = opt_str_field(L, si, "name", "?");
+    int n = read_numbers(L, si, "x", i + 1, 0, NULL, 0);
+    if (read_numbers(L, si, "y", i + 1, 0, NULL, 0) != n)
+      return luaL_error(L, "hg.plot: series %d: x and y differ in length", i + 1);
+    lua_getfield(L, si, "bound");
+    int has_bound = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    double *buf = lua_newuserdatauv(L, (size_t)(3 * n + 1) * sizeof *buf, 0);
+    lua_rawseti(L, anchor, i + 1);
+    read_numbers(L, si, "x", i + 1, n, buf, 0);
+    read_numbers(L, si, "y", i + 1, n, buf + n, 0);
+    if (has_bound)
+      read_numbers(L, si, "bound", i + 1, n, buf + 2 * n, 1);
+    ser[i].n = n;
+    ser[i].x = buf;
+    ser[i].y = buf + n;
+    ser[i].bound = has_bound ? buf + 2 * n : NULL;
+    lua_pop(L, 1);
+  }
+  spec.nseries = ns;
+  spec.series = ser;
+
+  int rc = hg_plot(S->outdir, &spec, rendered, sizeof rendered, &err);
+  if (rc == HG_ERR_UNSUPPORTED) {
+    if (lua_getfield(L, LUA_REGISTRYINDEX, WARNED_KEY) == LUA_TNIL) {
+      fprintf(stderr, "hgbench: warning: %s (plots are written as .dat and .gp, not rendered)\n",
+              err.msg);
+      lua_pushboolean(L, 1);
+      lua_setfield(L, LUA_REGISTRYINDEX, WARNED_KEY);
+    }
+    lua_pushnil(L);
+    return 1;
+  }
+  if (rc)
+    return luaL_error(L, "%s", err.msg);
+  if (!rendered[0])
+    snprintf(rendered, sizeof rendered, "%s.%s", spec.name, spec.format);
+  if (hg_scenario_add_plot(S, rendered, spec.title, &err))
+    return luaL_error(L, "%s", err.msg);
+  lua_pushstring(L, rendered);
+  return 1;
+}
+
+/* core.clock(): seconds on a monotonic clock. */
+static int l_clock(lua_State *L)
+{
+  lua_pushnumber(L, hg_now());
+  return 1;
+}
+
+/* core.stderr_is_tty(): 1 when progress can update one line in place. */
+static int l_stderr_is_tty(lua_State *L)
+{
+  lua_pushboolean(L, isatty(fileno(stderr)));
+  return 1;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The module and the scenario run                                                             */
+/* ------------------------------------------------------------------------------------------ */
+
+static const luaL_Reg problem_methods[] = {
+  {"info", problem_info},
+  {"check", problem_check},
+  {"hypergrad", l_hypergrad},
+  {"close", problem_close},
+  {NULL, NULL},
+};
+
+static const luaL_Reg core_functions[] = {
+  {"problem", l_problem},
+  {"hypergrad", l_hypergrad},
+  {"expect", l_expect},
+  {"plot", l_plot},
+  {"rep_seed", l_rep_seed},
+  {"check", l_check},
+  {"clock", l_clock},
+  {"stderr_is_tty", l_stderr_is_tty},
+  {NULL, NULL},
+};
+
+/* The `hgbench` module: metatables, the C core, then the Lua half run over it. */
+static int open_module(lua_State *L)
+{
+  hg_scenario *S = scenario_or_null(L);
+
+  luaL_newmetatable(L, PROBLEM_MT);
+  luaL_newlib(L, problem_methods);
+  lua_pushcclosure(L, problem_index, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, problem_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pushcfunction(L, problem_gc);
+  lua_setfield(L, -2, "__close");
+  lua_pushcfunction(L, problem_tostring);
+  lua_setfield(L, -2, "__tostring");
+  lua_pop(L, 1);
+
+  luaL_newmetatable(L, RUN_MT);
+  lua_pushcfunction(L, run_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pushcfunction(L, run_gc);
+  lua_setfield(L, -2, "__close");
+  lua_pop(L, 1);
+
+  if (luaL_loadbuffer(L, hg_prelude_lua, sizeof hg_prelude_lua - 1, PRELUDE_CHUNK) != LUA_OK)
+    return lua_error(L);
+  luaL_newlib(L, core_functions);
+  luaL_getmetatable(L, PROBLEM_MT);
+  lua_setfield(L, -2, "problem_mt");
+  luaL_newmetatable(L, SWEEP_MT);
+  lua_setfield(L, -2, "sweep_mt");
+  if (S)
+    set_str(L, "out", S->outdir);
+  set_str(L, "version", HG_VERSION);
+  lua_call(L, 1, 1);
+  return 1;
+}
+
+/*
+ * Message handler (lua.c's msghandler): the message as a string, its position moved from the
+ * module's Lua half to the scenario line that called into it, and a traceback appended.
+ */
+static int msghandler(lua_State *L)
+{
+  const char *msg = lua_tostring(L, 1);
+  lua_Debug ar;
+
+  if (!msg) {
+    if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+      msg = lua_tostring(L, -1);
+    else
+      msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+  }
+  if (!strncmp(msg, PRELUDE_POS, strlen(PRELUDE_POS))) {
+    const char *rest = msg + strlen(PRELUDE_POS) + strspn(msg + strlen(PRELUDE_POS), "0123456789");
+    if (rest[0] == ':' && rest[1] == ' ' && user_level(L, &ar))
+      msg = lua_pushfstring(L, "%s:%d: %s", ar.short_src, ar.currentline, rest + 2);
+  }
+  luaL_traceback(L, L, msg, 1);
+  return 1;
+}
+
+/* Protected part of hg_lua_run: libraries, the module as global `hg`, the script. */
+static int run_protected(lua_State *L)
+{
+  hg_scenario *S = lua_touserdata(L, 1);
+  const char *script = lua_touserdata(L, 2);
+
+  lua_pushlightuserdata(L, S);
+  lua_setfield(L, LUA_REGISTRYINDEX, SCENARIO_KEY);
+  luaL_openlibs(L);
+  luaL_requiref(L, "hgbench", open_module, 0);
+  lua_setglobal(L, "hg");
+  if (luaL_loadfile(L, script) != LUA_OK)
+    return lua_error(L);
+  lua_call(L, 0, 0);
+  return 0;
+}
+
+int hg_lua_run(const char *script, const char *outdir, int *failed, char *trace, size_t tracelen,
+               hg_error *err)
+{
+  hg_scenario *S = NULL;
+  lua_State *L = NULL;
+  hg_error ferr;
+  int rc = HG_OK, nfailed = 0;
+  FILE *f;
+
+  hg_error_clear(err);
+  if (failed)
+    *failed = 0;
+  if (trace && tracelen)
+    trace[0] = '\0';
+  if (!(f = fopen(script, "r")))
+    return hg_fail(err, HG_ERR_IO, "cannot open scenario '%s': %s", script, strerror(errno));
+  fclose(f);
+  if ((rc = hg_scenario_open(script, outdir, &S, err)))
+    return rc;
+  if (!(L = luaL_newstate())) {
+    rc = hg_fail(err, HG_ERR_NOMEM, "out of memory for a Lua state");
+    goto done;
+  }
+  lua_pushcfunction(L, msghandler);
+  lua_pushcfunction(L, run_protected);
+  lua_pushlightuserdata(L, S);
+  lua_pushlightuserdata(L, (void *)script);
+  int status = lua_pcall(L, 2, 0, 1);
+  if (status != LUA_OK) {
+    const char *msg = lua_tostring(L, -1);
+    const char *tb = msg ? strstr(msg, "\nstack traceback:\n") : NULL;
+    int len = msg ? (tb ? (int)(tb - msg) : (int)strlen(msg)) : 0;
+    rc = hg_fail(err, status == LUA_ERRMEM ? HG_ERR_NOMEM : HG_ERR_ARG, "%.*s", len,
+                 msg ? msg : "(no message)");
+    if (trace && tracelen && tb)
+      snprintf(trace, tracelen, "%s", tb + 1);
+  }
+  lua_close(L); /* collects every problem and run still open */
+
+done:
+  hg_error_clear(&ferr);
+  int frc = hg_scenario_finish(S, &nfailed, &ferr);
+  if (frc && !rc) {
+    rc = frc;
+    *err = ferr;
+  } else if (frc) {
+    fprintf(stderr, "hgbench: %s\n", ferr.msg);
+  }
+  if (failed)
+    *failed = nfailed;
+  hg_scenario_destroy(&S);
+  return rc;
+}

@@ -1,0 +1,22 @@
+/*
+ * hglua.h -- private header of the `hgbench` Lua module (lua/hglua.c, lua/hgbench.lua).
+ */
+#ifndef HGLUA_H
+#define HGLUA_H
+
+#include <stddef.h>
+
+#include "hgbench.h"
+
+/* Run the scenario script at `script`, writing into outdir (results.tsv, plots, report.md,
+ * manifest.json through hg_scenario_*).  Returns HG_OK when the script ran to the end (then
+ * *failed = failed expectations); a Lua error returns HG_ERR_ARG (HG_ERR_NOMEM when Lua ran out
+ * of memory) with err->msg = "file:line: message" and the traceback ("stack traceback:\n...",
+ * truncated to tracelen) in trace, which may be NULL, for the CLI to print on request; what was
+ * recorded so far is still written (results.tsv, report.md, manifest.json).  A script that
+ * cannot be opened is HG_ERR_IO, before anything is created; a failure of hg_scenario_open or
+ * hg_scenario_finish returns its status. */
+int hg_lua_run(const char *script, const char *outdir, int *failed, char *trace, size_t tracelen,
+               hg_error *err);
+
+#endif /* HGLUA_H */
