@@ -253,6 +253,18 @@ typedef struct hg_problem_ops {
   int symmetric;
 } hg_problem_ops;
 
+/* The constants of DESIGN §7 for one run (from w0 at theta) and the derived c1, c2, c3. */
+typedef struct hg_theory {
+  hg_constants c; /* at theta; L_E and L_Phi hold over the ball ||w - w*|| <= D that every
+                     iterate of the contraction stays in: ||grad_w E(w*)|| + mu1 D and
+                     ||d_theta Phi(w*)|| + nu2 D */
+  double D;       /* ||w0 - w*|| */
+  double c1, c2, c3; /* c1 = (mu2 + mu1 L_Phi/(1-q)) D, c2 = (nu2 + nu1 L_Phi/(1-q)) L_E D,
+                        c3 = L_E L_Phi/(1-q) */
+  double kappa_lin;  /* condition number of I - d_w Phi^T used by CG's bound:
+                        min(kappa, (1+q)/(1-q)) */
+} hg_theory;
+
 /* Per-callback call counters (DESIGN §2.2). */
 typedef struct hg_counts {
   long phi, jvp_w, vjp_w, vjp_theta, jvp_theta, upper;
@@ -265,6 +277,8 @@ typedef struct hg_problem {
   hg_params *params;         /* owned: the validated parameters */
   int n_w, n_theta;
   hg_counts counts;          /* every call through hg_phi() etc. increments these */
+  hg_theory theory;          /* the last hg_theory_at result, reused for the same theta, w0 */
+  double *theory_key;        /* owned: theta (n_theta) then w0 (n_w) it was computed for */
 } hg_problem;
 
 /* Create problem `name` from "key=value" words. */
@@ -285,6 +299,13 @@ double hg_upper(hg_problem *P, const double *w, const double *theta, double *gw,
 int hg_exact(hg_problem *P, const double *theta, double *wstar, double *grad, hg_error *err);
 /* Constants at theta; HG_ERR_UNSUPPORTED without a constants op. */
 int hg_problem_constants(hg_problem *P, const double *theta, hg_constants *c, hg_error *err);
+
+/* The theory of P at theta from w0 (NULL: zeros) given w*: constants from the problem, then
+ * L_E = ||grad_w E(w*)|| + mu1 D and L_Phi = ||d_theta Phi(w*)||_2 + nu2 D (the norm by Lanczos
+ * on d_theta Phi^T d_theta Phi), and c1..c3.  Calls the problem's ops directly (not counted).
+ * Constants the problem does not provide stay NAN, and so do the bounds built on them. */
+int hg_theory_at(hg_problem *P, const double *theta, const double *wstar, const double *w0,
+                 hg_theory *th, hg_error *err);
 
 /* Read theta from a CLI/Lua spec: a number broadcast to all n entries, or "@FILE" with one
  * number per line.  NaN, infinities, wrong counts and malformed lines are errors. */
@@ -363,6 +384,9 @@ typedef struct hg_method_ops {
   /* Optional: the theoretical linear rate of the error bound as budget `axis` ('t' or 'k')
    * grows, from the constants at theta (DESIGN §7); NAN when the theory gives none. */
   double (*rate)(const hg_constants *c, char axis);
+  /* Optional: the bound of DESIGN §7 on ||ghat - grad f|| for the iterations used (t, k, K),
+   * NAN when a constant it needs is unknown. */
+  double (*bound)(const hg_theory *th, int t, int k, int K);
 } hg_method_ops;
 
 /* ------------------------------------------------------------------------------------------ */
@@ -399,6 +423,9 @@ typedef struct hg_run {
   hg_counts counts;    /* oracle calls made by the method */
   size_t peak_bytes;   /* peak extra memory held by the method */
   hg_constants consts; /* constants at theta (NAN where unknown) */
+  double bound;        /* the method's bound on abs_error (DESIGN §7), NAN if none */
+  int bound_violated;  /* abs_error > bound + the round-off of the reference */
+  hg_theory theory;    /* the constants the bound used */
   int n_lower_res, n_linear_res;
   double *lower_res, *linear_res; /* traces when requested, owned */
 } hg_run;
@@ -408,6 +435,7 @@ typedef struct hg_run_opts {
   uint64_t seed;        /* for stochastic methods */
   int with_reference;   /* 1: compute the exact reference and the errors */
   const double *reference; /* a precomputed exact hypergradient (used instead of solving) */
+  const double *wstar;  /* with reference: the w* it came with (for the bound; may be NULL) */
   int trace;            /* 1: record residual traces */
   size_t mem_cap;       /* 0: none */
 } hg_run_opts;
@@ -418,6 +446,11 @@ typedef struct hg_run_opts {
 int hg_hypergrad(hg_problem *P, const char *method, int nwords, const char *const *words,
                  const double *theta, const hg_budget *b, const hg_run_opts *o, hg_run *r,
                  hg_error *err);
+/* The same for a method given by its ops table, registered or not (tests run deliberately
+ * wrong variants through it). */
+int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
+                     const char *const *words, const double *theta, const hg_budget *b,
+                     const hg_run_opts *o, hg_run *r, hg_error *err);
 void hg_run_release(hg_run *r);
 /* Seconds on a monotonic clock (for measuring intervals). */
 double hg_now(void);
@@ -445,38 +478,6 @@ typedef struct hg_check_report {
  * directions, the adjoint identities, and exact (fixed point and derivative of E(w*(theta))). */
 int hg_check(hg_problem *P, const double *theta, uint64_t seed, hg_check_report *rep,
              hg_error *err);
-
-/* ------------------------------------------------------------------------------------------ */
-/* Verification (harness/verify.c): convergence to exact and the identities of DESIGN §7       */
-/* ------------------------------------------------------------------------------------------ */
-
-typedef struct hg_verify_row {
-  char what[64];      /* "converges to exact", "= itd-forward", ... */
-  char method[32];    /* the method the row is about */
-  int t, k;           /* budget used */
-  double error;       /* relative error or relative difference measured */
-  double tol;         /* what it is held to; NAN for an informational row */
-  double wall_s;      /* time of the method's run */
-  long calls;         /* Phi and Jacobian-product calls of the run */
-  int status;         /* HG_OK, or the run's failure */
-  int verdict;        /* 1 pass, 0 fail, -1 informational or not applicable */
-  char note[512];     /* why not applicable, or the failure message */
-} hg_verify_row;
-
-typedef struct hg_verify_report {
-  int nrows, cap;
-  hg_verify_row *rows; /* owned */
-  int failures;
-  int t_big, k_big;    /* the large budget chosen from q */
-  double q;            /* contraction constant at theta (NAN if unknown) */
-} hg_verify_report;
-
-/* Run every registered method on P at theta: at a large budget (chosen from q so q^t <= 1e-14)
- * each consistent method must reach relative error 1e-8 (fd 1e-6); at a small budget the exact
- * identities itd = itd-forward, neumann(k) = aid-fp(k+1), aid-fp(k=1) = jfb, tbptt(K=t) = itd
- * must hold to 1e-10.  Release rep with hg_verify_release. */
-int hg_verify(hg_problem *P, const double *theta, hg_verify_report *rep, hg_error *err);
-void hg_verify_release(hg_verify_report *rep);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Rates (harness/rates.c)                                                                     */
@@ -511,6 +512,7 @@ typedef struct hg_record {
   int t, k;                 /* as used */
   int status;               /* enum hg_status */
   double rel_error, abs_error, bound, value, wall_s;
+  int bound_violated;       /* abs_error exceeded bound (beyond the reference's round-off) */
   hg_counts counts;
   size_t peak_bytes;
   double q, kappa, mu, L;   /* constants at theta (NAN if unknown) */
@@ -602,5 +604,55 @@ typedef struct hg_plot_spec {
  * and .gp are written either way.  *rendered (may be NULL) gets the output file name. */
 int hg_plot(const char *outdir, const hg_plot_spec *spec, char *rendered, size_t len,
             hg_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Verification (harness/verify.c): convergence to exact and the identities of DESIGN §7       */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct hg_verify_row {
+  char what[64];      /* "converges to exact", "= itd-forward", "bound and rate in t" */
+  char method[32];    /* the method the row is about */
+  int t, k;           /* budget used (the largest, for a theory row) */
+  double error;       /* relative error or relative difference measured */
+  double tol;         /* what it is held to; NAN for an informational row */
+  double wall_s;      /* time of the method's run */
+  long calls;         /* Phi and Jacobian-product calls of the run */
+  int status;         /* HG_OK, or the run's failure */
+  int verdict;        /* 1 pass, 0 fail, -1 informational or not applicable */
+  char note[512];     /* why not applicable, or the failure message */
+  /* theory rows: over a grid of t from 1 to t_big (k = t, tbptt K = 10) */
+  int points;         /* runs on the grid */
+  double max_ratio;   /* max of abs_error / bound (NAN without a bound) */
+  int violations;     /* runs whose error exceeded the bound beyond round-off */
+  double rate, rate_lo, rate_hi; /* fitted along t past the error's peak, with 95 % interval */
+  double rate_theory; /* DESIGN §7's asymptotic rate along the axis */
+  double rate_bound;  /* the slower of rate_theory and the bound's own rate over the same
+                         budgets: what the fit is held to */
+} hg_verify_row;
+
+typedef struct hg_verify_report {
+  int nrows, cap;
+  hg_verify_row *rows; /* owned */
+  int failures;
+  int t_big, k_big;    /* the large budget chosen from q */
+  double q;            /* contraction constant at theta (NAN if unknown) */
+} hg_verify_report;
+
+/* Run every registered method on P at theta:
+ *  - at a large budget (chosen from q so q^t <= 1e-14) each consistent method must reach
+ *    relative error 1e-8 (fd 1e-6);
+ *  - at a small budget the exact identities itd = itd-forward, neumann(k) = aid-fp(k+1),
+ *    aid-fp(k=1) = jfb, tbptt(K=t) = itd must hold to 1e-10;
+ *  - over a grid of t (k = t), and of k (t large) for methods with a rate in k, every run
+ *    must stay under its bound (DESIGN §7), and the fitted linear rate must reach at least
+ *    95 % of the exponent of the bound's rate over the same budgets (log rate / log rate_bound
+ *    >= 0.95) or hold that rate in its 95 % interval.
+ * Release rep with hg_verify_release. */
+int hg_verify(hg_problem *P, const double *theta, hg_verify_report *rep, hg_error *err);
+/* The same over the methods of `methods` (a {name, ops} list ending in {NULL}): the test hook
+ * that shows deliberately wrong variants are caught. */
+int hg_verify_with(hg_problem *P, const double *theta, const hg_entry *methods,
+                   hg_verify_report *rep, hg_error *err);
+void hg_verify_release(hg_verify_report *rep);
 
 #endif /* HGBENCH_H */

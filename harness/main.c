@@ -238,6 +238,25 @@ static int cmd_info(cli *c, hg_error *err)
     printf("L          %.10g%s\n", k.L, k.exact_mu_L ? "" : "  (upper bound)");
     printf("kappa      %.10g\n", k.kappa);
     printf("q          %.10g%s\n", k.q, k.q < 1 ? "" : "  (NOT a contraction: lower step=)");
+    printf("nu1, nu2   %.6g, %.6g   (Lipschitz in w of d_w Phi, d_theta Phi)\n", k.nu1, k.nu2);
+    printf("mu1, mu2   %.6g, %.6g   (Lipschitz in w of grad_w E, grad_theta E)\n", k.mu1,
+           k.mu2);
+  }
+  if (P->ops->exact && P->ops->constants) { /* the constants of DESIGN §7 from w0 = 0 */
+    hg_theory th;
+    double *wstar = malloc((size_t)P->n_w * sizeof *wstar);
+    double *grad = malloc((size_t)P->n_theta * sizeof *grad);
+    if (!wstar || !grad)
+      rc = hg_fail(err, HG_ERR_NOMEM, "out of memory");
+    if (!rc && !(rc = hg_exact(P, theta, wstar, grad, err)) &&
+        !(rc = hg_theory_at(P, theta, wstar, NULL, &th, err))) {
+      printf("D          %.6g   (||w0 - w*|| from w0 = 0)\n", th.D);
+      printf("L_E        %.6g   (||grad_w E(w*)|| + mu1 D)\n", th.c.L_E);
+      printf("L_Phi      %.6g   (||d_theta Phi(w*)|| + nu2 D)\n", th.c.L_Phi);
+      printf("c1, c2, c3 %.6g, %.6g, %.6g   (DESIGN §7)\n", th.c1, th.c2, th.c3);
+    }
+    free(wstar);
+    free(grad);
   }
 done:
   free(theta);
@@ -283,11 +302,33 @@ static int verify_one(cli *c, hg_error *err)
            "rel. error", "tolerance", "wall [s]", "calls", "result");
     for (int i = 0; i < rep.nrows; i++) {
       const hg_verify_row *r = &rep.rows[i];
+      if (!strncmp(r->what, "bound and rate", 14))
+        continue; /* theory rows: the second table */
       const char *verdict = r->verdict == 1 ? "PASS" : r->verdict == 0 ? "FAIL"
                             : r->status == HG_ERR_UNSUPPORTED ? "n/a" : "info";
       printf("%-12s %-22s %6d %6d %11.3e %9.0e %10.2e %8ld  %s%s%s\n", r->method, r->what, r->t,
              r->k, r->error, r->tol, r->wall_s, r->calls, verdict, r->status ? ": " : "",
              r->status ? r->note : "");
+    }
+    printf("\nbounds (DESIGN §7) on a grid of t (k = t) or of k (t = %d); linear rate fitted "
+           "past the error's peak, above round-off:\n", rep.t_big);
+    printf("(theory: the asymptotic rate of DESIGN §7; bound: the slower of it and the bound's "
+           "own rate over the same budgets,\n which the fit is held to: exponent ratio "
+           "log fitted / log bound >= 0.95)\n");
+    printf("%-12s %4s %5s %13s %8s %28s %8s %8s %9s  %s\n", "method", "axis", "runs",
+           "max err/bound", "violated", "fitted rate [95 % interval]", "theory", "bound",
+           "exp.ratio", "result");
+    for (int i = 0; i < rep.nrows; i++) {
+      const hg_verify_row *r = &rep.rows[i];
+      char fit[64];
+      if (strncmp(r->what, "bound and rate", 14))
+        continue;
+      snprintf(fit, sizeof fit, "%.4f [%.4f, %.4f]", r->rate, r->rate_lo, r->rate_hi);
+      printf("%-12s %4c %5d %13.3e %8d %28s %8.4f %8.4f %9.3f  %s%s%s\n", r->method,
+             r->what[strlen(r->what) - 1], r->points, r->max_ratio, r->violations, fit,
+             r->rate_theory, r->rate_bound, r->error,
+             r->verdict == 1 ? "PASS" : r->verdict == 0 ? "FAIL" : "info",
+             *r->note ? ": " : "", r->note);
     }
   }
   int failures = rc ? -1 : rep.failures;
@@ -403,6 +444,8 @@ static int cmd_hypergrad(cli *c, hg_error *err)
     printf("rel. error %.3e, wall %.3e s, calls phi %ld jvp_w %ld vjp_w %ld vjp_theta %ld "
            "jvp_theta %ld, peak %zu bytes\n", r.rel_error, r.wall_s, r.counts.phi,
            r.counts.jvp_w, r.counts.vjp_w, r.counts.vjp_theta, r.counts.jvp_theta, r.peak_bytes);
+    printf("abs. error %.3e, bound (DESIGN §7) %.3e%s\n", r.abs_error, r.bound,
+           r.bound_violated ? "  BOUND VIOLATED" : "");
   }
 done:
   hg_run_release(&r);

@@ -52,6 +52,7 @@ void hg_problem_destroy(hg_problem **pp)
   if (P->self)
     P->ops->destroy(P->self);
   hg_params_destroy(&P->params);
+  free(P->theory_key);
   free(P);
   *pp = NULL;
 }

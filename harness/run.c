@@ -5,6 +5,7 @@
  */
 #include "hgbench.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,27 @@ static int check_contraction(const hg_problem *P, const hg_constants *c, hg_erro
                  "not certifiably contractive", c->q, c->mu, c->L, 2.0 / (c->mu + c->L));
 }
 
+/* The theory at (theta, w0) for w*, reused while theta and w0 stay the same. */
+static int theory_cached(hg_problem *P, const double *theta, const double *w0,
+                         const double *wstar, hg_error *err)
+{
+  size_t m = (size_t)P->n_theta, n = (size_t)P->n_w;
+  if (P->theory_key && !memcmp(P->theory_key, theta, m * sizeof *theta) &&
+      !memcmp(P->theory_key + m, w0, n * sizeof *w0))
+    return HG_OK;
+  free(P->theory_key);
+  P->theory_key = NULL;
+  int rc = hg_theory_at(P, theta, wstar, w0, &P->theory, err);
+  if (rc)
+    return rc;
+  P->theory_key = malloc((m + n) * sizeof *P->theory_key);
+  if (!P->theory_key)
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory for the theory cache");
+  memcpy(P->theory_key, theta, m * sizeof *theta);
+  memcpy(P->theory_key + m, w0, n * sizeof *w0);
+  return HG_OK;
+}
+
 void hg_run_release(hg_run *r)
 {
   if (!r)
@@ -127,24 +149,32 @@ int hg_hypergrad(hg_problem *P, const char *method, int nwords, const char *cons
                  const double *theta, const hg_budget *b, const hg_run_opts *o, hg_run *r,
                  hg_error *err)
 {
+  const hg_method_ops *M = hg_find_method(method, err);
+  if (!M) {
+    memset(r, 0, sizeof *r);
+    r->status = HG_ERR_UNKNOWN;
+    return HG_ERR_UNKNOWN;
+  }
+  return hg_hypergrad_ops(P, M, nwords, words, theta, b, o, r, err);
+}
+
+int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
+                     const char *const *words, const double *theta, const hg_budget *b,
+                     const hg_run_opts *o, hg_run *r, hg_error *err)
+{
   int rc = HG_OK, n = P->n_w, m = P->n_theta;
   char owner[96];
   hg_params *mp = NULL;
   double *w0 = NULL, *wstar = NULL;
   hg_ctx ctx;
   hg_out out;
-  const hg_method_ops *M = hg_find_method(method, err);
 
   memset(r, 0, sizeof *r);
   memset(&ctx, 0, sizeof ctx);
   r->n_w = n;
   r->n_theta = m;
-  r->rel_error = r->abs_error = NAN;
+  r->rel_error = r->abs_error = r->bound = NAN;
   hg_constants_unknown(&r->consts);
-  if (!M) {
-    rc = HG_ERR_UNKNOWN;
-    goto done;
-  }
   snprintf(owner, sizeof owner, "method '%s'", M->name);
   if ((rc = hg_params_parse(M->params, owner, nwords, words, &mp, err)) ||
       (rc = check_needs(M, P, err)) || (rc = hg_theta_check(m, theta, err)))
@@ -202,10 +232,13 @@ int hg_hypergrad(hg_problem *P, const char *method, int nwords, const char *cons
       rc = hg_fail(err, HG_ERR_NOMEM, "out of memory for the exact reference");
       goto done;
     }
-    if (o->reference)
+    const double *ws = wstar;
+    if (o->reference) {
       memcpy(r->exact, o->reference, (size_t)m * sizeof *r->exact);
-    else if ((rc = hg_exact(P, theta, wstar, r->exact, err)))
+      ws = o->wstar;
+    } else if ((rc = hg_exact(P, theta, wstar, r->exact, err))) {
       goto done;
+    }
     double diff2 = 0, ref2 = 0;
     for (int i = 0; i < m; i++) {
       diff2 += (r->grad[i] - r->exact[i]) * (r->grad[i] - r->exact[i]);
@@ -213,6 +246,18 @@ int hg_hypergrad(hg_problem *P, const char *method, int nwords, const char *cons
     }
     r->abs_error = sqrt(diff2);
     r->rel_error = ref2 > 0 ? r->abs_error / sqrt(ref2) : r->abs_error;
+
+    /* the bound of DESIGN §7, and whether the error exceeds it by more than the round-off of
+     * the reference (a direct solve: about kappa eps relative) */
+    if (M->bound && ws) {
+      if ((rc = theory_cached(P, theta, w0, ws, err)))
+        goto done;
+      r->theory = P->theory;
+      r->bound = M->bound(&r->theory, r->t, r->k, b->K);
+      double kappa = isfinite(r->consts.kappa) ? fmax(1, r->consts.kappa) : 1;
+      double roundoff = 50 * DBL_EPSILON * kappa * sqrt(ref2);
+      r->bound_violated = isfinite(r->bound) && r->abs_error > r->bound + roundoff;
+    }
   }
 
 done:

@@ -23,7 +23,7 @@
 static const char *const columns[] = {
   "scenario", "problem", "problem_params", "method", "method_params", "theta", "seed", "rep",
   "t_budget", "k_budget", "K", "tol_lower", "tol_linear", "t", "k", "status", "rel_error",
-  "abs_error", "bound", "value", "wall_s", "phi", "jvp_w", "vjp_w", "vjp_theta", "jvp_theta",
+  "abs_error", "bound", "bound_violated", "value", "wall_s", "phi", "jvp_w", "vjp_w", "vjp_theta", "jvp_theta",
   "peak_bytes", "q", "kappa", "mu", "L", "message",
 };
 #define NCOLUMNS ((int)(sizeof columns / sizeof columns[0]))
@@ -130,10 +130,13 @@ static void put_row(FILE *f, const char *scenario, const hg_record *r)
   fputc('\t', f);
   put_real(f, r->tol_linear);
   fprintf(f, "\t%d\t%d\t%s", r->t, r->k, hg_status_word(r->status));
-  const double reals[] = {r->rel_error, r->abs_error, r->bound, r->value, r->wall_s};
+  const double reals[] = {r->rel_error, r->abs_error, r->bound, NAN, r->value, r->wall_s};
   for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++) {
     fputc('\t', f);
-    put_real(f, reals[i]);
+    if (i == 3) /* bound_violated */
+      fprintf(f, "%d", r->bound_violated);
+    else
+      put_real(f, reals[i]);
   }
   fprintf(f, "\t%ld\t%ld\t%ld\t%ld\t%ld\t%zu", r->counts.phi, r->counts.jvp_w, r->counts.vjp_w,
           r->counts.vjp_theta, r->counts.jvp_theta, r->peak_bytes);
@@ -200,7 +203,7 @@ static int parse_row(char **v, hg_record *r, int *bad)
   snprintf(r->method, sizeof r->method, "%s", v[3]);
   snprintf(r->method_params, sizeof r->method_params, "%s", v[4]);
   snprintf(r->theta, sizeof r->theta, "%s", v[5]);
-  snprintf(r->message, sizeof r->message, "%s", v[31]);
+  snprintf(r->message, sizeof r->message, "%s", v[32]);
   if ((r->status = status_code(v[15])) < 0)
     return *bad = 15, 0;
 
@@ -211,10 +214,11 @@ static int parse_row(char **v, hg_record *r, int *bad)
     {9, 'i', &r->k_budget},    {10, 'i', &r->K},          {11, 'd', &r->tol_lower},
     {12, 'd', &r->tol_linear}, {13, 'i', &r->t},          {14, 'i', &r->k},
     {16, 'd', &r->rel_error},  {17, 'd', &r->abs_error},  {18, 'd', &r->bound},
-    {19, 'd', &r->value},      {20, 'd', &r->wall_s},     {21, 'l', &r->counts.phi},
-    {22, 'l', &r->counts.jvp_w}, {23, 'l', &r->counts.vjp_w}, {24, 'l', &r->counts.vjp_theta},
-    {25, 'l', &r->counts.jvp_theta}, {26, 'u', &peak},    {27, 'd', &r->q},
-    {28, 'd', &r->kappa},      {29, 'd', &r->mu},         {30, 'd', &r->L},
+    {19, 'i', &r->bound_violated}, {20, 'd', &r->value},  {21, 'd', &r->wall_s},
+    {22, 'l', &r->counts.phi}, {23, 'l', &r->counts.jvp_w}, {24, 'l', &r->counts.vjp_w},
+    {25, 'l', &r->counts.vjp_theta}, {26, 'l', &r->counts.jvp_theta}, {27, 'u', &peak},
+    {28, 'd', &r->q},          {29, 'd', &r->kappa},      {30, 'd', &r->mu},
+    {31, 'd', &r->L},
   };
   for (size_t i = 0; i < sizeof num / sizeof num[0]; i++) {
     const char *s = v[num[i].col];

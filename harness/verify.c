@@ -1,16 +1,23 @@
 /*
- * verify.c -- `hgbench verify`: every registered method against the exact reference on one
- * problem, and the exact identities between methods (DESIGN §7).
+ * verify.c -- `hgbench verify`: every method against the exact reference on one problem, the
+ * exact identities between methods, and the theory of DESIGN §7 (bounds at every budget,
+ * fitted rates against theoretical rates).
  *
  * Tolerances: at the large budget q^t <= 1e-14, every consistent method's error bound
  * (DESIGN §7 table) is a small multiple of 1e-14 times constants of order one on the built-in
  * instances, so 1e-8 leaves six orders of margin and still fails a wrong recursion, whose error
  * is O(1).  Methods built on direct solves (exact, fd) are held to 1e-6, the accuracy of
  * central differences.  The identities are exact in real arithmetic; in floating point they
- * differ by the round-off of a few dozen vector operations, so 1e-10.
+ * differ by the round-off of a few dozen vector operations, so 1e-10.  The bounds hold in
+ * exact arithmetic: a run is held to bound + the reference's round-off (run.c).  The fitted
+ * rate must reach 95 % of the exponent of the theory's rate over the same budgets (the bound
+ * fitted like the error): log q_fit >= 0.95 log q_bound (or q_bound inside the fit's 95 %
+ * interval); a method slower than its theory fails, a faster one passes (the constants are
+ * upper bounds).
  */
 #include "hgbench.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +25,11 @@
 #define CONVERGED_TOL 1e-8
 #define DIRECT_TOL 1e-6
 #define IDENTITY_TOL 1e-10
-#define T_SMALL 20
-#define K_SMALL 5
+#define RATE_EXPONENT_SLACK 0.95
+#define T_SMALL 6 /* identities are checked before convergence hides a difference */
+#define K_SMALL 3
+#define GRID 12          /* t = t_big j / GRID, j = 1..GRID, and t = 1, 2, 3 */
+#define TBPTT_K 10
 
 /* An identity of DESIGN §7: method a with budget (t, k, K) equals method b with its budget. */
 typedef struct identity {
@@ -38,6 +48,14 @@ static const identity identities[] = {
   {"fd", 0, 0, 0, "exact", 0, 0, 0, DIRECT_TOL},
 };
 
+static const hg_method_ops *lookup(const hg_entry *methods, const char *name)
+{
+  for (const hg_entry *e = methods; e->name; e++)
+    if (!strcmp(e->name, name))
+      return e->ops;
+  return NULL;
+}
+
 static hg_verify_row *new_row(hg_verify_report *rep, const char *method, const char *what)
 {
   if (rep->nrows == rep->cap) {
@@ -52,7 +70,8 @@ static hg_verify_row *new_row(hg_verify_report *rep, const char *method, const c
   memset(row, 0, sizeof *row);
   snprintf(row->method, sizeof row->method, "%s", method);
   snprintf(row->what, sizeof row->what, "%s", what);
-  row->error = row->tol = NAN;
+  row->error = row->tol = row->max_ratio = NAN;
+  row->rate = row->rate_lo = row->rate_hi = row->rate_theory = row->rate_bound = NAN;
   row->verdict = -1;
   return row;
 }
@@ -70,14 +89,9 @@ static void grade(hg_verify_report *rep, hg_verify_row *row)
     rep->failures++;
 }
 
-static long oracle_calls(const hg_counts *c)
-{
-  return c->phi + c->jvp_w + c->vjp_w + c->vjp_theta + c->jvp_theta;
-}
-
-/* Run `method` with budget (t, k, K); the row gets the time, calls and any failure. */
-static int run(hg_problem *P, const char *method, const double *theta, const double *ref,
-               int t, int k, int K, hg_run *r, hg_verify_row *row)
+/* Run M with budget (t, k, K); the row gets the time, calls and any failure. */
+static int run(hg_problem *P, const hg_method_ops *M, const double *theta, const double *ref,
+               const double *wstar, int t, int k, int K, hg_run *r, hg_verify_row *row)
 {
   hg_budget b;
   hg_run_opts o = {0};
@@ -88,12 +102,14 @@ static int run(hg_problem *P, const char *method, const double *theta, const dou
   b.k = k;
   b.K = K;
   o.reference = ref;
+  o.wstar = wstar;
   hg_error_clear(&e);
-  int rc = hg_hypergrad(P, method, 0, NULL, theta, &b, &o, r, &e);
+  int rc = hg_hypergrad_ops(P, M, 0, NULL, theta, &b, &o, r, &e);
   row->t = r->t;
   row->k = r->k;
   row->wall_s = r->wall_s;
-  row->calls = oracle_calls(&r->counts);
+  row->calls = r->counts.phi + r->counts.jvp_w + r->counts.vjp_w + r->counts.vjp_theta +
+               r->counts.jvp_theta;
   row->status = rc;
   if (rc)
     snprintf(row->note, sizeof row->note, "%s", e.msg);
@@ -111,7 +127,89 @@ static double rel_diff(int m, const double *a, const double *b)
   return s > 0 ? sqrt(d / s) : sqrt(d);
 }
 
-int hg_verify(hg_problem *P, const double *theta, hg_verify_report *rep, hg_error *err)
+/* Bounds over a grid of the budget `axis` and the fitted rate along it (a theory row of M):
+ * along t with k = t; along k with t = t_big, up to where M's theoretical rate in k reaches
+ * 1e-14. */
+static int theory_row(hg_problem *P, const hg_method_ops *M, char axis, const double *theta,
+                      const double *ref, const double *wstar, hg_verify_report *rep,
+                      hg_verify_row *row, const hg_constants *c)
+{
+  double x[GRID + 3], err[GRID + 3], bnd[GRID + 3];
+  int n = 0, peak = 0, top = rep->t_big;
+
+  row->rate_theory = M->rate ? M->rate(c, axis) : NAN;
+  if (axis == 'k' && row->rate_theory > 0 && row->rate_theory < 1)
+    top = (int)fmin(50000, ceil(log(1e-14) / log(row->rate_theory)));
+  for (int j = -2; j <= GRID; j++) {
+    int b = j <= 0 ? j + 3 : (int)ceil((double)top * j / GRID);
+    int t = axis == 't' ? b : rep->t_big;
+    if (n > 0 && b <= x[n - 1])
+      continue;
+    hg_run r;
+    hg_verify_row tmp = *row;
+    if (run(P, M, theta, ref, wstar, t, b, TBPTT_K, &r, &tmp)) {
+      row->status = tmp.status;
+      snprintf(row->note, sizeof row->note, "%c = %d: %.480s", axis, b, tmp.note);
+      hg_run_release(&r);
+      return row->status;
+    }
+    row->t = t;
+    row->k = b;
+    if (isfinite(r.bound) && r.bound > 0)
+      row->max_ratio = isnan(row->max_ratio) ? r.abs_error / r.bound
+                                             : fmax(row->max_ratio, r.abs_error / r.bound);
+    row->violations += r.bound_violated;
+    x[n] = b;
+    err[n] = r.rel_error;
+    bnd[n] = r.bound;
+    if (err[n] > err[peak])
+      peak = n;
+    n++;
+    hg_run_release(&r);
+  }
+  row->points = n;
+  /* the linear region: past the peak (itd may rise first), above round-off */
+  double floor = 50 * DBL_EPSILON * fmax(1, isfinite(c->kappa) ? c->kappa : 1);
+  int used = hg_fit_rate(n - peak, x + peak, err + peak, floor, &row->rate, &row->rate_lo,
+                         &row->rate_hi);
+
+  /* The theory's rate over the same budgets: the bound fitted like the error (on the points
+   * the error fit used).  It is q for q^t-shaped bounds, and a little above q for itd's
+   * (c1 + c2 t/q + c3) q^t, whose t factor the asymptotic rate q leaves out. */
+  double xs[GRID + 3], bs[GRID + 3], lo, hi;
+  int m = 0;
+  for (int i = peak; i < n; i++)
+    if (isfinite(err[i]) && err[i] > floor) {
+      xs[m] = x[i];
+      bs[m++] = bnd[i];
+    }
+  if (hg_fit_rate(m, xs, bs, 0, &row->rate_bound, &lo, &hi) < 2 || !isfinite(row->rate_bound))
+    row->rate_bound = row->rate_theory;
+  /* A bound that is a sum of terms (aid-cg's lower part q^t and CG part) can fall faster over
+   * the window than the term the error follows: the fit is held to the slower of the two. */
+  if (isfinite(row->rate_theory))
+    row->rate_bound = fmax(row->rate_bound, row->rate_theory);
+
+  int rate_ok = 1;
+  if (!M->biased && isfinite(row->rate_bound) && used >= 3 && isfinite(row->rate)) {
+    row->error = log(row->rate) / log(row->rate_bound); /* exponent ratio */
+    row->tol = RATE_EXPONENT_SLACK;
+    rate_ok = row->error >= RATE_EXPONENT_SLACK ||
+              (row->rate_lo <= row->rate_bound && row->rate_bound <= row->rate_hi);
+  }
+  if (row->violations)
+    snprintf(row->note, sizeof row->note, "%d of %d runs above their bound", row->violations,
+             n);
+  else if (!rate_ok)
+    snprintf(row->note, sizeof row->note, "converges slower than its theory");
+  row->verdict = !row->violations && rate_ok;
+  if (!row->verdict)
+    rep->failures++;
+  return HG_OK;
+}
+
+int hg_verify_with(hg_problem *P, const double *theta, const hg_entry *methods,
+                   hg_verify_report *rep, hg_error *err)
 {
   int rc = HG_OK, m = P->n_theta;
   double *ref = NULL, *wstar = NULL;
@@ -119,6 +217,7 @@ int hg_verify(hg_problem *P, const double *theta, hg_verify_report *rep, hg_erro
 
   memset(rep, 0, sizeof *rep);
   rep->q = NAN;
+  hg_constants_unknown(&c);
   if ((rc = hg_theta_check(m, theta, err)))
     return rc;
   ref = malloc((size_t)m * sizeof *ref);
@@ -131,24 +230,24 @@ int hg_verify(hg_problem *P, const double *theta, hg_verify_report *rep, hg_erro
     goto done;
   if (P->ops->constants && (rc = hg_problem_constants(P, theta, &c, err)))
     goto done;
-  rep->q = P->ops->constants ? c.q : NAN;
+  rep->q = c.q;
   /* q^t <= 1e-14, within a budget that keeps verification quick */
   rep->t_big = isfinite(rep->q) && rep->q > 0 && rep->q < 1
                    ? (int)fmin(50000, ceil(log(1e-14) / log(rep->q)))
                    : 2000;
   rep->k_big = rep->t_big;
 
-  for (const hg_entry *e = hg_methods; e->name; e++) {
+  for (const hg_entry *e = methods; e->name; e++) {
     const hg_method_ops *M = e->ops;
     hg_run r;
     int direct = (M->needs & HG_NEEDS_EXACT) != 0;
-    hg_verify_row *row = new_row(rep, M->name, M->biased ? "bias at large budget"
-                                                          : "converges to exact");
+    hg_verify_row *row = new_row(rep, e->name, M->biased ? "bias at large budget"
+                                                         : "converges to exact");
     if (!row) {
       rc = hg_fail(err, HG_ERR_NOMEM, "verify: out of memory");
       goto done;
     }
-    if (run(P, M->name, theta, ref, rep->t_big, rep->k_big, rep->t_big, &r, row) == HG_OK) {
+    if (run(P, M, theta, ref, wstar, rep->t_big, rep->k_big, rep->t_big, &r, row) == HG_OK) {
       row->error = r.rel_error;
       row->tol = M->biased ? NAN : direct ? DIRECT_TOL : CONVERGED_TOL;
     }
@@ -158,8 +257,11 @@ int hg_verify(hg_problem *P, const double *theta, hg_verify_report *rep, hg_erro
 
   for (size_t i = 0; i < sizeof identities / sizeof identities[0]; i++) {
     const identity *id = &identities[i];
+    const hg_method_ops *A = lookup(methods, id->a), *B = lookup(methods, id->b);
     char what[64];
     hg_run ra, rb;
+    if (!A || !B)
+      continue;
     snprintf(what, sizeof what, "= %s", id->b);
     hg_verify_row *row = new_row(rep, id->a, what);
     if (!row) {
@@ -167,9 +269,9 @@ int hg_verify(hg_problem *P, const double *theta, hg_verify_report *rep, hg_erro
       goto done;
     }
     memset(&rb, 0, sizeof rb);
-    if (run(P, id->a, theta, ref, id->ta, id->ka, id->Ka, &ra, row) == HG_OK) {
+    if (run(P, A, theta, ref, wstar, id->ta, id->ka, id->Ka, &ra, row) == HG_OK) {
       hg_verify_row other = *row;
-      if (run(P, id->b, theta, ref, id->tb, id->kb, id->Kb, &rb, &other) == HG_OK) {
+      if (run(P, B, theta, ref, wstar, id->tb, id->kb, id->Kb, &rb, &other) == HG_OK) {
         row->error = rel_diff(m, ra.grad, rb.grad);
         row->tol = id->tol;
       } else {
@@ -182,10 +284,30 @@ int hg_verify(hg_problem *P, const double *theta, hg_verify_report *rep, hg_erro
     hg_run_release(&rb);
   }
 
+  for (const char *axis = "tk"; *axis; axis++)
+    for (const hg_entry *e = methods; e->name; e++) {
+      const hg_method_ops *M = e->ops;
+      if (!M->bound || (*axis == 'k' && !(M->rate && isfinite(M->rate(&c, 'k')))))
+        continue; /* along k only the methods whose theory has a rate in k */
+      hg_verify_row *row = new_row(rep, e->name, *axis == 't' ? "bound and rate in t"
+                                                              : "bound and rate in k");
+      if (!row) {
+        rc = hg_fail(err, HG_ERR_NOMEM, "verify: out of memory");
+        goto done;
+      }
+      if (theory_row(P, M, *axis, theta, ref, wstar, rep, row, &c))
+        grade(rep, row);
+    }
+
 done:
   free(ref);
   free(wstar);
   return rc;
+}
+
+int hg_verify(hg_problem *P, const double *theta, hg_verify_report *rep, hg_error *err)
+{
+  return hg_verify_with(P, theta, hg_methods, rep, err);
 }
 
 void hg_verify_release(hg_verify_report *rep)

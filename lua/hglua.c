@@ -695,18 +695,19 @@ static lrun *new_run(lua_State *L)
 
 /*
  * The exact hypergradient of up's problem at theta, solved once per theta: the problem's
- * uservalue maps theta's bytes to a userdata of n_theta doubles, or to {status, message} when
- * the exact solve failed.  Pushes the cached value (nil when the problem has no exact op) and
- * sets *ref (NULL without one); returns the solve's status with err filled.
+ * uservalue maps theta's bytes to a userdata of n_theta + n_w doubles (the hypergradient, then
+ * w*), or to {status, message} when the exact solve failed.  Pushes the cached value (nil when
+ * the problem has no exact op) and sets *ref and *wstar (NULL without one); returns the solve's
+ * status with err filled.
  */
 static int push_reference(lua_State *L, int ui, const lproblem *up, const double *theta,
-                          const double **ref, hg_error *err)
+                          const double **ref, const double **wstar, hg_error *err)
 {
   hg_problem *P = up->P;
   size_t m = (size_t)P->n_theta;
   int rc = HG_OK;
 
-  *ref = NULL;
+  *ref = *wstar = NULL;
   if (!P->ops->exact) {
     lua_pushnil(L);
     return HG_OK;
@@ -718,10 +719,8 @@ static int push_reference(lua_State *L, int ui, const lproblem *up, const double
   lua_pushvalue(L, key);
   if (lua_rawget(L, cache) == LUA_TNIL) {
     lua_pop(L, 1);
-    double *g = lua_newuserdatauv(L, m * sizeof *g, 0);
-    double *wstar = lua_newuserdatauv(L, (size_t)P->n_w * sizeof *wstar, 0);
-    rc = hg_exact(P, theta, wstar, g, err);
-    lua_pop(L, 1); /* w* */
+    double *g = lua_newuserdatauv(L, (m + (size_t)P->n_w) * sizeof *g, 0);
+    rc = hg_exact(P, theta, g + m, g, err);
     if (rc) {
       lua_pop(L, 1);
       lua_createtable(L, 2, 0);
@@ -736,6 +735,7 @@ static int push_reference(lua_State *L, int ui, const lproblem *up, const double
   }
   if (lua_type(L, -1) == LUA_TUSERDATA) {
     *ref = lua_touserdata(L, -1);
+    *wstar = *ref + m;
   } else {
     lua_rawgeti(L, -1, 1);
     lua_rawgeti(L, -2, 2);
@@ -769,6 +769,7 @@ static void push_run_table(lua_State *L, const lproblem *up, const hg_record *r,
   set_num(L, "rel_error", r->rel_error);
   set_num(L, "abs_error", r->abs_error);
   set_num(L, "bound", r->bound);
+  set_bool(L, "bound_violated", r->bound_violated);
   set_num(L, "wall_s", r->wall_s);
   lua_createtable(L, 0, 6);
   set_int(L, "phi", r->counts.phi);
@@ -811,7 +812,7 @@ static int l_hypergrad(lua_State *L)
   hg_error err;
   long long seed = (long long)up->seed, rep = up->rep;
   int nw = 0, rc;
-  const double *ref = NULL;
+  const double *ref = NULL, *wstar = NULL;
 
   luaL_checktype(L, 2, LUA_TTABLE);
   lua_settop(L, 2);
@@ -859,7 +860,7 @@ static int l_hypergrad(lua_State *L)
     return 1;
   }
 
-  rc = push_reference(L, 1, up, theta, &ref, &err);
+  rc = push_reference(L, 1, up, theta, &ref, &wstar, &err);
   lrun *box = new_run(L);
   hg_run *run = &box->run;
   if (!rc) {
@@ -867,6 +868,7 @@ static int l_hypergrad(lua_State *L)
     memset(&o, 0, sizeof o);
     o.seed = (uint64_t)seed;
     o.reference = ref;
+    o.wstar = wstar;
     o.with_reference = ref != NULL;
     rc = hg_hypergrad(P, M->name, nw, words, theta, &b, &o, run, &err);
     rec.t = run->t;
@@ -886,7 +888,8 @@ static int l_hypergrad(lua_State *L)
     rec.q = rec.kappa = rec.mu = rec.L = NAN;
   }
   rec.status = rc;
-  rec.bound = NAN; /* no bound function in the harness yet (DESIGN §7) */
+  rec.bound = rc ? NAN : run->bound;
+  rec.bound_violated = !rc && run->bound_violated;
   if (rc)
     snprintf(rec.message, sizeof rec.message, "%.*s", (int)sizeof rec.message - 1, err.msg);
   if (hg_scenario_add(S, &rec, &err))

@@ -76,6 +76,9 @@ typedef struct hg_glm {
   int c_valid;
   double c_mu, c_L;
   int c_exact;           /* 1 when c_mu, c_L are eigenvalues (not Lanczos fallbacks) */
+  /* >= ||X'||_2^2 = lambda_max(X'^T X') (hg_glm_norm2_sq at init): the Lipschitz constant of
+   * grad_w E is this over n' (ridge) or 4 n' (logreg), DESIGN §7. */
+  double val_norm2;
   /* CHOLMOD's workspace for this instance (started at create, finished at destroy). */
   cholmod_common cc;
   int cc_on;
@@ -137,9 +140,21 @@ int hg_glm_hypergrad(hg_glm *G, hg_glm_chol *F, const double *theta, const doubl
 int hg_glm_extremes(hg_glm *G, const double *theta, double s, const double *gram,
                     double *lambda_min, double *lambda_max, int *exact, hg_error *err);
 
+/* An upper bound on ||X||_2^2 = lambda_max(X^T X), from the smaller of X^T X and X X^T
+ * (same nonzero spectrum): its dsyevr maximum when that order is <= HG_GLM_DENSE_EIG_MAX (exact
+ * to rounding), else the Lanczos Ritz value plus its residual bound (tol 1e-10), or
+ * ||X||_F^2 when Lanczos stops at HG_GLM_LANCZOS_MAXIT steps first.  gram, when not NULL, is
+ * s X^T X already formed (cols x cols, s > 0) and is used instead. */
+int hg_glm_norm2_sq(hg_glm *G, const hg_matrix *X, const double *gram, double s, double *out,
+                    hg_error *err);
+/* max_i ||x_i||, the largest Euclidean norm of a row of X. */
+double hg_glm_max_row_norm(const hg_matrix *X);
+
 /* Constants at theta (DESIGN §7), cached by theta: L = lambda_max(s X^T X + diag(e^theta)),
  * mu = its lambda_min when exact (ridge) or min_j e^theta_j (a bound: logreg),
- * q = max(|1 - eta mu|, |1 - eta L|), kappa = L/mu; the rest NAN. */
+ * q = max(|1 - eta mu|, |1 - eta L|), kappa = L/mu; the Lipschitz constants both share,
+ * nu2 = eta max_j e^theta_j (of d_theta Phi) and mu2 = 0 (grad_theta E = 0); nu1 and mu1 are
+ * the plugin's to fill, L_Phi and L_E stay NAN (the harness measures them at w*). */
 int hg_glm_constants(hg_glm *G, const double *theta, double s, const double *gram, int exact,
                      hg_constants *c, hg_error *err);
 

@@ -25,9 +25,15 @@
 
 /* The instance. */
 typedef struct logreg {
-  hg_glm glm; /* first: the shared state (glm.h), so glm's ops take this self */
-  int n_pos;  /* training labels mapped to +1 */
+  hg_glm glm;         /* first: the shared state (glm.h), so glm's ops take this self */
+  int n_pos;          /* training labels mapped to +1 */
+  double train_norm2; /* >= ||X||_2^2 = lambda_max(X^T X) (training data), for nu1 */
+  double max_row;     /* max_i ||x_i|| over the training rows, for nu1 */
 } logreg;
+
+/* max |sigma''(z)| = 1/(6 sqrt 3): sigma'' = s(1 - s)(1 - 2s), s = sigma(z), is extreme where
+ * s = (3 -+ sqrt 3)/6, giving s(1 - s) = 1/6 and |1 - 2s| = 1/sqrt 3. */
+#define HG_SIGMOID_CURV (1.0 / (6.0 * 1.7320508075688772))
 
 static const hg_param_spec logreg_params[] = {
   HG_GLM_PARAMS,
@@ -65,11 +71,13 @@ static void logreg_destroy(void *self)
 }
 
 /* Load the data (glm.c, labels to +-1); eta = step= or 1/L(theta0) with
- * L = lambda_max(X^T X / (4n) + diag(e^theta0)). */
+ * L = lambda_max(X^T X / (4n) + diag(e^theta0)); cache ||X||_2^2 and max_i ||x_i|| for nu1.
+ * When d <= n and d <= HG_GLM_DENSE_EIG_MAX, X^T X / (4n) is formed once for both. */
 static int logreg_create(const hg_params *p, void **self, int *n_w, int *n_theta,
                          hg_error *err)
 {
   int status = HG_OK;
+  double *gram = NULL;
   logreg *P = calloc(1, sizeof *P);
 
   if (!P) {
@@ -79,17 +87,32 @@ static int logreg_create(const hg_params *p, void **self, int *n_w, int *n_theta
   status = hg_glm_init(&P->glm, p, "logreg", 1, err);
   if (status != HG_OK)
     goto done;
-  for (int i = 0; i < P->glm.n; i++)
-    P->n_pos += P->glm.y[i] > 0;
-  status = hg_glm_init_step(&P->glm, p, 0.25 / P->glm.n, NULL, err);
+  hg_glm *G = &P->glm;
+  const double s = 0.25 / G->n;
+  for (int i = 0; i < G->n; i++)
+    P->n_pos += G->y[i] > 0;
+  if (G->d <= HG_GLM_DENSE_EIG_MAX && G->d <= G->n) {
+    gram = malloc((size_t)G->d * (size_t)G->d * sizeof(double));
+    if (!gram) {
+      status = hg_fail(err, HG_ERR_NOMEM, "problem 'logreg': out of memory for the %d x %d "
+                       "Gram matrix", G->d, G->d);
+      goto done;
+    }
+    hg_matrix_gram(G->X, s, gram);
+  }
+  status = hg_glm_init_step(G, p, s, gram, err);
+  if (status == HG_OK)
+    status = hg_glm_norm2_sq(G, G->X, gram, s, &P->train_norm2, err);
   if (status != HG_OK)
     goto done;
-  *n_w = P->glm.d;
-  *n_theta = P->glm.m;
+  P->max_row = hg_glm_max_row_norm(G->X);
+  *n_w = G->d;
+  *n_theta = G->m;
   *self = P;
   P = NULL;
 
 done:
+  free(gram);
   logreg_destroy(P);
   return status;
 }
@@ -313,12 +336,29 @@ done:
   return status;
 }
 
-/* Constants (DESIGN §7), bounds: L = lambda_max(X^T X / (4n) + diag(e^theta)) (sigma' <= 1/4),
- * mu = min_j e^{theta_j}. */
+/*
+ * Constants (DESIGN §7), bounds: L = lambda_max(X^T X / (4n) + diag(e^theta)) (sigma' <= 1/4),
+ * mu = min_j e^{theta_j}; the global Lipschitz constants in w (Grazzi et al. 2020, §2), with
+ * H(w) = X^T D(w) X / n + diag(e^theta), D_ii = sigma'(z_i), z_i = y_i x_i^T w, c3 = 1/(6 sqrt 3):
+ *   |D_ii(w) - D_ii(w')| <= c3 |z_i - z'_i| = c3 |x_i^T (w - w')| <= c3 max_i ||x_i|| ||w - w'||;
+ *   ||d_w Phi(w) - d_w Phi(w')|| = eta ||X^T (D(w) - D(w')) X|| / n <= eta (||X||^2/n) max|dD_ii|:
+ *     nu1 = eta c3 (||X||_2^2 / n) max_i ||x_i||;
+ *   d_theta Phi = -eta diag(e^theta .* w) (glm.c):                 nu2 = eta max_j e^theta_j;
+ *   grad_w E = -(1/n') X'^T (y' .* sigma(-y' .* X' w)), Hessian X'^T D' X' / n', D' <= 1/4:
+ *     mu1 = lambda_max(X'^T X') / (4 n');
+ *   grad_theta E = 0 (glm.c):                                      mu2 = 0.
+ */
 static int logreg_constants(void *self, const double *theta, hg_constants *c, hg_error *err)
 {
   logreg *P = self;
-  return hg_glm_constants(&P->glm, theta, 0.25 / P->glm.n, NULL, 0, c, err);
+  hg_glm *G = &P->glm;
+  int status = hg_glm_constants(G, theta, 0.25 / G->n, NULL, 0, c, err);
+
+  if (status == HG_OK) {
+    c->nu1 = G->eta * HG_SIGMOID_CURV * (P->train_norm2 / G->n) * P->max_row;
+    c->mu1 = 0.25 * G->val_norm2 / G->n_val;
+  }
+  return status;
 }
 
 static void logreg_describe(const void *self, char *buf, size_t len)
@@ -345,7 +385,7 @@ const hg_problem_ops hg_problem_logreg = {
   .upper = logreg_upper,               /* validation logistic loss */
   .jvp_theta = hg_glm_jvp_theta,       /* -eta e^theta .* w .* u (scalar: u w) */
   .exact = logreg_exact,               /* Newton, then a Cholesky solve at w* */
-  .constants = logreg_constants,       /* bounds: L from X^T X / (4n), mu = min e^theta */
+  .constants = logreg_constants,       /* bounds: L from X^T X / (4n), mu = min e^theta; nu, mu */
   .describe = logreg_describe,         /* data sizes, storage, reg, step, labels */
   .symmetric = 1,                      /* d_w Phi = I - eta H(w) */
 };

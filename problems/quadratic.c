@@ -50,6 +50,7 @@ typedef struct quadratic {
   double *d;       /* n */
   double *theta0;  /* m, drawn last */
   double norm_B;   /* ||B||_2 */
+  double norm_C2;  /* ||C||_2^2 = lambda_max(C^T C), the Lipschitz constant mu1 of grad_w E */
   double *r, *s;   /* n scratch each (callbacks never allocate) */
 } quadratic;
 
@@ -194,6 +195,17 @@ static int quadratic_create(const hg_params *p, void **self, int *n_w, int *n_th
     goto done;
   qp->norm_B = sqrt(fmax(bt_max, 0.0));
 
+  /* ||C||_2^2 = lambda_max(C^T C) (C^T C formed in Q's storage, no longer needed), for mu1. */
+  double ct_min = 0, ct_max = 0;
+  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, n, n, 1.0, qp->C, n, 0.0, Q, n);
+  for (int i = 0; i < n; i++)
+    for (int j = i + 1; j < n; j++)
+      Q[(size_t)j * n + i] = Q[(size_t)i * n + j];
+  status = hg_sym_extremes(n, Q, &ct_min, &ct_max, err);
+  if (status != HG_OK)
+    goto done;
+  qp->norm_C2 = fmax(ct_max, 0.0);
+
   qp->eta = hg_params_given(p, "step") ? hg_params_real(p, "step") : 1.0 / qp->lambda[n - 1];
   *n_w = n;
   *n_theta = m;
@@ -313,7 +325,12 @@ done:
 
 /*
  * Constants (DESIGN §7), exact and independent of theta: mu = lambda_0, L = lambda_{n-1}
- * (mu kappa), q = max(|1 - eta mu|, |1 - eta L|), kappa = L/mu, L_Phi = ||eta B||_2.
+ * (mu kappa), q = max(|1 - eta mu|, |1 - eta L|), kappa = L/mu, L_Phi = ||eta B||_2; the
+ * global Lipschitz constants in w (Grazzi et al. 2020, §2), all attained:
+ *   d_w Phi = I - eta A does not depend on w:                      nu1 = 0;
+ *   d_theta Phi = eta B does not depend on w:                      nu2 = 0;
+ *   grad_w E(w) - grad_w E(w') = C^T C (w - w'):                  mu1 = lambda_max(C^T C);
+ *   grad_theta E = rho theta does not depend on w:                 mu2 = 0.
  */
 static int quadratic_constants(void *self, const double *theta, hg_constants *c, hg_error *err)
 {
@@ -326,6 +343,10 @@ static int quadratic_constants(void *self, const double *theta, hg_constants *c,
   c->q = fmax(fabs(1.0 - qp->eta * c->mu), fabs(1.0 - qp->eta * c->L));
   c->kappa = c->L / c->mu;
   c->L_Phi = qp->eta * qp->norm_B;
+  c->nu1 = 0.0;
+  c->nu2 = 0.0;
+  c->mu1 = qp->norm_C2;
+  c->mu2 = 0.0;
   c->exact_mu_L = 1;
   return HG_OK;
 }
@@ -355,7 +376,7 @@ const hg_problem_ops hg_problem_quadratic = {
   .upper = quadratic_upper,            /* 1/2 ||C w - d||^2 + rho/2 ||theta||^2 */
   .jvp_theta = quadratic_jvp_theta,    /* eta B u */
   .exact = quadratic_exact,            /* Cholesky of A */
-  .constants = quadratic_constants,    /* exact mu, L, q, kappa; L_Phi */
+  .constants = quadratic_constants,    /* exact mu, L, q, kappa; L_Phi; nu, mu */
   .describe = quadratic_describe,      /* sizes, spectrum, step */
   .symmetric = 1,                      /* d_w Phi = I - eta A */
 };

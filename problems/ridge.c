@@ -200,11 +200,25 @@ done:
   return status;
 }
 
-/* Constants (DESIGN §7): the exact extremes of H = X^T X / n + diag(e^theta). */
+/*
+ * Constants (DESIGN §7): the exact extremes of H = X^T X / n + diag(e^theta) (glm.c), and the
+ * global Lipschitz constants in w (Grazzi et al. 2020, §2), all attained:
+ *   d_w Phi = I - eta H does not depend on w:               nu1 = 0;
+ *   d_theta Phi = -eta diag(e^theta .* w) (glm.c):          nu2 = eta max_j e^theta_j;
+ *   grad_w E(w) - grad_w E(w') = X'^T X' (w - w') / n':    mu1 = lambda_max(X'^T X') / n';
+ *   grad_theta E = 0 (glm.c):                               mu2 = 0.
+ */
 static int ridge_constants(void *self, const double *theta, hg_constants *c, hg_error *err)
 {
   ridge *R = self;
-  return hg_glm_constants(&R->glm, theta, 1.0 / R->glm.n, R->gram, 1, c, err);
+  hg_glm *G = &R->glm;
+  int status = hg_glm_constants(G, theta, 1.0 / G->n, R->gram, 1, c, err);
+
+  if (status == HG_OK) {
+    c->nu1 = 0.0;
+    c->mu1 = G->val_norm2 / G->n_val;
+  }
+  return status;
 }
 
 static void ridge_describe(const void *self, char *buf, size_t len)
@@ -228,7 +242,7 @@ const hg_problem_ops hg_problem_ridge = {
   .upper = ridge_upper,                /* (1/2n') ||X' w - y'||^2 */
   .jvp_theta = hg_glm_jvp_theta,       /* -eta e^theta .* w .* u (scalar: u w) */
   .exact = ridge_exact,                /* one Cholesky (LAPACK or CHOLMOD) */
-  .constants = ridge_constants,        /* exact mu, L of the Hessian; q, kappa */
+  .constants = ridge_constants,        /* exact mu, L of the Hessian; q, kappa; nu, mu */
   .describe = ridge_describe,          /* data sizes, storage, reg, step, Gram */
   .symmetric = 1,                      /* d_w Phi = I - eta H */
 };

@@ -1,8 +1,12 @@
 # Run a command that must fail: non-zero exit, a one-line error on stderr matching EXPECT,
 # and nothing on stdout.  With -DANYLINES=1 only the exit status and the match are checked
 # (a scenario's failed expectations print a line each).  Usage:
-#   cmake -DCMD="prog|arg1|arg2" -DEXPECT="regex" [-DANYLINES=1] -P expect_fail.cmake
+#   cmake -DCMD="prog|arg1|arg2" -DEXPECT="regex" [-DANYLINES=1] [-DCLEAN=dir] -P expect_fail.cmake
+# CLEAN names a folder removed first (a scenario's output, so every run starts afresh).
 string(REPLACE "|" ";" cmd "${CMD}")
+if(CLEAN)
+  file(REMOVE_RECURSE "${CLEAN}")
+endif()
 execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(rc EQUAL 0)
   message(FATAL_ERROR "expected a failure, got exit 0\nstdout: ${out}\nstderr: ${err}")

@@ -16,11 +16,15 @@
  *   - structural checks: w* is a fixed point of Phi, vjp_theta is the adjoint of jvp_theta,
  *     quadratic's constants are the spectrum it was built with, ridge's mu and L are the
  *     extremes of the Hessian rebuilt from jvp_w (dense dsyevr and Lanczos paths) and logreg's
- *     bound it, default instances exist and bad parameters fail with a message naming the key.
+ *     bound it, default instances exist and bad parameters fail with a message naming the key;
+ *   - the global Lipschitz constants nu1, nu2, mu1, mu2 of constants() hold on sampled pairs
+ *     (w, w') and are what their formulas give, against eigenvalues computed from the ops alone
+ *     (test_lipschitz).
  *
  * One line per check; exit status non-zero when any check fails.
  * usage: test_problems DIR   (DIR holds tiny.train.svm, tiny.val.svm)
  */
+#include "glm.h" /* white box: the data of ridge and logreg, for the Lipschitz references */
 #include "hgbench.h"
 
 #include <math.h>
@@ -474,6 +478,289 @@ static void test_constants(void)
   }
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Global Lipschitz constants in w (DESIGN §7): nu1, nu2, mu1, mu2                             */
+/* ------------------------------------------------------------------------------------------ */
+
+/* ||a - b||. */
+static double dist(int n, const double *a, const double *b)
+{
+  double s = 0;
+  for (int i = 0; i < n; i++)
+    s += (a[i] - b[i]) * (a[i] - b[i]);
+  return sqrt(s);
+}
+
+/* x = scale * a standard normal vector; unit: then normalized. */
+static void draw(hg_rng *rng, int n, double scale, int unit, double *x)
+{
+  for (int i = 0; i < n; i++)
+    x[i] = scale * hg_rng_normal(rng);
+  if (unit) {
+    const double nrm = hg_nrm2(n, x);
+    for (int i = 0; i < n; i++)
+      x[i] /= nrm;
+  }
+}
+
+/* A linear operator built from the ops only, for reference eigenvalues (scratch a, b, w):
+ *   grad_w E:  v -> (grad_w E(h v) - grad_w E(-h v)) / (2h), the Hessian of E at w = 0 (exact
+ *              for ridge and quadratic with h = 1; logreg: X'^T X' / (4n') to O(h^2), since
+ *              sigma'(0) = 1/4 and the O(h^2) term only lowers the estimate);
+ *   loss:      v -> (v - d_w Phi(0) v) / eta - e^theta .* v, logreg's X^T D(0) X v / n =
+ *              X^T X v / (4n) exactly (sigma'(0) = 1/4). */
+typedef struct lip_op {
+  hg_problem *P;
+  const double *theta, *lam;
+  double eta, h;
+  int loss;
+  double *a, *b, *w;
+} lip_op;
+
+static void lip_apply(void *ctx, const double *v, double *out)
+{
+  lip_op *o = ctx;
+  const int n = o->P->n_w;
+
+  if (o->loss) {
+    hg_zero(n, o->w);
+    hg_jvp_w(o->P, o->w, o->theta, v, o->a);
+    for (int i = 0; i < n; i++)
+      out[i] = (v[i] - o->a[i]) / o->eta - o->lam[i] * v[i];
+    return;
+  }
+  for (int i = 0; i < n; i++)
+    o->w[i] = o->h * v[i];
+  hg_upper(o->P, o->w, o->theta, o->a, NULL);
+  for (int i = 0; i < n; i++)
+    o->w[i] = -o->h * v[i];
+  hg_upper(o->P, o->w, o->theta, o->b, NULL);
+  for (int i = 0; i < n; i++)
+    out[i] = (o->a[i] - o->b[i]) / (2 * o->h);
+}
+
+/* lambda_max of the operator o by Lanczos to tol within 500 steps (NAN and a FAIL line when
+ * it fails or lambda_max has not converged). */
+static double lip_lambda_max(lip_op *o, double tol, const char *label)
+{
+  double lo = NAN, hi = NAN;
+  int converged = 0;
+  hg_error err;
+
+  hg_error_clear(&err);
+  if (hg_lanczos_extremes(o->P->n_w, lip_apply, o, tol, 500, 9, &lo, &hi, &converged, &err) !=
+          HG_OK ||
+      !(converged & 2)) {
+    check(0, "%s: reference eigenvalue: %s", label, err.msg[0] ? err.msg : "not converged");
+    return NAN;
+  }
+  return hi;
+}
+
+/* max_i ||x_i|| of X through a dense copy (independent of the plugin's CSR loop). */
+static double max_row_dense(const hg_matrix *X)
+{
+  hg_matrix *D = NULL;
+  hg_error err;
+  double best = NAN;
+
+  if (hg_matrix_convert(X, 0, &D, &err) != HG_OK)
+    return NAN;
+  best = 0;
+  for (int i = 0; i < D->rows; i++)
+    best = fmax(best, hg_nrm2(D->cols, D->val + (size_t)i * D->cols));
+  hg_matrix_destroy(&D);
+  return best;
+}
+
+/*
+ * The constants nu1, nu2, mu1, mu2 that constants() gives at theta are global Lipschitz
+ * constants in w, sampled honestly: over 20 seeded pairs (w, w') (16 at scale 1, 4 far apart
+ * at scale 30 and of opposite signs) and unit directions v (random, and along w - w') and u,
+ *   ||d_w Phi(w) v - d_w Phi(w') v||       <= nu1 ||w - w'|| (1 + 1e-12)
+ *   ||d_theta Phi(w) u - d_theta Phi(w') u|| <= nu2 ||w - w'|| (1 + 1e-12)
+ *   ||grad_w E(w) - grad_w E(w')||         <= mu1 ||w - w'|| (1 + 1e-12)
+ *   ||grad_theta E(w) - grad_theta E(w')|| <= mu2 ||w - w'|| (1 + 1e-12)
+ * (a zero constant demands exactly equal products).  Their structure: quadratic nu1 = nu2 =
+ * mu2 = 0, ridge nu1 = mu2 = 0, logreg nu1 > 0, nu2 = eta max_j e^theta_j for ridge and logreg,
+ * L_Phi (ridge, logreg) and L_E left NAN.  Their tightness, against eigenvalues computed from
+ * the ops alone by Lanczos: mu1 is the largest eigenvalue of the Hessian of E at w = 0 (exact
+ * for ridge and quadratic; logreg's sigma'(0) = 1/4 attains the bound), to 1e-9 (1e-7 for
+ * logreg's finite-difference Hessian) when the plugin's eigenvalue is dense, and from above
+ * within 1e-8 when it is Lanczos (d, n' > 2000: the big cases, n' > d for ridge and n' < d for
+ * logreg, so both sides of the Gram matrix); logreg's nu1 = eta/(6 sqrt 3) (||X||^2/n)
+ * max_i ||x_i|| with ||X||^2/(4n) the largest eigenvalue of d_w Phi(0)'s loss part and
+ * max_i ||x_i|| from a dense copy of the data, likewise (1e-9 dense).
+ */
+static void test_lipschitz(void)
+{
+  static const char *const none[] = {NULL};
+  static const char *const q2[] = {"n=30", "m=4", "kappa=100", "seed=2", "step=0.005", NULL};
+  static const char *const scalar[] = {"reg=scalar", NULL};
+  static const char *const sparse[] = {"density=0.3", "seed=2", NULL};
+  static const char *const sparse_sc[] = {"density=0.3", "reg=scalar", "intercept=1", NULL};
+  static const char *const wide[] = {"n_val=8", "d=30", "step=0.3", NULL};
+  static const char *const wide_sp[] = {"n_val=8", "d=30", "density=0.4", NULL};
+  static const char *const big[] = {"n=2500", "d=2100", "n_val=2200", "density=0.003",
+                                    "gram=no", NULL};
+  static const char *const big_lr[] = {"n=2500", "d=2100", "n_val=2050", "density=0.003",
+                                       NULL};
+  struct {
+    const char *name;
+    const char *const *words;
+  } cases[] = {
+    {"quadratic", none}, {"quadratic", q2},
+    {"ridge", none},     {"ridge", scalar},    {"ridge", sparse},  {"ridge", sparse_sc},
+    {"ridge", wide},     {"ridge", wide_sp},   {"ridge", big},
+    {"logreg", none},    {"logreg", scalar},   {"logreg", sparse}, {"logreg", sparse_sc},
+    {"logreg", wide},    {"logreg", wide_sp},  {"logreg", big_lr},
+  };
+  const double c3 = 1.0 / (6.0 * sqrt(3.0)), slack = 1 + 1e-12;
+
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    hg_problem *P = make(cases[c].name, cases[c].words);
+    if (!P)
+      continue;
+    const int n = P->n_w, m = P->n_theta;
+    const int quad = strcmp(cases[c].name, "quadratic") == 0;
+    const int logreg = strcmp(cases[c].name, "logreg") == 0;
+    hg_glm *G = quad ? NULL : P->self; /* ridge and logreg states begin with an hg_glm */
+    char label[160];
+    hg_constants k;
+    hg_error err;
+    hg_rng rng;
+    double *theta = malloc((size_t)m * sizeof(double)), *lam = malloc((size_t)n * sizeof(double));
+    double *w = malloc((size_t)n * sizeof(double)), *w2 = malloc((size_t)n * sizeof(double));
+    double *v = malloc((size_t)n * sizeof(double)), *u = malloc((size_t)m * sizeof(double));
+    double *a = malloc((size_t)n * sizeof(double)), *b = malloc((size_t)n * sizeof(double));
+    double *s = malloc((size_t)n * sizeof(double));
+    double *ta = malloc((size_t)m * sizeof(double)), *tb = malloc((size_t)m * sizeof(double));
+
+    label_of(cases[c].name, cases[c].words, label, sizeof label);
+    if (!theta || !lam || !w || !w2 || !v || !u || !a || !b || !s || !ta || !tb) {
+      check(0, "%s: out of memory", label);
+      goto next;
+    }
+    if (quad)
+      P->ops->theta0(P->self, theta);
+    else
+      for (int j = 0; j < m; j++)
+        theta[j] = m == 1 ? -0.5 : -1.0 + 0.5 * sin(j + 1.0);
+    for (int i = 0; i < n; i++) /* e^theta per coordinate (ridge, logreg) */
+      lam[i] = quad ? 0.0 : exp(theta[m == 1 ? 0 : i]);
+    hg_error_clear(&err);
+    if (hg_problem_constants(P, theta, &k, &err) != HG_OK) {
+      check(0, "%s: constants: %s", label, err.msg);
+      goto next;
+    }
+
+    /* Structure. */
+    double lam_max = 0;
+    for (int i = 0; i < n; i++)
+      lam_max = fmax(lam_max, lam[i]);
+    int ok = k.nu1 >= 0 && k.nu2 >= 0 && k.mu1 > 0 && k.mu2 == 0 && isfinite(k.nu1) &&
+             isfinite(k.nu2) && isfinite(k.mu1) && isnan(k.L_E);
+    if (quad)
+      ok = ok && k.nu1 == 0 && k.nu2 == 0;
+    else
+      ok = ok && (logreg ? k.nu1 > 0 : k.nu1 == 0) && isnan(k.L_Phi) &&
+           fabs(k.nu2 - k.step * lam_max) <= 1e-15 * k.nu2;
+    check(ok, "%s: nu1 = %.6g (%s), nu2 = %.6g%s, mu1 = %.6g, mu2 = %g, L_E %s", label, k.nu1,
+          logreg ? "> 0" : "= 0", k.nu2, quad ? " (= 0)" : " (= eta max e^theta)", k.mu1, k.mu2,
+          isnan(k.L_E) ? "NAN" : "set");
+
+    /* Sampled pairs. */
+    double worst[4] = {0, 0, 0, 0};
+    int exceed[4] = {0, 0, 0, 0};
+    const double bound[4] = {k.nu1, k.nu2, k.mu1, k.mu2};
+    hg_rng_seed(&rng, 1000 + c);
+    for (int pair = 0; pair < 20; pair++) {
+      const int far = pair >= 16;
+      draw(&rng, n, far ? 30.0 : 1.0, 0, w);
+      draw(&rng, n, far ? 30.0 : 1.0, 0, w2);
+      if (far)
+        for (int i = 0; i < n; i++)
+          w2[i] = -fabs(w2[i]) * (w[i] >= 0 ? 1 : -1);
+      const double dw = dist(n, w, w2);
+      double r[4];
+
+      /* nu1: a random unit v and v along w - w'. */
+      r[0] = 0;
+      for (int dir = 0; dir < 2; dir++) {
+        if (dir == 0) {
+          draw(&rng, n, 1.0, 1, v);
+        } else {
+          for (int i = 0; i < n; i++)
+            v[i] = (w[i] - w2[i]) / dw;
+        }
+        hg_jvp_w(P, w, theta, v, a);
+        hg_jvp_w(P, w2, theta, v, b);
+        r[0] = fmax(r[0], dist(n, a, b));
+      }
+      draw(&rng, m, 1.0, 1, u);
+      hg_jvp_theta(P, w, theta, u, a);
+      hg_jvp_theta(P, w2, theta, u, b);
+      r[1] = dist(n, a, b);
+      hg_upper(P, w, theta, a, ta);
+      hg_upper(P, w2, theta, b, tb);
+      r[2] = dist(n, a, b);
+      r[3] = dist(m, ta, tb);
+      for (int q = 0; q < 4; q++) {
+        exceed[q] += !(r[q] <= bound[q] * dw * slack);
+        if (bound[q] > 0)
+          worst[q] = fmax(worst[q], r[q] / (bound[q] * dw));
+        else if (r[q] > 0)
+          worst[q] = INFINITY;
+      }
+    }
+    static const char *const what[4] = {"nu1 (d_w Phi)", "nu2 (d_theta Phi)", "mu1 (grad_w E)",
+                                        "mu2 (grad_theta E)"};
+    for (int q = 0; q < 4; q++)
+      check(exceed[q] == 0, "%s: %s holds on 20 sampled pairs (largest ratio to the bound "
+            "%.4g%s)", label, what[q], worst[q], bound[q] > 0 ? "" : ", products equal");
+
+    /* Tightness of mu1 and of logreg's nu1 against eigenvalues from the ops alone. */
+    lip_op o = {P, theta, lam, k.step, logreg ? 1e-5 : 1.0, 0, a, b, s};
+    const int dense_val = quad || (G->n_val < G->d ? G->n_val : G->d) <= HG_GLM_DENSE_EIG_MAX;
+    const double ref = lip_lambda_max(&o, logreg ? 1e-9 : 1e-10, label);
+    const double e1 = fabs(k.mu1 - ref) / ref, tol1 = logreg ? 1e-7 : 1e-9;
+    if (dense_val)
+      check(e1 <= tol1, "%s: mu1 = %.12g is lambda_max of E's Hessian at 0, %.12g (rel err "
+            "%.1e <= %.0e)", label, k.mu1, ref, e1, tol1);
+    else
+      check(k.mu1 >= ref * (1 - tol1) && k.mu1 <= ref * (1 + 1e-8), "%s: mu1 = %.12g is "
+            "lambda_max of E's Hessian at 0, %.12g, from above (Lanczos path; ratio - 1 = "
+            "%.1e in [-%.0e, 1e-8])", label, k.mu1, ref, k.mu1 / ref - 1, tol1);
+    if (logreg) {
+      o.loss = 1;
+      const double xn2 = 4 * G->n * lip_lambda_max(&o, 1e-10, label);
+      const double want = k.step * c3 * (xn2 / G->n) * max_row_dense(G->X);
+      const double e2 = fabs(k.nu1 - want) / want;
+      if (G->d <= HG_GLM_DENSE_EIG_MAX)
+        check(e2 <= 1e-9, "%s: nu1 = %.12g = eta/(6 sqrt 3) (||X||^2/n) max ||x_i|| = %.12g "
+              "(rel err %.1e <= 1e-9)", label, k.nu1, want, e2);
+      else
+        check(k.nu1 >= want * (1 - 1e-9) && k.nu1 <= want * (1 + 1e-8), "%s: nu1 = %.12g is "
+              "eta/(6 sqrt 3) (||X||^2/n) max ||x_i|| = %.12g from above (Lanczos path; "
+              "ratio - 1 = %.1e in [-1e-9, 1e-8])", label, k.nu1, want, k.nu1 / want - 1);
+    }
+
+  next:
+    free(theta);
+    free(lam);
+    free(w);
+    free(w2);
+    free(v);
+    free(u);
+    free(a);
+    free(b);
+    free(s);
+    free(ta);
+    free(tb);
+    hg_problem_destroy(&P);
+  }
+}
+
 /* Bad parameters fail with a message naming the key or the file. */
 static void test_bad_input(const char *dir)
 {
@@ -517,6 +804,7 @@ int main(int argc, char **argv)
   test_quadratic();
   test_synthetic();
   test_constants();
+  test_lipschitz();
   test_bad_input(argv[1]);
   printf("%d checks, %d failed\n", checks, failures);
   return failures != 0;

@@ -89,6 +89,14 @@ static double aid_cg_rate(const hg_constants *c, char axis)
   return axis == 't' ? c->q : axis == 'k' ? (s - 1) / (s + 1) : NAN;
 }
 
+/* DESIGN §7: (c1 + c2/(1-q)) q^t + c3 2 sqrt(kappa) ((sqrt(kappa)-1)/(sqrt(kappa)+1))^k with
+ * kappa = cond(I - d_w Phi) (th->kappa_lin). */
+static double aid_cg_bound(const hg_theory *th, int t, int k, int K)
+{
+  double s = sqrt(th->kappa_lin);
+  return hg_bound_aid_lower(th, t) + th->c3 * 2 * s * pow((s - 1) / (s + 1), k);
+}
+
 const hg_method_ops hg_method_aid_cg = {
   .version = HG_METHOD_OPS_VERSION,     /* ops layout this table follows */
   .name = "aid-cg",                     /* registry name (file aid_cg.c) */
@@ -98,4 +106,5 @@ const hg_method_ops hg_method_aid_cg = {
   .space = aid_cg_space,                /* workspace bytes: O(n) */
   .compute = aid_cg_compute,            /* the method */
   .rate = aid_cg_rate,                   /* q in t, the CG rate in k */
+  .bound = aid_cg_bound,                  /* CG convergence in the c3 term */
 };

@@ -11,6 +11,8 @@
  */
 #include "common.h"
 
+#include <math.h>
+
 /* The adjoint solve of aid-fp (DESIGN §4):
  *     v_0 = 0,  v_{j+1} = d_w Phi(w_t)^T v_j + grad_w E(w_t)  for j < k,
  * stopping after the first j with ||v_{j+1} - v_j|| <= tol_linear.  Every product is made (k
@@ -66,6 +68,12 @@ static int aid_fp_compute(hg_problem *P, const hg_params *mp, const double *thet
 
 static const hg_param_spec aid_fp_params[] = {{.key = NULL}};
 
+/* DESIGN §7: (c1 + c2/(1-q)) q^t + c3 q^k. */
+static double aid_fp_bound(const hg_theory *th, int t, int k, int K)
+{
+  return hg_bound_aid_lower(th, t) + th->c3 * pow(th->c.q, k);
+}
+
 const hg_method_ops hg_method_aid_fp = {
   .version = HG_METHOD_OPS_VERSION,     /* ops layout this table follows */
   .name = "aid-fp",                     /* registry name (file aid_fp.c) */
@@ -75,4 +83,5 @@ const hg_method_ops hg_method_aid_fp = {
   .space = aid_fp_space,                /* workspace bytes: O(n) */
   .compute = aid_fp_compute,            /* the method */
   .rate = hg_rate_q,                     /* q in t and in k (DESIGN §7) */
+  .bound = aid_fp_bound,                  /* (c1 + c2/(1-q)) q^t + c3 q^k */
 };

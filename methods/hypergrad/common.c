@@ -282,3 +282,15 @@ double hg_rate_q(const hg_constants *c, char axis)
 {
   return axis == 't' || axis == 'k' ? c->q : NAN;
 }
+
+double hg_bound_itd(const hg_theory *th, int t, int k, int K)
+{
+  double q = th->c.q;
+  return th->c1 * pow(q, t) + th->c2 * t * pow(q, t - 1) + th->c3 * pow(q, t);
+}
+
+double hg_bound_aid_lower(const hg_theory *th, int t)
+{
+  double q = th->c.q;
+  return (th->c1 + th->c2 / (1 - q)) * pow(q, t);
+}

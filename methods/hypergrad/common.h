@@ -154,4 +154,13 @@ double hg_rate_q_in_t(const hg_constants *c, char axis);
 /* q along t and along k (aid-fp, neumann). */
 double hg_rate_q(const hg_constants *c, char axis);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Bounds on ||ghat - grad f|| (DESIGN §7), for the ops tables' bound slot                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/* itd, itd-forward: (c1 + c2 t/q + c3) q^t, written c1 q^t + c2 t q^(t-1) + c3 q^t. */
+double hg_bound_itd(const hg_theory *th, int t, int k, int K);
+/* The lower-level part of every implicit method: (c1 + c2/(1-q)) q^t. */
+double hg_bound_aid_lower(const hg_theory *th, int t);
+
 #endif /* HG_HYPERGRAD_COMMON_H */

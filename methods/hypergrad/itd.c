@@ -11,6 +11,8 @@
  */
 #include "common.h"
 
+#include <math.h>
+
 /* Bytes: the tape w_0 .. w_t ((t + 1) n) and the sweep (2 n + m). */
 static size_t itd_space(int n, int m, const hg_budget *b)
 {
@@ -36,4 +38,5 @@ const hg_method_ops hg_method_itd = {
   .space = itd_space,                   /* workspace bytes: O(t n) tape */
   .compute = itd_compute,               /* the method */
   .rate = hg_rate_q_in_t,                /* error bound ~ t q^t (DESIGN §7) */
+  .bound = hg_bound_itd,                 /* (c1 + c2 t/q + c3) q^t */
 };

@@ -11,6 +11,8 @@
  */
 #include "common.h"
 
+#include <math.h>
+
 /* The forward state: Z stored column by column (column j at Z + j n). */
 typedef struct fwd_state {
   hg_problem *P;
@@ -97,4 +99,5 @@ const hg_method_ops hg_method_itd_forward = {
   .space = itd_forward_space,           /* workspace bytes: O(n m) */
   .compute = itd_forward_compute,       /* the method */
   .rate = hg_rate_q_in_t,                /* the same value as itd: rate q in t */
+  .bound = hg_bound_itd,                 /* the same value as itd, the same bound */
 };

@@ -68,6 +68,12 @@ static int jfb_compute(hg_problem *P, const hg_params *mp, const double *theta,
 /* jfb takes no parameters: an empty schema. */
 static const hg_param_spec jfb_params[] = {{.key = NULL}};
 
+/* DESIGN §7: (c1 + c2/(1-q)) q^t + c3 q, a floor no t removes. */
+static double jfb_bound(const hg_theory *th, int t, int k, int K)
+{
+  return hg_bound_aid_lower(th, t) + th->c3 * th->c.q;
+}
+
 const hg_method_ops hg_method_jfb = {
   .version = HG_METHOD_OPS_VERSION,                  /* ops layout this table follows */
   .name = "jfb",                                     /* registry name (file jfb.c) */
@@ -77,4 +83,5 @@ const hg_method_ops hg_method_jfb = {
   .space = jfb_space,                                /* workspace bytes */
   .compute = jfb_compute,                            /* the method */
   .biased = 1,                                       /* bias floor c3 q: never -> exact */
+  .bound = jfb_bound,                                 /* bias floor c3 q */
 };

@@ -11,6 +11,8 @@
  */
 #include "common.h"
 
+#include <math.h>
+
 /* The adjoint solve of neumann (DESIGN §4), with J = d_w Phi(w_t) and b = grad_w E(w_t):
  *     term = b, v = b;  for j = 1..k: term = J^T term; v += term,
  * stopping after the first term with ||term|| <= tol_linear.  *k_used counts the terms after
@@ -68,6 +70,12 @@ static int neumann_compute(hg_problem *P, const hg_params *mp, const double *the
 
 static const hg_param_spec neumann_params[] = {{.key = NULL}};
 
+/* DESIGN §7: as aid-fp with k + 1. */
+static double neumann_bound(const hg_theory *th, int t, int k, int K)
+{
+  return hg_bound_aid_lower(th, t) + th->c3 * pow(th->c.q, k + 1);
+}
+
 const hg_method_ops hg_method_neumann = {
   .version = HG_METHOD_OPS_VERSION,     /* ops layout this table follows */
   .name = "neumann",                    /* registry name (file neumann.c) */
@@ -77,4 +85,5 @@ const hg_method_ops hg_method_neumann = {
   .space = neumann_space,               /* workspace bytes: O(n) */
   .compute = neumann_compute,           /* the method */
   .rate = hg_rate_q,                     /* q in t and in k (as aid-fp) */
+  .bound = neumann_bound,                 /* aid-fp bound with k + 1 */
 };

@@ -10,6 +10,8 @@
  */
 #include "common.h"
 
+#include <math.h>
+
 /* Bytes: the last min(K, t) + 1 iterates and the sweep (2 n + m). */
 static size_t tbptt_space(int n, int m, const hg_budget *b)
 {
@@ -26,6 +28,12 @@ static int tbptt_compute(hg_problem *P, const hg_params *mp, const double *theta
 
 static const hg_param_spec tbptt_params[] = {{.key = NULL}};
 
+/* DESIGN §7: the itd bound plus the truncation's c3 q^K (K <= t steps kept). */
+static double tbptt_bound(const hg_theory *th, int t, int k, int K)
+{
+  return hg_bound_itd(th, t, k, K) + th->c3 * pow(th->c.q, K < t ? K : t);
+}
+
 const hg_method_ops hg_method_tbptt = {
   .version = HG_METHOD_OPS_VERSION,     /* ops layout this table follows */
   .name = "tbptt",                      /* registry name (file tbptt.c) */
@@ -35,4 +43,6 @@ const hg_method_ops hg_method_tbptt = {
   .space = tbptt_space,                 /* workspace bytes: O(K n) */
   .compute = tbptt_compute,             /* the method */
   .rate = hg_rate_q_in_t,                /* rate q in t (K fixed: up to its bias floor) */
+  .bound = tbptt_bound,                   /* itd bound + c3 q^K */
+  .biased = 1,                            /* K < t keeps a floor c3 q^K as t grows */
 };
