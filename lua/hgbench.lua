@@ -425,7 +425,14 @@ function hg.plot(spec)
       groups[label] = g
       order[#order + 1] = g
     end
-    g.points[#g.points + 1] = {x = r[x], y = r[y], bound = r.bound, i = i}
+    -- the bound is on the absolute error: scaled by 1/||grad f|| for the relative error
+    local bound
+    if y == "abs_error" then
+      bound = r.bound
+    elseif y == "rel_error" and finite(r.abs_error) and r.abs_error > 0 then
+      bound = r.bound * r.rel_error / r.abs_error
+    end
+    g.points[#g.points + 1] = {x = r[x], y = r[y], bound = bound, i = i}
   end
   -- A measured x (wall time, calls) differs between repetitions of one budget: each point takes
   -- the median x of its budget's repetitions, so repetitions stack into one median and band.
@@ -535,6 +542,131 @@ function hg.expect_below(runs, field, value, message)
     detail = fmt(" (%s; worst: %s: %s = %s)", count, wtext, tostring(field), vtext)
   end
   return core.expect(failures == 0, head .. detail)
+end
+
+-- hg.check_bounds(runs [, message]): no run's error exceeds its DESIGN §7 bound (beyond the
+-- round-off of the reference: the bound_violated flag).  Runs without a bound are not
+-- counted; at least one run must have one.  Records one expectation naming the worst ratio
+-- abs_error / bound.  Never raises; returns whether it passed.
+function hg.check_bounds(runs, message)
+  local head = message or "every error within its DESIGN §7 bound"
+  if is_run(runs) then
+    runs = {runs}
+  end
+  if type(runs) ~= "table" or #runs == 0 then
+    return core.expect(false, head .. " (no runs: expected a run or a sweep)")
+  end
+  local checked, violated, worst, worst_ratio = 0, 0, nil, -math.huge
+  for _, r in ipairs(runs) do
+    if is_run(r) and r.status == "ok" and finite(r.bound) and r.bound > 0 then
+      checked = checked + 1
+      if r.bound_violated then
+        violated = violated + 1
+      end
+      local ratio = r.abs_error / r.bound
+      if ratio > worst_ratio then
+        worst, worst_ratio = r, ratio
+      end
+    end
+  end
+  if checked == 0 then
+    return core.expect(false, head .. " (no run carries a bound)")
+  end
+  return core.expect(violated == 0, head .. fmt(" (%d of %d runs above; largest error/bound %s "
+                                                 .. "at %s)", violated, checked,
+                                                 number_text(worst_ratio), describe(worst)))
+end
+
+-- hg.expect_rate(runs, method [, {axis = "t"|"k", at_most = "theory"|number, slack = 0.05}]):
+-- the linear rate of `method`'s median relative error along the budget axis (default: the one
+-- of t and k with more distinct values), fitted past the error's peak and above round-off
+-- (50 eps max(1, kappa)), must be at most the reference rate: log(fitted) / log(reference)
+-- >= 1 - slack, or the reference inside the fit's 95 % interval.  The reference is the
+-- method's theoretical rate from the runs' constants (at_most = "theory", the default) or a
+-- number.  One expectation per problem instance.  Never raises; returns whether all passed.
+function hg.expect_rate(runs, method, opts)
+  opts = opts or {}
+  local slack = opts.slack or 0.05
+  local head = opts.message or fmt("%s converges at least as fast as %s (slack %s)",
+                                   tostring(method), opts.at_most == nil and "theory"
+                                   or tostring(opts.at_most), number_text(slack))
+  if type(runs) ~= "table" then
+    return core.expect(false, head .. " (no runs: expected a sweep)")
+  end
+  -- the method's usable runs, by problem instance
+  local by_instance, order = {}, {}
+  for _, r in ipairs(runs) do
+    if is_run(r) and r.method == method and r.status == "ok" and finite(r.rel_error) then
+      local key = instance_label(r)
+      if not by_instance[key] then
+        by_instance[key] = {}
+        order[#order + 1] = key
+      end
+      table.insert(by_instance[key], r)
+    end
+  end
+  if #order == 0 then
+    return core.expect(false, head .. " (no successful run of " .. tostring(method) .. ")")
+  end
+  local all_ok = true
+  for _, key in ipairs(order) do
+    local list = by_instance[key]
+    local axis = opts.axis
+    if not axis then
+      local ts, ks, nt, nk = {}, {}, 0, 0
+      for _, r in ipairs(list) do
+        if not ts[r.t_budget] then ts[r.t_budget], nt = true, nt + 1 end
+        if not ks[r.k_budget] then ks[r.k_budget], nk = true, nk + 1 end
+      end
+      axis = nk > nt and "k" or "t"
+    end
+    local field = axis .. "_budget"
+    -- median error per budget value
+    local values, xs = {}, {}
+    for _, r in ipairs(list) do
+      local x = r[field]
+      if not values[x] then
+        values[x] = {}
+        xs[#xs + 1] = x
+      end
+      table.insert(values[x], r.rel_error)
+    end
+    table.sort(xs)
+    local ys, peak = {}, 1
+    for i, x in ipairs(xs) do
+      local v = values[x]
+      table.sort(v)
+      local mid = (#v + 1) // 2
+      ys[i] = #v % 2 == 1 and v[mid] or 0.5 * (v[mid] + v[mid + 1])
+      if ys[i] > ys[peak] then
+        peak = i
+      end
+    end
+    local px, py = {}, {}
+    for i = peak, #xs do
+      px[#px + 1], py[#py + 1] = xs[i], ys[i]
+    end
+    local r0 = list[1]
+    local kappa = finite(r0.kappa) and math.max(1, r0.kappa) or 1
+    local rate, lo, hi, used = core.fit_rate(px, py, 50 * 2.220446049250313e-16 * kappa)
+    local ref = opts.at_most
+    if ref == nil or ref == "theory" then
+      ref = core.method_rate(method, r0.q, r0.kappa, r0.mu, r0.L, axis)
+    end
+    local ok, detail
+    if type(ref) ~= "number" or not finite(ref) then
+      ok, detail = false, "no theoretical rate for this method and axis"
+    elseif used < 3 or not finite(rate) then
+      ok, detail = false, fmt("only %d points above round-off to fit", used)
+    else
+      local ratio = math.log(rate) / math.log(ref)
+      ok = ratio >= 1 - slack or (lo <= ref and ref <= hi)
+      detail = fmt("fitted %.4f [%.4f, %.4f] along %s over %d points, reference %.4f, "
+                   .. "exponent ratio %.3f", rate, lo, hi, axis, used, ref, ratio)
+    end
+    all_ok = core.expect(ok, fmt("%s: %s (%s)", key, head, detail)) and all_ok
+  end
+  return all_ok
 end
 
 -- hg.optimize: outer loops (DESIGN §2.3) are not written yet.

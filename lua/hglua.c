@@ -1079,7 +1079,48 @@ static const luaL_Reg problem_methods[] = {
   {NULL, NULL},
 };
 
+/* core.fit_rate(xs, ys, floor) -> rate, lo, hi, used: hg_fit_rate on two Lua arrays. */
+static int l_fit_rate(lua_State *L)
+{
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  double floor = luaL_checknumber(L, 3), rate, lo, hi;
+  int n = (int)luaL_len(L, 1);
+  luaL_argcheck(L, n == luaL_len(L, 2), 2, "as many values as xs");
+  double *buf = lua_newuserdatauv(L, 2 * (size_t)(n > 0 ? n : 1) * sizeof *buf, 0);
+  for (int i = 0; i < n; i++) {
+    lua_geti(L, 1, i + 1);
+    lua_geti(L, 2, i + 1);
+    buf[i] = lua_tonumber(L, -2);
+    buf[n + i] = lua_tonumber(L, -1);
+    lua_pop(L, 2);
+  }
+  int used = hg_fit_rate(n, buf, buf + n, floor, &rate, &lo, &hi);
+  lua_pushnumber(L, rate);
+  lua_pushnumber(L, lo);
+  lua_pushnumber(L, hi);
+  lua_pushinteger(L, used);
+  return 4;
+}
+
+/* core.method_rate(method, q, kappa, mu, L, axis) -> the theoretical rate (NaN if none). */
+static int l_method_rate(lua_State *L)
+{
+  hg_constants c;
+  hg_constants_unknown(&c);
+  const char *method = luaL_checkstring(L, 1);
+  c.q = luaL_optnumber(L, 2, NAN);
+  c.kappa = luaL_optnumber(L, 3, NAN);
+  c.mu = luaL_optnumber(L, 4, NAN);
+  c.L = luaL_optnumber(L, 5, NAN);
+  const char *axis = luaL_checkstring(L, 6);
+  lua_pushnumber(L, hg_method_rate(method, &c, axis[0]));
+  return 1;
+}
+
 static const luaL_Reg core_functions[] = {
+  {"fit_rate", l_fit_rate},
+  {"method_rate", l_method_rate},
   {"problem", l_problem},
   {"hypergrad", l_hypergrad},
   {"expect", l_expect},

@@ -350,13 +350,15 @@ static void test_report(void)
   static const double f[3] = {0.9, 1.0, 1.1}; /* repetitions: the median is the middle one */
   int n = 0;
 
-  /* itd on quadratic: error 0.5^t exactly at the median, so the fitted rate is 0.5 */
+  /* itd on quadratic: error 0.5^t exactly at the median, so the fitted rate is 0.5; its
+   * bound is 4 * 0.5^t, so the largest err/bound is 1.1 / 4 = 0.275 */
   for (int t = 1; t <= 5; t++)
     for (int r = 0; r < 3; r++) {
       hg_record x = row("quadratic", "kappa=10", "theta0", "itd", t, 100, 10, r,
                         f[r] * ldexp(1, -t));
       x.counts.phi = x.counts.vjp_w = x.counts.vjp_theta = t;
       x.counts.upper = 1;
+      x.bound = 4 * ldexp(1, -t);
       rows[n++] = x;
     }
   /* aid-cg: error 0.1^k, one breakdown */
@@ -372,7 +374,10 @@ static void test_report(void)
   snprintf(bd.message, sizeof bd.message, "p^T S p = -1e-3 <= 0");
   rows[n++] = bd;
   /* ridge at theta = -1: tbptt with two K, a diverged itd */
-  rows[n++] = row("ridge", "", "-1", "tbptt", 20, 100, 5, 0, 1e-3);
+  hg_record above = row("ridge", "", "-1", "tbptt", 20, 100, 5, 0, 1e-3);
+  above.bound = 5e-4; /* err/bound 2: violated */
+  above.bound_violated = 1;
+  rows[n++] = above;
   rows[n++] = row("ridge", "", "-1", "tbptt", 20, 100, 10, 0, 2e-6);
   hg_record dv = row("ridge", "", "-1", "itd", 20, 100, 10, 0, NAN);
   dv.status = HG_ERR_DIVERGED;
@@ -414,17 +419,18 @@ static void test_report(void)
     "- Status: 29 ok, 1 diverged, 1 breakdown\n",
     "## quadratic `kappa=10`, θ = `theta0`\n",
     "| method | t | k | rel. error | oracle calls | wall [s] | peak bytes | fitted rate | "
-    "theory | status |\n|:--|--:|--:|--:|--:|--:|--:|:--|--:|:--|\n",
+    "theory | max err/bound | status |\n|:--|--:|--:|--:|--:|--:|--:|:--|--:|--:|:--|\n",
     /* t = 5: error 0.5^5, 3 * 5 calls, 5 ms, 5000 bytes; itd's theoretical rate is q */
-    "| itd | 5 | — | 3.12e-02 | 15 | 0.005 | 5000 | 0.5000 [0.5000, 0.5000] (t) | 0.5000 | ok |\n",
+    "| itd | 5 | — | 3.12e-02 | 15 | 0.005 | 5000 | 0.5000 [0.5000, 0.5000] (t) | 0.5000 | 0.275 "
+    "| ok |\n",
     "| aid-cg | 50 | 4 | 1.00e-04 | 0 | 0.05 | 50000 | 0.1000 [0.1000, 0.1000] (k) | ",
     " | 12 ok, 1 breakdown |\n",
     "Failures:\n\n- aid-cg: 1 breakdown (solver breakdown), e.g. at t = 50, k = 4: p^T S p = "
     "-1e-3 \\<= 0\n",
     "## ridge (default parameters), θ = `-1`\n",
-    "| tbptt K=5 | 20 | — | 1.00e-03 | 0 | 0.02 | 20000 | — | — | ok |\n",
+    "| tbptt K=5 | 20 | — | 1.00e-03 | 0 | 0.02 | 20000 | — | — | 2 (**1 above**) | ok |\n",
     "| tbptt K=10 | 20 | — | 2.00e-06 |",
-    "| itd | 7 of 20 | — | — | 0 | 0.02 | 20000 | — | — | 1 diverged |\n",
+    "| itd | 7 of 20 | — | — | 0 | 0.02 | 20000 | — | — | — | 1 diverged |\n",
     "- itd: 1 diverged (iteration diverged), e.g. at t = 20, k = 100: \\|\\|w\\|\\| = 1e300 "
     "at t = 7\n",
     "## Expectations\n\n1 of 2 passed.\n\n- PASS itd rate within 5 % of q (`demo.lua:12`)\n"
