@@ -583,7 +583,8 @@ end
 -- (50 eps max(1, kappa)), must be at most the reference rate: log(fitted) / log(reference)
 -- >= 1 - slack, or the reference inside the fit's 95 % interval.  The reference is the
 -- method's theoretical rate from the runs' constants (at_most = "theory", the default) or a
--- number.  One expectation per problem instance.  Never raises; returns whether all passed.
+-- number.  One expectation per problem instance.  Never raises; returns whether all passed,
+-- and the fits: a list of {method=, instance=, axis=, fitted=, lo=, hi=, reference=}.
 function hg.expect_rate(runs, method, opts)
   opts = opts or {}
   local slack = opts.slack or 0.05
@@ -608,7 +609,7 @@ function hg.expect_rate(runs, method, opts)
   if #order == 0 then
     return core.expect(false, head .. " (no successful run of " .. tostring(method) .. ")")
   end
-  local all_ok = true
+  local all_ok, fits = true, {}
   for _, key in ipairs(order) do
     local list = by_instance[key]
     local axis = opts.axis
@@ -665,8 +666,50 @@ function hg.expect_rate(runs, method, opts)
                    .. "exponent ratio %.3f", rate, lo, hi, axis, used, ref, ratio)
     end
     all_ok = core.expect(ok, fmt("%s: %s (%s)", key, head, detail)) and all_ok
+    fits[#fits + 1] = {method = method, instance = key, axis = axis, fitted = rate, lo = lo,
+                       hi = hi, reference = ref}
   end
-  return all_ok
+  return all_ok, fits
+end
+
+-- hg.plot_rates(fits [, {name=, title=, legend=, format=}]): fitted against theoretical rates
+-- (the fits hg.expect_rate returns), one series per method and axis, with the line
+-- fitted = theory; points under the line converge faster than their theory.
+function hg.plot_rates(fits, opts)
+  opts = opts or {}
+  if type(fits) ~= "table" or #fits == 0 then
+    error("hg.plot_rates: expected the fits returned by hg.expect_rate", 2)
+  end
+  local legend, groups, order = opts.legend or {}, {}, {}
+  local lo, hi = 1, 0
+  for _, f in ipairs(fits) do
+    if finite(f.fitted) and finite(f.reference) then
+      local label = fmt("%s (%s)", legend[f.method] or f.method, f.axis)
+      if not groups[label] then
+        groups[label] = {name = label, x = {}, y = {}}
+        order[#order + 1] = groups[label]
+      end
+      local g = groups[label]
+      g.x[#g.x + 1], g.y[#g.y + 1] = f.reference, f.fitted
+      lo, hi = math.min(lo, f.reference, f.fitted), math.max(hi, f.reference, f.fitted)
+    end
+  end
+  if #order == 0 then
+    error("hg.plot_rates: no fit has both a fitted and a theoretical rate", 2)
+  end
+  for _, g in ipairs(order) do -- points in order of x, as the plot joins them
+    local idx = {}
+    for i = 1, #g.x do idx[i] = i end
+    table.sort(idx, function(a, b) return g.x[a] < g.x[b] end)
+    local x, y = {}, {}
+    for j, i in ipairs(idx) do x[j], y[j] = g.x[i], g.y[i] end
+    g.x, g.y = x, y
+  end
+  order[#order + 1] = {name = "fitted = theory", x = {lo, hi}, y = {lo, hi}}
+  local name = opts.name or "rates"
+  return core.plot{name = name, title = opts.title or "fitted against theoretical rates",
+                   xlabel = "theoretical rate (DESIGN §7)", ylabel = "fitted rate",
+                   logx = false, logy = false, format = opts.format or "png", series = order}
 end
 
 -- hg.optimize: outer loops (DESIGN §2.3) are not written yet.

@@ -21,6 +21,12 @@ local cases = {
 }
 local legend = {["itd"] = "ITD", ["aid-fp"] = "AID-FP", ["aid-cg"] = "AID-CG",
                 ["neumann"] = "Neumann"}
+local fits = {} -- every rate fit, for the rate plot
+
+local function keep(ok, list)
+  for _, f in ipairs(list) do fits[#fits + 1] = f end
+  return ok
+end
 
 for i, c in ipairs(cases) do
   local P = hg.problem(c[1], c[2])
@@ -51,7 +57,7 @@ for i, c in ipairs(cases) do
                         t = grid, k = "t"}
   hg.check_bounds(vs_t, label .. ": every error within its bound along t")
   for _, m in ipairs({"itd", "aid-fp", "aid-cg", "neumann"}) do
-    hg.expect_rate(vs_t, m, {axis = "t"})
+    keep(hg.expect_rate(vs_t, m, {axis = "t"}))
   end
 
   -- bounds and rates along k with the lower level converged: aid-fp up to T, aid-cg up to
@@ -67,7 +73,7 @@ for i, c in ipairs(cases) do
     end
     local vs_k = hg.sweep{problems = {P}, methods = {mk[1]}, t = T, k = K}
     hg.check_bounds(vs_k, label .. ": " .. mk[1] .. " within its bound along k")
-    hg.expect_rate(vs_k, mk[1], {axis = "k"})
+    keep(hg.expect_rate(vs_k, mk[1], {axis = "k"}))
   end
 
   if i == 1 or i == 4 or i == 7 then -- one picture per problem family, bounds dashed
@@ -90,3 +96,6 @@ for _, r in ipairs(rise) do
   if r.bound > peak then peak = r.bound end
 end
 hg.expect(first and peak > first, "the ITD bound rises after t = 1, as its t q^(t-1) term predicts")
+
+hg.plot_rates(fits, {name = "rates", legend = legend,
+                     title = "regression set: fitted against theoretical linear rates"})
