@@ -263,6 +263,7 @@ typedef struct hg_theory {
                         c3 = L_E L_Phi/(1-q) */
   double kappa_lin;  /* condition number of I - d_w Phi^T used by CG's bound:
                         min(kappa, (1+q)/(1-q)) */
+  int local;         /* 1: trajectory-local constants (hg_theory_local), 0: global */
 } hg_theory;
 
 /* Per-callback call counters (DESIGN §2.2). */
@@ -279,6 +280,7 @@ typedef struct hg_problem {
   hg_counts counts;          /* every call through hg_phi() etc. increments these */
   hg_theory theory;          /* the last hg_theory_at result, reused for the same theta, w0 */
   double *theory_key;        /* owned: theta (n_theta) then w0 (n_w) it was computed for */
+  void *theory_local;        /* owned: per-iterate values of the local constants (theory.c) */
 } hg_problem;
 
 /* Create problem `name` from "key=value" words. */
@@ -306,6 +308,14 @@ int hg_problem_constants(hg_problem *P, const double *theta, hg_constants *c, hg
  * Constants the problem does not provide stay NAN, and so do the bounds built on them. */
 int hg_theory_at(hg_problem *P, const double *theta, const double *wstar, const double *w0,
                  hg_theory *th, hg_error *err);
+/* Trajectory-local constants (DESIGN §7) along w*, w_0 .. w_t of the lower iteration from w0
+ * (replayed, not counted): q = max ||d_w Phi(w_s)||, L_E = max ||grad_w E(w_s)||, L_Phi =
+ * max ||d_theta Phi(w_s)||, nu1, nu2, mu1, mu2 the largest ratios ||A(w_s) - A(w*)|| /
+ * ||w_s - w*||; then c1..c3.  Costs a few Lanczos runs per iterate: for analysis, not sweeps. */
+int hg_theory_local(hg_problem *P, const double *theta, const double *wstar, const double *w0,
+                    int t, hg_theory *th, hg_error *err);
+/* Free a problem's cache of local constants (hg_problem_destroy calls it). */
+void hg_theory_cache_free(void *cache);
 
 /* Read theta from a CLI/Lua spec: a number broadcast to all n entries, or "@FILE" with one
  * number per line.  NaN, infinities, wrong counts and malformed lines are errors. */
@@ -437,6 +447,7 @@ typedef struct hg_run_opts {
   const double *reference; /* a precomputed exact hypergradient (used instead of solving) */
   const double *wstar;  /* with reference: the w* it came with (for the bound; may be NULL) */
   int trace;            /* 1: record residual traces */
+  int local_constants;  /* 1: the bound uses trajectory-local constants (hg_theory_local) */
   size_t mem_cap;       /* 0: none */
 } hg_run_opts;
 
@@ -516,6 +527,7 @@ typedef struct hg_record {
   hg_counts counts;
   size_t peak_bytes;
   double q, kappa, mu, L;   /* constants at theta (NAN if unknown) */
+  int local_constants;      /* the bound used trajectory-local constants (part of the key) */
   char message[256];        /* the failure, when status != HG_OK */
 } hg_record;
 
@@ -636,6 +648,7 @@ typedef struct hg_verify_report {
   int failures;
   int t_big, k_big;    /* the large budget chosen from q */
   double q;            /* contraction constant at theta (NAN if unknown) */
+  int local;           /* the theory rows used trajectory-local constants */
 } hg_verify_report;
 
 /* Run every registered method on P at theta:
@@ -648,11 +661,13 @@ typedef struct hg_verify_report {
  *    95 % of the exponent of the bound's rate over the same budgets (log rate / log rate_bound
  *    >= 0.95) or hold that rate in its 95 % interval.
  * Release rep with hg_verify_release. */
-int hg_verify(hg_problem *P, const double *theta, hg_verify_report *rep, hg_error *err);
+int hg_verify(hg_problem *P, const double *theta, int local_constants, hg_verify_report *rep,
+              hg_error *err);
 /* The same over the methods of `methods` (a {name, ops} list ending in {NULL}): the test hook
- * that shows deliberately wrong variants are caught. */
+ * that shows deliberately wrong variants are caught.  local_constants: the bounds use
+ * trajectory-local constants (hg_theory_local) instead of global ones. */
 int hg_verify_with(hg_problem *P, const double *theta, const hg_entry *methods,
-                   hg_verify_report *rep, hg_error *err);
+                   int local_constants, hg_verify_report *rep, hg_error *err);
 void hg_verify_release(hg_verify_report *rep);
 
 #endif /* HGBENCH_H */

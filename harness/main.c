@@ -21,17 +21,22 @@ static const char usage[] =
   "usage: hgbench COMMAND [ARGS]\n"
   "\n"
   "  list [problems|methods]                     plugins, their parameters and defaults\n"
-  "  info PROBLEM [key=value ...] [--theta V|@FILE]\n"
-  "                                              dimensions, step, mu, L, kappa, q at theta\n"
+  "  info PROBLEM [key=value ...] [--theta V|@FILE] [--t N]\n"
+  "                                              dimensions, step, mu, L, kappa, q, the\n"
+  "                                              constants of DESIGN §7, global and along the\n"
+  "                                              first N iterates from 0\n"
   "  check PROBLEM [key=value ...] [--theta V|@FILE] [--seed N]\n"
   "                                              finite-difference checks of every callback\n"
-  "  verify [PROBLEM [key=value ...]] [--theta V|@FILE]\n"
-  "                                              every method against exact, and the exact\n"
-  "                                              identities between methods (all problems\n"
-  "                                              with their defaults when PROBLEM is omitted)\n"
+  "  verify [PROBLEM [key=value ...]] [--theta V|@FILE] [--local]\n"
+  "                                              every method against exact, the identities\n"
+  "                                              between methods, the bounds of DESIGN §7 on\n"
+  "                                              a grid of t and k, fitted against theoretical\n"
+  "                                              rates (all problems with their defaults when\n"
+  "                                              PROBLEM is omitted; --local: bounds with\n"
+  "                                              trajectory-local constants)\n"
   "  hypergrad PROBLEM [key=value ...] --method NAME[:key=value,...] [--t N] [--k N] [--K N]\n"
-  "            [--theta V|@FILE] [--w0 @FILE] [--seed N] [--json]\n"
-  "                                              one hypergradient, measured\n"
+  "            [--theta V|@FILE] [--w0 @FILE] [--seed N] [--json] [--local]\n"
+  "                                              one hypergradient, measured, with its bound\n"
   "  bench PROBLEM [key=value ...] [--methods a,b,...] [--t N] [--k N] [--K N]\n"
   "            [--theta V|@FILE] [--repeat N]   time per hypergradient of each method\n"
   "  run SCENARIO.lua [--out DIR] [--traceback]  run a Lua scenario: results.tsv, plots,\n"
@@ -58,6 +63,7 @@ typedef struct cli {
   const char *methods;    /* --methods a,b */
   const char *out;        /* --out DIR */
   int traceback;          /* --traceback */
+  int local;              /* --local: trajectory-local constants for the bounds */
   hg_budget budget;
   long seed, repeat;
   int json;
@@ -107,13 +113,15 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
   for (int i = first; i < argc && !rc; i++) {
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (strncmp(a, "--", 2) == 0) {
-      int takes = strcmp(a, "--json") && strcmp(a, "--traceback");
+      int takes = strcmp(a, "--json") && strcmp(a, "--traceback") && strcmp(a, "--local");
       if (takes && !next)
         return hg_fail(err, HG_ERR_ARG, "%s needs a value", a);
       if (!strcmp(a, "--json"))
         c->json = 1;
       else if (!strcmp(a, "--traceback"))
         c->traceback = 1;
+      else if (!strcmp(a, "--local"))
+        c->local = 1;
       else if (!strcmp(a, "--out"))
         c->out = next;
       else if (!strcmp(a, "--theta"))
@@ -254,6 +262,14 @@ static int cmd_info(cli *c, hg_error *err)
       printf("L_E        %.6g   (||grad_w E(w*)|| + mu1 D)\n", th.c.L_E);
       printf("L_Phi      %.6g   (||d_theta Phi(w*)|| + nu2 D)\n", th.c.L_Phi);
       printf("c1, c2, c3 %.6g, %.6g, %.6g   (DESIGN §7)\n", th.c1, th.c2, th.c3);
+      printf("trajectory-local, along w_0 .. w_%d from w0 = 0 (--t):\n", c->budget.t);
+      if (!(rc = hg_theory_local(P, theta, wstar, NULL, c->budget.t, &th, err))) {
+        printf("  q        %.6g   (max ||d_w Phi(w_s)||)\n", th.c.q);
+        printf("  nu1, nu2 %.6g, %.6g\n  mu1, mu2 %.6g, %.6g\n", th.c.nu1, th.c.nu2,
+               th.c.mu1, th.c.mu2);
+        printf("  L_E      %.6g\n  L_Phi    %.6g\n", th.c.L_E, th.c.L_Phi);
+        printf("  c1, c2, c3 %.6g, %.6g, %.6g\n", th.c1, th.c2, th.c3);
+      }
     }
     free(wstar);
     free(grad);
@@ -294,7 +310,7 @@ static int verify_one(cli *c, hg_error *err)
   int rc = setup(c, &P, &theta, err);
 
   if (!rc)
-    rc = hg_verify(P, theta, &rep, err);
+    rc = hg_verify(P, theta, c->local, &rep, err);
   if (!rc) {
     printf("\n== %s %s  (n_w = %d, n_theta = %d, q = %.4g, large budget t = k = %d)\n",
            P->ops->name, hg_params_text(P->params), P->n_w, P->n_theta, rep.q, rep.t_big);
@@ -310,8 +326,9 @@ static int verify_one(cli *c, hg_error *err)
              r->k, r->error, r->tol, r->wall_s, r->calls, verdict, r->status ? ": " : "",
              r->status ? r->note : "");
     }
-    printf("\nbounds (DESIGN §7) on a grid of t (k = t) or of k (t = %d); linear rate fitted "
-           "past the error's peak, above round-off:\n", rep.t_big);
+    printf("\nbounds (DESIGN §7, %s constants) on a grid of t (k = t) or of k (t = %d); linear "
+           "rate fitted past the error's peak, above round-off:\n",
+           rep.local ? "trajectory-local" : "global", rep.t_big);
     printf("(theory: the asymptotic rate of DESIGN §7; bound: the slower of it and the bound's "
            "own rate over the same budgets,\n which the fit is held to: exponent ratio "
            "log fitted / log bound >= 0.95)\n");
@@ -429,6 +446,7 @@ static int cmd_hypergrad(cli *c, hg_error *err)
   o.w0 = w0;
   o.seed = (uint64_t)c->seed;
   o.with_reference = 1;
+  o.local_constants = c->local;
   if ((rc = hg_hypergrad(P, name, nm, mwords, theta, &c->budget, &o, &r, err)))
     goto done;
   if (c->json) {

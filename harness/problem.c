@@ -53,6 +53,7 @@ void hg_problem_destroy(hg_problem **pp)
     P->ops->destroy(P->self);
   hg_params_destroy(&P->params);
   free(P->theory_key);
+  hg_theory_cache_free(P->theory_local);
   free(P);
   *pp = NULL;
 }

@@ -250,9 +250,14 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
     /* the bound of DESIGN §7, and whether the error exceeds it by more than the round-off of
      * the reference (a direct solve: about kappa eps relative) */
     if (M->bound && ws) {
-      if ((rc = theory_cached(P, theta, w0, ws, err)))
-        goto done;
-      r->theory = P->theory;
+      if (o->local_constants) { /* along this run's own t iterates */
+        if ((rc = hg_theory_local(P, theta, ws, w0, r->t, &r->theory, err)))
+          goto done;
+      } else {
+        if ((rc = theory_cached(P, theta, w0, ws, err)))
+          goto done;
+        r->theory = P->theory;
+      }
       r->bound = M->bound(&r->theory, r->t, r->k, b->K);
       double kappa = isfinite(r->consts.kappa) ? fmax(1, r->consts.kappa) : 1;
       double roundoff = 50 * DBL_EPSILON * kappa * sqrt(ref2);

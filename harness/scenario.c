@@ -24,7 +24,7 @@ static const char *const columns[] = {
   "scenario", "problem", "problem_params", "method", "method_params", "theta", "seed", "rep",
   "t_budget", "k_budget", "K", "tol_lower", "tol_linear", "t", "k", "status", "rel_error",
   "abs_error", "bound", "bound_violated", "value", "wall_s", "phi", "jvp_w", "vjp_w", "vjp_theta", "jvp_theta",
-  "peak_bytes", "q", "kappa", "mu", "L", "message",
+  "peak_bytes", "q", "kappa", "mu", "L", "constants", "message",
 };
 #define NCOLUMNS ((int)(sizeof columns / sizeof columns[0]))
 
@@ -40,7 +40,7 @@ int hg_record_same_key(const hg_record *a, const hg_record *b)
          !strcmp(a->method, b->method) && !strcmp(a->method_params, b->method_params) &&
          !strcmp(a->theta, b->theta) && a->seed == b->seed && a->t_budget == b->t_budget &&
          a->k_budget == b->k_budget && a->K == b->K && a->tol_lower == b->tol_lower &&
-         a->tol_linear == b->tol_linear;
+         a->tol_linear == b->tol_linear && a->local_constants == b->local_constants;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -145,7 +145,7 @@ static void put_row(FILE *f, const char *scenario, const hg_record *r)
     fputc('\t', f);
     put_real(f, consts[i]);
   }
-  fputc('\t', f);
+  fprintf(f, "\t%s\t", r->local_constants ? "local" : "global");
   put_field(f, r->message);
   fputc('\n', f);
 }
@@ -203,7 +203,10 @@ static int parse_row(char **v, hg_record *r, int *bad)
   snprintf(r->method, sizeof r->method, "%s", v[3]);
   snprintf(r->method_params, sizeof r->method_params, "%s", v[4]);
   snprintf(r->theta, sizeof r->theta, "%s", v[5]);
-  snprintf(r->message, sizeof r->message, "%s", v[32]);
+  snprintf(r->message, sizeof r->message, "%s", v[33]);
+  if (strcmp(v[32], "global") && strcmp(v[32], "local"))
+    return *bad = 32, 0;
+  r->local_constants = !strcmp(v[32], "local");
   if ((r->status = status_code(v[15])) < 0)
     return *bad = 15, 0;
 

@@ -91,7 +91,8 @@ static void grade(hg_verify_report *rep, hg_verify_row *row)
 
 /* Run M with budget (t, k, K); the row gets the time, calls and any failure. */
 static int run(hg_problem *P, const hg_method_ops *M, const double *theta, const double *ref,
-               const double *wstar, int t, int k, int K, hg_run *r, hg_verify_row *row)
+               const double *wstar, int local, int t, int k, int K, hg_run *r,
+               hg_verify_row *row)
 {
   hg_budget b;
   hg_run_opts o = {0};
@@ -103,6 +104,7 @@ static int run(hg_problem *P, const hg_method_ops *M, const double *theta, const
   b.K = K;
   o.reference = ref;
   o.wstar = wstar;
+  o.local_constants = local;
   hg_error_clear(&e);
   int rc = hg_hypergrad_ops(P, M, 0, NULL, theta, &b, &o, r, &e);
   row->t = r->t;
@@ -147,7 +149,7 @@ static int theory_row(hg_problem *P, const hg_method_ops *M, char axis, const do
       continue;
     hg_run r;
     hg_verify_row tmp = *row;
-    if (run(P, M, theta, ref, wstar, t, b, TBPTT_K, &r, &tmp)) {
+    if (run(P, M, theta, ref, wstar, rep->local, t, b, TBPTT_K, &r, &tmp)) {
       row->status = tmp.status;
       snprintf(row->note, sizeof row->note, "%c = %d: %.480s", axis, b, tmp.note);
       hg_run_release(&r);
@@ -209,7 +211,7 @@ static int theory_row(hg_problem *P, const hg_method_ops *M, char axis, const do
 }
 
 int hg_verify_with(hg_problem *P, const double *theta, const hg_entry *methods,
-                   hg_verify_report *rep, hg_error *err)
+                   int local_constants, hg_verify_report *rep, hg_error *err)
 {
   int rc = HG_OK, m = P->n_theta;
   double *ref = NULL, *wstar = NULL;
@@ -217,6 +219,7 @@ int hg_verify_with(hg_problem *P, const double *theta, const hg_entry *methods,
 
   memset(rep, 0, sizeof *rep);
   rep->q = NAN;
+  rep->local = local_constants;
   hg_constants_unknown(&c);
   if ((rc = hg_theta_check(m, theta, err)))
     return rc;
@@ -247,7 +250,7 @@ int hg_verify_with(hg_problem *P, const double *theta, const hg_entry *methods,
       rc = hg_fail(err, HG_ERR_NOMEM, "verify: out of memory");
       goto done;
     }
-    if (run(P, M, theta, ref, wstar, rep->t_big, rep->k_big, rep->t_big, &r, row) == HG_OK) {
+    if (run(P, M, theta, ref, wstar, 0, rep->t_big, rep->k_big, rep->t_big, &r, row) == HG_OK) {
       row->error = r.rel_error;
       row->tol = M->biased ? NAN : direct ? DIRECT_TOL : CONVERGED_TOL;
     }
@@ -269,9 +272,9 @@ int hg_verify_with(hg_problem *P, const double *theta, const hg_entry *methods,
       goto done;
     }
     memset(&rb, 0, sizeof rb);
-    if (run(P, A, theta, ref, wstar, id->ta, id->ka, id->Ka, &ra, row) == HG_OK) {
+    if (run(P, A, theta, ref, wstar, 0, id->ta, id->ka, id->Ka, &ra, row) == HG_OK) {
       hg_verify_row other = *row;
-      if (run(P, B, theta, ref, wstar, id->tb, id->kb, id->Kb, &rb, &other) == HG_OK) {
+      if (run(P, B, theta, ref, wstar, 0, id->tb, id->kb, id->Kb, &rb, &other) == HG_OK) {
         row->error = rel_diff(m, ra.grad, rb.grad);
         row->tol = id->tol;
       } else {
@@ -305,9 +308,10 @@ done:
   return rc;
 }
 
-int hg_verify(hg_problem *P, const double *theta, hg_verify_report *rep, hg_error *err)
+int hg_verify(hg_problem *P, const double *theta, int local_constants, hg_verify_report *rep,
+              hg_error *err)
 {
-  return hg_verify_with(P, theta, hg_methods, rep, err);
+  return hg_verify_with(P, theta, hg_methods, local_constants, rep, err);
 }
 
 void hg_verify_release(hg_verify_report *rep)

@@ -231,7 +231,7 @@ function Progress:finish()
 end
 
 local sweep_keys = {problems = true, methods = true, t = true, k = true, K = true, theta = true,
-                    seeds = true, tol_lower = true, tol_linear = true}
+                    seeds = true, tol_lower = true, tol_linear = true, constants = true}
 
 -- hg.sweep{problems=, methods=, t=, k=, K=, theta=, seeds=R, tol_lower=, tol_linear=}: every
 -- run of problems x repetitions x methods x t x k x K x tol_lower x tol_linear, in that order
@@ -282,6 +282,7 @@ function hg.sweep(spec)
           opts.method, opts.theta, opts.seed, opts.rep = me.name, spec.theta, seed, r
           opts.t, opts.k, opts.K = b.t or nil, b.k or nil, b.K or nil
           opts.tol_lower, opts.tol_linear = b.tol_lower or nil, b.tol_linear or nil
+          opts.constants = spec.constants
           local run = core.hypergrad(P, opts)
           runs[#runs + 1] = run
           progress:step(run)

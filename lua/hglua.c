@@ -305,7 +305,8 @@ static const hg_problem_ops *problem_words(lua_State *L, const char *name, int t
 
 /* opts keys that are not method parameters. */
 static const char *const run_keys[] = {
-  "method", "t", "k", "K", "theta", "seed", "rep", "tol_lower", "tol_linear", NULL,
+  "method", "t", "k", "K", "theta", "seed", "rep", "tol_lower", "tol_linear", "constants",
+  NULL,
 };
 
 /* core.check(kind, name [, params]): raise the error hg.problem ("problem") or hg.hypergrad
@@ -770,6 +771,7 @@ static void push_run_table(lua_State *L, const lproblem *up, const hg_record *r,
   set_num(L, "abs_error", r->abs_error);
   set_num(L, "bound", r->bound);
   set_bool(L, "bound_violated", r->bound_violated);
+  set_str(L, "constants", r->local_constants ? "local" : "global");
   set_num(L, "wall_s", r->wall_s);
   lua_createtable(L, 0, 6);
   set_int(L, "phi", r->counts.phi);
@@ -837,6 +839,14 @@ static int l_hypergrad(lua_State *L)
   opt_tol_field(L, 2, 2, "tol_linear", &b.tol_linear);
   opt_int_field(L, 2, 2, "seed", 0, LUA_MAXINTEGER, &seed);
   opt_int_field(L, 2, 2, "rep", 0, 0x7fffffff, &rep);
+  /* constants = "global" (default) or "local": what the bound is built from */
+  int ctype = lua_getfield(L, 2, "constants");
+  const char *cname = ctype == LUA_TNIL ? "global" : lua_tostring(L, -1);
+  if (ctype != LUA_TNIL && (ctype != LUA_TSTRING || (strcmp(cname, "global") &&
+                                                     strcmp(cname, "local"))))
+    return luaL_argerror(L, 2, "field 'constants' must be \"global\" or \"local\"");
+  rec.local_constants = !strcmp(cname, "local");
+  lua_pop(L, 1);
   lua_getfield(L, 2, "theta");
   const double *theta = push_theta(L, up, lua_gettop(L), 2, "field 'theta'", rec.theta,
                                    sizeof rec.theta);
@@ -869,6 +879,7 @@ static int l_hypergrad(lua_State *L)
     o.seed = (uint64_t)seed;
     o.reference = ref;
     o.wstar = wstar;
+    o.local_constants = rec.local_constants;
     o.with_reference = ref != NULL;
     rc = hg_hypergrad(P, M->name, nw, words, theta, &b, &o, run, &err);
     rec.t = run->t;

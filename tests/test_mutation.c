@@ -170,7 +170,7 @@ static int verify_list(hg_problem *P, const char *name, const hg_method_ops *ops
   list[n] = (hg_entry){NULL, NULL};
   P->ops->theta0(P->self, theta);
   hg_error_clear(&err);
-  if (hg_verify_with(P, theta, list, &rep, &err)) {
+  if (hg_verify_with(P, theta, list, 0, &rep, &err)) {
     printf("  verify failed to run: %s\n", err.msg);
     return -1;
   }
