@@ -527,6 +527,7 @@ typedef struct hg_record {
   hg_counts counts;
   size_t peak_bytes;
   double q, kappa, mu, L;   /* constants at theta (NAN if unknown) */
+  double nu1, nu2, mu1, mu2, L_E, L_Phi, D; /* the rest of what the bound used (DESIGN §7) */
   int local_constants;      /* the bound used trajectory-local constants (part of the key) */
   char message[256];        /* the failure, when status != HG_OK */
 } hg_record;

@@ -894,9 +894,19 @@ static int l_hypergrad(lua_State *L)
     rec.kappa = run->consts.kappa;
     rec.mu = run->consts.mu;
     rec.L = run->consts.L;
+    const hg_theory *th = &run->theory; /* zeroed when no bound was computed */
+    int have = isfinite(run->bound) || th->local;
+    rec.nu1 = have ? th->c.nu1 : NAN;
+    rec.nu2 = have ? th->c.nu2 : NAN;
+    rec.mu1 = have ? th->c.mu1 : NAN;
+    rec.mu2 = have ? th->c.mu2 : NAN;
+    rec.L_E = have ? th->c.L_E : NAN;
+    rec.L_Phi = have ? th->c.L_Phi : NAN;
+    rec.D = have ? th->D : NAN;
   } else { /* the exact reference failed: the run is recorded with that failure */
     rec.rel_error = rec.abs_error = rec.value = NAN;
     rec.q = rec.kappa = rec.mu = rec.L = NAN;
+    rec.nu1 = rec.nu2 = rec.mu1 = rec.mu2 = rec.L_E = rec.L_Phi = rec.D = NAN;
   }
   rec.status = rc;
   rec.bound = rc ? NAN : run->bound;
