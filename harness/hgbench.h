@@ -271,6 +271,9 @@ typedef struct hg_counts {
   long phi, jvp_w, vjp_w, vjp_theta, jvp_theta, upper;
 } hg_counts;
 
+/* Oracle calls: Phi and every Jacobian product (E's gradients are not counted). */
+long hg_counts_oracle(const hg_counts *c);
+
 /* A problem instance: the plugin's state behind the counting wrapper. */
 typedef struct hg_problem {
   const hg_problem_ops *ops; /* borrowed from the registry */

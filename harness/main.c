@@ -524,8 +524,7 @@ static int cmd_bench(cli *c, hg_error *err)
       rc = HG_OK;
     } else if (!rc) {
       qsort(times, (size_t)reps, sizeof *times, compare_double);
-      long calls = r.counts.phi + r.counts.jvp_w + r.counts.vjp_w + r.counts.vjp_theta +
-                   r.counts.jvp_theta;
+      long calls = hg_counts_oracle(&r.counts);
       printf("%-12s %6d %6d %11.3e %12.4e %12.4e %10ld %12zu\n", name, r.t, r.k, r.rel_error,
              times[reps / 2], times[0], calls, r.peak_bytes);
     }

@@ -110,8 +110,7 @@ static int run(hg_problem *P, const hg_method_ops *M, const double *theta, const
   row->t = r->t;
   row->k = r->k;
   row->wall_s = r->wall_s;
-  row->calls = r->counts.phi + r->counts.jvp_w + r->counts.vjp_w + r->counts.vjp_theta +
-               r->counts.jvp_theta;
+  row->calls = hg_counts_oracle(&r->counts);
   row->status = rc;
   if (rc)
     snprintf(row->note, sizeof row->note, "%s", e.msg);

@@ -259,48 +259,29 @@ static int params_text(const hg_param_spec *schema, const char *owner, int n,
   return rc;
 }
 
-/* Method `name` with the parameter words of the table at t (keys in skip left out): pushes
- * push_words' two values, fills *words, *n and the canonical text; unknown names and bad
- * parameters are Lua errors. */
-static const hg_method_ops *method_words(lua_State *L, const char *name, int t, int arg,
-                                         const char *const *skip, const char ***words, int *n,
-                                         char *text, size_t len)
+/* The plugin `name` (kind 'p' problem, 'm' method) with the parameter words of the table at
+ * t (0: none; keys in skip left out; room for `extra` more words, e.g. a derived seed=):
+ * pushes push_words' two values, fills *words, *n and the canonical text, returns the ops
+ * table; unknown names and bad parameters are Lua errors. */
+static const void *plugin_words(lua_State *L, char kind, const char *name, int t, int arg,
+                                const char *const *skip, int extra, const char ***words, int *n,
+                                char *text, size_t len)
 {
   hg_error err;
   char owner[96];
 
   hg_error_clear(&err);
-  const hg_method_ops *M = hg_find_method(name, &err);
-  if (!M) {
+  const hg_problem_ops *P = kind == 'p' ? hg_find_problem(name, &err) : NULL;
+  const hg_method_ops *M = kind == 'm' ? hg_find_method(name, &err) : NULL;
+  if (!P && !M) {
     luaL_error(L, "%s", err.msg);
     return NULL;
   }
-  *words = push_words(L, t, arg, skip, 0, n);
-  snprintf(owner, sizeof owner, "method '%s'", M->name);
-  if (params_text(M->params, owner, *n, *words, text, len, &err))
+  *words = push_words(L, t, arg, skip, extra, n);
+  snprintf(owner, sizeof owner, "%s '%s'", P ? "problem" : "method", P ? P->name : M->name);
+  if (params_text(P ? P->params : M->params, owner, *n, *words, text, len, &err))
     luaL_error(L, "%s", err.msg);
-  return M;
-}
-
-/* Problem `name` with the parameter words of the table at t (0: none), as method_words, with
- * room for one more word (a derived seed=). */
-static const hg_problem_ops *problem_words(lua_State *L, const char *name, int t, int arg,
-                                           const char ***words, int *n, char *text, size_t len)
-{
-  hg_error err;
-  char owner[96];
-
-  hg_error_clear(&err);
-  const hg_problem_ops *ops = hg_find_problem(name, &err);
-  if (!ops) {
-    luaL_error(L, "%s", err.msg);
-    return NULL;
-  }
-  *words = push_words(L, t, arg, NULL, 1, n);
-  snprintf(owner, sizeof owner, "problem '%s'", ops->name);
-  if (params_text(ops->params, owner, *n, *words, text, len, &err))
-    luaL_error(L, "%s", err.msg);
-  return ops;
+  return P ? (const void *)P : (const void *)M;
 }
 
 /* opts keys that are not method parameters. */
@@ -325,9 +306,10 @@ static int l_check(lua_State *L)
   lua_settop(L, 3);
   int t = lua_istable(L, 3) ? 3 : 0;
   if (kind == 0)
-    problem_words(L, name, t, 3, &words, &n, rec.problem_params, sizeof rec.problem_params);
+    plugin_words(L, 'p', name, t, 3, NULL, 1, &words, &n, rec.problem_params,
+                 sizeof rec.problem_params);
   else
-    method_words(L, name, t, 3, run_keys, &words, &n, rec.method_params,
+    plugin_words(L, 'm', name, t, 3, run_keys, 0, &words, &n, rec.method_params,
                  sizeof rec.method_params);
   return 0;
 }
@@ -517,8 +499,8 @@ static int l_problem(lua_State *L)
   hg_error_clear(&err);
   lproblem *up = new_problem(L);
   int ui = lua_gettop(L);
-  const hg_problem_ops *ops = problem_words(L, name, has_params ? 2 : 0, 2, &words, &n,
-                                            up->params, sizeof up->params);
+  const hg_problem_ops *ops = plugin_words(L, 'p', name, has_params ? 2 : 0, 2, NULL, 1,
+                                            &words, &n, up->params, sizeof up->params);
   if (rep >= 0) {
     const hg_param_spec *sp = find_spec(ops->params, "seed");
     up->rep = (int)rep;
@@ -828,8 +810,9 @@ static int l_hypergrad(lua_State *L)
     return luaL_argerror(L, 2, lua_pushfstring(L, "field 'method' must be a method name, got %s",
                                                luaL_typename(L, -1)));
   const char **words;
-  const hg_method_ops *M = method_words(L, lua_tostring(L, -1), 2, 2, run_keys, &words, &nw,
-                                        rec.method_params, sizeof rec.method_params);
+  const hg_method_ops *M = plugin_words(L, 'm', lua_tostring(L, -1), 2, 2, run_keys, 0,
+                                        &words, &nw, rec.method_params,
+                                        sizeof rec.method_params);
 
   /* budget, seed, repetition, theta */
   opt_budget_int(L, 2, 2, "t", &b.t);
