@@ -582,8 +582,8 @@ int main(int argc, char **argv)
 
   hg_error_clear(&err);
   /* One BLAS thread unless the user asks for more: on the small and medium problems hgbench
-   * mostly runs, OpenBLAS's threads cost more than they gain (the quickstart: 16 s with two
-   * threads, 3 s with one, on 2 cores).  manifest.json records the count used. */
+   * mostly runs, OpenBLAS's threads cost more than they gain (the quickstart: 6.4 s with two
+   * threads, 3.8 s with one, on 2 cores).  manifest.json records the count used. */
   if (!getenv("OPENBLAS_NUM_THREADS") && !getenv("OMP_NUM_THREADS"))
     openblas_set_num_threads(1);
   if (!cmd || !strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
