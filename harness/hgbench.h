@@ -317,6 +317,26 @@ int hg_theory_at(hg_problem *P, const double *theta, const double *wstar, const 
  * ||w_s - w*||; then c1..c3.  Costs a few Lanczos runs per iterate: for analysis, not sweeps. */
 int hg_theory_local(hg_problem *P, const double *theta, const double *wstar, const double *w0,
                     int t, hg_theory *th, hg_error *err);
+/* The inexact (eps, delta) bound of DESIGN §7 for an implicit estimate
+ *     ghat = grad_theta E(w) + d_theta Phi(w)^T v,
+ * with eps >= ||w - w*|| and delta >= ||(I - d_w Phi(w)^T) v - grad_w E(w)|| (the adjoint
+ * system's residual) and gw_norm = ||grad_w E(w)||:
+ *     omega = c eps + (L_Phi/(1-q)) delta,   c = mu2 + nu2 V + L_Phi (mu1 + nu1 V)/(1-q),
+ *     V = (gw_norm + mu1 eps)/(1-q) >= ||v*||,
+ * the form c(w)eps + (||J||/mu) delta + O(eps^2) of Ehrhardt & Roberts and MAID written for a
+ * contraction Phi (mu -> 1 - q, J -> d_theta Phi); derivation in docs/theory.md.  NAN when a
+ * constant is unknown or q >= 1. */
+double hg_omega(const hg_theory *th, double eps, double delta, double gw_norm);
+
+/* eps, delta and omega measured a posteriori at (w, v), as an adaptive method would (MAID):
+ * eps = ||Phi(w) - w||/(1-q) >= ||w - w*||, delta the residual above (one Phi, one vjp_w and
+ * one grad E, through the ops, not counted). */
+typedef struct hg_inexact {
+  double eps, delta, gw_norm, omega;
+} hg_inexact;
+int hg_inexact_at(hg_problem *P, const hg_theory *th, const double *theta, const double *w,
+                  const double *v, hg_inexact *x, hg_error *err);
+
 /* Free a problem's cache of local constants (hg_problem_destroy calls it). */
 void hg_theory_cache_free(void *cache);
 
@@ -368,6 +388,9 @@ typedef struct hg_out {
   double *w;      /* n_w: the lower iterate the estimate was computed at (w_t, or w*) */
   int t_used;     /* lower iterations actually done */
   int k_used;     /* linear iterations actually done */
+  double *v;      /* n_w: an implicit method's adjoint v ~ (I - d_w Phi(w)^T)^{-1} grad_w E(w),
+                     for the inexact bound omega (DESIGN §7); hg_aid_run fills it */
+  int v_set;      /* 1 when v holds the adjoint of the returned estimate */
 } hg_out;
 
 /* What a method requires of a problem; the harness refuses mismatches with a clear error. */
@@ -437,7 +460,9 @@ typedef struct hg_run {
   size_t peak_bytes;   /* peak extra memory held by the method */
   hg_constants consts; /* constants at theta (NAN where unknown) */
   double bound;        /* the method's bound on abs_error (DESIGN §7), NAN if none */
-  int bound_violated;  /* abs_error > bound + the round-off of the reference */
+  double eps, delta, omega; /* implicit methods: the inexact bound omega(eps, delta) of
+                               DESIGN §7 (hg_inexact_at), NAN otherwise */
+  int bound_violated;  /* abs_error > bound or > omega, beyond the round-off of the reference */
   hg_theory theory;    /* the constants the bound used */
   int n_lower_res, n_linear_res;
   double *lower_res, *linear_res; /* traces when requested, owned */
@@ -506,6 +531,10 @@ double hg_method_rate(const char *name, const hg_constants *c, char axis);
  * used (< 2: *rate = NAN). */
 int hg_fit_rate(int n, const double *x, const double *err, double floor, double *rate,
                 double *lo, double *hi);
+/* The same on log x: err ~ C x^slope (a power law: sid's log MSE against log t, DESIGN §7);
+ * *slope with its 95 % interval; points need x > 0. */
+int hg_fit_slope(int n, const double *x, const double *err, double floor, double *slope,
+                 double *lo, double *hi);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Scenarios: results rows, resume, expectations, report (harness/scenario.c, report.c)        */
@@ -526,7 +555,8 @@ typedef struct hg_record {
   int t, k;                 /* as used */
   int status;               /* enum hg_status */
   double rel_error, abs_error, bound, value, wall_s;
-  int bound_violated;       /* abs_error exceeded bound (beyond the reference's round-off) */
+  double eps, delta, omega; /* the inexact bound of an implicit method (NAN otherwise) */
+  int bound_violated;       /* abs_error exceeded bound or omega (beyond round-off) */
   hg_counts counts;
   size_t peak_bytes;
   double q, kappa, mu, L;   /* constants at theta (NAN if unknown) */
@@ -613,6 +643,7 @@ typedef struct hg_plot_spec {
   const char *format;   /* "png" (default), "pdf", "svg" or "cairolatex" */
   int nseries;
   const hg_plot_series *series;
+  const char *bound_label; /* legend suffix of the dashed curves: NULL for "bound" */
 } hg_plot_spec;
 
 /* Write outdir/NAME.dat and NAME.gp and render them with gnuplot (the `gnuplot` on PATH, or

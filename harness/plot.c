@@ -354,7 +354,9 @@ static void put_plot(FILE *b, const hg_plot_spec *spec, const char *const *label
     if (info[i].has_bound) {
       fprintf(b, ", \\\n  data index %d using 1:5 with lines lt %d dt 2 lw 1.5", i, i + 1);
       fputs(" title ", b);
-      put_literal(b, labels[i], " bound", f);
+      char suffix[64];
+      snprintf(suffix, sizeof suffix, " %s", spec->bound_label ? spec->bound_label : "bound");
+      put_literal(b, labels[i], suffix, f);
     }
   }
 }

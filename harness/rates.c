@@ -22,46 +22,76 @@ static double t975(int dof)
   return dof >= 1 && dof <= 30 ? t[dof - 1] : 1.96;
 }
 
+/* A straight line fitted by least squares. */
+typedef struct line_fit {
+  int used;     /* points used */
+  double b, se; /* slope and its standard error (NAN with fewer than 3 points) */
+} line_fit;
+
+/* 1 when point i takes part: finite x (> 0 when logx), finite err above floor. */
+static int usable(double x, double err, double floor, int logx)
+{
+  return isfinite(x) && (!logx || x > 0) && isfinite(err) && err > floor;
+}
+
 /*
- * Least squares of log err_i = a + b x_i over the usable points (finite, err > floor):
- * b = S_xy / S_xx; residual variance s^2 = sum r_i^2 / (n - 2); se(b) = s / sqrt(S_xx);
- * rate = e^b with the interval e^{b -+ t_{0.975, n-2} se(b)}.
+ * Least squares of log err_i = a + b X_i, X_i = x_i (or log x_i when logx), over the usable
+ * points: b = S_xy / S_xx; residual variance s^2 = sum r_i^2 / (n - 2); se(b) = s / sqrt(S_xx).
  */
+static line_fit fit_line(int n, const double *x, const double *err, double floor, int logx)
+{
+  line_fit f = {0, NAN, NAN};
+  double mx = 0, my = 0, sxx = 0, sxy = 0, ss = 0;
+
+  for (int i = 0; i < n; i++)
+    if (usable(x[i], err[i], floor, logx)) {
+      f.used++;
+      mx += logx ? log(x[i]) : x[i];
+      my += log(err[i]);
+    }
+  if (f.used < 2)
+    return f;
+  mx /= f.used;
+  my /= f.used;
+  for (int i = 0; i < n; i++)
+    if (usable(x[i], err[i], floor, logx)) {
+      double X = logx ? log(x[i]) : x[i];
+      sxx += (X - mx) * (X - mx);
+      sxy += (X - mx) * (log(err[i]) - my);
+    }
+  if (!(sxx > 0))
+    return f;
+  f.b = sxy / sxx;
+  if (f.used < 3)
+    return f;
+  double a = my - f.b * mx;
+  for (int i = 0; i < n; i++)
+    if (usable(x[i], err[i], floor, logx)) {
+      double r = log(err[i]) - a - f.b * (logx ? log(x[i]) : x[i]);
+      ss += r * r;
+    }
+  f.se = sqrt(ss / (f.used - 2) / sxx);
+  return f;
+}
+
+/* rate = e^b with the interval e^{b -+ t_{0.975, n-2} se(b)}. */
 int hg_fit_rate(int n, const double *x, const double *err, double floor, double *rate,
                 double *lo, double *hi)
 {
-  int used = 0;
-  double mx = 0, my = 0, sxx = 0, sxy = 0, ss = 0;
+  line_fit f = fit_line(n, x, err, floor, 0);
+  *rate = exp(f.b);
+  *lo = exp(f.b - t975(f.used - 2) * f.se);
+  *hi = exp(f.b + t975(f.used - 2) * f.se);
+  return f.used;
+}
 
-  *rate = *lo = *hi = NAN;
-  for (int i = 0; i < n; i++)
-    if (isfinite(x[i]) && isfinite(err[i]) && err[i] > floor) {
-      used++;
-      mx += x[i];
-      my += log(err[i]);
-    }
-  if (used < 2)
-    return used;
-  mx /= used;
-  my /= used;
-  for (int i = 0; i < n; i++)
-    if (isfinite(x[i]) && isfinite(err[i]) && err[i] > floor) {
-      sxx += (x[i] - mx) * (x[i] - mx);
-      sxy += (x[i] - mx) * (log(err[i]) - my);
-    }
-  if (!(sxx > 0))
-    return used;
-  double b = sxy / sxx, a = my - b * mx;
-  *rate = exp(b);
-  if (used < 3)
-    return used;
-  for (int i = 0; i < n; i++)
-    if (isfinite(x[i]) && isfinite(err[i]) && err[i] > floor) {
-      double r = log(err[i]) - a - b * x[i];
-      ss += r * r;
-    }
-  double se = sqrt(ss / (used - 2) / sxx);
-  *lo = exp(b - t975(used - 2) * se);
-  *hi = exp(b + t975(used - 2) * se);
-  return used;
+/* slope = b with the interval b -+ t_{0.975, n-2} se(b). */
+int hg_fit_slope(int n, const double *x, const double *err, double floor, double *slope,
+                 double *lo, double *hi)
+{
+  line_fit f = fit_line(n, x, err, floor, 1);
+  *slope = f.b;
+  *lo = f.b - t975(f.used - 2) * f.se;
+  *hi = f.b + t975(f.used - 2) * f.se;
+  return f.used;
 }

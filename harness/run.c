@@ -165,7 +165,7 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
   int rc = HG_OK, n = P->n_w, m = P->n_theta;
   char owner[96];
   hg_params *mp = NULL;
-  double *w0 = NULL, *wstar = NULL;
+  double *w0 = NULL, *wstar = NULL, *v = NULL;
   hg_ctx ctx;
   hg_out out;
 
@@ -174,6 +174,7 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
   r->n_w = n;
   r->n_theta = m;
   r->rel_error = r->abs_error = r->bound = NAN;
+  r->eps = r->delta = r->omega = NAN;
   hg_constants_unknown(&r->consts);
   snprintf(owner, sizeof owner, "method '%s'", M->name);
   if ((rc = hg_params_parse(M->params, owner, nwords, words, &mp, err)) ||
@@ -193,7 +194,8 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
   r->grad = calloc((size_t)m, sizeof *r->grad);
   r->w = calloc((size_t)n, sizeof *r->w);
   w0 = calloc((size_t)n, sizeof *w0);
-  if (!r->grad || !r->w || !w0) {
+  v = calloc((size_t)n, sizeof *v);
+  if (!r->grad || !r->w || !w0 || !v) {
     rc = hg_fail(err, HG_ERR_NOMEM, "out of memory for a run of n_w = %d", n);
     goto done;
   }
@@ -205,6 +207,8 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
   ctx.trace_on = o->trace;
   out.grad = r->grad;
   out.w = r->w;
+  out.v = v;
+  out.v_set = 0;
   out.t_used = out.k_used = 0;
   memset(&P->counts, 0, sizeof P->counts);
 
@@ -259,9 +263,18 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
         r->theory = P->theory;
       }
       r->bound = M->bound(&r->theory, r->t, r->k, b->K);
+      if (out.v_set) { /* an implicit estimate: also the inexact bound omega(eps, delta) */
+        hg_inexact x;
+        if ((rc = hg_inexact_at(P, &r->theory, theta, r->w, v, &x, err)))
+          goto done;
+        r->eps = x.eps;
+        r->delta = x.delta;
+        r->omega = x.omega;
+      }
       double kappa = isfinite(r->consts.kappa) ? fmax(1, r->consts.kappa) : 1;
       double roundoff = 50 * DBL_EPSILON * kappa * sqrt(ref2);
-      r->bound_violated = isfinite(r->bound) && r->abs_error > r->bound + roundoff;
+      r->bound_violated = (isfinite(r->bound) && r->abs_error > r->bound + roundoff) ||
+                          (isfinite(r->omega) && r->abs_error > r->omega + roundoff);
     }
   }
 
@@ -275,6 +288,7 @@ done:
   r->status = rc;
   hg_params_destroy(&mp);
   free(w0);
+  free(v);
   free(wstar);
   return rc;
 }

@@ -24,8 +24,8 @@ static const char *const columns[] = {
   "scenario", "problem", "problem_params", "method", "method_params", "theta", "seed", "rep",
   "t_budget", "k_budget", "K", "tol_lower", "tol_linear", "t", "k", "status", "rel_error",
   "abs_error", "bound", "bound_violated", "value", "wall_s", "phi", "jvp_w", "vjp_w",
-  "vjp_theta", "jvp_theta", "peak_bytes", "q", "kappa", "mu", "L", "nu1", "nu2", "mu1", "mu2", "L_E", "L_Phi", "D",
-  "constants", "message",
+  "vjp_theta", "jvp_theta", "peak_bytes", "q", "kappa", "mu", "L", "nu1", "nu2", "mu1", "mu2",
+  "L_E", "L_Phi", "D", "eps", "delta", "omega", "constants", "message",
 };
 #define NCOLUMNS ((int)(sizeof columns / sizeof columns[0]))
 
@@ -140,11 +140,12 @@ static void put_row(FILE *f, const char *scenario, const hg_record *r)
   }
   fprintf(f, "\t%ld\t%ld\t%ld\t%ld\t%ld\t%zu", r->counts.phi, r->counts.jvp_w, r->counts.vjp_w,
           r->counts.vjp_theta, r->counts.jvp_theta, r->peak_bytes);
-  const double consts[] = {r->q,   r->kappa, r->mu,  r->L,     r->nu1, r->nu2,
-                           r->mu1, r->mu2,   r->L_E, r->L_Phi, r->D};
-  for (size_t i = 0; i < sizeof consts / sizeof consts[0]; i++) {
+  const double tail[] = {r->q,   r->kappa, r->mu,  r->L,     r->nu1, r->nu2,   r->mu1,
+                           r->mu2, r->L_E,   r->L_Phi, r->D, r->eps,
+                           r->delta, r->omega};
+  for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++) {
     fputc('\t', f);
-    put_real(f, consts[i]);
+    put_real(f, tail[i]);
   }
   fprintf(f, "\t%s\t", r->local_constants ? "local" : "global");
   put_field(f, r->message);
@@ -204,10 +205,10 @@ static int parse_row(char **v, hg_record *r, int *bad)
   snprintf(r->method, sizeof r->method, "%s", v[3]);
   snprintf(r->method_params, sizeof r->method_params, "%s", v[4]);
   snprintf(r->theta, sizeof r->theta, "%s", v[5]);
-  snprintf(r->message, sizeof r->message, "%s", v[40]);
-  if (strcmp(v[39], "global") && strcmp(v[39], "local"))
-    return *bad = 39, 0;
-  r->local_constants = !strcmp(v[39], "local");
+  snprintf(r->message, sizeof r->message, "%s", v[43]);
+  if (strcmp(v[42], "global") && strcmp(v[42], "local"))
+    return *bad = 42, 0;
+  r->local_constants = !strcmp(v[42], "local");
   if ((r->status = status_code(v[15])) < 0)
     return *bad = 15, 0;
 
@@ -224,7 +225,8 @@ static int parse_row(char **v, hg_record *r, int *bad)
     {28, 'd', &r->q},          {29, 'd', &r->kappa},      {30, 'd', &r->mu},
     {31, 'd', &r->L},          {32, 'd', &r->nu1},        {33, 'd', &r->nu2},
     {34, 'd', &r->mu1},        {35, 'd', &r->mu2},        {36, 'd', &r->L_E},
-    {37, 'd', &r->L_Phi},      {38, 'd', &r->D},
+    {37, 'd', &r->L_Phi},      {38, 'd', &r->D},          {39, 'd', &r->eps},
+    {40, 'd', &r->delta},      {41, 'd', &r->omega},
   };
   for (size_t i = 0; i < sizeof num / sizeof num[0]; i++) {
     const char *s = v[num[i].col];

@@ -306,3 +306,53 @@ int hg_theory_local(hg_problem *P, const double *theta, const double *wstar, con
   derive(th);
   return HG_OK;
 }
+
+/*
+ * The inexact bound (DESIGN §7; Ehrhardt & Roberts 2023, Salehi et al. 2023 "MAID"), for a
+ * contraction.  With A(w) = I - d_w Phi(w)^T, B(w) = d_theta Phi(w)^T, v*(w) = A(w)^{-1}
+ * grad_w E(w), grad f = grad_theta E(w*) + B(w*) v*(w*) and ghat = grad_theta E(w) + B(w) v:
+ *     ghat - grad f = [grad_theta E(w) - grad_theta E(w*)]          <= mu2 eps
+ *                   + B(w) (v - v*(w))                              <= L_Phi delta/(1-q)
+ *                   + B(w) (v*(w) - v*(w*))                         <= L_Phi (mu1 + nu1 V) eps/(1-q)
+ *                   + (B(w) - B(w*)) v*(w*)                         <= nu2 V eps
+ * using ||A(w)^{-1}|| <= 1/(1-q), A(w) (v*(w) - v*(w*)) = grad_w E(w) - grad_w E(w*) +
+ * (A(w*) - A(w)) v*(w*), and ||v*(w*)|| <= ||grad_w E(w*)||/(1-q) <= V.
+ */
+double hg_omega(const hg_theory *th, double eps, double delta, double gw_norm)
+{
+  const hg_constants *c = &th->c;
+  double q = c->q;
+  if (!(q < 1) || !(eps >= 0) || !(delta >= 0))
+    return NAN;
+  double V = (gw_norm + c->mu1 * eps) / (1 - q);
+  double coef = c->mu2 + c->nu2 * V + c->L_Phi * (c->mu1 + c->nu1 * V) / (1 - q);
+  return coef * eps + c->L_Phi * delta / (1 - q); /* NAN when a constant is unknown */
+}
+
+int hg_inexact_at(hg_problem *P, const hg_theory *th, const double *theta, const double *w,
+                  const double *v, hg_inexact *x, hg_error *err)
+{
+  int n = P->n_w;
+  double *buf = malloc((size_t)(3 * n) * sizeof *buf);
+
+  x->eps = x->delta = x->gw_norm = x->omega = NAN;
+  if (!buf)
+    return hg_fail(err, HG_ERR_NOMEM, "theory: out of memory (n_w = %d)", n);
+  double *phi = buf, *gw = buf + n, *jv = buf + 2 * n;
+  double q = th->c.q;
+  P->ops->phi(P->self, w, theta, phi);          /* ||w - w*|| <= ||Phi(w) - w||/(1-q) */
+  P->ops->upper(P->self, w, theta, gw, NULL);
+  P->ops->vjp_w(P->self, w, theta, v, jv);      /* residual v - d_w Phi^T v - grad_w E */
+  double r2 = 0, d2 = 0;
+  for (int i = 0; i < n; i++) {
+    double r = v[i] - jv[i] - gw[i], d = phi[i] - w[i];
+    r2 += r * r;
+    d2 += d * d;
+  }
+  x->eps = q < 1 ? sqrt(d2) / (1 - q) : NAN;
+  x->delta = sqrt(r2);
+  x->gw_norm = hg_nrm2(n, gw);
+  x->omega = hg_omega(th, x->eps, x->delta, x->gw_norm);
+  free(buf);
+  return HG_OK;
+}

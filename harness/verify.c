@@ -209,6 +209,70 @@ static int theory_row(hg_problem *P, const hg_method_ops *M, char axis, const do
   return HG_OK;
 }
 
+/* The inexact bound omega(eps, delta) (DESIGN §7) of an implicit method over tolerance-driven
+ * runs, tol_lower = tol_linear = 1e-2, 1e-4, .., 1e-12 (budgets t_big, k_big at most): every
+ * error must stay under omega.  Adds no row for a method that returns no adjoint (omega NAN on
+ * the first run). */
+static int omega_row(hg_problem *P, const hg_method_ops *M, const char *name,
+                     const double *theta, const double *ref, const double *wstar,
+                     hg_verify_report *rep, hg_error *err)
+{
+  hg_verify_row *row = NULL;
+  hg_budget b;
+  hg_run_opts o = {0};
+
+  hg_budget_default(&b);
+  b.t = rep->t_big;
+  b.k = rep->k_big;
+  b.K = rep->t_big;
+  o.reference = ref;
+  o.wstar = wstar;
+  for (int e = 2; e <= 12; e += 2) {
+    hg_run r;
+    hg_error e_run;
+    b.tol_lower = b.tol_linear = pow(10, -e);
+    hg_error_clear(&e_run);
+    int rc = hg_hypergrad_ops(P, M, 0, NULL, theta, &b, &o, &r, &e_run);
+    if (!row && !rc && isnan(r.omega)) {
+      hg_run_release(&r);
+      return HG_OK; /* not an implicit estimate */
+    }
+    if (!row) {
+      if (!(row = new_row(rep, name, "inexact bound omega(eps, delta)"))) {
+        hg_run_release(&r);
+        return hg_fail(err, HG_ERR_NOMEM, "verify: out of memory");
+      }
+      row->max_ratio = 0;
+    }
+    row->t = r.t;
+    row->k = r.k;
+    row->wall_s = r.wall_s;
+    row->calls = hg_counts_oracle(&r.counts);
+    row->points++;
+    if (rc) {
+      row->status = rc;
+      snprintf(row->note, sizeof row->note, "tol = 1e-%d: %.480s", e, e_run.msg);
+      hg_run_release(&r);
+      break;
+    }
+    if (isfinite(r.omega) && r.omega > 0)
+      row->max_ratio = fmax(row->max_ratio, r.abs_error / r.omega);
+    row->violations += r.bound_violated;
+    hg_run_release(&r);
+  }
+  if (row->status == HG_OK) {
+    row->verdict = row->violations == 0;
+    if (row->violations)
+      snprintf(row->note, sizeof row->note, "%d of %d runs above omega or their bound",
+               row->violations, row->points);
+    if (!row->verdict)
+      rep->failures++;
+  } else {
+    grade(rep, row);
+  }
+  return HG_OK;
+}
+
 int hg_verify_with(hg_problem *P, const double *theta, const hg_entry *methods,
                    int local_constants, hg_verify_report *rep, hg_error *err)
 {
@@ -300,6 +364,11 @@ int hg_verify_with(hg_problem *P, const double *theta, const hg_entry *methods,
       if (theory_row(P, M, *axis, theta, ref, wstar, rep, row, &c))
         grade(rep, row);
     }
+
+  for (const hg_entry *e = methods; e->name; e++)
+    if (((const hg_method_ops *)e->ops)->bound &&
+        (rc = omega_row(P, e->ops, e->name, theta, ref, wstar, rep, err)))
+      goto done;
 
 done:
   free(ref);

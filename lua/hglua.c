@@ -752,6 +752,9 @@ static void push_run_table(lua_State *L, const lproblem *up, const hg_record *r,
   set_num(L, "rel_error", r->rel_error);
   set_num(L, "abs_error", r->abs_error);
   set_num(L, "bound", r->bound);
+  set_num(L, "eps", r->eps);
+  set_num(L, "delta", r->delta);
+  set_num(L, "omega", r->omega);
   set_bool(L, "bound_violated", r->bound_violated);
   set_str(L, "constants", r->local_constants ? "local" : "global");
   set_num(L, "wall_s", r->wall_s);
@@ -886,10 +889,14 @@ static int l_hypergrad(lua_State *L)
     rec.L_E = have ? th->c.L_E : NAN;
     rec.L_Phi = have ? th->c.L_Phi : NAN;
     rec.D = have ? th->D : NAN;
+    rec.eps = run->eps;
+    rec.delta = run->delta;
+    rec.omega = run->omega;
   } else { /* the exact reference failed: the run is recorded with that failure */
     rec.rel_error = rec.abs_error = rec.value = NAN;
     rec.q = rec.kappa = rec.mu = rec.L = NAN;
     rec.nu1 = rec.nu2 = rec.mu1 = rec.mu2 = rec.L_E = rec.L_Phi = rec.D = NAN;
+    rec.eps = rec.delta = rec.omega = NAN;
   }
   rec.status = rc;
   rec.bound = rc ? NAN : run->bound;
@@ -997,6 +1004,7 @@ static int l_plot(lua_State *L)
   spec.xlabel = opt_str_field(L, 1, "xlabel", "");
   spec.ylabel = opt_str_field(L, 1, "ylabel", "");
   spec.format = opt_str_field(L, 1, "format", "png");
+  spec.bound_label = opt_str_field(L, 1, "bound_label", NULL);
   lua_getfield(L, 1, "logx");
   spec.logx = lua_toboolean(L, -1);
   lua_getfield(L, 1, "logy");

@@ -337,6 +337,8 @@ static result run_capped(hg_problem *P, const hg_method_ops *Mth, hg_budget b,
   ctx.mem_cap = cap;
   out.grad = r.grad;
   out.w = r.w;
+  out.v = NULL; /* no adjoint wanted */
+  out.v_set = 0;
   out.t_used = out.k_used = -1;
   r.rc = hg_params_parse(Mth->params, Mth->name, 0, NULL, &mp, &r.err);
   if (r.rc)

@@ -2,6 +2,7 @@
 -- problem, dense and sparse, and the quadratic at condition numbers 10, 100 and 1000:
 --   * every consistent method reaches the exact hypergradient at a large budget;
 --   * every run, at every budget, stays under its DESIGN §7 bound;
+--   * tolerance-driven implicit runs stay under the inexact bound omega(eps, delta);
 --   * the fitted linear rates reach their theoretical rates (5 % slack on the exponent):
 --     itd, aid-fp, aid-cg, neumann along t (k = t), and aid-fp, aid-cg along k (t large).
 -- A method that silently goes wrong (a wrong CG update, a dropped term) fails here.
@@ -76,9 +77,19 @@ for i, c in ipairs(cases) do
     keep(hg.expect_rate(vs_k, mk[1], {axis = "k"}))
   end
 
+  -- the inexact bound omega(eps, delta) of the implicit methods, tolerance-driven: the lower
+  -- loop and the linear solver stop at tol_lower = tol_linear = tol
+  local tols = {1e-2, 1e-4, 1e-6, 1e-8, 1e-10}
+  local vs_tol = hg.sweep{problems = {P}, methods = {"aid-fp", "aid-cg", "neumann", "jfb"},
+                          t = T, k = T, tol_lower = tols, tol_linear = "tol_lower"}
+  hg.check_bounds(vs_tol, label .. ": every error within omega(eps, delta) and its bound")
+
   if i == 1 or i == 4 or i == 7 then -- one picture per problem family, bounds dashed
     hg.plot{runs = vs_t, x = "t", legend = legend, name = c[1] .. "_bounds_vs_t",
             title = c[1] .. ": error and its DESIGN §7 bound against t (k = t)"}
+    hg.plot{runs = vs_tol, x = "tol_lower", logx = true, bound = "omega", legend = legend,
+            name = c[1] .. "_omega_vs_tol",
+            title = c[1] .. ": error and the inexact bound omega against the tolerance"}
   end
 end
 

@@ -263,6 +263,10 @@ int hg_aid_run(hg_problem *P, const hg_aid_solver *S, const double *theta, const
     goto done;
   hg_vjp_theta(P, out->w, theta, v, u);
   hg_axpy(m, 1.0, u, out->grad);
+  if (out->v) { /* for the harness's inexact bound omega */
+    hg_copy(n, v, out->v);
+    out->v_set = 1;
+  }
 
 done:
   hg_free(ctx, u);

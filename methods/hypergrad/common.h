@@ -141,7 +141,8 @@ size_t hg_aid_space(int n, int m, const hg_aid_solver *S);
  * out->w; gw = grad_w E(w_t) and out->grad = grad_theta E(w_t) by one hg_upper; v from
  * S->solve; out->grad += d_theta Phi(w_t)^T v.  The loop's scratch, gw and S's blocks are
  * allocated before the first call, d_theta Phi^T v for the last step.  Sets out->t_used and
- * out->k_used (0 until reached), also on failure. */
+ * out->k_used (0 until reached), also on failure, and copies v to out->v (when the harness
+ * gave one) for the inexact bound. */
 int hg_aid_run(hg_problem *P, const hg_aid_solver *S, const double *theta, const double *w0,
                const hg_budget *b, hg_ctx *ctx, hg_out *out, hg_error *err);
 
