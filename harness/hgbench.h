@@ -251,6 +251,10 @@ typedef struct hg_problem_ops {
   void (*describe)(const void *self, char *buf, size_t len);
   /* 1 if d_w Phi is symmetric (CG applies). */
   int symmetric;
+  /* Optional: project theta in place onto the problem's feasible set of hyperparameters (a
+   * constrained upper level, e.g. poison's L2 balls); NULL: theta is unconstrained.  The outer
+   * loops call it after each step; hypergradient methods never do. */
+  void (*project)(const void *self, double *theta);
 } hg_problem_ops;
 
 /* The constants of DESIGN §7 for one run (from w0 at theta) and the derived c1, c2, c3. */
