@@ -193,6 +193,38 @@ int hg_sym_extremes(int n, const double *A, double *lambda_min, double *lambda_m
                     hg_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Grayscale images (harness/image.c): PGM and PNG files, synthetic images, noise               */
+/* ------------------------------------------------------------------------------------------ */
+
+#define HG_IMAGE_MAX_PIXELS (1 << 26)
+
+typedef struct hg_image {
+  int w, h;   /* width (columns) and height (rows) */
+  double *px; /* h x w row-major, values in [0, 1] as read (noise may leave the range) */
+} hg_image;
+
+/* A zeroed w x h image (free with hg_image_free). */
+int hg_image_create(int w, int h, hg_image *img, hg_error *err);
+void hg_image_free(hg_image *img);
+/* Read a PGM (P2 or P5, maxval up to 65535, 16-bit big-endian) or PNG (any colour type, to
+ * 8-bit gray by libpng) file, recognized by its magic bytes; pixels scaled to [0, 1]
+ * (value / maxval).  Errors name the file: unreadable, bad magic, malformed header, too
+ * large, truncated data. */
+int hg_image_read(const char *path, hg_image *img, hg_error *err);
+/* Write a 16-bit binary PGM (values clamped to [0, 1]) through a temporary file and a rename. */
+int hg_image_write_pgm(const char *path, const hg_image *img, hg_error *err);
+/* The w x h window at column x0, row y0. */
+int hg_image_crop(const hg_image *in, int x0, int y0, int w, int h, hg_image *out,
+                  hg_error *err);
+/* Resize to w x h by area averaging (exact block means for integer factors). */
+int hg_image_resize(const hg_image *in, int w, int h, hg_image *out, hg_error *err);
+/* A seeded synthetic test image: a smooth gradient, discs and rectangles of random grey
+ * levels, one with a sinusoidal texture. */
+int hg_image_synthetic(int w, int h, uint64_t seed, hg_image *out, hg_error *err);
+/* Add Gaussian noise of standard deviation sigma from rng (values are not clipped). */
+void hg_image_add_noise(hg_image *img, double sigma, hg_rng *rng);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Problem plugins (DESIGN §2.1)                                                               */
 /* ------------------------------------------------------------------------------------------ */
 
