@@ -401,7 +401,7 @@ static int glm_cholmod_fail(const hg_glm *G, const char *what, hg_error *err)
 }
 
 /* The CSR of X (rows x cols) seen, without a copy, as the CSC of X^T (cols x rows). */
-static void glm_view_transpose(const hg_matrix *X, cholmod_sparse *At)
+void hg_csr_cholmod_view(const hg_matrix *X, cholmod_sparse *At)
 {
   memset(At, 0, sizeof *At);
   At->nrow = (size_t)X->cols;
@@ -457,7 +457,7 @@ int hg_glm_chol_factor(hg_glm *G, const hg_matrix *Xs, double s, const double *g
     goto done;
   }
 
-  glm_view_transpose(Xs, &At);
+  hg_csr_cholmod_view(Xs, &At);
   XtX = cholmod_aat(&At, NULL, 0, 1, &G->cc);
   D = cholmod_speye((size_t)d, (size_t)d, CHOLMOD_REAL, &G->cc);
   if (!XtX || !D) {

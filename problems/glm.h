@@ -119,6 +119,9 @@ typedef struct hg_glm_chol {
   cholmod_common *cc;  /* borrowed from the hg_glm */
 } hg_glm_chol;
 
+/* The CSR matrix X seen by CHOLMOD as the CSC of X^T (a view: no copy, nothing to free). */
+void hg_csr_cholmod_view(const hg_matrix *X, cholmod_sparse *At);
+
 /* Factor H = s Xs^T Xs + diag(lam) into F (zeroed by the caller).  gram, when not NULL and Xs
  * is dense, is s Xs^T Xs already formed (d x d). */
 int hg_glm_chol_factor(hg_glm *G, const hg_matrix *Xs, double s, const double *gram,
