@@ -1,5 +1,6 @@
 -- regression.lua: the CI regression set (registered in CTest; DESIGN §7).  On every built-in
--- problem, dense and sparse, and the quadratic at condition numbers 10, 100 and 1000:
+-- problem (ridge and logreg dense and sparse, denoise-tv), and the quadratic at condition
+-- numbers 10, 100 and 1000:
 --   * every consistent method reaches the exact hypergradient at a large budget;
 --   * every run, at every budget, stays under its DESIGN §7 bound;
 --   * tolerance-driven implicit runs stay under the inexact bound omega(eps, delta);
@@ -19,6 +20,7 @@ local cases = {
   {"logreg", {}},
   {"logreg", {density = 0.3, seed = 5}},
   {"logreg", {reg = "scalar"}},
+  {"denoise-tv", {}},
 }
 local legend = {["itd"] = "ITD", ["aid-fp"] = "AID-FP", ["aid-cg"] = "AID-CG",
                 ["neumann"] = "Neumann"}
