@@ -13,12 +13,14 @@ extern const hg_problem_ops hg_problem_quadratic;
 extern const hg_problem_ops hg_problem_ridge;
 extern const hg_problem_ops hg_problem_logreg;
 extern const hg_problem_ops hg_problem_denoise_tv;
+extern const hg_problem_ops hg_problem_deblur_tv;
 
 const hg_entry hg_problems[] = {
   {"quadratic", &hg_problem_quadratic},
   {"ridge", &hg_problem_ridge},
   {"logreg", &hg_problem_logreg},
   {"denoise-tv", &hg_problem_denoise_tv},
+  {"deblur-tv", &hg_problem_deblur_tv},
   {NULL, NULL},
 };
 

@@ -4,6 +4,7 @@
  */
 #include "imaging.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,20 +177,67 @@ int hg_diff_operator(int w, int h, hg_matrix **D, hg_error *err)
   return HG_OK;
 }
 
-void hg_diff_apply(const hg_matrix *D, const double *u, double *y)
+/* Half-sample symmetric reflection of index i into [0, n). */
+static int reflect(int i, int n)
 {
-  for (int r = 0; r < D->rows; r++) {
-    double s = 0;
-    for (int k = D->rowptr[r]; k < D->rowptr[r + 1]; k++)
-      s += D->val[k] * u[D->colind[k]];
-    y[r] = s;
-  }
+  int period = 2 * n;
+  i %= period;
+  if (i < 0)
+    i += period;
+  return i < n ? i : period - 1 - i;
 }
 
-void hg_diff_apply_t(const hg_matrix *D, const double *z, double *x)
+int hg_blur_operator(int w, int h, int size, double sigma, hg_matrix **A, hg_error *err)
 {
-  memset(x, 0, (size_t)D->cols * sizeof *x);
-  for (int r = 0; r < D->rows; r++)
-    for (int k = D->rowptr[r]; k < D->rowptr[r + 1]; k++)
-      x[D->colind[k]] += D->val[k] * z[r];
+  int P = w * h, r = size / 2, rc;
+  double *k = malloc((size_t)size * size * sizeof *k), total = 0;
+  double *row = calloc((size_t)P, sizeof *row);
+  int *cols = malloc((size_t)size * size * sizeof *cols);
+
+  *A = NULL;
+  if (!k || !row || !cols) {
+    rc = hg_fail(err, HG_ERR_NOMEM, "out of memory for a blur of %d x %d taps", size, size);
+    goto done;
+  }
+  for (int b = -r; b <= r; b++)
+    for (int a = -r; a <= r; a++)
+      total += k[(b + r) * size + a + r] = exp(-(a * a + b * b) / (2 * sigma * sigma));
+  for (int i = 0; i < size * size; i++)
+    k[i] /= total;
+  if ((rc = hg_matrix_create(P, P, 1, (long)P * size * size, A, err)))
+    goto done;
+  hg_matrix *M = *A;
+  long nnz = 0;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      int nc = 0;
+      M->rowptr[y * w + x] = (int)nnz;
+      for (int b = -r; b <= r; b++)
+        for (int a = -r; a <= r; a++) {
+          int col = reflect(y + b, h) * w + reflect(x + a, w);
+          if (row[col] == 0)
+            cols[nc++] = col;
+          row[col] += k[(b + r) * size + a + r];
+        }
+      /* increasing columns, merged taps; row[] cleared for the next pixel */
+      for (int i = 1; i < nc; i++)
+        for (int j = i; j > 0 && cols[j - 1] > cols[j]; j--) {
+          int t = cols[j];
+          cols[j] = cols[j - 1];
+          cols[j - 1] = t;
+        }
+      for (int i = 0; i < nc; i++) {
+        M->colind[nnz] = cols[i];
+        M->val[nnz++] = row[cols[i]];
+        row[cols[i]] = 0;
+      }
+    }
+  M->rowptr[P] = (int)nnz;
+  M->nnz = nnz;
+
+done:
+  free(k);
+  free(row);
+  free(cols);
+  return rc;
 }

@@ -43,11 +43,16 @@ void hg_pairs_free(hg_pairs *pairs);
  * boundary (the last difference in each row / column is 0), 2P x P:
  *     (Du)_{y w + x}       = u(x+1, y) - u(x, y)  for x < w-1, else 0,
  *     (Du)_{P + y w + x}   = u(x, y+1) - u(x, y)  for y < h-1, else 0.
- * Built once as CSR (hg_matrix); ||D||_2^2 <= 8.
+ * Built once as CSR (hg_matrix; products with hg_matrix_gemv); ||D||_2^2 <= 8.
  */
 int hg_diff_operator(int w, int h, hg_matrix **D, hg_error *err);
-/* y (2P) = D u;  x (P) = D^T z (overwrites x). */
-void hg_diff_apply(const hg_matrix *D, const double *u, double *y);
-void hg_diff_apply_t(const hg_matrix *D, const double *z, double *x);
+/*
+ * A: the normalized Gaussian blur of a w x h image, size x size taps (size odd) with weights
+ * k(a, b) proportional to exp(-(a^2 + b^2)/(2 sigma^2)), summing to 1, and half-sample
+ * symmetric boundary (index -1 reads 0, -2 reads 1, w reads w-1, ...):
+ *     (A u)(x, y) = sum_{a,b} k(a, b) u(reflect(x + a), reflect(y + b)),
+ * as a P x P CSR matrix (taps landing on one pixel merged).
+ */
+int hg_blur_operator(int w, int h, int size, double sigma, hg_matrix **A, hg_error *err);
 
 #endif /* HG_IMAGING_H */

@@ -6,11 +6,16 @@
  *   - bad magic, a malformed header, truncated pixel data and an over-large header are errors
  *     naming the file, and leave no image allocated;
  *   - area-averaging resize gives the exact 2x2 block means, a crop the exact window, and the
- *     synthetic image is the same for the same seed and differs for another.
+ *     synthetic image is the same for the same seed and differs for another;
+ *   - the imaging operators (problems/imaging.c): the blur matrix A u equals the Gaussian
+ *     convolution with half-sample symmetric boundary computed here directly (1e-14), every
+ *     row sums to 1; D u equals the forward differences with a zero last difference, and
+ *     <D u, p> = <u, D^T p> to 1e-12.
  *
  * usage: test_image SCRATCH_DIR
  */
 #include "hgbench.h"
+#include "imaging.h"
 
 #include <math.h>
 #include <png.h>
@@ -152,6 +157,60 @@ int main(int argc, char **argv)
   hg_image_free(&img);
   hg_image_free(&again);
   hg_image_free(&other);
+
+  /* blur against a direct convolution, 7 x 5 image, 5 x 5 taps, sigma 1 */
+  {
+    int w = 7, h = 5, P = 35, r = 2;
+    hg_matrix *A = NULL, *D = NULL;
+    hg_rng rng;
+    double u[35], Au[35], k[5][5], sum = 0, worst_blur = 0, worst_row = 0;
+    hg_rng_seed(&rng, 9);
+    for (int i = 0; i < P; i++)
+      u[i] = hg_rng_normal(&rng);
+    for (int b = -r; b <= r; b++)
+      for (int a = -r; a <= r; a++)
+        sum += k[b + r][a + r] = exp(-(a * a + b * b) / 2.0);
+    rc = hg_blur_operator(w, h, 5, 1.0, &A, &err);
+    hg_matrix_gemv(A, 0, 1, u, 0, Au);
+    for (int y = 0; !rc && y < h; y++)
+      for (int x = 0; x < w; x++) {
+        double direct = 0, rowsum = 0;
+        for (int b = -r; b <= r; b++)
+          for (int a = -r; a <= r; a++) {
+            int xx = x + a, yy = y + b; /* mirror: -1 -> 0, -2 -> 1, w -> w-1, w+1 -> w-2 */
+            xx = xx < 0 ? -xx - 1 : xx >= w ? 2 * w - xx - 1 : xx;
+            yy = yy < 0 ? -yy - 1 : yy >= h ? 2 * h - yy - 1 : yy;
+            direct += k[b + r][a + r] / sum * u[yy * w + xx];
+          }
+        for (int q = A->rowptr[y * w + x]; q < A->rowptr[y * w + x + 1]; q++)
+          rowsum += A->val[q];
+        worst_blur = fmax(worst_blur, fabs(direct - Au[y * w + x]));
+        worst_row = fmax(worst_row, fabs(rowsum - 1));
+      }
+    check(!rc && worst_blur < 1e-14 && worst_row < 1e-14,
+          "blur operator: the direct convolution with symmetric boundary, rows sum to 1");
+
+    double Du[70], p[70], DTp[35], lhs = 0, rhs = 0, worst_d = 0;
+    rc = hg_diff_operator(w, h, &D, &err);
+    hg_matrix_gemv(D, 0, 1, u, 0, Du);
+    for (int y = 0; !rc && y < h; y++)
+      for (int x = 0; x < w; x++) {
+        double dx = x < w - 1 ? u[y * w + x + 1] - u[y * w + x] : 0;
+        double dy = y < h - 1 ? u[(y + 1) * w + x] - u[y * w + x] : 0;
+        worst_d = fmax(worst_d, fmax(fabs(dx - Du[y * w + x]), fabs(dy - Du[P + y * w + x])));
+      }
+    for (int i = 0; i < 2 * P; i++)
+      p[i] = hg_rng_normal(&rng);
+    hg_matrix_gemv(D, 1, 1, p, 0, DTp);
+    for (int i = 0; i < 2 * P; i++)
+      lhs += Du[i] * p[i];
+    for (int i = 0; i < P; i++)
+      rhs += u[i] * DTp[i];
+    check(!rc && worst_d == 0 && fabs(lhs - rhs) <= 1e-12 * fabs(lhs),
+          "difference operator: forward differences, Neumann boundary, <Du, p> = <u, D^T p>");
+    hg_matrix_destroy(&A);
+    hg_matrix_destroy(&D);
+  }
 
   printf("%d checks, %d failures\n", checks, failures);
   return failures ? 1 : 0;
