@@ -29,16 +29,5 @@ const hg_problem_ops hg_problem_denoise_tv = {
   .summary = "learned smoothed-TV denoising of N image pairs, theta = (log weight, log smoothing)",
   .params = denoise_tv_params,
   .create = denoise_tv_create,
-  .destroy = hg_tv_destroy,
-  .theta0 = hg_tv_theta0,
-  .phi = hg_tv_phi,
-  .jvp_w = hg_tv_jvp_w,
-  .vjp_w = hg_tv_jvp_w, /* d_w Phi is symmetric */
-  .vjp_theta = hg_tv_vjp_theta,
-  .upper = hg_tv_upper,
-  .jvp_theta = hg_tv_jvp_theta,
-  .exact = hg_tv_exact,
-  .constants = hg_tv_constants,
-  .describe = hg_tv_describe,
-  .symmetric = 1,
+  HG_TV_CALLBACKS,
 };

@@ -48,4 +48,13 @@ int hg_tv_exact(void *self, const double *theta, double *wstar, double *grad, hg
 int hg_tv_constants(void *self, const double *theta, hg_constants *c, hg_error *err);
 void hg_tv_describe(const void *self, char *buf, size_t len);
 
+/* The ops-table slots every smoothed-TV problem shares (after .name, .summary, .params,
+ * .create in its table). */
+#define HG_TV_CALLBACKS                                                                       \
+  .destroy = hg_tv_destroy, .theta0 = hg_tv_theta0, .phi = hg_tv_phi, .jvp_w = hg_tv_jvp_w,   \
+  .vjp_w = hg_tv_jvp_w, /* d_w Phi is symmetric */                                           \
+  .vjp_theta = hg_tv_vjp_theta, .upper = hg_tv_upper, .jvp_theta = hg_tv_jvp_theta,          \
+  .exact = hg_tv_exact, .constants = hg_tv_constants, .describe = hg_tv_describe,             \
+  .symmetric = 1
+
 #endif /* HG_TV_H */
