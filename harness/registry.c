@@ -12,11 +12,13 @@
 extern const hg_problem_ops hg_problem_quadratic;
 extern const hg_problem_ops hg_problem_ridge;
 extern const hg_problem_ops hg_problem_logreg;
+extern const hg_problem_ops hg_problem_kernel_ridge;
 
 const hg_entry hg_problems[] = {
   {"quadratic", &hg_problem_quadratic},
   {"ridge", &hg_problem_ridge},
   {"logreg", &hg_problem_logreg},
+  {"kernel-ridge", &hg_problem_kernel_ridge},
   {NULL, NULL},
 };
 
