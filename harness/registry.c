@@ -12,6 +12,7 @@
 extern const hg_problem_ops hg_problem_quadratic;
 extern const hg_problem_ops hg_problem_ridge;
 extern const hg_problem_ops hg_problem_logreg;
+extern const hg_problem_ops hg_problem_kernel_ridge;
 extern const hg_problem_ops hg_problem_denoise_tv;
 extern const hg_problem_ops hg_problem_deblur_tv;
 
@@ -19,6 +20,7 @@ const hg_entry hg_problems[] = {
   {"quadratic", &hg_problem_quadratic},
   {"ridge", &hg_problem_ridge},
   {"logreg", &hg_problem_logreg},
+  {"kernel-ridge", &hg_problem_kernel_ridge},
   {"denoise-tv", &hg_problem_denoise_tv},
   {"deblur-tv", &hg_problem_deblur_tv},
   {NULL, NULL},

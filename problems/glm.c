@@ -123,17 +123,10 @@ done:
  * then the n' validation rows (glm_synthetic_set). */
 static int glm_synthetic(hg_glm *G, const hg_params *p, hg_error *err)
 {
-  static const char *const file_keys[] = {"val", "format", "label", "features"};
   int status = HG_OK;
   double *w_true = NULL;
   hg_rng rng;
 
-  for (size_t k = 0; k < sizeof file_keys / sizeof *file_keys; k++)
-    if (hg_params_given(p, file_keys[k])) {
-      status = hg_fail(err, HG_ERR_ARG, "problem '%s': %s= applies to data files, but train= "
-                       "is not given (the data is synthetic)", G->name, file_keys[k]);
-      goto done;
-    }
   const int n = (int)hg_params_int(p, "n"), n_val = (int)hg_params_int(p, "n_val");
   const int d = (int)hg_params_int(p, "d");
   const double density = hg_params_real(p, "density"), noise = hg_params_real(p, "noise");
@@ -161,57 +154,81 @@ done:
   return status;
 }
 
-/* Read train= and val= with hg_data_read and pad both to the common d (the largest index
- * seen in either, or features=, which may not be smaller). */
-static int glm_read(hg_glm *G, const hg_params *p, const char *train, hg_error *err)
+/*
+ * The data files of DESIGN §3: with train= given, read train= and val= with hg_data_read and
+ * pad both to the common d (the largest index seen in either, or features=, which may not be
+ * smaller); the caller's synthetic-only keys are refused alongside train=.  Without train=,
+ * the file keys are refused and nothing is read.
+ */
+int hg_glm_read_files(const char *name, const hg_params *p, const char *const *synth_keys,
+                      hg_matrix **X, double **y, hg_matrix **X_val, double **y_val,
+                      hg_error *err)
 {
-  static const char *const synth_keys[] = {"n", "n_val", "d", "density", "noise"};
+  static const char *const file_keys[] = {"val", "format", "label", "features", NULL};
   int status = HG_OK;
-  const char *val = hg_params_str(p, "val");
+  const char *train = hg_params_str(p, "train"), *val = hg_params_str(p, "val");
   hg_read_opts opts = {hg_params_str(p, "format"), hg_params_str(p, "label")};
 
-  if (!val) {
-    status = hg_fail(err, HG_ERR_ARG, "problem '%s': key 'val' (the validation file) is "
-                     "required when train='%s' is given", G->name, train);
+  *X = *X_val = NULL;
+  *y = *y_val = NULL;
+  if (!train) {
+    for (const char *const *k = file_keys; *k; k++)
+      if (hg_params_given(p, *k)) {
+        status = hg_fail(err, HG_ERR_ARG, "problem '%s': %s= applies to data files, but "
+                         "train= is not given (the data is synthetic)", name, *k);
+        goto done;
+      }
     goto done;
   }
-  for (size_t k = 0; k < sizeof synth_keys / sizeof *synth_keys; k++)
-    if (hg_params_given(p, synth_keys[k])) {
+  if (!val) {
+    status = hg_fail(err, HG_ERR_ARG, "problem '%s': key 'val' (the validation file) is "
+                     "required when train='%s' is given", name, train);
+    goto done;
+  }
+  for (const char *const *k = synth_keys; *k; k++)
+    if (hg_params_given(p, *k)) {
       status = hg_fail(err, HG_ERR_ARG, "problem '%s': %s= shapes synthetic data and cannot be "
-                       "combined with train='%s'", G->name, synth_keys[k], train);
+                       "combined with train='%s'", name, *k, train);
       goto done;
     }
-  status = hg_data_read(train, &opts, &G->X, &G->y, err);
+  status = hg_data_read(train, &opts, X, y, err);
   if (status != HG_OK)
     goto done;
-  status = hg_data_read(val, &opts, &G->X_val, &G->y_val, err);
+  status = hg_data_read(val, &opts, X_val, y_val, err);
   if (status != HG_OK)
     goto done;
-  if (G->X->rows == 0 || G->X_val->rows == 0) {
-    status = hg_fail(err, HG_ERR_PARSE, "problem '%s': data file '%s' has no examples",
-                     G->name, G->X->rows == 0 ? train : val);
+  if ((*X)->rows == 0 || (*X_val)->rows == 0) {
+    status = hg_fail(err, HG_ERR_PARSE, "problem '%s': data file '%s' has no examples", name,
+                     (*X)->rows == 0 ? train : val);
     goto done;
   }
 
-  const int seen = G->X->cols > G->X_val->cols ? G->X->cols : G->X_val->cols;
+  const int seen = (*X)->cols > (*X_val)->cols ? (*X)->cols : (*X_val)->cols;
   const long features = hg_params_int(p, "features");
   if (features > 0 && features < seen) {
     status = hg_fail(err, HG_ERR_ARG, "problem '%s': features=%ld is smaller than feature "
-                     "index %d seen in '%s'", G->name, features, seen,
-                     G->X->cols == seen ? train : val);
+                     "index %d seen in '%s'", name, features, seen,
+                     (*X)->cols == seen ? train : val);
     goto done;
   }
   const int d = features > 0 ? (int)features : seen;
   if (d == 0) {
-    status = hg_fail(err, HG_ERR_PARSE, "problem '%s': no features in '%s' nor in '%s'",
-                     G->name, train, val);
+    status = hg_fail(err, HG_ERR_PARSE, "problem '%s': no features in '%s' nor in '%s'", name,
+                     train, val);
     goto done;
   }
-  status = hg_matrix_set_cols(G->X, d, err);
+  status = hg_matrix_set_cols(*X, d, err);
   if (status == HG_OK)
-    status = hg_matrix_set_cols(G->X_val, d, err);
+    status = hg_matrix_set_cols(*X_val, d, err);
 
 done:
+  if (status != HG_OK) {
+    hg_matrix_destroy(X);
+    hg_matrix_destroy(X_val);
+    free(*y);
+    free(*y_val);
+    *y = *y_val = NULL;
+  }
   return status;
 }
 
@@ -236,12 +253,14 @@ done:
 int hg_glm_init(hg_glm *G, const hg_params *p, const char *name, int logistic, hg_error *err)
 {
   int status = HG_OK;
-  const char *train = hg_params_str(p, "train");
+  static const char *const synth_keys[] = {"n", "n_val", "d", "density", "noise", NULL};
   const char *storage = hg_params_str(p, "storage");
 
   memset(G, 0, sizeof *G);
   G->name = name;
-  status = train ? glm_read(G, p, train, err) : glm_synthetic(G, p, err);
+  status = hg_glm_read_files(name, p, synth_keys, &G->X, &G->y, &G->X_val, &G->y_val, err);
+  if (status == HG_OK && !G->X)
+    status = glm_synthetic(G, p, err);
   if (status != HG_OK)
     goto done;
 

@@ -8,7 +8,8 @@
  *
  * eta a fixed number per instance.  This header gives the pieces written once: the parameter
  * schema entries, data loading (files or seeded synthetic data), e^theta, the d_theta Phi
- * products, the step, the Cholesky scaffolding of the exact solves and the constants.
+ * products, the step, the Cholesky scaffolding of the exact solves and the constants.  The
+ * data-file part (HG_GLM_FILE_PARAMS, hg_glm_read_files) also serves kernel_ridge.c.
  *
  * A plugin's state begins with an hg_glm (first member), so the shared ops below take the
  * plugin's `void *self` directly.
@@ -22,9 +23,9 @@
 #include <float.h>
 #include <limits.h>
 
-/* The parameter schema entries shared by ridge and logreg, in order (DESIGN §3); use them
- * inside a plugin's hg_param_spec array, then its own entries and the NULL terminator. */
-#define HG_GLM_PARAMS                                                                         \
+/* The schema entries of the data files (hg_glm_read_files), shared by every problem that
+ * reads a train/validation pair (ridge, logreg, kernel-ridge). */
+#define HG_GLM_FILE_PARAMS                                                                    \
   {"train", HG_PARAM_STRING, NULL, 0, 0, NULL,                                                \
    "training data file, LIBSVM/CSV/Matrix Market (absent: seeded synthetic data)"},           \
   {"val", HG_PARAM_STRING, NULL, 0, 0, NULL, "validation data file (required with train=)"}, \
@@ -32,7 +33,12 @@
   {"label", HG_PARAM_STRING, NULL, 0, 0, NULL,                                                \
    "label column of CSV / Matrix Market files, number or header name (default: first)"},    \
   {"features", HG_PARAM_INT, "0", 0, INT_MAX - 1, NULL,                                       \
-   "feature count d (0: the largest index seen in train and val)"},                          \
+   "feature count d (0: the largest index seen in train and val)"}
+
+/* The parameter schema entries shared by ridge and logreg, in order (DESIGN §3); use them
+ * inside a plugin's hg_param_spec array, then its own entries and the NULL terminator. */
+#define HG_GLM_PARAMS                                                                         \
+  HG_GLM_FILE_PARAMS,                                                                         \
   {"intercept", HG_PARAM_INT, "0", 0, 1, NULL, "1: append a column of ones (penalized)"},     \
   {"reg", HG_PARAM_CHOICE, "per-feature", 0, 0, "per-feature|scalar",                         \
    "weights e^theta per feature (m = d) or one weight on all (m = 1)"},                       \
@@ -83,6 +89,17 @@ typedef struct hg_glm {
   cholmod_common cc;
   int cc_on;
 } hg_glm;
+
+/* The data files of DESIGN §3 for problem `name` (messages), schema HG_GLM_FILE_PARAMS.  With
+ * train= given: read train= and val= (format=, label=) with hg_data_read into X, y (n x d)
+ * and X_val, y_val (n' x d), both padded to the common d (features=, which may not be smaller,
+ * or the largest feature index seen); a key of synth_keys (the caller's synthetic-only keys,
+ * NULL-terminated) given alongside train= is an error.  Without train=: val=, format=,
+ * label=, features= given are errors, and otherwise HG_OK with *X = NULL (the caller draws
+ * synthetic data).  On failure every output is NULL. */
+int hg_glm_read_files(const char *name, const hg_params *p, const char *const *synth_keys,
+                      hg_matrix **X, double **y, hg_matrix **X_val, double **y_val,
+                      hg_error *err);
 
 /* Load the data described by p (files, or the seeded synthetic generator) into G, pad train
  * and val to the common d, append the intercept, convert storage, map labels to +-1 when
