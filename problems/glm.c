@@ -123,17 +123,12 @@ done:
  * then the n' validation rows (glm_synthetic_set). */
 static int glm_synthetic(hg_glm *G, const hg_params *p, hg_error *err)
 {
-  static const char *const file_keys[] = {"val", "format", "label", "features"};
-  int status = HG_OK;
+  int status = hg_glm_no_file_keys(G->name, p, err);
   double *w_true = NULL;
   hg_rng rng;
 
-  for (size_t k = 0; k < sizeof file_keys / sizeof *file_keys; k++)
-    if (hg_params_given(p, file_keys[k])) {
-      status = hg_fail(err, HG_ERR_ARG, "problem '%s': %s= applies to data files, but train= "
-                       "is not given (the data is synthetic)", G->name, file_keys[k]);
-      goto done;
-    }
+  if (status != HG_OK)
+    goto done;
   const int n = (int)hg_params_int(p, "n"), n_val = (int)hg_params_int(p, "n_val");
   const int d = (int)hg_params_int(p, "d");
   const double density = hg_params_real(p, "density"), noise = hg_params_real(p, "noise");
@@ -162,57 +157,71 @@ done:
 }
 
 /* Read train= and val= with hg_data_read and pad both to the common d (the largest index
- * seen in either, or features=, which may not be smaller). */
-static int glm_read(hg_glm *G, const hg_params *p, const char *train, hg_error *err)
+ * seen in either, or features=, which may not be smaller).  What was read is left in the
+ * outputs (the caller frees it) also on failure. */
+int hg_glm_read_files(const char *name, const hg_params *p, const char *const *synth_keys,
+                      size_t n_synth, hg_matrix **X, double **y, hg_matrix **X_val,
+                      double **y_val, hg_error *err)
 {
-  static const char *const synth_keys[] = {"n", "n_val", "d", "density", "noise"};
   int status = HG_OK;
-  const char *val = hg_params_str(p, "val");
+  const char *train = hg_params_str(p, "train"), *val = hg_params_str(p, "val");
   hg_read_opts opts = {hg_params_str(p, "format"), hg_params_str(p, "label")};
 
   if (!val) {
     status = hg_fail(err, HG_ERR_ARG, "problem '%s': key 'val' (the validation file) is "
-                     "required when train='%s' is given", G->name, train);
+                     "required when train='%s' is given", name, train);
     goto done;
   }
-  for (size_t k = 0; k < sizeof synth_keys / sizeof *synth_keys; k++)
+  for (size_t k = 0; k < n_synth; k++)
     if (hg_params_given(p, synth_keys[k])) {
       status = hg_fail(err, HG_ERR_ARG, "problem '%s': %s= shapes synthetic data and cannot be "
-                       "combined with train='%s'", G->name, synth_keys[k], train);
+                       "combined with train='%s'", name, synth_keys[k], train);
       goto done;
     }
-  status = hg_data_read(train, &opts, &G->X, &G->y, err);
+  status = hg_data_read(train, &opts, X, y, err);
   if (status != HG_OK)
     goto done;
-  status = hg_data_read(val, &opts, &G->X_val, &G->y_val, err);
+  status = hg_data_read(val, &opts, X_val, y_val, err);
   if (status != HG_OK)
     goto done;
-  if (G->X->rows == 0 || G->X_val->rows == 0) {
+  if ((*X)->rows == 0 || (*X_val)->rows == 0) {
     status = hg_fail(err, HG_ERR_PARSE, "problem '%s': data file '%s' has no examples",
-                     G->name, G->X->rows == 0 ? train : val);
+                     name, (*X)->rows == 0 ? train : val);
     goto done;
   }
 
-  const int seen = G->X->cols > G->X_val->cols ? G->X->cols : G->X_val->cols;
+  const int seen = (*X)->cols > (*X_val)->cols ? (*X)->cols : (*X_val)->cols;
   const long features = hg_params_int(p, "features");
   if (features > 0 && features < seen) {
     status = hg_fail(err, HG_ERR_ARG, "problem '%s': features=%ld is smaller than feature "
-                     "index %d seen in '%s'", G->name, features, seen,
-                     G->X->cols == seen ? train : val);
+                     "index %d seen in '%s'", name, features, seen,
+                     (*X)->cols == seen ? train : val);
     goto done;
   }
   const int d = features > 0 ? (int)features : seen;
   if (d == 0) {
     status = hg_fail(err, HG_ERR_PARSE, "problem '%s': no features in '%s' nor in '%s'",
-                     G->name, train, val);
+                     name, train, val);
     goto done;
   }
-  status = hg_matrix_set_cols(G->X, d, err);
+  status = hg_matrix_set_cols(*X, d, err);
   if (status == HG_OK)
-    status = hg_matrix_set_cols(G->X_val, d, err);
+    status = hg_matrix_set_cols(*X_val, d, err);
 
 done:
   return status;
+}
+
+/* The keys that only apply to data files: given without train=, they are an error. */
+int hg_glm_no_file_keys(const char *name, const hg_params *p, hg_error *err)
+{
+  static const char *const file_keys[] = {"val", "format", "label", "features"};
+
+  for (size_t k = 0; k < sizeof file_keys / sizeof *file_keys; k++)
+    if (hg_params_given(p, file_keys[k]))
+      return hg_fail(err, HG_ERR_ARG, "problem '%s': %s= applies to data files, but train= "
+                     "is not given (the data is synthetic)", name, file_keys[k]);
+  return HG_OK;
 }
 
 /* Replace *X by a copy stored densely (sparse = 0) or as CSR (sparse = 1) if it differs. */
@@ -241,7 +250,10 @@ int hg_glm_init(hg_glm *G, const hg_params *p, const char *name, int logistic, h
 
   memset(G, 0, sizeof *G);
   G->name = name;
-  status = train ? glm_read(G, p, train, err) : glm_synthetic(G, p, err);
+  static const char *const synth_keys[] = {"n", "n_val", "d", "density", "noise"};
+  status = train ? hg_glm_read_files(name, p, synth_keys, sizeof synth_keys / sizeof *synth_keys,
+                                     &G->X, &G->y, &G->X_val, &G->y_val, err)
+                 : glm_synthetic(G, p, err);
   if (status != HG_OK)
     goto done;
 

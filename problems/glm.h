@@ -22,9 +22,9 @@
 #include <float.h>
 #include <limits.h>
 
-/* The parameter schema entries shared by ridge and logreg, in order (DESIGN §3); use them
- * inside a plugin's hg_param_spec array, then its own entries and the NULL terminator. */
-#define HG_GLM_PARAMS                                                                         \
+/* The parameter schema entries of data files (train=, val=, format=, label=, features=), in
+ * order, for every problem that reads them with hg_glm_read_files (DESIGN §3). */
+#define HG_DATA_FILE_PARAMS                                                                   \
   {"train", HG_PARAM_STRING, NULL, 0, 0, NULL,                                                \
    "training data file, LIBSVM/CSV/Matrix Market (absent: seeded synthetic data)"},           \
   {"val", HG_PARAM_STRING, NULL, 0, 0, NULL, "validation data file (required with train=)"}, \
@@ -32,7 +32,12 @@
   {"label", HG_PARAM_STRING, NULL, 0, 0, NULL,                                                \
    "label column of CSV / Matrix Market files, number or header name (default: first)"},    \
   {"features", HG_PARAM_INT, "0", 0, INT_MAX - 1, NULL,                                       \
-   "feature count d (0: the largest index seen in train and val)"},                          \
+   "feature count d (0: the largest index seen in train and val)"}
+
+/* The parameter schema entries shared by ridge and logreg, in order (DESIGN §3); use them
+ * inside a plugin's hg_param_spec array, then its own entries and the NULL terminator. */
+#define HG_GLM_PARAMS                                                                         \
+  HG_DATA_FILE_PARAMS,                                                                        \
   {"intercept", HG_PARAM_INT, "0", 0, 1, NULL, "1: append a column of ones (penalized)"},     \
   {"reg", HG_PARAM_CHOICE, "per-feature", 0, 0, "per-feature|scalar",                         \
    "weights e^theta per feature (m = d) or one weight on all (m = 1)"},                       \
@@ -89,6 +94,17 @@ typedef struct hg_glm {
  * logistic, and allocate the scratch.  name is the problem's (static) name for messages.
  * On failure G is released. */
 int hg_glm_init(hg_glm *G, const hg_params *p, const char *name, int logistic, hg_error *err);
+/* Read train= and val= (HG_DATA_FILE_PARAMS of p) with hg_data_read into X, y and X_val,
+ * y_val, both padded to the common feature count (the largest index seen, or features=);
+ * synth_keys (n_synth of them) are the problem's keys that shape synthetic data, refused
+ * here.  Errors name the problem, the key or the file; what was read is left in the outputs
+ * for the caller to free, also on failure. */
+int hg_glm_read_files(const char *name, const hg_params *p, const char *const *synth_keys,
+                      size_t n_synth, hg_matrix **X, double **y, hg_matrix **X_val,
+                      double **y_val, hg_error *err);
+/* Without train=, the file keys val=, format=, label=, features= are errors naming the key. */
+int hg_glm_no_file_keys(const char *name, const hg_params *p, hg_error *err);
+
 /* Free what hg_glm_init allocated (G itself is the caller's). */
 void hg_glm_release(hg_glm *G);
 

@@ -56,15 +56,21 @@ done:
   return status;
 }
 
-int hg_dense_chol_solve(const char *name, const char *what, int n, double *H, double *b,
-                        hg_error *err)
+int hg_dense_chol_factor(const char *name, const char *what, int n, double *H, hg_error *err)
 {
-  lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', n, H, n);
+  const lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', n, H, n);
 
   if (info != 0)
     return hg_fail(err, HG_ERR_NUMERIC, "%s: Cholesky of the %d x %d %s failed (LAPACK info "
                    "%d: not positive definite)", name, n, n, what, (int)info);
-  info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', n, 1, H, n, b, 1);
+  return HG_OK;
+}
+
+int hg_dense_chol_solve(const char *name, const char *what, int n, const double *F, double *b,
+                        hg_error *err)
+{
+  const lapack_int info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', n, 1, F, n, b, 1);
+
   if (info != 0)
     return hg_fail(err, HG_ERR_NUMERIC, "%s: Cholesky solve with the %s failed (LAPACK info %d)",
                    name, what, (int)info);

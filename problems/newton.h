@@ -39,10 +39,12 @@ typedef struct hg_newton_ops {
 int hg_newton(const char *name, int n, const hg_newton_ops *ops, void *ctx, double *x,
               double *work, hg_error *err);
 
-/* b <- H^{-1} b for a dense symmetric positive definite n x n H (row-major; its upper
- * triangle is overwritten by the Cholesky factor, LAPACK dpotrf + dpotrs).  A matrix that is
- * not positive definite is HG_ERR_NUMERIC naming `name` and `what` ("Hessian of task 3"). */
-int hg_dense_chol_solve(const char *name, const char *what, int n, double *H, double *b,
+/* Factor a dense symmetric positive definite n x n H in place (row-major; its upper triangle
+ * becomes the Cholesky factor U, H = U^T U; LAPACK dpotrf).  A matrix that is not positive
+ * definite is HG_ERR_NUMERIC naming `name` and `what` (e.g. "task Hessian"). */
+int hg_dense_chol_factor(const char *name, const char *what, int n, double *H, hg_error *err);
+/* b <- H^{-1} b with the factor of hg_dense_chol_factor in F (LAPACK dpotrs). */
+int hg_dense_chol_solve(const char *name, const char *what, int n, const double *F, double *b,
                         hg_error *err);
 
 #endif /* HG_NEWTON_H */
