@@ -12,11 +12,15 @@
 extern const hg_problem_ops hg_problem_quadratic;
 extern const hg_problem_ops hg_problem_ridge;
 extern const hg_problem_ops hg_problem_logreg;
+extern const hg_problem_ops hg_problem_biased_reg;
+extern const hg_problem_ops hg_problem_poison;
 
 const hg_entry hg_problems[] = {
   {"quadratic", &hg_problem_quadratic},
   {"ridge", &hg_problem_ridge},
   {"logreg", &hg_problem_logreg},
+  {"biased-reg", &hg_problem_biased_reg},
+  {"poison", &hg_problem_poison},
   {NULL, NULL},
 };
 
