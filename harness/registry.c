@@ -13,6 +13,8 @@ extern const hg_problem_ops hg_problem_quadratic;
 extern const hg_problem_ops hg_problem_ridge;
 extern const hg_problem_ops hg_problem_logreg;
 extern const hg_problem_ops hg_problem_kernel_ridge;
+extern const hg_problem_ops hg_problem_biased_reg;
+extern const hg_problem_ops hg_problem_poison;
 extern const hg_problem_ops hg_problem_denoise_tv;
 extern const hg_problem_ops hg_problem_deblur_tv;
 
@@ -21,6 +23,8 @@ const hg_entry hg_problems[] = {
   {"ridge", &hg_problem_ridge},
   {"logreg", &hg_problem_logreg},
   {"kernel-ridge", &hg_problem_kernel_ridge},
+  {"biased-reg", &hg_problem_biased_reg},
+  {"poison", &hg_problem_poison},
   {"denoise-tv", &hg_problem_denoise_tv},
   {"deblur-tv", &hg_problem_deblur_tv},
   {NULL, NULL},

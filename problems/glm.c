@@ -164,7 +164,6 @@ int hg_glm_read_files(const char *name, const hg_params *p, const char *const *s
                       hg_matrix **X, double **y, hg_matrix **X_val, double **y_val,
                       hg_error *err)
 {
-  static const char *const file_keys[] = {"val", "format", "label", "features", NULL};
   int status = HG_OK;
   const char *train = hg_params_str(p, "train"), *val = hg_params_str(p, "val");
   hg_read_opts opts = {hg_params_str(p, "format"), hg_params_str(p, "label")};
@@ -172,12 +171,7 @@ int hg_glm_read_files(const char *name, const hg_params *p, const char *const *s
   *X = *X_val = NULL;
   *y = *y_val = NULL;
   if (!train) {
-    for (const char *const *k = file_keys; *k; k++)
-      if (hg_params_given(p, *k)) {
-        status = hg_fail(err, HG_ERR_ARG, "problem '%s': %s= applies to data files, but "
-                         "train= is not given (the data is synthetic)", name, *k);
-        goto done;
-      }
+    status = hg_glm_no_file_keys(name, p, err);
     goto done;
   }
   if (!val) {
@@ -230,6 +224,18 @@ done:
     *y = *y_val = NULL;
   }
   return status;
+}
+
+/* The keys that only apply to data files: given without train=, they are an error. */
+int hg_glm_no_file_keys(const char *name, const hg_params *p, hg_error *err)
+{
+  static const char *const file_keys[] = {"val", "format", "label", "features"};
+
+  for (size_t k = 0; k < sizeof file_keys / sizeof *file_keys; k++)
+    if (hg_params_given(p, file_keys[k]))
+      return hg_fail(err, HG_ERR_ARG, "problem '%s': %s= applies to data files, but train= "
+                     "is not given (the data is synthetic)", name, file_keys[k]);
+  return HG_OK;
 }
 
 /* Replace *X by a copy stored densely (sparse = 0) or as CSR (sparse = 1) if it differs. */

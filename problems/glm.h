@@ -106,6 +106,9 @@ int hg_glm_read_files(const char *name, const hg_params *p, const char *const *s
  * logistic, and allocate the scratch.  name is the problem's (static) name for messages.
  * On failure G is released. */
 int hg_glm_init(hg_glm *G, const hg_params *p, const char *name, int logistic, hg_error *err);
+/* Without train=, the file keys val=, format=, label=, features= are errors naming the key. */
+int hg_glm_no_file_keys(const char *name, const hg_params *p, hg_error *err);
+
 /* Free what hg_glm_init allocated (G itself is the caller's). */
 void hg_glm_release(hg_glm *G);
 

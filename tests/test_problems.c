@@ -28,9 +28,9 @@
  */
 #include "glm.h" /* white box: the data of ridge and logreg, for the Lipschitz references */
 #include "hgbench.h"
+#include "testing.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,34 +46,6 @@ static const double logreg_pf_grad[6] = {
   0.018492900830986765, 0.01915687185877431, 0.003054051645621341};
 static const double logreg_sc_grad[1] = {0.10516436884875759};
 static const double logreg_value = 0.5045341079764217;
-
-static int failures, checks;
-
-/* Print one PASS/FAIL line and count it. */
-static void check(int ok, const char *fmt, ...)
-{
-  va_list ap;
-
-  printf("%s ", ok ? "PASS" : "FAIL");
-  va_start(ap, fmt);
-  vprintf(fmt, ap);
-  va_end(ap);
-  printf("\n");
-  checks++;
-  failures += !ok;
-}
-
-/* ||a - b|| / ||b|| (||a - b|| when b = 0). */
-static double rel_diff(int n, const double *a, const double *b)
-{
-  double d = 0, s = 0;
-
-  for (int i = 0; i < n; i++) {
-    d += (a[i] - b[i]) * (a[i] - b[i]);
-    s += b[i] * b[i];
-  }
-  return s > 0 ? sqrt(d / s) : sqrt(d);
-}
 
 /* "name word word ..." of a NULL-terminated word list ("name (defaults)" when empty). */
 static void label_of(const char *name, const char *const *words, char *buf, size_t len)
@@ -399,36 +371,6 @@ static void test_synthetic(void)
       solved_free(&s);
       hg_problem_destroy(&P);
     }
-}
-
-/* The Hessian H of g at w, column by column from jvp_w: H e_j = (e_j - d_w Phi e_j) / eta. */
-static double *hessian_from_jvp(hg_problem *P, const double *w, const double *theta, double eta)
-{
-  const int n = P->n_w;
-  double *H = malloc((size_t)n * (size_t)n * sizeof(double));
-  double *e = calloc((size_t)n, sizeof(double)), *col = malloc((size_t)n * sizeof(double));
-
-  if (!H || !e || !col) {
-    free(H);
-    H = NULL;
-    goto done;
-  }
-  for (int j = 0; j < n; j++) {
-    e[j] = 1.0;
-    hg_jvp_w(P, w, theta, e, col);
-    e[j] = 0.0;
-    for (int i = 0; i < n; i++)
-      H[(size_t)i * n + j] = ((i == j) - col[i]) / eta;
-  }
-  for (int i = 0; i < n; i++) /* symmetrize the rounding */
-    for (int j = i + 1; j < n; j++)
-      H[(size_t)i * n + j] = H[(size_t)j * n + i] =
-          0.5 * (H[(size_t)i * n + j] + H[(size_t)j * n + i]);
-
-done:
-  free(e);
-  free(col);
-  return H;
 }
 
 /* constants() against the eigenvalues of the Hessian rebuilt from jvp_w: ridge's mu, L are
