@@ -12,11 +12,13 @@
 extern const hg_problem_ops hg_problem_quadratic;
 extern const hg_problem_ops hg_problem_ridge;
 extern const hg_problem_ops hg_problem_logreg;
+extern const hg_problem_ops hg_problem_equilibrium;
 
 const hg_entry hg_problems[] = {
   {"quadratic", &hg_problem_quadratic},
   {"ridge", &hg_problem_ridge},
   {"logreg", &hg_problem_logreg},
+  {"equilibrium", &hg_problem_equilibrium},
   {NULL, NULL},
 };
 
@@ -26,6 +28,8 @@ extern const hg_method_ops hg_method_itd_forward;
 extern const hg_method_ops hg_method_tbptt;
 extern const hg_method_ops hg_method_aid_fp;
 extern const hg_method_ops hg_method_aid_cg;
+extern const hg_method_ops hg_method_aid_cg_normal;
+extern const hg_method_ops hg_method_aid_gmres;
 extern const hg_method_ops hg_method_neumann;
 extern const hg_method_ops hg_method_jfb;
 extern const hg_method_ops hg_method_fd;
@@ -37,6 +41,8 @@ const hg_entry hg_methods[] = {
   {"tbptt", &hg_method_tbptt},
   {"aid-fp", &hg_method_aid_fp},
   {"aid-cg", &hg_method_aid_cg},
+  {"aid-cg-normal", &hg_method_aid_cg_normal},
+  {"aid-gmres", &hg_method_aid_gmres},
   {"neumann", &hg_method_neumann},
   {"jfb", &hg_method_jfb},
   {"fd", &hg_method_fd},
