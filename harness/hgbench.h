@@ -116,6 +116,8 @@ void hg_rng_seed(hg_rng *r, uint64_t seed);
 uint64_t hg_rng_next(hg_rng *r);
 double hg_rng_uniform(hg_rng *r);  /* in [0, 1), 53 random bits */
 double hg_rng_normal(hg_rng *r);   /* standard normal (Marsaglia polar method) */
+/* x[0..count) = scale times successive standard normals. */
+void hg_rng_normals(hg_rng *r, size_t count, double scale, double *x);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Data matrices: dense row-major or CSR; sparse data stays sparse end to end                  */
@@ -179,6 +181,23 @@ void hg_zero(int n, double *x);
  * Returns HG_ERR_BREAKDOWN if p^T S p <= 0 (S not positive definite). */
 int hg_cg(int n, hg_linop op, void *ctx, const double *b, double *x, int kmax, double tol,
           double *work, int *k_used, double *res, hg_error *err);
+
+/* Restarted GMRES(restart) for A x = b, A any nonsingular operator given by op, from x = x0
+ * (x holds x0 on entry; x0 = 0 costs no product).  Arnoldi with classical Gram-Schmidt done
+ * twice, Givens rotations on the Hessenberg matrix; each cycle of at most `restart` steps ends
+ * with x += V y and the true residual b - A x (one product) that starts the next cycle.
+ * Stops after kmax Arnoldi steps (k_used counts these; the residual products are extra), at
+ * an exactly zero residual or an exhausted Krylov space (a zero subdiagonal, or n steps in one
+ * cycle: x is then exact up to rounding) -- clean stops, never a division by zero -- or, when
+ * tol > 0, once the true residual ||b - A x|| <= tol (checked when the cycle's estimate |g_j+1|
+ * reaches tol).  work: hg_gmres_work(n, restart) doubles.  *res: the last residual known (the
+ * true one when it was computed last, else the estimate).  HG_ERR_NAN for a non-finite
+ * residual, HG_ERR_BREAKDOWN for a singular least-squares matrix (A singular). */
+int hg_gmres(int n, hg_linop op, void *ctx, const double *b, double *x, int kmax, int restart,
+             double tol, double *work, int *k_used, double *res, hg_error *err);
+/* Doubles of hg_gmres's work for n and restart m: the basis (m + 1) n, the Hessenberg matrix
+ * (m + 1) m, rotations 2 m, the right-hand side and a Gram-Schmidt pass 2 (m + 1). */
+size_t hg_gmres_work(int n, int restart);
 
 /* Extreme eigenvalues of a symmetric operator of size n by Lanczos with full
  * reorthogonalization, each to tol relative to the largest magnitude (e.g. 1e-10), within
@@ -459,7 +478,16 @@ typedef struct hg_method_ops {
   /* Optional: the bound of DESIGN §7 on ||ghat - grad f|| for the iterations used (t, k, K),
    * NAN when a constant it needs is unknown. */
   double (*bound)(const hg_theory *th, int t, int k, int K);
+  /* Optional: the workspace bytes when they depend on the method's parameters mp (validated
+   * against .params, e.g. GMRES's restart=); space() then gives them for the defaults.  Use
+   * hg_method_space, which picks the slot. */
+  size_t (*space_params)(int n, int m, const hg_budget *b, const hg_params *mp);
 } hg_method_ops;
+
+/* Workspace bytes of method M with parameters mp (NULL: the defaults) for n_w = n,
+ * n_theta = m and budget b: space_params when the method has it, else space. */
+size_t hg_method_space(const hg_method_ops *M, int n, int m, const hg_budget *b,
+                       const hg_params *mp);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Registry: the one list of plugins (harness/registry.c)                                      */

@@ -13,6 +13,7 @@ extern const hg_problem_ops hg_problem_quadratic;
 extern const hg_problem_ops hg_problem_ridge;
 extern const hg_problem_ops hg_problem_logreg;
 extern const hg_problem_ops hg_problem_kernel_ridge;
+extern const hg_problem_ops hg_problem_equilibrium;
 extern const hg_problem_ops hg_problem_biased_reg;
 extern const hg_problem_ops hg_problem_poison;
 extern const hg_problem_ops hg_problem_denoise_tv;
@@ -23,6 +24,7 @@ const hg_entry hg_problems[] = {
   {"ridge", &hg_problem_ridge},
   {"logreg", &hg_problem_logreg},
   {"kernel-ridge", &hg_problem_kernel_ridge},
+  {"equilibrium", &hg_problem_equilibrium},
   {"biased-reg", &hg_problem_biased_reg},
   {"poison", &hg_problem_poison},
   {"denoise-tv", &hg_problem_denoise_tv},
@@ -36,6 +38,8 @@ extern const hg_method_ops hg_method_itd_forward;
 extern const hg_method_ops hg_method_tbptt;
 extern const hg_method_ops hg_method_aid_fp;
 extern const hg_method_ops hg_method_aid_cg;
+extern const hg_method_ops hg_method_aid_cg_normal;
+extern const hg_method_ops hg_method_aid_gmres;
 extern const hg_method_ops hg_method_neumann;
 extern const hg_method_ops hg_method_jfb;
 extern const hg_method_ops hg_method_fd;
@@ -47,6 +51,8 @@ const hg_entry hg_methods[] = {
   {"tbptt", &hg_method_tbptt},
   {"aid-fp", &hg_method_aid_fp},
   {"aid-cg", &hg_method_aid_cg},
+  {"aid-cg-normal", &hg_method_aid_cg_normal},
+  {"aid-gmres", &hg_method_aid_gmres},
   {"neumann", &hg_method_neumann},
   {"jfb", &hg_method_jfb},
   {"fd", &hg_method_fd},

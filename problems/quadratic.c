@@ -84,13 +84,6 @@ static void quadratic_destroy(void *self)
   free(qp);
 }
 
-/* Fill x[0..count) with standard normals scaled by scale. */
-static void normals(hg_rng *rng, size_t count, double scale, double *x)
-{
-  for (size_t i = 0; i < count; i++)
-    x[i] = scale * hg_rng_normal(rng);
-}
-
 /*
  * The instance of DESIGN §3 from seed, drawn in this order: an n x n standard normal matrix
  * whose Householder QR (dgeqrf + dorgqr) gives the orthogonal Q; B (n x m) / sqrt(n); b (n);
@@ -141,12 +134,12 @@ static int quadratic_create(const hg_params *p, void **self, int *n_w, int *n_th
   }
 
   hg_rng_seed(&rng, (uint64_t)qp->seed);
-  normals(&rng, nn, 1.0, Q);
-  normals(&rng, nm, 1.0 / sqrt((double)n), qp->B);
-  normals(&rng, (size_t)n, 1.0, qp->b);
-  normals(&rng, nn, 1.0 / sqrt((double)n), qp->C);
-  normals(&rng, (size_t)n, 1.0, qp->d);
-  normals(&rng, (size_t)m, 1.0, qp->theta0);
+  hg_rng_normals(&rng, nn, 1.0, Q);
+  hg_rng_normals(&rng, nm, 1.0 / sqrt((double)n), qp->B);
+  hg_rng_normals(&rng, (size_t)n, 1.0, qp->b);
+  hg_rng_normals(&rng, nn, 1.0 / sqrt((double)n), qp->C);
+  hg_rng_normals(&rng, (size_t)n, 1.0, qp->d);
+  hg_rng_normals(&rng, (size_t)m, 1.0, qp->theta0);
 
   /* Q from the Householder QR of the normal matrix (in place). */
   lapack_int info = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, n, n, Q, n, tau);

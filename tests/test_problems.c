@@ -1012,6 +1012,12 @@ static void test_bad_input(const char *dir)
     {"kernel-ridge", {train, NULL}, "'val'"},
     {"kernel-ridge", {train, val, "d=2", NULL}, "d="},
     {"kernel-ridge", {"label=2", NULL}, "label="},
+    {"equilibrium", {"radius=1", NULL}, "radius=1 must be below 1"},
+    {"equilibrium", {"radius=0.5", "a_norm=0.6", NULL}, "a_norm=0.6 exceeds radius=0.5"},
+    {"equilibrium", {"format=csv", NULL}, "format= applies to a data file"},
+    {"equilibrium", {train, "n=5", NULL}, "n= shapes synthetic data"},
+    {"equilibrium", {train, NULL}, "tiny.train.svm' is not a class"},
+    {"equilibrium", {"loss=l1", NULL}, "loss=l1 is not one of"},
   };
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
     int n = 0;

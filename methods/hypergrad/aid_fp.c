@@ -17,7 +17,7 @@
  *     v_0 = 0,  v_{j+1} = d_w Phi(w_t)^T v_j + grad_w E(w_t)  for j < k,
  * stopping after the first j with ||v_{j+1} - v_j|| <= tol_linear.  Every product is made (k
  * vjp_w), so the counts are DESIGN's; v_0 = 0 is the zeroed work[0], v_{j+1} goes to work[1]. */
-static int aid_fp_solve(hg_problem *P, const char *method, const double *theta,
+static int aid_fp_solve(hg_problem *P, const hg_aid_solver *S, const double *theta,
                         const double *w, double *gw, double *const *work, const hg_budget *b,
                         hg_ctx *ctx, const double **v_out, int *k_used, hg_error *err)
 {
@@ -31,7 +31,7 @@ static int aid_fp_solve(hg_problem *P, const char *method, const double *theta,
     double res = hg_dist(n, v_next, v);
     hg_trace_linear(ctx, res);
     *k_used = j + 1;
-    if ((rc = hg_watch(P, method, "linear iterate v", j + 1, res, res0, err)))
+    if ((rc = hg_watch(P, S->method, "linear iterate v", j + 1, res, res0, err)))
       return rc;
     if (j == 0)
       res0 = res;

@@ -44,6 +44,14 @@ double hg_dist(int n, const double *x, const double *y)
   return s * sqrt(sum);
 }
 
+int hg_method_fail(const hg_problem *P, const char *method, int rc, hg_error *err)
+{
+  char why[sizeof err->msg];
+
+  snprintf(why, sizeof why, "%s", err ? err->msg : "");
+  return hg_fail(err, rc, "method '%s' on problem '%s': %s", method, P->ops->name, why);
+}
+
 int hg_watch(const hg_problem *P, const char *method, const char *what, int i, double res,
              double res0, hg_error *err)
 {
@@ -216,13 +224,41 @@ done:
   return rc;
 }
 
+/* Doubles in block i of S's workspace. */
+static size_t aid_block(int n, const hg_aid_solver *S, int i)
+{
+  return (size_t)S->work[i] * (size_t)n + S->extra[i];
+}
+
 size_t hg_aid_space(int n, int m, const hg_aid_solver *S)
 {
-  size_t vectors = 1; /* grad_w E, then the solver's blocks */
+  size_t doubles = (size_t)n + (size_t)m; /* grad_w E, the tail, then the solver's blocks */
 
   for (int i = 0; i < HG_AID_BLOCKS; i++)
-    vectors += (size_t)S->work[i];
-  return hg_lower_space(n, 0) + (vectors * (size_t)n + (size_t)m) * sizeof(double);
+    doubles += aid_block(n, S, i);
+  return hg_lower_space(n, 0) + doubles * sizeof(double);
+}
+
+/* out = (I - J^T) v = v - d_w Phi(w_t)^T v. */
+void hg_adjoint_apply(void *op, const double *v, double *out)
+{
+  hg_adjoint_op *S = op;
+  int n = S->P->n_w;
+
+  hg_vjp_w(S->P, S->w, S->theta, v, out);
+  for (int i = 0; i < n; i++)
+    out[i] = v[i] - out[i];
+}
+
+/* out = (I - J) v = v - d_w Phi(w_t) v. */
+void hg_adjoint_apply_t(void *op, const double *v, double *out)
+{
+  hg_adjoint_op *S = op;
+  int n = S->P->n_w;
+
+  hg_jvp_w(S->P, S->w, S->theta, v, out);
+  for (int i = 0; i < n; i++)
+    out[i] = v[i] - out[i];
 }
 
 /*
@@ -248,8 +284,8 @@ int hg_aid_run(hg_problem *P, const hg_aid_solver *S, const double *theta, const
       (rc = hg_work(ctx, S->method, (size_t)n, &gw, err)))
     goto done;
   for (int i = 0; i < HG_AID_BLOCKS; i++)
-    if (S->work[i] > 0 &&
-        (rc = hg_work(ctx, S->method, (size_t)S->work[i] * (size_t)n, &work[i], err)))
+    if (aid_block(n, S, i) > 0 &&
+        (rc = hg_work(ctx, S->method, aid_block(n, S, i), &work[i], err)))
       goto done;
 
   rc = hg_lower_run(&L, P, theta, w0, b->t, b->tol_lower, NULL, NULL, ctx, err);
@@ -258,7 +294,7 @@ int hg_aid_run(hg_problem *P, const hg_aid_solver *S, const double *theta, const
     goto done;
 
   hg_upper(P, out->w, theta, gw, out->grad);
-  if ((rc = S->solve(P, S->method, theta, out->w, gw, work, b, ctx, &v, &out->k_used, err)) ||
+  if ((rc = S->solve(P, S, theta, out->w, gw, work, b, ctx, &v, &out->k_used, err)) ||
       (rc = hg_work(ctx, S->method, (size_t)m, &u, err)))
     goto done;
   hg_vjp_theta(P, out->w, theta, v, u);
@@ -285,6 +321,12 @@ double hg_rate_q_in_t(const hg_constants *c, char axis)
 double hg_rate_q(const hg_constants *c, char axis)
 {
   return axis == 't' || axis == 'k' ? c->q : NAN;
+}
+
+double hg_kappa_lin(const hg_constants *c)
+{
+  double kq = (1 + c->q) / (1 - c->q);
+  return isfinite(c->kappa) ? fmin(c->kappa, kq) : kq;
 }
 
 double hg_bound_itd(const hg_theory *th, int t, int k, int K)

@@ -15,14 +15,17 @@
  *   3. An implicit method (ghat = grad_theta E + d_theta Phi^T v with v approximating
  *      (I - d_w Phi^T)^{-1} grad_w E, like this one) writes only its adjoint solve, as
  *      jfb_solve below, and hands it to the driver hg_aid_run (common.h) in an hg_aid_solver
- *      naming the method and the workspace blocks the solve needs; the driver runs the lower
- *      loop, grad E, the solve and the tail.  Any other method writes compute() itself, reusing
+ *      naming the method and the workspace blocks the solve needs (and, for a solver with
+ *      parameters, .data, which the solve reads through its S argument: aid_gmres.c); the
+ *      driver runs the lower loop, grad E, the solve and the tail.  Any other method writes compute() itself, reusing
  *      the loops of common.h (hg_lower_run, hg_itd_run).  Either way, reach the problem only
  *      through hg_phi / hg_jvp_w / hg_vjp_w / hg_vjp_theta / hg_jvp_theta / hg_upper (they
  *      count) and get every workspace vector from the driver or hg_work (through hg_alloc, so
  *      memory is measured).
  *   4. Make space() return exactly the bytes compute() requests through hg_alloc: with the
- *      driver, hg_aid_space(n, m, &solver), which counts the solver's blocks.
+ *      driver, hg_aid_space(n, m, &solver), which counts the solver's blocks.  When they depend
+ *      on the method's parameters, give space_params too (space() then answers for the
+ *      defaults).
  *   5. Add one line to harness/registry.c:  extern const hg_method_ops hg_method_<name>;  and
  *      {"<name>", &hg_method_<name>} in hg_methods[].
  *   6. The conformance tests run it against exact on every problem; add its exact identities
@@ -34,9 +37,9 @@
  *     v = grad_w E(w_t),
  * no product and no linear iteration.  The driver hands the solve w = w_t, gw = grad_w E(w_t)
  * and the workspace blocks the hg_aid_solver below asks for (none here). */
-static int jfb_solve(hg_problem *P, const char *method, const double *theta, const double *w,
-                     double *gw, double *const *work, const hg_budget *b, hg_ctx *ctx,
-                     const double **v_out, int *k_used, hg_error *err)
+static int jfb_solve(hg_problem *P, const hg_aid_solver *S, const double *theta,
+                     const double *w, double *gw, double *const *work, const hg_budget *b,
+                     hg_ctx *ctx, const double **v_out, int *k_used, hg_error *err)
 {
   *v_out = gw; /* v = gw: the driver then adds d_theta Phi(w_t)^T gw to grad_theta E */
   *k_used = 0; /* no linear iterations (an iterative solve sets this as it goes) */

@@ -18,7 +18,7 @@
  * stopping after the first term with ||term|| <= tol_linear.  *k_used counts the terms after
  * the first (products with J^T).  b is not needed once v = b: its vector (gw) carries the
  * terms, with work[1]; v is work[0]. */
-static int neumann_solve(hg_problem *P, const char *method, const double *theta,
+static int neumann_solve(hg_problem *P, const hg_aid_solver *S, const double *theta,
                          const double *w, double *gw, double *const *work, const hg_budget *b,
                          hg_ctx *ctx, const double **v_out, int *k_used, hg_error *err)
 {
@@ -38,7 +38,7 @@ static int neumann_solve(hg_problem *P, const char *method, const double *theta,
     double res = hg_nrm2(n, term);
     hg_trace_linear(ctx, res);
     *k_used = j;
-    if ((rc = hg_watch(P, method, "Neumann term", j, res, res0, err)))
+    if ((rc = hg_watch(P, S->method, "Neumann term", j, res, res0, err)))
       return rc;
     if (b->tol_linear > 0 && res <= b->tol_linear)
       break;
