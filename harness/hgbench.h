@@ -645,7 +645,13 @@ typedef struct hg_plot_ref {
   char title[128];
 } hg_plot_ref;
 
-/* A scenario run: its output folder, its rows (resumed ones included), expectations, plots. */
+typedef struct hg_table_ref {
+  char title[128];
+  char *markdown;  /* owned: the table's markdown (header, separator, rows) */
+} hg_table_ref;
+
+/* A scenario run: its output folder, its rows (resumed ones included), expectations, plots,
+ * tables. */
 typedef struct hg_scenario {
   char name[128];        /* the script's base name without .lua */
   char script[1024];     /* the script path as given */
@@ -658,6 +664,8 @@ typedef struct hg_scenario {
   hg_expectation *exps;  /* owned */
   int n_plots, cap_plots;
   hg_plot_ref *plots;    /* owned */
+  int n_tables, cap_tables;
+  hg_table_ref *tables;  /* owned, each with its markdown */
   double start_time;     /* seconds since the epoch */
   char start_iso[32];    /* UTC, ISO 8601 */
   double last_flush;     /* hg_now() when results.tsv was last written */
@@ -676,6 +684,9 @@ int hg_scenario_add(hg_scenario *S, const hg_record *r, hg_error *err);
 int hg_scenario_expect(hg_scenario *S, int pass, const char *what, const char *where,
                        hg_error *err);
 int hg_scenario_add_plot(hg_scenario *S, const char *file, const char *title, hg_error *err);
+/* Add a table (its markdown copied) to the report, under its title. */
+int hg_scenario_add_table(hg_scenario *S, const char *title, const char *markdown,
+                          hg_error *err);
 /* Write report.md and manifest.json (atomically).  *failed gets the number of failed
  * expectations. */
 int hg_scenario_finish(hg_scenario *S, int *failed, hg_error *err);
