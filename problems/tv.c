@@ -160,7 +160,7 @@ int hg_tv_create(const hg_params *p, const char *name, int blur_size, double blu
   T->eta = hg_params_given(p, "step") ? hg_params_real(p, "step") : 1 / bound_L(T, theta0);
   *out = T;
   *n_w = T->N * T->P;
-  *n_theta = 2;
+  T->n_theta = *n_theta = 2;
   return HG_OK;
 
 fail:
@@ -298,7 +298,7 @@ double hg_tv_upper(void *self, const double *w, const double *theta, double *gw,
       gw[j] = d / T->N;
   }
   if (gtheta)
-    gtheta[0] = gtheta[1] = 0;
+    hg_zero(T->n_theta, gtheta);
   return 0.5 * e / T->N;
 }
 
@@ -320,27 +320,22 @@ static double h_value(hg_tv *T, int i, const double *u, const double *theta)
   return 0.5 * v + 0.5 * lam * tv;
 }
 
-/* Factor H(u) = A^T A + gamma I + D^T diag(c) D, c = 1/2 lam eps^2/s^3 (A^T A + gamma I = I
- * for denoising), into *Lf (analyzed on first use). */
-static int factor_hessian(hg_tv *T, const double *u, const double *theta,
-                          cholmod_factor **Lf, hg_error *err)
+/* Factor H = A^T A + gamma I + D^T diag(c) D (A^T A + gamma I = I for denoising) for weights
+ * c >= 0 (2P entries) into *Lf (analyzed on first use). */
+static int factor_weights(hg_tv *T, const double *c, cholmod_factor **Lf, hg_error *err)
 {
-  double lam = exp(theta[0]), eps = exp(theta[1]);
   cholmod_sparse Dt, At, *S = NULL, *DtCD = NULL, *I = NULL, *Hs = NULL, *H = NULL;
   cholmod_sparse *AtA = NULL, *data = NULL;
   cholmod_dense *sc = NULL;
   int rc = HG_OK;
 
   hg_csr_cholmod_view(T->D, &Dt); /* D^T as CSC: P x 2P */
-  hg_matrix_gemv(T->D, 0, 1, u, 0, T->z);
   S = cholmod_copy_sparse(&Dt, &T->cc);
   sc = cholmod_zeros((size_t)(2 * T->P), 1, CHOLMOD_REAL, &T->cc);
   if (!S || !sc)
     goto cholmod_fail;
-  for (int j = 0; j < 2 * T->P; j++) {
-    double s2 = T->z[j] * T->z[j] + eps * eps;
-    ((double *)sc->x)[j] = sqrt(0.5 * lam * eps * eps / (s2 * sqrt(s2)));
-  }
+  for (int j = 0; j < 2 * T->P; j++)
+    ((double *)sc->x)[j] = sqrt(c[j]);
   if (!cholmod_scale(sc, CHOLMOD_COL, S, &T->cc)) /* S = D^T diag(sqrt c) */
     goto cholmod_fail;
   DtCD = cholmod_aat(S, NULL, 0, 1, &T->cc);     /* S S^T = D^T diag(c) D */
@@ -396,20 +391,21 @@ static int solve(hg_tv *T, cholmod_factor *Lf, double *b, hg_error *err)
 }
 
 /*
- * Exact (DESIGN §3): per image, damped Newton from u = f to ||grad h|| <= 1e-12 (h is
- * 1-strongly convex and smooth, so Newton with Armijo backtracking converges quadratically);
- * then with H = H(u*) and the adjoint a_i = H^{-1} grad_{u_i} E,
- *     grad f = - sum_i (d_theta grad h(u*_i))^T a_i = d_theta Phi^T (a / eta).
+ * The shared exact solve (tv.h): per image, damped Newton from u = f_i to ||grad h|| <= 1e-12
+ * with H = A^T A + gamma I + D^T diag(c(u)) D (the Hessian, or for a piecewise-quadratic h an
+ * element of its generalized Hessian: semismooth Newton), Armijo backtracking on h; h is
+ * strongly convex with a Lipschitz gradient, so Newton converges (quadratically for a C^2 h,
+ * in finitely many steps once the active set is found for a piecewise-quadratic one).  Then
+ * a_i = H(u*_i)^{-1} (u*_i - u-dagger_i)/N with the same factorization.
  */
-int hg_tv_exact(void *self, const double *theta, double *wstar, double *grad, hg_error *err)
+int hg_tv_newton(hg_tv *T, const hg_tv_model *M, const double *theta, double *wstar, double *a,
+                 hg_error *err)
 {
-  hg_tv *T = self;
   int rc = HG_OK, P = T->P;
   cholmod_factor *Lf = NULL;
   double *d = malloc((size_t)P * sizeof *d), *trial = malloc((size_t)P * sizeof *trial);
-  double *a = malloc((size_t)T->N * P * sizeof *a);
 
-  if (!d || !trial || !a) {
+  if (!d || !trial) {
     rc = hg_fail(err, HG_ERR_NOMEM, "%s: out of memory for the exact solve", T->name);
     goto done;
   }
@@ -418,7 +414,7 @@ int hg_tv_exact(void *self, const double *theta, double *wstar, double *grad, hg
     memcpy(u, T->pairs.noisy + (size_t)i * P, (size_t)P * sizeof *u);
     int it = 0;
     for (;; it++) {
-      grad_h(T, i, u, theta, T->g);
+      M->grad(M->ctx, i, u, theta, T->g);
       if (hg_nrm2(P, T->g) <= 1e-12)
         break;
       if (it == 100) {
@@ -426,7 +422,8 @@ int hg_tv_exact(void *self, const double *theta, double *wstar, double *grad, hg
                      "image %d in 100 steps (%.3g)", T->name, i + 1, hg_nrm2(P, T->g));
         break;
       }
-      if ((rc = factor_hessian(T, u, theta, &Lf, err)))
+      M->weights(M->ctx, u, theta, T->c);
+      if ((rc = factor_weights(T, T->c, &Lf, err)))
         break;
       for (int j = 0; j < P; j++)
         d[j] = -T->g[j];
@@ -434,14 +431,14 @@ int hg_tv_exact(void *self, const double *theta, double *wstar, double *grad, hg
         break;
       /* Armijo on h; near u*, where h's decrease drowns in its round-off, a step that halves
        * ||grad h|| is taken instead */
-      double h0 = h_value(T, i, u, theta), slope = hg_dot(P, T->g, d), step = 1;
+      double h0 = M->value(M->ctx, i, u, theta), slope = hg_dot(P, T->g, d), step = 1;
       double g0 = hg_nrm2(P, T->g);
       for (int ls = 0; ls < 60; ls++, step *= 0.5) {
         for (int j = 0; j < P; j++)
           trial[j] = u[j] + step * d[j];
-        if (h_value(T, i, trial, theta) <= h0 + 1e-4 * step * slope || step < 1e-12)
+        if (M->value(M->ctx, i, trial, theta) <= h0 + 1e-4 * step * slope || step < 1e-12)
           break;
-        grad_h(T, i, trial, theta, T->g);
+        M->grad(M->ctx, i, trial, theta, T->g);
         if (hg_nrm2(P, T->g) <= 0.5 * g0)
           break;
       }
@@ -450,20 +447,64 @@ int hg_tv_exact(void *self, const double *theta, double *wstar, double *grad, hg
     if (rc)
       break;
     /* the adjoint at u*: a_i = H^{-1} (u*_i - u-dagger_i)/N */
-    if ((rc = factor_hessian(T, u, theta, &Lf, err)))
+    M->weights(M->ctx, u, theta, T->c);
+    if ((rc = factor_weights(T, T->c, &Lf, err)))
       break;
     double *ai = a + (size_t)i * P;
     for (int j = 0; j < P; j++)
-      ai[j] = (u[j] - T->pairs.clean[(size_t)i * P + j]) / T->N / T->eta;
+      ai[j] = (u[j] - T->pairs.clean[(size_t)i * P + j]) / T->N;
     rc = solve(T, Lf, ai, err);
   }
-  if (!rc)
-    hg_tv_vjp_theta(T, wstar, theta, a, grad);
 
 done:
   cholmod_free_factor(&Lf, &T->cc);
   free(d);
   free(trial);
+  return rc;
+}
+
+/* The smoothed-TV model for hg_tv_newton: grad_h, h_value and c = 1/2 lam eps^2/s^3. */
+static void tv_grad(void *ctx, int i, const double *u, const double *theta, double *out)
+{
+  grad_h(ctx, i, u, theta, out);
+}
+
+static double tv_value(void *ctx, int i, const double *u, const double *theta)
+{
+  return h_value(ctx, i, u, theta);
+}
+
+static void tv_weights(void *ctx, const double *u, const double *theta, double *c)
+{
+  hg_tv *T = ctx;
+  double lam = exp(theta[0]), eps = exp(theta[1]);
+  hg_matrix_gemv(T->D, 0, 1, u, 0, T->z);
+  for (int j = 0; j < 2 * T->P; j++) {
+    double s2 = T->z[j] * T->z[j] + eps * eps;
+    c[j] = 0.5 * lam * eps * eps / (s2 * sqrt(s2));
+  }
+}
+
+/*
+ * Exact (DESIGN §3): u* and a_i = H^{-1} grad_{u_i} E by hg_tv_newton, then
+ *     grad f = - sum_i (d_theta grad h(u*_i))^T a_i = d_theta Phi^T (a / eta).
+ */
+int hg_tv_exact(void *self, const double *theta, double *wstar, double *grad, hg_error *err)
+{
+  hg_tv *T = self;
+  hg_tv_model M = {.ctx = T, .grad = tv_grad, .value = tv_value, .weights = tv_weights};
+  size_t n = (size_t)T->N * T->P;
+  double *a = malloc(n * sizeof *a);
+  int rc;
+
+  if (!a)
+    return hg_fail(err, HG_ERR_NOMEM, "%s: out of memory for the exact solve", T->name);
+  rc = hg_tv_newton(T, &M, theta, wstar, a, err);
+  if (!rc) {
+    for (size_t j = 0; j < n; j++)
+      a[j] /= T->eta;
+    hg_tv_vjp_theta(T, wstar, theta, a, grad);
+  }
   free(a);
   return rc;
 }
