@@ -81,6 +81,88 @@ static void fd_phi(hg_problem *P, int which, const double *w, const double *thet
     out[i] = (fp[i] - out[i]) / (2 * FD_H);
 }
 
+/*
+ * The saddle ops (hgbench.h hg_saddle_ops), with tau = sigma = 1/||K||: the adjoint identity
+ * <K w, y> = <w, K^T y>, and each prox Jacobian against central differences of its prox along
+ * a random direction, in v and (for a theta-dependent prox) in theta, at v = w (primal) and
+ * v = y ~ 0.5 N(0, 1) (dual).  A piecewise-smooth prox is differentiable away from its kinks;
+ * a difference of step FD_H crosses one with probability of order n FD_H, negligible here.
+ */
+static int check_saddle(hg_problem *P, const double *theta, const double *w, const double *dw,
+                        const double *s, hg_rng *rng, hg_check_report *rep, hg_error *err)
+{
+  const hg_saddle_ops *so = P->ops->saddle;
+  void *self = P->self;
+  int n = P->n_w, m = P->n_theta, d = so->n_dual(self), rc = HG_OK;
+  hg_saddle_constants c;
+  double *buf = calloc(6 * (size_t)(n > d ? n : d) + 2 * (size_t)m, sizeof *buf);
+
+  if (!buf)
+    return hg_fail(err, HG_ERR_NOMEM, "check: out of memory (n_y = %d)", d);
+  double *y = buf, *dy = y + (n > d ? n : d), *a = dy + (n > d ? n : d);
+  double *b = a + (n > d ? n : d), *fp = b + (n > d ? n : d), *fm = fp + (n > d ? n : d);
+  double *tt = fm + (n > d ? n : d), *g = tt + m;
+
+  so->constants(self, theta, &c);
+  if (!(c.norm_K > 0 && isfinite(c.norm_K) && c.mu_G > 0 && c.mu_F > 0)) {
+    rc = hg_fail(err, HG_ERR_NUMERIC, "check: saddle constants mu_G = %g, mu_F = %g, ||K|| = %g "
+                 "must be positive and finite", c.mu_G, c.mu_F, c.norm_K);
+    goto done;
+  }
+  double step = 1 / c.norm_K;
+  for (int i = 0; i < d; i++)
+    y[i] = 0.5 * hg_rng_normal(rng);
+  random_unit(rng, d, dy);
+
+  so->K(self, theta, w, a);
+  so->Kt(self, theta, y, b);
+  double lhs = hg_dot(d, a, y), rhs = hg_dot(n, w, b);
+  add_row(rep, "K^T adjoint of K", fabs(lhs), fabs(rhs), fabs(lhs - rhs), ADJ_TOL, 0);
+
+  for (int dual = 0; dual < 2; dual++) {
+    int len = dual ? d : n;
+    const double *v = dual ? y : w, *dv = dual ? dy : dw;
+    void (*prox)(void *, const double *, double, const double *, double *) =
+        dual ? so->prox_F : so->prox_G;
+    void (*jvp)(void *, const double *, double, const double *, const double *, double *) =
+        dual ? so->prox_F_jvp : so->prox_G_jvp;
+    void (*vjp_theta)(void *, const double *, double, const double *, const double *,
+                      double *) = dual ? so->prox_F_vjp_theta : so->prox_G_vjp_theta;
+    /* in v: d prox(v) dv against (prox(v + h dv) - prox(v - h dv))/2h */
+    for (int sgn = 1; sgn >= -1; sgn -= 2) {
+      hg_copy(len, v, a);
+      hg_axpy(len, sgn * FD_H, dv, a);
+      prox(self, theta, step, a, sgn > 0 ? fp : fm);
+    }
+    for (int i = 0; i < len; i++)
+      b[i] = (fp[i] - fm[i]) / (2 * FD_H);
+    jvp(self, theta, step, v, dv, a);
+    prox(self, theta, step, v, fp);
+    add_row(rep, dual ? "prox_F jvp vs fd" : "prox_G jvp vs fd", hg_nrm2(len, a),
+            hg_nrm2(len, b), dist(len, a, b), FD_TOL, hg_nrm2(len, fp));
+    if (!vjp_theta)
+      continue;
+    /* in theta: <dv, d_theta prox s> by differences against <d_theta prox^T dv, s> */
+    for (int sgn = 1; sgn >= -1; sgn -= 2) {
+      hg_copy(m, theta, tt);
+      hg_axpy(m, sgn * FD_H, s, tt);
+      prox(self, tt, step, v, sgn > 0 ? fp : fm);
+    }
+    lhs = 0;
+    for (int i = 0; i < len; i++)
+      lhs += dv[i] * (fp[i] - fm[i]) / (2 * FD_H);
+    vjp_theta(self, theta, step, v, dv, g);
+    rhs = hg_dot(m, g, s);
+    prox(self, theta, step, v, fp);
+    add_row(rep, dual ? "prox_F vjp_theta vs fd" : "prox_G vjp_theta vs fd",
+            fabs(lhs), fabs(rhs), fabs(lhs - rhs), FD_TOL, hg_nrm2(len, fp));
+  }
+
+done:
+  free(buf);
+  return rc;
+}
+
 int hg_check(hg_problem *P, const double *theta, uint64_t seed, hg_check_report *rep,
              hg_error *err)
 {
@@ -156,6 +238,9 @@ int hg_check(hg_problem *P, const double *theta, uint64_t seed, hg_check_report 
   lhs = (ep - em) / (2 * FD_H);
   rhs = hg_dot(m, gt, s);
   add_row(rep, "grad_theta E vs fd", fabs(lhs), fabs(rhs), fabs(lhs - rhs), FD_TOL, fabs(e0));
+
+  if (ops->saddle && (rc = check_saddle(P, theta, w, v, s, &rng, rep, err)))
+    goto done;
 
   if (ops->exact) {
     /* w* is a fixed point of Phi, to the accuracy of a direct solve */

@@ -265,6 +265,55 @@ void hg_constants_unknown(hg_constants *c);
 
 #define HG_PROBLEM_OPS_VERSION 1
 
+/* Constants of a saddle-point lower level at theta (hg_saddle_ops.constants). */
+typedef struct hg_saddle_constants {
+  double mu_G;   /* strong convexity of G(., theta) */
+  double mu_F;   /* strong convexity of F*(., theta) */
+  double norm_K; /* >= ||K(theta)||_2 */
+} hg_saddle_constants;
+
+/*
+ * The saddle-point structure of a lower level (DESIGN §2.1 "saddle"), for primal-dual methods
+ * (piggyback):
+ *
+ *     min_w max_y  G(w, theta) + <K(theta) w, y> - F*(y, theta),
+ *
+ * w in R^{n_w} the problem's own lower variable (w* is also the fixed point of its Phi), y in
+ * R^{n_y} the dual variable, G mu_G- and F* mu_F-strongly convex, so the saddle point
+ * (w*, y*) is unique.  Every callback acts on the whole stacked w and y (a problem made of
+ * independent blocks, images say, has a block-diagonal K) and never allocates.  The Jacobian of
+ * a proximal map is symmetric (it is the Hessian of a Moreau envelope), so one Jacobian-vector
+ * product serves both directions; at a kink of a piecewise-smooth prox the callback returns
+ * one element of its generalized Jacobian (the problem documents which).  Methods reach these
+ * through the counting wrapper (hg_saddle_K, ...).
+ */
+typedef struct hg_saddle_ops {
+  /* n_y, the dual dimension. */
+  int (*n_dual)(const void *self);
+  /* mu_G, mu_F and a bound on ||K|| at theta. */
+  void (*constants)(void *self, const double *theta, hg_saddle_constants *c);
+  /* out (n_y) = K(theta) w. */
+  void (*K)(void *self, const double *theta, const double *w, double *out);
+  /* out (n_w) = K(theta)^T y. */
+  void (*Kt)(void *self, const double *theta, const double *y, double *out);
+  /* out = prox_{tau G}(v) = argmin_w G(w, theta) + ||w - v||^2/(2 tau) (n_w entries). */
+  void (*prox_G)(void *self, const double *theta, double tau, const double *v, double *out);
+  /* out = prox_{sigma F*}(v) = argmin_y F*(y, theta) + ||y - v||^2/(2 sigma) (n_y entries). */
+  void (*prox_F)(void *self, const double *theta, double sigma, const double *v, double *out);
+  /* out = d_v prox_{tau G}(v) d (out may be d). */
+  void (*prox_G_jvp)(void *self, const double *theta, double tau, const double *v,
+                     const double *d, double *out);
+  /* out = d_v prox_{sigma F*}(v) d (out may be d). */
+  void (*prox_F_jvp)(void *self, const double *theta, double sigma, const double *v,
+                     const double *d, double *out);
+  /* out (n_theta) = d_theta prox_{tau G}(v)^T d; NULL when G does not depend on theta. */
+  void (*prox_G_vjp_theta)(void *self, const double *theta, double tau, const double *v,
+                           const double *d, double *out);
+  /* out (n_theta) = d_theta prox_{sigma F*}(v)^T d; NULL when F* does not depend on theta. */
+  void (*prox_F_vjp_theta)(void *self, const double *theta, double sigma, const double *v,
+                           const double *d, double *out);
+} hg_saddle_ops;
+
 typedef struct hg_problem_ops {
   int version;                 /* HG_PROBLEM_OPS_VERSION */
   const char *name;            /* registry name, e.g. "ridge" */
@@ -306,6 +355,9 @@ typedef struct hg_problem_ops {
    * constrained upper level, e.g. poison's L2 balls); NULL: theta is unconstrained.  The outer
    * loops call it after each step; hypergradient methods never do. */
   void (*project)(const void *self, double *theta);
+  /* Optional: the saddle-point structure of the lower level (primal-dual methods); NULL when
+   * the problem has none. */
+  const hg_saddle_ops *saddle;
 } hg_problem_ops;
 
 /* The constants of DESIGN §7 for one run (from w0 at theta) and the derived c1, c2, c3. */
@@ -355,6 +407,27 @@ void hg_vjp_theta(hg_problem *P, const double *w, const double *theta, const dou
 void hg_jvp_theta(hg_problem *P, const double *w, const double *theta, const double *u,
                   double *out);
 double hg_upper(hg_problem *P, const double *w, const double *theta, double *gw, double *gtheta);
+/* The counting wrapper of the saddle ops (P->ops->saddle must be set): each K product counts
+ * as one jvp_w, each K^T product as one vjp_w, each d_theta prox product as one vjp_theta (the
+ * saddle ops' analogues of d_w Phi, d_w Phi^T and d_theta Phi^T: on an imaging problem one Phi
+ * or one Hessian product costs about one K and one K^T); the prox maps and their Jacobians are
+ * elementwise, O(n), and not counted.  A NULL d_theta prox op contributes zeros, uncounted. */
+int hg_saddle_n_dual(const hg_problem *P);
+void hg_saddle_constants_at(hg_problem *P, const double *theta, hg_saddle_constants *c);
+void hg_saddle_K(hg_problem *P, const double *theta, const double *w, double *out);
+void hg_saddle_Kt(hg_problem *P, const double *theta, const double *y, double *out);
+void hg_saddle_prox_G(hg_problem *P, const double *theta, double tau, const double *v,
+                      double *out);
+void hg_saddle_prox_F(hg_problem *P, const double *theta, double sigma, const double *v,
+                      double *out);
+void hg_saddle_prox_G_jvp(hg_problem *P, const double *theta, double tau, const double *v,
+                          const double *d, double *out);
+void hg_saddle_prox_F_jvp(hg_problem *P, const double *theta, double sigma, const double *v,
+                          const double *d, double *out);
+void hg_saddle_prox_G_vjp_theta(hg_problem *P, const double *theta, double tau, const double *v,
+                                const double *d, double *out);
+void hg_saddle_prox_F_vjp_theta(hg_problem *P, const double *theta, double sigma,
+                                const double *v, const double *d, double *out);
 /* Exact w* and hypergradient (not counted); HG_ERR_UNSUPPORTED without an exact op. */
 int hg_exact(hg_problem *P, const double *theta, double *wstar, double *grad, hg_error *err);
 /* Constants at theta; HG_ERR_UNSUPPORTED without a constants op. */
@@ -453,7 +526,8 @@ enum {
   HG_NEEDS_EXACT = 1 << 0,      /* the problem's exact op */
   HG_NEEDS_SYMMETRIC = 1 << 1,  /* symmetric d_w Phi */
   HG_NEEDS_JVP_THETA = 1 << 2,  /* the jvp_theta op */
-  HG_NEEDS_CONTRACTION = 1 << 3 /* iterates Phi: q < 1 is checked first when known */
+  HG_NEEDS_CONTRACTION = 1 << 3, /* iterates Phi: q < 1 is checked first when known */
+  HG_NEEDS_SADDLE = 1 << 4       /* the saddle ops (a primal-dual method) */
 };
 
 #define HG_METHOD_OPS_VERSION 1
@@ -482,12 +556,20 @@ typedef struct hg_method_ops {
    * against .params, e.g. GMRES's restart=); space() then gives them for the defaults.  Use
    * hg_method_space, which picks the slot. */
   size_t (*space_params)(int n, int m, const hg_budget *b, const hg_params *mp);
+  /* Optional: the workspace bytes when they depend on the problem beyond n_w and n_theta
+   * (piggyback's dual vectors: n_y from the saddle ops); space() then answers for a stated
+   * typical case.  Use hg_method_space_on, which picks the slot. */
+  size_t (*space_problem)(const hg_problem *P, const hg_budget *b, const hg_params *mp);
 } hg_method_ops;
 
 /* Workspace bytes of method M with parameters mp (NULL: the defaults) for n_w = n,
  * n_theta = m and budget b: space_params when the method has it, else space. */
 size_t hg_method_space(const hg_method_ops *M, int n, int m, const hg_budget *b,
                        const hg_params *mp);
+/* Workspace bytes of M on problem P: space_problem when M has it, else hg_method_space with
+ * P's n_w and n_theta. */
+size_t hg_method_space_on(const hg_method_ops *M, const hg_problem *P, const hg_budget *b,
+                          const hg_params *mp);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Registry: the one list of plugins (harness/registry.c)                                      */
@@ -769,7 +851,8 @@ typedef struct hg_verify_report {
  *  - over a grid of t (k = t), and of k (t large) for methods with a rate in k, every run
  *    must stay under its bound (DESIGN §7), and the fitted linear rate must reach at least
  *    95 % of the exponent of the bound's rate over the same budgets (log rate / log rate_bound
- *    >= 0.95) or hold that rate in its 95 % interval.
+ *    >= 0.95) or hold that rate in its 95 % interval; where the bound is NaN (a constant the
+ *    problem cannot give) the fit is reported, not graded, and the note names the constant.
  * Release rep with hg_verify_release. */
 int hg_verify(hg_problem *P, const double *theta, int local_constants, hg_verify_report *rep,
               hg_error *err);

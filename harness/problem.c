@@ -101,6 +101,74 @@ double hg_upper(hg_problem *P, const double *w, const double *theta, double *gw,
   return P->ops->upper(P->self, w, theta, gw, gtheta);
 }
 
+int hg_saddle_n_dual(const hg_problem *P)
+{
+  return P->ops->saddle->n_dual(P->self);
+}
+
+void hg_saddle_constants_at(hg_problem *P, const double *theta, hg_saddle_constants *c)
+{
+  P->ops->saddle->constants(P->self, theta, c);
+}
+
+void hg_saddle_K(hg_problem *P, const double *theta, const double *w, double *out)
+{
+  P->counts.jvp_w++;
+  P->ops->saddle->K(P->self, theta, w, out);
+}
+
+void hg_saddle_Kt(hg_problem *P, const double *theta, const double *y, double *out)
+{
+  P->counts.vjp_w++;
+  P->ops->saddle->Kt(P->self, theta, y, out);
+}
+
+void hg_saddle_prox_G(hg_problem *P, const double *theta, double tau, const double *v,
+                      double *out)
+{
+  P->ops->saddle->prox_G(P->self, theta, tau, v, out);
+}
+
+void hg_saddle_prox_F(hg_problem *P, const double *theta, double sigma, const double *v,
+                      double *out)
+{
+  P->ops->saddle->prox_F(P->self, theta, sigma, v, out);
+}
+
+void hg_saddle_prox_G_jvp(hg_problem *P, const double *theta, double tau, const double *v,
+                          const double *d, double *out)
+{
+  P->ops->saddle->prox_G_jvp(P->self, theta, tau, v, d, out);
+}
+
+void hg_saddle_prox_F_jvp(hg_problem *P, const double *theta, double sigma, const double *v,
+                          const double *d, double *out)
+{
+  P->ops->saddle->prox_F_jvp(P->self, theta, sigma, v, d, out);
+}
+
+void hg_saddle_prox_G_vjp_theta(hg_problem *P, const double *theta, double tau, const double *v,
+                                const double *d, double *out)
+{
+  if (!P->ops->saddle->prox_G_vjp_theta) {
+    hg_zero(P->n_theta, out);
+    return;
+  }
+  P->counts.vjp_theta++;
+  P->ops->saddle->prox_G_vjp_theta(P->self, theta, tau, v, d, out);
+}
+
+void hg_saddle_prox_F_vjp_theta(hg_problem *P, const double *theta, double sigma,
+                                const double *v, const double *d, double *out)
+{
+  if (!P->ops->saddle->prox_F_vjp_theta) {
+    hg_zero(P->n_theta, out);
+    return;
+  }
+  P->counts.vjp_theta++;
+  P->ops->saddle->prox_F_vjp_theta(P->self, theta, sigma, v, d, out);
+}
+
 int hg_exact(hg_problem *P, const double *theta, double *wstar, double *grad, hg_error *err)
 {
   if (!P->ops->exact)

@@ -74,6 +74,13 @@ size_t hg_method_space(const hg_method_ops *M, int n, int m, const hg_budget *b,
   return M->space_params && mp ? M->space_params(n, m, b, mp) : M->space(n, m, b);
 }
 
+size_t hg_method_space_on(const hg_method_ops *M, const hg_problem *P, const hg_budget *b,
+                          const hg_params *mp)
+{
+  return M->space_problem ? M->space_problem(P, b, mp)
+                          : hg_method_space(M, P->n_w, P->n_theta, b, mp);
+}
+
 void hg_budget_default(hg_budget *b)
 {
   b->t = 100;
@@ -100,6 +107,9 @@ static int check_needs(const hg_method_ops *M, const hg_problem *P, hg_error *er
   if ((M->needs & HG_NEEDS_SYMMETRIC) && !P->ops->symmetric)
     return hg_fail(err, HG_ERR_UNSUPPORTED, "method '%s' needs a symmetric d_w Phi, and problem "
                    "'%s' is not symmetric (use a non-symmetric solver)", m, p);
+  if ((M->needs & HG_NEEDS_SADDLE) && !P->ops->saddle)
+    return hg_fail(err, HG_ERR_UNSUPPORTED, "method '%s' needs a saddle-point lower level (the "
+                   "saddle op), and problem '%s' has none", m, p);
   if ((M->needs & HG_NEEDS_JVP_THETA) && !P->ops->jvp_theta)
     return hg_fail(err, HG_ERR_UNSUPPORTED, "method '%s' needs jvp_theta, which problem '%s' "
                    "does not provide", m, p);
