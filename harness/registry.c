@@ -18,6 +18,7 @@ extern const hg_problem_ops hg_problem_biased_reg;
 extern const hg_problem_ops hg_problem_poison;
 extern const hg_problem_ops hg_problem_denoise_tv;
 extern const hg_problem_ops hg_problem_deblur_tv;
+extern const hg_problem_ops hg_problem_denoise_tv_pd;
 
 const hg_entry hg_problems[] = {
   {"quadratic", &hg_problem_quadratic},
@@ -29,6 +30,7 @@ const hg_entry hg_problems[] = {
   {"poison", &hg_problem_poison},
   {"denoise-tv", &hg_problem_denoise_tv},
   {"deblur-tv", &hg_problem_deblur_tv},
+  {"denoise-tv-pd", &hg_problem_denoise_tv_pd},
   {NULL, NULL},
 };
 
@@ -42,6 +44,7 @@ extern const hg_method_ops hg_method_aid_cg_normal;
 extern const hg_method_ops hg_method_aid_gmres;
 extern const hg_method_ops hg_method_neumann;
 extern const hg_method_ops hg_method_jfb;
+extern const hg_method_ops hg_method_piggyback;
 extern const hg_method_ops hg_method_fd;
 
 const hg_entry hg_methods[] = {
@@ -55,6 +58,7 @@ const hg_entry hg_methods[] = {
   {"aid-gmres", &hg_method_aid_gmres},
   {"neumann", &hg_method_neumann},
   {"jfb", &hg_method_jfb},
+  {"piggyback", &hg_method_piggyback},
   {"fd", &hg_method_fd},
   {NULL, NULL},
 };

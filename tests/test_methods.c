@@ -15,8 +15,9 @@
  * the tolerance-driven budgets, failure reports, where the implicit methods fail under a memory
  * cap, and that each method's space() is the peak memory it allocates.  The non-symmetric
  * solvers aid-gmres and aid-cg-normal are also run against exact on the registered equilibrium
- * (non-symmetric d_w Phi) and ridge problems.  One line per check; the exit status is the
- * number of failed checks (capped at 1).
+ * (non-symmetric d_w Phi) and ridge problems; piggyback's space() is checked on the registered
+ * saddle-point problem denoise-tv-pd, and its refusal of a problem without saddle ops here.
+ * One line per check; the exit status is the number of failed checks (capped at 1).
  */
 #include "hgbench.h"
 
@@ -283,7 +284,7 @@ static const hg_problem_ops tq_ops = {
 
 extern const hg_method_ops hg_method_exact, hg_method_itd, hg_method_itd_forward,
     hg_method_tbptt, hg_method_aid_fp, hg_method_aid_cg, hg_method_aid_cg_normal,
-    hg_method_aid_gmres, hg_method_neumann, hg_method_jfb, hg_method_fd;
+    hg_method_aid_gmres, hg_method_neumann, hg_method_jfb, hg_method_fd, hg_method_piggyback;
 
 static int failures = 0;
 
@@ -354,7 +355,7 @@ static result run_with(hg_problem *P, const hg_method_ops *Mth, const char *word
   r.k_used = out.k_used;
   r.peak = ctx.mem_peak;
   r.now = ctx.mem_now;
-  r.space = hg_method_space(Mth, P->n_w, P->n_theta, &b, mp);
+  r.space = hg_method_space_on(Mth, P, &b, mp);
   r.counts = P->counts;
   r.n_lower = ctx.n_lower;
   r.n_linear = ctx.n_linear;
@@ -696,6 +697,52 @@ static void test_registered(const char *name, int nwords, const char *const *wor
   hg_problem_destroy(&P);
 }
 
+/* piggyback needs a saddle-point problem: on denoise-tv-pd (two 2 x 2 images, so n_w = 8 fits
+ * the result arrays of run()) its space() on the
+ * problem (space_problem: n_y from the saddle ops) is exactly the measured peak over fixed and
+ * tolerance budgets, and space() (for n_y = 2 n, the differences of an image) agrees there;
+ * on the test problem (no saddle ops) it is refused before allocating anything. */
+static void test_piggyback(hg_problem *Q)
+{
+  const char *words[] = {"size=2", "n_images=2"};
+  hg_problem *P = NULL;
+  hg_error err;
+  double theta[1];
+  result r;
+
+  hg_error_clear(&err);
+  if (hg_problem_create("denoise-tv-pd", 2, words, &P, &err) || P->n_w > N || P->n_theta > M) {
+    check(0, "piggyback", "cannot create denoise-tv-pd with n_w <= %d: %s", N, err.msg);
+    hg_problem_destroy(&P);
+    return;
+  }
+  P->ops->theta0(P->self, theta);
+  const hg_budget budgets[] = {budget(0, 0, 0, 0, 0), budget(1, 1, 1, 0, 0),
+                               budget(7, 3, 2, 0, 0), budget(3, 7, 0, 0, 0),
+                               budget(40, 20, 0, 0, 0), budget(1000, 1000, 0, 1e-8, 1e-8)};
+  int ok = 1;
+  char detail[256] = "";
+  for (size_t j = 0; j < sizeof budgets / sizeof *budgets; j++) {
+    r = run(P, &hg_method_piggyback, budgets[j], theta, NULL);
+    size_t typical = hg_method_space(&hg_method_piggyback, P->n_w, P->n_theta, &budgets[j], NULL);
+    int good = r.rc == HG_OK && r.peak == r.space && r.now == 0 && typical == r.space;
+    if (!good && ok)
+      snprintf(detail, sizeof detail, " first mismatch at t = %d: rc %d (%.80s), space %zu, "
+               "space() %zu, peak %zu, left %zu", budgets[j].t, r.rc, r.err.msg, r.space,
+               typical, r.peak, r.now);
+    ok &= good;
+  }
+  check(ok, "piggyback: space() == measured peak", "on denoise-tv-pd over t = 0, 1, 7, 3, 40 "
+        "and tolerances (peak of the last: %zu bytes)%s", r.peak, detail);
+  hg_problem_destroy(&P);
+
+  r = run(Q, &hg_method_piggyback, budget(10, 10, 0, 0, 0), theta_ref, NULL);
+  check(r.rc == HG_ERR_UNSUPPORTED && strstr(r.err.msg, "saddle") && r.peak == 0 &&
+            hg_counts_oracle(&r.counts) == 0 && r.space == 0,
+        "piggyback refuses a problem without saddle ops", "rc %s, peak %zu: \"%s\"",
+        hg_status_word(r.rc), r.peak, r.err.msg);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 
 int main(void)
@@ -729,6 +776,7 @@ int main(void)
     test_registered("ridge", 0, NULL);
     test_registered("quadratic", 0, NULL);
   }
+  test_piggyback(&P);
 
   /* exact */
   if (run_ok(&P, &hg_method_exact, budget(0, 0, 0, 0, 0), theta_ref, NULL, &rx)) {

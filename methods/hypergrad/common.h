@@ -176,6 +176,68 @@ int hg_aid_run(hg_problem *P, const hg_aid_solver *S, const double *theta, const
                const hg_budget *b, hg_ctx *ctx, hg_out *out, hg_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Chambolle-Pock PDHG on a saddle-point lower level (pdhg.c; DESIGN §4 "piggyback")            */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * min_u max_y G(u) + <K u, y> - F*(y) (hgbench.h hg_saddle_ops) with G mu_G- and F* mu_F-strongly
+ * convex, by the constant-step accelerated variant of Chambolle & Pock (2011, §5.2, Algorithm 3
+ * with Theorem 3), from u_0 = w0, y_0 = 0, u_{-1} = u_0:
+ *
+ *     m = 2 sqrt(mu_G mu_F)/||K||,  tau = m/(2 mu_G),  sigma = m/(2 mu_F),  extrap = 1/(1 + m),
+ *     ubar_i  = u_i + extrap (u_i - u_{i-1}),
+ *     a_i     = y_i + sigma K ubar_i,             y_{i+1} = prox_{sigma F*}(a_i),
+ *     b_i     = u_i - tau K^T y_{i+1},            u_{i+1} = prox_{tau G}(b_i),
+ *
+ * (tau sigma ||K||^2 = 1), linear with omega = 1/(1 + m) per step in the squared distances.
+ * After every step the distances to the saddle point are certified a posteriori: the two
+ * steps say r_u = (u_i - u_{i+1})/tau in dG(u_{i+1}) + K^T y_{i+1} and
+ * r_y = (a_i - y_{i+1})/sigma - K u_{i+1} in dF*(y_{i+1}) - K u_{i+1}, and the saddle operator is
+ * strongly monotone, so with e_u = ||u_{i+1} - u*||, e_y = ||y_{i+1} - y*||,
+ *     mu_G e_u^2 + mu_F e_y^2 <= ||r_u|| e_u + ||r_y|| e_y,
+ * hence (completing squares, R^2 = ||r_u||^2/(4 mu_G) + ||r_y||^2/(4 mu_F))
+ *     e_u <= ||r_u||/(2 mu_G) + R/sqrt(mu_G),   e_y <= ||r_y||/(2 mu_F) + R/sqrt(mu_F).
+ * Unlike the duality gap (a difference of O(1) values, so no better than sqrt(machine eps)),
+ * these residuals are differences of iterates: they certify down to round-off.
+ *
+ * A step is hg_pdhg_linearize (a_i, y_{i+1}, b_i at z_i = (u_i, y_i, u_{i-1}): the prox inputs
+ * that fix the Jacobian of the step, one K^T) and hg_pdhg_commit (u_{i+1}, the shifts, the
+ * certificate: one K), so a method can differentiate the step in between.  K u_i is kept, so
+ * K ubar_i = (1 + extrap) K u_i - extrap K u_{i-1} costs nothing.
+ */
+typedef struct hg_pdhg {
+  const char *method;     /* borrowed: the method's name, for messages */
+  int n, d;               /* n_w and n_y */
+  hg_saddle_constants c;  /* at theta */
+  double tau, sigma, extrap, omega; /* steps, extrapolation, a priori rate of squared distances */
+  double *u, *u_prev;     /* u_i, u_{i-1} (n each) */
+  double *y, *y_next;     /* y_i, and y_{i+1} = prox(a_i) after linearize (d each) */
+  double *Ku, *Ku_prev;   /* K u_i, K u_{i-1} (d each) */
+  double *a, *b;          /* the prox inputs of the last linearize: a_i (d), b_i (n) */
+  double *block;          /* hg_alloc: all of the above */
+  double eps_u, eps_y;    /* certified ||u_i - u*||, ||y_i - y*|| (INFINITY before a step) */
+  double res0;            /* the first certified distance (divergence watch) */
+  int t;                  /* steps done */
+} hg_pdhg;
+
+/* Bytes hg_pdhg_open allocates: (3 n + 5 d) doubles. */
+size_t hg_pdhg_space(int n, int d);
+
+/* Start PDHG on P's saddle ops at theta from u_0 = w0 (finite, else HG_ERR_ARG), y_0 = 0: the
+ * parameters above and K u_0 (one K). */
+int hg_pdhg_open(hg_pdhg *S, hg_problem *P, const char *method, const double *theta,
+                 const double *w0, hg_ctx *ctx, hg_error *err);
+/* a_i = y_i + sigma K ubar_i, y_{i+1} = prox_{sigma F*}(a_i), b_i = u_i - tau K^T y_{i+1}. */
+void hg_pdhg_linearize(hg_pdhg *S, hg_problem *P, const double *theta);
+/* After hg_pdhg_linearize: u_{i+1} = prox_{tau G}(b_i), y_{i+1}, the shifts, K u_{i+1}, the
+ * certified distances (traced as sqrt(e_u^2 + e_y^2) with hg_trace_lower and watched: HG_ERR_NAN,
+ * HG_ERR_DIVERGED name the iterate). */
+int hg_pdhg_commit(hg_pdhg *S, hg_problem *P, const double *theta, hg_ctx *ctx, hg_error *err);
+/* sqrt(eps_u^2 + eps_y^2): the certified distance of (u_i, y_i) to the saddle point. */
+double hg_pdhg_dist(const hg_pdhg *S);
+void hg_pdhg_close(hg_pdhg *S, hg_ctx *ctx);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Theoretical rates (DESIGN §7), for the ops tables' rate slot                                */
 /* ------------------------------------------------------------------------------------------ */
 

@@ -1,0 +1,196 @@
+/*
+ * piggyback.c -- piggyback differentiation of PDHG (DESIGN §4 "piggyback"; Griewank & Faure
+ * 2003, Bogensperger, Chambolle & Pock 2022): on a saddle-point lower level (hgbench.h
+ * hg_saddle_ops), the adjoint states of the primal and dual iterates run alongside the
+ * Chambolle-Pock iterates of pdhg.c, with the Jacobians of the prox maps.
+ *
+ * One PDHG step is the map T: z = (u, ubar, y) -> (u', (1 + extrap) u' - extrap u, y'), with the
+ * prox inputs a = y + sigma K ubar, b = u - tau K^T y' (pdhg.c).  Its transposed linearization
+ * at z, applied to an adjoint state zeta = (zeta_u, zeta_ubar, zeta_y), with
+ * D_G = d prox_{tau G}(b) and D_F = d prox_{sigma F*}(a), is
+ *
+ *     s_b = D_G (zeta_u + (1 + extrap) zeta_ubar),    s_a = D_F (zeta_y - tau K s_b),
+ *     J^T zeta = (s_b - extrap zeta_ubar,  sigma K^T s_a,  s_a),
+ *
+ * (one K and one K^T).  The adjoint recursion is zeta_{j+1} = J(z_i)^T zeta_j + (grad_u E(u_i),
+ * 0, 0), zeta_0 = 0, and at its fixed point zeta* = (I - J^T)^{-1} (grad_u E, 0, 0) the
+ * hypergradient is
+ *
+ *     ghat = grad_theta E(u) + d_theta T^T zeta
+ *          = grad_theta E(u) + d_theta prox_{tau G}(b)^T s_u + d_theta prox_{sigma F*}(a)^T q_y,
+ *     s_u = zeta_u + (1 + extrap) zeta_ubar,   q_y = zeta_y - tau K D_G s_u,
+ *
+ * the adjoints of the outputs of the two prox maps.  The steps tau, sigma, extrap are fixed at
+ * theta (their own dependence on theta drops out at the fixed point, where
+ * prox_{sigma F*}(y* + sigma K u*) = y* for every sigma).  Schedule with budget (t, k):
+ *   - PDHG steps i = 0 .. t-1 (fewer when tol_lower > 0 and the certified distance
+ *     sqrt(e_u^2 + e_y^2) of pdhg.c falls to tol_lower);
+ *   - the adjoint joins at step s = t - k when k < t and tol_lower = 0, else at step 0: from
+ *     there each PDHG step i is accompanied by one adjoint step at z_i, while fewer than k
+ *     were taken;
+ *   - then, frozen at z_t, adjoint steps until k in all or, when tol_linear > 0, until
+ *     ||zeta_{j+1} - zeta_j|| <= tol_linear;
+ *   - ghat at z_t.
+ * Counts (hgbench.h saddle wrapper): K products are jvp_w, K^T products vjp_w: t + 1 + k + 1
+ * and t + 1 + k, and one vjp_theta per theta-dependent prox.  ||zeta_{j+1} - zeta_j|| is the
+ * linear trace, the certified distance the lower trace.
+ */
+#include "common.h"
+
+#include <math.h>
+
+/* Doubles piggyback allocates besides PDHG: two adjoint states (2 n + d each), grad_u E (n),
+ * a theta-sized product (m). */
+static size_t adjoint_doubles(int n, int d, int m)
+{
+  return 2 * (2 * (size_t)n + (size_t)d) + (size_t)n + (size_t)m;
+}
+
+/* next = J(z)^T cur + (gE, 0, 0) at the linearization (a, b) held by S; ||next - cur|| (summed
+ * in the loops that write next: no extra pass).  The state is [zeta_u | zeta_ubar | zeta_y];
+ * next's zeta_ubar is scratch until the last loop. */
+static double adjoint_step(hg_problem *P, const double *theta, const hg_pdhg *S,
+                           const double *cur, double *next, const double *gE)
+{
+  int n = S->n, d = S->d;
+  const double *cu = cur, *cub = cur + n, *cy = cur + 2 * n;
+  double *nu = next, *nub = next + n, *ny = next + 2 * n, r2 = 0;
+
+  for (int j = 0; j < n; j++)
+    nub[j] = cu[j] + (1 + S->extrap) * cub[j];             /* s_u */
+  hg_saddle_prox_G_jvp(P, theta, S->tau, S->b, nub, nu);  /* s_b = D_G s_u */
+  hg_saddle_K(P, theta, nu, ny);
+  for (int j = 0; j < d; j++)
+    ny[j] = cy[j] - S->tau * ny[j];                        /* q_y */
+  hg_saddle_prox_F_jvp(P, theta, S->sigma, S->a, ny, ny); /* s_a = D_F q_y */
+  for (int j = 0; j < d; j++)
+    r2 += (ny[j] - cy[j]) * (ny[j] - cy[j]);
+  hg_saddle_Kt(P, theta, ny, nub);
+  for (int j = 0; j < n; j++) {
+    nub[j] *= S->sigma;                                    /* sigma K^T s_a */
+    nu[j] += gE[j] - S->extrap * cub[j];                   /* s_b - extrap zeta_ubar + gE */
+    r2 += (nu[j] - cu[j]) * (nu[j] - cu[j]) + (nub[j] - cub[j]) * (nub[j] - cub[j]);
+  }
+  return sqrt(r2);
+}
+
+/* g += d_theta T(z)^T zeta (the tail above); scratch holds 2 n + d doubles, u m doubles. */
+static void theta_tail(hg_problem *P, const double *theta, const hg_pdhg *S,
+                       const double *zeta, double *scratch, double *u, double *g)
+{
+  int n = S->n, d = S->d, m = P->n_theta;
+  double *su = scratch, *sb = scratch + n, *qy = scratch + 2 * n;
+
+  for (int j = 0; j < n; j++)
+    su[j] = zeta[j] + (1 + S->extrap) * zeta[n + j];
+  hg_saddle_prox_G_jvp(P, theta, S->tau, S->b, su, sb);
+  hg_saddle_K(P, theta, sb, qy);
+  for (int j = 0; j < d; j++)
+    qy[j] = zeta[2 * n + j] - S->tau * qy[j];
+  hg_saddle_prox_G_vjp_theta(P, theta, S->tau, S->b, su, u);
+  hg_axpy(m, 1.0, u, g);
+  hg_saddle_prox_F_vjp_theta(P, theta, S->sigma, S->a, qy, u);
+  hg_axpy(m, 1.0, u, g);
+}
+
+/* One adjoint step from *cur into *next, then swap; traced and watched. */
+static int adjoint_advance(hg_problem *P, const double *theta, const hg_pdhg *S, double **cur,
+                           double **next, const double *gE, int j, double *res0, double *res,
+                           hg_ctx *ctx, hg_error *err)
+{
+  *res = adjoint_step(P, theta, S, *cur, *next, gE);
+  double *t = *cur;
+  *cur = *next;
+  *next = t;
+  hg_trace_linear(ctx, *res);
+  int rc = hg_watch(P, "piggyback", "adjoint iterate", j + 1, *res, *res0, err);
+  if (j == 0)
+    *res0 = *res;
+  return rc;
+}
+
+static int piggyback_compute(hg_problem *P, const hg_params *mp, const double *theta,
+                             const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
+                             hg_error *err)
+{
+  int rc = HG_OK, n = P->n_w, m = P->n_theta, j = 0;
+  hg_pdhg S = {0};
+  double *block = NULL, res0 = 0, res = 0;
+
+  out->t_used = out->k_used = 0;
+  if (!P->ops->saddle)
+    return hg_fail(err, HG_ERR_UNSUPPORTED, "method 'piggyback' needs a saddle-point lower "
+                   "level (the saddle op), and problem '%s' has none", P->ops->name);
+  if ((rc = hg_pdhg_open(&S, P, "piggyback", theta, w0, ctx, err)) ||
+      (rc = hg_work(ctx, "piggyback", adjoint_doubles(n, S.d, m), &block, err)))
+    goto done;
+  size_t z = 2 * (size_t)n + (size_t)S.d;
+  double *cur = block, *next = block + z, *gE = next + z, *u = gE + n;
+  int join = b->tol_lower == 0 && b->k < b->t ? b->t - b->k : 0;
+
+  for (int i = 0; i < b->t; i++) {
+    hg_pdhg_linearize(&S, P, theta); /* the Jacobian of step i, at z_i */
+    if (i >= join && j < b->k) {
+      hg_upper(P, S.u, theta, gE, NULL);
+      if ((rc = adjoint_advance(P, theta, &S, &cur, &next, gE, j++, &res0, &res, ctx, err)))
+        goto done;
+    }
+    if ((rc = hg_pdhg_commit(&S, P, theta, ctx, err)))
+      goto done;
+    if (b->tol_lower > 0 && hg_pdhg_dist(&S) <= b->tol_lower)
+      break;
+  }
+
+  /* frozen at z_t: its linearization, grad E(u_t), the remaining adjoint steps, ghat */
+  hg_pdhg_linearize(&S, P, theta);
+  hg_upper(P, S.u, theta, gE, out->grad);
+  while (j < b->k) {
+    if ((rc = adjoint_advance(P, theta, &S, &cur, &next, gE, j++, &res0, &res, ctx, err)))
+      break;
+    if (b->tol_linear > 0 && res <= b->tol_linear)
+      break;
+  }
+  if (rc)
+    goto done;
+  theta_tail(P, theta, &S, cur, next, u, out->grad);
+
+done:
+  out->t_used = S.t;
+  out->k_used = j;
+  if (S.block)
+    hg_copy(n, S.u, out->w);
+  hg_free(ctx, block);
+  hg_pdhg_close(&S, ctx);
+  return rc;
+}
+
+/* Bytes on P: PDHG's (3 n + 5 d) and the adjoint's (5 n + 2 d + m) doubles, d = n_y; 0 on a
+ * problem without the saddle ops (refused before any allocation). */
+static size_t piggyback_space_problem(const hg_problem *P, const hg_budget *b,
+                                      const hg_params *mp)
+{
+  if (!P->ops->saddle)
+    return 0;
+  int n = P->n_w, d = hg_saddle_n_dual(P);
+  return hg_pdhg_space(n, d) + adjoint_doubles(n, d, P->n_theta) * sizeof(double);
+}
+
+/* Bytes for n_y = 2 n (K = D, the stacked differences of an image): (22 n + m) doubles; the
+ * exact count on a problem is piggyback_space_problem. */
+static size_t piggyback_space(int n, int m, const hg_budget *b)
+{
+  return hg_pdhg_space(n, 2 * n) + adjoint_doubles(n, 2 * n, m) * sizeof(double);
+}
+
+static const hg_param_spec piggyback_params[] = {{.key = NULL}};
+
+const hg_method_ops hg_method_piggyback = {
+  .version = HG_METHOD_OPS_VERSION,          /* ops layout this table follows */
+  .name = "piggyback",                       /* registry name (file piggyback.c) */
+  .summary = "adjoint iterates alongside Chambolle-Pock PDHG (saddle-point lower levels)",
+  .params = piggyback_params,                /* no parameters */
+  .needs = HG_NEEDS_SADDLE,                  /* the saddle ops */
+  .space = piggyback_space,                  /* for n_y = 2 n */
+  .compute = piggyback_compute,              /* the method */
+  .space_problem = piggyback_space_problem,  /* the exact bytes on a problem */
+};

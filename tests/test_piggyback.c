@@ -1,0 +1,322 @@
+/*
+ * test_piggyback.c -- the saddle-point problem denoise-tv-pd, PDHG (methods/hypergrad/pdhg.c)
+ * and the piggyback method against references that do not come from them:
+ *
+ *   - the saddle point: (u*, y*) with u* from the problem's exact solve (semismooth Newton on
+ *     the smoothed primal, CHOLMOD) and y* = lam psi(D u*) = grad F(K u*) is a fixed point of
+ *     both prox steps of PDHG (1e-12): the saddle ops and the primal describe one problem;
+ *   - PDHG's certified distances are upper bounds on the true ||u_i - u*||, ||y_i - y*|| at
+ *     every step (up to round-off, 1e-12 absolute), and the true errors obey the a priori
+ *     bound of Chambolle & Pock (2011, Theorem 3) for the constant steps used:
+ *         mu_G ||u_N - u*||^2 + (1 - omega) mu_F ||y_N - y*||^2
+ *             <= omega^N (mu_G ||u_0 - u*||^2 + mu_F ||y_0 - y*||^2),   omega = 1/(1 + m);
+ *   - the prox Jacobians against central differences at points chosen on both sides of the
+ *     clip (half the entries inside, half clipped, none within 1e-3 of a kink), 1e-7;
+ *   - piggyback at t = k = 400 agrees with aid-cg on the smoothed primal at t = k = 2000 and
+ *     with exact to 1e-6 relative (the issue's "done when"), on three instances (default, a
+ *     larger Huber parameter on 12 x 12 images, a small one at another theta);
+ *   - tolerance-driven runs (tol_lower = tol_linear = 1e-10) stop early and still agree;
+ *   - the counts of DESIGN §4: jvp_w = t + k + 2 (K), vjp_w = t + k + 1 (K^T), vjp_theta = 1,
+ *     phi = 0, and t_used, k_used as asked;
+ *   - the schedule: with k < t the adjoint joins for the last k PDHG steps only, so
+ *     piggyback(150, 100) differs from piggyback(150, 150) while both converge (1e-8);
+ *   - mu = 1 and L of constants() bound the generalized Hessian rebuilt from jvp_w.
+ *
+ * One line per check; exit status non-zero when any check fails.
+ */
+#include "common.h"
+#include "testing.h"
+
+#include <string.h>
+
+/* A problem from words (NULL-terminated); NULL (a FAIL line) on error. */
+static hg_problem *make(const char *const *words)
+{
+  int n = 0;
+  hg_problem *P = NULL;
+  hg_error err;
+
+  while (words[n])
+    n++;
+  hg_error_clear(&err);
+  if (hg_problem_create("denoise-tv-pd", n, words, &P, &err) != HG_OK) {
+    check(0, "denoise-tv-pd: %s", err.msg);
+    return NULL;
+  }
+  return P;
+}
+
+/* One run of method at theta with budget (t, k, tolerances) and the exact reference. */
+static int run(hg_problem *P, const char *method, const double *theta, int t, int k,
+               double tol, hg_run *r)
+{
+  hg_budget b;
+  hg_run_opts o = {0};
+  hg_error err;
+
+  hg_budget_default(&b);
+  b.t = t;
+  b.k = k;
+  b.tol_lower = b.tol_linear = tol;
+  o.with_reference = 1;
+  o.trace = 1;
+  hg_error_clear(&err);
+  int rc = hg_hypergrad(P, method, 0, NULL, theta, &b, &o, r, &err);
+  if (rc)
+    check(0, "%s t = %d k = %d: %s", method, t, k, err.msg);
+  return rc;
+}
+
+/* The saddle point, the certificates and the a priori rate of PDHG at theta0. */
+static void test_pdhg(hg_problem *P)
+{
+  int n = P->n_w, d = hg_saddle_n_dual(P);
+  double theta[1], grad[1], lam;
+  double *ustar = malloc((size_t)n * sizeof *ustar), *ystar = malloc((size_t)d * sizeof *ystar);
+  double *zeros = calloc((size_t)n, sizeof *zeros), *tmp = malloc((size_t)d * sizeof *tmp);
+  hg_error err;
+  hg_ctx ctx;
+  hg_pdhg S = {0};
+
+  memset(&ctx, 0, sizeof ctx);
+  hg_error_clear(&err);
+  P->ops->theta0(P->self, theta);
+  lam = exp(theta[0]);
+  if (!ustar || !ystar || !zeros || !tmp || hg_exact(P, theta, ustar, grad, &err) ||
+      hg_pdhg_open(&S, P, "test", theta, zeros, &ctx, &err)) {
+    check(0, "PDHG setup: %s", err.msg);
+    goto done;
+  }
+  /* y* = lam clip((D u*)_j / nu, -1, 1) = grad F(K u*), with nu = mu_F lam from the saddle
+   * constants (mu_F = nu/lam) */
+  double nu = S.c.mu_F * lam;
+  hg_saddle_K(P, theta, ustar, ystar);
+  for (int j = 0; j < d; j++)
+    ystar[j] = lam * fmax(-1, fmin(1, ystar[j] / nu));
+
+  /* the saddle point is a fixed point of both prox steps */
+  hg_saddle_K(P, theta, ustar, tmp);
+  for (int j = 0; j < d; j++)
+    tmp[j] = ystar[j] + S.sigma * tmp[j];
+  hg_saddle_prox_F(P, theta, S.sigma, tmp, tmp);
+  double ey = hg_dist(d, tmp, ystar);
+  double *ub = malloc((size_t)n * sizeof *ub);
+  if (!ub)
+    goto done;
+  hg_saddle_Kt(P, theta, ystar, ub);
+  for (int j = 0; j < n; j++)
+    ub[j] = ustar[j] - S.tau * ub[j];
+  hg_saddle_prox_G(P, theta, S.tau, ub, ub);
+  double eu = hg_dist(n, ub, ustar);
+  free(ub);
+  check(ey <= 1e-12 && eu <= 1e-12, "(u*, y* = lam psi(D u*)) is a fixed point of PDHG's prox "
+        "steps: %.2e (dual), %.2e (primal)", ey, eu);
+
+  /* certificates and the a priori bound along 400 steps */
+  double e0u = hg_dist(n, S.u, ustar), e0y = hg_dist(d, S.y, ystar);
+  double V0 = S.c.mu_G * e0u * e0u + S.c.mu_F * e0y * e0y, worst_cert = 0, worst_cp = 0;
+  int cert_ok = 1, cp_ok = 1, last = 0;
+  for (int i = 1; i <= 400; i++) {
+    hg_pdhg_linearize(&S, P, theta);
+    if (hg_pdhg_commit(&S, P, theta, &ctx, &err)) {
+      check(0, "PDHG step %d: %s", i, err.msg);
+      goto done;
+    }
+    double au = hg_dist(n, S.u, ustar), ay = hg_dist(d, S.y, ystar);
+    cert_ok &= au <= S.eps_u + 1e-12 && ay <= S.eps_y + 1e-12;
+    if (au > 1e-12)
+      worst_cert = fmax(worst_cert, fmax(au / S.eps_u, ay / S.eps_y));
+    double V = S.c.mu_G * au * au + (1 - S.omega) * S.c.mu_F * ay * ay;
+    if (au > 1e-11 || ay > 1e-11) { /* above round-off */
+      double ratio = V / (pow(S.omega, i) * V0);
+      cp_ok &= ratio <= 1 + 1e-9;
+      worst_cp = fmax(worst_cp, ratio);
+      last = i;
+    }
+  }
+  check(cert_ok, "PDHG: certified distances bound the true ones at each of 400 steps "
+        "(largest true/certified %.3f)", worst_cert);
+  check(cp_ok && last > 20, "PDHG: the Chambolle-Pock bound with omega = %.4f holds up to "
+        "step %d (largest error/bound %.3f)", S.omega, last, worst_cp);
+  check(hg_pdhg_dist(&S) < 1e-10, "PDHG: certified distance %.2e after 400 steps",
+        hg_pdhg_dist(&S));
+
+done:
+  hg_pdhg_close(&S, &ctx);
+  free(ustar);
+  free(ystar);
+  free(zeros);
+  free(tmp);
+}
+
+/* The prox Jacobians against central differences at points away from the kinks. */
+static void test_prox_fd(hg_problem *P)
+{
+  int d = hg_saddle_n_dual(P);
+  double theta[1], s = 1, h = 1e-6;
+  double *v = malloc((size_t)d * sizeof *v), *dv = malloc((size_t)d * sizeof *dv);
+  double *a = malloc((size_t)d * sizeof *a), *fp = malloc((size_t)d * sizeof *fp);
+  double *fm = malloc((size_t)d * sizeof *fm);
+  hg_saddle_constants c;
+  hg_rng rng;
+
+  if (!v || !dv || !a || !fp || !fm)
+    goto done;
+  P->ops->theta0(P->self, theta);
+  hg_saddle_constants_at(P, theta, &c);
+  double lam = exp(theta[0]), sigma = 0.7, r = 1 / (1 + sigma * c.mu_F);
+  hg_rng_seed(&rng, 11);
+  /* r v_j alternately in [-0.9 lam, 0.9 lam] and beyond 1.1 lam: no kink within h |dv| */
+  for (int j = 0; j < d; j++) {
+    double x = 2 * hg_rng_uniform(&rng) - 1;
+    v[j] = (j % 2 ? 0.9 * lam * x : (1.1 * lam + hg_rng_uniform(&rng)) * (x < 0 ? -1 : 1)) / r;
+    dv[j] = hg_rng_normal(&rng);
+  }
+  for (int sgn = 1; sgn >= -1; sgn -= 2) {
+    for (int j = 0; j < d; j++)
+      a[j] = v[j] + sgn * h * dv[j];
+    hg_saddle_prox_F(P, theta, sigma, a, sgn > 0 ? fp : fm);
+  }
+  for (int j = 0; j < d; j++)
+    fp[j] = (fp[j] - fm[j]) / (2 * h);
+  hg_saddle_prox_F_jvp(P, theta, sigma, v, dv, a);
+  double e = rel_diff(d, a, fp);
+  check(e <= 1e-7 && hg_nrm2(d, a) > 0, "prox_F jvp vs central differences, both branches: "
+        "%.2e", e);
+
+  double tp = theta[0] + h * s, tm = theta[0] - h * s, g;
+  hg_saddle_prox_F(P, &tp, sigma, v, fp);
+  hg_saddle_prox_F(P, &tm, sigma, v, fm);
+  double fd = 0;
+  for (int j = 0; j < d; j++)
+    fd += dv[j] * (fp[j] - fm[j]) / (2 * h);
+  hg_saddle_prox_F_vjp_theta(P, theta, sigma, v, dv, &g);
+  check(fabs(fd - g) <= 1e-7 * fabs(g), "prox_F vjp_theta vs central differences in theta: "
+        "%.6g vs %.6g", g, fd);
+
+done:
+  free(v);
+  free(dv);
+  free(a);
+  free(fp);
+  free(fm);
+}
+
+/* piggyback against aid-cg and exact, by budget and by tolerance. */
+static void test_agreement(const char *label, const char *const *words, const char *theta_spec)
+{
+  hg_problem *P = make(words);
+  hg_run pb = {0}, cg = {0}, tl = {0};
+  double theta[1];
+  hg_error err;
+
+  if (!P)
+    return;
+  P->ops->theta0(P->self, theta);
+  hg_error_clear(&err);
+  if (theta_spec && hg_theta_parse(theta_spec, 1, theta, &err)) {
+    check(0, "%s: %s", label, err.msg);
+    goto done;
+  }
+  if (run(P, "piggyback", theta, 400, 400, 0, &pb) || run(P, "aid-cg", theta, 2000, 2000, 0, &cg))
+    goto done;
+  double e = rel_diff(1, pb.grad, cg.grad);
+  check(e <= 1e-6 && pb.rel_error <= 1e-6 && cg.rel_error <= 1e-6,
+        "%s: piggyback (t = k = 400) vs aid-cg (t = k = 2000) %.2e, vs exact %.2e (aid-cg vs "
+        "exact %.2e)", label, e, pb.rel_error, cg.rel_error);
+  if (run(P, "piggyback", theta, 100000, 100000, 1e-10, &tl))
+    goto done;
+  check(tl.t < 100000 && tl.k >= tl.t && tl.rel_error <= 1e-6 && tl.n_lower_res == tl.t &&
+            tl.lower_res[tl.t - 1] <= 1e-10,
+        "%s: piggyback to tol 1e-10 stops at t = %d, k = %d, certified distance %.2e, vs exact "
+        "%.2e", label, tl.t, tl.k, tl.n_lower_res ? tl.lower_res[tl.n_lower_res - 1] : NAN,
+        tl.rel_error);
+
+done:
+  hg_run_release(&pb);
+  hg_run_release(&cg);
+  hg_run_release(&tl);
+  hg_problem_destroy(&P);
+}
+
+/* Counts and the schedule on a small instance. */
+static void test_counts(void)
+{
+  const char *words[] = {"size=6", "n_images=1", NULL};
+  hg_problem *P = make(words);
+  hg_run r = {0}, full = {0}, late = {0};
+  double theta[1];
+
+  if (!P)
+    return;
+  P->ops->theta0(P->self, theta);
+  const int budgets[][2] = {{0, 0}, {0, 4}, {7, 3}, {3, 7}, {20, 20}};
+  int ok = 1;
+  char detail[256] = "";
+  for (size_t i = 0; i < sizeof budgets / sizeof *budgets; i++) {
+    int t = budgets[i][0], k = budgets[i][1];
+    if (run(P, "piggyback", theta, t, k, 0, &r))
+      break;
+    hg_counts c = r.counts;
+    int good = r.t == t && r.k == k && c.jvp_w == t + k + 2 && c.vjp_w == t + k + 1 &&
+               c.vjp_theta == 1 && c.phi == 0 && c.jvp_theta == 0 && r.n_linear_res == k;
+    if (!good && ok)
+      snprintf(detail, sizeof detail, " (t = %d, k = %d: used %d, %d; jvp_w %ld, vjp_w %ld, "
+               "vjp_theta %ld, phi %ld)", t, k, r.t, r.k, c.jvp_w, c.vjp_w, c.vjp_theta, c.phi);
+    ok &= good;
+    hg_run_release(&r);
+  }
+  check(ok, "piggyback counts: jvp_w = t + k + 2, vjp_w = t + k + 1, vjp_theta = 1%s", detail);
+
+  /* mu = 1 and L of constants() bound the generalized Hessian, rebuilt from jvp_w, at w* and
+   * at a random w */
+  hg_constants c;
+  hg_error err;
+  double *w = malloc((size_t)P->n_w * sizeof *w), grad[1];
+  hg_error_clear(&err);
+  if (w && !hg_problem_constants(P, theta, &c, &err) && !hg_exact(P, theta, w, grad, &err)) {
+    for (int at = 0; at < 2; at++) {
+      double *H = hessian_from_jvp(P, w, theta, c.step), lo = NAN, hi = NAN;
+      if (H && !hg_sym_extremes(P->n_w, H, &lo, &hi, &err))
+        check(lo >= c.mu * (1 - 1e-12) && hi <= c.L * (1 + 1e-12),
+              "generalized Hessian at %s: spectrum [%.6g, %.6g] within [mu, L] = [%g, %.6g]",
+              at ? "w = 0.5 N(0,1)" : "w*", lo, hi, c.mu, c.L);
+      free(H);
+      hg_rng rng;
+      hg_rng_seed(&rng, 3);
+      hg_rng_normals(&rng, (size_t)P->n_w, 0.5, w);
+    }
+  }
+  free(w);
+
+  if (!run(P, "piggyback", theta, 150, 150, 0, &full) &&
+      !run(P, "piggyback", theta, 150, 100, 0, &late)) {
+    double e = rel_diff(1, late.grad, full.grad);
+    check(full.rel_error <= 1e-8 && late.rel_error <= 1e-8 && e > 0,
+          "piggyback: the adjoint over the last 100 of 150 steps converges as well (%.2e, full "
+          "%.2e) along other iterates (difference %.2e)", late.rel_error, full.rel_error, e);
+  }
+  hg_run_release(&full);
+  hg_run_release(&late);
+  hg_problem_destroy(&P);
+}
+
+int main(void)
+{
+  const char *defaults[] = {NULL};
+  const char *wide[] = {"huber=0.2", "n_images=3", "size=12", "seed=2", NULL};
+  const char *sharp[] = {"huber=0.02", "noise=0.05", "seed=5", "size=20", "n_images=1", NULL};
+  hg_problem *P = make(defaults);
+
+  if (P) {
+    test_pdhg(P);
+    test_prox_fd(P);
+  }
+  hg_problem_destroy(&P);
+  test_agreement("default", defaults, NULL);
+  test_agreement("huber=0.2 3 x 12 x 12", wide, NULL);
+  test_agreement("huber=0.02 theta = -3", sharp, "-3");
+  test_counts();
+  printf("%s: %d of %d check(s) failed\n", failures ? "FAIL" : "PASS", failures, checks);
+  return failures != 0;
+}
