@@ -12,11 +12,13 @@
 extern const hg_problem_ops hg_problem_quadratic;
 extern const hg_problem_ops hg_problem_ridge;
 extern const hg_problem_ops hg_problem_logreg;
+extern const hg_problem_ops hg_problem_logreg_multi;
 
 const hg_entry hg_problems[] = {
   {"quadratic", &hg_problem_quadratic},
   {"ridge", &hg_problem_ridge},
   {"logreg", &hg_problem_logreg},
+  {"logreg-multi", &hg_problem_logreg_multi},
   {NULL, NULL},
 };
 

@@ -14,14 +14,10 @@
 /* Data                                                                                        */
 /* ------------------------------------------------------------------------------------------ */
 
-/*
- * One synthetic set of `rows` examples (DESIGN §3): per row, for each feature j, x_ij ~ N(0,1)
- * kept with probability density (a uniform draw decides, only when density < 1), then
- * y_i = x_i^T w_true + noise * N(0,1).  density < 1 gives CSR, density = 1 dense.
- */
-static int glm_synthetic_set(const hg_glm *G, hg_rng *rng, int rows, int d, double density,
-                             double noise, const double *w_true, hg_matrix **X_out,
-                             double **y_out, hg_error *err)
+/* hg_glm_synthetic_rows (glm.h): the draws of one synthetic set, row by row. */
+int hg_glm_synthetic_rows(const hg_glm *G, hg_rng *rng, int rows, int d, double density,
+                          double noise, const double *w_true, hg_matrix **X_out, double **y_out,
+                          hg_error *err)
 {
   int status = HG_OK;
   hg_matrix *X = NULL;
@@ -45,7 +41,7 @@ static int glm_synthetic_set(const hg_glm *G, hg_rng *rng, int rows, int d, doub
       double dot = 0;
       for (int j = 0; j < d; j++) {
         x[j] = hg_rng_normal(rng);
-        dot += x[j] * w_true[j];
+        dot += w_true ? x[j] * w_true[j] : 0.0;
       }
       y[i] = dot + noise * hg_rng_normal(rng);
     }
@@ -90,7 +86,7 @@ static int glm_synthetic_set(const hg_glm *G, hg_rng *rng, int rows, int d, doub
       colind[nnz] = j;
       val[nnz] = x;
       nnz++;
-      dot += x * w_true[j];
+      dot += w_true ? x * w_true[j] : 0.0;
     }
     rowptr[i + 1] = (int)nnz;
     y[i] = dot + noise * hg_rng_normal(rng);
@@ -123,17 +119,10 @@ done:
  * then the n' validation rows (glm_synthetic_set). */
 static int glm_synthetic(hg_glm *G, const hg_params *p, hg_error *err)
 {
-  static const char *const file_keys[] = {"val", "format", "label", "features"};
   int status = HG_OK;
   double *w_true = NULL;
   hg_rng rng;
 
-  for (size_t k = 0; k < sizeof file_keys / sizeof *file_keys; k++)
-    if (hg_params_given(p, file_keys[k])) {
-      status = hg_fail(err, HG_ERR_ARG, "problem '%s': %s= applies to data files, but train= "
-                       "is not given (the data is synthetic)", G->name, file_keys[k]);
-      goto done;
-    }
   const int n = (int)hg_params_int(p, "n"), n_val = (int)hg_params_int(p, "n_val");
   const int d = (int)hg_params_int(p, "d");
   const double density = hg_params_real(p, "density"), noise = hg_params_real(p, "noise");
@@ -147,10 +136,10 @@ static int glm_synthetic(hg_glm *G, const hg_params *p, hg_error *err)
   hg_rng_seed(&rng, (uint64_t)seed);
   for (int j = 0; j < d; j++)
     w_true[j] = hg_rng_normal(&rng);
-  status = glm_synthetic_set(G, &rng, n, d, density, noise, w_true, &G->X, &G->y, err);
+  status = hg_glm_synthetic_rows(G, &rng, n, d, density, noise, w_true, &G->X, &G->y, err);
   if (status == HG_OK)
-    status = glm_synthetic_set(G, &rng, n_val, d, density, noise, w_true, &G->X_val,
-                               &G->y_val, err);
+    status = hg_glm_synthetic_rows(G, &rng, n_val, d, density, noise, w_true, &G->X_val,
+                                   &G->y_val, err);
   if (density < 1.0)
     snprintf(G->source, sizeof G->source, "synthetic (seed %ld, density %g)", seed, density);
   else
@@ -233,15 +222,23 @@ done:
   return status;
 }
 
-int hg_glm_init(hg_glm *G, const hg_params *p, const char *name, int logistic, hg_error *err)
+int hg_glm_load(hg_glm *G, const hg_params *p, const char *name, hg_glm_synth synth,
+                hg_error *err)
 {
+  static const char *const file_keys[] = {"val", "format", "label", "features"};
   int status = HG_OK;
   const char *train = hg_params_str(p, "train");
   const char *storage = hg_params_str(p, "storage");
 
   memset(G, 0, sizeof *G);
   G->name = name;
-  status = train ? glm_read(G, p, train, err) : glm_synthetic(G, p, err);
+  for (size_t k = 0; !train && k < sizeof file_keys / sizeof *file_keys; k++)
+    if (hg_params_given(p, file_keys[k])) {
+      status = hg_fail(err, HG_ERR_ARG, "problem '%s': %s= applies to data files, but train= "
+                       "is not given (the data is synthetic)", G->name, file_keys[k]);
+      goto done;
+    }
+  status = train ? glm_read(G, p, train, err) : synth(G, p, err);
   if (status != HG_OK)
     goto done;
 
@@ -261,10 +258,22 @@ int hg_glm_init(hg_glm *G, const hg_params *p, const char *name, int logistic, h
     if (status != HG_OK)
       goto done;
   }
-
   G->n = G->X->rows;
   G->n_val = G->X_val->rows;
   G->d = G->X->cols;
+
+done:
+  if (status != HG_OK)
+    hg_glm_release(G);
+  return status;
+}
+
+int hg_glm_init(hg_glm *G, const hg_params *p, const char *name, int logistic, hg_error *err)
+{
+  int status = hg_glm_load(G, p, name, glm_synthetic, err);
+
+  if (status != HG_OK)
+    goto done;
   if (logistic) {
     for (int i = 0; i < G->n; i++)
       G->y[i] = G->y[i] > 0 ? 1.0 : -1.0;
@@ -557,6 +566,77 @@ int hg_glm_hypergrad(hg_glm *G, hg_glm_chol *F, const double *theta, const doubl
   else
     for (int j = 0; j < G->d; j++)
       grad[j] = -lam[j] * wstar[j] * gw[j];
+
+done:
+  return status;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Newton                                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+#define HG_NEWTON_TOL 1e-14
+#define HG_NEWTON_FLOOR 1e-8
+#define HG_NEWTON_MAX_IT 100
+#define HG_ARMIJO_C 1e-4
+#define HG_ARMIJO_MAX_HALVINGS 60
+
+/*
+ * Damped Newton for min_w g(w) (DESIGN §3's exact solves): at w, dw = -H(w)^{-1} grad g(w)
+ * (ops->direction), then w += t dw with t = 1, 1/2, ... the first step meeting Armijo's
+ * g(w + t dw) <= g(w) - c t (-grad.dw), c = 1e-4 (t = 1 taken once the predicted decrease
+ * -grad.dw is below 4 eps (1 + |g|), g's rounding).  Stops when ||dw|| <= 1e-14 (1 + ||w||),
+ * when a full step has ||dw|| <= 1e-8 (1 + ||w||) and ||dw|| no longer halves (the rounding
+ * floor of an ill-conditioned H), or (gtol > 0) at the top of an iteration when
+ * ||grad|| <= gtol ||grad(w_0)||.
+ */
+int hg_glm_newton(const char *name, int n, const hg_glm_newton_ops *ops, void *ctx,
+                  double gtol, double *w, double *work, hg_error *err)
+{
+  int status = HG_OK, converged = 0, it = 0;
+  double *grad = work, *dw = work + n, *trial = work + 2 * n;
+  double dw_prev = INFINITY, grad0 = NAN;
+
+  for (it = 0; it < HG_NEWTON_MAX_IT && !converged; it++) {
+    const double g = ops->value(ctx, w, grad);
+    const double grad_norm = gtol > 0 ? hg_nrm2(n, grad) : 0.0;
+    if (it == 0)
+      grad0 = grad_norm;
+    if (gtol > 0 && grad_norm <= gtol * grad0) {
+      converged = 1;
+      break;
+    }
+    status = ops->direction(ctx, w, grad, dw, err);
+    if (status != HG_OK)
+      goto done;
+
+    const double decrease = -hg_dot(n, grad, dw);
+    double t = 1.0;
+    int accepted = 0;
+    for (int h = 0; h <= HG_ARMIJO_MAX_HALVINGS && !accepted; h++) {
+      t = h == 0 ? 1.0 : 0.5 * t; /* t stays the step taken */
+      for (int j = 0; j < n; j++)
+        trial[j] = w[j] + t * dw[j];
+      if (decrease <= 4 * DBL_EPSILON * (1.0 + fabs(g)))
+        accepted = 1;
+      else
+        accepted = ops->value(ctx, trial, NULL) <= g - HG_ARMIJO_C * t * decrease;
+    }
+    if (!accepted) {
+      status = hg_fail(err, HG_ERR_NUMERIC, "problem '%s': Newton's line search found no "
+                       "decrease of g at iteration %d", name, it);
+      goto done;
+    }
+    hg_copy(n, trial, w);
+
+    const double dw_norm = hg_nrm2(n, dw), scale = 1.0 + hg_nrm2(n, w);
+    converged = dw_norm <= HG_NEWTON_TOL * scale ||
+                (t == 1.0 && dw_norm <= HG_NEWTON_FLOOR * scale && dw_norm > 0.5 * dw_prev);
+    dw_prev = dw_norm;
+  }
+  if (!converged)
+    status = hg_fail(err, HG_ERR_NUMERIC, "problem '%s': Newton did not reach ||dw|| <= "
+                     "1e-14 (1 + ||w||) in %d iterations", name, HG_NEWTON_MAX_IT);
 
 done:
   return status;

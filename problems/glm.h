@@ -22,9 +22,10 @@
 #include <float.h>
 #include <limits.h>
 
-/* The parameter schema entries shared by ridge and logreg, in order (DESIGN §3); use them
- * inside a plugin's hg_param_spec array, then its own entries and the NULL terminator. */
-#define HG_GLM_PARAMS                                                                         \
+/* The parameter schema entries of the data files (train=, val=, format=, label=, features=,
+ * intercept=), then those of the step and storage (step=, storage=): shared by every plugin
+ * built on hg_glm_load (ridge, logreg, logreg-multi). */
+#define HG_GLM_FILE_PARAMS                                                                    \
   {"train", HG_PARAM_STRING, NULL, 0, 0, NULL,                                                \
    "training data file, LIBSVM/CSV/Matrix Market (absent: seeded synthetic data)"},           \
   {"val", HG_PARAM_STRING, NULL, 0, 0, NULL, "validation data file (required with train=)"}, \
@@ -33,13 +34,20 @@
    "label column of CSV / Matrix Market files, number or header name (default: first)"},    \
   {"features", HG_PARAM_INT, "0", 0, INT_MAX - 1, NULL,                                       \
    "feature count d (0: the largest index seen in train and val)"},                          \
-  {"intercept", HG_PARAM_INT, "0", 0, 1, NULL, "1: append a column of ones (penalized)"},     \
-  {"reg", HG_PARAM_CHOICE, "per-feature", 0, 0, "per-feature|scalar",                         \
-   "weights e^theta per feature (m = d) or one weight on all (m = 1)"},                       \
+  {"intercept", HG_PARAM_INT, "0", 0, 1, NULL, "1: append a column of ones (penalized)"}
+#define HG_GLM_STEP_PARAMS                                                                    \
   {"step", HG_PARAM_REAL, NULL, DBL_MIN, DBL_MAX, NULL,                                        \
    "step eta of Phi (default 1/L at theta0)"},                                                \
   {"storage", HG_PARAM_CHOICE, "auto", 0, 0, "auto|dense|sparse",                             \
-   "keep the data as read (auto) or convert it to dense or CSR"},                             \
+   "keep the data as read (auto) or convert it to dense or CSR"}
+
+/* The parameter schema entries shared by ridge and logreg, in order (DESIGN §3); use them
+ * inside a plugin's hg_param_spec array, then its own entries and the NULL terminator. */
+#define HG_GLM_PARAMS                                                                         \
+  HG_GLM_FILE_PARAMS,                                                                         \
+  {"reg", HG_PARAM_CHOICE, "per-feature", 0, 0, "per-feature|scalar",                         \
+   "weights e^theta per feature (m = d) or one weight on all (m = 1)"},                       \
+  HG_GLM_STEP_PARAMS,                                                                         \
   {"n", HG_PARAM_INT, "200", 1, INT_MAX, NULL, "synthetic: training examples"},               \
   {"n_val", HG_PARAM_INT, "100", 1, INT_MAX, NULL, "synthetic: validation examples"},         \
   {"d", HG_PARAM_INT, "10", 1, INT_MAX - 1, NULL, "synthetic: features"},                     \
@@ -89,6 +97,22 @@ typedef struct hg_glm {
  * logistic, and allocate the scratch.  name is the problem's (static) name for messages.
  * On failure G is released. */
 int hg_glm_init(hg_glm *G, const hg_params *p, const char *name, int logistic, hg_error *err);
+
+/* Synthetic data for G from p (G->name set): fills G->X, G->y, G->X_val, G->y_val, G->source. */
+typedef int (*hg_glm_synth)(hg_glm *G, const hg_params *p, hg_error *err);
+/* The data part of hg_glm_init (DESIGN §3), for plugins with their own labels and state: zero
+ * G, read train= and val= (labels as read; the keys of HG_GLM_FILE_PARAMS, and n, n_val, d,
+ * density, noise refused with files) or call synth (file keys refused without train=), append
+ * the intercept, convert storage=, set n, n_val, d.  On failure G is released. */
+int hg_glm_load(hg_glm *G, const hg_params *p, const char *name, hg_glm_synth synth,
+                hg_error *err);
+/* One seeded synthetic set of `rows` examples (DESIGN §3): per row, for each of d features,
+ * x_ij ~ N(0,1) kept with probability density (a uniform draw decides, only when density < 1),
+ * then y_i = x_i^T w_true + noise N(0,1) (w_true NULL: y_i = noise N(0,1), the same draws).
+ * density < 1 gives CSR, density = 1 dense. */
+int hg_glm_synthetic_rows(const hg_glm *G, hg_rng *rng, int rows, int d, double density,
+                          double noise, const double *w_true, hg_matrix **X, double **y,
+                          hg_error *err);
 /* Free what hg_glm_init allocated (G itself is the caller's). */
 void hg_glm_release(hg_glm *G);
 
@@ -132,6 +156,22 @@ void hg_glm_chol_free(hg_glm_chol *F);
  * grad = -e^theta (w* . v) scalar (grad_theta E = 0). */
 int hg_glm_hypergrad(hg_glm *G, hg_glm_chol *F, const double *theta, const double *wstar,
                      double *gw, double *grad, hg_error *err);
+
+/* A damped Newton method for min_w g(w) (the exact solves of DESIGN §3). */
+typedef struct hg_glm_newton_ops {
+  /* g(w); grad_w g(w) into grad when not NULL. */
+  double (*value)(void *ctx, const double *w, double *grad);
+  /* dw = -H(w)^{-1} grad at w (by a factorization, or inexactly by CG). */
+  int (*direction)(void *ctx, const double *w, const double *grad, double *dw, hg_error *err);
+} hg_glm_newton_ops;
+
+/* Newton from w (in place): dw = direction, a backtracking step t (Armijo on g, c = 1e-4; the
+ * full step once the predicted decrease -grad.dw is below g's rounding), until
+ * ||dw|| <= 1e-14 (1 + ||w||), or ||dw|| <= 1e-8 (1 + ||w||) stops shrinking after a full step
+ * (the rounding floor of an ill-conditioned H), or (gtol > 0) ||grad|| <= gtol ||grad(w_0)||.
+ * More than 100 iterations is HG_ERR_NUMERIC.  work: 3 n doubles (grad, dw, trial). */
+int hg_glm_newton(const char *name, int n, const hg_glm_newton_ops *ops, void *ctx,
+                  double gtol, double *w, double *work, hg_error *err);
 
 /* lambda_min, lambda_max of s X^T X + diag(e^theta) (gram = s X^T X when not NULL).  *exact
  * is 1 when both are eigenvalues to 1e-10, 0 when Lanczos stopped at HG_GLM_LANCZOS_MAXIT

@@ -17,12 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Newton's stopping rule (DESIGN §3): ||dw|| <= HG_NEWTON_TOL (1 + ||w||). */
-#define HG_NEWTON_TOL 1e-14
-#define HG_NEWTON_MAX_IT 100
-#define HG_ARMIJO_C 1e-4
-#define HG_ARMIJO_MAX_HALVINGS 60
-
 /* The instance. */
 typedef struct logreg {
   hg_glm glm;         /* first: the shared state (glm.h), so glm's ops take this self */
@@ -241,98 +235,87 @@ static double logreg_g(hg_glm *G, const double *lam, const double *w, double *gr
   return loss + 0.5 * reg;
 }
 
+/* What Newton's callbacks need: the instance, e^theta, the row-scaled copy, the factor. */
+typedef struct logreg_newton {
+  logreg *P;
+  const double *lam;
+  hg_matrix *Xs;
+  hg_glm_chol F;
+} logreg_newton;
+
+static double logreg_newton_value(void *ctx, const double *w, double *grad)
+{
+  logreg_newton *N = ctx;
+  return logreg_g(&N->P->glm, N->lam, w, grad);
+}
+
+/* dw = -H(w)^{-1} grad, H(w) factored by Cholesky through the row-scaled copy; z = X w is in
+ * G->r_n from the value call at w that precedes it. */
+static int logreg_newton_direction(void *ctx, const double *w, const double *grad, double *dw,
+                                   hg_error *err)
+{
+  logreg_newton *N = ctx;
+  hg_glm *G = &N->P->glm;
+  int status = HG_OK;
+
+  logreg_weighted_rows(G, N->Xs);
+  hg_glm_chol_free(&N->F);
+  status = hg_glm_chol_factor(G, N->Xs, 1.0, NULL, N->lam, &N->F, err);
+  if (status != HG_OK)
+    goto done;
+  for (int j = 0; j < G->d; j++)
+    dw[j] = -grad[j];
+  status = hg_glm_chol_solve(G, &N->F, dw, err);
+
+done:
+  return status;
+}
+
 /*
- * Exact reference (DESIGN §3).  w* by Newton from w = 0: H(w) dw = -grad_w g(w) with
- * H(w) = (1/n) X^T D X + diag(e^theta) factored by Cholesky (LAPACK dense, CHOLMOD on CSR via
- * the row-scaled copy diag(sqrt(D/n)) X), a backtracking step t (Armijo on g, c = 1e-4; the
- * full step once the predicted decrease -grad.dw is below g's rounding), until
- * ||dw|| <= 1e-14 (1 + ||w||), or until ||dw|| <= 1e-8 (1 + ||w||) stops shrinking (the
- * rounding floor of an ill-conditioned H).  More than 100 iterations is HG_ERR_NUMERIC.
+ * Exact reference (DESIGN §3).  w* by Newton from w = 0 (hg_glm_newton, glm.c): H(w) dw =
+ * -grad_w g(w) with H(w) = (1/n) X^T D X + diag(e^theta) factored by Cholesky (LAPACK dense,
+ * CHOLMOD on CSR via the row-scaled copy diag(sqrt(D/n)) X), a backtracking step, until
+ * ||dw|| <= 1e-14 (1 + ||w||) (or the rounding floor of an ill-conditioned H).
  * Then v = H(w*)^{-1} grad_w E(w*) and grad_j = -e^{theta_j} w*_j v_j (scalar: -e^theta w*.v).
  */
 static int logreg_exact(void *self, const double *theta, double *wstar, double *grad,
                         hg_error *err)
 {
+  static const hg_glm_newton_ops newton = {logreg_newton_value, logreg_newton_direction};
   logreg *P = self;
   hg_glm *G = &P->glm;
   const int d = G->d;
-  int status = HG_OK, converged = 0;
-  hg_matrix *Xs = NULL;
-  hg_glm_chol F = {0};
-  double *gw = NULL, *dw = NULL, *trial = NULL;
-  double dw_prev = INFINITY;
-  const double *lam = hg_glm_lam(G, theta);
+  int status = HG_OK;
+  double *work = NULL;
+  logreg_newton N = {P, hg_glm_lam(G, theta), NULL, {0}};
 
-  gw = malloc((size_t)d * sizeof(double));
-  dw = malloc((size_t)d * sizeof(double));
-  trial = malloc((size_t)d * sizeof(double));
-  if (!gw || !dw || !trial) {
+  work = malloc(3 * (size_t)d * sizeof(double));
+  if (!work) {
     status = hg_fail(err, HG_ERR_NOMEM, "problem 'logreg': out of memory for Newton (d=%d)", d);
     goto done;
   }
-  status = logreg_copy_layout(G, &Xs, err);
+  status = logreg_copy_layout(G, &N.Xs, err);
   if (status != HG_OK)
     goto done;
-
   hg_zero(d, wstar);
-  for (int it = 0; it < HG_NEWTON_MAX_IT && !converged; it++) {
-    const double g = logreg_g(G, lam, wstar, gw);
-    logreg_weighted_rows(G, Xs);
-    hg_glm_chol_free(&F);
-    status = hg_glm_chol_factor(G, Xs, 1.0, NULL, lam, &F, err);
-    if (status != HG_OK)
-      goto done;
-    for (int j = 0; j < d; j++)
-      dw[j] = -gw[j];
-    status = hg_glm_chol_solve(G, &F, dw, err);
-    if (status != HG_OK)
-      goto done;
-
-    const double decrease = -hg_dot(d, gw, dw);
-    double t = 1.0;
-    int accepted = 0;
-    for (int h = 0; h <= HG_ARMIJO_MAX_HALVINGS && !accepted; h++, t *= 0.5) {
-      for (int j = 0; j < d; j++)
-        trial[j] = wstar[j] + t * dw[j];
-      if (decrease <= 4 * DBL_EPSILON * (1.0 + fabs(g)))
-        accepted = 1;
-      else
-        accepted = logreg_g(G, lam, trial, NULL) <= g - HG_ARMIJO_C * t * decrease;
-    }
-    if (!accepted) {
-      status = hg_fail(err, HG_ERR_NUMERIC, "problem 'logreg': Newton's line search found no "
-                       "decrease of g at iteration %d", it);
-      goto done;
-    }
-    hg_copy(d, trial, wstar);
-
-    const double dw_norm = hg_nrm2(d, dw), scale = 1.0 + hg_nrm2(d, wstar);
-    converged = dw_norm <= HG_NEWTON_TOL * scale ||
-                (t == 1.0 && dw_norm <= 1e-8 * scale && dw_norm > 0.5 * dw_prev);
-    dw_prev = dw_norm;
-  }
-  if (!converged) {
-    status = hg_fail(err, HG_ERR_NUMERIC, "problem 'logreg': Newton did not reach ||dw|| <= "
-                     "1e-14 (1 + ||w||) in %d iterations", HG_NEWTON_MAX_IT);
-    goto done;
-  }
-
-  /* The Hessian at w* and the adjoint solve. */
-  logreg_loss(G, wstar, NULL);
-  logreg_weighted_rows(G, Xs);
-  hg_glm_chol_free(&F);
-  status = hg_glm_chol_factor(G, Xs, 1.0, NULL, lam, &F, err);
+  status = hg_glm_newton("logreg", d, &newton, &N, 0.0, wstar, work, err);
   if (status != HG_OK)
     goto done;
-  logreg_upper(P, wstar, theta, gw, NULL);
-  status = hg_glm_hypergrad(G, &F, theta, wstar, gw, grad, err);
+
+  /* The Hessian at w* and the adjoint solve (work holds grad_w E, then v). */
+  logreg_loss(G, wstar, NULL);
+  logreg_weighted_rows(G, N.Xs);
+  hg_glm_chol_free(&N.F);
+  status = hg_glm_chol_factor(G, N.Xs, 1.0, NULL, N.lam, &N.F, err);
+  if (status != HG_OK)
+    goto done;
+  logreg_upper(P, wstar, theta, work, NULL);
+  status = hg_glm_hypergrad(G, &N.F, theta, wstar, work, grad, err);
 
 done:
-  hg_glm_chol_free(&F);
-  hg_matrix_destroy(&Xs);
-  free(gw);
-  free(dw);
-  free(trial);
+  hg_glm_chol_free(&N.F);
+  hg_matrix_destroy(&N.Xs);
+  free(work);
   return status;
 }
 
