@@ -446,6 +446,8 @@ typedef struct hg_out {
   double *v;      /* n_w: an implicit method's adjoint v ~ (I - d_w Phi(w)^T)^{-1} grad_w E(w),
                      for the inexact bound omega (DESIGN §7); hg_aid_run fills it */
   int v_set;      /* 1 when v holds the adjoint of the returned estimate */
+  int not_phi;    /* 1 when the lower level was not t steps of Phi (lower=fista): the budget
+                     bounds of DESIGN §7 do not apply, omega does */
 } hg_out;
 
 /* What a method requires of a problem; the harness refuses mismatches with a clear error. */
