@@ -116,6 +116,8 @@ void hg_rng_seed(hg_rng *r, uint64_t seed);
 uint64_t hg_rng_next(hg_rng *r);
 double hg_rng_uniform(hg_rng *r);  /* in [0, 1), 53 random bits */
 double hg_rng_normal(hg_rng *r);   /* standard normal (Marsaglia polar method) */
+/* x[0..count) = scale times successive standard normals. */
+void hg_rng_normals(hg_rng *r, size_t count, double scale, double *x);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Data matrices: dense row-major or CSR; sparse data stays sparse end to end                  */
@@ -180,6 +182,23 @@ void hg_zero(int n, double *x);
 int hg_cg(int n, hg_linop op, void *ctx, const double *b, double *x, int kmax, double tol,
           double *work, int *k_used, double *res, hg_error *err);
 
+/* Restarted GMRES(restart) for A x = b, A any nonsingular operator given by op, from x = x0
+ * (x holds x0 on entry; x0 = 0 costs no product).  Arnoldi with classical Gram-Schmidt done
+ * twice, Givens rotations on the Hessenberg matrix; each cycle of at most `restart` steps ends
+ * with x += V y and the true residual b - A x (one product) that starts the next cycle.
+ * Stops after kmax Arnoldi steps (k_used counts these; the residual products are extra), at
+ * an exactly zero residual or an exhausted Krylov space (a zero subdiagonal, or n steps in one
+ * cycle: x is then exact up to rounding) -- clean stops, never a division by zero -- or, when
+ * tol > 0, once the true residual ||b - A x|| <= tol (checked when the cycle's estimate |g_j+1|
+ * reaches tol).  work: hg_gmres_work(n, restart) doubles.  *res: the last residual known (the
+ * true one when it was computed last, else the estimate).  HG_ERR_NAN for a non-finite
+ * residual, HG_ERR_BREAKDOWN for a singular least-squares matrix (A singular). */
+int hg_gmres(int n, hg_linop op, void *ctx, const double *b, double *x, int kmax, int restart,
+             double tol, double *work, int *k_used, double *res, hg_error *err);
+/* Doubles of hg_gmres's work for n and restart m: the basis (m + 1) n, the Hessenberg matrix
+ * (m + 1) m, rotations 2 m, the right-hand side and a Gram-Schmidt pass 2 (m + 1). */
+size_t hg_gmres_work(int n, int restart);
+
 /* Extreme eigenvalues of a symmetric operator of size n by Lanczos with full
  * reorthogonalization, each to tol relative to the largest magnitude (e.g. 1e-10), within
  * maxit steps (0: n).  Deterministic start from seed.  *converged (may be NULL) gets bit 1 when
@@ -191,6 +210,38 @@ int hg_lanczos_extremes(int n, hg_linop op, void *ctx, double tol, int maxit, ui
 /* Extreme eigenvalues of a dense symmetric n x n matrix (row-major, LAPACK dsyevr). */
 int hg_sym_extremes(int n, const double *A, double *lambda_min, double *lambda_max,
                     hg_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Grayscale images (harness/image.c): PGM and PNG files, synthetic images, noise               */
+/* ------------------------------------------------------------------------------------------ */
+
+#define HG_IMAGE_MAX_PIXELS (1 << 26)
+
+typedef struct hg_image {
+  int w, h;   /* width (columns) and height (rows) */
+  double *px; /* h x w row-major, values in [0, 1] as read (noise may leave the range) */
+} hg_image;
+
+/* A zeroed w x h image (free with hg_image_free). */
+int hg_image_create(int w, int h, hg_image *img, hg_error *err);
+void hg_image_free(hg_image *img);
+/* Read a PGM (P2 or P5, maxval up to 65535, 16-bit big-endian) or PNG (any colour type, to
+ * 8-bit gray by libpng) file, recognized by its magic bytes; pixels scaled to [0, 1]
+ * (value / maxval).  Errors name the file: unreadable, bad magic, malformed header, too
+ * large, truncated data. */
+int hg_image_read(const char *path, hg_image *img, hg_error *err);
+/* Write a 16-bit binary PGM (values clamped to [0, 1]) through a temporary file and a rename. */
+int hg_image_write_pgm(const char *path, const hg_image *img, hg_error *err);
+/* The w x h window at column x0, row y0. */
+int hg_image_crop(const hg_image *in, int x0, int y0, int w, int h, hg_image *out,
+                  hg_error *err);
+/* Resize to w x h by area averaging (exact block means for integer factors). */
+int hg_image_resize(const hg_image *in, int w, int h, hg_image *out, hg_error *err);
+/* A seeded synthetic test image: a smooth gradient, discs and rectangles of random grey
+ * levels, one with a sinusoidal texture. */
+int hg_image_synthetic(int w, int h, uint64_t seed, hg_image *out, hg_error *err);
+/* Add Gaussian noise of standard deviation sigma from rng (values are not clipped). */
+void hg_image_add_noise(hg_image *img, double sigma, hg_rng *rng);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Problem plugins (DESIGN §2.1)                                                               */
@@ -395,6 +446,8 @@ typedef struct hg_out {
   double *v;      /* n_w: an implicit method's adjoint v ~ (I - d_w Phi(w)^T)^{-1} grad_w E(w),
                      for the inexact bound omega (DESIGN §7); hg_aid_run fills it */
   int v_set;      /* 1 when v holds the adjoint of the returned estimate */
+  int not_phi;    /* 1 when the lower level was not t steps of Phi (lower=fista): the budget
+                     bounds of DESIGN §7 do not apply, omega does */
 } hg_out;
 
 /* What a method requires of a problem; the harness refuses mismatches with a clear error. */
@@ -427,7 +480,16 @@ typedef struct hg_method_ops {
   /* Optional: the bound of DESIGN §7 on ||ghat - grad f|| for the iterations used (t, k, K),
    * NAN when a constant it needs is unknown. */
   double (*bound)(const hg_theory *th, int t, int k, int K);
+  /* Optional: the workspace bytes when they depend on the method's parameters mp (validated
+   * against .params, e.g. GMRES's restart=); space() then gives them for the defaults.  Use
+   * hg_method_space, which picks the slot. */
+  size_t (*space_params)(int n, int m, const hg_budget *b, const hg_params *mp);
 } hg_method_ops;
+
+/* Workspace bytes of method M with parameters mp (NULL: the defaults) for n_w = n,
+ * n_theta = m and budget b: space_params when the method has it, else space. */
+size_t hg_method_space(const hg_method_ops *M, int n, int m, const hg_budget *b,
+                       const hg_params *mp);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Registry: the one list of plugins (harness/registry.c)                                      */
@@ -585,7 +647,13 @@ typedef struct hg_plot_ref {
   char title[128];
 } hg_plot_ref;
 
-/* A scenario run: its output folder, its rows (resumed ones included), expectations, plots. */
+typedef struct hg_table_ref {
+  char title[128];
+  char *markdown;  /* owned: the table's markdown (header, separator, rows) */
+} hg_table_ref;
+
+/* A scenario run: its output folder, its rows (resumed ones included), expectations, plots,
+ * tables. */
 typedef struct hg_scenario {
   char name[128];        /* the script's base name without .lua */
   char script[1024];     /* the script path as given */
@@ -598,6 +666,8 @@ typedef struct hg_scenario {
   hg_expectation *exps;  /* owned */
   int n_plots, cap_plots;
   hg_plot_ref *plots;    /* owned */
+  int n_tables, cap_tables;
+  hg_table_ref *tables;  /* owned, each with its markdown */
   double start_time;     /* seconds since the epoch */
   char start_iso[32];    /* UTC, ISO 8601 */
   double last_flush;     /* hg_now() when results.tsv was last written */
@@ -616,6 +686,9 @@ int hg_scenario_add(hg_scenario *S, const hg_record *r, hg_error *err);
 int hg_scenario_expect(hg_scenario *S, int pass, const char *what, const char *where,
                        hg_error *err);
 int hg_scenario_add_plot(hg_scenario *S, const char *file, const char *title, hg_error *err);
+/* Add a table (its markdown copied) to the report, under its title. */
+int hg_scenario_add_table(hg_scenario *S, const char *title, const char *markdown,
+                          hg_error *err);
 /* Write report.md and manifest.json (atomically).  *failed gets the number of failed
  * expectations. */
 int hg_scenario_finish(hg_scenario *S, int *failed, hg_error *err);

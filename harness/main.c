@@ -243,11 +243,17 @@ static int cmd_info(cli *c, hg_error *err)
   printf("theta      %s\n", c->theta_spec ? c->theta_spec : "theta0 (the problem's default)");
   printf("symmetric  %s\n", P->ops->symmetric ? "yes (CG applies)" : "no");
   if (P->ops->constants) {
-    printf("step       %.10g\n", k.step);
-    printf("mu         %.10g%s\n", k.mu, k.exact_mu_L ? "" : "  (lower bound)");
-    printf("L          %.10g%s\n", k.L, k.exact_mu_L ? "" : "  (upper bound)");
-    printf("kappa      %.10g\n", k.kappa);
-    printf("q          %.10g%s\n", k.q, k.q < 1 ? "" : "  (NOT a contraction: lower step=)");
+    int step = isfinite(k.step) || isfinite(k.mu) || isfinite(k.L);
+    if (step) {
+      printf("step       %.10g\n", k.step);
+      printf("mu         %.10g%s\n", k.mu, k.exact_mu_L ? "" : "  (lower bound)");
+      printf("L          %.10g%s\n", k.L, k.exact_mu_L ? "" : "  (upper bound)");
+      printf("kappa      %.10g\n", k.kappa);
+    } else {
+      printf("step, mu, L, kappa  n/a (Phi is not a gradient step)\n");
+    }
+    printf("q          %.10g%s\n", k.q, k.q < 1 ? "" : step ? "  (NOT a contraction: lower step=)"
+                                                         : "  (NOT a contraction)");
     printf("nu1, nu2   %.6g, %.6g   (Lipschitz in w of d_w Phi, d_theta Phi)\n", k.nu1, k.nu2);
     printf("mu1, mu2   %.6g, %.6g   (Lipschitz in w of grad_w E, grad_theta E)\n", k.mu1,
            k.mu2);
@@ -316,7 +322,7 @@ static int verify_one(cli *c, hg_error *err)
   if (!rc) {
     printf("\n== %s %s  (n_w = %d, n_theta = %d, q = %.4g, large budget t = k = %d)\n",
            P->ops->name, hg_params_text(P->params), P->n_w, P->n_theta, rep.q, rep.t_big);
-    printf("%-12s %-22s %6s %6s %11s %9s %10s %8s  %s\n", "method", "check", "t", "k",
+    printf("%-13s %-22s %6s %6s %11s %9s %10s %8s  %s\n", "method", "check", "t", "k",
            "rel. error", "tolerance", "wall [s]", "calls", "result");
     for (int i = 0; i < rep.nrows; i++) {
       const hg_verify_row *r = &rep.rows[i];
@@ -324,7 +330,7 @@ static int verify_one(cli *c, hg_error *err)
         continue; /* theory rows: the tables below */
       const char *verdict = r->verdict == 1 ? "PASS" : r->verdict == 0 ? "FAIL"
                             : r->status == HG_ERR_UNSUPPORTED ? "n/a" : "info";
-      printf("%-12s %-22s %6d %6d %11.3e %9.0e %10.2e %8ld  %s%s%s\n", r->method, r->what, r->t,
+      printf("%-13s %-22s %6d %6d %11.3e %9.0e %10.2e %8ld  %s%s%s\n", r->method, r->what, r->t,
              r->k, r->error, r->tol, r->wall_s, r->calls, verdict, r->status ? ": " : "",
              r->status ? r->note : "");
     }
@@ -334,7 +340,7 @@ static int verify_one(cli *c, hg_error *err)
     printf("(theory: the asymptotic rate of DESIGN §7; bound: the slower of it and the bound's "
            "own rate over the same budgets,\n which the fit is held to: exponent ratio "
            "log fitted / log bound >= 0.95)\n");
-    printf("%-12s %4s %5s %13s %8s %28s %8s %8s %9s  %s\n", "method", "axis", "runs",
+    printf("%-13s %4s %5s %13s %8s %28s %8s %8s %9s  %s\n", "method", "axis", "runs",
            "max err/bound", "violated", "fitted rate [95 % interval]", "theory", "bound",
            "exp.ratio", "result");
     for (int i = 0; i < rep.nrows; i++) {
@@ -343,7 +349,7 @@ static int verify_one(cli *c, hg_error *err)
       if (strncmp(r->what, "bound and rate", 14))
         continue;
       snprintf(fit, sizeof fit, "%.4f [%.4f, %.4f]", r->rate, r->rate_lo, r->rate_hi);
-      printf("%-12s %4c %5d %13.3e %8d %28s %8.4f %8.4f %9.3f  %s%s%s\n", r->method,
+      printf("%-13s %4c %5d %13.3e %8d %28s %8.4f %8.4f %9.3f  %s%s%s\n", r->method,
              r->what[strlen(r->what) - 1], r->points, r->max_ratio, r->violations, fit,
              r->rate_theory, r->rate_bound, r->error,
              r->verdict == 1 ? "PASS" : r->verdict == 0 ? "FAIL" : "info",
@@ -351,12 +357,12 @@ static int verify_one(cli *c, hg_error *err)
     }
     printf("\ninexact bound omega(eps, delta) of DESIGN §7 (eps, delta measured a posteriori) "
            "over tol_lower = tol_linear = 1e-2 .. 1e-12:\n");
-    printf("%-12s %5s %13s %8s  %s\n", "method", "runs", "max err/omega", "violated", "result");
+    printf("%-13s %5s %13s %8s  %s\n", "method", "runs", "max err/omega", "violated", "result");
     for (int i = 0; i < rep.nrows; i++) {
       const hg_verify_row *r = &rep.rows[i];
       if (strncmp(r->what, "inexact", 7))
         continue;
-      printf("%-12s %5d %13.3e %8d  %s%s%s\n", r->method, r->points, r->max_ratio,
+      printf("%-13s %5d %13.3e %8d  %s%s%s\n", r->method, r->points, r->max_ratio,
              r->violations, r->verdict == 1 ? "PASS" : r->verdict == 0 ? "FAIL" : "info",
              *r->note ? ": " : "", r->note);
     }
@@ -521,7 +527,7 @@ static int cmd_bench(cli *c, hg_error *err)
   printf("bench %s %s: n_w = %d, n_theta = %d, t = %d, k = %d, K = %d, %ld repeats "
          "(median wall time)\n", P->ops->name, hg_params_text(P->params), P->n_w, P->n_theta,
          c->budget.t, c->budget.k, c->budget.K, c->repeat);
-  printf("%-12s %6s %6s %11s %12s %12s %10s %12s\n", "method", "t", "k", "rel. error",
+  printf("%-13s %6s %6s %11s %12s %12s %10s %12s\n", "method", "t", "k", "rel. error",
          "median [s]", "min [s]", "calls", "peak bytes");
   for (char *name = strtok(list, ","); name; name = strtok(NULL, ",")) {
     hg_run r = {0};
@@ -534,12 +540,12 @@ static int cmd_bench(cli *c, hg_error *err)
       times[i] = r.wall_s;
     }
     if (rc == HG_ERR_UNSUPPORTED || rc == HG_ERR_NONCONTRACT) {
-      printf("%-12s n/a: %s\n", name, err->msg);
+      printf("%-13s n/a: %s\n", name, err->msg);
       rc = HG_OK;
     } else if (!rc) {
       qsort(times, (size_t)reps, sizeof *times, compare_double);
       long calls = hg_counts_oracle(&r.counts);
-      printf("%-12s %6d %6d %11.3e %12.4e %12.4e %10ld %12zu\n", name, r.t, r.k, r.rel_error,
+      printf("%-13s %6d %6d %11.3e %12.4e %12.4e %10ld %12zu\n", name, r.t, r.k, r.rel_error,
              times[reps / 2], times[0], calls, r.peak_bytes);
     }
     hg_run_release(&r);

@@ -13,12 +13,24 @@ extern const hg_problem_ops hg_problem_quadratic;
 extern const hg_problem_ops hg_problem_ridge;
 extern const hg_problem_ops hg_problem_logreg;
 extern const hg_problem_ops hg_problem_logreg_multi;
+extern const hg_problem_ops hg_problem_kernel_ridge;
+extern const hg_problem_ops hg_problem_equilibrium;
+extern const hg_problem_ops hg_problem_biased_reg;
+extern const hg_problem_ops hg_problem_poison;
+extern const hg_problem_ops hg_problem_denoise_tv;
+extern const hg_problem_ops hg_problem_deblur_tv;
 
 const hg_entry hg_problems[] = {
   {"quadratic", &hg_problem_quadratic},
   {"ridge", &hg_problem_ridge},
   {"logreg", &hg_problem_logreg},
   {"logreg-multi", &hg_problem_logreg_multi},
+  {"kernel-ridge", &hg_problem_kernel_ridge},
+  {"equilibrium", &hg_problem_equilibrium},
+  {"biased-reg", &hg_problem_biased_reg},
+  {"poison", &hg_problem_poison},
+  {"denoise-tv", &hg_problem_denoise_tv},
+  {"deblur-tv", &hg_problem_deblur_tv},
   {NULL, NULL},
 };
 
@@ -28,6 +40,8 @@ extern const hg_method_ops hg_method_itd_forward;
 extern const hg_method_ops hg_method_tbptt;
 extern const hg_method_ops hg_method_aid_fp;
 extern const hg_method_ops hg_method_aid_cg;
+extern const hg_method_ops hg_method_aid_cg_normal;
+extern const hg_method_ops hg_method_aid_gmres;
 extern const hg_method_ops hg_method_neumann;
 extern const hg_method_ops hg_method_jfb;
 extern const hg_method_ops hg_method_fd;
@@ -39,6 +53,8 @@ const hg_entry hg_methods[] = {
   {"tbptt", &hg_method_tbptt},
   {"aid-fp", &hg_method_aid_fp},
   {"aid-cg", &hg_method_aid_cg},
+  {"aid-cg-normal", &hg_method_aid_cg_normal},
+  {"aid-gmres", &hg_method_aid_gmres},
   {"neumann", &hg_method_neumann},
   {"jfb", &hg_method_jfb},
   {"fd", &hg_method_fd},

@@ -574,6 +574,15 @@ int hg_report_write(const hg_scenario *S, hg_error *err)
     fputc('\n', f);
   }
 
+  /* tables the scenario made (hg.table) */
+  if (S->n_tables > 0)
+    fputs("\n## Tables\n", f);
+  for (int i = 0; i < S->n_tables; i++) {
+    fputs("\n### ", f);
+    md_text(f, S->tables[i].title);
+    fprintf(f, "\n\n%s\n", S->tables[i].markdown);
+  }
+
   /* plots: a PNG shown, other formats linked */
   fputs("\n## Plots\n\n", f);
   if (S->n_plots == 0)

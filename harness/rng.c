@@ -56,3 +56,9 @@ double hg_rng_normal(hg_rng *r)
   } while (s >= 1.0 || s == 0.0);
   return u * sqrt(-2.0 * log(s) / s);
 }
+
+void hg_rng_normals(hg_rng *r, size_t count, double scale, double *x)
+{
+  for (size_t i = 0; i < count; i++)
+    x[i] = scale * hg_rng_normal(r);
+}

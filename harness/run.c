@@ -68,6 +68,12 @@ void hg_trace_linear(hg_ctx *ctx, double residual)
     trace_push(&ctx->linear_res, &ctx->n_linear, &ctx->cap_linear, residual);
 }
 
+size_t hg_method_space(const hg_method_ops *M, int n, int m, const hg_budget *b,
+                       const hg_params *mp)
+{
+  return M->space_params && mp ? M->space_params(n, m, b, mp) : M->space(n, m, b);
+}
+
 void hg_budget_default(hg_budget *b)
 {
   b->t = 100;
@@ -100,11 +106,15 @@ static int check_needs(const hg_method_ops *M, const hg_problem *P, hg_error *er
   return HG_OK;
 }
 
-/* A map that cannot be shown contractive is reported before any iteration runs. */
+/* A map that cannot be shown contractive is reported before any iteration runs: a gradient
+ * step names the step to use instead; a map without a step (an equilibrium model) names q. */
 static int check_contraction(const hg_problem *P, const hg_constants *c, hg_error *err)
 {
   if (isnan(c->q) || c->q < 1)
     return HG_OK;
+  if (!isfinite(c->step) || !isfinite(c->mu) || !isfinite(c->L))
+    return hg_fail(err, HG_ERR_NONCONTRACT, "problem '%s': Phi is not certifiably contractive "
+                   "at this theta (its contraction bound q = %.6g >= 1)", P->ops->name, c->q);
   return hg_fail(err, HG_ERR_NONCONTRACT,
                  "problem '%s': step %.6g makes Phi %s at this theta (q = %.6g >= 1 with "
                  "mu = %.6g, L = %.6g); set step= below %.6g",
@@ -208,7 +218,7 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
   out.grad = r->grad;
   out.w = r->w;
   out.v = v;
-  out.v_set = 0;
+  out.v_set = out.not_phi = 0;
   out.t_used = out.k_used = 0;
   memset(&P->counts, 0, sizeof P->counts);
 
@@ -262,7 +272,7 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
           goto done;
         r->theory = P->theory;
       }
-      r->bound = M->bound(&r->theory, r->t, r->k, b->K);
+      r->bound = out.not_phi ? NAN : M->bound(&r->theory, r->t, r->k, b->K);
       if (out.v_set) { /* an implicit estimate: also the inexact bound omega(eps, delta) */
         hg_inexact x;
         if ((rc = hg_inexact_at(P, &r->theory, theta, r->w, v, &x, err)))

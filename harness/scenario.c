@@ -364,6 +364,9 @@ void hg_scenario_destroy(hg_scenario **pS)
   free(S->rows);
   free(S->exps);
   free(S->plots);
+  for (int i = 0; i < S->n_tables; i++)
+    free(S->tables[i].markdown);
+  free(S->tables);
   free(S);
   *pS = NULL;
 }
@@ -421,6 +424,26 @@ int hg_scenario_add_plot(hg_scenario *S, const char *file, const char *title, hg
   hg_plot_ref *p = &S->plots[S->n_plots++];
   snprintf(p->file, sizeof p->file, "%s", file);
   snprintf(p->title, sizeof p->title, "%s", title ? title : file);
+  return HG_OK;
+}
+
+int hg_scenario_add_table(hg_scenario *S, const char *title, const char *markdown,
+                          hg_error *err)
+{
+  if (S->n_tables == S->cap_tables) {
+    int cap = S->cap_tables ? 2 * S->cap_tables : 4;
+    hg_table_ref *t = realloc(S->tables, (size_t)cap * sizeof *t);
+    if (!t)
+      return hg_fail(err, HG_ERR_NOMEM, "out of memory for tables");
+    S->tables = t;
+    S->cap_tables = cap;
+  }
+  hg_table_ref *t = &S->tables[S->n_tables];
+  t->markdown = strdup(markdown);
+  if (!t->markdown)
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory for a table");
+  snprintf(t->title, sizeof t->title, "%s", title);
+  S->n_tables++;
   return HG_OK;
 }
 

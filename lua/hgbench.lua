@@ -721,6 +721,31 @@ function hg.plot_rates(fits, opts)
 end
 
 -- hg.optimize: outer loops (DESIGN §2.3) are not written yet.
+-- hg.table{title=, columns={...}, rows={{...}, ...}}: a table in report.md under its title;
+-- numbers are written with 4 significant digits (integers as they are), nil as "-".
+function hg.table(spec)
+  if type(spec) ~= "table" or type(spec.columns) ~= "table" or type(spec.rows) ~= "table" then
+    error("hg.table: expected {title = ..., columns = {...}, rows = {{...}, ...}}", 2)
+  end
+  local function cell(v)
+    if v == nil then return "-" end
+    if math.type(v) == "integer" then return tostring(v) end
+    if type(v) == "number" then return fmt("%.4g", v) end
+    return (tostring(v):gsub("|", "\\|"))
+  end
+  local lines = {"| " .. table.concat(spec.columns, " | ") .. " |",
+                 "|" .. string.rep("---|", #spec.columns)}
+  for i, row in ipairs(spec.rows) do
+    if type(row) ~= "table" then
+      error(fmt("hg.table: row %d is a %s, not a list", i, type(row)), 2)
+    end
+    local cells = {}
+    for j = 1, #spec.columns do cells[j] = cell(row[j]) end
+    lines[#lines + 1] = "| " .. table.concat(cells, " | ") .. " |"
+  end
+  core.table(spec.title or "table", table.concat(lines, "\n"))
+end
+
 function hg.optimize()
   error("hg.optimize: outer loops are not available yet (DESIGN §2.3)", 2)
 end

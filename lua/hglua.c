@@ -1065,6 +1065,18 @@ static int l_plot(lua_State *L)
   return 1;
 }
 
+/* core.table(title, markdown): a table for report.md. */
+static int l_table(lua_State *L)
+{
+  hg_error err;
+  const char *title = luaL_checkstring(L, 1), *markdown = luaL_checkstring(L, 2);
+  hg_scenario *S = scenario(L);
+  hg_error_clear(&err);
+  if (hg_scenario_add_table(S, title, markdown, &err))
+    return luaL_error(L, "%s", err.msg);
+  return 0;
+}
+
 /* core.clock(): seconds on a monotonic clock. */
 static int l_clock(lua_State *L)
 {
@@ -1137,6 +1149,7 @@ static const luaL_Reg core_functions[] = {
   {"hypergrad", l_hypergrad},
   {"expect", l_expect},
   {"plot", l_plot},
+  {"table", l_table},
   {"rep_seed", l_rep_seed},
   {"check", l_check},
   {"clock", l_clock},

@@ -116,7 +116,7 @@ done:
 }
 
 /* Synthetic data (DESIGN §3) from seed: w_true ~ N(0, I_d) first, then the n training rows,
- * then the n' validation rows (glm_synthetic_set). */
+ * then the n' validation rows (hg_glm_synthetic_rows). */
 static int glm_synthetic(hg_glm *G, const hg_params *p, hg_error *err)
 {
   int status = HG_OK;
@@ -150,57 +150,147 @@ done:
   return status;
 }
 
-/* Read train= and val= with hg_data_read and pad both to the common d (the largest index
- * seen in either, or features=, which may not be smaller). */
-static int glm_read(hg_glm *G, const hg_params *p, const char *train, hg_error *err)
+/*
+ * The data files of DESIGN §3: with train= given, read train= and val= with hg_data_read and
+ * pad both to the common d (the largest index seen in either, or features=, which may not be
+ * smaller); the caller's synthetic-only keys are refused alongside train=.  Without train=,
+ * the file keys are refused and nothing is read.
+ */
+int hg_glm_read_files(const char *name, const hg_params *p, const char *const *synth_keys,
+                      hg_matrix **X, double **y, hg_matrix **X_val, double **y_val,
+                      hg_error *err)
 {
-  static const char *const synth_keys[] = {"n", "n_val", "d", "density", "noise"};
   int status = HG_OK;
-  const char *val = hg_params_str(p, "val");
+  const char *train = hg_params_str(p, "train"), *val = hg_params_str(p, "val");
   hg_read_opts opts = {hg_params_str(p, "format"), hg_params_str(p, "label")};
 
-  if (!val) {
-    status = hg_fail(err, HG_ERR_ARG, "problem '%s': key 'val' (the validation file) is "
-                     "required when train='%s' is given", G->name, train);
+  *X = *X_val = NULL;
+  *y = *y_val = NULL;
+  if (!train) {
+    status = hg_glm_no_file_keys(name, p, err);
     goto done;
   }
-  for (size_t k = 0; k < sizeof synth_keys / sizeof *synth_keys; k++)
-    if (hg_params_given(p, synth_keys[k])) {
+  if (!val) {
+    status = hg_fail(err, HG_ERR_ARG, "problem '%s': key 'val' (the validation file) is "
+                     "required when train='%s' is given", name, train);
+    goto done;
+  }
+  for (const char *const *k = synth_keys; *k; k++)
+    if (hg_params_given(p, *k)) {
       status = hg_fail(err, HG_ERR_ARG, "problem '%s': %s= shapes synthetic data and cannot be "
-                       "combined with train='%s'", G->name, synth_keys[k], train);
+                       "combined with train='%s'", name, *k, train);
       goto done;
     }
-  status = hg_data_read(train, &opts, &G->X, &G->y, err);
+  status = hg_data_read(train, &opts, X, y, err);
   if (status != HG_OK)
     goto done;
-  status = hg_data_read(val, &opts, &G->X_val, &G->y_val, err);
+  status = hg_data_read(val, &opts, X_val, y_val, err);
   if (status != HG_OK)
     goto done;
-  if (G->X->rows == 0 || G->X_val->rows == 0) {
-    status = hg_fail(err, HG_ERR_PARSE, "problem '%s': data file '%s' has no examples",
-                     G->name, G->X->rows == 0 ? train : val);
+  if ((*X)->rows == 0 || (*X_val)->rows == 0) {
+    status = hg_fail(err, HG_ERR_PARSE, "problem '%s': data file '%s' has no examples", name,
+                     (*X)->rows == 0 ? train : val);
     goto done;
   }
 
-  const int seen = G->X->cols > G->X_val->cols ? G->X->cols : G->X_val->cols;
+  const int seen = (*X)->cols > (*X_val)->cols ? (*X)->cols : (*X_val)->cols;
   const long features = hg_params_int(p, "features");
   if (features > 0 && features < seen) {
     status = hg_fail(err, HG_ERR_ARG, "problem '%s': features=%ld is smaller than feature "
-                     "index %d seen in '%s'", G->name, features, seen,
-                     G->X->cols == seen ? train : val);
+                     "index %d seen in '%s'", name, features, seen,
+                     (*X)->cols == seen ? train : val);
     goto done;
   }
   const int d = features > 0 ? (int)features : seen;
   if (d == 0) {
-    status = hg_fail(err, HG_ERR_PARSE, "problem '%s': no features in '%s' nor in '%s'",
-                     G->name, train, val);
+    status = hg_fail(err, HG_ERR_PARSE, "problem '%s': no features in '%s' nor in '%s'", name,
+                     train, val);
     goto done;
   }
-  status = hg_matrix_set_cols(G->X, d, err);
+  status = hg_matrix_set_cols(*X, d, err);
   if (status == HG_OK)
-    status = hg_matrix_set_cols(G->X_val, d, err);
+    status = hg_matrix_set_cols(*X_val, d, err);
 
 done:
+  if (status != HG_OK) {
+    hg_matrix_destroy(X);
+    hg_matrix_destroy(X_val);
+    free(*y);
+    free(*y_val);
+    *y = *y_val = NULL;
+  }
+  return status;
+}
+
+/* The keys that only apply to data files: given without train=, they are an error. */
+int hg_glm_no_file_keys(const char *name, const hg_params *p, hg_error *err)
+{
+  static const char *const file_keys[] = {"val", "format", "label", "features"};
+
+  for (size_t k = 0; k < sizeof file_keys / sizeof *file_keys; k++)
+    if (hg_params_given(p, file_keys[k]))
+      return hg_fail(err, HG_ERR_ARG, "problem '%s': %s= applies to data files, but train= "
+                     "is not given (the data is synthetic)", name, file_keys[k]);
+  return HG_OK;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+  const double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Class indices of the labels read from train= and val= (DESIGN §3): every label must be an
+ * integer; the distinct labels of both together, in increasing order, are the classes
+ * 0..*seen-1 (at least 2), found by a sort and a binary search per example. */
+int hg_glm_classes(const char *name, const hg_params *p, const double *y, int n,
+                   const double *y_val, int n_val, int **cls, int **cls_val, int *seen,
+                   hg_error *err)
+{
+  int status = HG_OK, C = 0;
+  double *all = malloc(((size_t)n + (size_t)n_val) * sizeof(double));
+
+  *cls = malloc((size_t)n * sizeof(int));
+  *cls_val = malloc((size_t)n_val * sizeof(int));
+  if (!all || !*cls || !*cls_val) {
+    status = hg_fail(err, HG_ERR_NOMEM, "problem '%s': out of memory for %d labels", name,
+                     n + n_val);
+    goto done;
+  }
+  for (int i = 0; i < n + n_val; i++) {
+    const double label = i < n ? y[i] : y_val[i - n];
+    if (label != floor(label) || fabs(label) > 1e9) {
+      status = hg_fail(err, HG_ERR_PARSE, "problem '%s': label %.17g of example %d in '%s' is "
+                       "not an integer class", name, label, i < n ? i + 1 : i - n + 1,
+                       hg_params_str(p, i < n ? "train" : "val"));
+      goto done;
+    }
+    all[i] = label;
+  }
+  qsort(all, (size_t)n + (size_t)n_val, sizeof(double), compare_doubles);
+  for (int i = 0; i < n + n_val; i++)
+    if (i == 0 || all[i] != all[C - 1])
+      all[C++] = all[i];
+  if (C < 2) {
+    status = hg_fail(err, HG_ERR_ARG, "problem '%s': the labels of '%s' and '%s' name one class "
+                     "(%g); a classifier needs at least 2", name, hg_params_str(p, "train"),
+                     hg_params_str(p, "val"), all[0]);
+    goto done;
+  }
+  for (int i = 0; i < n + n_val; i++) {
+    const double label = i < n ? y[i] : y_val[i - n];
+    const double *at = bsearch(&label, all, (size_t)C, sizeof(double), compare_doubles);
+    (i < n ? *cls : *cls_val)[i < n ? i : i - n] = (int)(at - all);
+  }
+  *seen = C;
+
+done:
+  if (status != HG_OK) {
+    free(*cls);
+    free(*cls_val);
+    *cls = *cls_val = NULL;
+  }
+  free(all);
   return status;
 }
 
@@ -225,20 +315,15 @@ done:
 int hg_glm_load(hg_glm *G, const hg_params *p, const char *name, hg_glm_synth synth,
                 hg_error *err)
 {
-  static const char *const file_keys[] = {"val", "format", "label", "features"};
   int status = HG_OK;
-  const char *train = hg_params_str(p, "train");
+  static const char *const synth_keys[] = {"n", "n_val", "d", "density", "noise", NULL};
   const char *storage = hg_params_str(p, "storage");
 
   memset(G, 0, sizeof *G);
   G->name = name;
-  for (size_t k = 0; !train && k < sizeof file_keys / sizeof *file_keys; k++)
-    if (hg_params_given(p, file_keys[k])) {
-      status = hg_fail(err, HG_ERR_ARG, "problem '%s': %s= applies to data files, but train= "
-                       "is not given (the data is synthetic)", G->name, file_keys[k]);
-      goto done;
-    }
-  status = train ? glm_read(G, p, train, err) : synth(G, p, err);
+  status = hg_glm_read_files(name, p, synth_keys, &G->X, &G->y, &G->X_val, &G->y_val, err);
+  if (status == HG_OK && !G->X)
+    status = synth(G, p, err);
   if (status != HG_OK)
     goto done;
 
@@ -258,6 +343,7 @@ int hg_glm_load(hg_glm *G, const hg_params *p, const char *name, hg_glm_synth sy
     if (status != HG_OK)
       goto done;
   }
+
   G->n = G->X->rows;
   G->n_val = G->X_val->rows;
   G->d = G->X->cols;
@@ -410,7 +496,7 @@ static int glm_cholmod_fail(const hg_glm *G, const char *what, hg_error *err)
 }
 
 /* The CSR of X (rows x cols) seen, without a copy, as the CSC of X^T (cols x rows). */
-static void glm_view_transpose(const hg_matrix *X, cholmod_sparse *At)
+void hg_csr_cholmod_view(const hg_matrix *X, cholmod_sparse *At)
 {
   memset(At, 0, sizeof *At);
   At->nrow = (size_t)X->cols;
@@ -466,7 +552,7 @@ int hg_glm_chol_factor(hg_glm *G, const hg_matrix *Xs, double s, const double *g
     goto done;
   }
 
-  glm_view_transpose(Xs, &At);
+  hg_csr_cholmod_view(Xs, &At);
   XtX = cholmod_aat(&At, NULL, 0, 1, &G->cc);
   D = cholmod_speye((size_t)d, (size_t)d, CHOLMOD_REAL, &G->cc);
   if (!XtX || !D) {
@@ -566,77 +652,6 @@ int hg_glm_hypergrad(hg_glm *G, hg_glm_chol *F, const double *theta, const doubl
   else
     for (int j = 0; j < G->d; j++)
       grad[j] = -lam[j] * wstar[j] * gw[j];
-
-done:
-  return status;
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Newton                                                                                      */
-/* ------------------------------------------------------------------------------------------ */
-
-#define HG_NEWTON_TOL 1e-14
-#define HG_NEWTON_FLOOR 1e-8
-#define HG_NEWTON_MAX_IT 100
-#define HG_ARMIJO_C 1e-4
-#define HG_ARMIJO_MAX_HALVINGS 60
-
-/*
- * Damped Newton for min_w g(w) (DESIGN §3's exact solves): at w, dw = -H(w)^{-1} grad g(w)
- * (ops->direction), then w += t dw with t = 1, 1/2, ... the first step meeting Armijo's
- * g(w + t dw) <= g(w) - c t (-grad.dw), c = 1e-4 (t = 1 taken once the predicted decrease
- * -grad.dw is below 4 eps (1 + |g|), g's rounding).  Stops when ||dw|| <= 1e-14 (1 + ||w||),
- * when a full step has ||dw|| <= 1e-8 (1 + ||w||) and ||dw|| no longer halves (the rounding
- * floor of an ill-conditioned H), or (gtol > 0) at the top of an iteration when
- * ||grad|| <= gtol ||grad(w_0)||.
- */
-int hg_glm_newton(const char *name, int n, const hg_glm_newton_ops *ops, void *ctx,
-                  double gtol, double *w, double *work, hg_error *err)
-{
-  int status = HG_OK, converged = 0, it = 0;
-  double *grad = work, *dw = work + n, *trial = work + 2 * n;
-  double dw_prev = INFINITY, grad0 = NAN;
-
-  for (it = 0; it < HG_NEWTON_MAX_IT && !converged; it++) {
-    const double g = ops->value(ctx, w, grad);
-    const double grad_norm = gtol > 0 ? hg_nrm2(n, grad) : 0.0;
-    if (it == 0)
-      grad0 = grad_norm;
-    if (gtol > 0 && grad_norm <= gtol * grad0) {
-      converged = 1;
-      break;
-    }
-    status = ops->direction(ctx, w, grad, dw, err);
-    if (status != HG_OK)
-      goto done;
-
-    const double decrease = -hg_dot(n, grad, dw);
-    double t = 1.0;
-    int accepted = 0;
-    for (int h = 0; h <= HG_ARMIJO_MAX_HALVINGS && !accepted; h++) {
-      t = h == 0 ? 1.0 : 0.5 * t; /* t stays the step taken */
-      for (int j = 0; j < n; j++)
-        trial[j] = w[j] + t * dw[j];
-      if (decrease <= 4 * DBL_EPSILON * (1.0 + fabs(g)))
-        accepted = 1;
-      else
-        accepted = ops->value(ctx, trial, NULL) <= g - HG_ARMIJO_C * t * decrease;
-    }
-    if (!accepted) {
-      status = hg_fail(err, HG_ERR_NUMERIC, "problem '%s': Newton's line search found no "
-                       "decrease of g at iteration %d", name, it);
-      goto done;
-    }
-    hg_copy(n, trial, w);
-
-    const double dw_norm = hg_nrm2(n, dw), scale = 1.0 + hg_nrm2(n, w);
-    converged = dw_norm <= HG_NEWTON_TOL * scale ||
-                (t == 1.0 && dw_norm <= HG_NEWTON_FLOOR * scale && dw_norm > 0.5 * dw_prev);
-    dw_prev = dw_norm;
-  }
-  if (!converged)
-    status = hg_fail(err, HG_ERR_NUMERIC, "problem '%s': Newton did not reach ||dw|| <= "
-                     "1e-14 (1 + ||w||) in %d iterations", name, HG_NEWTON_MAX_IT);
 
 done:
   return status;

@@ -8,7 +8,10 @@
  *
  * eta a fixed number per instance.  This header gives the pieces written once: the parameter
  * schema entries, data loading (files or seeded synthetic data), e^theta, the d_theta Phi
- * products, the step, the Cholesky scaffolding of the exact solves and the constants.
+ * products, the step, the Cholesky scaffolding of the exact solves and the constants.  The
+ * data-file part (HG_GLM_FILE_PARAMS, hg_glm_read_files) also serves kernel_ridge.c and
+ * poison.c, the data loading (hg_glm_load) and the norm bounds also logreg_multi.c, and the
+ * class indices of file labels (hg_glm_classes) poison.c and logreg_multi.c.
  *
  * A plugin's state begins with an hg_glm (first member), so the shared ops below take the
  * plugin's `void *self` directly.
@@ -22,9 +25,8 @@
 #include <float.h>
 #include <limits.h>
 
-/* The parameter schema entries of the data files (train=, val=, format=, label=, features=,
- * intercept=), then those of the step and storage (step=, storage=): shared by every plugin
- * built on hg_glm_load (ridge, logreg, logreg-multi). */
+/* The schema entries of the data files (hg_glm_read_files), shared by every problem that
+ * reads a train/validation pair (ridge, logreg, logreg-multi, kernel-ridge, poison). */
 #define HG_GLM_FILE_PARAMS                                                                    \
   {"train", HG_PARAM_STRING, NULL, 0, 0, NULL,                                                \
    "training data file, LIBSVM/CSV/Matrix Market (absent: seeded synthetic data)"},           \
@@ -33,21 +35,19 @@
   {"label", HG_PARAM_STRING, NULL, 0, 0, NULL,                                                \
    "label column of CSV / Matrix Market files, number or header name (default: first)"},    \
   {"features", HG_PARAM_INT, "0", 0, INT_MAX - 1, NULL,                                       \
-   "feature count d (0: the largest index seen in train and val)"},                          \
-  {"intercept", HG_PARAM_INT, "0", 0, 1, NULL, "1: append a column of ones (penalized)"}
-#define HG_GLM_STEP_PARAMS                                                                    \
-  {"step", HG_PARAM_REAL, NULL, DBL_MIN, DBL_MAX, NULL,                                        \
-   "step eta of Phi (default 1/L at theta0)"},                                                \
-  {"storage", HG_PARAM_CHOICE, "auto", 0, 0, "auto|dense|sparse",                             \
-   "keep the data as read (auto) or convert it to dense or CSR"}
+   "feature count d (0: the largest index seen in train and val)"}
 
 /* The parameter schema entries shared by ridge and logreg, in order (DESIGN §3); use them
  * inside a plugin's hg_param_spec array, then its own entries and the NULL terminator. */
 #define HG_GLM_PARAMS                                                                         \
   HG_GLM_FILE_PARAMS,                                                                         \
+  {"intercept", HG_PARAM_INT, "0", 0, 1, NULL, "1: append a column of ones (penalized)"},     \
   {"reg", HG_PARAM_CHOICE, "per-feature", 0, 0, "per-feature|scalar",                         \
    "weights e^theta per feature (m = d) or one weight on all (m = 1)"},                       \
-  HG_GLM_STEP_PARAMS,                                                                         \
+  {"step", HG_PARAM_REAL, NULL, DBL_MIN, DBL_MAX, NULL,                                        \
+   "step eta of Phi (default 1/L at theta0)"},                                                \
+  {"storage", HG_PARAM_CHOICE, "auto", 0, 0, "auto|dense|sparse",                             \
+   "keep the data as read (auto) or convert it to dense or CSR"},                             \
   {"n", HG_PARAM_INT, "200", 1, INT_MAX, NULL, "synthetic: training examples"},               \
   {"n_val", HG_PARAM_INT, "100", 1, INT_MAX, NULL, "synthetic: validation examples"},         \
   {"d", HG_PARAM_INT, "10", 1, INT_MAX - 1, NULL, "synthetic: features"},                     \
@@ -64,7 +64,7 @@
 
 /* The shared state (all pointers owned). */
 typedef struct hg_glm {
-  const char *name;      /* "ridge" or "logreg" (static), for messages */
+  const char *name;      /* "ridge", "logreg", "logreg-multi" (static), for messages */
   char source[160];      /* "synthetic (seed 0)" or empty when read from files */
   hg_matrix *X, *X_val;  /* train n x d, validation n' x d */
   double *y, *y_val;     /* labels (logreg: mapped to +-1) */
@@ -92,20 +92,42 @@ typedef struct hg_glm {
   int cc_on;
 } hg_glm;
 
-/* Load the data described by p (files, or the seeded synthetic generator) into G, pad train
- * and val to the common d, append the intercept, convert storage, map labels to +-1 when
- * logistic, and allocate the scratch.  name is the problem's (static) name for messages.
- * On failure G is released. */
-int hg_glm_init(hg_glm *G, const hg_params *p, const char *name, int logistic, hg_error *err);
+/* The data files of DESIGN §3 for problem `name` (messages), schema HG_GLM_FILE_PARAMS.  With
+ * train= given: read train= and val= (format=, label=) with hg_data_read into X, y (n x d)
+ * and X_val, y_val (n' x d), both padded to the common d (features=, which may not be smaller,
+ * or the largest feature index seen); a key of synth_keys (the caller's synthetic-only keys,
+ * NULL-terminated) given alongside train= is an error.  Without train=: val=, format=,
+ * label=, features= given are errors, and otherwise HG_OK with *X = NULL (the caller draws
+ * synthetic data).  On failure every output is NULL. */
+int hg_glm_read_files(const char *name, const hg_params *p, const char *const *synth_keys,
+                      hg_matrix **X, double **y, hg_matrix **X_val, double **y_val,
+                      hg_error *err);
+
+/* Without train=, the file keys val=, format=, label=, features= are errors naming the key. */
+int hg_glm_no_file_keys(const char *name, const hg_params *p, hg_error *err);
+
+/* Class indices of labels read from files (DESIGN §3): every label of y (n, from train=) and
+ * y_val (n', from val=) must be an integer; the distinct labels of both together, in
+ * increasing order, are the classes 0..*seen-1, and *cls (n), *cls_val (n') are allocated
+ * with each example's class.  Fewer than 2 distinct labels is an error.  On failure *cls and
+ * *cls_val are NULL. */
+int hg_glm_classes(const char *name, const hg_params *p, const double *y, int n,
+                   const double *y_val, int n_val, int **cls, int **cls_val, int *seen,
+                   hg_error *err);
 
 /* Synthetic data for G from p (G->name set): fills G->X, G->y, G->X_val, G->y_val, G->source. */
 typedef int (*hg_glm_synth)(hg_glm *G, const hg_params *p, hg_error *err);
 /* The data part of hg_glm_init (DESIGN §3), for plugins with their own labels and state: zero
- * G, read train= and val= (labels as read; the keys of HG_GLM_FILE_PARAMS, and n, n_val, d,
- * density, noise refused with files) or call synth (file keys refused without train=), append
- * the intercept, convert storage=, set n, n_val, d.  On failure G is released. */
+ * G, read the files (hg_glm_read_files; n=, n_val=, d=, density=, noise= refused with them) or
+ * call synth, append the intercept (intercept=), convert storage= (auto|dense|sparse), set n,
+ * n_val, d; labels stay as read.  p's schema has HG_GLM_FILE_PARAMS, intercept= and storage=.
+ * On failure G is released. */
 int hg_glm_load(hg_glm *G, const hg_params *p, const char *name, hg_glm_synth synth,
                 hg_error *err);
+/* hg_glm_load with the seeded synthetic generator of ridge and logreg, then map labels to +-1
+ * when logistic, set reg= (m), allocate the scratch and start CHOLMOD.  name is the problem's
+ * (static) name for messages.  On failure G is released. */
+int hg_glm_init(hg_glm *G, const hg_params *p, const char *name, int logistic, hg_error *err);
 /* One seeded synthetic set of `rows` examples (DESIGN §3): per row, for each of d features,
  * x_ij ~ N(0,1) kept with probability density (a uniform draw decides, only when density < 1),
  * then y_i = x_i^T w_true + noise N(0,1) (w_true NULL: y_i = noise N(0,1), the same draws).
@@ -113,6 +135,7 @@ int hg_glm_load(hg_glm *G, const hg_params *p, const char *name, hg_glm_synth sy
 int hg_glm_synthetic_rows(const hg_glm *G, hg_rng *rng, int rows, int d, double density,
                           double noise, const double *w_true, hg_matrix **X, double **y,
                           hg_error *err);
+
 /* Free what hg_glm_init allocated (G itself is the caller's). */
 void hg_glm_release(hg_glm *G);
 
@@ -143,6 +166,9 @@ typedef struct hg_glm_chol {
   cholmod_common *cc;  /* borrowed from the hg_glm */
 } hg_glm_chol;
 
+/* The CSR matrix X seen by CHOLMOD as the CSC of X^T (a view: no copy, nothing to free). */
+void hg_csr_cholmod_view(const hg_matrix *X, cholmod_sparse *At);
+
 /* Factor H = s Xs^T Xs + diag(lam) into F (zeroed by the caller).  gram, when not NULL and Xs
  * is dense, is s Xs^T Xs already formed (d x d). */
 int hg_glm_chol_factor(hg_glm *G, const hg_matrix *Xs, double s, const double *gram,
@@ -156,22 +182,6 @@ void hg_glm_chol_free(hg_glm_chol *F);
  * grad = -e^theta (w* . v) scalar (grad_theta E = 0). */
 int hg_glm_hypergrad(hg_glm *G, hg_glm_chol *F, const double *theta, const double *wstar,
                      double *gw, double *grad, hg_error *err);
-
-/* A damped Newton method for min_w g(w) (the exact solves of DESIGN §3). */
-typedef struct hg_glm_newton_ops {
-  /* g(w); grad_w g(w) into grad when not NULL. */
-  double (*value)(void *ctx, const double *w, double *grad);
-  /* dw = -H(w)^{-1} grad at w (by a factorization, or inexactly by CG). */
-  int (*direction)(void *ctx, const double *w, const double *grad, double *dw, hg_error *err);
-} hg_glm_newton_ops;
-
-/* Newton from w (in place): dw = direction, a backtracking step t (Armijo on g, c = 1e-4; the
- * full step once the predicted decrease -grad.dw is below g's rounding), until
- * ||dw|| <= 1e-14 (1 + ||w||), or ||dw|| <= 1e-8 (1 + ||w||) stops shrinking after a full step
- * (the rounding floor of an ill-conditioned H), or (gtol > 0) ||grad|| <= gtol ||grad(w_0)||.
- * More than 100 iterations is HG_ERR_NUMERIC.  work: 3 n doubles (grad, dw, trial). */
-int hg_glm_newton(const char *name, int n, const hg_glm_newton_ops *ops, void *ctx,
-                  double gtol, double *w, double *work, hg_error *err);
 
 /* lambda_min, lambda_max of s X^T X + diag(e^theta) (gram = s X^T X when not NULL).  *exact
  * is 1 when both are eigenvalues to 1e-10, 0 when Lanczos stopped at HG_GLM_LANCZOS_MAXIT

@@ -12,6 +12,8 @@
  * glm.c.  log(1 + e^z) and sigma are evaluated in forms that never overflow.
  */
 #include "glm.h"
+#include "losses.h"
+#include "newton.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -25,34 +27,10 @@ typedef struct logreg {
   double max_row;     /* max_i ||x_i|| over the training rows, for nu1 */
 } logreg;
 
-/* max |sigma''(z)| = 1/(6 sqrt 3): sigma'' = s(1 - s)(1 - 2s), s = sigma(z), is extreme where
- * s = (3 -+ sqrt 3)/6, giving s(1 - s) = 1/6 and |1 - 2s| = 1/sqrt 3. */
-#define HG_SIGMOID_CURV (1.0 / (6.0 * 1.7320508075688772))
-
 static const hg_param_spec logreg_params[] = {
   HG_GLM_PARAMS,
   {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
-
-/* log(1 + e^z) = max(z, 0) + log1p(e^{-|z|}), finite for every finite z. */
-static double softplus(double z)
-{
-  return fmax(z, 0.0) + log1p(exp(-fabs(z)));
-}
-
-/* sigma(z) = 1 / (1 + e^{-z}), through e^{-|z|} <= 1 so nothing overflows. */
-static double sigmoid(double z)
-{
-  const double e = exp(-fabs(z));
-  return z >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
-}
-
-/* sigma(z)(1 - sigma(z)) = e^{-|z|} / (1 + e^{-|z|})^2 (even in z). */
-static double sigmoid_slope(double z)
-{
-  const double e = exp(-fabs(z));
-  return e / ((1.0 + e) * (1.0 + e));
-}
 
 static void logreg_destroy(void *self)
 {
@@ -124,8 +102,8 @@ static double logreg_loss(hg_glm *G, const double *w, double *grad)
   hg_matrix_gemv(G->X, 0, 1.0, w, 0.0, G->r_n);
   for (int i = 0; i < G->n; i++) {
     const double yz = G->y[i] * G->r_n[i];
-    loss += softplus(-yz);
-    G->s_n[i] = -G->y[i] * sigmoid(-yz);
+    loss += hg_softplus(-yz);
+    G->s_n[i] = -G->y[i] * hg_sigmoid(-yz);
   }
   if (grad)
     hg_matrix_gemv(G->X, 1, 1.0 / G->n, G->s_n, 0.0, grad);
@@ -156,7 +134,7 @@ static void logreg_jvp_w(void *self, const double *w, const double *theta, const
   hg_matrix_gemv(G->X, 0, 1.0, w, 0.0, G->r_n);
   hg_matrix_gemv(G->X, 0, 1.0, v, 0.0, G->s_n);
   for (int i = 0; i < G->n; i++)
-    G->s_n[i] *= sigmoid_slope(G->r_n[i]);
+    G->s_n[i] *= hg_sigmoid_slope(G->r_n[i]);
   hg_matrix_gemv(G->X, 1, 1.0 / G->n, G->s_n, 0.0, G->r_d);
   hg_glm_step(G, v, lam, G->r_d, out);
 }
@@ -173,8 +151,8 @@ static double logreg_upper(void *self, const double *w, const double *theta, dou
   hg_matrix_gemv(G->X_val, 0, 1.0, w, 0.0, G->r_val);
   for (int i = 0; i < G->n_val; i++) {
     const double yz = G->y_val[i] * G->r_val[i];
-    E += softplus(-yz);
-    G->r_val[i] = -G->y_val[i] * sigmoid(-yz);
+    E += hg_softplus(-yz);
+    G->r_val[i] = -G->y_val[i] * hg_sigmoid(-yz);
   }
   if (gw)
     hg_matrix_gemv(G->X_val, 1, 1.0 / G->n_val, G->r_val, 0.0, gw);
@@ -208,7 +186,7 @@ static void logreg_weighted_rows(hg_glm *G, hg_matrix *Xs)
   const hg_matrix *X = G->X;
 
   for (int i = 0; i < X->rows; i++) {
-    const double r = sqrt(sigmoid_slope(G->r_n[i]) / G->n);
+    const double r = sqrt(hg_sigmoid_slope(G->r_n[i]) / G->n);
     if (X->sparse) {
       for (int k = X->rowptr[i]; k < X->rowptr[i + 1]; k++)
         Xs->val[k] = r * X->val[k];
@@ -235,7 +213,8 @@ static double logreg_g(hg_glm *G, const double *lam, const double *w, double *gr
   return loss + 0.5 * reg;
 }
 
-/* What Newton's callbacks need: the instance, e^theta, the row-scaled copy, the factor. */
+/* What Newton needs for logreg's g at theta (newton.h): the plugin, e^theta, the row-scaled
+ * copy of X and the factor of the last Hessian. */
 typedef struct logreg_newton {
   logreg *P;
   const double *lam;
@@ -243,53 +222,50 @@ typedef struct logreg_newton {
   hg_glm_chol F;
 } logreg_newton;
 
-static double logreg_newton_value(void *ctx, const double *w, double *grad)
+/* g and its gradient (newton.h), leaving z = X w in G->r_n for the direction. */
+static double logreg_newton_f(void *ctx, const double *w, double *grad)
 {
   logreg_newton *N = ctx;
   return logreg_g(&N->P->glm, N->lam, w, grad);
 }
 
-/* dw = -H(w)^{-1} grad, H(w) factored by Cholesky through the row-scaled copy; z = X w is in
- * G->r_n from the value call at w that precedes it. */
+/* dw = -H(w)^{-1} grad with H(w) = (1/n) X^T D X + diag(e^theta) factored by Cholesky
+ * (LAPACK dense, CHOLMOD on CSR via the row-scaled copy diag(sqrt(D/n)) X), z = X w left in
+ * G->r_n by logreg_newton_f; the factor is kept in N->F. */
 static int logreg_newton_direction(void *ctx, const double *w, const double *grad, double *dw,
                                    hg_error *err)
 {
   logreg_newton *N = ctx;
   hg_glm *G = &N->P->glm;
-  int status = HG_OK;
 
   logreg_weighted_rows(G, N->Xs);
   hg_glm_chol_free(&N->F);
-  status = hg_glm_chol_factor(G, N->Xs, 1.0, NULL, N->lam, &N->F, err);
+  int status = hg_glm_chol_factor(G, N->Xs, 1.0, NULL, N->lam, &N->F, err);
   if (status != HG_OK)
-    goto done;
+    return status;
   for (int j = 0; j < G->d; j++)
     dw[j] = -grad[j];
-  status = hg_glm_chol_solve(G, &N->F, dw, err);
-
-done:
-  return status;
+  return hg_glm_chol_solve(G, &N->F, dw, err);
 }
 
 /*
- * Exact reference (DESIGN §3).  w* by Newton from w = 0 (hg_glm_newton, glm.c): H(w) dw =
- * -grad_w g(w) with H(w) = (1/n) X^T D X + diag(e^theta) factored by Cholesky (LAPACK dense,
- * CHOLMOD on CSR via the row-scaled copy diag(sqrt(D/n)) X), a backtracking step, until
- * ||dw|| <= 1e-14 (1 + ||w||) (or the rounding floor of an ill-conditioned H).
- * Then v = H(w*)^{-1} grad_w E(w*) and grad_j = -e^{theta_j} w*_j v_j (scalar: -e^theta w*.v).
+ * Exact reference (DESIGN §3).  w* by Newton from w = 0 (newton.h: Armijo backtracking,
+ * ||dw|| <= 1e-14 (1 + ||w||)) with H(w) = (1/n) X^T D X + diag(e^theta) factored by Cholesky
+ * (LAPACK dense, CHOLMOD on CSR).  Then v = H(w*)^{-1} grad_w E(w*) and
+ * grad_j = -e^{theta_j} w*_j v_j (scalar: -e^theta w*.v).
  */
 static int logreg_exact(void *self, const double *theta, double *wstar, double *grad,
                         hg_error *err)
 {
-  static const hg_glm_newton_ops newton = {logreg_newton_value, logreg_newton_direction};
+  static const hg_newton_ops newton = {.f = logreg_newton_f,
+                                       .direction = logreg_newton_direction};
   logreg *P = self;
   hg_glm *G = &P->glm;
   const int d = G->d;
   int status = HG_OK;
-  double *work = NULL;
   logreg_newton N = {P, hg_glm_lam(G, theta), NULL, {0}};
+  double *work = malloc((HG_NEWTON_WORK(d) + (size_t)d) * sizeof(double));
 
-  work = malloc(3 * (size_t)d * sizeof(double));
   if (!work) {
     status = hg_fail(err, HG_ERR_NOMEM, "problem 'logreg': out of memory for Newton (d=%d)", d);
     goto done;
@@ -298,19 +274,20 @@ static int logreg_exact(void *self, const double *theta, double *wstar, double *
   if (status != HG_OK)
     goto done;
   hg_zero(d, wstar);
-  status = hg_glm_newton("logreg", d, &newton, &N, 0.0, wstar, work, err);
+  status = hg_newton("problem 'logreg'", d, &newton, &N, wstar, work, err);
   if (status != HG_OK)
     goto done;
 
-  /* The Hessian at w* and the adjoint solve (work holds grad_w E, then v). */
+  /* The Hessian at w* and the adjoint solve. */
+  double *gw = work + HG_NEWTON_WORK(d);
   logreg_loss(G, wstar, NULL);
   logreg_weighted_rows(G, N.Xs);
   hg_glm_chol_free(&N.F);
   status = hg_glm_chol_factor(G, N.Xs, 1.0, NULL, N.lam, &N.F, err);
   if (status != HG_OK)
     goto done;
-  logreg_upper(P, wstar, theta, work, NULL);
-  status = hg_glm_hypergrad(G, &N.F, theta, wstar, work, grad, err);
+  logreg_upper(P, wstar, theta, gw, NULL);
+  status = hg_glm_hypergrad(G, &N.F, theta, wstar, gw, grad, err);
 
 done:
   hg_glm_chol_free(&N.F);

@@ -13,12 +13,14 @@
  * or e^{theta_0} (reg=scalar, m = 1); P and Y are n x C (probabilities, one-hot labels).
  * The data stay as read (CSR for LIBSVM or density < 1), and every callback costs
  * O(nnz C + d C) with no allocation: no d x d or n x d object is ever formed.  Data loading,
- * ||X||_2^2 (Lanczos with a certified fallback) and the Newton driver are glm.c's.
+ * class indices and ||X||_2^2 (Lanczos with a certified fallback) are glm.c's, the softmax
+ * pieces losses.h's, the Newton driver and the dense Cholesky newton.c's.
  */
 #include "glm.h"
+#include "losses.h"
+#include "newton.h"
 
 #include <cblas.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,20 +31,15 @@
 #define HG_LM_DENSE_FLOPS 1e9
 /* solve=cholesky refuses n_w above this (an n_w^2 matrix of doubles: 512 MB). */
 #define HG_LM_CHOL_MAX 8000
-/* Newton stops at ||grad|| <= 1e-13 ||grad(0)|| (besides glm.c's rules on ||dW||); the adjoint
- * CG at relative residual 1e-13. */
+/* Newton stops at ||grad|| <= 1e-13 ||grad(0)|| (besides newton.c's rules on ||dW||); the
+ * adjoint CG at relative residual 1e-13. */
 #define HG_LM_GRAD_TOL 1e-13
 #define HG_LM_ADJOINT_TOL 1e-13
 /* CG iterations at most per solve: 10 n_w + 100, capped. */
 #define HG_LM_CG_MAX_IT 20000
 
-/* c3 >= sup_z ||D S(z)|| = sup_{|u| = 1} |D^3 lse(z)[u, u, u]| (Banach: the norm of a symmetric
- * trilinear form is its sup on the diagonal).  D^3 lse(z)[u, u, u] = E(U - EU)^3 for U = u_c
- * with probability p_c; with a = max U - EU and b = EU - min U, E(U - EU)^3 <= a E(U - EU)^2
- * <= a^2 b (Bhatia-Davis: Var U <= a b), and a + b = max u - min u <= sqrt 2 when |u| = 1, so
- * |D^3 lse| <= max_{a + b = sqrt 2} a^2 b = (2 sqrt2/3)^2 (sqrt2/3) = 8 sqrt2 / 27 (the sign-
- * flipped case alike).  (Two classes attain sqrt2/(3 sqrt3) = 0.272 <= 0.419.) */
-#define HG_CE_CURV (8.0 * 1.4142135623730951 / 27.0)
+/* The problem in messages of the shared helpers (newton.h). */
+static const char *const lm_name = "problem 'logreg-multi'";
 
 typedef enum lm_reg { LM_PER_FEATURE, LM_PER_CLASS, LM_SCALAR } lm_reg;
 
@@ -75,9 +72,12 @@ typedef struct logreg_multi {
 
 static const hg_param_spec logreg_multi_params[] = {
   HG_GLM_FILE_PARAMS,
+  {"intercept", HG_PARAM_INT, "0", 0, 1, NULL, "1: append a column of ones (penalized)"},
   {"reg", HG_PARAM_CHOICE, "per-feature", 0, 0, "per-feature|per-class|scalar",
    "weights e^theta per feature (m = d), per feature and class (m = d C) or one (m = 1)"},
-  HG_GLM_STEP_PARAMS,
+  {"step", HG_PARAM_REAL, NULL, DBL_MIN, DBL_MAX, NULL, "step eta of Phi (default 1/L at theta0)"},
+  {"storage", HG_PARAM_CHOICE, "auto", 0, 0, "auto|dense|sparse",
+   "keep the data as read (auto) or convert it to dense or CSR"},
   {"classes", HG_PARAM_INT, "3", 2, 1000000, NULL,
    "classes C (synthetic; with files, default: the distinct labels seen)"},
   {"solve", HG_PARAM_CHOICE, "auto", 0, 0, "auto|cholesky|cg",
@@ -199,22 +199,6 @@ static void lm_backward(const hg_matrix *X, const hg_matrix *XT, int C, double a
   }
 }
 
-/* p = softmax(z) in place (z_c <- e^{z_c - max z} / sum); returns log sum_c e^{z_c}. */
-static double lm_softmax(int C, double *z)
-{
-  double zmax = z[0], sum = 0.0;
-
-  for (int c = 1; c < C; c++)
-    zmax = fmax(zmax, z[c]);
-  for (int c = 0; c < C; c++) {
-    z[c] = exp(z[c] - zmax);
-    sum += z[c];
-  }
-  for (int c = 0; c < C; c++)
-    z[c] /= sum;
-  return zmax + log(sum);
-}
-
 /* On the rows of Z = X W (in place): Z <- softmax rows (P), returning (1/rows) sum_i
  * CE(z_i, y_i) = (1/rows) sum_i (lse(z_i) - z_{i,y_i}). */
 static double lm_probs(int rows, int C, const int *cls, double *Z)
@@ -224,7 +208,7 @@ static double lm_probs(int rows, int C, const int *cls, double *Z)
   for (int i = 0; i < rows; i++) {
     double *z = Z + (size_t)i * C;
     const double zy = z[cls[i]];
-    loss += lm_softmax(C, z) - zy;
+    loss += hg_softmax(C, z, z) - zy;
   }
   return loss / rows;
 }
@@ -262,21 +246,15 @@ static const double *lm_lam(logreg_multi *M, const double *theta)
 }
 
 /* out = (1/n) X^T (S(z_i) (X V)_i)_i, the loss part of the Hessian at the W of lm_train times
- * V: S(z) u = p .* (u - p^T u). */
+ * V: S(z) u = p .* (u - p^T u) (hg_softmax_hvp). */
 static void lm_hess_loss(logreg_multi *M, const double *V, double *out)
 {
   hg_glm *G = &M->glm;
   const int C = M->C;
 
   lm_forward(G->X, M->XT, C, V, M->Z);
-  for (int i = 0; i < G->n; i++) {
-    const double *p = M->P + (size_t)i * C;
-    double *u = M->Z + (size_t)i * C, pu = 0.0;
-    for (int c = 0; c < C; c++)
-      pu += p[c] * u[c];
-    for (int c = 0; c < C; c++)
-      u[c] = p[c] * (u[c] - pu);
-  }
+  for (int i = 0; i < G->n; i++)
+    hg_softmax_hvp(C, M->P + (size_t)i * C, M->Z + (size_t)i * C, M->Z + (size_t)i * C);
   lm_backward(G->X, M->XT, C, 1.0 / G->n, M->Z, out);
 }
 
@@ -309,12 +287,6 @@ static void lm_theta_reduce(const logreg_multi *M, const double *lam, const doub
 /* Data: labels to classes, the synthetic generator                                            */
 /* ------------------------------------------------------------------------------------------ */
 
-static int compare_double(const void *a, const void *b)
-{
-  const double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 /*
  * Synthetic data (DESIGN §3) from seed: W_true (d x C) ~ N(0, 1) first, then the n training
  * and n' validation rows of glm.c's generator (hg_glm_synthetic_rows, no regression target),
@@ -345,8 +317,7 @@ static int lm_synthetic(hg_glm *G, const hg_params *p, hg_error *err)
     goto done;
   }
   hg_rng_seed(&rng, (uint64_t)seed);
-  for (size_t k = 0; k < (size_t)d * C; k++)
-    W[k] = hg_rng_normal(&rng);
+  hg_rng_normals(&rng, (size_t)d * C, 1.0, W);
   status = hg_glm_synthetic_rows(G, &rng, n, d, density, 0.0, NULL, &G->X, &G->y, err);
   if (status == HG_OK)
     status = hg_glm_synthetic_rows(G, &rng, n_val, d, density, 0.0, NULL, &G->X_val,
@@ -382,74 +353,50 @@ done:
 }
 
 /*
- * Class indices (DESIGN §3).  Synthetic labels are the classes 0..classes-1.  File labels must
- * be integers; the distinct values seen in train and val together, in increasing order, are
- * classes 0, 1, ...; classes=K (K >= their number) adds classes no example has.  At least two
- * classes.
+ * Class indices (DESIGN §3).  Synthetic labels are the classes 0..classes-1.  File labels go
+ * through hg_glm_classes (glm.c: integers; the distinct values seen in train and val together,
+ * in increasing order, are classes 0, 1, ...; at least two); classes=K (K >= their number) adds
+ * classes no example has.
  */
 static int lm_classes(logreg_multi *M, const hg_params *p, hg_error *err)
 {
   hg_glm *G = &M->glm;
   const char *train = hg_params_str(p, "train");
   const int n = G->n, n_val = G->n_val;
-  int status = HG_OK, seen = 0;
-  double *all = NULL;
+  int status = HG_OK;
+  unsigned char *hit = NULL; /* synthetic: which classes have an example */
 
+  if (train) {
+    status = hg_glm_classes(G->name, p, G->y, n, G->y_val, n_val, &M->cls, &M->cls_val,
+                            &M->n_seen, err);
+    if (status != HG_OK)
+      goto done;
+    M->C = hg_params_given(p, "classes") ? (int)hg_params_int(p, "classes") : M->n_seen;
+    if (M->C < M->n_seen)
+      status = hg_fail(err, HG_ERR_ARG, "problem '%s': classes=%d, but %d distinct labels are "
+                       "seen in '%s' and '%s'", G->name, M->C, M->n_seen, train,
+                       hg_params_str(p, "val"));
+    goto done;
+  }
+  M->C = (int)hg_params_int(p, "classes");
   M->cls = malloc((size_t)n * sizeof(int));
   M->cls_val = malloc((size_t)n_val * sizeof(int));
-  all = malloc(((size_t)n + n_val) * sizeof(double));
-  if (!M->cls || !M->cls_val || !all) {
+  hit = calloc((size_t)M->C, 1);
+  if (!M->cls || !M->cls_val || !hit) {
     status = hg_fail(err, HG_ERR_NOMEM, "problem '%s': out of memory for %d labels", G->name,
                      n + n_val);
     goto done;
   }
+  M->n_seen = 0;
   for (int i = 0; i < n + n_val; i++) {
-    const double y = i < n ? G->y[i] : G->y_val[i - n];
-    if (y != floor(y) || fabs(y) > 1e15) {
-      status = hg_fail(err, HG_ERR_PARSE, "problem '%s': label %.17g of example %d in '%s' is "
-                       "not an integer (class labels)", G->name, y, i < n ? i + 1 : i - n + 1,
-                       train ? (i < n ? train : hg_params_str(p, "val")) : "synthetic");
-      goto done;
-    }
-    all[i] = y;
-  }
-  qsort(all, (size_t)n + n_val, sizeof *all, compare_double);
-  for (int i = 0; i < n + n_val; i++)
-    if (i == 0 || all[i] != all[seen - 1])
-      all[seen++] = all[i];
-  M->n_seen = seen;
-  if (!train) {
-    M->C = (int)hg_params_int(p, "classes");
-  } else if (hg_params_given(p, "classes")) {
-    M->C = (int)hg_params_int(p, "classes");
-    if (M->C < seen) {
-      status = hg_fail(err, HG_ERR_ARG, "problem '%s': classes=%d, but %d distinct labels are "
-                       "seen in '%s' and '%s'", G->name, M->C, seen, train,
-                       hg_params_str(p, "val"));
-      goto done;
-    }
-  } else {
-    M->C = seen;
-    if (seen < 2) {
-      status = hg_fail(err, HG_ERR_PARSE, "problem '%s': only one label (%g) in '%s' and '%s': "
-                       "multinomial regression needs at least 2 classes", G->name, all[0],
-                       train, hg_params_str(p, "val"));
-      goto done;
-    }
-  }
-  for (int i = 0; i < n + n_val; i++) {
-    const double y = i < n ? G->y[i] : G->y_val[i - n];
-    const int c = train ? (int)((const double *)bsearch(&y, all, (size_t)seen, sizeof *all,
-                                                         compare_double) - all)
-                        : (int)y;
-    if (i < n)
-      M->cls[i] = c;
-    else
-      M->cls_val[i - n] = c;
+    const int c = (int)(i < n ? G->y[i] : G->y_val[i - n]);
+    (i < n ? M->cls : M->cls_val)[i < n ? i : i - n] = c;
+    M->n_seen += !hit[c];
+    hit[c] = 1;
   }
 
 done:
-  free(all);
+  free(hit);
   return status;
 }
 
@@ -720,21 +667,7 @@ static int lm_factor(logreg_multi *M, const double *lam, const double *W, hg_err
       }
     }
   }
-  lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', nw, H, nw);
-  if (info != 0)
-    return hg_fail(err, HG_ERR_NUMERIC, "problem 'logreg-multi': Cholesky of the %d x %d "
-                   "Hessian failed (LAPACK info %d: not positive definite)", nw, nw, (int)info);
-  return HG_OK;
-}
-
-/* b <- H^{-1} b with lm_factor's factor. */
-static int lm_chol_solve(logreg_multi *M, double *b, hg_error *err)
-{
-  lapack_int info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', M->nw, 1, M->H, M->nw, b, 1);
-  if (info != 0)
-    return hg_fail(err, HG_ERR_NUMERIC, "problem 'logreg-multi': Cholesky solve failed (LAPACK "
-                   "info %d)", (int)info);
-  return HG_OK;
+  return hg_dense_chol_factor(lm_name, "Hessian", nw, H, err);
 }
 
 /* x = H(W)^{-1} b by CG from 0 (hg_cg) to ||H x - b|| <= rtol ||b||; in the adjoint (final)
@@ -775,7 +708,7 @@ static int lm_newton_direction(void *ctx, const double *W, const double *grad, d
     for (int k = 0; k < nw && status == HG_OK; k++)
       dw[k] = -grad[k];
     if (status == HG_OK)
-      status = lm_chol_solve(M, dw, err);
+      status = hg_dense_chol_solve(lm_name, "Hessian", nw, M->H, dw, err);
     return status;
   }
   double *b = M->work + 3 * (size_t)nw; /* after Newton's 3 n_w; CG's 3 n_w follow b */
@@ -789,7 +722,7 @@ static int lm_newton_direction(void *ctx, const double *W, const double *grad, d
 }
 
 /*
- * Exact reference (DESIGN §3).  W* by Newton from W = 0 (hg_glm_newton, glm.c) until
+ * Exact reference (DESIGN §3).  W* by Newton from W = 0 (hg_newton, newton.c) until
  * ||dW|| <= 1e-14 (1 + ||W||) or ||grad g|| <= 1e-13 ||grad g(0)||: for n_w <= 2000 (solve=auto,
  * when forming H costs <= 1e9 multiply-adds) with the dense Hessian and LAPACK's Cholesky, the
  * adjoint v = H(W*)^{-1} grad_W E(W*) by the same factor at W*; above that (or solve=cg) by
@@ -801,7 +734,8 @@ static int lm_newton_direction(void *ctx, const double *W, const double *grad, d
 static int logreg_multi_exact(void *self, const double *theta, double *wstar, double *grad,
                               hg_error *err)
 {
-  static const hg_glm_newton_ops newton = {lm_newton_value, lm_newton_direction};
+  static const hg_newton_ops newton = {.f = lm_newton_value, .direction = lm_newton_direction,
+                                       .gtol = HG_LM_GRAD_TOL};
   logreg_multi *M = self;
   const int nw = M->nw;
   lm_newton N = {M, lm_lam(M, theta), NULL, 0.0};
@@ -809,7 +743,7 @@ static int logreg_multi_exact(void *self, const double *theta, double *wstar, do
   int status = HG_OK;
 
   hg_zero(nw, wstar);
-  status = hg_glm_newton("logreg-multi", nw, &newton, &N, HG_LM_GRAD_TOL, wstar, M->work, err);
+  status = hg_newton(lm_name, nw, &newton, &N, wstar, M->work, err);
   if (status != HG_OK)
     goto done;
 
@@ -818,7 +752,7 @@ static int logreg_multi_exact(void *self, const double *theta, double *wstar, do
     hg_copy(nw, M->work, v);
     status = lm_factor(M, N.lam, wstar, err);
     if (status == HG_OK)
-      status = lm_chol_solve(M, v, err);
+      status = hg_dense_chol_solve(lm_name, "Hessian", nw, M->H, v, err);
   } else {
     status = lm_cg_solve(&N, wstar, M->work, HG_LM_ADJOINT_TOL, 1, v, v + nw, err);
   }
@@ -840,8 +774,8 @@ done:
  * q = max(|1 - eta mu|, |1 - eta L|), kappa = L/mu.  Global Lipschitz constants in W (Grazzi et
  * al. 2020, §2):
  *   <V, (H(W) - H(W')) V> = (1/n) sum_i (V^T x_i)^T (S(z_i) - S(z'_i)) (V^T x_i), and
- *   ||S(z) - S(z')|| <= c3 ||z - z'||, ||z_i - z'_i|| <= ||W - W'||_F ||x_i|| (c3 = 8 sqrt2/27,
- *   HG_CE_CURV):  nu1 = eta c3 (||X||_2^2 / n) max_i ||x_i||;
+ *   ||S(z) - S(z')|| <= c3 ||z - z'||, ||z_i - z'_i|| <= ||W - W'||_F ||x_i|| (c3 = 1/sqrt 2,
+ *   HG_SOFTMAX_CURV, losses.h):  nu1 = eta c3 (||X||_2^2 / n) max_i ||x_i||;
  *   d_theta Phi = -eta diag(lam .* W) summed by theta's entries:  nu2 = eta max lam;
  *   grad_W E has Hessian (1/n') sum x'x'^T (x) S' <= ||X'||_2^2 / (2n'):  mu1 = ||X'||^2/(2n');
  *   grad_theta E = 0:  mu2 = 0.
@@ -865,7 +799,7 @@ static int logreg_multi_constants(void *self, const double *theta, hg_constants 
   c->L = 0.5 * M->train_norm2 / G->n + lam_max;
   c->q = fmax(fabs(1.0 - G->eta * c->mu), fabs(1.0 - G->eta * c->L));
   c->kappa = c->L / c->mu;
-  c->nu1 = G->eta * HG_CE_CURV * (M->train_norm2 / G->n) * M->max_row;
+  c->nu1 = G->eta * HG_SOFTMAX_CURV * (M->train_norm2 / G->n) * M->max_row;
   c->nu2 = G->eta * lam_max;
   c->mu1 = 0.5 * M->val_norm2 / G->n_val;
   c->mu2 = 0.0;

@@ -130,13 +130,6 @@ static void quadratic_destroy(void *self)
   free(qp);
 }
 
-/* Fill x[0..count) with standard normals scaled by scale. */
-static void normals(hg_rng *rng, size_t count, double scale, double *x)
-{
-  for (size_t i = 0; i < count; i++)
-    x[i] = scale * hg_rng_normal(rng);
-}
-
 /* Q <- the orthogonal factor of the Householder QR of the k x k matrix in Q (dgeqrf +
  * dorgqr, in place); tau: k doubles. */
 static int orthogonalize(int k, double *Q, double *tau, long seed, hg_error *err)
@@ -225,8 +218,8 @@ static int quadratic_benchopt(quadratic *qp, const hg_params *p, hg_rng *rng, do
     qp->L_in[i] = hg_params_real(p, names[i]);
   }
   /* C_in (m x n) with singular values geometric from mu to L_cross_inner; B = -C_in^T */
-  normals(rng, (size_t)m * m, 1.0, U);
-  normals(rng, (size_t)n * n, 1.0, V);
+  hg_rng_normals(rng, (size_t)m * m, 1.0, U);
+  hg_rng_normals(rng, (size_t)n * n, 1.0, V);
   if ((status = orthogonalize(m, U, tau, qp->seed, err)) ||
       (status = orthogonalize(n, V, tau, qp->seed, err)))
     goto done;
@@ -235,10 +228,10 @@ static int quadratic_benchopt(quadratic *qp, const hg_params *p, hg_rng *rng, do
   for (int i = 0; i < n; i++)
     for (int j = 0; j < m; j++)
       qp->B[(size_t)i * m + j] = -qp->C_tw[(size_t)j * n + i];
-  normals(rng, (size_t)n, -1.0, qp->b); /* b = -c_in, c_in ~ N(0, I) */
+  hg_rng_normals(rng, (size_t)n, -1.0, qp->b); /* b = -c_in, c_in ~ N(0, I) */
 
   /* H_ww (n x n): spectrum geometric from mu to L_inner_outer */
-  normals(rng, (size_t)n * n, 1.0, U);
+  hg_rng_normals(rng, (size_t)n * n, 1.0, U);
   if ((status = orthogonalize(n, U, tau, qp->seed, err)))
     goto done;
   geometric(mu, qp->L_in[1] / mu, n, sig);
@@ -246,7 +239,7 @@ static int quadratic_benchopt(quadratic *qp, const hg_params *p, hg_rng *rng, do
   from_spectrum(n, U, sig, qp->H_ww, tmp);
 
   /* H_tt (m x m): spectrum {0} and m - 1 values geometric from mu to L_outer_outer */
-  normals(rng, (size_t)m * m, 1.0, U);
+  hg_rng_normals(rng, (size_t)m * m, 1.0, U);
   if ((status = orthogonalize(m, U, tau, qp->seed, err)))
     goto done;
   sig[0] = 0.0;
@@ -254,16 +247,16 @@ static int quadratic_benchopt(quadratic *qp, const hg_params *p, hg_rng *rng, do
   from_spectrum(m, U, sig, qp->H_tt, tmp);
 
   /* C_tw (m x n): singular values geometric from mu to L_cross_outer */
-  normals(rng, (size_t)m * m, 1.0, U);
-  normals(rng, (size_t)n * n, 1.0, V);
+  hg_rng_normals(rng, (size_t)m * m, 1.0, U);
+  hg_rng_normals(rng, (size_t)n * n, 1.0, V);
   if ((status = orthogonalize(m, U, tau, qp->seed, err)) ||
       (status = orthogonalize(n, V, tau, qp->seed, err)))
     goto done;
   geometric(mu, qp->L_in[4] / mu, k, sig);
   qp->max_tw = fmax(sig[0], sig[k - 1]);
   from_singular(m, n, U, sig, V, qp->C_tw, tmp);
-  normals(rng, (size_t)n, 1.0, qp->c_w);
-  normals(rng, (size_t)m, 1.0, qp->c_t);
+  hg_rng_normals(rng, (size_t)n, 1.0, qp->c_w);
+  hg_rng_normals(rng, (size_t)m, 1.0, qp->c_t);
 
 done:
   return status;
@@ -352,18 +345,18 @@ static int quadratic_create(const hg_params *p, void **self, int *n_w, int *n_th
   }
 
   hg_rng_seed(&rng, (uint64_t)qp->seed);
-  normals(&rng, nn, 1.0, Q);
+  hg_rng_normals(&rng, nn, 1.0, Q);
   if (qp->benchopt) {
     if ((status = orthogonalize(n, Q, tau, qp->seed, err)) ||
         (status = quadratic_benchopt(qp, p, &rng, U, V, T, sig, tau, err)))
       goto done;
   } else {
-    normals(&rng, nm, 1.0 / sqrt((double)n), qp->B);
-    normals(&rng, (size_t)n, 1.0, qp->b);
-    normals(&rng, nn, 1.0 / sqrt((double)n), qp->C);
-    normals(&rng, (size_t)n, 1.0, qp->d);
+    hg_rng_normals(&rng, nm, 1.0 / sqrt((double)n), qp->B);
+    hg_rng_normals(&rng, (size_t)n, 1.0, qp->b);
+    hg_rng_normals(&rng, nn, 1.0 / sqrt((double)n), qp->C);
+    hg_rng_normals(&rng, (size_t)n, 1.0, qp->d);
   }
-  normals(&rng, (size_t)m, 1.0, qp->theta0);
+  hg_rng_normals(&rng, (size_t)m, 1.0, qp->theta0);
   if (!qp->benchopt && (status = orthogonalize(n, Q, tau, qp->seed, err)))
     goto done;
 

@@ -11,13 +11,16 @@
  * by a Cholesky factorization written here.
  *
  * Checks the exact identities of DESIGN §7, convergence of every method to exact, fd against
- * exact, CG's clean stops and breakdown, the tolerance-driven budgets, failure reports, where
- * the implicit methods fail under a memory cap, and that each method's space() is the peak
- * memory it allocates.  One line per check; the exit status is the number of failed checks
- * (capped at 1).
+ * exact, CG's and GMRES's clean stops and breakdowns (GMRES also on a non-symmetric operator),
+ * the tolerance-driven budgets, failure reports, where the implicit methods fail under a memory
+ * cap, and that each method's space() is the peak memory it allocates.  The non-symmetric
+ * solvers aid-gmres and aid-cg-normal are also run against exact on the registered equilibrium
+ * (non-symmetric d_w Phi) and ridge problems.  One line per check; the exit status is the
+ * number of failed checks (capped at 1).
  */
 #include "hgbench.h"
 
+#include <lapacke.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -279,8 +282,8 @@ static const hg_problem_ops tq_ops = {
 /* ------------------------------------------------------------------------------------------ */
 
 extern const hg_method_ops hg_method_exact, hg_method_itd, hg_method_itd_forward,
-    hg_method_tbptt, hg_method_aid_fp, hg_method_aid_cg, hg_method_neumann, hg_method_jfb,
-    hg_method_fd;
+    hg_method_tbptt, hg_method_aid_fp, hg_method_aid_cg, hg_method_aid_cg_normal,
+    hg_method_aid_gmres, hg_method_neumann, hg_method_jfb, hg_method_fd;
 
 static int failures = 0;
 
@@ -305,7 +308,8 @@ static void check(int pass, const char *what, const char *fmt, ...)
 
 typedef struct result {
   int rc;
-  double grad[M], w[N];
+  double grad[M], w[N], v[N]; /* v: the adjoint of an implicit method (v_set) */
+  int v_set;
   int t_used, k_used;
   size_t peak, now, space;
   hg_counts counts;
@@ -320,10 +324,10 @@ static hg_budget budget(int t, int k, int K, double tol_lower, double tol_linear
   return b;
 }
 
-/* Run method Mth on P at theta from w0 (zeros when NULL) with a fresh, zeroed context whose
- * memory cap is cap (0: none). */
-static result run_capped(hg_problem *P, const hg_method_ops *Mth, hg_budget b,
-                         const double *theta, const double *w0, size_t cap)
+/* Run method Mth with its parameter word `word` (NULL: the defaults) on P at theta from w0
+ * (zeros when NULL) with a fresh, zeroed context whose memory cap is cap (0: none). */
+static result run_with(hg_problem *P, const hg_method_ops *Mth, const char *word, hg_budget b,
+                       const double *theta, const double *w0, size_t cap)
 {
   static const double zeros[N];
   result r;
@@ -337,19 +341,20 @@ static result run_capped(hg_problem *P, const hg_method_ops *Mth, hg_budget b,
   ctx.mem_cap = cap;
   out.grad = r.grad;
   out.w = r.w;
-  out.v = NULL; /* no adjoint wanted */
-  out.v_set = 0;
+  out.v = r.v;
+  out.v_set = out.not_phi = 0;
   out.t_used = out.k_used = -1;
-  r.rc = hg_params_parse(Mth->params, Mth->name, 0, NULL, &mp, &r.err);
+  r.rc = hg_params_parse(Mth->params, Mth->name, word ? 1 : 0, &word, &mp, &r.err);
   if (r.rc)
     return r;
   memset(&P->counts, 0, sizeof P->counts);
   r.rc = Mth->compute(P, mp, theta, w0 ? w0 : zeros, &b, &ctx, &out, &r.err);
+  r.v_set = out.v_set;
   r.t_used = out.t_used;
   r.k_used = out.k_used;
   r.peak = ctx.mem_peak;
   r.now = ctx.mem_now;
-  r.space = Mth->space(P->n_w, P->n_theta, &b);
+  r.space = hg_method_space(Mth, P->n_w, P->n_theta, &b, mp);
   r.counts = P->counts;
   r.n_lower = ctx.n_lower;
   r.n_linear = ctx.n_linear;
@@ -358,6 +363,13 @@ static result run_capped(hg_problem *P, const hg_method_ops *Mth, hg_budget b,
   free(ctx.linear_res);
   hg_params_destroy(&mp);
   return r;
+}
+
+/* run_with the default parameters. */
+static result run_capped(hg_problem *P, const hg_method_ops *Mth, hg_budget b,
+                         const double *theta, const double *w0, size_t cap)
+{
+  return run_with(P, Mth, NULL, b, theta, w0, cap);
 }
 
 /* run_capped without a memory cap. */
@@ -490,6 +502,258 @@ static void test_cg(const tq *s)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* hg_gmres on small operators                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A dense N x N operator (row-major) that counts its products; nan_at >= 0 puts a NaN in the
+ * output of that product. */
+typedef struct dense_op {
+  double A[N][N];
+  int products, nan_at;
+} dense_op;
+
+static void dense_apply(void *ctx, const double *v, double *out)
+{
+  dense_op *o = ctx;
+  for (int i = 0; i < N; i++) {
+    out[i] = 0;
+    for (int j = 0; j < N; j++)
+      out[i] += o->A[i][j] * v[j];
+  }
+  if (o->products++ == o->nan_at)
+    out[0] = NAN;
+}
+
+/* ||b - A x|| for the dense operator (not counted). */
+static double dense_residual(const dense_op *o, const double *b, const double *x)
+{
+  double r[N];
+  for (int i = 0; i < N; i++) {
+    r[i] = b[i];
+    for (int j = 0; j < N; j++)
+      r[i] -= o->A[i][j] * x[j];
+  }
+  return norm(N, r);
+}
+
+static void test_gmres(void)
+{
+  dense_op ns, dg;
+  double b[N], x[N], xstar[N], res, lu[N * N];
+  lapack_int ipiv[N];
+  int k, rc;
+  hg_error err;
+  double *work = malloc(hg_gmres_work(N, 20) * sizeof(double));
+
+  if (!work) {
+    check(0, "gmres", "out of memory");
+    return;
+  }
+  /* a non-symmetric, diagonally dominant operator; x* by LAPACK's LU */
+  memset(&ns, 0, sizeof ns);
+  ns.nan_at = -1;
+  for (int i = 0; i < N; i++) {
+    b[i] = 1.0 - 0.25 * i;
+    for (int j = 0; j < N; j++)
+      ns.A[i][j] = i == j ? 3.0 + 0.25 * i : (double)((i * 5 + j * 3) % 7 - 3) / 8.0;
+  }
+  memcpy(lu, ns.A, sizeof lu);
+  memcpy(xstar, b, sizeof xstar);
+  LAPACKE_dgesv(LAPACK_ROW_MAJOR, N, 1, lu, N, ipiv, xstar, 1);
+
+  /* restart >= n: the Krylov space is exhausted after n steps, x exact; no restart product */
+  memset(x, 0, sizeof x);
+  rc = hg_gmres(N, dense_apply, &ns, b, x, 100, 20, 0, work, &k, &res, &err);
+  double e = rel(N, x, xstar);
+  check(rc == HG_OK && k <= N && e < 1e-12 && ns.products == k,
+        "gmres(20): non-symmetric n = 8, terminates exactly in <= n steps",
+        "rc %d, k_used %d (of at most 100), relative error %.3g (tolerance 1e-12), products %d",
+        rc, k, e, ns.products);
+
+  /* restart 3 < n: 20 cycles of 3 steps, a true-residual product after each but the last */
+  memset(x, 0, sizeof x);
+  ns.products = 0;
+  rc = hg_gmres(N, dense_apply, &ns, b, x, 60, 3, 0, work, &k, &res, &err);
+  e = rel(N, x, xstar);
+  check(rc == HG_OK && k == 60 && e < 1e-12 && ns.products == 60 + 19,
+        "gmres(3): restarted, converges; k + restarts products",
+        "rc %d, k_used %d, relative error %.3g (tolerance 1e-12), products %d (expect 79)", rc,
+        k, e, ns.products);
+
+  /* tolerance: stops once the true residual is <= tol, well before kmax */
+  memset(x, 0, sizeof x);
+  rc = hg_gmres(N, dense_apply, &ns, b, x, 60, 3, 1e-6, work, &k, &res, &err);
+  double true_res = dense_residual(&ns, b, x);
+  check(rc == HG_OK && k > 0 && k < 60 && res <= 1e-6 && true_res <= 1e-6,
+        "gmres(3): tol stops on the true residual", "rc %d, k_used %d, ||r|| %.3g (true %.3g) "
+        "<= 1e-6", rc, k, res, true_res);
+
+  /* 3 distinct eigenvalues: the minimal polynomial has degree 3, exact after 3 steps */
+  memset(&dg, 0, sizeof dg);
+  dg.nan_at = -1;
+  static const double d3[N] = {1, 1, 2, 2, 2, 5, 5, 5};
+  for (int i = 0; i < N; i++)
+    dg.A[i][i] = d3[i];
+  for (int i = 0; i < N; i++)
+    xstar[i] = b[i] / d3[i];
+  memset(x, 0, sizeof x);
+  rc = hg_gmres(N, dense_apply, &dg, b, x, 3, 20, 0, work, &k, &res, &err);
+  e = rel(N, x, xstar);
+  check(rc == HG_OK && k == 3 && e < 1e-13, "gmres: 3 distinct eigenvalues, exact after 3 steps",
+        "rc %d, k_used %d, relative error %.3g (tolerance 1e-13: rounding)", rc, k, e);
+
+  /* b along e_0: A v_0 = v_0 exactly, the subdiagonal is exactly 0: a clean stop, no 0/0 */
+  double b0[N] = {2};
+  memset(x, 0, sizeof x);
+  dg.products = 0;
+  rc = hg_gmres(N, dense_apply, &dg, b0, x, 10, 20, 0, work, &k, &res, &err);
+  int finite = 1;
+  for (int i = 0; i < N; i++)
+    finite &= isfinite(x[i]) && x[i] == (i == 0 ? 2.0 : 0.0);
+  check(rc == HG_OK && k == 1 && res == 0 && finite && dg.products == 1,
+        "gmres: exactly zero residual stops cleanly",
+        "rc %d, k_used %d (expect 1), residual %g, x == A^{-1} b exactly: %s, products %d", rc, k,
+        res, finite ? "yes" : "no", dg.products);
+
+  /* b = 0 from x0 = 0: no iteration, no product */
+  double zero[N] = {0};
+  memset(x, 0, sizeof x);
+  dg.products = 0;
+  rc = hg_gmres(N, dense_apply, &dg, zero, x, 10, 20, 0, work, &k, &res, &err);
+  check(rc == HG_OK && k == 0 && res == 0 && norm(N, x) == 0 && dg.products == 0,
+        "gmres: zero right-hand side", "rc %d, k_used %d, residual %g, ||x|| %g, products %d",
+        rc, k, res, norm(N, x), dg.products);
+
+  /* a singular operator (A e_0 = 0) with b = e_0: the least-squares matrix is singular */
+  dense_op sg = dg;
+  sg.A[0][0] = 0;
+  memset(x, 0, sizeof x);
+  hg_error_clear(&err);
+  rc = hg_gmres(N, dense_apply, &sg, b0, x, 10, 20, 0, work, &k, &res, &err);
+  check(rc == HG_ERR_BREAKDOWN && err.msg[0], "gmres: singular operator is a breakdown",
+        "rc %d (%s), k_used %d, message \"%s\"", rc, hg_status_word(rc), k, err.msg);
+
+  /* a NaN from the operator is reported, not returned */
+  ns.products = 0;
+  ns.nan_at = 2;
+  memset(x, 0, sizeof x);
+  hg_error_clear(&err);
+  rc = hg_gmres(N, dense_apply, &ns, b, x, 10, 20, 0, work, &k, &res, &err);
+  check(rc == HG_ERR_NAN && k == 3 && strstr(err.msg, "not finite"),
+        "gmres: a NaN product is reported", "rc %d (%s) at k_used %d: \"%s\"", rc,
+        hg_status_word(rc), k, err.msg);
+  free(work);
+}
+
+/* aid-gmres and aid-cg-normal against exact on a registered problem at t = k = 300 (q <= 0.9
+ * on the problems below: q^300 < 1e-13), and aid-cg's refusal where d_w Phi is not symmetric. */
+static void test_registered(const char *name, int nwords, const char *const *words)
+{
+  hg_problem *P = NULL;
+  hg_error err;
+  double *theta = NULL;
+  static const struct {
+    const char *method, *word;
+  } runs[] = {{"aid-gmres", NULL}, {"aid-gmres", "restart=5"}, {"aid-cg-normal", NULL}};
+
+  hg_error_clear(&err);
+  if (hg_problem_create(name, nwords, words, &P, &err) ||
+      !(theta = malloc((size_t)P->n_theta * sizeof *theta))) {
+    check(0, name, "cannot create: %s", err.msg);
+    hg_problem_destroy(&P);
+    return;
+  }
+  P->ops->theta0(P->self, theta);
+  for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
+    hg_budget b = budget(300, 300, 0, 0, 0);
+    hg_run_opts o = {0};
+    hg_run r;
+    const char *word = runs[i].word;
+    char what[128];
+    o.with_reference = 1;
+    hg_error_clear(&err);
+    int rc = hg_hypergrad(P, runs[i].method, word ? 1 : 0, &word, theta, &b, &o, &r, &err);
+    snprintf(what, sizeof what, "%s%s%s -> exact on %s%s (t = k = 300)", runs[i].method,
+             word ? " " : "", word ? word : "", name, nwords ? " (other setting)" : "");
+    check(rc == HG_OK && r.rel_error < 1e-10 && !r.bound_violated, what,
+          "rc %d %s, relative error %.3g (tolerance 1e-10), error/bound %.3g, k_used %d", rc,
+          err.msg, r.rel_error, r.abs_error / r.bound, r.k);
+    hg_run_release(&r);
+  }
+  if (!P->ops->symmetric) {
+    hg_budget b = budget(10, 10, 0, 0, 0);
+    hg_run_opts o = {0};
+    hg_run r;
+    hg_error_clear(&err);
+    int rc = hg_hypergrad(P, "aid-cg", 0, NULL, theta, &b, &o, &r, &err);
+    char what[96];
+    snprintf(what, sizeof what, "aid-cg refuses %s (not symmetric)", name);
+    check(rc == HG_ERR_UNSUPPORTED && strstr(err.msg, "symmetric"), what, "rc %s: \"%s\"",
+          hg_status_word(rc), err.msg);
+    hg_run_release(&r);
+  }
+  free(theta);
+  hg_problem_destroy(&P);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* lower=fista (common.h hg_lower_fista): the certified stop, fewer Phi than gd, omega instead
+ * of the budget bound, refused without mu and L                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+static void test_fista(const char *problem, int nwords, const char *const *words,
+                       double min_speedup)
+{
+  hg_problem *P = NULL;
+  hg_error err;
+  double *theta = NULL, *wstar = NULL, *g = NULL;
+  const char *fista = "lower=fista";
+  hg_run rf, rg;
+
+  hg_error_clear(&err);
+  if (hg_problem_create(problem, nwords, words, &P, &err) ||
+      !(theta = malloc((size_t)P->n_theta * sizeof *theta)) ||
+      !(wstar = malloc((size_t)P->n_w * sizeof *wstar)) ||
+      !(g = malloc((size_t)P->n_theta * sizeof *g))) {
+    check(0, problem, "cannot create: %s", err.msg);
+    goto done;
+  }
+  P->ops->theta0(P->self, theta);
+  hg_exact(P, theta, wstar, g, &err);
+  hg_budget b = budget(100000, 100000, 0, 1e-10, 1e-12);
+  hg_run_opts o = {0};
+  o.with_reference = 1;
+  int rcf = hg_hypergrad(P, "aid-cg", 1, &fista, theta, &b, &o, &rf, &err);
+  int rcg = hg_hypergrad(P, "aid-cg", 0, NULL, theta, &b, &o, &rg, &err);
+  char what[128];
+  snprintf(what, sizeof what, "aid-cg lower=fista on %s: certified stop, exact, omega", problem);
+  double dist = 0;
+  for (int i = 0; rcf == HG_OK && i < P->n_w; i++)
+    dist += (rf.w[i] - wstar[i]) * (rf.w[i] - wstar[i]);
+  dist = sqrt(dist);
+  check(rcf == HG_OK && dist <= 1e-10 / (1 - rf.consts.q) && rf.rel_error < 1e-8 &&
+            isnan(rf.bound) && rf.abs_error <= rf.omega && !rf.bound_violated, what,
+        "rc %d %s; ||w - w*|| %.3g <= %.3g; relative error %.3g; bound %g; error %.3g <= "
+        "omega %.3g", rcf, err.msg, dist, 1e-10 / (1 - rf.consts.q), rf.rel_error, rf.bound,
+        rf.abs_error, rf.omega);
+  if (min_speedup > 1)
+    snprintf(what, sizeof what, "lower=fista on %s: %.0fx fewer Phi than gd", problem,
+             min_speedup);
+  else
+    snprintf(what, sizeof what, "lower=fista on %s: no more Phi than gd", problem);
+  check(rcf == HG_OK && rcg == HG_OK && rg.counts.phi >= min_speedup * rf.counts.phi, what,
+        "Phi: fista %ld, gd %ld", rf.counts.phi, rg.counts.phi);
+  hg_run_release(&rf);
+  hg_run_release(&rg);
+
+done:
+  free(theta);
+  free(wstar);
+  free(g);
+  hg_problem_destroy(&P);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 
 int main(void)
 {
@@ -514,6 +778,42 @@ int main(void)
          N, M, s->mu, s->L, s->eta, (s->L - s->mu) / (s->L + s->mu));
 
   test_cg(s);
+  test_gmres();
+  {
+    static const char *const mse[] = {"loss=mse", "a_norm=0.9", "radius=0.95"};
+    test_registered("equilibrium", 0, NULL);
+    test_registered("equilibrium", 3, mse);
+    test_registered("ridge", 0, NULL);
+    test_registered("quadratic", 0, NULL);
+  }
+  {
+    /* kappa = 100: gd needs ~ (kappa/2) log(1/tol) Phi, fista ~ sqrt(kappa) log(1/tol) */
+    static const char *const k100[] = {"kappa=100", "seed=1"};
+    test_fista("quadratic", 2, k100, 3);
+    test_fista("denoise-tv", 0, NULL, 2);
+    test_fista("logreg", 0, NULL, 1);
+    hg_problem *Q = NULL;
+    hg_run rq;
+    hg_budget b = budget(10, 10, 0, 0, 0);
+    hg_run_opts o = {0};
+    const char *fista = "lower=fista";
+    double th[200];
+    hg_error_clear(&err);
+    if (hg_problem_create("equilibrium", 0, NULL, &Q, &err) == HG_OK && Q->n_theta <= 200) {
+      Q->ops->theta0(Q->self, th);
+      int rc = hg_hypergrad(Q, "aid-fp", 1, &fista, th, &b, &o, &rq, &err);
+      check(rc == HG_ERR_UNSUPPORTED && strstr(err.msg, "lower=gd"),
+            "lower=fista refused without mu and L (equilibrium)", "rc %s: \"%s\"",
+            hg_status_word(rc), err.msg);
+      hg_run_release(&rq);
+    }
+    hg_problem_destroy(&Q);
+    /* memory: space_params counts FISTA's two iterates */
+    result rf = run_with(&P, &hg_method_aid_fp, "lower=fista", budget(50, 20, 0, 0, 0),
+                         theta_ref, NULL, 0);
+    check(rf.rc == HG_OK && rf.space == rf.peak, "aid-fp lower=fista: space = measured peak",
+          "space %zu, peak %zu", rf.space, rf.peak);
+  }
 
   /* exact */
   if (run_ok(&P, &hg_method_exact, budget(0, 0, 0, 0, 0), theta_ref, NULL, &rx)) {
@@ -557,8 +857,10 @@ int main(void)
   /* Convergence to exact as t, k grow (q <= 0.7: q^300 ~ 1e-47); with t = k = 2 every method
    * is still far off, so the check can fail.  jfb is biased (DESIGN §7) and excluded. */
   {
-    const hg_method_ops *conv[] = {&hg_method_itd, &hg_method_itd_forward, &hg_method_tbptt,
-                                   &hg_method_aid_fp, &hg_method_aid_cg, &hg_method_neumann};
+    const hg_method_ops *conv[] = {&hg_method_itd,     &hg_method_itd_forward,
+                                   &hg_method_tbptt,   &hg_method_aid_fp,
+                                   &hg_method_aid_cg,  &hg_method_aid_cg_normal,
+                                   &hg_method_aid_gmres, &hg_method_neumann};
     for (size_t i = 0; i < sizeof conv / sizeof *conv; i++) {
       result lo, hi;
       if (!run_ok(&P, conv[i], budget(2, 2, 2, 0, 0), theta_ref, NULL, &lo) ||
@@ -593,23 +895,64 @@ int main(void)
     }
   }
 
-  /* aid-cg with an exactly zero right-hand side: with d = C w0 for w0 = 0 (d = 0) and t = 0,
-   * grad_w E(w_0) = C^T (C w0 - d) = 0 bit for bit; CG must stop at once (k_used = 0, v = 0),
-   * ghat = rho theta exactly, no NaN (DESIGN §4 aid-cg). */
+  /* GMRES (restart 20 >= n) and CG on the normal equations are exact after n = 8 steps too;
+   * 7 steps are not enough.  GMRES stops by itself there (the Krylov space is exhausted). */
   {
+    const hg_method_ops *krylov[] = {&hg_method_aid_gmres, &hg_method_aid_cg_normal};
+    for (size_t i = 0; i < sizeof krylov / sizeof *krylov; i++) {
+      result r8, r7;
+      int gmres = krylov[i] == &hg_method_aid_gmres;
+      if (!run_ok(&P, krylov[i], budget(300, gmres ? 100 : 8, 0, 0, 0), theta_ref, NULL, &r8) ||
+          !run_ok(&P, krylov[i], budget(300, 7, 0, 0, 0), theta_ref, NULL, &r7))
+        continue;
+      double e8 = rel(M, r8.grad, exact), e7 = rel(M, r7.grad, exact);
+      char what[96];
+      snprintf(what, sizeof what, "%s exact after n = 8 steps%s", krylov[i]->name,
+               gmres ? " (k = 100: stops there)" : "");
+      check(e8 < 1e-10 && e7 > 1e-10 && r8.k_used == 8, what, "relative error %.3g at k = %d "
+            "(tolerance 1e-10), %.3g at k = 7, k_used %d", e8, gmres ? 100 : 8, e7, r8.k_used);
+    }
+  }
+
+  /* aid-gmres with restart=3: each restart costs one more vjp_w (the true residual): k = 7 in
+   * cycles of 3, 3, 1 makes 7 + 2; at a large k it still converges. */
+  {
+    result r7;
+    r7 = run_with(&P, &hg_method_aid_gmres, "restart=3", budget(300, 7, 0, 0, 0), theta_ref, NULL,
+                  0);
+    r = run_with(&P, &hg_method_aid_gmres, "restart=3", budget(300, 300, 0, 0, 0), theta_ref,
+                 NULL, 0);
+    double e = rel(M, r.grad, exact);
+    check(r7.rc == HG_OK && r7.k_used == 7 && r7.counts.vjp_w == 9 && r.rc == HG_OK && e < 1e-10,
+          "aid-gmres restart=3: restart products counted, converges",
+          "k = 7: rc %d, k_used %d, vjp_w %ld (expect 9); k = 300: relative error %.3g "
+          "(tolerance 1e-10)", r7.rc, r7.k_used, r7.counts.vjp_w, e);
+  }
+
+  /* The Krylov solvers with an exactly zero right-hand side: with d = C w0 for w0 = 0 (d = 0)
+   * and t = 0, grad_w E(w_0) = C^T (C w0 - d) = 0 bit for bit; they must stop at once
+   * (k_used = 0, v = 0), ghat = rho theta exactly, no NaN (DESIGN §4 aid-cg). */
+  {
+    const hg_method_ops *krylov[] = {&hg_method_aid_cg, &hg_method_aid_gmres,
+                                     &hg_method_aid_cg_normal};
     tq saved = *s;
     double rz[R];
     static const double w0[N];
     memset(s->d, 0, sizeof s->d);
     tq_residual(s, w0, rz);
-    r = run(&P, &hg_method_aid_cg, budget(0, 10, 0, 0, 0), theta_ref, w0);
-    int exact_rho = 1;
-    for (int j = 0; j < M; j++)
-      exact_rho &= isfinite(r.grad[j]) && r.grad[j] == s->rho * theta_ref[j];
-    check(norm(R, rz) == 0 && r.rc == HG_OK && r.k_used == 0 && exact_rho,
-          "aid-cg with grad_w E = 0 exactly stops cleanly",
-          "||C w0 - d|| %g, rc %d %s, k_used %d, ghat == rho theta: %s", norm(R, rz), r.rc,
-          r.err.msg, r.k_used, exact_rho ? "yes" : "no");
+    for (size_t i = 0; i < sizeof krylov / sizeof *krylov; i++) {
+      r = run(&P, krylov[i], budget(0, 10, 0, 0, 0), theta_ref, w0);
+      int exact_rho = 1;
+      for (int j = 0; j < M; j++)
+        exact_rho &= isfinite(r.grad[j]) && r.grad[j] == s->rho * theta_ref[j];
+      char what[96];
+      snprintf(what, sizeof what, "%s with grad_w E = 0 exactly stops cleanly", krylov[i]->name);
+      check(norm(R, rz) == 0 && r.rc == HG_OK && r.k_used == 0 && exact_rho &&
+                r.counts.jvp_w + r.counts.vjp_w == 0, what,
+            "||C w0 - d|| %g, rc %d %s, k_used %d, products %ld, ghat == rho theta: %s",
+            norm(R, rz), r.rc, r.err.msg, r.k_used, r.counts.jvp_w + r.counts.vjp_w,
+            exact_rho ? "yes" : "no");
+    }
     *s = saved;
   }
 
@@ -626,6 +969,8 @@ int main(void)
       {&hg_method_tbptt, 0, 0, 4, 4, 0},
       {&hg_method_aid_fp, 5, 0, 5, 1, 0},
       {&hg_method_aid_cg, 5, 0, 5, 1, 0},
+      {&hg_method_aid_cg_normal, 5, 6, 5, 1, 0}, /* and v = (I - J) y */
+      {&hg_method_aid_gmres, 5, 0, 5, 1, 0},     /* k <= restart: no restart product */
       {&hg_method_neumann, 5, 0, 5, 1, 0},
       {&hg_method_jfb, 0, 0, 0, 1, 0},
     };
@@ -660,8 +1005,10 @@ int main(void)
       if (norm(N, d) <= 1e-9)
         break;
     }
-    const hg_method_ops *all[] = {&hg_method_itd, &hg_method_itd_forward, &hg_method_tbptt,
-                                  &hg_method_aid_fp, &hg_method_aid_cg, &hg_method_neumann,
+    const hg_method_ops *all[] = {&hg_method_itd,       &hg_method_itd_forward,
+                                  &hg_method_tbptt,     &hg_method_aid_fp,
+                                  &hg_method_aid_cg,    &hg_method_aid_cg_normal,
+                                  &hg_method_aid_gmres, &hg_method_neumann,
                                   &hg_method_jfb};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
       if (!run_ok(&P, all[i], budget(100000, 20, 10, 1e-9, 0), theta_ref, NULL, &r))
@@ -675,7 +1022,9 @@ int main(void)
   }
 
   /* tol_linear: replay aid-fp's ||v_{j+1} - v_j|| and neumann's ||term|| with the problem's own
-   * d_w Phi^T; aid-cg stops with ||r|| <= tol before n steps. */
+   * d_w Phi^T; the Krylov methods stop with a residual <= tol before n steps (1e-4; 1e-2 for
+   * CG on the normal equations, whose squared condition number makes it reach 1e-4 only at
+   * the last step here), and the v they return meets it. */
   {
     result rw;
     if (run_ok(&P, &hg_method_jfb, budget(300, 0, 0, 0, 0), theta_ref, NULL, &rw)) {
@@ -711,25 +1060,45 @@ int main(void)
               "neumann: tol_linear = 1e-9 stops the series",
               "k_used %d (replayed: %d), traced %d, last ||term|| %.3g", r.k_used, k_nm,
               r.n_linear, r.last_linear);
-      if (run_ok(&P, &hg_method_aid_cg, budget(300, 100, 0, 0, 1e-4), theta_ref, NULL, &r))
-        check(r.k_used > 0 && r.k_used < N && r.n_linear == r.k_used && r.last_linear <= 1e-4,
-              "aid-cg: tol_linear = 1e-4 stops CG before n steps",
-              "k_used %d, traced %d, last ||r|| %.3g", r.k_used, r.n_linear, r.last_linear);
+      const hg_method_ops *krylov[] = {&hg_method_aid_cg, &hg_method_aid_cg_normal,
+                                       &hg_method_aid_gmres};
+      for (size_t i = 0; i < sizeof krylov / sizeof *krylov; i++) {
+        const double tol = krylov[i] == &hg_method_aid_cg_normal ? 1e-2 : 1e-4;
+        if (!run_ok(&P, krylov[i], budget(300, 100, 0, 0, tol), theta_ref, NULL, &r))
+          continue;
+        double jv[N], res_v[N]; /* the adjoint residual (I - J^T) v - grad_w E at w_t */
+        tq_upper(s, r.w, theta_ref, gw, NULL);
+        tq_jvp_w(s, r.w, theta_ref, r.v, jv);
+        for (int j = 0; j < N; j++)
+          res_v[j] = r.v[j] - jv[j] - gw[j];
+        char what[96];
+        snprintf(what, sizeof what, "%s: tol_linear = %g stops before n steps", krylov[i]->name,
+                 tol);
+        check(r.v_set && r.k_used > 0 && r.k_used < N && r.n_linear == r.k_used &&
+                  r.last_linear <= tol && norm(N, res_v) <= tol * (1 + 1e-9), what,
+              "k_used %d, traced %d, last residual %.3g, adjoint residual of v %.3g", r.k_used,
+              r.n_linear, r.last_linear, norm(N, res_v));
+      }
     }
   }
 
   /* space() is exactly the peak of hg_alloc, and everything is given back */
   {
-    const hg_method_ops *all[] = {&hg_method_exact, &hg_method_itd, &hg_method_itd_forward,
-                                  &hg_method_tbptt, &hg_method_aid_fp, &hg_method_aid_cg,
-                                  &hg_method_neumann, &hg_method_jfb, &hg_method_fd};
+    const hg_method_ops *all[] = {&hg_method_exact,         &hg_method_itd,
+                                  &hg_method_itd_forward,   &hg_method_tbptt,
+                                  &hg_method_aid_fp,        &hg_method_aid_cg,
+                                  &hg_method_aid_cg_normal, &hg_method_aid_gmres,
+                                  &hg_method_aid_gmres,     &hg_method_neumann,
+                                  &hg_method_jfb,           &hg_method_fd};
+    const char *words[] = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "restart=3", NULL,
+                           NULL, NULL};
     const hg_budget budgets[] = {budget(0, 0, 0, 0, 0), budget(1, 1, 1, 0, 0),
                                  budget(7, 3, 2, 0, 0), budget(40, 20, 60, 0, 0)};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
       int ok = 1;
       char detail[256] = "";
       for (size_t j = 0; j < sizeof budgets / sizeof *budgets; j++) {
-        r = run(&P, all[i], budgets[j], theta_ref, NULL);
+        r = run_with(&P, all[i], words[i], budgets[j], theta_ref, NULL, 0);
         int good = r.rc == HG_OK && r.peak == r.space && r.now == 0;
         if (!good && ok)
           snprintf(detail, sizeof detail, " first mismatch at t = %d: rc %d, space %zu, peak %zu,"
@@ -737,7 +1106,8 @@ int main(void)
         ok &= good;
       }
       char what[96];
-      snprintf(what, sizeof what, "%s: space() == measured peak", all[i]->name);
+      snprintf(what, sizeof what, "%s%s%s: space() == measured peak", all[i]->name,
+               words[i] ? " " : "", words[i] ? words[i] : "");
       check(ok, what, "over t = 0, 1, 7, 40 (peak of the last: %zu bytes)%s", r.peak, detail);
     }
   }
@@ -746,8 +1116,9 @@ int main(void)
    * under a 1-byte cap they fail with no call made and t_used = k_used = 0; one byte short of
    * space() they fail at the tail, after the loop and the solve, reporting both. */
   {
-    const hg_method_ops *aid[] = {&hg_method_aid_fp, &hg_method_aid_cg, &hg_method_neumann,
-                                  &hg_method_jfb};
+    const hg_method_ops *aid[] = {&hg_method_aid_fp,        &hg_method_aid_cg,
+                                  &hg_method_aid_cg_normal, &hg_method_aid_gmres,
+                                  &hg_method_neumann,       &hg_method_jfb};
     const hg_budget b = budget(7, 3, 0, 0, 0);
     for (size_t i = 0; i < sizeof aid / sizeof *aid; i++) {
       size_t space = aid[i]->space(N, M, &b);

@@ -24,32 +24,20 @@ extern const hg_method_ops hg_method_aid_cg, hg_method_aid_fp, hg_method_itd,
 
 /* --- aid-cg with a wrong direction update -------------------------------------------------- */
 
-typedef struct adjoint {
-  hg_problem *P;
-  const double *w, *theta;
-} adjoint;
-
-static void adjoint_apply(const adjoint *S, const double *v, double *out)
-{
-  hg_vjp_w(S->P, S->w, S->theta, v, out);
-  for (int i = 0; i < S->P->n_w; i++)
-    out[i] = v[i] - out[i];
-}
-
 /* CG for (I - J^T) v = gw from v = 0, but p_{j+1} = r_{j+1} - beta p_j (the sign bug). */
-static int wrong_cg_solve(hg_problem *P, const char *method, const double *theta,
+static int wrong_cg_solve(hg_problem *P, const hg_aid_solver *S, const double *theta,
                           const double *w, double *gw, double *const *work, const hg_budget *b,
                           hg_ctx *ctx, const double **v_out, int *k_used, hg_error *err)
 {
   int n = P->n_w;
   double *v = work[0], *r = work[1], *p = r + n, *Sp = p + n;
-  adjoint S = {P, w, theta};
+  hg_adjoint_op op = {P, w, theta};
 
   hg_copy(n, gw, r);
   hg_copy(n, gw, p);
   double rr = hg_dot(n, r, r);
   for (int j = 0; j < b->k && rr > 0; j++) {
-    adjoint_apply(&S, p, Sp);
+    hg_adjoint_apply(&op, p, Sp);
     double alpha = rr / hg_dot(n, p, Sp);
     hg_axpy(n, alpha, p, v);
     hg_axpy(n, -alpha, Sp, r);
@@ -75,9 +63,9 @@ static int wrong_cg_compute(hg_problem *P, const hg_params *mp, const double *th
 
 /* --- aid without the d_theta Phi^T v term ------------------------------------------------- */
 
-static int zero_solve(hg_problem *P, const char *method, const double *theta, const double *w,
-                      double *gw, double *const *work, const hg_budget *b, hg_ctx *ctx,
-                      const double **v_out, int *k_used, hg_error *err)
+static int zero_solve(hg_problem *P, const hg_aid_solver *S, const double *theta,
+                      const double *w, double *gw, double *const *work, const hg_budget *b,
+                      hg_ctx *ctx, const double **v_out, int *k_used, hg_error *err)
 {
   *v_out = work[0]; /* zeroed: the tail adds d_theta Phi^T 0 */
   return HG_OK;

@@ -1,6 +1,6 @@
 /*
- * test_problems.c -- the problem plugins quadratic, ridge and logreg against numbers that do
- * not come from hgbench:
+ * test_problems.c -- the problem plugins quadratic, ridge, logreg and kernel-ridge against
+ * numbers that do not come from hgbench:
  *
  *   - ridge and logreg `exact` (hypergradient and E(w*)) at theta = -1, reg=per-feature and
  *     reg=scalar, on tests/data/conformance/tiny.{train,val}.svm, against the vectors of
@@ -19,16 +19,18 @@
  *     bound it, default instances exist and bad parameters fail with a message naming the key;
  *   - the global Lipschitz constants nu1, nu2, mu1, mu2 of constants() hold on sampled pairs
  *     (w, w') and are what their formulas give, against eigenvalues computed from the ops alone
- *     (test_lipschitz).
+ *     (test_lipschitz); likewise kernel-ridge's, with mu2 on the ball it is stated for, and its
+ *     mu, L against K + gamma I rebuilt from jvp_w (test_kernel_ridge); kernel-ridge's K, Phi
+ *     and E against the ARD Gaussian kernel computed here from the tiny files.
  *
  * One line per check; exit status non-zero when any check fails.
  * usage: test_problems DIR   (DIR holds tiny.train.svm, tiny.val.svm)
  */
 #include "glm.h" /* white box: the data of ridge and logreg, for the Lipschitz references */
 #include "hgbench.h"
+#include "testing.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,34 +46,6 @@ static const double logreg_pf_grad[6] = {
   0.018492900830986765, 0.01915687185877431, 0.003054051645621341};
 static const double logreg_sc_grad[1] = {0.10516436884875759};
 static const double logreg_value = 0.5045341079764217;
-
-static int failures, checks;
-
-/* Print one PASS/FAIL line and count it. */
-static void check(int ok, const char *fmt, ...)
-{
-  va_list ap;
-
-  printf("%s ", ok ? "PASS" : "FAIL");
-  va_start(ap, fmt);
-  vprintf(fmt, ap);
-  va_end(ap);
-  printf("\n");
-  checks++;
-  failures += !ok;
-}
-
-/* ||a - b|| / ||b|| (||a - b|| when b = 0). */
-static double rel_diff(int n, const double *a, const double *b)
-{
-  double d = 0, s = 0;
-
-  for (int i = 0; i < n; i++) {
-    d += (a[i] - b[i]) * (a[i] - b[i]);
-    s += b[i] * b[i];
-  }
-  return s > 0 ? sqrt(d / s) : sqrt(d);
-}
 
 /* "name word word ..." of a NULL-terminated word list ("name (defaults)" when empty). */
 static void label_of(const char *name, const char *const *words, char *buf, size_t len)
@@ -397,36 +371,6 @@ static void test_synthetic(void)
       solved_free(&s);
       hg_problem_destroy(&P);
     }
-}
-
-/* The Hessian H of g at w, column by column from jvp_w: H e_j = (e_j - d_w Phi e_j) / eta. */
-static double *hessian_from_jvp(hg_problem *P, const double *w, const double *theta, double eta)
-{
-  const int n = P->n_w;
-  double *H = malloc((size_t)n * (size_t)n * sizeof(double));
-  double *e = calloc((size_t)n, sizeof(double)), *col = malloc((size_t)n * sizeof(double));
-
-  if (!H || !e || !col) {
-    free(H);
-    H = NULL;
-    goto done;
-  }
-  for (int j = 0; j < n; j++) {
-    e[j] = 1.0;
-    hg_jvp_w(P, w, theta, e, col);
-    e[j] = 0.0;
-    for (int i = 0; i < n; i++)
-      H[(size_t)i * n + j] = ((i == j) - col[i]) / eta;
-  }
-  for (int i = 0; i < n; i++) /* symmetrize the rounding */
-    for (int j = i + 1; j < n; j++)
-      H[(size_t)i * n + j] = H[(size_t)j * n + i] =
-          0.5 * (H[(size_t)i * n + j] + H[(size_t)j * n + i]);
-
-done:
-  free(e);
-  free(col);
-  return H;
 }
 
 /* constants() against the eigenvalues of the Hessian rebuilt from jvp_w: ridge's mu, L are
@@ -761,6 +705,294 @@ static void test_lipschitz(void)
   }
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* kernel-ridge: constants against the ops alone                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+/* dK_1 delta = -d_theta Phi(delta) e_1 / eta (the bandwidth column of kernel-ridge's d_theta
+ * Phi, linear in delta), for the reference ||dK_1||_2. */
+typedef struct kr_dk_op {
+  hg_problem *P;
+  const double *theta, *e1;
+  double eta;
+} kr_dk_op;
+
+static void kr_dk_apply(void *ctx, const double *v, double *out)
+{
+  kr_dk_op *o = ctx;
+
+  hg_jvp_theta(o->P, v, o->theta, o->e1, out);
+  for (int i = 0; i < o->P->n_w; i++)
+    out[i] /= -o->eta;
+}
+
+/*
+ * kernel-ridge (DESIGN §3, §7), at theta broadcast (log gamma = log sigma_j = value):
+ *   - exact alpha* is a fixed point, the adjoint identities hold (1e-12);
+ *   - mu and L are the extremes of K + gamma I rebuilt from jvp_w (1e-9: dsyevr on both
+ *     sides, the rebuilt matrix carrying ~1e-15 rounding);
+ *   - mu1 is lambda_max of E's Hessian K^val^T K^val / n' by Lanczos on differences of
+ *     grad_w E (exact: E is quadratic), 1e-9;
+ *   - nu2 = eta sqrt(gamma^2 + ||dK_1||_2^2) with ||dK_1||_2 by Lanczos on jvp_theta's
+ *     bandwidth column (one bandwidth, where this is the exact Lipschitz constant), 1e-9;
+ *   - sampled pairs: nu1 = 0 (equal products), nu2 and mu1 over 20 pairs (16 at scale 1, 4 at
+ *     scale 30), mu2 over 20 pairs in the ball ||alpha - alpha*|| <= ||alpha*|| that it is
+ *     stated for (pairs (0, alpha*) on its boundary included), each ratio <= 1 + 1e-12.
+ */
+static void test_kernel_ridge(void)
+{
+  static const char *const none[] = {NULL};
+  static const char *const ard[] = {"ard=1", NULL};
+  static const char *const other[] = {"seed=3", "bandwidth=0.7", "gamma=0.3", NULL};
+  static const char *const ard5[] = {"ard=1", "d=5", "n=50", "seed=2", NULL};
+  struct {
+    const char *const *words;
+    double value;
+  } cases[] = {{none, -1.0}, {ard, -1.0}, {other, -0.5}, {ard5, 0.0}};
+  const double slack = 1 + 1e-12;
+
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    hg_problem *P = make("kernel-ridge", cases[c].words);
+    if (!P)
+      continue;
+    const int n = P->n_w, m = P->n_theta;
+    char label[160];
+    hg_constants k;
+    hg_error err;
+    hg_rng rng;
+    double lo = NAN, hi = NAN, *H = NULL;
+    double *w = malloc((size_t)n * sizeof(double)), *w2 = malloc((size_t)n * sizeof(double));
+    double *a = malloc((size_t)n * sizeof(double)), *b = malloc((size_t)n * sizeof(double));
+    double *z = malloc((size_t)n * sizeof(double)), *u = calloc((size_t)m, sizeof(double));
+    double *ta = malloc((size_t)m * sizeof(double)), *tb = malloc((size_t)m * sizeof(double));
+
+    label_of("kernel-ridge", cases[c].words, label, sizeof label);
+    solved s = solve(P, cases[c].value);
+    if (!w || !w2 || !a || !b || !z || !u || !ta || !tb || !s.ok) {
+      check(0, "%s: out of memory or no exact solve", label);
+      goto next;
+    }
+    check_fixed_point(P, &s, label);
+    check_adjoints(P, &s, label);
+    hg_error_clear(&err);
+    if (hg_problem_constants(P, s.theta, &k, &err) != HG_OK) {
+      check(0, "%s: constants: %s", label, err.msg);
+      goto next;
+    }
+    check(k.nu1 == 0 && k.nu2 > 0 && k.mu1 > 0 && k.mu2 > 0 && isfinite(k.nu2) &&
+          isfinite(k.mu2) && isnan(k.L_E) && isnan(k.L_Phi) && k.exact_mu_L == 1 && k.q < 1,
+          "%s: nu1 = 0, nu2 = %.6g, mu1 = %.6g, mu2 = %.6g, q = %.6f", label, k.nu2, k.mu1,
+          k.mu2, k.q);
+
+    /* mu, L against K + gamma I rebuilt from jvp_w */
+    H = hessian_from_jvp(P, s.wstar, s.theta, k.step);
+    if (H && hg_sym_extremes(n, H, &lo, &hi, &err) == HG_OK) {
+      const double emu = fabs(k.mu - lo) / lo, eL = fabs(k.L - hi) / hi;
+      check(emu <= 1e-9 && eL <= 1e-9, "%s: mu = %.10g, L = %.10g are the extremes of K + "
+            "gamma I from jvp_w, %.10g, %.10g (rel err %.1e, %.1e <= 1e-9)", label, k.mu, k.L,
+            lo, hi, emu, eL);
+    } else {
+      check(0, "%s: K + gamma I from jvp_w: %s", label, H ? err.msg : "out of memory");
+    }
+
+    /* mu1 = lambda_max(K^val^T K^val) / n' from differences of grad_w E (exact, h = 1) */
+    lip_op o = {P, s.theta, NULL, k.step, 1.0, 0, a, b, z};
+    const double ref1 = lip_lambda_max(&o, 1e-11, label), e1 = fabs(k.mu1 - ref1) / ref1;
+    check(e1 <= 1e-9, "%s: mu1 = %.12g is lambda_max of E's Hessian, %.12g (rel err %.1e <= "
+          "1e-9)", label, k.mu1, ref1, e1);
+
+    /* nu2 = eta sqrt(gamma^2 + ||dK_1||^2) with one bandwidth */
+    if (m == 2) {
+      int conv = 0;
+      u[1] = 1.0;
+      kr_dk_op d = {P, s.theta, u, k.step};
+      hg_error_clear(&err);
+      if (hg_lanczos_extremes(n, kr_dk_apply, &d, 1e-11, n, 5, &lo, &hi, &conv, &err) == HG_OK &&
+          conv == 3) {
+        const double g = exp(s.theta[0]), dk = fmax(fabs(lo), fabs(hi));
+        const double want = k.step * sqrt(g * g + dk * dk), e2 = fabs(k.nu2 - want) / want;
+        check(e2 <= 1e-9, "%s: nu2 = %.12g = eta sqrt(gamma^2 + ||dK||^2) = %.12g (rel err "
+              "%.1e <= 1e-9)", label, k.nu2, want, e2);
+      } else {
+        check(0, "%s: ||dK|| by Lanczos: %s", label, err.msg[0] ? err.msg : "not converged");
+      }
+      u[1] = 0.0;
+    }
+
+    /* sampled pairs: nu1, nu2, mu1 globally; mu2 in the ball around alpha* */
+    const double R = hg_nrm2(n, s.wstar), bound[4] = {k.nu1, k.nu2, k.mu1, k.mu2};
+    double worst[4] = {0, 0, 0, 0};
+    int exceed[4] = {0, 0, 0, 0};
+    hg_rng_seed(&rng, 2024 + c);
+    for (int pair = 0; pair < 20; pair++) {
+      const double scale = pair >= 16 ? 30.0 : 1.0;
+      double r[4];
+      draw(&rng, n, scale, 0, w);
+      draw(&rng, n, scale, 0, w2);
+      double dw = dist(n, w, w2);
+      draw(&rng, n, 1.0, 1, z);
+      hg_jvp_w(P, w, s.theta, z, a);
+      hg_jvp_w(P, w2, s.theta, z, b);
+      r[0] = dist(n, a, b);
+      draw(&rng, m, 1.0, 1, u);
+      hg_jvp_theta(P, w, s.theta, u, a);
+      hg_jvp_theta(P, w2, s.theta, u, b);
+      r[1] = dist(n, a, b);
+      hg_upper(P, w, s.theta, a, NULL);
+      hg_upper(P, w2, s.theta, b, NULL);
+      r[2] = dist(n, a, b);
+      for (int q = 0; q < 3; q++) {
+        exceed[q] += !(r[q] <= bound[q] * dw * slack);
+        worst[q] = bound[q] > 0 ? fmax(worst[q], r[q] / (bound[q] * dw))
+                                : r[q] > 0 ? INFINITY : worst[q];
+      }
+      /* mu2: two points of the ball (the first pairs: 0 and alpha*, on its boundary) */
+      for (int i = 0; i < n; i++)
+        w[i] = w2[i] = s.wstar[i];
+      if (pair < 2) {
+        hg_zero(n, pair == 0 ? w : w2);
+      } else {
+        draw(&rng, n, 1.0, 1, a);
+        draw(&rng, n, 1.0, 1, b);
+        const double ra = R * hg_rng_uniform(&rng);
+        const double rb = pair % 2 ? R : R * hg_rng_uniform(&rng); /* odd: on the sphere */
+        hg_axpy(n, ra, a, w);
+        hg_axpy(n, rb, b, w2);
+      }
+      dw = dist(n, w, w2);
+      hg_upper(P, w, s.theta, NULL, ta);
+      hg_upper(P, w2, s.theta, NULL, tb);
+      r[3] = dist(m, ta, tb);
+      exceed[3] += !(r[3] <= bound[3] * dw * slack);
+      worst[3] = fmax(worst[3], r[3] / (bound[3] * dw));
+    }
+    static const char *const what[4] = {"nu1 (d_w Phi)", "nu2 (d_theta Phi)", "mu1 (grad_w E)",
+                                        "mu2 (grad_theta E, in the ball)"};
+    for (int q = 0; q < 4; q++)
+      check(exceed[q] == 0, "%s: %s holds on 20 sampled pairs (largest ratio to the bound "
+            "%.4g%s)", label, what[q], worst[q], bound[q] > 0 ? "" : ", products equal");
+
+  next:
+    free(H);
+    free(w);
+    free(w2);
+    free(a);
+    free(b);
+    free(z);
+    free(u);
+    free(ta);
+    free(tb);
+    solved_free(&s);
+    hg_problem_destroy(&P);
+  }
+}
+
+/* k(a_i, x_k) = exp(-sum_j (a_ij - x_kj)^2 / (2 sigma_j^2)), sigma_j = e^{theta_{1+j}}, for
+ * rows of the dense A and X. */
+static double kr_kernel_ref(const hg_matrix *A, int i, const hg_matrix *X, int k,
+                            const double *theta)
+{
+  double sq = 0;
+
+  for (int j = 0; j < X->cols; j++) {
+    const double diff = A->val[(size_t)i * A->cols + j] - X->val[(size_t)k * X->cols + j];
+    const double sigma = exp(theta[1 + j]);
+    sq += diff * diff / (2 * sigma * sigma);
+  }
+  return exp(-sq);
+}
+
+/*
+ * kernel-ridge's definition (DESIGN §3) against the data read independently: on the tiny files
+ * with ard=1 and distinct bandwidths, every entry of K from jvp_w (K e_k = ((e_k -
+ * d_alpha Phi e_k)/eta) - gamma e_k), Phi(0) = eta y, and E(e_k) = ||K^val e_k - y'||^2/(2n')
+ * against k(x, x') = exp(-sum_j (x_j - x'_j)^2 / (2 sigma_j^2)) computed here from the files
+ * (1e-12 relative: the same formula in a different order; a wrong factor in the exponent shows
+ * at 1e-2 or more).
+ */
+static void test_kernel_ridge_definition(const char *dir)
+{
+  char train[1024], val[1024], path[1024];
+  hg_matrix *X = NULL, *Xv = NULL, *Xs = NULL;
+  double *y = NULL, *yv = NULL, *theta = NULL, *e = NULL, *col = NULL, *kcol = NULL;
+  hg_error err;
+  hg_read_opts opts = {"auto", NULL};
+
+  snprintf(train, sizeof train, "train=%s/tiny.train.svm", dir);
+  snprintf(val, sizeof val, "val=%s/tiny.val.svm", dir);
+  const char *const words[] = {train, val, "ard=1", "step=0.1", NULL};
+  hg_problem *P = make("kernel-ridge", words);
+  hg_error_clear(&err);
+  snprintf(path, sizeof path, "%s/tiny.train.svm", dir);
+  int rc = P ? hg_data_read(path, &opts, &Xs, &y, &err) : HG_ERR_ARG;
+  if (rc == HG_OK)
+    rc = hg_matrix_convert(Xs, 0, &X, &err);
+  hg_matrix_destroy(&Xs);
+  snprintf(path, sizeof path, "%s/tiny.val.svm", dir);
+  if (rc == HG_OK)
+    rc = hg_data_read(path, &opts, &Xs, &yv, &err);
+  if (rc == HG_OK)
+    rc = hg_matrix_convert(Xs, 0, &Xv, &err);
+  if (rc != HG_OK || X->cols != Xv->cols || P->n_w != X->rows || P->n_theta != 1 + X->cols) {
+    check(0, "kernel-ridge definition: setup failed (%s)", err.msg);
+    goto done;
+  }
+  const int n = X->rows, nv = Xv->rows, d = X->cols, m = P->n_theta;
+  theta = malloc((size_t)m * sizeof(double));
+  e = calloc((size_t)n, sizeof(double));
+  col = malloc((size_t)n * sizeof(double));
+  kcol = malloc((size_t)(n > nv ? n : nv) * sizeof(double));
+  if (!theta || !e || !col || !kcol) {
+    check(0, "kernel-ridge definition: out of memory");
+    goto done;
+  }
+  theta[0] = log(0.2);
+  for (int j = 0; j < d; j++)
+    theta[1 + j] = log(0.6 + 0.25 * j); /* sigma_j = 0.6, 0.85, .. */
+  const double eta = 0.1, gamma = 0.2;
+
+  double worst_k = 0, worst_e = 0;
+  for (int k = 0; k < n; k++) {
+    e[k] = 1.0;
+    hg_jvp_w(P, e, theta, e, col);
+    for (int i = 0; i < n; i++) {
+      const double want = kr_kernel_ref(X, i, X, k, theta);
+      const double got = ((i == k) - col[i]) / eta - gamma * (i == k);
+      worst_k = fmax(worst_k, fabs(got - want));
+    }
+    double E_want = 0;
+    for (int i = 0; i < nv; i++) {
+      kcol[i] = kr_kernel_ref(Xv, i, X, k, theta);
+      E_want += (kcol[i] - yv[i]) * (kcol[i] - yv[i]);
+    }
+    E_want /= 2.0 * nv;
+    const double E_got = hg_upper(P, e, theta, NULL, NULL);
+    worst_e = fmax(worst_e, fabs(E_got - E_want) / E_want);
+    e[k] = 0.0;
+  }
+  check(worst_k <= 1e-12, "kernel-ridge definition: K from jvp_w is the ARD Gaussian kernel "
+        "of the files (max abs err %.1e <= 1e-12)", worst_k);
+  check(worst_e <= 1e-12, "kernel-ridge definition: E(e_k) = ||K^val e_k - y'||^2 / (2n') "
+        "(max rel err %.1e <= 1e-12)", worst_e);
+  hg_phi(P, e, theta, col); /* e = 0 here: Phi(0) = eta y */
+  for (int i = 0; i < n; i++)
+    kcol[i] = eta * y[i];
+  const double ep = rel_diff(n, col, kcol);
+  check(ep <= 1e-15, "kernel-ridge definition: Phi(0) = eta y (rel err %.1e <= 1e-15)", ep);
+
+done:
+  hg_matrix_destroy(&X);
+  hg_matrix_destroy(&Xv);
+  hg_matrix_destroy(&Xs);
+  free(y);
+  free(yv);
+  free(theta);
+  free(e);
+  free(col);
+  free(kcol);
+  hg_problem_destroy(&P);
+}
+
 /* Bad parameters fail with a message naming the key or the file. */
 static void test_bad_input(const char *dir)
 {
@@ -777,6 +1009,15 @@ static void test_bad_input(const char *dir)
     {"ridge", {val, NULL}, "train="},
     {"ridge", {train, val, "n=5", NULL}, "n="},
     {"quadratic", {"kappa=0.5", NULL}, "kappa"},
+    {"kernel-ridge", {train, NULL}, "'val'"},
+    {"kernel-ridge", {train, val, "d=2", NULL}, "d="},
+    {"kernel-ridge", {"label=2", NULL}, "label="},
+    {"equilibrium", {"radius=1", NULL}, "radius=1 must be below 1"},
+    {"equilibrium", {"radius=0.5", "a_norm=0.6", NULL}, "a_norm=0.6 exceeds radius=0.5"},
+    {"equilibrium", {"format=csv", NULL}, "format= applies to a data file"},
+    {"equilibrium", {train, "n=5", NULL}, "n= shapes synthetic data"},
+    {"equilibrium", {train, NULL}, "tiny.train.svm' is not a class"},
+    {"equilibrium", {"loss=l1", NULL}, "loss=l1 is not one of"},
   };
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
     int n = 0;
@@ -805,6 +1046,8 @@ int main(int argc, char **argv)
   test_synthetic();
   test_constants();
   test_lipschitz();
+  test_kernel_ridge();
+  test_kernel_ridge_definition(argv[1]);
   test_bad_input(argv[1]);
   printf("%d checks, %d failed\n", checks, failures);
   return failures != 0;

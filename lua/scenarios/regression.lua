@@ -1,5 +1,7 @@
 -- regression.lua: the CI regression set (registered in CTest; DESIGN §7).  On every built-in
--- problem, dense and sparse, and the quadratic at condition numbers 10, 100 and 1000:
+-- problem (ridge and logreg dense and sparse, kernel-ridge, equilibrium with the non-symmetric
+-- solvers, biased-reg, poison, denoise-tv, deblur-tv), and the quadratic at condition numbers
+-- 10, 100 and 1000:
 --   * every consistent method reaches the exact hypergradient at a large budget;
 --   * every run, at every budget, stays under its DESIGN §7 bound;
 --   * tolerance-driven implicit runs stay under the inexact bound omega(eps, delta);
@@ -19,10 +21,31 @@ local cases = {
   {"logreg", {}},
   {"logreg", {density = 0.3, seed = 5}},
   {"logreg", {reg = "scalar"}},
+  {"kernel-ridge", {}},
+  {"kernel-ridge", {ard = 1, seed = 3, bandwidth = 0.7, gamma = 0.3}},
+  {"equilibrium", {}, cg = "aid-cg-normal"},
+  {"equilibrium", {loss = "mse", a_norm = 0.9, radius = 0.95, seed = 4}, cg = "aid-gmres"},
+  {"biased-reg", {}},
+  {"biased-reg", {loss = "logistic", beta = 0.5, seed = 2}},
+  {"poison", {}},
+  {"denoise-tv", {}},
+  {"deblur-tv", {gamma = 0.05, size = 8}},
 }
 local legend = {["itd"] = "ITD", ["aid-fp"] = "AID-FP", ["aid-cg"] = "AID-CG",
+                ["aid-cg-normal"] = "AID-CG (normal eq.)", ["aid-gmres"] = "AID-GMRES",
                 ["neumann"] = "Neumann"}
 local fits = {} -- every rate fit, for the rate plot
+
+-- Budgets 1 .. top: 12 evenly spaced and 12 log-spaced (the error of a problem whose q is a
+-- loose bound reaches round-off long before top: the log-spaced ones see its decay).
+local function budgets(top)
+  local seen, out = {}, {}
+  local function add(b) if not seen[b] then seen[b], out[#out + 1] = true, b end end
+  for j = 1, 12 do add(math.ceil(top * j / 12)) end
+  for _, b in ipairs(hg.range(1, top, 12, "log")) do add(b) end
+  table.sort(out)
+  return out
+end
 
 local function keep(ok, list)
   for _, f in ipairs(list) do fits[#fits + 1] = f end
@@ -34,12 +57,13 @@ for i, c in ipairs(cases) do
   local info = P:info()
   -- q^T <= 1e-14: the bounds of DESIGN §7 are then far below 1e-8
   local T = math.min(60000, math.ceil(math.log(1e-14) / math.log(info.q)))
-  local label = string.format("%s %s (kappa = %.3g)", c[1], P.params, info.kappa)
+  local label = string.format("%s %s (q = %.4g)", c[1], P.params, info.q)
+  -- the Krylov solver: CG on symmetric problems, else the case's non-symmetric one
+  local CG = c.cg or "aid-cg"
 
   -- convergence at the large budget
   local final = hg.sweep{problems = {P}, t = T, k = T,
-                         methods = {"itd", "itd-forward", "aid-fp", "aid-cg", "neumann", "exact",
-                                    "fd"}}
+                         methods = {"itd", "itd-forward", "aid-fp", CG, "neumann", "exact", "fd"}}
   for _, r in ipairs(final) do
     hg.expect(r.status == "ok", label .. ": " .. r.method .. " ran (" .. r.status .. ")")
   end
@@ -52,27 +76,22 @@ for i, c in ipairs(cases) do
                   label .. ": iterative methods within 1e-8 of exact at t = k = " .. T)
 
   -- bounds and rates along t (k = t)
-  local grid = {}
-  for j = 1, 12 do grid[#grid + 1] = math.ceil(T * j / 12) end
-  local vs_t = hg.sweep{problems = {P}, methods = {"itd", "aid-fp", "aid-cg", "neumann"},
-                        t = grid, k = "t"}
+  local vs_t = hg.sweep{problems = {P}, methods = {"itd", "aid-fp", CG, "neumann"},
+                        t = budgets(T), k = "t"}
   hg.check_bounds(vs_t, label .. ": every error within its bound along t")
-  for _, m in ipairs({"itd", "aid-fp", "aid-cg", "neumann"}) do
+  for _, m in ipairs({"itd", "aid-fp", CG, "neumann"}) do
     keep(hg.expect_rate(vs_t, m, {axis = "t"}))
   end
 
   -- bounds and rates along k with the lower level converged: aid-fp up to T, aid-cg up to
   -- where its rate (sqrt(kappa) - 1)/(sqrt(kappa) + 1) reaches 1e-14, or n_w steps (after
   -- which CG is exact: its finite termination)
-  local s = math.sqrt(info.kappa)
+  local kappa = info.kappa == info.kappa and info.kappa or (1 + info.q) / (1 - info.q)
+  local s = math.sqrt(kappa)
   local Tcg = math.min(info.n_w, math.ceil(math.log(1e-14) / math.log((s - 1) / (s + 1))))
-  for _, mk in ipairs({{"aid-fp", T}, {"aid-cg", Tcg}}) do
-    local K = {}
-    for j = 1, 12 do
-      local k = math.ceil(mk[2] * j / 12)
-      if k > (K[#K] or 0) then K[#K + 1] = k end
-    end
-    local vs_k = hg.sweep{problems = {P}, methods = {mk[1]}, t = T, k = K}
+  if CG ~= "aid-cg" then Tcg = T end -- their theory: the rate q (gmres) or the kappa cap
+  for _, mk in ipairs({{"aid-fp", T}, {CG, Tcg}}) do
+    local vs_k = hg.sweep{problems = {P}, methods = {mk[1]}, t = T, k = budgets(mk[2])}
     hg.check_bounds(vs_k, label .. ": " .. mk[1] .. " within its bound along k")
     keep(hg.expect_rate(vs_k, mk[1], {axis = "k"}))
   end
@@ -80,11 +99,11 @@ for i, c in ipairs(cases) do
   -- the inexact bound omega(eps, delta) of the implicit methods, tolerance-driven: the lower
   -- loop and the linear solver stop at tol_lower = tol_linear = tol
   local tols = {1e-2, 1e-4, 1e-6, 1e-8, 1e-10}
-  local vs_tol = hg.sweep{problems = {P}, methods = {"aid-fp", "aid-cg", "neumann", "jfb"},
+  local vs_tol = hg.sweep{problems = {P}, methods = {"aid-fp", CG, "neumann", "jfb"},
                           t = T, k = T, tol_lower = tols, tol_linear = "tol_lower"}
   hg.check_bounds(vs_tol, label .. ": every error within omega(eps, delta) and its bound")
 
-  if i == 1 or i == 4 or i == 7 then -- one picture per problem family, bounds dashed
+  if c[1] ~= (cases[i - 1] or {})[1] then -- one picture per problem family, bounds dashed
     hg.plot{runs = vs_t, x = "t", legend = legend, name = c[1] .. "_bounds_vs_t",
             title = c[1] .. ": error and its DESIGN §7 bound against t (k = t)"}
     hg.plot{runs = vs_tol, x = "tol_lower", logx = true, bound = "omega", legend = legend,

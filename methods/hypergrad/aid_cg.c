@@ -14,42 +14,21 @@
 
 #include <math.h>
 
-/* The operator S v = v - J^T v at the fixed w_t. */
-typedef struct adjoint_op {
-  hg_problem *P;
-  const double *w;     /* w_t */
-  const double *theta;
-} adjoint_op;
-
-/* out = (I - d_w Phi(w_t)^T) v: one counted vjp_w. */
-static void adjoint_apply(void *ctx, const double *v, double *out)
-{
-  adjoint_op *S = ctx;
-  int n = S->P->n_w;
-
-  hg_vjp_w(S->P, S->w, S->theta, v, out);
-  for (int i = 0; i < n; i++)
-    out[i] = v[i] - out[i];
-}
-
 /* The adjoint solve of aid-cg (DESIGN §4): (I - J^T) v = grad_w E(w_t) by at most k CG steps
  * (hg_cg) from v_0 = 0, stopping at ||r|| <= tol_linear or an exactly zero residual; ||r|| is
  * traced.  v is work[0] (zeroed: CG starts without a product), CG's r, p, S p are work[1]. */
-static int aid_cg_solve(hg_problem *P, const char *method, const double *theta,
+static int aid_cg_solve(hg_problem *P, const hg_aid_solver *S, const double *theta,
                         const double *w, double *gw, double *const *work, const hg_budget *b,
                         hg_ctx *ctx, const double **v_out, int *k_used, hg_error *err)
 {
-  adjoint_op S = {.P = P, .w = w, .theta = theta};
+  hg_adjoint_op op = {.P = P, .w = w, .theta = theta};
   double *v = work[0];
   int rc;
 
-  rc = hg_cg_trace(P->n_w, adjoint_apply, &S, gw, v, b->k, b->tol_linear, work[1], ctx, k_used,
-                   NULL, err);
-  if (rc) {
-    char why[sizeof err->msg];
-    snprintf(why, sizeof why, "%s", err ? err->msg : "");
-    return hg_fail(err, rc, "method '%s' on problem '%s': %s", method, P->ops->name, why);
-  }
+  rc = hg_cg_trace(P->n_w, hg_adjoint_apply, &op, gw, v, b->k, b->tol_linear, work[1], ctx,
+                   k_used, NULL, err);
+  if (rc)
+    return hg_method_fail(P, S->method, rc, err);
   *v_out = v;
   return HG_OK;
 }
@@ -67,19 +46,32 @@ static size_t aid_cg_space(int n, int m, const hg_budget *b)
   return hg_aid_space(n, m, &aid_cg_solver);
 }
 
+/* The same with the method's parameters (lower=fista adds FISTA's two iterates). */
+static size_t aid_cg_space_params(int n, int m, const hg_budget *b, const hg_params *mp)
+{
+  hg_aid_solver S = hg_aid_with(&aid_cg_solver, mp);
+  return hg_aid_space(n, m, &S);
+}
+
 /* The driver (lower loop, grad E, aid_cg_solve, the tail), on a symmetric d_w Phi only. */
 static int aid_cg_compute(hg_problem *P, const hg_params *mp, const double *theta,
                           const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
                           hg_error *err)
 {
-  if (P->ops->symmetric)
-    return hg_aid_run(P, &aid_cg_solver, theta, w0, b, ctx, out, err);
+  if (P->ops->symmetric) {
+    hg_aid_solver S = hg_aid_with(&aid_cg_solver, mp);
+    return hg_aid_run(P, &S, theta, w0, b, ctx, out, err);
+  }
   out->t_used = out->k_used = 0;
   return hg_fail(err, HG_ERR_UNSUPPORTED, "method 'aid-cg' needs a symmetric d_w Phi, and "
-                 "problem '%s' is not symmetric (use aid-fp)", P->ops->name);
+                 "problem '%s' is not symmetric (use aid-gmres, aid-cg-normal or aid-fp)",
+                 P->ops->name);
 }
 
-static const hg_param_spec aid_cg_params[] = {{.key = NULL}};
+static const hg_param_spec aid_cg_params[] = {
+  HG_AID_PARAMS,
+  {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
 
 /* Along k, CG on I - d_w Phi^T = eta H converges as ((sqrt(kappa) - 1)/(sqrt(kappa) + 1))^k with
  * kappa = L/mu of H (DESIGN §7); along t, the lower loop's q. */
@@ -104,6 +96,7 @@ const hg_method_ops hg_method_aid_cg = {
   .params = aid_cg_params,              /* no parameters */
   .needs = HG_NEEDS_SYMMETRIC | HG_NEEDS_CONTRACTION, /* CG needs I - d_w Phi^T SPD */
   .space = aid_cg_space,                /* workspace bytes: O(n) */
+  .space_params = aid_cg_space_params, /* with lower=fista */
   .compute = aid_cg_compute,            /* the method */
   .rate = aid_cg_rate,                   /* q in t, the CG rate in k */
   .bound = aid_cg_bound,                  /* CG convergence in the c3 term */

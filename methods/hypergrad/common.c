@@ -5,6 +5,7 @@
 #include "common.h"
 
 #include <math.h>
+#include <string.h>
 
 int hg_work(hg_ctx *ctx, const char *method, size_t count, double **x, hg_error *err)
 {
@@ -42,6 +43,14 @@ double hg_dist(int n, const double *x, const double *y)
     sum += d * d;
   }
   return s * sqrt(sum);
+}
+
+int hg_method_fail(const hg_problem *P, const char *method, int rc, hg_error *err)
+{
+  char why[sizeof err->msg];
+
+  snprintf(why, sizeof why, "%s", err ? err->msg : "");
+  return hg_fail(err, rc, "method '%s' on problem '%s': %s", method, P->ops->name, why);
 }
 
 int hg_watch(const hg_problem *P, const char *method, const char *what, int i, double res,
@@ -137,6 +146,64 @@ done:
   return rc;
 }
 
+size_t hg_lower_fista_space(int n)
+{
+  return 2 * (size_t)n * sizeof(double);
+}
+
+int hg_lower_fista(hg_lower *L, hg_problem *P, const double *theta, const double *w0, int t,
+                   double tol_lower, hg_ctx *ctx, hg_error *err)
+{
+  int rc, n = L->n;
+  double *x = L->w, *y = L->tape, *x_prev = NULL, *phi = NULL, res0 = 0;
+  hg_constants c;
+
+  L->t = 0;
+  if ((rc = hg_problem_constants(P, theta, &c, err)))
+    return rc;
+  if (!(c.mu > 0) || !(c.L >= c.mu) || !(c.step > 0))
+    return hg_fail(err, HG_ERR_UNSUPPORTED, "method '%s' with lower=fista needs the strong "
+                   "convexity mu, smoothness L and step of g, which problem '%s' does not give "
+                   "(use lower=gd)", L->method, P->ops->name);
+  if ((rc = hg_work(ctx, L->method, (size_t)n, &x_prev, err)) ||
+      (rc = hg_work(ctx, L->method, (size_t)n, &phi, err)))
+    goto done;
+  for (int j = 0; j < n; j++)
+    if (!isfinite(w0[j])) {
+      rc = hg_fail(err, HG_ERR_ARG, "method '%s' on problem '%s': the start w0[%d] = %g is "
+                   "not finite", L->method, P->ops->name, j, w0[j]);
+      goto done;
+    }
+  double sk = sqrt(c.L / c.mu), beta = (sk - 1) / (sk + 1), a = 1 / (c.L * c.step);
+  hg_copy(n, w0, x);
+  hg_copy(n, w0, y);
+  for (int i = 0; i < t; i++) {
+    hg_phi(P, y, theta, phi);
+    L->t = i + 1;
+    double res = hg_dist(n, y, phi);
+    hg_trace_lower(ctx, res);
+    if ((rc = hg_watch(P, L->method, "lower iterate y", i, res, res0, err)))
+      goto done;
+    if (i == 0)
+      res0 = res;
+    if (tol_lower > 0 && res <= tol_lower) { /* certified: return y_i (i + 1 Phi made) */
+      hg_copy(n, y, x);
+      break;
+    }
+    /* x_{i+1} = y - a (y - Phi(y)); y_{i+1} = x_{i+1} + beta (x_{i+1} - x_i) */
+    hg_copy(n, x, x_prev);
+    for (int j = 0; j < n; j++) {
+      x[j] = y[j] - a * (y[j] - phi[j]);
+      y[j] = x[j] + beta * (x[j] - x_prev[j]);
+    }
+  }
+
+done:
+  hg_free(ctx, x_prev);
+  hg_free(ctx, phi);
+  return rc;
+}
+
 size_t hg_sweep_space(int n, int m)
 {
   return (2 * (size_t)n + (size_t)m) * sizeof(double);
@@ -216,13 +283,50 @@ done:
   return rc;
 }
 
+/* Doubles in block i of S's workspace. */
+static size_t aid_block(int n, const hg_aid_solver *S, int i)
+{
+  return (size_t)S->work[i] * (size_t)n + S->extra[i];
+}
+
 size_t hg_aid_space(int n, int m, const hg_aid_solver *S)
 {
-  size_t vectors = 1; /* grad_w E, then the solver's blocks */
+  size_t doubles = (size_t)n; /* grad_w E, then the solver's blocks */
 
   for (int i = 0; i < HG_AID_BLOCKS; i++)
-    vectors += (size_t)S->work[i];
-  return hg_lower_space(n, 0) + (vectors * (size_t)n + (size_t)m) * sizeof(double);
+    doubles += aid_block(n, S, i);
+  /* then either FISTA's iterates (freed after the loop) or the tail (m), never both */
+  size_t fista = S->fista ? hg_lower_fista_space(n) : 0, tail = (size_t)m * sizeof(double);
+  return hg_lower_space(n, 0) + doubles * sizeof(double) + (fista > tail ? fista : tail);
+}
+
+hg_aid_solver hg_aid_with(const hg_aid_solver *base, const hg_params *mp)
+{
+  hg_aid_solver S = *base;
+  S.fista = mp && !strcmp(hg_params_str(mp, "lower"), "fista");
+  return S;
+}
+
+/* out = (I - J^T) v = v - d_w Phi(w_t)^T v. */
+void hg_adjoint_apply(void *op, const double *v, double *out)
+{
+  hg_adjoint_op *S = op;
+  int n = S->P->n_w;
+
+  hg_vjp_w(S->P, S->w, S->theta, v, out);
+  for (int i = 0; i < n; i++)
+    out[i] = v[i] - out[i];
+}
+
+/* out = (I - J) v = v - d_w Phi(w_t) v. */
+void hg_adjoint_apply_t(void *op, const double *v, double *out)
+{
+  hg_adjoint_op *S = op;
+  int n = S->P->n_w;
+
+  hg_jvp_w(S->P, S->w, S->theta, v, out);
+  for (int i = 0; i < n; i++)
+    out[i] = v[i] - out[i];
 }
 
 /*
@@ -248,17 +352,19 @@ int hg_aid_run(hg_problem *P, const hg_aid_solver *S, const double *theta, const
       (rc = hg_work(ctx, S->method, (size_t)n, &gw, err)))
     goto done;
   for (int i = 0; i < HG_AID_BLOCKS; i++)
-    if (S->work[i] > 0 &&
-        (rc = hg_work(ctx, S->method, (size_t)S->work[i] * (size_t)n, &work[i], err)))
+    if (aid_block(n, S, i) > 0 &&
+        (rc = hg_work(ctx, S->method, aid_block(n, S, i), &work[i], err)))
       goto done;
 
-  rc = hg_lower_run(&L, P, theta, w0, b->t, b->tol_lower, NULL, NULL, ctx, err);
+  rc = S->fista ? hg_lower_fista(&L, P, theta, w0, b->t, b->tol_lower, ctx, err)
+                : hg_lower_run(&L, P, theta, w0, b->t, b->tol_lower, NULL, NULL, ctx, err);
   out->t_used = L.t;
+  out->not_phi = S->fista;
   if (rc)
     goto done;
 
   hg_upper(P, out->w, theta, gw, out->grad);
-  if ((rc = S->solve(P, S->method, theta, out->w, gw, work, b, ctx, &v, &out->k_used, err)) ||
+  if ((rc = S->solve(P, S, theta, out->w, gw, work, b, ctx, &v, &out->k_used, err)) ||
       (rc = hg_work(ctx, S->method, (size_t)m, &u, err)))
     goto done;
   hg_vjp_theta(P, out->w, theta, v, u);
@@ -285,6 +391,12 @@ double hg_rate_q_in_t(const hg_constants *c, char axis)
 double hg_rate_q(const hg_constants *c, char axis)
 {
   return axis == 't' || axis == 'k' ? c->q : NAN;
+}
+
+double hg_kappa_lin(const hg_constants *c)
+{
+  double kq = (1 + c->q) / (1 - c->q);
+  return isfinite(c->kappa) ? fmin(c->kappa, kq) : kq;
 }
 
 double hg_bound_itd(const hg_theory *th, int t, int k, int K)

@@ -23,6 +23,11 @@
  * iteration when trace is not NULL.  Defined in harness/linalg.c next to hg_cg: the same code. */
 int hg_cg_trace(int n, hg_linop op, void *ctx, const double *b, double *x, int kmax, double tol,
                 double *work, hg_ctx *trace, int *k_used, double *res, hg_error *err);
+/* hg_gmres (hgbench.h) recording the residual estimate |g_{j+1}| with hg_trace_linear after
+ * every Arnoldi step when trace is not NULL; in harness/linalg.c next to hg_gmres. */
+int hg_gmres_trace(int n, hg_linop op, void *ctx, const double *b, double *x, int kmax,
+                   int restart, double tol, double *work, hg_ctx *trace, int *k_used,
+                   double *res, hg_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Workspace and residuals                                                                     */
@@ -35,6 +40,10 @@ int hg_work(hg_ctx *ctx, const char *method, size_t count, double **x, hg_error 
 /* ||x - y||_2 without forming x - y (scaled against overflow); NaN if an entry of x or y is
  * NaN, +inf if one is infinite. */
 double hg_dist(int n, const double *x, const double *y);
+
+/* A linear solver's failure rc (hg_cg, hg_gmres) reported by `method`: err's message gets the
+ * prefix "method 'M' on problem 'P': "; returns rc. */
+int hg_method_fail(const hg_problem *P, const char *method, int rc, hg_error *err);
 
 /* Watch residual res of iteration i ("what" names the iterate, e.g. "linear iterate v"):
  * HG_ERR_NAN when it is not finite, HG_ERR_DIVERGED when res > HG_DIVERGENCE_FACTOR res0
@@ -82,6 +91,23 @@ int hg_lower_run(hg_lower *L, hg_problem *P, const double *theta, const double *
  * (only i = L->t without a tape). */
 const double *hg_lower_at(const hg_lower *L, int i);
 
+/* Bytes hg_lower_fista allocates besides hg_lower_open's: two iterates of n. */
+size_t hg_lower_fista_space(int n);
+
+/*
+ * The lower level by FISTA with constant momentum (for a mu-strongly convex, L-smooth g with
+ * Phi = w - eta grad g, so grad g(w) = (w - Phi(w))/eta; mu and L from the problem's
+ * constants at theta):
+ *     x_0 = y_0 = w0,  x_{i+1} = y_i - (1/(L eta)) (y_i - Phi(y_i)),
+ *     y_{i+1} = x_{i+1} + beta (x_{i+1} - x_i),  beta = (sqrt(L/mu) - 1)/(sqrt(L/mu) + 1),
+ * one Phi per step, for i < t; with tol_lower > 0 it stops at the first y_i with
+ * ||y_i - Phi(y_i)|| <= tol_lower and returns that y_i (the certified stop of DESIGN §4:
+ * ||y_i - w*|| <= ||y_i - Phi(y_i)||/(1 - q)); otherwise returns x_t.  Records
+ * ||y_i - Phi(y_i)|| with hg_trace_lower.  L must come from hg_lower_open with keep = 0.
+ * HG_ERR_UNSUPPORTED when the problem gives no mu or L. */
+int hg_lower_fista(hg_lower *L, hg_problem *P, const double *theta, const double *w0, int t,
+                   double tol_lower, hg_ctx *ctx, hg_error *err);
+
 /* ------------------------------------------------------------------------------------------ */
 /* The reverse sweep of itd and tbptt (DESIGN §4)                                              */
 /* ------------------------------------------------------------------------------------------ */
@@ -114,28 +140,59 @@ int hg_itd_run(hg_problem *P, const char *method, const double *theta, const dou
 /* Workspace blocks an adjoint solver may ask the driver for (raise it when one needs more). */
 #define HG_AID_BLOCKS 2
 
+typedef struct hg_aid_solver hg_aid_solver;
+
 /* An adjoint solver: v ~ (I - J^T)^{-1} gw with J = d_w Phi(w, theta), w = w_t, within
  * budget b (at most b->k iterations; with b->tol_linear > 0 it stops once its residual is
- * <= tol_linear).  gw = grad_w E(w, theta) and may be overwritten.  work[i] is the solver's
- * zeroed block i of hg_aid_solver.work[i] n-vectors (NULL when 0).  Sets *v_out to v (in gw or
- * a block) on success and *k_used to the iterations done, also on failure (it is 0 on entry).
- * Residuals go to hg_trace_linear(ctx, .) and hg_watch; errors name the method. */
-typedef int (*hg_adjoint_solve)(hg_problem *P, const char *method, const double *theta,
+ * <= tol_linear).  S is the solver's own description (S->method for messages, S->data for its
+ * parameters).  gw = grad_w E(w, theta) and may be overwritten.  work[i] is the solver's
+ * zeroed block i of S->work[i] n-vectors plus S->extra[i] doubles (NULL when both are 0).
+ * Sets *v_out to v (in gw or a block) on success and *k_used to the iterations done, also on
+ * failure (it is 0 on entry).  Residuals go to hg_trace_linear(ctx, .) and hg_watch; errors
+ * name the method. */
+typedef int (*hg_adjoint_solve)(hg_problem *P, const hg_aid_solver *S, const double *theta,
                                 const double *w, double *gw, double *const *work,
                                 const hg_budget *b, hg_ctx *ctx, const double **v_out,
                                 int *k_used, hg_error *err);
 
 /* What the driver needs of an implicit method. */
-typedef struct hg_aid_solver {
-  const char *method;        /* registry name, for messages */
-  int work[HG_AID_BLOCKS];   /* n-vectors in each zeroed block solve() gets, allocated in this
-                                order before the lower loop (0: no block) */
-  hg_adjoint_solve solve;    /* the adjoint solve */
-} hg_aid_solver;
+struct hg_aid_solver {
+  const char *method;          /* registry name, for messages */
+  int work[HG_AID_BLOCKS];     /* n-vectors in each zeroed block solve() gets, allocated in
+                                  this order before the lower loop (0: no block) */
+  size_t extra[HG_AID_BLOCKS]; /* doubles added to each block after its n-vectors, for parts
+                                  whose size is not a multiple of n (GMRES's Hessenberg
+                                  matrix); 0 by default */
+  hg_adjoint_solve solve;      /* the adjoint solve */
+  const void *data;            /* borrowed: the solver's parameters (GMRES's restart), or
+                                  NULL */
+  int fista;                   /* 1: the lower level by FISTA (lower=fista), 0: by Phi */
+};
 
-/* Bytes hg_aid_run allocates with S: the lower loop's scratch and grad_w E (n each), S's
- * blocks, d_theta Phi^T v (m). */
+/* The parameter every implicit method takes (in its schema, before the NULL terminator):
+ * lower=gd (the Phi iteration of DESIGN §4) or lower=fista (hg_lower_fista). */
+#define HG_AID_PARAMS                                                                         \
+  {"lower", HG_PARAM_CHOICE, "gd", 0, 0, "gd|fista",                                          \
+   "lower-level solver: gd (Phi's steps) or fista (constant momentum, needs mu and L)"}
+
+/* *base with the lower-level solver mp asks for (lower=). */
+hg_aid_solver hg_aid_with(const hg_aid_solver *base, const hg_params *mp);
+
+/* Bytes hg_aid_run holds at most with S: the lower loop's scratch and grad_w E (n each), S's
+ * blocks (work[i] n + extra[i] doubles each), and the larger of d_theta Phi^T v (m, after the
+ * loop) and, with S->fista, FISTA's two iterates (n each, during the loop). */
 size_t hg_aid_space(int n, int m, const hg_aid_solver *S);
+
+/* The adjoint operator of the implicit methods at the fixed w = w_t, for hg_cg and hg_gmres:
+ * hg_adjoint_apply gives out = (I - J^T) v (one counted vjp_w), hg_adjoint_apply_t gives
+ * out = (I - J) v (one counted jvp_w), J = d_w Phi(w, theta). */
+typedef struct hg_adjoint_op {
+  hg_problem *P;
+  const double *w;     /* w_t */
+  const double *theta;
+} hg_adjoint_op;
+void hg_adjoint_apply(void *op, const double *v, double *out);
+void hg_adjoint_apply_t(void *op, const double *v, double *out);
 
 /* An implicit method (DESIGN §1, §4): the lower loop of budget b from w0 (no tape) to w_t in
  * out->w; gw = grad_w E(w_t) and out->grad = grad_theta E(w_t) by one hg_upper; v from
@@ -154,6 +211,9 @@ int hg_aid_run(hg_problem *P, const hg_aid_solver *S, const double *theta, const
 double hg_rate_q_in_t(const hg_constants *c, char axis);
 /* q along t and along k (aid-fp, neumann). */
 double hg_rate_q(const hg_constants *c, char axis);
+/* The condition number of I - d_w Phi^T the Krylov bounds use (DESIGN §7):
+ * min(kappa, (1+q)/(1-q)), (1+q)/(1-q) when kappa is unknown (as hg_theory's kappa_lin). */
+double hg_kappa_lin(const hg_constants *c);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Bounds on ||ghat - grad f|| (DESIGN §7), for the ops tables' bound slot                     */

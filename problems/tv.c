@@ -1,0 +1,507 @@
+/*
+ * tv.c -- learned smoothed total-variation regularization of images (DESIGN §3 "denoise-tv",
+ * "deblur-tv"), shared by problems/denoise_tv.c and problems/deblur_tv.c (contracts in tv.h).
+ * N training pairs (u-dagger_i, f_i) of w x h images (P pixels), one lower-level image each,
+ *
+ *     h(u_i, theta) = 1/2 ||A u_i - f_i||^2 + gamma/2 ||u_i||^2 + 1/2 lam sum_j psi((D u_i)_j),
+ *     psi(z) = sqrt(z^2 + eps^2),   lam = e^{theta_1},  eps = e^{theta_2},
+ *     Phi(u, theta)_i = u_i - eta grad h(u_i),
+ *     grad h(u) = A^T (A u - f) + gamma u + 1/2 lam D^T (z/s),
+ *     E(u) = (1/N) sum_i 1/2 ||u_i - u-dagger_i||^2,
+ *
+ * with z = D u, s = sqrt(z^2 + eps^2) entrywise, D the forward differences with Neumann
+ * boundary (imaging.h); denoising is A = I, gamma = 0.  The Hessian is
+ * H(u) = A^T A + gamma I + 1/2 lam D^T diag(eps^2/s^3) D, so mu = lambda_min(A^T A) + gamma and
+ * L <= ||A||^2 + gamma + 4 lam/eps (||D||^2 <= 8, psi'' <= 1/eps).  The step eta is fixed per
+ * instance: step= or 1/L at theta0.  Exact: Newton with CHOLMOD on the sparse Hessian to
+ * ||grad h|| <= 1e-12 per image, then the adjoint solve with the same factorization.
+ */
+#include "glm.h" /* hg_csr_cholmod_view */
+#include "tv.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* max over x of 3x / (1 + x^2)^{5/2} (at x = 1/2): |psi'''(z)| <= PSI3 / eps^2. */
+#define PSI3 0.8586501892
+
+/* theta0 = (log 0.2, log 0.1): TV weight lam/2 = 0.1, smoothing eps = 0.1. */
+void hg_tv_theta0(const void *self, double *theta)
+{
+  theta[0] = log(0.2);
+  theta[1] = log(0.1);
+}
+
+/* L <= ||A||^2 + gamma + 4 lam/eps at theta. */
+static double bound_L(const hg_tv *T, const double *theta)
+{
+  return T->norm_A2 + T->gamma + 4 * exp(theta[0]) / exp(theta[1]);
+}
+
+void hg_tv_destroy(void *self)
+{
+  hg_tv *T = self;
+  if (!T)
+    return;
+  hg_pairs_free(&T->pairs);
+  hg_matrix_destroy(&T->D);
+  hg_matrix_destroy(&T->A);
+  free(T->z);
+  free(T->c);
+  free(T->g);
+  free(T->r);
+  if (T->cc_started)
+    cholmod_finish(&T->cc);
+  free(T);
+}
+
+/* x = A^T A v + gamma v (x and v of P entries; T->r is scratch). */
+static void data_hess(hg_tv *T, const double *v, double *x)
+{
+  if (!T->A) {
+    memcpy(x, v, (size_t)T->P * sizeof *x);
+    return;
+  }
+  hg_matrix_gemv(T->A, 0, 1, v, 0, T->r);
+  hg_matrix_gemv(T->A, 1, 1, T->r, 0, x);
+  for (int j = 0; j < T->P; j++)
+    x[j] += T->gamma * v[j];
+}
+
+/* mu_A = lambda_min(A^T A), norm_A2 = lambda_max(A^T A): eigenvalues of the dense A^T A up to
+ * 2000 pixels; beyond, the certified bounds 0 and ||A||_1 ||A||_inf. */
+static int operator_extremes(hg_tv *T, hg_error *err)
+{
+  int P = T->P, rc = HG_OK;
+  if (!T->A) {
+    T->mu_A = T->norm_A2 = 1;
+    T->mu_A_exact = 1;
+    return HG_OK;
+  }
+  if (P <= 2000) {
+    double *G = malloc((size_t)P * P * sizeof *G);
+    if (!G)
+      return hg_fail(err, HG_ERR_NOMEM, "%s: out of memory for A^T A", T->name);
+    hg_matrix_gram(T->A, 1, G);
+    rc = hg_sym_extremes(P, G, &T->mu_A, &T->norm_A2, err);
+    free(G);
+    T->mu_A = fmax(0, T->mu_A);
+    T->mu_A_exact = 1;
+    return rc;
+  }
+  double *col = calloc((size_t)P, sizeof *col), row = 0, colmax = 0;
+  if (!col)
+    return hg_fail(err, HG_ERR_NOMEM, "%s: out of memory", T->name);
+  for (int i = 0; i < P; i++) {
+    double s = 0;
+    for (int k = T->A->rowptr[i]; k < T->A->rowptr[i + 1]; k++) {
+      s += fabs(T->A->val[k]);
+      col[T->A->colind[k]] += fabs(T->A->val[k]);
+    }
+    row = fmax(row, s);
+  }
+  for (int j = 0; j < P; j++)
+    colmax = fmax(colmax, col[j]);
+  free(col);
+  T->mu_A = 0;
+  T->norm_A2 = row * colmax;
+  T->mu_A_exact = 0;
+  return HG_OK;
+}
+
+int hg_tv_create(const hg_params *p, const char *name, int blur_size, double blur_sigma,
+                 double gamma, hg_tv **out, int *n_w, int *n_theta, hg_error *err)
+{
+  hg_tv *T = calloc(1, sizeof *T);
+  int rc;
+  double theta0[2];
+
+  *out = NULL;
+  if (!T)
+    return hg_fail(err, HG_ERR_NOMEM, "%s: out of memory", name);
+  T->gamma = gamma;
+  T->name = name;
+  if ((rc = hg_pairs_load(p, &T->pairs, err)) ||
+      (rc = hg_diff_operator(T->pairs.w, T->pairs.h, &T->D, err)))
+    goto fail;
+  T->N = T->pairs.N;
+  T->P = T->pairs.P;
+  if (blur_size > 0 &&
+      (rc = hg_blur_operator(T->pairs.w, T->pairs.h, blur_size, blur_sigma, &T->A, err)))
+    goto fail;
+  T->z = malloc(2 * (size_t)T->P * sizeof *T->z);
+  T->c = malloc(2 * (size_t)T->P * sizeof *T->c);
+  T->g = malloc((size_t)T->P * sizeof *T->g);
+  T->r = malloc((size_t)T->P * sizeof *T->r);
+  if (!T->z || !T->c || !T->g || !T->r) {
+    rc = hg_fail(err, HG_ERR_NOMEM, "%s: out of memory for %d pixels", name, T->P);
+    goto fail;
+  }
+  if (T->A && !hg_params_str(p, "clean")) { /* f_i = A u-dagger_i + (the noise drawn) */
+    for (int i = 0; i < T->N; i++) {
+      double *f = T->pairs.noisy + (size_t)i * T->P;
+      const double *u = T->pairs.clean + (size_t)i * T->P;
+      for (int j = 0; j < T->P; j++)
+        f[j] -= u[j];
+      hg_matrix_gemv(T->A, 0, 1, u, 1, f);
+    }
+  }
+  if ((rc = operator_extremes(T, err)))
+    goto fail;
+  if (!cholmod_start(&T->cc)) {
+    rc = hg_fail(err, HG_ERR_NOMEM, "%s: CHOLMOD could not start", name);
+    goto fail;
+  }
+  T->cc_started = 1;
+  T->cc.print = 0;
+  hg_tv_theta0(T, theta0);
+  T->eta = hg_params_given(p, "step") ? hg_params_real(p, "step") : 1 / bound_L(T, theta0);
+  *out = T;
+  *n_w = T->N * T->P;
+  *n_theta = 2;
+  return HG_OK;
+
+fail:
+  hg_tv_destroy(T);
+  return rc;
+}
+
+/* z = D u and the entrywise s = sqrt(z^2 + eps^2) quantities of one image: c = z/s. */
+static void ratio(hg_tv *T, const double *u, double eps)
+{
+  hg_matrix_gemv(T->D, 0, 1, u, 0, T->z);
+  for (int j = 0; j < 2 * T->P; j++)
+    T->c[j] = T->z[j] / sqrt(T->z[j] * T->z[j] + eps * eps);
+}
+
+/* out = grad h(u_i) = A^T (A u - f) + gamma u + 1/2 lam D^T (z/s) for image i. */
+static void grad_h(hg_tv *T, int i, const double *u, const double *theta, double *out)
+{
+  double lam = exp(theta[0]), eps = exp(theta[1]);
+  const double *f = T->pairs.noisy + (size_t)i * T->P;
+  ratio(T, u, eps);
+  hg_matrix_gemv(T->D, 1, 1, T->c, 0, out);
+  if (!T->A) {
+    for (int j = 0; j < T->P; j++)
+      out[j] = u[j] - f[j] + 0.5 * lam * out[j];
+    return;
+  }
+  hg_matrix_gemv(T->A, 0, 1, u, 0, T->r);
+  for (int j = 0; j < T->P; j++)
+    T->r[j] -= f[j];
+  for (int j = 0; j < T->P; j++)
+    out[j] = 0.5 * lam * out[j] + T->gamma * u[j];
+  hg_matrix_gemv(T->A, 1, 1, T->r, 1, out);
+}
+
+/* out = H(u) v = A^T A v + gamma v + 1/2 lam D^T (eps^2/s^3 .* D v) for one image. */
+static void hess_vec(hg_tv *T, const double *u, const double *theta, const double *v,
+                     double *out)
+{
+  double lam = exp(theta[0]), eps = exp(theta[1]);
+  hg_matrix_gemv(T->D, 0, 1, u, 0, T->z);
+  hg_matrix_gemv(T->D, 0, 1, v, 0, T->c);
+  for (int j = 0; j < 2 * T->P; j++) {
+    double s2 = T->z[j] * T->z[j] + eps * eps;
+    T->c[j] *= eps * eps / (s2 * sqrt(s2));
+  }
+  hg_matrix_gemv(T->D, 1, 1, T->c, 0, out);
+  for (int j = 0; j < T->P; j++)
+    out[j] *= 0.5 * lam;
+  data_hess(T, v, T->g);
+  for (int j = 0; j < T->P; j++)
+    out[j] += T->g[j];
+}
+
+/* Phi(u)_i = u_i - eta grad h(u_i). */
+void hg_tv_phi(void *self, const double *w, const double *theta, double *out)
+{
+  hg_tv *T = self;
+  for (int i = 0; i < T->N; i++) {
+    size_t o = (size_t)i * T->P;
+    grad_h(T, i, w + o, theta, out + o);
+    for (int j = 0; j < T->P; j++)
+      out[o + j] = w[o + j] - T->eta * out[o + j];
+  }
+}
+
+/* d_w Phi v = v - eta H v per image; symmetric, so also the vjp. */
+void hg_tv_jvp_w(void *self, const double *w, const double *theta, const double *v,
+                 double *out)
+{
+  hg_tv *T = self;
+  for (int i = 0; i < T->N; i++) {
+    size_t o = (size_t)i * T->P;
+    hess_vec(T, w + o, theta, v + o, out + o);
+    for (int j = 0; j < T->P; j++)
+      out[o + j] = v[o + j] - T->eta * out[o + j];
+  }
+}
+
+/*
+ * d_theta Phi = -eta [d_theta_1 grad h, d_theta_2 grad h] with
+ *     d_theta_1 grad h = 1/2 lam D^T (z/s),   d_theta_2 grad h = -1/2 lam D^T (z eps^2/s^3),
+ * so (d_theta Phi^T v)_k = -eta sum_i <d_theta_k grad h(u_i), v_i>, computed as inner products
+ * with D v_i.
+ */
+void hg_tv_vjp_theta(void *self, const double *w, const double *theta, const double *v,
+                     double *out)
+{
+  hg_tv *T = self;
+  double lam = exp(theta[0]), eps = exp(theta[1]);
+  out[0] = out[1] = 0;
+  for (int i = 0; i < T->N; i++) {
+    size_t o = (size_t)i * T->P;
+    hg_matrix_gemv(T->D, 0, 1, w + o, 0, T->z);
+    hg_matrix_gemv(T->D, 0, 1, v + o, 0, T->c);
+    for (int j = 0; j < 2 * T->P; j++) {
+      double z = T->z[j], s2 = z * z + eps * eps, s = sqrt(s2);
+      out[0] += z / s * T->c[j];
+      out[1] -= z * eps * eps / (s2 * s) * T->c[j];
+    }
+  }
+  out[0] *= -T->eta * 0.5 * lam;
+  out[1] *= -T->eta * 0.5 * lam;
+}
+
+/* d_theta Phi a = -eta 1/2 lam D^T (a_1 z/s - a_2 z eps^2/s^3) per image. */
+void hg_tv_jvp_theta(void *self, const double *w, const double *theta, const double *a,
+                     double *out)
+{
+  hg_tv *T = self;
+  double lam = exp(theta[0]), eps = exp(theta[1]);
+  for (int i = 0; i < T->N; i++) {
+    size_t o = (size_t)i * T->P;
+    hg_matrix_gemv(T->D, 0, 1, w + o, 0, T->z);
+    for (int j = 0; j < 2 * T->P; j++) {
+      double z = T->z[j], s2 = z * z + eps * eps, s = sqrt(s2);
+      T->c[j] = a[0] * z / s - a[1] * z * eps * eps / (s2 * s);
+    }
+    hg_matrix_gemv(T->D, 1, 1, T->c, 0, out + o);
+    for (int j = 0; j < T->P; j++)
+      out[o + j] *= -T->eta * 0.5 * lam;
+  }
+}
+
+/* E = (1/N) sum_i 1/2 ||u_i - u-dagger_i||^2; grad_w E = (u - u-dagger)/N; grad_theta E = 0. */
+double hg_tv_upper(void *self, const double *w, const double *theta, double *gw,
+                   double *gtheta)
+{
+  hg_tv *T = self;
+  double e = 0;
+  for (size_t j = 0; j < (size_t)T->N * T->P; j++) {
+    double d = w[j] - T->pairs.clean[j];
+    e += d * d;
+    if (gw)
+      gw[j] = d / T->N;
+  }
+  if (gtheta)
+    gtheta[0] = gtheta[1] = 0;
+  return 0.5 * e / T->N;
+}
+
+/* h(u_i) for the Newton line search. */
+static double h_value(hg_tv *T, int i, const double *u, const double *theta)
+{
+  double lam = exp(theta[0]), eps = exp(theta[1]), v = 0, tv = 0;
+  const double *f = T->pairs.noisy + (size_t)i * T->P, *Au = u;
+  if (T->A) {
+    hg_matrix_gemv(T->A, 0, 1, u, 0, T->r);
+    Au = T->r;
+    v = T->gamma * hg_dot(T->P, u, u);
+  }
+  for (int j = 0; j < T->P; j++)
+    v += (Au[j] - f[j]) * (Au[j] - f[j]);
+  hg_matrix_gemv(T->D, 0, 1, u, 0, T->z);
+  for (int j = 0; j < 2 * T->P; j++)
+    tv += sqrt(T->z[j] * T->z[j] + eps * eps);
+  return 0.5 * v + 0.5 * lam * tv;
+}
+
+/* Factor H(u) = A^T A + gamma I + D^T diag(c) D, c = 1/2 lam eps^2/s^3 (A^T A + gamma I = I
+ * for denoising), into *Lf (analyzed on first use). */
+static int factor_hessian(hg_tv *T, const double *u, const double *theta,
+                          cholmod_factor **Lf, hg_error *err)
+{
+  double lam = exp(theta[0]), eps = exp(theta[1]);
+  cholmod_sparse Dt, At, *S = NULL, *DtCD = NULL, *I = NULL, *Hs = NULL, *H = NULL;
+  cholmod_sparse *AtA = NULL, *data = NULL;
+  cholmod_dense *sc = NULL;
+  int rc = HG_OK;
+
+  hg_csr_cholmod_view(T->D, &Dt); /* D^T as CSC: P x 2P */
+  hg_matrix_gemv(T->D, 0, 1, u, 0, T->z);
+  S = cholmod_copy_sparse(&Dt, &T->cc);
+  sc = cholmod_zeros((size_t)(2 * T->P), 1, CHOLMOD_REAL, &T->cc);
+  if (!S || !sc)
+    goto cholmod_fail;
+  for (int j = 0; j < 2 * T->P; j++) {
+    double s2 = T->z[j] * T->z[j] + eps * eps;
+    ((double *)sc->x)[j] = sqrt(0.5 * lam * eps * eps / (s2 * sqrt(s2)));
+  }
+  if (!cholmod_scale(sc, CHOLMOD_COL, S, &T->cc)) /* S = D^T diag(sqrt c) */
+    goto cholmod_fail;
+  DtCD = cholmod_aat(S, NULL, 0, 1, &T->cc);     /* S S^T = D^T diag(c) D */
+  I = cholmod_speye((size_t)T->P, (size_t)T->P, CHOLMOD_REAL, &T->cc);
+  double one[2] = {1, 0}, gam[2] = {T->gamma, 0};
+  if (T->A) { /* the data term A^T A + gamma I */
+    hg_csr_cholmod_view(T->A, &At);
+    AtA = cholmod_aat(&At, NULL, 0, 1, &T->cc);
+    data = AtA && I ? cholmod_add(AtA, I, one, gam, 1, 1, &T->cc) : NULL;
+  }
+  Hs = DtCD && I && (!T->A || data) ? cholmod_add(DtCD, T->A ? data : I, one, one, 1, 1, &T->cc)
+                                    : NULL;
+  H = Hs ? cholmod_copy(Hs, 1, 1, &T->cc) : NULL; /* upper triangle, symmetric */
+  if (!H)
+    goto cholmod_fail;
+  if (!*Lf && !(*Lf = cholmod_analyze(H, &T->cc)))
+    goto cholmod_fail;
+  if (!cholmod_factorize(H, *Lf, &T->cc) || T->cc.status < CHOLMOD_OK)
+    goto cholmod_fail;
+  goto done;
+
+cholmod_fail:
+  rc = hg_fail(err, HG_ERR_NUMERIC, "%s: CHOLMOD failed on the %d x %d Hessian (status %d)",
+               T->name, T->P, T->P, T->cc.status);
+done:
+  cholmod_free_sparse(&S, &T->cc);
+  cholmod_free_sparse(&DtCD, &T->cc);
+  cholmod_free_sparse(&I, &T->cc);
+  cholmod_free_sparse(&AtA, &T->cc);
+  cholmod_free_sparse(&data, &T->cc);
+  cholmod_free_sparse(&Hs, &T->cc);
+  cholmod_free_sparse(&H, &T->cc);
+  cholmod_free_dense(&sc, &T->cc);
+  return rc;
+}
+
+/* b <- H^{-1} b with the factor Lf. */
+static int solve(hg_tv *T, cholmod_factor *Lf, double *b, hg_error *err)
+{
+  cholmod_dense bd = {0};
+  bd.nrow = bd.nzmax = bd.d = (size_t)T->P;
+  bd.ncol = 1;
+  bd.x = b;
+  bd.xtype = CHOLMOD_REAL;
+  bd.dtype = CHOLMOD_DOUBLE;
+  cholmod_dense *x = cholmod_solve(CHOLMOD_A, Lf, &bd, &T->cc);
+  if (!x)
+    return hg_fail(err, HG_ERR_NUMERIC, "%s: CHOLMOD solve failed (status %d)", T->name,
+                   T->cc.status);
+  memcpy(b, x->x, (size_t)T->P * sizeof *b);
+  cholmod_free_dense(&x, &T->cc);
+  return HG_OK;
+}
+
+/*
+ * Exact (DESIGN §3): per image, damped Newton from u = f to ||grad h|| <= 1e-12 (h is
+ * 1-strongly convex and smooth, so Newton with Armijo backtracking converges quadratically);
+ * then with H = H(u*) and the adjoint a_i = H^{-1} grad_{u_i} E,
+ *     grad f = - sum_i (d_theta grad h(u*_i))^T a_i = d_theta Phi^T (a / eta).
+ */
+int hg_tv_exact(void *self, const double *theta, double *wstar, double *grad, hg_error *err)
+{
+  hg_tv *T = self;
+  int rc = HG_OK, P = T->P;
+  cholmod_factor *Lf = NULL;
+  double *d = malloc((size_t)P * sizeof *d), *trial = malloc((size_t)P * sizeof *trial);
+  double *a = malloc((size_t)T->N * P * sizeof *a);
+
+  if (!d || !trial || !a) {
+    rc = hg_fail(err, HG_ERR_NOMEM, "%s: out of memory for the exact solve", T->name);
+    goto done;
+  }
+  for (int i = 0; i < T->N && !rc; i++) {
+    double *u = wstar + (size_t)i * P;
+    memcpy(u, T->pairs.noisy + (size_t)i * P, (size_t)P * sizeof *u);
+    int it = 0;
+    for (;; it++) {
+      grad_h(T, i, u, theta, T->g);
+      if (hg_nrm2(P, T->g) <= 1e-12)
+        break;
+      if (it == 100) {
+        rc = hg_fail(err, HG_ERR_BUDGET, "%s: Newton did not reach ||grad h|| <= 1e-12 on "
+                     "image %d in 100 steps (%.3g)", T->name, i + 1, hg_nrm2(P, T->g));
+        break;
+      }
+      if ((rc = factor_hessian(T, u, theta, &Lf, err)))
+        break;
+      for (int j = 0; j < P; j++)
+        d[j] = -T->g[j];
+      if ((rc = solve(T, Lf, d, err)))
+        break;
+      /* Armijo on h; near u*, where h's decrease drowns in its round-off, a step that halves
+       * ||grad h|| is taken instead */
+      double h0 = h_value(T, i, u, theta), slope = hg_dot(P, T->g, d), step = 1;
+      double g0 = hg_nrm2(P, T->g);
+      for (int ls = 0; ls < 60; ls++, step *= 0.5) {
+        for (int j = 0; j < P; j++)
+          trial[j] = u[j] + step * d[j];
+        if (h_value(T, i, trial, theta) <= h0 + 1e-4 * step * slope || step < 1e-12)
+          break;
+        grad_h(T, i, trial, theta, T->g);
+        if (hg_nrm2(P, T->g) <= 0.5 * g0)
+          break;
+      }
+      memcpy(u, trial, (size_t)P * sizeof *u);
+    }
+    if (rc)
+      break;
+    /* the adjoint at u*: a_i = H^{-1} (u*_i - u-dagger_i)/N */
+    if ((rc = factor_hessian(T, u, theta, &Lf, err)))
+      break;
+    double *ai = a + (size_t)i * P;
+    for (int j = 0; j < P; j++)
+      ai[j] = (u[j] - T->pairs.clean[(size_t)i * P + j]) / T->N / T->eta;
+    rc = solve(T, Lf, ai, err);
+  }
+  if (!rc)
+    hg_tv_vjp_theta(T, wstar, theta, a, grad);
+
+done:
+  cholmod_free_factor(&Lf, &T->cc);
+  free(d);
+  free(trial);
+  free(a);
+  return rc;
+}
+
+/*
+ * Constants at theta (DESIGN §7), lam = e^theta_1, eps = e^theta_2:
+ *   mu = lambda_min(A^T A) + gamma (1 for denoising: a constant image is in the null space of
+ *   D), L = ||A||^2 + gamma + 4 lam/eps (a bound);
+ *   nu1: the data term is quadratic, so ||H(u) - H(u')|| <= 1/2 lam 8 max_j |psi''(z_j) -
+ *        psi''(z'_j)| <= 4 lam (PSI3/eps^2) ||D(u - u')||_inf <= 4 lam PSI3 sqrt(8)/eps^2
+ *        ||u - u'||, times eta;
+ *   nu2: each column of d_theta Phi changes by at most eta 1/2 lam sqrt(8) (1/eps) ||D(u-u')||
+ *        (|d/dz z/s| and |d/dz z eps^2/s^3| are <= 1/eps), i.e. 4 eta lam/eps ||u - u'||; two
+ *        columns: sqrt(2) times that (Frobenius);
+ *   mu1 = 1/N, mu2 = 0.
+ */
+int hg_tv_constants(void *self, const double *theta, hg_constants *c, hg_error *err)
+{
+  hg_tv *T = self;
+  double lam = exp(theta[0]), eps = exp(theta[1]), L = bound_L(T, theta), eta = T->eta;
+  hg_constants_unknown(c);
+  c->step = eta;
+  c->mu = T->mu_A + T->gamma;
+  c->L = L;
+  c->kappa = L / c->mu;
+  c->q = fmax(fabs(1 - eta * c->mu), fabs(1 - eta * L));
+  c->nu1 = eta * 4 * lam * PSI3 * sqrt(8.0) / (eps * eps);
+  c->nu2 = sqrt(2.0) * 4 * eta * lam / eps;
+  c->mu1 = 1.0 / T->N;
+  c->mu2 = 0;
+  c->exact_mu_L = 0;
+  return HG_OK;
+}
+
+void hg_tv_describe(const void *self, char *buf, size_t len)
+{
+  const hg_tv *T = self;
+  snprintf(buf, len, "%d training pairs of %d x %d images (%s), D: %d differences%s",
+           T->N, T->pairs.w, T->pairs.h, T->pairs.source, 2 * T->P,
+           T->A ? "; A: sparse blur" : "");
+}
