@@ -263,6 +263,12 @@ typedef struct hg_constants {
 /* Fill c with NAN everywhere (exact_mu_L = 0). */
 void hg_constants_unknown(hg_constants *c);
 
+/* The training images of an imaging problem (borrowed from the instance), for plots. */
+typedef struct hg_image_set {
+  int N, w, h;                 /* N pairs of w x h images */
+  const double *clean, *noisy; /* N w h each, image i at offset i w h, row-major */
+} hg_image_set;
+
 #define HG_PROBLEM_OPS_VERSION 1
 
 typedef struct hg_problem_ops {
@@ -306,6 +312,8 @@ typedef struct hg_problem_ops {
    * constrained upper level, e.g. poison's L2 balls); NULL: theta is unconstrained.  The outer
    * loops call it after each step; hypergradient methods never do. */
   void (*project)(const void *self, double *theta);
+  /* Optional: the training images of an imaging problem (w is then N images of w x h). */
+  void (*images)(const void *self, hg_image_set *set);
 } hg_problem_ops;
 
 /* The constants of DESIGN §7 for one run (from w0 at theta) and the derived c1, c2, c3. */
@@ -728,6 +736,27 @@ typedef struct hg_plot_spec {
  * and .gp are written either way.  *rendered (may be NULL) gets the output file name. */
 int hg_plot(const char *outdir, const hg_plot_spec *spec, char *rendered, size_t len,
             hg_error *err);
+
+/* Images side by side (clean, noisy, reconstructed ...), grey levels 0 (black) to 1 (white). */
+typedef struct hg_image_panel {
+  const char *title;
+  const double *pixels; /* h x w row-major */
+} hg_image_panel;
+
+typedef struct hg_image_plot_spec {
+  const char *name;     /* file stem: NAME.dat, NAME.gp, NAME.png */
+  const char *title;
+  const char *format;   /* "png" (default), "pdf" or "svg" */
+  int w, h;             /* every panel's size */
+  int columns;          /* panels per row (0: all in one row) */
+  int npanels;
+  const hg_image_panel *panels;
+} hg_image_plot_spec;
+
+/* Write outdir/NAME.dat (one matrix block per panel) and NAME.gp (from plots/images.gp: a
+ * multiplot of `with image` panels in grey) and render them with gnuplot, as hg_plot. */
+int hg_plot_images(const char *outdir, const hg_image_plot_spec *spec, char *rendered,
+                   size_t len, hg_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Verification (harness/verify.c): convergence to exact and the identities of DESIGN §7       */
