@@ -795,6 +795,37 @@ done:
 /* hg_plot                                                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
+/* Close the template's fields (ok: all were written) and fill template tpl with them into
+ * *gp (opened and closed here). */
+static int fill_script(const char *tpl, const char *tpl_name, memtext *fields, int ok,
+                       memtext *gp, const char *name, hg_error *err)
+{
+  char *values[F_COUNT];
+  for (int i = 0; i < F_COUNT; i++) {
+    ok = text_close(&fields[i]) && ok;
+    values[i] = fields[i].s;
+  }
+  if (!ok || !text_open(gp))
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory for plot '%s'", name);
+  int status = fill_template(tpl, tpl_name, values, gp->f, err);
+  if (status == HG_OK && !text_close(gp))
+    status = hg_fail(err, HG_ERR_NOMEM, "out of memory for plot '%s'", name);
+  return status;
+}
+
+/* outdir/NAME.dat and NAME.gp, each written atomically. */
+static int write_pair(const char *outdir, const char *name, const memtext *dat,
+                      const memtext *gp, hg_error *err)
+{
+  char file[NAME_MAX_LEN + 16];
+  snprintf(file, sizeof file, "%s.dat", name);
+  int status = hg_write_atomic(outdir, file, dat->s, dat->n, err);
+  snprintf(file, sizeof file, "%s.gp", name);
+  if (status == HG_OK)
+    status = hg_write_atomic(outdir, file, gp->s, gp->n, err);
+  return status;
+}
+
 int hg_plot(const char *outdir, const hg_plot_spec *spec, char *rendered, size_t len,
             hg_error *err)
 {
@@ -902,27 +933,8 @@ int hg_plot(const char *outdir, const hg_plot_spec *spec, char *rendered, size_t
         axes);
   fputs(key_place(spec, labels, info), fields[F_KEY].f);
   put_plot(fields[F_PLOT].f, spec, labels, info, f);
-  char *values[F_COUNT];
-  for (int i = 0; i < F_COUNT; i++) {
-    ok = text_close(&fields[i]) && ok;
-    values[i] = fields[i].s;
-  }
-  if (!ok || !text_open(&gp)) {
-    status = hg_fail(err, HG_ERR_NOMEM, "out of memory for plot '%s'", name);
-    goto done;
-  }
-  if ((status = fill_template(hg_plot_lines_gp, "plots/lines.gp", values, gp.f, err)) != HG_OK)
-    goto done;
-  if (!text_close(&gp)) {
-    status = hg_fail(err, HG_ERR_NOMEM, "out of memory for plot '%s'", name);
-    goto done;
-  }
-
-  snprintf(file, sizeof file, "%s.dat", name);
-  if ((status = hg_write_atomic(outdir, file, dat.s, dat.n, err)) != HG_OK)
-    goto done;
-  snprintf(file, sizeof file, "%s.gp", name);
-  if ((status = hg_write_atomic(outdir, file, gp.s, gp.n, err)) != HG_OK)
+  if ((status = fill_script(hg_plot_lines_gp, "plots/lines.gp", fields, ok, &gp, name, err)) ||
+      (status = write_pair(outdir, name, &dat, &gp, err)))
     goto done;
   if (total == 0) {
     status = hg_fail(err, HG_ERR_ARG, "plot '%s' has no point to draw (every y is non-finite%s): "
@@ -969,7 +981,6 @@ int hg_plot_images(const char *outdir, const hg_image_plot_spec *spec, char *ren
 {
   int status = HG_OK;
   memtext dat = {0}, gp = {0}, fields[F_COUNT] = {{0}};
-  char file[NAME_MAX_LEN + 16];
   const plot_format *f = NULL;
 
   if (rendered && len)
@@ -1046,26 +1057,8 @@ int hg_plot_images(const char *outdir, const hg_image_plot_spec *spec, char *ren
     fprintf(pl, "\nplot data index %d matrix with image notitle\n", i);
   }
   fputs("unset multiplot\n", pl);
-  char *values[F_COUNT];
-  for (int i = 0; i < F_COUNT; i++) {
-    ok = text_close(&fields[i]) && ok;
-    values[i] = fields[i].s;
-  }
-  if (!ok || !text_open(&gp)) {
-    status = hg_fail(err, HG_ERR_NOMEM, "out of memory for plot '%s'", name);
-    goto done;
-  }
-  if ((status = fill_template(hg_plot_images_gp, "plots/images.gp", values, gp.f, err)))
-    goto done;
-  if (!text_close(&gp)) {
-    status = hg_fail(err, HG_ERR_NOMEM, "out of memory for plot '%s'", name);
-    goto done;
-  }
-  snprintf(file, sizeof file, "%s.dat", name);
-  if ((status = hg_write_atomic(outdir, file, dat.s, dat.n, err)) != HG_OK)
-    goto done;
-  snprintf(file, sizeof file, "%s.gp", name);
-  if ((status = hg_write_atomic(outdir, file, gp.s, gp.n, err)) != HG_OK)
+  if ((status = fill_script(hg_plot_images_gp, "plots/images.gp", fields, ok, &gp, name, err)) ||
+      (status = write_pair(outdir, name, &dat, &gp, err)))
     goto done;
   if ((status = render(outdir, name, f, err)) != HG_OK)
     goto done;

@@ -1031,6 +1031,31 @@ static int read_numbers(lua_State *L, int t, const char *key, int series, int n,
   return len;
 }
 
+/* After hg_plot or hg_plot_images returned rc: without gnuplot one warning per scenario and
+ * nil; another failure a Lua error; otherwise the plot recorded and its file name pushed. */
+static int plot_done(lua_State *L, hg_scenario *S, int rc, char *rendered, size_t len,
+                     const char *name, const char *format, const char *title, hg_error *err)
+{
+  if (rc == HG_ERR_UNSUPPORTED) {
+    if (lua_getfield(L, LUA_REGISTRYINDEX, WARNED_KEY) == LUA_TNIL) {
+      fprintf(stderr, "hgbench: warning: %s (plots are written as .dat and .gp, not rendered)\n",
+              err->msg);
+      lua_pushboolean(L, 1);
+      lua_setfield(L, LUA_REGISTRYINDEX, WARNED_KEY);
+    }
+    lua_pushnil(L);
+    return 1;
+  }
+  if (rc)
+    return luaL_error(L, "%s", err->msg);
+  if (!rendered[0])
+    snprintf(rendered, len, "%s.%s", name, format);
+  if (hg_scenario_add_plot(S, rendered, title, err))
+    return luaL_error(L, "%s", err->msg);
+  lua_pushstring(L, rendered);
+  return 1;
+}
+
 /*
  * core.plot{name=, title=, xlabel=, ylabel=, logx=, logy=, format=, series={{name=, x={...},
  * y={...}, bound={...} or nil}, ...}}: hg_plot into the output folder, then
@@ -1097,24 +1122,8 @@ static int l_plot(lua_State *L)
   spec.series = ser;
 
   int rc = hg_plot(S->outdir, &spec, rendered, sizeof rendered, &err);
-  if (rc == HG_ERR_UNSUPPORTED) {
-    if (lua_getfield(L, LUA_REGISTRYINDEX, WARNED_KEY) == LUA_TNIL) {
-      fprintf(stderr, "hgbench: warning: %s (plots are written as .dat and .gp, not rendered)\n",
-              err.msg);
-      lua_pushboolean(L, 1);
-      lua_setfield(L, LUA_REGISTRYINDEX, WARNED_KEY);
-    }
-    lua_pushnil(L);
-    return 1;
-  }
-  if (rc)
-    return luaL_error(L, "%s", err.msg);
-  if (!rendered[0])
-    snprintf(rendered, sizeof rendered, "%s.%s", spec.name, spec.format);
-  if (hg_scenario_add_plot(S, rendered, spec.title, &err))
-    return luaL_error(L, "%s", err.msg);
-  lua_pushstring(L, rendered);
-  return 1;
+  return plot_done(L, S, rc, rendered, sizeof rendered, spec.name, spec.format, spec.title,
+                   &err);
 }
 
 /* core.images{name=, title=, format=, w=, h=, columns=, panels = {{title=, pixels={...}},
@@ -1170,15 +1179,8 @@ static int l_images(lua_State *L)
   spec.npanels = np;
   spec.panels = panels;
   int rc = hg_plot_images(S->outdir, &spec, rendered, sizeof rendered, &err);
-  if (rc == HG_ERR_UNSUPPORTED) {
-    fprintf(stderr, "hgbench: warning: %s\n", err.msg);
-    lua_pushnil(L);
-    return 1;
-  }
-  if (rc || hg_scenario_add_plot(S, rendered, spec.title, &err))
-    return luaL_error(L, "%s", err.msg);
-  lua_pushstring(L, rendered);
-  return 1;
+  return plot_done(L, S, rc, rendered, sizeof rendered, spec.name, spec.format, spec.title,
+                   &err);
 }
 
 /* core.table(title, markdown): a table for report.md. */
