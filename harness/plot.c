@@ -795,6 +795,25 @@ done:
 /* hg_plot                                                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
+/* What every plot checks first: an output folder, a valid name, a known format (cairolatex
+ * only when latex_ok); *f gets the format, rendered (len bytes) is emptied. */
+static int plot_begin(const char *outdir, const char *name, const char *format, int latex_ok,
+                      char *rendered, size_t len, const plot_format **f, hg_error *err)
+{
+  if (rendered && len)
+    rendered[0] = '\0';
+  if (!outdir || !*outdir)
+    return hg_fail(err, HG_ERR_ARG, "a plot needs an output folder");
+  int status = check_name(name, err);
+  if (status)
+    return status;
+  *f = find_format(format);
+  if (!*f || ((*f)->latex && !latex_ok))
+    return hg_fail(err, HG_ERR_ARG, "plot '%s': unknown format '%.40s' (png, pdf, svg%s)", name,
+                   format, latex_ok ? " or cairolatex" : "; cairolatex is for line plots");
+  return HG_OK;
+}
+
 /* Close the template's fields (ok: all were written) and fill template tpl with them into
  * *gp (opened and closed here). */
 static int fill_script(const char *tpl, const char *tpl_name, memtext *fields, int ok,
@@ -837,20 +856,10 @@ int hg_plot(const char *outdir, const hg_plot_spec *spec, char *rendered, size_t
   char file[NAME_MAX_LEN + 16];
   const plot_format *f = NULL;
 
-  if (rendered && len)
-    rendered[0] = '\0';
-  if (!outdir || !*outdir || !spec) {
-    status = hg_fail(err, HG_ERR_ARG, "hg_plot needs an output folder and a plot");
-    goto done;
-  }
-  if ((status = check_name(spec->name, err)) != HG_OK)
+  if ((status = plot_begin(outdir, spec ? spec->name : NULL, spec ? spec->format : NULL, 1,
+                           rendered, len, &f, err)))
     goto done;
   const char *name = spec->name;
-  if (!(f = find_format(spec->format))) {
-    status = hg_fail(err, HG_ERR_ARG, "plot '%s': unknown format '%.40s' (png, pdf, svg or "
-                     "cairolatex)", name, spec->format);
-    goto done;
-  }
   if (spec->nseries < 1 || !spec->series) {
     status = hg_fail(err, HG_ERR_ARG, "plot '%s' has no series", name);
     goto done;
@@ -983,21 +992,10 @@ int hg_plot_images(const char *outdir, const hg_image_plot_spec *spec, char *ren
   memtext dat = {0}, gp = {0}, fields[F_COUNT] = {{0}};
   const plot_format *f = NULL;
 
-  if (rendered && len)
-    rendered[0] = '\0';
-  if (!outdir || !*outdir || !spec) {
-    status = hg_fail(err, HG_ERR_ARG, "hg_plot_images needs an output folder and a plot");
-    goto done;
-  }
-  if ((status = check_name(spec->name, err)) != HG_OK)
+  if ((status = plot_begin(outdir, spec ? spec->name : NULL, spec ? spec->format : NULL, 0,
+                           rendered, len, &f, err)))
     goto done;
   const char *name = spec->name;
-  f = find_format(spec->format);
-  if (!f || f->latex) {
-    status = hg_fail(err, HG_ERR_ARG, "image plot '%s': format '%.40s' (png, pdf or svg)", name,
-                     spec->format);
-    goto done;
-  }
   if (spec->npanels < 1 || !spec->panels || spec->w < 1 || spec->h < 1) {
     status = hg_fail(err, HG_ERR_ARG, "image plot '%s' needs at least one panel of w x h >= 1",
                      name);

@@ -1031,6 +1031,23 @@ static int read_numbers(lua_State *L, int t, const char *key, int series, int n,
   return len;
 }
 
+/* The fields every plot call has (argument 1, a table): name= (required), title= (default
+ * the name), format= (default png); returns the scenario, err cleared. */
+static hg_scenario *plot_fields(lua_State *L, const char *who, const char **name,
+                                const char **title, const char **format, hg_error *err)
+{
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  hg_scenario *S = scenario(L);
+  hg_error_clear(err);
+  *name = opt_str_field(L, 1, "name", NULL);
+  if (!*name)
+    luaL_error(L, "%s: name= is required", who);
+  *title = opt_str_field(L, 1, "title", *name);
+  *format = opt_str_field(L, 1, "format", "png");
+  return S;
+}
+
 /* After hg_plot or hg_plot_images returned rc: without gnuplot one warning per scenario and
  * nil; another failure a Lua error; otherwise the plot recorded and its file name pushed. */
 static int plot_done(lua_State *L, hg_scenario *S, int rc, char *rendered, size_t len,
@@ -1069,18 +1086,10 @@ static int l_plot(lua_State *L)
   hg_error err;
   char rendered[256] = "";
 
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_settop(L, 1);
-  S = scenario(L);
-  hg_error_clear(&err);
   memset(&spec, 0, sizeof spec);
-  spec.name = opt_str_field(L, 1, "name", NULL);
-  if (!spec.name)
-    return luaL_error(L, "hg.plot: name= is required");
-  spec.title = opt_str_field(L, 1, "title", spec.name);
+  S = plot_fields(L, "hg.plot", &spec.name, &spec.title, &spec.format, &err);
   spec.xlabel = opt_str_field(L, 1, "xlabel", "");
   spec.ylabel = opt_str_field(L, 1, "ylabel", "");
-  spec.format = opt_str_field(L, 1, "format", "png");
   spec.bound_label = opt_str_field(L, 1, "bound_label", NULL);
   lua_getfield(L, 1, "logx");
   spec.logx = lua_toboolean(L, -1);
@@ -1136,16 +1145,8 @@ static int l_images(lua_State *L)
   hg_error err;
   char rendered[256] = "";
 
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_settop(L, 1);
-  S = scenario(L);
-  hg_error_clear(&err);
   memset(&spec, 0, sizeof spec);
-  spec.name = opt_str_field(L, 1, "name", NULL);
-  if (!spec.name)
-    return luaL_error(L, "hg.images: name= is required");
-  spec.title = opt_str_field(L, 1, "title", spec.name);
-  spec.format = opt_str_field(L, 1, "format", "png");
+  S = plot_fields(L, "hg.images", &spec.name, &spec.title, &spec.format, &err);
   lua_getfield(L, 1, "w");
   lua_getfield(L, 1, "h");
   lua_getfield(L, 1, "columns");
