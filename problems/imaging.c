@@ -86,6 +86,49 @@ static int alloc_pairs(hg_pairs *pairs, int N, int w, int h, hg_error *err)
   return HG_OK;
 }
 
+/*
+ * images=fashion-mnist: n_images clean images from Fashion-MNIST's test split (chosen by seed=
+ * among all ten classes).  size <= 28: each image resized to size x size by area averaging;
+ * size > 28: k = ceil(size/28) squared images tiled k x k and the centre size x size cropped.
+ */
+static int fashion_pairs(const hg_params *p, hg_pairs *pairs, hg_error *err)
+{
+  int N = (int)hg_params_int(p, "n_images"), size = (int)hg_params_int(p, "size"), rc;
+  int k = size > 28 ? (size + 27) / 28 : 1, side = size > 0 ? size : 28;
+  hg_dataset_opts o = {NULL, "test", (long)N * k * k, 0, NULL, 0, "unit",
+                       (uint64_t)hg_params_int(p, "seed")};
+  hg_dataset ds;
+  hg_image tile = {0, 0, NULL}, out = {0, 0, NULL};
+
+  if ((rc = hg_fashion_mnist(&o, &ds, err)))
+    return rc;
+  snprintf(pairs->source, sizeof pairs->source, "Fashion-MNIST test images%s",
+           k > 1 ? ", tiled" : "");
+  if ((rc = alloc_pairs(pairs, N, side, side, err)) ||
+      (rc = hg_image_create(28 * k, 28 * k, &tile, err)))
+    goto done;
+  for (int i = 0; i < N && !rc; i++) {
+    for (int t = 0; t < k * k; t++) { /* image i k^2 + t into tile (t / k, t % k) */
+      const double *src = ds.X->val + (size_t)(i * k * k + t) * 784;
+      for (int y = 0; y < 28; y++)
+        memcpy(tile.px + (size_t)((t / k) * 28 + y) * tile.w + (t % k) * 28, src + y * 28,
+               28 * sizeof *src);
+    }
+    rc = side <= 28 ? (side == 28 ? hg_image_crop(&tile, 0, 0, 28, 28, &out, err)
+                                  : hg_image_resize(&tile, side, side, &out, err))
+                    : hg_image_crop(&tile, (tile.w - side) / 2, (tile.h - side) / 2, side, side,
+                                    &out, err);
+    if (!rc)
+      rc = put(pairs, pairs->clean, i, &out, "images", err);
+    hg_image_free(&out);
+  }
+
+done:
+  hg_image_free(&tile);
+  hg_dataset_free(&ds);
+  return rc;
+}
+
 int hg_pairs_load(const hg_params *p, hg_pairs *pairs, hg_error *err)
 {
   const char *clean = hg_params_str(p, "clean"), *noisy = hg_params_str(p, "noisy");
@@ -119,6 +162,8 @@ int hg_pairs_load(const hg_params *p, hg_pairs *pairs, hg_error *err)
         rc = put(pairs, pairs->noisy, i, &im, "noisy", err);
       hg_image_free(&im);
     }
+  } else if (!strcmp(images, "fashion-mnist")) {
+    rc = fashion_pairs(p, pairs, err);
   } else if (!strcmp(images, "synthetic")) {
     int N = (int)hg_params_int(p, "n_images");
     if (size < 2)

@@ -22,7 +22,8 @@ typedef struct hg_pairs {
  * array (as HG_GLM_PARAMS). */
 #define HG_PAIRS_PARAMS                                                                       \
   {"images", HG_PARAM_STRING, "synthetic", 0, 0, NULL,                                        \
-   "clean images: synthetic, or comma-separated PGM/PNG files (noise added by seed)"},        \
+   "clean images: synthetic, fashion-mnist (test images, tiled when size > 28) or "          \
+   "comma-separated PGM/PNG files (noise added by seed)"},                                     \
   {"clean", HG_PARAM_STRING, NULL, 0, 0, NULL,                                                \
    "comma-separated clean PGM/PNG files, paired with noisy= (used exactly as stored)"},       \
   {"noisy", HG_PARAM_STRING, NULL, 0, 0, NULL, "comma-separated observed images for clean="}, \
@@ -33,8 +34,10 @@ typedef struct hg_pairs {
   {"seed", HG_PARAM_INT, "0", 0, 9007199254740992.0, NULL, "seed of images and noise"}
 
 /* Load the pairs from p: clean=/noisy= file lists used exactly as stored; otherwise images=
- * (synthetic, or a file list) cropped to size x size at the centre (size=0: whole image), with
- * Gaussian noise of standard deviation noise= from seed=.  Errors name the key or the file. */
+ * (synthetic; fashion-mnist: Fashion-MNIST test images chosen by seed, resized to size <= 28
+ * or tiled k x k and cropped to size > 28; or a file list, cropped to size x size at the
+ * centre, size=0: whole image), with Gaussian noise of standard deviation noise= from seed=.
+ * Errors name the key or the file. */
 int hg_pairs_load(const hg_params *p, hg_pairs *pairs, hg_error *err);
 void hg_pairs_free(hg_pairs *pairs);
 

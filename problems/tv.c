@@ -505,3 +505,13 @@ void hg_tv_describe(const void *self, char *buf, size_t len)
            T->N, T->pairs.w, T->pairs.h, T->pairs.source, 2 * T->P,
            T->A ? "; A: sparse blur" : "");
 }
+
+void hg_tv_images(const void *self, hg_image_set *set)
+{
+  const hg_tv *T = self;
+  set->N = T->N;
+  set->w = T->pairs.w;
+  set->h = T->pairs.h;
+  set->clean = T->pairs.clean;
+  set->noisy = T->pairs.noisy;
+}

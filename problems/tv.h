@@ -47,6 +47,7 @@ double hg_tv_upper(void *self, const double *w, const double *theta, double *gw,
 int hg_tv_exact(void *self, const double *theta, double *wstar, double *grad, hg_error *err);
 int hg_tv_constants(void *self, const double *theta, hg_constants *c, hg_error *err);
 void hg_tv_describe(const void *self, char *buf, size_t len);
+void hg_tv_images(const void *self, hg_image_set *set);
 
 /* The ops-table slots every smoothed-TV problem shares (after .name, .summary, .params,
  * .create in its table). */
@@ -55,6 +56,6 @@ void hg_tv_describe(const void *self, char *buf, size_t len);
   .vjp_w = hg_tv_jvp_w, /* d_w Phi is symmetric */                                           \
   .vjp_theta = hg_tv_vjp_theta, .upper = hg_tv_upper, .jvp_theta = hg_tv_jvp_theta,          \
   .exact = hg_tv_exact, .constants = hg_tv_constants, .describe = hg_tv_describe,             \
-  .symmetric = 1
+  .images = hg_tv_images, .symmetric = 1
 
 #endif /* HG_TV_H */

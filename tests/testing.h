@@ -33,7 +33,7 @@ static void check(int ok, const char *fmt, ...)
 }
 
 /* ||a - b|| / ||b|| (||a - b|| when b = 0). */
-static double rel_diff(int n, const double *a, const double *b)
+static inline double rel_diff(int n, const double *a, const double *b)
 {
   double d = 0, s = 0;
 
@@ -46,7 +46,7 @@ static double rel_diff(int n, const double *a, const double *b)
 
 /* The Hessian H of g at w (n_w x n_w, malloc'ed; NULL when out of memory), column by column
  * from jvp_w: H e_j = (e_j - d_w Phi e_j) / eta, symmetrized. */
-static double *hessian_from_jvp(hg_problem *P, const double *w, const double *theta, double eta)
+static inline double *hessian_from_jvp(hg_problem *P, const double *w, const double *theta, double eta)
 {
   const int n = P->n_w;
   double *H = malloc((size_t)n * (size_t)n * sizeof(double));
