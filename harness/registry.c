@@ -19,6 +19,7 @@ extern const hg_problem_ops hg_problem_biased_reg;
 extern const hg_problem_ops hg_problem_poison;
 extern const hg_problem_ops hg_problem_denoise_tv;
 extern const hg_problem_ops hg_problem_deblur_tv;
+extern const hg_problem_ops hg_problem_denoise_foe;
 
 const hg_entry hg_problems[] = {
   {"quadratic", &hg_problem_quadratic},
@@ -31,6 +32,7 @@ const hg_entry hg_problems[] = {
   {"poison", &hg_problem_poison},
   {"denoise-tv", &hg_problem_denoise_tv},
   {"deblur-tv", &hg_problem_deblur_tv},
+  {"denoise-foe", &hg_problem_denoise_foe},
   {NULL, NULL},
 };
 

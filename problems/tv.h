@@ -21,8 +21,8 @@ typedef struct hg_tv {
   double eta;          /* Phi's step */
   double *z, *c;       /* scratch: 2P each */
   double *g, *r;       /* scratch: P each */
-  cholmod_common cc;
-  int cc_started;
+  double *a, *work;    /* the exact solve's adjoint (N P) and Newton's scratch (3 P) */
+  hg_image_chol chol;  /* CHOLMOD for the exact solve */
 } hg_tv;
 
 /* Build *T from the pairs of p, with A the Gaussian blur of blur_size taps and deviation

@@ -39,16 +39,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ||a - b||. */
-static double dist(int n, const double *a, const double *b)
-{
-  double s = 0;
-
-  for (int i = 0; i < n; i++)
-    s += (a[i] - b[i]) * (a[i] - b[i]);
-  return sqrt(s);
-}
-
 /* A problem from a NULL-terminated word list, with a label "name w1 w2 .." (NULL and a FAIL
  * line on error). */
 static hg_problem *make(const char *name, const char *const *words, char *label, size_t len)

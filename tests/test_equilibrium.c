@@ -46,14 +46,6 @@ static hg_problem *make(const char *const *words)
   return P;
 }
 
-static double dist(int n, const double *a, const double *b)
-{
-  double s = 0;
-  for (int i = 0; i < n; i++)
-    s += (a[i] - b[i]) * (a[i] - b[i]);
-  return sqrt(s);
-}
-
 /* ||A||_2 of the h x h matrix at theta[0..h^2) by dsyevr on A^T A formed here. */
 static double spectral_norm(int h, const double *A)
 {

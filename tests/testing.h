@@ -1,7 +1,7 @@
 /*
  * testing.h -- the reporting every problem test program shares (private to tests/): one
- * PASS/FAIL line per check, counted, and the relative difference the checks measure.  Include
- * it once per test program.
+ * PASS/FAIL line per check, counted, and the (relative) differences the checks measure.
+ * Include it once per test program.
  */
 #ifndef HG_TESTING_H
 #define HG_TESTING_H
@@ -42,6 +42,16 @@ static inline double rel_diff(int n, const double *a, const double *b)
     s += b[i] * b[i];
   }
   return s > 0 ? sqrt(d / s) : sqrt(d);
+}
+
+/* ||a - b||. */
+static inline double dist(int n, const double *a, const double *b)
+{
+  double s = 0;
+
+  for (int i = 0; i < n; i++)
+    s += (a[i] - b[i]) * (a[i] - b[i]);
+  return sqrt(s);
 }
 
 /* The Hessian H of g at w (n_w x n_w, malloc'ed; NULL when out of memory), column by column
