@@ -244,6 +244,54 @@ int hg_image_synthetic(int w, int h, uint64_t seed, hg_image *out, hg_error *err
 void hg_image_add_noise(hg_image *img, double sigma, hg_rng *rng);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Real data (harness/dataset.c): IDX files and Fashion-MNIST from Debian                      */
+/* ------------------------------------------------------------------------------------------ */
+
+#define HG_IDX_MAX_DIMS 4
+#define HG_FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist" /* dataset-fashion-mnist */
+
+/* An IDX file (the MNIST format) of unsigned bytes. */
+typedef struct hg_idx {
+  int ndim;
+  int dims[HG_IDX_MAX_DIMS];
+  unsigned char *data; /* dims[0] x ... x dims[ndim-1], row-major, owned */
+} hg_idx;
+
+/* Read an IDX file, gzip-compressed or plain (zlib): the big-endian header is checked (magic,
+ * element type 0x08, 1..4 dimensions, at most 2^31 bytes announced) before allocating; a bad
+ * magic number, another element type, or a truncated header or body is an error naming the
+ * file. */
+int hg_idx_read(const char *path, hg_idx *x, hg_error *err);
+void hg_idx_free(hg_idx *x);
+
+/* Which examples of a data set, and how they are prepared. */
+typedef struct hg_dataset_opts {
+  const char *path;      /* folder of the IDX files (NULL: HG_FASHION_MNIST_DIR) */
+  const char *split;     /* "train" (default) or "test" */
+  long n, n_val;         /* training and validation examples, disjoint, from the split */
+  const char *classes;   /* "0,6": those classes only (NULL: all ten) */
+  int downsample;        /* side after area averaging (0: the images' own, 28) */
+  const char *normalize; /* "unit" (pixels in [0, 1], default) or "standardize" (per pixel,
+                            with the training part's mean and deviation) */
+  uint64_t seed;         /* which examples: a seeded shuffle of the chosen classes' examples */
+} hg_dataset_opts;
+
+/* A data set as the problems take it: dense rows, one example each, labels the class number. */
+typedef struct hg_dataset {
+  hg_matrix *X, *X_val;  /* n x side^2 and n_val x side^2 (X_val NULL when n_val = 0) */
+  double *y, *y_val;     /* the classes 0..9 */
+  int side, classes;     /* image side after downsampling; number of classes chosen */
+  char source[160];      /* for describe(): split, sizes, seed */
+} hg_dataset;
+
+/* Fashion-MNIST (60 000 training and 10 000 test images of 28 x 28, 10 classes) from the
+ * installed package (or o->path): the examples of the chosen classes are shuffled by o->seed,
+ * the first n are the training part and the next n_val the validation part (each kept in file
+ * order).  A missing package is an error naming it. */
+int hg_fashion_mnist(const hg_dataset_opts *o, hg_dataset *ds, hg_error *err);
+void hg_dataset_free(hg_dataset *ds);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Problem plugins (DESIGN §2.1)                                                               */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -262,6 +310,12 @@ typedef struct hg_constants {
 
 /* Fill c with NAN everywhere (exact_mu_L = 0). */
 void hg_constants_unknown(hg_constants *c);
+
+/* The training images of an imaging problem (borrowed from the instance), for plots. */
+typedef struct hg_image_set {
+  int N, w, h;                 /* N pairs of w x h images */
+  const double *clean, *noisy; /* N w h each, image i at offset i w h, row-major */
+} hg_image_set;
 
 #define HG_PROBLEM_OPS_VERSION 1
 
@@ -355,6 +409,8 @@ typedef struct hg_problem_ops {
    * constrained upper level, e.g. poison's L2 balls); NULL: theta is unconstrained.  The outer
    * loops call it after each step; hypergradient methods never do. */
   void (*project)(const void *self, double *theta);
+  /* Optional: the training images of an imaging problem (w is then N images of w x h). */
+  void (*images)(const void *self, hg_image_set *set);
   /* Optional: the saddle-point structure of the lower level (primal-dual methods); NULL when
    * the problem has none. */
   const hg_saddle_ops *saddle;
@@ -519,6 +575,8 @@ typedef struct hg_out {
   double *v;      /* n_w: an implicit method's adjoint v ~ (I - d_w Phi(w)^T)^{-1} grad_w E(w),
                      for the inexact bound omega (DESIGN §7); hg_aid_run fills it */
   int v_set;      /* 1 when v holds the adjoint of the returned estimate */
+  int not_phi;    /* 1 when the lower level was not t steps of Phi (lower=fista): the budget
+                     bounds of DESIGN §7 do not apply, omega does */
 } hg_out;
 
 /* What a method requires of a problem; the harness refuses mismatches with a clear error. */
@@ -808,6 +866,27 @@ typedef struct hg_plot_spec {
  * and .gp are written either way.  *rendered (may be NULL) gets the output file name. */
 int hg_plot(const char *outdir, const hg_plot_spec *spec, char *rendered, size_t len,
             hg_error *err);
+
+/* Images side by side (clean, noisy, reconstructed ...), grey levels 0 (black) to 1 (white). */
+typedef struct hg_image_panel {
+  const char *title;
+  const double *pixels; /* h x w row-major */
+} hg_image_panel;
+
+typedef struct hg_image_plot_spec {
+  const char *name;     /* file stem: NAME.dat, NAME.gp, NAME.png */
+  const char *title;
+  const char *format;   /* "png" (default), "pdf" or "svg" */
+  int w, h;             /* every panel's size */
+  int columns;          /* panels per row (0: all in one row) */
+  int npanels;
+  const hg_image_panel *panels;
+} hg_image_plot_spec;
+
+/* Write outdir/NAME.dat (one matrix block per panel) and NAME.gp (from plots/images.gp: a
+ * multiplot of `with image` panels in grey) and render them with gnuplot, as hg_plot. */
+int hg_plot_images(const char *outdir, const hg_image_plot_spec *spec, char *rendered,
+                   size_t len, hg_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Verification (harness/verify.c): convergence to exact and the identities of DESIGN §7       */

@@ -23,9 +23,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hg_plot_lines.h" /* hg_plot_lines_gp[]: plots/lines.gp, embedded at build time */
+#include "hg_plot_images.h" /* hg_plot_images_gp[]: plots/images.gp, embedded at build time */
+#include "hg_plot_lines.h"  /* hg_plot_lines_gp[]: plots/lines.gp, embedded at build time */
 
-#define TEMPLATE_NAME "plots/lines.gp"
 #define NAME_MAX_LEN 100   /* so NAME.ext fits hg_plot_ref.file */
 #define STDERR_KEEP 8192   /* the tail of gnuplot's stderr kept for the error message */
 
@@ -472,7 +472,8 @@ static const char *const field_names[F_COUNT] = {"NAME",   "DATA",   "TERMINAL",
 
 /* Copy template tpl into out with every @FIELD@ (capitals and '_') replaced by its value;
  * an @ not starting a field is copied as is, an unknown field is an error. */
-static int fill_template(const char *tpl, char *const *values, FILE *out, hg_error *err)
+static int fill_template(const char *tpl, const char *tpl_name, char *const *values, FILE *out,
+                         hg_error *err)
 {
   for (const char *p = tpl; *p;) {
     if (*p == '@') {
@@ -486,8 +487,8 @@ static int fill_template(const char *tpl, char *const *values, FILE *out, hg_err
                                 memcmp(field_names[f], p + 1, len) == 0))
           f++;
         if (f == F_COUNT)
-          return hg_fail(err, HG_ERR_PARSE, "%s: unknown field @%.*s@", TEMPLATE_NAME,
-                         (int)len, p + 1);
+          return hg_fail(err, HG_ERR_PARSE, "%s: unknown field @%.*s@", tpl_name, (int)len,
+                         p + 1);
         fputs(values[f], out);
         p = e + 1;
         continue;
@@ -794,6 +795,56 @@ done:
 /* hg_plot                                                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
+/* What every plot checks first: an output folder, a valid name, a known format (cairolatex
+ * only when latex_ok); *f gets the format, rendered (len bytes) is emptied. */
+static int plot_begin(const char *outdir, const char *name, const char *format, int latex_ok,
+                      char *rendered, size_t len, const plot_format **f, hg_error *err)
+{
+  if (rendered && len)
+    rendered[0] = '\0';
+  if (!outdir || !*outdir)
+    return hg_fail(err, HG_ERR_ARG, "a plot needs an output folder");
+  int status = check_name(name, err);
+  if (status)
+    return status;
+  *f = find_format(format);
+  if (!*f || ((*f)->latex && !latex_ok))
+    return hg_fail(err, HG_ERR_ARG, "plot '%s': unknown format '%.40s' (png, pdf, svg%s)", name,
+                   format, latex_ok ? " or cairolatex" : "; cairolatex is for line plots");
+  return HG_OK;
+}
+
+/* Close the template's fields (ok: all were written) and fill template tpl with them into
+ * *gp (opened and closed here). */
+static int fill_script(const char *tpl, const char *tpl_name, memtext *fields, int ok,
+                       memtext *gp, const char *name, hg_error *err)
+{
+  char *values[F_COUNT];
+  for (int i = 0; i < F_COUNT; i++) {
+    ok = text_close(&fields[i]) && ok;
+    values[i] = fields[i].s;
+  }
+  if (!ok || !text_open(gp))
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory for plot '%s'", name);
+  int status = fill_template(tpl, tpl_name, values, gp->f, err);
+  if (status == HG_OK && !text_close(gp))
+    status = hg_fail(err, HG_ERR_NOMEM, "out of memory for plot '%s'", name);
+  return status;
+}
+
+/* outdir/NAME.dat and NAME.gp, each written atomically. */
+static int write_pair(const char *outdir, const char *name, const memtext *dat,
+                      const memtext *gp, hg_error *err)
+{
+  char file[NAME_MAX_LEN + 16];
+  snprintf(file, sizeof file, "%s.dat", name);
+  int status = hg_write_atomic(outdir, file, dat->s, dat->n, err);
+  snprintf(file, sizeof file, "%s.gp", name);
+  if (status == HG_OK)
+    status = hg_write_atomic(outdir, file, gp->s, gp->n, err);
+  return status;
+}
+
 int hg_plot(const char *outdir, const hg_plot_spec *spec, char *rendered, size_t len,
             hg_error *err)
 {
@@ -805,20 +856,10 @@ int hg_plot(const char *outdir, const hg_plot_spec *spec, char *rendered, size_t
   char file[NAME_MAX_LEN + 16];
   const plot_format *f = NULL;
 
-  if (rendered && len)
-    rendered[0] = '\0';
-  if (!outdir || !*outdir || !spec) {
-    status = hg_fail(err, HG_ERR_ARG, "hg_plot needs an output folder and a plot");
-    goto done;
-  }
-  if ((status = check_name(spec->name, err)) != HG_OK)
+  if ((status = plot_begin(outdir, spec ? spec->name : NULL, spec ? spec->format : NULL, 1,
+                           rendered, len, &f, err)))
     goto done;
   const char *name = spec->name;
-  if (!(f = find_format(spec->format))) {
-    status = hg_fail(err, HG_ERR_ARG, "plot '%s': unknown format '%.40s' (png, pdf, svg or "
-                     "cairolatex)", name, spec->format);
-    goto done;
-  }
   if (spec->nseries < 1 || !spec->series) {
     status = hg_fail(err, HG_ERR_ARG, "plot '%s' has no series", name);
     goto done;
@@ -901,27 +942,8 @@ int hg_plot(const char *outdir, const hg_plot_spec *spec, char *rendered, size_t
         axes);
   fputs(key_place(spec, labels, info), fields[F_KEY].f);
   put_plot(fields[F_PLOT].f, spec, labels, info, f);
-  char *values[F_COUNT];
-  for (int i = 0; i < F_COUNT; i++) {
-    ok = text_close(&fields[i]) && ok;
-    values[i] = fields[i].s;
-  }
-  if (!ok || !text_open(&gp)) {
-    status = hg_fail(err, HG_ERR_NOMEM, "out of memory for plot '%s'", name);
-    goto done;
-  }
-  if ((status = fill_template(hg_plot_lines_gp, values, gp.f, err)) != HG_OK)
-    goto done;
-  if (!text_close(&gp)) {
-    status = hg_fail(err, HG_ERR_NOMEM, "out of memory for plot '%s'", name);
-    goto done;
-  }
-
-  snprintf(file, sizeof file, "%s.dat", name);
-  if ((status = hg_write_atomic(outdir, file, dat.s, dat.n, err)) != HG_OK)
-    goto done;
-  snprintf(file, sizeof file, "%s.gp", name);
-  if ((status = hg_write_atomic(outdir, file, gp.s, gp.n, err)) != HG_OK)
+  if ((status = fill_script(hg_plot_lines_gp, "plots/lines.gp", fields, ok, &gp, name, err)) ||
+      (status = write_pair(outdir, name, &dat, &gp, err)))
     goto done;
   if (total == 0) {
     status = hg_fail(err, HG_ERR_ARG, "plot '%s' has no point to draw (every y is non-finite%s): "
@@ -956,5 +978,95 @@ done:
     for (int i = 0; i < spec->nseries; i++)
       free(info[i].rows);
   free(info);
+  return status;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Image panels                                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+int hg_plot_images(const char *outdir, const hg_image_plot_spec *spec, char *rendered,
+                   size_t len, hg_error *err)
+{
+  int status = HG_OK;
+  memtext dat = {0}, gp = {0}, fields[F_COUNT] = {{0}};
+  const plot_format *f = NULL;
+
+  if ((status = plot_begin(outdir, spec ? spec->name : NULL, spec ? spec->format : NULL, 0,
+                           rendered, len, &f, err)))
+    goto done;
+  const char *name = spec->name;
+  if (spec->npanels < 1 || !spec->panels || spec->w < 1 || spec->h < 1) {
+    status = hg_fail(err, HG_ERR_ARG, "image plot '%s' needs at least one panel of w x h >= 1",
+                     name);
+    goto done;
+  }
+  int cols = spec->columns > 0 ? spec->columns : spec->npanels;
+  if (cols > spec->npanels)
+    cols = spec->npanels;
+  int rows = (spec->npanels + cols - 1) / cols;
+
+  /* NAME.dat: one matrix block per panel */
+  if (!text_open(&dat)) {
+    status = hg_fail(err, HG_ERR_NOMEM, "out of memory for plot '%s'", name);
+    goto done;
+  }
+  fprintf(dat.f, "# %s.dat -- data of %s.gp, written by hgbench: %d images of %d x %d, one "
+          "block each.\n", name, name, spec->npanels, spec->w, spec->h);
+  for (int i = 0; i < spec->npanels; i++) {
+    const double *px = spec->panels[i].pixels;
+    if (!px) {
+      status = hg_fail(err, HG_ERR_ARG, "image plot '%s': panel %d has no pixels", name, i + 1);
+      goto done;
+    }
+    fprintf(dat.f, "\n\n# panel %d\n", i + 1);
+    for (int y = 0; y < spec->h; y++)
+      for (int x = 0; x < spec->w; x++) {
+        put_num(dat.f, px[(size_t)y * spec->w + x]);
+        fputc(x + 1 < spec->w ? ' ' : '\n', dat.f);
+      }
+  }
+
+  /* NAME.gp: panels of about 220 pixels (png/svg) or 1.6 in (pdf) each, a title line above */
+  int ok = text_close(&dat);
+  for (int i = 0; i < F_COUNT; i++)
+    ok = ok && text_open(&fields[i]);
+  if (!ok) {
+    status = hg_fail(err, HG_ERR_NOMEM, "out of memory for plot '%s'", name);
+    goto done;
+  }
+  fputs(name, fields[F_NAME].f);
+  fprintf(fields[F_DATA].f, "%s.dat", name);
+  if (!strcmp(f->name, "pdf"))
+    fprintf(fields[F_TERMINAL].f, "pdfcairo size %.2fin,%.2fin enhanced font 'Sans,8'",
+            1.6 * cols, 1.7 * rows + 0.3);
+  else
+    fprintf(fields[F_TERMINAL].f, "%s size %d,%d enhanced font 'Sans,10'%s",
+            !strcmp(f->name, "svg") ? "svg" : "pngcairo", 220 * cols, 235 * rows + 30,
+            !strcmp(f->name, "svg") ? " background rgb 'white'" : "");
+  fprintf(fields[F_OUTPUT].f, "%s.%s", name, f->ext);
+  FILE *pl = fields[F_PLOT].f;
+  fprintf(pl, "set multiplot layout %d,%d title ", rows, cols);
+  put_literal(pl, spec->title ? spec->title : "", "", f);
+  fprintf(pl, "\nset xrange [-0.5:%g]\nset yrange [%g:-0.5]\n", spec->w - 0.5, spec->h - 0.5);
+  for (int i = 0; i < spec->npanels; i++) {
+    fputs("set title ", pl);
+    put_literal(pl, spec->panels[i].title ? spec->panels[i].title : "", "", f);
+    fprintf(pl, "\nplot data index %d matrix with image notitle\n", i);
+  }
+  fputs("unset multiplot\n", pl);
+  if ((status = fill_script(hg_plot_images_gp, "plots/images.gp", fields, ok, &gp, name, err)) ||
+      (status = write_pair(outdir, name, &dat, &gp, err)))
+    goto done;
+  if ((status = render(outdir, name, f, err)) != HG_OK)
+    goto done;
+  if (rendered && len)
+    snprintf(rendered, len, "%s.%s", name, f->ext);
+
+done:
+  text_free(&dat);
+  text_free(&gp);
+  for (int i = 0; i < F_COUNT; i++)
+    text_free(&fields[i]);
   return status;
 }

@@ -12,24 +12,28 @@
 extern const hg_problem_ops hg_problem_quadratic;
 extern const hg_problem_ops hg_problem_ridge;
 extern const hg_problem_ops hg_problem_logreg;
+extern const hg_problem_ops hg_problem_logreg_multi;
 extern const hg_problem_ops hg_problem_kernel_ridge;
 extern const hg_problem_ops hg_problem_equilibrium;
 extern const hg_problem_ops hg_problem_biased_reg;
 extern const hg_problem_ops hg_problem_poison;
 extern const hg_problem_ops hg_problem_denoise_tv;
 extern const hg_problem_ops hg_problem_deblur_tv;
+extern const hg_problem_ops hg_problem_denoise_foe;
 extern const hg_problem_ops hg_problem_denoise_tv_pd;
 
 const hg_entry hg_problems[] = {
   {"quadratic", &hg_problem_quadratic},
   {"ridge", &hg_problem_ridge},
   {"logreg", &hg_problem_logreg},
+  {"logreg-multi", &hg_problem_logreg_multi},
   {"kernel-ridge", &hg_problem_kernel_ridge},
   {"equilibrium", &hg_problem_equilibrium},
   {"biased-reg", &hg_problem_biased_reg},
   {"poison", &hg_problem_poison},
   {"denoise-tv", &hg_problem_denoise_tv},
   {"deblur-tv", &hg_problem_deblur_tv},
+  {"denoise-foe", &hg_problem_denoise_foe},
   {"denoise-tv-pd", &hg_problem_denoise_tv_pd},
   {NULL, NULL},
 };

@@ -228,7 +228,7 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
   out.grad = r->grad;
   out.w = r->w;
   out.v = v;
-  out.v_set = 0;
+  out.v_set = out.not_phi = 0;
   out.t_used = out.k_used = 0;
   memset(&P->counts, 0, sizeof P->counts);
 
@@ -282,7 +282,7 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
           goto done;
         r->theory = P->theory;
       }
-      r->bound = M->bound(&r->theory, r->t, r->k, b->K);
+      r->bound = out.not_phi ? NAN : M->bound(&r->theory, r->t, r->k, b->K);
       if (out.v_set) { /* an implicit estimate: also the inexact bound omega(eps, delta) */
         hg_inexact x;
         if ((rc = hg_inexact_at(P, &r->theory, theta, r->w, v, &x, err)))

@@ -721,6 +721,16 @@ function hg.plot_rates(fits, opts)
 end
 
 -- hg.optimize: outer loops (DESIGN §2.3) are not written yet.
+-- hg.images{name=, title=, w=, h=, columns=, format=, panels = {{title=, pixels = {...}},
+-- ...}}: grey-level images side by side (0 black, 1 white; e.g. from P:images() and
+-- P:solve(theta).w).  Returns the rendered file name (nil without gnuplot).
+function hg.images(spec)
+  if type(spec) ~= "table" or type(spec.panels) ~= "table" then
+    error("hg.images: expected {name = ..., w = ..., h = ..., panels = {...}}", 2)
+  end
+  return core.images(spec)
+end
+
 -- hg.table{title=, columns={...}, rows={{...}, ...}}: a table in report.md under its title;
 -- numbers are written with 4 significant digits (integers as they are), nil as "-".
 function hg.table(spec)

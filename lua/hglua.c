@@ -656,6 +656,58 @@ static int problem_check(lua_State *L)
   return 1;
 }
 
+/* P:images(): {N=, w=, h=, clean = {image_1, ...}, noisy = {...}} with each image an array of
+ * w h grey levels (row-major), for an imaging problem; an error for any other. */
+static int problem_images(lua_State *L)
+{
+  lproblem *up = check_problem(L, 1);
+  hg_image_set set;
+  if (!up->P->ops->images)
+    return luaL_error(L, "P:images(): problem '%s' has no images", up->P->ops->name);
+  up->P->ops->images(up->P->self, &set);
+  int P = set.w * set.h;
+  lua_createtable(L, 0, 5);
+  lua_pushinteger(L, set.N);
+  lua_setfield(L, -2, "N");
+  lua_pushinteger(L, set.w);
+  lua_setfield(L, -2, "w");
+  lua_pushinteger(L, set.h);
+  lua_setfield(L, -2, "h");
+  for (int k = 0; k < 2; k++) {
+    const double *a = k ? set.noisy : set.clean;
+    lua_createtable(L, set.N, 0);
+    for (int i = 0; i < set.N; i++) {
+      lua_createtable(L, P, 0);
+      for (int j = 0; j < P; j++) {
+        lua_pushnumber(L, a[(size_t)i * P + j]);
+        lua_rawseti(L, -2, j + 1);
+      }
+      lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, k ? "noisy" : "clean");
+  }
+  return 1;
+}
+
+/* P:solve([theta]): {w = w*(theta), hypergrad = grad f(theta)} from the problem's exact op. */
+static int problem_solve(lua_State *L)
+{
+  lproblem *up = check_problem(L, 1);
+  hg_error err;
+  char rec[128];
+  lua_settop(L, 2);
+  const double *theta = push_theta(L, up, 2, 2, "theta", rec, sizeof rec);
+  int n = up->P->n_w, m = up->P->n_theta;
+  double *buf = lua_newuserdatauv(L, (size_t)(n + m) * sizeof *buf, 0);
+  hg_error_clear(&err);
+  if (hg_exact(up->P, theta, buf, buf + n, &err))
+    return luaL_error(L, "%s", err.msg);
+  lua_createtable(L, 0, 2);
+  set_array(L, "w", n, buf);
+  set_array(L, "hypergrad", m, buf + n);
+  return 1;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Runs                                                                                        */
 /* ------------------------------------------------------------------------------------------ */
@@ -979,6 +1031,48 @@ static int read_numbers(lua_State *L, int t, const char *key, int series, int n,
   return len;
 }
 
+/* The fields every plot call has (argument 1, a table): name= (required), title= (default
+ * the name), format= (default png); returns the scenario, err cleared. */
+static hg_scenario *plot_fields(lua_State *L, const char *who, const char **name,
+                                const char **title, const char **format, hg_error *err)
+{
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  hg_scenario *S = scenario(L);
+  hg_error_clear(err);
+  *name = opt_str_field(L, 1, "name", NULL);
+  if (!*name)
+    luaL_error(L, "%s: name= is required", who);
+  *title = opt_str_field(L, 1, "title", *name);
+  *format = opt_str_field(L, 1, "format", "png");
+  return S;
+}
+
+/* After hg_plot or hg_plot_images returned rc: without gnuplot one warning per scenario and
+ * nil; another failure a Lua error; otherwise the plot recorded and its file name pushed. */
+static int plot_done(lua_State *L, hg_scenario *S, int rc, char *rendered, size_t len,
+                     const char *name, const char *format, const char *title, hg_error *err)
+{
+  if (rc == HG_ERR_UNSUPPORTED) {
+    if (lua_getfield(L, LUA_REGISTRYINDEX, WARNED_KEY) == LUA_TNIL) {
+      fprintf(stderr, "hgbench: warning: %s (plots are written as .dat and .gp, not rendered)\n",
+              err->msg);
+      lua_pushboolean(L, 1);
+      lua_setfield(L, LUA_REGISTRYINDEX, WARNED_KEY);
+    }
+    lua_pushnil(L);
+    return 1;
+  }
+  if (rc)
+    return luaL_error(L, "%s", err->msg);
+  if (!rendered[0])
+    snprintf(rendered, len, "%s.%s", name, format);
+  if (hg_scenario_add_plot(S, rendered, title, err))
+    return luaL_error(L, "%s", err->msg);
+  lua_pushstring(L, rendered);
+  return 1;
+}
+
 /*
  * core.plot{name=, title=, xlabel=, ylabel=, logx=, logy=, format=, series={{name=, x={...},
  * y={...}, bound={...} or nil}, ...}}: hg_plot into the output folder, then
@@ -992,18 +1086,10 @@ static int l_plot(lua_State *L)
   hg_error err;
   char rendered[256] = "";
 
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_settop(L, 1);
-  S = scenario(L);
-  hg_error_clear(&err);
   memset(&spec, 0, sizeof spec);
-  spec.name = opt_str_field(L, 1, "name", NULL);
-  if (!spec.name)
-    return luaL_error(L, "hg.plot: name= is required");
-  spec.title = opt_str_field(L, 1, "title", spec.name);
+  S = plot_fields(L, "hg.plot", &spec.name, &spec.title, &spec.format, &err);
   spec.xlabel = opt_str_field(L, 1, "xlabel", "");
   spec.ylabel = opt_str_field(L, 1, "ylabel", "");
-  spec.format = opt_str_field(L, 1, "format", "png");
   spec.bound_label = opt_str_field(L, 1, "bound_label", NULL);
   lua_getfield(L, 1, "logx");
   spec.logx = lua_toboolean(L, -1);
@@ -1045,24 +1131,57 @@ static int l_plot(lua_State *L)
   spec.series = ser;
 
   int rc = hg_plot(S->outdir, &spec, rendered, sizeof rendered, &err);
-  if (rc == HG_ERR_UNSUPPORTED) {
-    if (lua_getfield(L, LUA_REGISTRYINDEX, WARNED_KEY) == LUA_TNIL) {
-      fprintf(stderr, "hgbench: warning: %s (plots are written as .dat and .gp, not rendered)\n",
-              err.msg);
-      lua_pushboolean(L, 1);
-      lua_setfield(L, LUA_REGISTRYINDEX, WARNED_KEY);
+  return plot_done(L, S, rc, rendered, sizeof rendered, spec.name, spec.format, spec.title,
+                   &err);
+}
+
+/* core.images{name=, title=, format=, w=, h=, columns=, panels = {{title=, pixels={...}},
+ * ...}}: hg_plot_images into the output folder, recorded as a plot; returns the file or nil
+ * without gnuplot (a warning), as core.plot. */
+static int l_images(lua_State *L)
+{
+  hg_scenario *S;
+  hg_image_plot_spec spec;
+  hg_error err;
+  char rendered[256] = "";
+
+  memset(&spec, 0, sizeof spec);
+  S = plot_fields(L, "hg.images", &spec.name, &spec.title, &spec.format, &err);
+  lua_getfield(L, 1, "w");
+  lua_getfield(L, 1, "h");
+  lua_getfield(L, 1, "columns");
+  spec.w = (int)luaL_checkinteger(L, 2);
+  spec.h = (int)luaL_checkinteger(L, 3);
+  spec.columns = (int)luaL_optinteger(L, 4, 0);
+  lua_settop(L, 1);
+  if (spec.w < 1 || spec.h < 1 || (double)spec.w * spec.h > HG_IMAGE_MAX_PIXELS)
+    return luaL_error(L, "hg.images: w= and h= must be positive (got %d x %d)", spec.w, spec.h);
+  if (lua_getfield(L, 1, "panels") != LUA_TTABLE)
+    return luaL_error(L, "hg.images: panels= must be a list of {title=, pixels=}");
+  int pt = lua_gettop(L), np = (int)luaL_len(L, pt), P = spec.w * spec.h;
+  hg_image_panel *panels = lua_newuserdatauv(L, (size_t)(np > 0 ? np : 1) * sizeof *panels, 0);
+  double *px = lua_newuserdatauv(L, (size_t)(np > 0 ? np : 1) * P * sizeof *px, 0);
+  for (int i = 0; i < np; i++) {
+    if (lua_geti(L, pt, i + 1) != LUA_TTABLE)
+      return luaL_error(L, "hg.images: panel %d is not a table", i + 1);
+    int ti = lua_gettop(L);
+    panels[i].title = opt_str_field(L, ti, "title", "");
+    if (lua_getfield(L, ti, "pixels") != LUA_TTABLE || luaL_len(L, -1) != P)
+      return luaL_error(L, "hg.images: panel %d: pixels= must be an array of w h = %d numbers",
+                        i + 1, P);
+    for (int j = 0; j < P; j++) {
+      lua_geti(L, -1, j + 1);
+      px[(size_t)i * P + j] = lua_tonumber(L, -1);
+      lua_pop(L, 1);
     }
-    lua_pushnil(L);
-    return 1;
+    panels[i].pixels = px + (size_t)i * P;
+    lua_pop(L, 1); /* the pixels; the panel table stays on the stack: it anchors the title */
   }
-  if (rc)
-    return luaL_error(L, "%s", err.msg);
-  if (!rendered[0])
-    snprintf(rendered, sizeof rendered, "%s.%s", spec.name, spec.format);
-  if (hg_scenario_add_plot(S, rendered, spec.title, &err))
-    return luaL_error(L, "%s", err.msg);
-  lua_pushstring(L, rendered);
-  return 1;
+  spec.npanels = np;
+  spec.panels = panels;
+  int rc = hg_plot_images(S->outdir, &spec, rendered, sizeof rendered, &err);
+  return plot_done(L, S, rc, rendered, sizeof rendered, spec.name, spec.format, spec.title,
+                   &err);
 }
 
 /* core.table(title, markdown): a table for report.md. */
@@ -1098,6 +1217,8 @@ static int l_stderr_is_tty(lua_State *L)
 static const luaL_Reg problem_methods[] = {
   {"info", problem_info},
   {"check", problem_check},
+  {"images", problem_images},
+  {"solve", problem_solve},
   {"hypergrad", l_hypergrad},
   {"close", problem_close},
   {NULL, NULL},
@@ -1150,6 +1271,7 @@ static const luaL_Reg core_functions[] = {
   {"expect", l_expect},
   {"plot", l_plot},
   {"table", l_table},
+  {"images", l_images},
   {"rep_seed", l_rep_seed},
   {"check", l_check},
   {"clock", l_clock},

@@ -440,7 +440,8 @@ static int biased_reg_newton_direction(void *ctx, const double *w, const double 
 static int biased_reg_exact(void *self, const double *theta, double *wstar, double *grad,
                             hg_error *err)
 {
-  static const hg_newton_ops newton = {biased_reg_newton_f, biased_reg_newton_direction};
+  static const hg_newton_ops newton = {.f = biased_reg_newton_f,
+                                       .direction = biased_reg_newton_direction};
   static const char *const name = "problem 'biased-reg'";
   biased_reg *B = self;
   const int d = B->d, T = B->T;

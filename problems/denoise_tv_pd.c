@@ -20,9 +20,10 @@
  * so mu = 1, L = 1 + lam ||D||^2/nu.  d_w Phi jumps across a kink, so it is not Lipschitz in w:
  * nu1 is unknown (NAN) and the bounds of DESIGN §7 that need it stay NAN.
  *
- * The state (pairs, D, step, scratch, CHOLMOD) is problems/tv.c's hg_tv; the exact solve is its
- * Newton (hg_tv_newton) with the generalized Hessian: semismooth Newton, which ends in finitely
- * many steps once the active set {|D u| < nu} is the one of u*.
+ * The state (pairs, D, step, scratch, CHOLMOD) is problems/tv.c's hg_tv; the exact solve is the
+ * imaging problems' one (imaging.c hg_image_exact) with the generalized Hessian as the Hessian:
+ * semismooth Newton, which ends in finitely many steps once the active set {|D u| < nu} is the
+ * one of u*.
  */
 #include "tv.h"
 
@@ -33,7 +34,8 @@
 #define LAMBDA0 0.1 /* theta0 = log LAMBDA0 */
 
 typedef struct denoise_pd {
-  hg_tv *T;       /* owned: pairs, D, eta, scratch z, c (2P), g, r (P), CHOLMOD */
+  hg_tv *T;       /* owned: pairs, D, eta, scratch z, c (2P), g, r (P), the exact solve's a
+                     (N P) and work (3 P), CHOLMOD */
   double nu;      /* Huber parameter huber= */
   double norm_D2; /* ||D||_2^2, an eigenvalue (below) */
 } denoise_pd;
@@ -95,7 +97,7 @@ static int denoise_pd_create(const hg_params *p, void **self, int *n_w, int *n_t
   }
   S->nu = hg_params_real(p, "huber");
   S->norm_D2 = diff_norm2(S->T->pairs.w, S->T->pairs.h);
-  S->T->n_theta = *n_theta = 1; /* theta = (log lam) */
+  *n_theta = 1; /* theta = (log lam) */
   denoise_pd_theta0(S, theta0);
   if (!hg_params_given(p, "step")) /* hg_tv_create's default is smoothed TV's 1/L */
     S->T->eta = 1 / bound_L(S, theta0);
@@ -141,15 +143,18 @@ static double huber_value(void *ctx, int i, const double *u, const double *theta
   return 0.5 * data + lam * reg;
 }
 
-/* c = (lam/nu) 1{|D u| < nu}: the generalized Hessian I + D^T diag(c) D (T->z scratch). */
-static void huber_weights(void *ctx, const double *u, const double *theta, double *c)
+/* Factor the generalized Hessian H(u) = I + D^T diag(c) D, c = (lam/nu) 1{|D u| < nu} (one
+ * weight vector of hg_image_chol_factor; T->z, T->c scratch). */
+static int huber_factor(void *ctx, int i, const double *u, const double *theta, hg_error *err)
 {
   denoise_pd *S = ctx;
   hg_tv *T = S->T;
   double w = exp(theta[0]) / S->nu;
   hg_matrix_gemv(T->D, 0, 1, u, 0, T->z);
   for (int j = 0; j < 2 * T->P; j++)
-    c[j] = fabs(T->z[j]) < S->nu ? w : 0;
+    T->c[j] = fabs(T->z[j]) < S->nu ? w : 0;
+  hg_hess_term term = {T->D, T->c};
+  return hg_image_chol_factor(&T->chol, 1, 1, &term, err);
 }
 
 /* Phi(u)_i = u_i - eta grad h(u_i). */
@@ -223,33 +228,32 @@ static void denoise_pd_jvp_theta(void *self, const double *w, const double *thet
   }
 }
 
-/* E = (1/N) sum_i 1/2 ||u_i - u-dagger_i||^2 (tv.c). */
+/* E = (1/N) sum_i 1/2 ||u_i - u-dagger_i||^2 (imaging.c); grad_theta E = 0. */
 static double denoise_pd_upper(void *self, const double *w, const double *theta, double *gw,
                                double *gtheta)
 {
   denoise_pd *S = self;
-  return hg_tv_upper(S->T, w, theta, gw, gtheta);
+  if (gtheta)
+    gtheta[0] = 0;
+  return hg_pairs_error(&S->T->pairs, w, gw);
 }
 
 /*
- * Exact (DESIGN §3): u* and a_i = H(u*_i)^{-1} (u*_i - u-dagger_i)/N by semismooth Newton with
- * the generalized Hessian (hg_tv_newton), then
- *     grad f = - sum_i (d_theta grad h(u*_i))^T a_i = - lam sum_i <psi(D u*_i), D a_i>.
+ * Exact (DESIGN §3): u* by semismooth Newton with the generalized Hessian and
+ * a_i = H(u*_i)^{-1} (u*_i - u-dagger_i)/(N eta) (hg_image_exact, shared with the other imaging
+ * problems), then
+ *     grad f = - sum_i (d_theta grad h(u*_i))^T (eta a_i) = d_theta Phi(w*)^T a
+ *            = - eta lam sum_i <psi(D u*_i), D a_i>.
  */
 static int denoise_pd_exact(void *self, const double *theta, double *wstar, double *grad,
                             hg_error *err)
 {
+  static const hg_image_lower ops = {huber_value, huber_grad, huber_factor};
   denoise_pd *S = self;
-  hg_tv_model M = {.ctx = S, .grad = huber_grad, .value = huber_value, .weights = huber_weights};
-  double *a = malloc((size_t)S->T->N * S->T->P * sizeof *a);
-  int rc;
-
-  if (!a)
-    return hg_fail(err, HG_ERR_NOMEM, "denoise-tv-pd: out of memory for the exact solve");
-  rc = hg_tv_newton(S->T, &M, theta, wstar, a, err);
+  int rc = hg_image_exact(&S->T->chol, &S->T->pairs, S->T->eta, &ops, S, theta, wstar, S->T->a,
+                          S->T->work, err);
   if (!rc)
-    grad[0] = -theta_dot(S, wstar, theta, a);
-  free(a);
+    denoise_pd_vjp_theta(S, wstar, theta, S->T->a, grad);
   return rc;
 }
 

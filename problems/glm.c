@@ -14,14 +14,10 @@
 /* Data                                                                                        */
 /* ------------------------------------------------------------------------------------------ */
 
-/*
- * One synthetic set of `rows` examples (DESIGN §3): per row, for each feature j, x_ij ~ N(0,1)
- * kept with probability density (a uniform draw decides, only when density < 1), then
- * y_i = x_i^T w_true + noise * N(0,1).  density < 1 gives CSR, density = 1 dense.
- */
-static int glm_synthetic_set(const hg_glm *G, hg_rng *rng, int rows, int d, double density,
-                             double noise, const double *w_true, hg_matrix **X_out,
-                             double **y_out, hg_error *err)
+/* hg_glm_synthetic_rows (glm.h): the draws of one synthetic set, row by row. */
+int hg_glm_synthetic_rows(const hg_glm *G, hg_rng *rng, int rows, int d, double density,
+                          double noise, const double *w_true, hg_matrix **X_out, double **y_out,
+                          hg_error *err)
 {
   int status = HG_OK;
   hg_matrix *X = NULL;
@@ -45,7 +41,7 @@ static int glm_synthetic_set(const hg_glm *G, hg_rng *rng, int rows, int d, doub
       double dot = 0;
       for (int j = 0; j < d; j++) {
         x[j] = hg_rng_normal(rng);
-        dot += x[j] * w_true[j];
+        dot += w_true ? x[j] * w_true[j] : 0.0;
       }
       y[i] = dot + noise * hg_rng_normal(rng);
     }
@@ -90,7 +86,7 @@ static int glm_synthetic_set(const hg_glm *G, hg_rng *rng, int rows, int d, doub
       colind[nnz] = j;
       val[nnz] = x;
       nnz++;
-      dot += x * w_true[j];
+      dot += w_true ? x * w_true[j] : 0.0;
     }
     rowptr[i + 1] = (int)nnz;
     y[i] = dot + noise * hg_rng_normal(rng);
@@ -120,7 +116,7 @@ done:
 }
 
 /* Synthetic data (DESIGN §3) from seed: w_true ~ N(0, I_d) first, then the n training rows,
- * then the n' validation rows (glm_synthetic_set). */
+ * then the n' validation rows (hg_glm_synthetic_rows). */
 static int glm_synthetic(hg_glm *G, const hg_params *p, hg_error *err)
 {
   int status = HG_OK;
@@ -140,10 +136,10 @@ static int glm_synthetic(hg_glm *G, const hg_params *p, hg_error *err)
   hg_rng_seed(&rng, (uint64_t)seed);
   for (int j = 0; j < d; j++)
     w_true[j] = hg_rng_normal(&rng);
-  status = glm_synthetic_set(G, &rng, n, d, density, noise, w_true, &G->X, &G->y, err);
+  status = hg_glm_synthetic_rows(G, &rng, n, d, density, noise, w_true, &G->X, &G->y, err);
   if (status == HG_OK)
-    status = glm_synthetic_set(G, &rng, n_val, d, density, noise, w_true, &G->X_val,
-                               &G->y_val, err);
+    status = hg_glm_synthetic_rows(G, &rng, n_val, d, density, noise, w_true, &G->X_val,
+                                   &G->y_val, err);
   if (density < 1.0)
     snprintf(G->source, sizeof G->source, "synthetic (seed %ld, density %g)", seed, density);
   else
@@ -238,6 +234,66 @@ int hg_glm_no_file_keys(const char *name, const hg_params *p, hg_error *err)
   return HG_OK;
 }
 
+static int compare_doubles(const void *a, const void *b)
+{
+  const double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Class indices of the labels read from train= and val= (DESIGN §3): every label must be an
+ * integer; the distinct labels of both together, in increasing order, are the classes
+ * 0..*seen-1 (at least 2), found by a sort and a binary search per example. */
+int hg_glm_classes(const char *name, const hg_params *p, const double *y, int n,
+                   const double *y_val, int n_val, int **cls, int **cls_val, int *seen,
+                   hg_error *err)
+{
+  int status = HG_OK, C = 0;
+  double *all = malloc(((size_t)n + (size_t)n_val) * sizeof(double));
+
+  *cls = malloc((size_t)n * sizeof(int));
+  *cls_val = malloc((size_t)n_val * sizeof(int));
+  if (!all || !*cls || !*cls_val) {
+    status = hg_fail(err, HG_ERR_NOMEM, "problem '%s': out of memory for %d labels", name,
+                     n + n_val);
+    goto done;
+  }
+  for (int i = 0; i < n + n_val; i++) {
+    const double label = i < n ? y[i] : y_val[i - n];
+    if (label != floor(label) || fabs(label) > 1e9) {
+      status = hg_fail(err, HG_ERR_PARSE, "problem '%s': label %.17g of example %d in '%s' is "
+                       "not an integer class", name, label, i < n ? i + 1 : i - n + 1,
+                       hg_params_str(p, i < n ? "train" : "val"));
+      goto done;
+    }
+    all[i] = label;
+  }
+  qsort(all, (size_t)n + (size_t)n_val, sizeof(double), compare_doubles);
+  for (int i = 0; i < n + n_val; i++)
+    if (i == 0 || all[i] != all[C - 1])
+      all[C++] = all[i];
+  if (C < 2) {
+    status = hg_fail(err, HG_ERR_ARG, "problem '%s': the labels of '%s' and '%s' name one class "
+                     "(%g); a classifier needs at least 2", name, hg_params_str(p, "train"),
+                     hg_params_str(p, "val"), all[0]);
+    goto done;
+  }
+  for (int i = 0; i < n + n_val; i++) {
+    const double label = i < n ? y[i] : y_val[i - n];
+    const double *at = bsearch(&label, all, (size_t)C, sizeof(double), compare_doubles);
+    (i < n ? *cls : *cls_val)[i < n ? i : i - n] = (int)(at - all);
+  }
+  *seen = C;
+
+done:
+  if (status != HG_OK) {
+    free(*cls);
+    free(*cls_val);
+    *cls = *cls_val = NULL;
+  }
+  free(all);
+  return status;
+}
+
 /* Replace *X by a copy stored densely (sparse = 0) or as CSR (sparse = 1) if it differs. */
 static int glm_convert(hg_matrix **X, int sparse, hg_error *err)
 {
@@ -256,7 +312,8 @@ done:
   return status;
 }
 
-int hg_glm_init(hg_glm *G, const hg_params *p, const char *name, int logistic, hg_error *err)
+int hg_glm_load(hg_glm *G, const hg_params *p, const char *name, hg_glm_synth synth,
+                hg_error *err)
 {
   int status = HG_OK;
   static const char *const synth_keys[] = {"n", "n_val", "d", "density", "noise", NULL};
@@ -266,7 +323,7 @@ int hg_glm_init(hg_glm *G, const hg_params *p, const char *name, int logistic, h
   G->name = name;
   status = hg_glm_read_files(name, p, synth_keys, &G->X, &G->y, &G->X_val, &G->y_val, err);
   if (status == HG_OK && !G->X)
-    status = glm_synthetic(G, p, err);
+    status = synth(G, p, err);
   if (status != HG_OK)
     goto done;
 
@@ -290,6 +347,19 @@ int hg_glm_init(hg_glm *G, const hg_params *p, const char *name, int logistic, h
   G->n = G->X->rows;
   G->n_val = G->X_val->rows;
   G->d = G->X->cols;
+
+done:
+  if (status != HG_OK)
+    hg_glm_release(G);
+  return status;
+}
+
+int hg_glm_init(hg_glm *G, const hg_params *p, const char *name, int logistic, hg_error *err)
+{
+  int status = hg_glm_load(G, p, name, glm_synthetic, err);
+
+  if (status != HG_OK)
+    goto done;
   if (logistic) {
     for (int i = 0; i < G->n; i++)
       G->y[i] = G->y[i] > 0 ? 1.0 : -1.0;

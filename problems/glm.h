@@ -9,7 +9,9 @@
  * eta a fixed number per instance.  This header gives the pieces written once: the parameter
  * schema entries, data loading (files or seeded synthetic data), e^theta, the d_theta Phi
  * products, the step, the Cholesky scaffolding of the exact solves and the constants.  The
- * data-file part (HG_GLM_FILE_PARAMS, hg_glm_read_files) also serves kernel_ridge.c.
+ * data-file part (HG_GLM_FILE_PARAMS, hg_glm_read_files) also serves kernel_ridge.c and
+ * poison.c, the data loading (hg_glm_load) and the norm bounds also logreg_multi.c, and the
+ * class indices of file labels (hg_glm_classes) poison.c and logreg_multi.c.
  *
  * A plugin's state begins with an hg_glm (first member), so the shared ops below take the
  * plugin's `void *self` directly.
@@ -24,7 +26,7 @@
 #include <limits.h>
 
 /* The schema entries of the data files (hg_glm_read_files), shared by every problem that
- * reads a train/validation pair (ridge, logreg, kernel-ridge). */
+ * reads a train/validation pair (ridge, logreg, logreg-multi, kernel-ridge, poison). */
 #define HG_GLM_FILE_PARAMS                                                                    \
   {"train", HG_PARAM_STRING, NULL, 0, 0, NULL,                                                \
    "training data file, LIBSVM/CSV/Matrix Market (absent: seeded synthetic data)"},           \
@@ -62,7 +64,7 @@
 
 /* The shared state (all pointers owned). */
 typedef struct hg_glm {
-  const char *name;      /* "ridge" or "logreg" (static), for messages */
+  const char *name;      /* "ridge", "logreg", "logreg-multi" (static), for messages */
   char source[160];      /* "synthetic (seed 0)" or empty when read from files */
   hg_matrix *X, *X_val;  /* train n x d, validation n' x d */
   double *y, *y_val;     /* labels (logreg: mapped to +-1) */
@@ -101,13 +103,38 @@ int hg_glm_read_files(const char *name, const hg_params *p, const char *const *s
                       hg_matrix **X, double **y, hg_matrix **X_val, double **y_val,
                       hg_error *err);
 
-/* Load the data described by p (files, or the seeded synthetic generator) into G, pad train
- * and val to the common d, append the intercept, convert storage, map labels to +-1 when
- * logistic, and allocate the scratch.  name is the problem's (static) name for messages.
- * On failure G is released. */
-int hg_glm_init(hg_glm *G, const hg_params *p, const char *name, int logistic, hg_error *err);
 /* Without train=, the file keys val=, format=, label=, features= are errors naming the key. */
 int hg_glm_no_file_keys(const char *name, const hg_params *p, hg_error *err);
+
+/* Class indices of labels read from files (DESIGN §3): every label of y (n, from train=) and
+ * y_val (n', from val=) must be an integer; the distinct labels of both together, in
+ * increasing order, are the classes 0..*seen-1, and *cls (n), *cls_val (n') are allocated
+ * with each example's class.  Fewer than 2 distinct labels is an error.  On failure *cls and
+ * *cls_val are NULL. */
+int hg_glm_classes(const char *name, const hg_params *p, const double *y, int n,
+                   const double *y_val, int n_val, int **cls, int **cls_val, int *seen,
+                   hg_error *err);
+
+/* Synthetic data for G from p (G->name set): fills G->X, G->y, G->X_val, G->y_val, G->source. */
+typedef int (*hg_glm_synth)(hg_glm *G, const hg_params *p, hg_error *err);
+/* The data part of hg_glm_init (DESIGN §3), for plugins with their own labels and state: zero
+ * G, read the files (hg_glm_read_files; n=, n_val=, d=, density=, noise= refused with them) or
+ * call synth, append the intercept (intercept=), convert storage= (auto|dense|sparse), set n,
+ * n_val, d; labels stay as read.  p's schema has HG_GLM_FILE_PARAMS, intercept= and storage=.
+ * On failure G is released. */
+int hg_glm_load(hg_glm *G, const hg_params *p, const char *name, hg_glm_synth synth,
+                hg_error *err);
+/* hg_glm_load with the seeded synthetic generator of ridge and logreg, then map labels to +-1
+ * when logistic, set reg= (m), allocate the scratch and start CHOLMOD.  name is the problem's
+ * (static) name for messages.  On failure G is released. */
+int hg_glm_init(hg_glm *G, const hg_params *p, const char *name, int logistic, hg_error *err);
+/* One seeded synthetic set of `rows` examples (DESIGN §3): per row, for each of d features,
+ * x_ij ~ N(0,1) kept with probability density (a uniform draw decides, only when density < 1),
+ * then y_i = x_i^T w_true + noise N(0,1) (w_true NULL: y_i = noise N(0,1), the same draws).
+ * density < 1 gives CSR, density = 1 dense. */
+int hg_glm_synthetic_rows(const hg_glm *G, hg_rng *rng, int rows, int d, double density,
+                          double noise, const double *w_true, hg_matrix **X, double **y,
+                          hg_error *err);
 
 /* Free what hg_glm_init allocated (G itself is the caller's). */
 void hg_glm_release(hg_glm *G);

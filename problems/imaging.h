@@ -22,7 +22,8 @@ typedef struct hg_pairs {
  * array (as HG_GLM_PARAMS). */
 #define HG_PAIRS_PARAMS                                                                       \
   {"images", HG_PARAM_STRING, "synthetic", 0, 0, NULL,                                        \
-   "clean images: synthetic, or comma-separated PGM/PNG files (noise added by seed)"},        \
+   "clean images: synthetic, fashion-mnist (test images, tiled when size > 28) or "          \
+   "comma-separated PGM/PNG files (noise added by seed)"},                                     \
   {"clean", HG_PARAM_STRING, NULL, 0, 0, NULL,                                                \
    "comma-separated clean PGM/PNG files, paired with noisy= (used exactly as stored)"},       \
   {"noisy", HG_PARAM_STRING, NULL, 0, 0, NULL, "comma-separated observed images for clean="}, \
@@ -33,8 +34,10 @@ typedef struct hg_pairs {
   {"seed", HG_PARAM_INT, "0", 0, 9007199254740992.0, NULL, "seed of images and noise"}
 
 /* Load the pairs from p: clean=/noisy= file lists used exactly as stored; otherwise images=
- * (synthetic, or a file list) cropped to size x size at the centre (size=0: whole image), with
- * Gaussian noise of standard deviation noise= from seed=.  Errors name the key or the file. */
+ * (synthetic; fashion-mnist: Fashion-MNIST test images chosen by seed, resized to size <= 28
+ * or tiled k x k and cropped to size > 28; or a file list, cropped to size x size at the
+ * centre, size=0: whole image), with Gaussian noise of standard deviation noise= from seed=.
+ * Errors name the key or the file. */
 int hg_pairs_load(const hg_params *p, hg_pairs *pairs, hg_error *err);
 void hg_pairs_free(hg_pairs *pairs);
 
@@ -54,5 +57,81 @@ int hg_diff_operator(int w, int h, hg_matrix **D, hg_error *err);
  * as a P x P CSR matrix (taps landing on one pixel merged).
  */
 int hg_blur_operator(int w, int h, int size, double sigma, hg_matrix **A, hg_error *err);
+/*
+ * K: the size x size correlation of a w x h image with the same half-sample symmetric boundary
+ * (size odd, r = size/2, tap t = (b + r) size + (a + r) for offsets a, b in -r .. r):
+ *     (K u)(x, y) = sum_t k_t u(reflect(x + a), reflect(y + b)),
+ * as a P x P CSR matrix whose pattern is every pixel some tap reads (taps landing on one pixel
+ * merged; no entry is dropped for a zero tap), so one pattern holds every kernel of this size.
+ * tap (P size^2 ints) gets, for pixel p and tap t, the position in K->val that tap t adds to
+ * (K->colind[tap[p size^2 + t]] is the pixel it reads).  Values are zero until hg_conv_set.
+ */
+int hg_conv_operator(int w, int h, int size, hg_matrix **K, int *tap, hg_error *err);
+/* K's values for the kernel k (taps entries, taps = size^2): val[q] = sum of the k_t whose
+ * tap lands on entry q. */
+void hg_conv_set(hg_matrix *K, int taps, const int *tap, const double *k);
+/* ||A||_1 (the largest column sum of |a_ij|) and ||A||_inf (the largest row sum) of a CSR
+ * matrix; their product bounds ||A||_2^2.  col: A->cols doubles of scratch. */
+void hg_csr_norm1_inf(const hg_matrix *A, double *col, double *norm1, double *norm_inf);
+
+/* E = (1/N) sum_i 1/2 ||u_i - u-dagger_i||^2 of the stacked w = (u_1 .. u_N) (DESIGN §3
+ * imaging), with gw = grad_w E = (w - u-dagger)/N when not NULL. */
+double hg_pairs_error(const hg_pairs *pairs, const double *w, double *gw);
+
+/* ------------------------------------------------------------------------------------------ */
+/* The exact solves of the imaging problems: per image a Hessian                               */
+/*     H = shift I + sum_k op_k^T diag(weight_k) op_k                                          */
+/* factored by CHOLMOD, and damped Newton to ||grad h|| <= 1e-12 then the adjoint.             */
+/* ------------------------------------------------------------------------------------------ */
+
+/* One term op^T diag(weight) op of a Hessian: op is rows x P CSR, weight its rows entries
+ * (>= 0; NULL: all ones). */
+typedef struct hg_hess_term {
+  const hg_matrix *op;   /* borrowed */
+  const double *weight;  /* borrowed */
+} hg_hess_term;
+
+/* CHOLMOD's state for one imaging problem and the factor of the last Hessian. */
+typedef struct hg_image_chol {
+  cholmod_common cc;
+  int started;
+  cholmod_factor *L;   /* NULL before the first factorization of an exact solve */
+  int P;
+  const char *name;    /* the problem's registry name, for messages (borrowed) */
+} hg_image_chol;
+
+/* Start CHOLMOD for P x P Hessians (quiet); on failure nothing is left to finish. */
+int hg_image_chol_start(hg_image_chol *C, int P, const char *name, hg_error *err);
+/* Free the factor and finish CHOLMOD (accepts a never-started C). */
+void hg_image_chol_finish(hg_image_chol *C);
+/* Factor H = shift I + sum_k op_k^T diag(weight_k) op_k into C->L (analyzed on first use). */
+int hg_image_chol_factor(hg_image_chol *C, double shift, int nterms, const hg_hess_term *terms,
+                         hg_error *err);
+/* b <- H^{-1} b with the last factor. */
+int hg_image_chol_solve(hg_image_chol *C, double *b, hg_error *err);
+
+/* The per-image lower objective h_i(., theta) of an imaging problem, for hg_image_exact
+ * (self is the problem's state). */
+typedef struct hg_image_lower {
+  /* h_i(u, theta) */
+  double (*value)(void *self, int i, const double *u, const double *theta);
+  /* g = grad h_i(u, theta) */
+  void (*grad)(void *self, int i, const double *u, const double *theta, double *g);
+  /* factor the Hessian of h_i at u through hg_image_chol_factor */
+  int (*factor)(void *self, int i, const double *u, const double *theta, hg_error *err);
+} hg_image_lower;
+
+/*
+ * The exact lower solve and adjoint of DESIGN §3 (imaging): per image i, damped Newton from
+ * u = f_i until ||grad h_i(u)|| <= 1e-12 (h_i smooth and strongly convex; Armijo backtracking,
+ * and near u*, where h's decrease drowns in its round-off, a step that halves ||grad h|| is
+ * taken instead; 100 steps at most), u*_i into wstar; then with H = H_i(u*_i)
+ *     a_i = H^{-1} (u*_i - u-dagger_i) / (N eta),
+ * so that the hypergradient is d_theta Phi(w*)^T a (the caller's vjp_theta).  wstar, a: N P
+ * doubles; work: 3 P.  The factor is freed before returning.
+ */
+int hg_image_exact(hg_image_chol *C, const hg_pairs *pairs, double eta,
+                   const hg_image_lower *ops, void *self, const double *theta, double *wstar,
+                   double *a, double *work, hg_error *err);
 
 #endif /* HG_IMAGING_H */

@@ -257,7 +257,8 @@ static int logreg_newton_direction(void *ctx, const double *w, const double *gra
 static int logreg_exact(void *self, const double *theta, double *wstar, double *grad,
                         hg_error *err)
 {
-  static const hg_newton_ops newton = {logreg_newton_f, logreg_newton_direction};
+  static const hg_newton_ops newton = {.f = logreg_newton_f,
+                                       .direction = logreg_newton_direction};
   logreg *P = self;
   hg_glm *G = &P->glm;
   const int d = G->d;

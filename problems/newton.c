@@ -16,10 +16,19 @@ int hg_newton(const char *name, int n, const hg_newton_ops *ops, void *ctx, doub
 {
   int status = HG_OK, converged = 0;
   double *grad = work, *dx = work + n, *trial = work + 2 * (size_t)n;
-  double dx_prev = INFINITY;
+  double dx_prev = INFINITY, grad0 = NAN;
 
   for (int it = 0; it < HG_NEWTON_MAX_IT && !converged; it++) {
     const double g = ops->f(ctx, x, grad);
+    if (ops->gtol > 0) {
+      const double grad_norm = hg_nrm2(n, grad);
+      if (it == 0)
+        grad0 = grad_norm;
+      if (grad_norm <= ops->gtol * grad0) {
+        converged = 1;
+        break;
+      }
+    }
     status = ops->direction(ctx, x, grad, dx, err);
     if (status != HG_OK)
       goto done;
@@ -28,7 +37,8 @@ int hg_newton(const char *name, int n, const hg_newton_ops *ops, void *ctx, doub
     const double decrease = -hg_dot(n, grad, dx);
     double t = 1.0;
     int accepted = 0;
-    for (int h = 0; h <= HG_ARMIJO_MAX_HALVINGS && !accepted; h++, t *= 0.5) {
+    for (int h = 0; h <= HG_ARMIJO_MAX_HALVINGS && !accepted; h++) {
+      t = h == 0 ? 1.0 : 0.5 * t; /* halved before the trial, so t stays the step taken */
       for (int j = 0; j < n; j++)
         trial[j] = x[j] + t * dx[j];
       if (decrease <= 4 * DBL_EPSILON * (1.0 + fabs(g)))

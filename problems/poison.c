@@ -164,62 +164,8 @@ done:
   return status;
 }
 
-static int compare_doubles(const void *a, const void *b)
-{
-  const double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-/* Class indices from the labels read from files: every label must be an integer; the
- * distinct labels of train and val together, in increasing order, are the classes 0..C-1
- * (at least 2). */
-static int poison_classes(poison *P, const hg_params *p, const double *y, const double *y_val,
-                          hg_error *err)
-{
-  int status = HG_OK;
-  const int n = P->X->rows, n_val = P->X_val->rows;
-  double *all = malloc(((size_t)n + (size_t)n_val) * sizeof(double));
-
-  P->y = malloc((size_t)n * sizeof(int));
-  P->y_val = malloc((size_t)n_val * sizeof(int));
-  if (!all || !P->y || !P->y_val) {
-    status = hg_fail(err, HG_ERR_NOMEM, "%s: out of memory for %d labels", poison_name,
-                     n + n_val);
-    goto done;
-  }
-  for (int i = 0; i < n + n_val; i++) {
-    const double label = i < n ? y[i] : y_val[i - n];
-    if (label != floor(label) || fabs(label) > 1e9) {
-      status = hg_fail(err, HG_ERR_PARSE, "%s: label %.17g of example %d in '%s' is not an "
-                       "integer class", poison_name, label, i < n ? i + 1 : i - n + 1,
-                       hg_params_str(p, i < n ? "train" : "val"));
-      goto done;
-    }
-    all[i] = label;
-  }
-  qsort(all, (size_t)n + (size_t)n_val, sizeof(double), compare_doubles);
-  P->C = 0;
-  for (int i = 0; i < n + n_val; i++)
-    if (i == 0 || all[i] != all[P->C - 1])
-      all[P->C++] = all[i];
-  if (P->C < 2) {
-    status = hg_fail(err, HG_ERR_ARG, "%s: the labels of '%s' and '%s' name one class (%g); "
-                     "a classifier needs at least 2", poison_name, hg_params_str(p, "train"),
-                     hg_params_str(p, "val"), all[0]);
-    goto done;
-  }
-  for (int i = 0; i < n + n_val; i++) {
-    const double label = i < n ? y[i] : y_val[i - n];
-    const double *at = bsearch(&label, all, (size_t)P->C, sizeof(double), compare_doubles);
-    (i < n ? P->y : P->y_val)[i < n ? i : i - n] = (int)(at - all);
-  }
-
-done:
-  free(all);
-  return status;
-}
-
-/* train= and val= through hg_glm_read_files, stored densely, labels to classes. */
+/* train= and val= through hg_glm_read_files, stored densely, labels to classes
+ * (hg_glm_classes). */
 static int poison_read(poison *P, const hg_params *p, hg_error *err)
 {
   static const char *const synth_keys[] = {"n", "n_val", "d", "classes", "separation", NULL};
@@ -240,7 +186,8 @@ static int poison_read(poison *P, const hg_params *p, hg_error *err)
     }
   }
   if (status == HG_OK)
-    status = poison_classes(P, p, y, y_val, err);
+    status = hg_glm_classes("poison", p, y, P->X->rows, y_val, P->X_val->rows, &P->y,
+                            &P->y_val, &P->C, err);
   if (status == HG_OK) {
     P->d = P->X->cols;
     snprintf(P->source, sizeof P->source, "%.70s / %.70s", hg_params_str(p, "train"),
@@ -507,7 +454,8 @@ static int poison_newton_direction(void *ctx, const double *w, const double *gra
 static int poison_exact(void *self, const double *theta, double *wstar, double *grad,
                         hg_error *err)
 {
-  static const hg_newton_ops newton = {poison_newton_f, poison_newton_direction};
+  static const hg_newton_ops newton = {.f = poison_newton_f,
+                                       .direction = poison_newton_direction};
   poison *P = self;
   const int nw = P->C * P->dp;
   int status = HG_OK;

@@ -16,7 +16,6 @@
  * instance: step= or 1/L at theta0.  Exact: Newton with CHOLMOD on the sparse Hessian to
  * ||grad h|| <= 1e-12 per image, then the adjoint solve with the same factorization.
  */
-#include "glm.h" /* hg_csr_cholmod_view */
 #include "tv.h"
 
 #include <float.h>
@@ -52,8 +51,9 @@ void hg_tv_destroy(void *self)
   free(T->c);
   free(T->g);
   free(T->r);
-  if (T->cc_started)
-    cholmod_finish(&T->cc);
+  free(T->a);
+  free(T->work);
+  hg_image_chol_finish(&T->chol);
   free(T);
 }
 
@@ -91,22 +91,13 @@ static int operator_extremes(hg_tv *T, hg_error *err)
     T->mu_A_exact = 1;
     return rc;
   }
-  double *col = calloc((size_t)P, sizeof *col), row = 0, colmax = 0;
+  double *col = malloc((size_t)P * sizeof *col), n1, ninf;
   if (!col)
     return hg_fail(err, HG_ERR_NOMEM, "%s: out of memory", T->name);
-  for (int i = 0; i < P; i++) {
-    double s = 0;
-    for (int k = T->A->rowptr[i]; k < T->A->rowptr[i + 1]; k++) {
-      s += fabs(T->A->val[k]);
-      col[T->A->colind[k]] += fabs(T->A->val[k]);
-    }
-    row = fmax(row, s);
-  }
-  for (int j = 0; j < P; j++)
-    colmax = fmax(colmax, col[j]);
+  hg_csr_norm1_inf(T->A, col, &n1, &ninf);
   free(col);
+  T->norm_A2 = n1 * ninf;
   T->mu_A = 0;
-  T->norm_A2 = row * colmax;
   T->mu_A_exact = 0;
   return HG_OK;
 }
@@ -135,7 +126,9 @@ int hg_tv_create(const hg_params *p, const char *name, int blur_size, double blu
   T->c = malloc(2 * (size_t)T->P * sizeof *T->c);
   T->g = malloc((size_t)T->P * sizeof *T->g);
   T->r = malloc((size_t)T->P * sizeof *T->r);
-  if (!T->z || !T->c || !T->g || !T->r) {
+  T->a = malloc((size_t)T->N * T->P * sizeof *T->a);
+  T->work = malloc(3 * (size_t)T->P * sizeof *T->work);
+  if (!T->z || !T->c || !T->g || !T->r || !T->a || !T->work) {
     rc = hg_fail(err, HG_ERR_NOMEM, "%s: out of memory for %d pixels", name, T->P);
     goto fail;
   }
@@ -150,17 +143,13 @@ int hg_tv_create(const hg_params *p, const char *name, int blur_size, double blu
   }
   if ((rc = operator_extremes(T, err)))
     goto fail;
-  if (!cholmod_start(&T->cc)) {
-    rc = hg_fail(err, HG_ERR_NOMEM, "%s: CHOLMOD could not start", name);
+  if ((rc = hg_image_chol_start(&T->chol, T->P, name, err)))
     goto fail;
-  }
-  T->cc_started = 1;
-  T->cc.print = 0;
   hg_tv_theta0(T, theta0);
   T->eta = hg_params_given(p, "step") ? hg_params_real(p, "step") : 1 / bound_L(T, theta0);
   *out = T;
   *n_w = T->N * T->P;
-  T->n_theta = *n_theta = 2;
+  *n_theta = 2;
   return HG_OK;
 
 fail:
@@ -177,8 +166,9 @@ static void ratio(hg_tv *T, const double *u, double eps)
 }
 
 /* out = grad h(u_i) = A^T (A u - f) + gamma u + 1/2 lam D^T (z/s) for image i. */
-static void grad_h(hg_tv *T, int i, const double *u, const double *theta, double *out)
+static void grad_h(void *self, int i, const double *u, const double *theta, double *out)
 {
+  hg_tv *T = self;
   double lam = exp(theta[0]), eps = exp(theta[1]);
   const double *f = T->pairs.noisy + (size_t)i * T->P;
   ratio(T, u, eps);
@@ -290,21 +280,15 @@ double hg_tv_upper(void *self, const double *w, const double *theta, double *gw,
                    double *gtheta)
 {
   hg_tv *T = self;
-  double e = 0;
-  for (size_t j = 0; j < (size_t)T->N * T->P; j++) {
-    double d = w[j] - T->pairs.clean[j];
-    e += d * d;
-    if (gw)
-      gw[j] = d / T->N;
-  }
   if (gtheta)
-    hg_zero(T->n_theta, gtheta);
-  return 0.5 * e / T->N;
+    gtheta[0] = gtheta[1] = 0;
+  return hg_pairs_error(&T->pairs, w, gw);
 }
 
 /* h(u_i) for the Newton line search. */
-static double h_value(hg_tv *T, int i, const double *u, const double *theta)
+static double h_value(void *self, int i, const double *u, const double *theta)
 {
+  hg_tv *T = self;
   double lam = exp(theta[0]), eps = exp(theta[1]), v = 0, tv = 0;
   const double *f = T->pairs.noisy + (size_t)i * T->P, *Au = u;
   if (T->A) {
@@ -320,192 +304,39 @@ static double h_value(hg_tv *T, int i, const double *u, const double *theta)
   return 0.5 * v + 0.5 * lam * tv;
 }
 
-/* Factor H = A^T A + gamma I + D^T diag(c) D (A^T A + gamma I = I for denoising) for weights
- * c >= 0 (2P entries) into *Lf (analyzed on first use). */
-static int factor_weights(hg_tv *T, const double *c, cholmod_factor **Lf, hg_error *err)
+/* Factor H(u) = A^T A + gamma I + D^T diag(c) D, c = 1/2 lam eps^2/s^3 (A^T A + gamma I = I
+ * for denoising). */
+static int factor_hessian(void *self, int i, const double *u, const double *theta,
+                          hg_error *err)
 {
-  cholmod_sparse Dt, At, *S = NULL, *DtCD = NULL, *I = NULL, *Hs = NULL, *H = NULL;
-  cholmod_sparse *AtA = NULL, *data = NULL;
-  cholmod_dense *sc = NULL;
-  int rc = HG_OK;
-
-  hg_csr_cholmod_view(T->D, &Dt); /* D^T as CSC: P x 2P */
-  S = cholmod_copy_sparse(&Dt, &T->cc);
-  sc = cholmod_zeros((size_t)(2 * T->P), 1, CHOLMOD_REAL, &T->cc);
-  if (!S || !sc)
-    goto cholmod_fail;
-  for (int j = 0; j < 2 * T->P; j++)
-    ((double *)sc->x)[j] = sqrt(c[j]);
-  if (!cholmod_scale(sc, CHOLMOD_COL, S, &T->cc)) /* S = D^T diag(sqrt c) */
-    goto cholmod_fail;
-  DtCD = cholmod_aat(S, NULL, 0, 1, &T->cc);     /* S S^T = D^T diag(c) D */
-  I = cholmod_speye((size_t)T->P, (size_t)T->P, CHOLMOD_REAL, &T->cc);
-  double one[2] = {1, 0}, gam[2] = {T->gamma, 0};
-  if (T->A) { /* the data term A^T A + gamma I */
-    hg_csr_cholmod_view(T->A, &At);
-    AtA = cholmod_aat(&At, NULL, 0, 1, &T->cc);
-    data = AtA && I ? cholmod_add(AtA, I, one, gam, 1, 1, &T->cc) : NULL;
-  }
-  Hs = DtCD && I && (!T->A || data) ? cholmod_add(DtCD, T->A ? data : I, one, one, 1, 1, &T->cc)
-                                    : NULL;
-  H = Hs ? cholmod_copy(Hs, 1, 1, &T->cc) : NULL; /* upper triangle, symmetric */
-  if (!H)
-    goto cholmod_fail;
-  if (!*Lf && !(*Lf = cholmod_analyze(H, &T->cc)))
-    goto cholmod_fail;
-  if (!cholmod_factorize(H, *Lf, &T->cc) || T->cc.status < CHOLMOD_OK)
-    goto cholmod_fail;
-  goto done;
-
-cholmod_fail:
-  rc = hg_fail(err, HG_ERR_NUMERIC, "%s: CHOLMOD failed on the %d x %d Hessian (status %d)",
-               T->name, T->P, T->P, T->cc.status);
-done:
-  cholmod_free_sparse(&S, &T->cc);
-  cholmod_free_sparse(&DtCD, &T->cc);
-  cholmod_free_sparse(&I, &T->cc);
-  cholmod_free_sparse(&AtA, &T->cc);
-  cholmod_free_sparse(&data, &T->cc);
-  cholmod_free_sparse(&Hs, &T->cc);
-  cholmod_free_sparse(&H, &T->cc);
-  cholmod_free_dense(&sc, &T->cc);
-  return rc;
-}
-
-/* b <- H^{-1} b with the factor Lf. */
-static int solve(hg_tv *T, cholmod_factor *Lf, double *b, hg_error *err)
-{
-  cholmod_dense bd = {0};
-  bd.nrow = bd.nzmax = bd.d = (size_t)T->P;
-  bd.ncol = 1;
-  bd.x = b;
-  bd.xtype = CHOLMOD_REAL;
-  bd.dtype = CHOLMOD_DOUBLE;
-  cholmod_dense *x = cholmod_solve(CHOLMOD_A, Lf, &bd, &T->cc);
-  if (!x)
-    return hg_fail(err, HG_ERR_NUMERIC, "%s: CHOLMOD solve failed (status %d)", T->name,
-                   T->cc.status);
-  memcpy(b, x->x, (size_t)T->P * sizeof *b);
-  cholmod_free_dense(&x, &T->cc);
-  return HG_OK;
-}
-
-/*
- * The shared exact solve (tv.h): per image, damped Newton from u = f_i to ||grad h|| <= 1e-12
- * with H = A^T A + gamma I + D^T diag(c(u)) D (the Hessian, or for a piecewise-quadratic h an
- * element of its generalized Hessian: semismooth Newton), Armijo backtracking on h; h is
- * strongly convex with a Lipschitz gradient, so Newton converges (quadratically for a C^2 h,
- * in finitely many steps once the active set is found for a piecewise-quadratic one).  Then
- * a_i = H(u*_i)^{-1} (u*_i - u-dagger_i)/N with the same factorization.
- */
-int hg_tv_newton(hg_tv *T, const hg_tv_model *M, const double *theta, double *wstar, double *a,
-                 hg_error *err)
-{
-  int rc = HG_OK, P = T->P;
-  cholmod_factor *Lf = NULL;
-  double *d = malloc((size_t)P * sizeof *d), *trial = malloc((size_t)P * sizeof *trial);
-
-  if (!d || !trial) {
-    rc = hg_fail(err, HG_ERR_NOMEM, "%s: out of memory for the exact solve", T->name);
-    goto done;
-  }
-  for (int i = 0; i < T->N && !rc; i++) {
-    double *u = wstar + (size_t)i * P;
-    memcpy(u, T->pairs.noisy + (size_t)i * P, (size_t)P * sizeof *u);
-    int it = 0;
-    for (;; it++) {
-      M->grad(M->ctx, i, u, theta, T->g);
-      if (hg_nrm2(P, T->g) <= 1e-12)
-        break;
-      if (it == 100) {
-        rc = hg_fail(err, HG_ERR_BUDGET, "%s: Newton did not reach ||grad h|| <= 1e-12 on "
-                     "image %d in 100 steps (%.3g)", T->name, i + 1, hg_nrm2(P, T->g));
-        break;
-      }
-      M->weights(M->ctx, u, theta, T->c);
-      if ((rc = factor_weights(T, T->c, &Lf, err)))
-        break;
-      for (int j = 0; j < P; j++)
-        d[j] = -T->g[j];
-      if ((rc = solve(T, Lf, d, err)))
-        break;
-      /* Armijo on h; near u*, where h's decrease drowns in its round-off, a step that halves
-       * ||grad h|| is taken instead */
-      double h0 = M->value(M->ctx, i, u, theta), slope = hg_dot(P, T->g, d), step = 1;
-      double g0 = hg_nrm2(P, T->g);
-      for (int ls = 0; ls < 60; ls++, step *= 0.5) {
-        for (int j = 0; j < P; j++)
-          trial[j] = u[j] + step * d[j];
-        if (M->value(M->ctx, i, trial, theta) <= h0 + 1e-4 * step * slope || step < 1e-12)
-          break;
-        M->grad(M->ctx, i, trial, theta, T->g);
-        if (hg_nrm2(P, T->g) <= 0.5 * g0)
-          break;
-      }
-      memcpy(u, trial, (size_t)P * sizeof *u);
-    }
-    if (rc)
-      break;
-    /* the adjoint at u*: a_i = H^{-1} (u*_i - u-dagger_i)/N */
-    M->weights(M->ctx, u, theta, T->c);
-    if ((rc = factor_weights(T, T->c, &Lf, err)))
-      break;
-    double *ai = a + (size_t)i * P;
-    for (int j = 0; j < P; j++)
-      ai[j] = (u[j] - T->pairs.clean[(size_t)i * P + j]) / T->N;
-    rc = solve(T, Lf, ai, err);
-  }
-
-done:
-  cholmod_free_factor(&Lf, &T->cc);
-  free(d);
-  free(trial);
-  return rc;
-}
-
-/* The smoothed-TV model for hg_tv_newton: grad_h, h_value and c = 1/2 lam eps^2/s^3. */
-static void tv_grad(void *ctx, int i, const double *u, const double *theta, double *out)
-{
-  grad_h(ctx, i, u, theta, out);
-}
-
-static double tv_value(void *ctx, int i, const double *u, const double *theta)
-{
-  return h_value(ctx, i, u, theta);
-}
-
-static void tv_weights(void *ctx, const double *u, const double *theta, double *c)
-{
-  hg_tv *T = ctx;
+  hg_tv *T = self;
   double lam = exp(theta[0]), eps = exp(theta[1]);
   hg_matrix_gemv(T->D, 0, 1, u, 0, T->z);
   for (int j = 0; j < 2 * T->P; j++) {
     double s2 = T->z[j] * T->z[j] + eps * eps;
-    c[j] = 0.5 * lam * eps * eps / (s2 * sqrt(s2));
+    T->c[j] = 0.5 * lam * eps * eps / (s2 * sqrt(s2));
   }
+  hg_hess_term terms[2] = {{T->A, NULL}, {T->D, T->c}};
+  if (!T->A)
+    return hg_image_chol_factor(&T->chol, 1, 1, terms + 1, err);
+  return hg_image_chol_factor(&T->chol, T->gamma, 2, terms, err);
 }
 
 /*
- * Exact (DESIGN §3): u* and a_i = H^{-1} grad_{u_i} E by hg_tv_newton, then
- *     grad f = - sum_i (d_theta grad h(u*_i))^T a_i = d_theta Phi^T (a / eta).
+ * Exact (DESIGN §3): per image, damped Newton from u = f to ||grad h|| <= 1e-12 (h is
+ * 1-strongly convex and smooth, so Newton with Armijo backtracking converges quadratically);
+ * then with H = H(u*) and the adjoint a_i = H^{-1} grad_{u_i} E,
+ *     grad f = - sum_i (d_theta grad h(u*_i))^T a_i = d_theta Phi^T (a / eta)
+ * (hg_image_exact, shared with the other imaging problems).
  */
 int hg_tv_exact(void *self, const double *theta, double *wstar, double *grad, hg_error *err)
 {
+  static const hg_image_lower ops = {h_value, grad_h, factor_hessian};
   hg_tv *T = self;
-  hg_tv_model M = {.ctx = T, .grad = tv_grad, .value = tv_value, .weights = tv_weights};
-  size_t n = (size_t)T->N * T->P;
-  double *a = malloc(n * sizeof *a);
-  int rc;
-
-  if (!a)
-    return hg_fail(err, HG_ERR_NOMEM, "%s: out of memory for the exact solve", T->name);
-  rc = hg_tv_newton(T, &M, theta, wstar, a, err);
-  if (!rc) {
-    for (size_t j = 0; j < n; j++)
-      a[j] /= T->eta;
-    hg_tv_vjp_theta(T, wstar, theta, a, grad);
-  }
-  free(a);
+  int rc = hg_image_exact(&T->chol, &T->pairs, T->eta, &ops, T, theta, wstar, T->a, T->work,
+                          err);
+  if (!rc)
+    hg_tv_vjp_theta(T, wstar, theta, T->a, grad);
   return rc;
 }
 
@@ -545,4 +376,14 @@ void hg_tv_describe(const void *self, char *buf, size_t len)
   snprintf(buf, len, "%d training pairs of %d x %d images (%s), D: %d differences%s",
            T->N, T->pairs.w, T->pairs.h, T->pairs.source, 2 * T->P,
            T->A ? "; A: sparse blur" : "");
+}
+
+void hg_tv_images(const void *self, hg_image_set *set)
+{
+  const hg_tv *T = self;
+  set->N = T->N;
+  set->w = T->pairs.w;
+  set->h = T->pairs.h;
+  set->clean = T->pairs.clean;
+  set->noisy = T->pairs.noisy;
 }

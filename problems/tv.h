@@ -18,13 +18,11 @@ typedef struct hg_tv {
   int mu_A_exact;      /* mu_A and norm_A2 are eigenvalues */
   const char *name;    /* the problem's registry name, for messages */
   int N, P;
-  int n_theta;         /* 2 (theta = (log lam, log eps)); a problem built on this state with
-                          another theta sets its own */
   double eta;          /* Phi's step */
   double *z, *c;       /* scratch: 2P each */
   double *g, *r;       /* scratch: P each */
-  cholmod_common cc;
-  int cc_started;
+  double *a, *work;    /* the exact solve's adjoint (N P) and Newton's scratch (3 P) */
+  hg_image_chol chol;  /* CHOLMOD for the exact solve */
 } hg_tv;
 
 /* Build *T from the pairs of p, with A the Gaussian blur of blur_size taps and deviation
@@ -33,24 +31,6 @@ typedef struct hg_tv {
  * On failure nothing is left allocated. */
 int hg_tv_create(const hg_params *p, const char *name, int blur_size, double blur_sigma,
                  double gamma, hg_tv **T, int *n_w, int *n_theta, hg_error *err);
-
-/* What hg_tv_newton needs of a model h_i(u, theta) = 1/2 ||A u - f_i||^2 + gamma/2 ||u||^2 +
- * R(D u, theta) (R separable): its gradient and value for image i, and the weights c (2P) of
- * its Hessian A^T A + gamma I + D^T diag(c) D at u (for a piecewise-quadratic R, an element of
- * the generalized Hessian).  The callbacks may use T->z and T->r as scratch, not T->c or T->g. */
-typedef struct hg_tv_model {
-  void *ctx; /* borrowed: the callbacks' first argument */
-  void (*grad)(void *ctx, int i, const double *u, const double *theta, double *out);
-  double (*value)(void *ctx, int i, const double *u, const double *theta);
-  void (*weights)(void *ctx, const double *u, const double *theta, double *c);
-} hg_tv_model;
-
-/* The exact solve of DESIGN §3 for model M: per image, (semismooth) Newton with CHOLMOD and
- * Armijo backtracking from u = f_i to ||grad h|| <= 1e-12 (wstar, N P entries), then the
- * adjoint a_i = H(u*_i)^{-1} (u*_i - u-dagger_i)/N (a, N P entries) with the same
- * factorization, so that grad f = - sum_i (d_theta grad h_i(u*_i))^T a_i. */
-int hg_tv_newton(hg_tv *T, const hg_tv_model *M, const double *theta, double *wstar, double *a,
-                 hg_error *err);
 
 /* The callbacks (self is an hg_tv). */
 void hg_tv_destroy(void *self);
@@ -67,6 +47,7 @@ double hg_tv_upper(void *self, const double *w, const double *theta, double *gw,
 int hg_tv_exact(void *self, const double *theta, double *wstar, double *grad, hg_error *err);
 int hg_tv_constants(void *self, const double *theta, hg_constants *c, hg_error *err);
 void hg_tv_describe(const void *self, char *buf, size_t len);
+void hg_tv_images(const void *self, hg_image_set *set);
 
 /* The ops-table slots every smoothed-TV problem shares (after .name, .summary, .params,
  * .create in its table). */
@@ -75,6 +56,6 @@ void hg_tv_describe(const void *self, char *buf, size_t len);
   .vjp_w = hg_tv_jvp_w, /* d_w Phi is symmetric */                                           \
   .vjp_theta = hg_tv_vjp_theta, .upper = hg_tv_upper, .jvp_theta = hg_tv_jvp_theta,          \
   .exact = hg_tv_exact, .constants = hg_tv_constants, .describe = hg_tv_describe,             \
-  .symmetric = 1
+  .images = hg_tv_images, .symmetric = 1
 
 #endif /* HG_TV_H */

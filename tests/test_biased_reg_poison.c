@@ -18,12 +18,19 @@
  *     anywhere (16 near, 4 far apart) for the global ones, and for poison's nu2 inside the ball
  *     ||w - w*|| <= ||w*|| it is stated for (zero constants demand equal products);
  *   - poison's project op: each block of theta onto the ball ||theta_i|| <= radius, idempotent;
- *     labels of files mapped to classes (2, 5, 7 -> 3 classes).
+ *     labels of files mapped to classes (2, 5, 7 -> 3 classes);
+ *   - the Newton driver they share (newton.h) on g(x) = 1/2 x^T A x - b^T x, A diagonal: with
+ *     directions carrying an alternating error of 1e-10 (a rounding floor that ||dx|| cannot go
+ *     below) it stops by the floor rule after a full step instead of failing at 100
+ *     iterations, x within 1e-9 of A^{-1} b; with half Newton steps (an inexact direction,
+ *     ||dx|| halving) and gtol = 1e-6 it stops once ||grad|| <= 1e-6 ||grad(0)|| and not later
+ *     than ||grad|| <= 1e-9 ||grad(0)|| (the check fails if gtol were ignored).
  *
  * One line per check; exit status non-zero when any check fails.
  * usage: test_biased_reg_poison DIR   (DIR holds poison.train.csv and poison.val.csv)
  */
 #include "hgbench.h"
+#include "newton.h"
 #include "testing.h"
 
 #include <lapacke.h>
@@ -31,16 +38,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ||a - b||. */
-static double dist(int n, const double *a, const double *b)
-{
-  double s = 0;
-
-  for (int i = 0; i < n; i++)
-    s += (a[i] - b[i]) * (a[i] - b[i]);
-  return sqrt(s);
-}
 
 /* A problem from a NULL-terminated word list, with a label "name w1 w2 .." (NULL and a FAIL
  * line on error). */
@@ -128,6 +125,75 @@ static void test_identity(void)
           "%.2e > 1e-6)", label, e);
   }
   hg_problem_destroy(&P);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The Newton driver (newton.h)                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+#define NT_N 4
+
+/* g(x) = 1/2 x^T diag(a) x - b^T x, with a direction that is Newton's times `scale` plus
+ * (-1)^k noise (k: the direction's call count). */
+typedef struct newton_test {
+  double a[NT_N], b[NT_N];
+  double scale, noise;
+  int calls;
+} newton_test;
+
+static double nt_f(void *ctx, const double *x, double *grad)
+{
+  const newton_test *T = ctx;
+  double g = 0;
+
+  for (int i = 0; i < NT_N; i++) {
+    g += 0.5 * T->a[i] * x[i] * x[i] - T->b[i] * x[i];
+    if (grad)
+      grad[i] = T->a[i] * x[i] - T->b[i];
+  }
+  return g;
+}
+
+static int nt_direction(void *ctx, const double *x, const double *grad, double *dx,
+                        hg_error *err)
+{
+  newton_test *T = ctx;
+  const double sign = T->calls++ % 2 ? -1.0 : 1.0;
+
+  for (int i = 0; i < NT_N; i++)
+    dx[i] = -T->scale * grad[i] / T->a[i] + sign * T->noise;
+  return HG_OK;
+}
+
+static void test_newton(void)
+{
+  newton_test T = {{1.0, 3.0, 10.0, 100.0}, {1.0, -2.0, 0.5, 4.0}, 1.0, 1e-10, 0};
+  double x[NT_N] = {0}, grad[NT_N], work[HG_NEWTON_WORK(NT_N)], xstar[NT_N];
+  hg_error err;
+  int status;
+
+  for (int i = 0; i < NT_N; i++)
+    xstar[i] = T.b[i] / T.a[i];
+  const hg_newton_ops floor_ops = {.f = nt_f, .direction = nt_direction};
+  hg_error_clear(&err);
+  status = hg_newton("newton test", NT_N, &floor_ops, &T, x, work, &err);
+  check(status == HG_OK && dist(NT_N, x, xstar) <= 1e-9, "newton: the rounding floor (dx off by "
+        "+-1e-10) stops after a full step, %d directions, |x - x*| = %.2e <= 1e-9 (%s)", T.calls,
+        dist(NT_N, x, xstar), status == HG_OK ? "ok" : err.msg);
+
+  const hg_newton_ops gtol_ops = {.f = nt_f, .direction = nt_direction, .gtol = 1e-6};
+  newton_test H = {{1.0, 3.0, 10.0, 100.0}, {1.0, -2.0, 0.5, 4.0}, 0.5, 0.0, 0};
+  double grad0[NT_N];
+  for (int i = 0; i < NT_N; i++)
+    x[i] = 0.0;
+  nt_f(&H, x, grad0);
+  hg_error_clear(&err);
+  status = hg_newton("newton test", NT_N, &gtol_ops, &H, x, work, &err);
+  nt_f(&H, x, grad);
+  const double ratio = hg_nrm2(NT_N, grad) / hg_nrm2(NT_N, grad0);
+  check(status == HG_OK && ratio <= 1e-6 && ratio > 1e-9, "newton: half steps with gtol = 1e-6 "
+        "stop at ||grad|| / ||grad(0)|| = %.2e in (1e-9, 1e-6] after %d directions (%s)", ratio,
+        H.calls, status == HG_OK ? "ok" : err.msg);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -412,6 +478,7 @@ int main(int argc, char **argv)
     return 2;
   }
   test_identity();
+  test_newton();
   test_problem("biased-reg", none, 1);
   test_problem("biased-reg", logistic, 2);
   test_problem("biased-reg", wide, 3);

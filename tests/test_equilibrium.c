@@ -22,6 +22,7 @@
  * usage: test_equilibrium DIR   (DIR holds eq_classes.csv, eq_pm1.svm and conformance/)
  */
 #include "hgbench.h"
+#include "testing.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -29,28 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures, checks;
-
-/* Print one PASS/FAIL line and count it. */
-static void check(int ok, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static void check(int ok, const char *fmt, ...)
-{
-  va_list ap;
-  printf("%s ", ok ? "PASS" : "FAIL");
-  va_start(ap, fmt);
-  vprintf(fmt, ap);
-  va_end(ap);
-  printf("\n");
-  checks++;
-  failures += !ok;
-}
-
-/* The problem from NULL-terminated words (NULL and a FAIL line when it cannot be made). */
 static hg_problem *make(const char *const *words)
 {
   hg_problem *P = NULL;
@@ -65,14 +44,6 @@ static hg_problem *make(const char *const *words)
     return NULL;
   }
   return P;
-}
-
-static double dist(int n, const double *a, const double *b)
-{
-  double s = 0;
-  for (int i = 0; i < n; i++)
-    s += (a[i] - b[i]) * (a[i] - b[i]);
-  return sqrt(s);
 }
 
 /* ||A||_2 of the h x h matrix at theta[0..h^2) by dsyevr on A^T A formed here. */

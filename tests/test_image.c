@@ -10,7 +10,10 @@
  *   - the imaging operators (problems/imaging.c): the blur matrix A u equals the Gaussian
  *     convolution with half-sample symmetric boundary computed here directly (1e-14), every
  *     row sums to 1; D u equals the forward differences with a zero last difference, and
- *     <D u, p> = <u, D^T p> to 1e-12.
+ *     <D u, p> = <u, D^T p> to 1e-12; the general convolution (hg_conv_operator +
+ *     hg_conv_set) with random zero-mean 3 x 3 and 5 x 5 kernels equals the direct correlation
+ *     (1e-14), its tap map names the pixel each tap reads, K 1 = 0, and <K u, p> = <u, K^T p>
+ *     to 1e-12.
  *
  * usage: test_image SCRATCH_DIR
  */
@@ -210,6 +213,61 @@ int main(int argc, char **argv)
           "difference operator: forward differences, Neumann boundary, <Du, p> = <u, D^T p>");
     hg_matrix_destroy(&A);
     hg_matrix_destroy(&D);
+  }
+
+  /* the general convolution (denoise-foe's filters): random zero-mean kernels of 3 x 3 and
+   * 5 x 5 taps on a 7 x 5 image, against the direct correlation with symmetric boundary */
+  for (int size = 3; size <= 5; size += 2) {
+    int w = 7, h = 5, P = 35, r = size / 2, taps = size * size;
+    hg_matrix *K = NULL;
+    hg_rng rng;
+    int tap[35 * 25], tap_ok = 1;
+    double k[25], u[35], Ku[35], Kc[35], p[35], KTp[35], one[35], K1[35], mean = 0;
+    double worst_k = 0, worst_one = 0, lhs = 0, rhs = 0;
+    hg_rng_seed(&rng, 40 + size);
+    for (int t = 0; t < taps; t++)
+      mean += k[t] = hg_rng_normal(&rng);
+    for (int t = 0; t < taps; t++)
+      k[t] -= mean / taps;
+    for (int i = 0; i < P; i++) {
+      u[i] = hg_rng_normal(&rng);
+      p[i] = hg_rng_normal(&rng);
+      one[i] = 1;
+    }
+    rc = hg_conv_operator(w, h, size, &K, tap, &err);
+    if (!rc)
+      hg_conv_set(K, taps, tap, k);
+    for (int y = 0; !rc && y < h; y++)
+      for (int x = 0; x < w; x++) {
+        double direct = 0;
+        for (int b = -r; b <= r; b++)
+          for (int a = -r; a <= r; a++) {
+            int xx = x + a, yy = y + b; /* mirror: -1 -> 0, -2 -> 1, w -> w-1, w+1 -> w-2 */
+            xx = xx < 0 ? -xx - 1 : xx >= w ? 2 * w - xx - 1 : xx;
+            yy = yy < 0 ? -yy - 1 : yy >= h ? 2 * h - yy - 1 : yy;
+            direct += k[(b + r) * size + a + r] * u[yy * w + xx];
+            tap_ok &= K->colind[tap[(y * w + x) * taps + (b + r) * size + a + r]] == yy * w + xx;
+          }
+        Ku[y * w + x] = direct;
+      }
+    if (!rc) { /* Ku: the direct correlation; Kc: the CSR product */
+      hg_matrix_gemv(K, 0, 1, u, 0, Kc);
+      hg_matrix_gemv(K, 0, 1, one, 0, K1);
+      hg_matrix_gemv(K, 1, 1, p, 0, KTp);
+      for (int i = 0; i < P; i++) {
+        worst_k = fmax(worst_k, fabs(Ku[i] - Kc[i]));
+        worst_one = fmax(worst_one, fabs(K1[i]));
+        lhs += Kc[i] * p[i];
+        rhs += u[i] * KTp[i];
+      }
+    }
+    check(!rc && tap_ok && worst_k < 1e-14 && worst_one < 1e-14 &&
+              fabs(lhs - rhs) <= 1e-12 * fabs(lhs),
+          size == 3 ? "convolution 3 x 3: the direct correlation with symmetric boundary, the "
+                      "tap map, K 1 = 0 (zero mean), <K u, p> = <u, K^T p> to 1e-12"
+                    : "convolution 5 x 5: the direct correlation with symmetric boundary, the "
+                      "tap map, K 1 = 0 (zero mean), <K u, p> = <u, K^T p> to 1e-12");
+    hg_matrix_destroy(&K);
   }
 
   printf("%d checks, %d failures\n", checks, failures);

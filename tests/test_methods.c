@@ -343,7 +343,7 @@ static result run_with(hg_problem *P, const hg_method_ops *Mth, const char *word
   out.grad = r.grad;
   out.w = r.w;
   out.v = r.v;
-  out.v_set = 0;
+  out.v_set = out.not_phi = 0;
   out.t_used = out.k_used = -1;
   r.rc = hg_params_parse(Mth->params, Mth->name, word ? 1 : 0, &word, &mp, &r.err);
   if (r.rc)
@@ -744,6 +744,63 @@ static void test_piggyback(hg_problem *Q)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* lower=fista (common.h hg_lower_fista): the certified stop, fewer Phi than gd, omega instead
+ * of the budget bound, refused without mu and L                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+static void test_fista(const char *problem, int nwords, const char *const *words,
+                       double min_speedup)
+{
+  hg_problem *P = NULL;
+  hg_error err;
+  double *theta = NULL, *wstar = NULL, *g = NULL;
+  const char *fista = "lower=fista";
+  hg_run rf, rg;
+
+  hg_error_clear(&err);
+  if (hg_problem_create(problem, nwords, words, &P, &err) ||
+      !(theta = malloc((size_t)P->n_theta * sizeof *theta)) ||
+      !(wstar = malloc((size_t)P->n_w * sizeof *wstar)) ||
+      !(g = malloc((size_t)P->n_theta * sizeof *g))) {
+    check(0, problem, "cannot create: %s", err.msg);
+    goto done;
+  }
+  P->ops->theta0(P->self, theta);
+  hg_exact(P, theta, wstar, g, &err);
+  hg_budget b = budget(100000, 100000, 0, 1e-10, 1e-12);
+  hg_run_opts o = {0};
+  o.with_reference = 1;
+  int rcf = hg_hypergrad(P, "aid-cg", 1, &fista, theta, &b, &o, &rf, &err);
+  int rcg = hg_hypergrad(P, "aid-cg", 0, NULL, theta, &b, &o, &rg, &err);
+  char what[128];
+  snprintf(what, sizeof what, "aid-cg lower=fista on %s: certified stop, exact, omega", problem);
+  double dist = 0;
+  for (int i = 0; rcf == HG_OK && i < P->n_w; i++)
+    dist += (rf.w[i] - wstar[i]) * (rf.w[i] - wstar[i]);
+  dist = sqrt(dist);
+  check(rcf == HG_OK && dist <= 1e-10 / (1 - rf.consts.q) && rf.rel_error < 1e-8 &&
+            isnan(rf.bound) && rf.abs_error <= rf.omega && !rf.bound_violated, what,
+        "rc %d %s; ||w - w*|| %.3g <= %.3g; relative error %.3g; bound %g; error %.3g <= "
+        "omega %.3g", rcf, err.msg, dist, 1e-10 / (1 - rf.consts.q), rf.rel_error, rf.bound,
+        rf.abs_error, rf.omega);
+  if (min_speedup > 1)
+    snprintf(what, sizeof what, "lower=fista on %s: %.0fx fewer Phi than gd", problem,
+             min_speedup);
+  else
+    snprintf(what, sizeof what, "lower=fista on %s: no more Phi than gd", problem);
+  check(rcf == HG_OK && rcg == HG_OK && rg.counts.phi >= min_speedup * rf.counts.phi, what,
+        "Phi: fista %ld, gd %ld", rf.counts.phi, rg.counts.phi);
+  hg_run_release(&rf);
+  hg_run_release(&rg);
+
+done:
+  free(theta);
+  free(wstar);
+  free(g);
+  hg_problem_destroy(&P);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 
 int main(void)
 {
@@ -775,6 +832,34 @@ int main(void)
     test_registered("equilibrium", 3, mse);
     test_registered("ridge", 0, NULL);
     test_registered("quadratic", 0, NULL);
+  }
+  {
+    /* kappa = 100: gd needs ~ (kappa/2) log(1/tol) Phi, fista ~ sqrt(kappa) log(1/tol) */
+    static const char *const k100[] = {"kappa=100", "seed=1"};
+    test_fista("quadratic", 2, k100, 3);
+    test_fista("denoise-tv", 0, NULL, 2);
+    test_fista("logreg", 0, NULL, 1);
+    hg_problem *Q = NULL;
+    hg_run rq;
+    hg_budget b = budget(10, 10, 0, 0, 0);
+    hg_run_opts o = {0};
+    const char *fista = "lower=fista";
+    double th[200];
+    hg_error_clear(&err);
+    if (hg_problem_create("equilibrium", 0, NULL, &Q, &err) == HG_OK && Q->n_theta <= 200) {
+      Q->ops->theta0(Q->self, th);
+      int rc = hg_hypergrad(Q, "aid-fp", 1, &fista, th, &b, &o, &rq, &err);
+      check(rc == HG_ERR_UNSUPPORTED && strstr(err.msg, "lower=gd"),
+            "lower=fista refused without mu and L (equilibrium)", "rc %s: \"%s\"",
+            hg_status_word(rc), err.msg);
+      hg_run_release(&rq);
+    }
+    hg_problem_destroy(&Q);
+    /* memory: space_params counts FISTA's two iterates */
+    result rf = run_with(&P, &hg_method_aid_fp, "lower=fista", budget(50, 20, 0, 0, 0),
+                         theta_ref, NULL, 0);
+    check(rf.rc == HG_OK && rf.space == rf.peak, "aid-fp lower=fista: space = measured peak",
+          "space %zu, peak %zu", rf.space, rf.peak);
   }
   test_piggyback(&P);
 

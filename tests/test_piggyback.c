@@ -99,7 +99,7 @@ static void test_pdhg(hg_problem *P)
   for (int j = 0; j < d; j++)
     tmp[j] = ystar[j] + S.sigma * tmp[j];
   hg_saddle_prox_F(P, theta, S.sigma, tmp, tmp);
-  double ey = hg_dist(d, tmp, ystar);
+  double ey = dist(d, tmp, ystar);
   double *ub = malloc((size_t)n * sizeof *ub);
   if (!ub)
     goto done;
@@ -107,13 +107,13 @@ static void test_pdhg(hg_problem *P)
   for (int j = 0; j < n; j++)
     ub[j] = ustar[j] - S.tau * ub[j];
   hg_saddle_prox_G(P, theta, S.tau, ub, ub);
-  double eu = hg_dist(n, ub, ustar);
+  double eu = dist(n, ub, ustar);
   free(ub);
   check(ey <= 1e-12 && eu <= 1e-12, "(u*, y* = lam psi(D u*)) is a fixed point of PDHG's prox "
         "steps: %.2e (dual), %.2e (primal)", ey, eu);
 
   /* certificates and the a priori bound along 400 steps */
-  double e0u = hg_dist(n, S.u, ustar), e0y = hg_dist(d, S.y, ystar);
+  double e0u = dist(n, S.u, ustar), e0y = dist(d, S.y, ystar);
   double V0 = S.c.mu_G * e0u * e0u + S.c.mu_F * e0y * e0y, worst_cert = 0, worst_cp = 0;
   int cert_ok = 1, cp_ok = 1, last = 0;
   for (int i = 1; i <= 400; i++) {
@@ -122,7 +122,7 @@ static void test_pdhg(hg_problem *P)
       check(0, "PDHG step %d: %s", i, err.msg);
       goto done;
     }
-    double au = hg_dist(n, S.u, ustar), ay = hg_dist(d, S.y, ystar);
+    double au = dist(n, S.u, ustar), ay = dist(d, S.y, ystar);
     cert_ok &= au <= S.eps_u + 1e-12 && ay <= S.eps_y + 1e-12;
     if (au > 1e-12)
       worst_cert = fmax(worst_cert, fmax(au / S.eps_u, ay / S.eps_y));

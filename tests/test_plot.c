@@ -455,6 +455,37 @@ static void test_report(void)
         err.msg);
 }
 
+/* hg_plot_images: the .dat holds each panel as a matrix block (row by row), the .gp a
+ * multiplot of `with image` panels with the y axis reversed (top row first); bad specs fail. */
+static void test_images(int have_gnuplot)
+{
+  hg_error err;
+  static const double a[6] = {0, 0.25, 0.5, 0.75, 1, 0.125}, b[6] = {1, 1, 1, 0, 0, 0};
+  hg_image_panel panels[2] = {{"first", a}, {"second", b}};
+  hg_image_plot_spec spec = {"imgs", "two images", "png", 3, 2, 2, 2, panels};
+  char rendered[64];
+
+  hg_error_clear(&err);
+  int rc = hg_plot_images(scratch, &spec, rendered, sizeof rendered, &err);
+  CHECK(rc == HG_OK || (!have_gnuplot && rc == HG_ERR_UNSUPPORTED), "hg_plot_images: %s",
+        err.msg);
+  char *dat = slurp(scratch, "imgs.dat", NULL), *gp = slurp(scratch, "imgs.gp", NULL);
+  CHECK(dat && strstr(dat, "# panel 1\n0 0.25 0.5\n0.75 1 0.125\n") &&
+        strstr(dat, "# panel 2\n1 1 1\n0 0 0\n"), "imgs.dat blocks: %s", dat ? dat : "(none)");
+  CHECK(gp && strstr(gp, "set multiplot layout 1,2") && strstr(gp, "set yrange [1.5:-0.5]") &&
+        strstr(gp, "plot data index 1 matrix with image") && strstr(gp, "set palette gray"),
+        "imgs.gp: %s", gp ? gp : "(none)");
+  if (have_gnuplot)
+    CHECK(rc == HG_OK && !strcmp(rendered, "imgs.png"), "rendered '%s'", rendered);
+  free(dat);
+  free(gp);
+  spec.format = "cairolatex";
+  CHECK(hg_plot_images(scratch, &spec, NULL, 0, &err) == HG_ERR_ARG, "cairolatex refused");
+  spec.format = "png";
+  spec.npanels = 0;
+  CHECK(hg_plot_images(scratch, &spec, NULL, 0, &err) == HG_ERR_ARG, "no panel refused");
+}
+
 int main(int argc, char **argv)
 {
   if (argc < 2) {
@@ -475,6 +506,7 @@ int main(int argc, char **argv)
   if (have_gnuplot)
     test_formats();
   test_bad_plots();
+  test_images(have_gnuplot);
   test_report();
 
   if (failures)

@@ -426,15 +426,6 @@ static void test_constants(void)
 /* Global Lipschitz constants in w (DESIGN §7): nu1, nu2, mu1, mu2                             */
 /* ------------------------------------------------------------------------------------------ */
 
-/* ||a - b||. */
-static double dist(int n, const double *a, const double *b)
-{
-  double s = 0;
-  for (int i = 0; i < n; i++)
-    s += (a[i] - b[i]) * (a[i] - b[i]);
-  return sqrt(s);
-}
-
 /* x = scale * a standard normal vector; unit: then normalized. */
 static void draw(hg_rng *rng, int n, double scale, int unit, double *x)
 {

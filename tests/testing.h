@@ -1,7 +1,7 @@
 /*
  * testing.h -- the reporting every problem test program shares (private to tests/): one
- * PASS/FAIL line per check, counted, and the relative difference the checks measure.  Include
- * it once per test program.
+ * PASS/FAIL line per check, counted, and the (relative) differences the checks measure.
+ * Include it once per test program.
  */
 #ifndef HG_TESTING_H
 #define HG_TESTING_H
@@ -33,7 +33,7 @@ static void check(int ok, const char *fmt, ...)
 }
 
 /* ||a - b|| / ||b|| (||a - b|| when b = 0). */
-static double rel_diff(int n, const double *a, const double *b)
+static inline double rel_diff(int n, const double *a, const double *b)
 {
   double d = 0, s = 0;
 
@@ -44,9 +44,19 @@ static double rel_diff(int n, const double *a, const double *b)
   return s > 0 ? sqrt(d / s) : sqrt(d);
 }
 
+/* ||a - b||. */
+static inline double dist(int n, const double *a, const double *b)
+{
+  double s = 0;
+
+  for (int i = 0; i < n; i++)
+    s += (a[i] - b[i]) * (a[i] - b[i]);
+  return sqrt(s);
+}
+
 /* The Hessian H of g at w (n_w x n_w, malloc'ed; NULL when out of memory), column by column
  * from jvp_w: H e_j = (e_j - d_w Phi e_j) / eta, symmetrized. */
-static double *hessian_from_jvp(hg_problem *P, const double *w, const double *theta, double eta)
+static inline double *hessian_from_jvp(hg_problem *P, const double *w, const double *theta, double eta)
 {
   const int n = P->n_w;
   double *H = malloc((size_t)n * (size_t)n * sizeof(double));

@@ -1,7 +1,7 @@
 -- regression.lua: the CI regression set (registered in CTest; DESIGN §7).  On every built-in
--- problem (ridge and logreg dense and sparse, kernel-ridge, equilibrium with the non-symmetric
--- solvers, biased-reg, poison, denoise-tv, deblur-tv), and the quadratic at condition numbers
--- 10, 100 and 1000:
+-- problem (ridge and logreg dense and sparse, logreg-multi, kernel-ridge, equilibrium with the
+-- non-symmetric solvers, biased-reg, poison, denoise-tv, deblur-tv, denoise-foe), and the
+-- quadratic at condition numbers 10, 100 and 1000 and as benchopt's variant:
 --   * every consistent method reaches the exact hypergradient at a large budget;
 --   * every run, at every budget, stays under its DESIGN §7 bound;
 --   * tolerance-driven implicit runs stay under the inexact bound omega(eps, delta);
@@ -15,12 +15,14 @@ local cases = {
   {"quadratic", {kappa = 10}},
   {"quadratic", {kappa = 100, seed = 1}},
   {"quadratic", {kappa = 1000, n = 30, seed = 2}},
+  {"quadratic", {variant = "benchopt"}},
   {"ridge", {}},
   {"ridge", {density = 0.3, seed = 2}},
   {"ridge", {reg = "scalar", intercept = 1}},
   {"logreg", {}},
   {"logreg", {density = 0.3, seed = 5}},
   {"logreg", {reg = "scalar"}},
+  {"logreg-multi", {}},
   {"kernel-ridge", {}},
   {"kernel-ridge", {ard = 1, seed = 3, bandwidth = 0.7, gamma = 0.3}},
   {"equilibrium", {}, cg = "aid-cg-normal"},
@@ -30,6 +32,7 @@ local cases = {
   {"poison", {}},
   {"denoise-tv", {}},
   {"deblur-tv", {gamma = 0.05, size = 8}},
+  {"denoise-foe", {}},
 }
 local legend = {["itd"] = "ITD", ["aid-fp"] = "AID-FP", ["aid-cg"] = "AID-CG",
                 ["aid-cg-normal"] = "AID-CG (normal eq.)", ["aid-gmres"] = "AID-GMRES",

@@ -58,15 +58,26 @@ static size_t aid_fp_space(int n, int m, const hg_budget *b)
   return hg_aid_space(n, m, &aid_fp_solver);
 }
 
+/* The same with the method's parameters (lower=fista adds FISTA's two iterates). */
+static size_t aid_fp_space_params(int n, int m, const hg_budget *b, const hg_params *mp)
+{
+  hg_aid_solver S = hg_aid_with(&aid_fp_solver, mp);
+  return hg_aid_space(n, m, &S);
+}
+
 /* The driver: lower loop, grad E, aid_fp_solve, the tail. */
 static int aid_fp_compute(hg_problem *P, const hg_params *mp, const double *theta,
                           const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
                           hg_error *err)
 {
-  return hg_aid_run(P, &aid_fp_solver, theta, w0, b, ctx, out, err);
+  hg_aid_solver S = hg_aid_with(&aid_fp_solver, mp);
+  return hg_aid_run(P, &S, theta, w0, b, ctx, out, err);
 }
 
-static const hg_param_spec aid_fp_params[] = {{.key = NULL}};
+static const hg_param_spec aid_fp_params[] = {
+  HG_AID_PARAMS,
+  {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
 
 /* DESIGN §7: (c1 + c2/(1-q)) q^t + c3 q^k. */
 static double aid_fp_bound(const hg_theory *th, int t, int k, int K)
@@ -81,6 +92,7 @@ const hg_method_ops hg_method_aid_fp = {
   .params = aid_fp_params,              /* no parameters */
   .needs = HG_NEEDS_CONTRACTION,        /* iterates Phi and its adjoint */
   .space = aid_fp_space,                /* workspace bytes: O(n) */
+  .space_params = aid_fp_space_params, /* with lower=fista */
   .compute = aid_fp_compute,            /* the method */
   .rate = hg_rate_q,                     /* q in t and in k (DESIGN §7) */
   .bound = aid_fp_bound,                  /* (c1 + c2/(1-q)) q^t + c3 q^k */

@@ -85,7 +85,7 @@ static hg_aid_solver gmres_solver(int n, const int *m)
 static size_t gmres_space_params(int n, int m, const hg_budget *b, const hg_params *mp)
 {
   int basis = basis_size(n, (int)hg_params_int(mp, "restart"), b);
-  hg_aid_solver S = gmres_solver(n, &basis);
+  hg_aid_solver base = gmres_solver(n, &basis), S = hg_aid_with(&base, mp);
   return hg_aid_space(n, m, &S);
 }
 
@@ -103,13 +103,14 @@ static int gmres_compute(hg_problem *P, const hg_params *mp, const double *theta
                          hg_error *err)
 {
   int basis = basis_size(P->n_w, (int)hg_params_int(mp, "restart"), b);
-  hg_aid_solver S = gmres_solver(P->n_w, &basis);
+  hg_aid_solver base = gmres_solver(P->n_w, &basis), S = hg_aid_with(&base, mp);
   return hg_aid_run(P, &S, theta, w0, b, ctx, out, err);
 }
 
 static const hg_param_spec gmres_params[] = {
   {"restart", HG_PARAM_INT, GMRES_TEXT(GMRES_RESTART), 1, 1000000, NULL,
    "GMRES restart length m (Krylov basis vectors kept; memory (m + 1) n_w)"},
+  HG_AID_PARAMS,
   {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 

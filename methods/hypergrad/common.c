@@ -5,6 +5,7 @@
 #include "common.h"
 
 #include <math.h>
+#include <string.h>
 
 int hg_work(hg_ctx *ctx, const char *method, size_t count, double **x, hg_error *err)
 {
@@ -145,6 +146,64 @@ done:
   return rc;
 }
 
+size_t hg_lower_fista_space(int n)
+{
+  return 2 * (size_t)n * sizeof(double);
+}
+
+int hg_lower_fista(hg_lower *L, hg_problem *P, const double *theta, const double *w0, int t,
+                   double tol_lower, hg_ctx *ctx, hg_error *err)
+{
+  int rc, n = L->n;
+  double *x = L->w, *y = L->tape, *x_prev = NULL, *phi = NULL, res0 = 0;
+  hg_constants c;
+
+  L->t = 0;
+  if ((rc = hg_problem_constants(P, theta, &c, err)))
+    return rc;
+  if (!(c.mu > 0) || !(c.L >= c.mu) || !(c.step > 0))
+    return hg_fail(err, HG_ERR_UNSUPPORTED, "method '%s' with lower=fista needs the strong "
+                   "convexity mu, smoothness L and step of g, which problem '%s' does not give "
+                   "(use lower=gd)", L->method, P->ops->name);
+  if ((rc = hg_work(ctx, L->method, (size_t)n, &x_prev, err)) ||
+      (rc = hg_work(ctx, L->method, (size_t)n, &phi, err)))
+    goto done;
+  for (int j = 0; j < n; j++)
+    if (!isfinite(w0[j])) {
+      rc = hg_fail(err, HG_ERR_ARG, "method '%s' on problem '%s': the start w0[%d] = %g is "
+                   "not finite", L->method, P->ops->name, j, w0[j]);
+      goto done;
+    }
+  double sk = sqrt(c.L / c.mu), beta = (sk - 1) / (sk + 1), a = 1 / (c.L * c.step);
+  hg_copy(n, w0, x);
+  hg_copy(n, w0, y);
+  for (int i = 0; i < t; i++) {
+    hg_phi(P, y, theta, phi);
+    L->t = i + 1;
+    double res = hg_dist(n, y, phi);
+    hg_trace_lower(ctx, res);
+    if ((rc = hg_watch(P, L->method, "lower iterate y", i, res, res0, err)))
+      goto done;
+    if (i == 0)
+      res0 = res;
+    if (tol_lower > 0 && res <= tol_lower) { /* certified: return y_i (i + 1 Phi made) */
+      hg_copy(n, y, x);
+      break;
+    }
+    /* x_{i+1} = y - a (y - Phi(y)); y_{i+1} = x_{i+1} + beta (x_{i+1} - x_i) */
+    hg_copy(n, x, x_prev);
+    for (int j = 0; j < n; j++) {
+      x[j] = y[j] - a * (y[j] - phi[j]);
+      y[j] = x[j] + beta * (x[j] - x_prev[j]);
+    }
+  }
+
+done:
+  hg_free(ctx, x_prev);
+  hg_free(ctx, phi);
+  return rc;
+}
+
 size_t hg_sweep_space(int n, int m)
 {
   return (2 * (size_t)n + (size_t)m) * sizeof(double);
@@ -232,11 +291,20 @@ static size_t aid_block(int n, const hg_aid_solver *S, int i)
 
 size_t hg_aid_space(int n, int m, const hg_aid_solver *S)
 {
-  size_t doubles = (size_t)n + (size_t)m; /* grad_w E, the tail, then the solver's blocks */
+  size_t doubles = (size_t)n; /* grad_w E, then the solver's blocks */
 
   for (int i = 0; i < HG_AID_BLOCKS; i++)
     doubles += aid_block(n, S, i);
-  return hg_lower_space(n, 0) + doubles * sizeof(double);
+  /* then either FISTA's iterates (freed after the loop) or the tail (m), never both */
+  size_t fista = S->fista ? hg_lower_fista_space(n) : 0, tail = (size_t)m * sizeof(double);
+  return hg_lower_space(n, 0) + doubles * sizeof(double) + (fista > tail ? fista : tail);
+}
+
+hg_aid_solver hg_aid_with(const hg_aid_solver *base, const hg_params *mp)
+{
+  hg_aid_solver S = *base;
+  S.fista = mp && !strcmp(hg_params_str(mp, "lower"), "fista");
+  return S;
 }
 
 /* out = (I - J^T) v = v - d_w Phi(w_t)^T v. */
@@ -288,8 +356,10 @@ int hg_aid_run(hg_problem *P, const hg_aid_solver *S, const double *theta, const
         (rc = hg_work(ctx, S->method, aid_block(n, S, i), &work[i], err)))
       goto done;
 
-  rc = hg_lower_run(&L, P, theta, w0, b->t, b->tol_lower, NULL, NULL, ctx, err);
+  rc = S->fista ? hg_lower_fista(&L, P, theta, w0, b->t, b->tol_lower, ctx, err)
+                : hg_lower_run(&L, P, theta, w0, b->t, b->tol_lower, NULL, NULL, ctx, err);
   out->t_used = L.t;
+  out->not_phi = S->fista;
   if (rc)
     goto done;
 

@@ -91,6 +91,23 @@ int hg_lower_run(hg_lower *L, hg_problem *P, const double *theta, const double *
  * (only i = L->t without a tape). */
 const double *hg_lower_at(const hg_lower *L, int i);
 
+/* Bytes hg_lower_fista allocates besides hg_lower_open's: two iterates of n. */
+size_t hg_lower_fista_space(int n);
+
+/*
+ * The lower level by FISTA with constant momentum (for a mu-strongly convex, L-smooth g with
+ * Phi = w - eta grad g, so grad g(w) = (w - Phi(w))/eta; mu and L from the problem's
+ * constants at theta):
+ *     x_0 = y_0 = w0,  x_{i+1} = y_i - (1/(L eta)) (y_i - Phi(y_i)),
+ *     y_{i+1} = x_{i+1} + beta (x_{i+1} - x_i),  beta = (sqrt(L/mu) - 1)/(sqrt(L/mu) + 1),
+ * one Phi per step, for i < t; with tol_lower > 0 it stops at the first y_i with
+ * ||y_i - Phi(y_i)|| <= tol_lower and returns that y_i (the certified stop of DESIGN §4:
+ * ||y_i - w*|| <= ||y_i - Phi(y_i)||/(1 - q)); otherwise returns x_t.  Records
+ * ||y_i - Phi(y_i)|| with hg_trace_lower.  L must come from hg_lower_open with keep = 0.
+ * HG_ERR_UNSUPPORTED when the problem gives no mu or L. */
+int hg_lower_fista(hg_lower *L, hg_problem *P, const double *theta, const double *w0, int t,
+                   double tol_lower, hg_ctx *ctx, hg_error *err);
+
 /* ------------------------------------------------------------------------------------------ */
 /* The reverse sweep of itd and tbptt (DESIGN §4)                                              */
 /* ------------------------------------------------------------------------------------------ */
@@ -149,10 +166,21 @@ struct hg_aid_solver {
   hg_adjoint_solve solve;      /* the adjoint solve */
   const void *data;            /* borrowed: the solver's parameters (GMRES's restart), or
                                   NULL */
+  int fista;                   /* 1: the lower level by FISTA (lower=fista), 0: by Phi */
 };
 
-/* Bytes hg_aid_run allocates with S: the lower loop's scratch and grad_w E (n each), S's
- * blocks (work[i] n + extra[i] doubles each), d_theta Phi^T v (m). */
+/* The parameter every implicit method takes (in its schema, before the NULL terminator):
+ * lower=gd (the Phi iteration of DESIGN §4) or lower=fista (hg_lower_fista). */
+#define HG_AID_PARAMS                                                                         \
+  {"lower", HG_PARAM_CHOICE, "gd", 0, 0, "gd|fista",                                          \
+   "lower-level solver: gd (Phi's steps) or fista (constant momentum, needs mu and L)"}
+
+/* *base with the lower-level solver mp asks for (lower=). */
+hg_aid_solver hg_aid_with(const hg_aid_solver *base, const hg_params *mp);
+
+/* Bytes hg_aid_run holds at most with S: the lower loop's scratch and grad_w E (n each), S's
+ * blocks (work[i] n + extra[i] doubles each), and the larger of d_theta Phi^T v (m, after the
+ * loop) and, with S->fista, FISTA's two iterates (n each, during the loop). */
 size_t hg_aid_space(int n, int m, const hg_aid_solver *S);
 
 /* The adjoint operator of the implicit methods at the fixed w = w_t, for hg_cg and hg_gmres:

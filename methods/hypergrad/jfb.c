@@ -59,17 +59,28 @@ static size_t jfb_space(int n, int m, const hg_budget *b)
   return hg_aid_space(n, m, &jfb_solver);
 }
 
+/* The same with the method's parameters (lower=fista adds FISTA's two iterates). */
+static size_t jfb_space_params(int n, int m, const hg_budget *b, const hg_params *mp)
+{
+  hg_aid_solver S = hg_aid_with(&jfb_solver, mp);
+  return hg_aid_space(n, m, &S);
+}
+
 /* ghat = grad_theta E(w_t) + d_theta Phi(w_t)^T grad_w E(w_t) after t lower steps from w0:
  * the driver with jfb_solve (it fills out->w = w_t, out->t_used, out->k_used, out->grad). */
 static int jfb_compute(hg_problem *P, const hg_params *mp, const double *theta,
                        const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
                        hg_error *err)
 {
-  return hg_aid_run(P, &jfb_solver, theta, w0, b, ctx, out, err);
+  hg_aid_solver S = hg_aid_with(&jfb_solver, mp);
+  return hg_aid_run(P, &S, theta, w0, b, ctx, out, err);
 }
 
 /* jfb takes no parameters: an empty schema. */
-static const hg_param_spec jfb_params[] = {{.key = NULL}};
+static const hg_param_spec jfb_params[] = {
+  HG_AID_PARAMS,
+  {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
 
 /* DESIGN §7: (c1 + c2/(1-q)) q^t + c3 q, a floor no t removes. */
 static double jfb_bound(const hg_theory *th, int t, int k, int K)
@@ -84,6 +95,7 @@ const hg_method_ops hg_method_jfb = {
   .params = jfb_params,                              /* no parameters */
   .needs = HG_NEEDS_CONTRACTION,                     /* iterates Phi */
   .space = jfb_space,                                /* workspace bytes */
+  .space_params = jfb_space_params, /* with lower=fista */
   .compute = jfb_compute,                            /* the method */
   .biased = 1,                                       /* bias floor c3 q: never -> exact */
   .bound = jfb_bound,                                 /* bias floor c3 q */

@@ -60,15 +60,26 @@ static size_t neumann_space(int n, int m, const hg_budget *b)
   return hg_aid_space(n, m, &neumann_solver);
 }
 
+/* The same with the method's parameters (lower=fista adds FISTA's two iterates). */
+static size_t neumann_space_params(int n, int m, const hg_budget *b, const hg_params *mp)
+{
+  hg_aid_solver S = hg_aid_with(&neumann_solver, mp);
+  return hg_aid_space(n, m, &S);
+}
+
 /* The driver: lower loop, grad E, neumann_solve, the tail. */
 static int neumann_compute(hg_problem *P, const hg_params *mp, const double *theta,
                            const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
                            hg_error *err)
 {
-  return hg_aid_run(P, &neumann_solver, theta, w0, b, ctx, out, err);
+  hg_aid_solver S = hg_aid_with(&neumann_solver, mp);
+  return hg_aid_run(P, &S, theta, w0, b, ctx, out, err);
 }
 
-static const hg_param_spec neumann_params[] = {{.key = NULL}};
+static const hg_param_spec neumann_params[] = {
+  HG_AID_PARAMS,
+  {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
 
 /* DESIGN §7: as aid-fp with k + 1. */
 static double neumann_bound(const hg_theory *th, int t, int k, int K)
@@ -83,6 +94,7 @@ const hg_method_ops hg_method_neumann = {
   .params = neumann_params,             /* no parameters */
   .needs = HG_NEEDS_CONTRACTION,        /* the series converges for q < 1 */
   .space = neumann_space,               /* workspace bytes: O(n) */
+  .space_params = neumann_space_params, /* with lower=fista */
   .compute = neumann_compute,           /* the method */
   .rate = hg_rate_q,                     /* q in t and in k (as aid-fp) */
   .bound = neumann_bound,                 /* aid-fp bound with k + 1 */

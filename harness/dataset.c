@@ -1,0 +1,286 @@
+/*
+ * dataset.c -- real data out of the box (DESIGN §3 "Real data"): IDX files (the MNIST format:
+ * a big-endian header, then unsigned bytes), read through zlib so gzip-compressed and plain
+ * files both work, and the Fashion-MNIST data set of Debian's dataset-fashion-mnist package
+ * with deterministic subsampling, class selection, area downsampling and normalization.
+ */
+#include "hgbench.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#define IDX_MAX_BYTES (1L << 31) /* refuse headers announcing more data than this */
+
+void hg_idx_free(hg_idx *x)
+{
+  if (!x)
+    return;
+  free(x->data);
+  memset(x, 0, sizeof *x);
+}
+
+/* Read exactly len bytes; 0 at a short read or an error. */
+static int read_exact(gzFile f, void *buf, unsigned len)
+{
+  return len == 0 || gzread(f, buf, len) == (int)len;
+}
+
+int hg_idx_read(const char *path, hg_idx *x, hg_error *err)
+{
+  unsigned char head[4], d[4];
+  int rc = HG_OK;
+
+  memset(x, 0, sizeof *x);
+  gzFile f = gzopen(path, "rb");
+  if (!f)
+    return hg_fail(err, HG_ERR_IO, "cannot open IDX file '%s': %s", path,
+                   errno ? strerror(errno) : "out of memory");
+  /* magic: two zero bytes, the element type (0x08: unsigned byte), the number of dimensions */
+  if (!read_exact(f, head, 4) || head[0] != 0 || head[1] != 0) {
+    rc = hg_fail(err, HG_ERR_PARSE, "'%s': not an IDX file (bad magic number)", path);
+    goto done;
+  }
+  if (head[2] != 0x08) {
+    rc = hg_fail(err, HG_ERR_PARSE, "'%s': IDX element type 0x%02x is not supported (only "
+                 "0x08, unsigned bytes)", path, head[2]);
+    goto done;
+  }
+  if (head[3] < 1 || head[3] > HG_IDX_MAX_DIMS) {
+    rc = hg_fail(err, HG_ERR_PARSE, "'%s': %d IDX dimensions (1 to %d supported)", path,
+                 head[3], HG_IDX_MAX_DIMS);
+    goto done;
+  }
+  x->ndim = head[3];
+  long total = 1;
+  for (int i = 0; i < x->ndim; i++) {
+    if (!read_exact(f, d, 4)) {
+      rc = hg_fail(err, HG_ERR_PARSE, "'%s': truncated IDX header", path);
+      goto done;
+    }
+    unsigned long v = (unsigned long)d[0] << 24 | (unsigned long)d[1] << 16 |
+                      (unsigned long)d[2] << 8 | d[3];
+    if (v == 0 || v > IDX_MAX_BYTES || (double)total * v > IDX_MAX_BYTES) {
+      rc = hg_fail(err, HG_ERR_PARSE, "'%s': IDX dimension %d is %lu (the data would exceed "
+                   "%ld bytes)", path, i + 1, v, IDX_MAX_BYTES);
+      goto done;
+    }
+    x->dims[i] = (int)v;
+    total *= (long)v;
+  }
+  x->data = malloc((size_t)total);
+  if (!x->data) {
+    rc = hg_fail(err, HG_ERR_NOMEM, "'%s': out of memory for %ld bytes", path, total);
+    goto done;
+  }
+  for (long off = 0; off < total;) { /* gzread takes an unsigned count: read in chunks */
+    unsigned chunk = (unsigned)(total - off < (1L << 30) ? total - off : (1L << 30));
+    if (!read_exact(f, x->data + off, chunk)) {
+      rc = hg_fail(err, HG_ERR_PARSE, "'%s': truncated IDX data (the header announces %ld "
+                   "bytes)", path, total);
+      goto done;
+    }
+    off += chunk;
+  }
+
+done:
+  gzclose(f);
+  if (rc)
+    hg_idx_free(x);
+  return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Fashion-MNIST                                                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Parse "0,6" into a 10-entry mask; NULL or "" selects every class. */
+static int parse_classes(const char *s, int mask[10], int *count, hg_error *err)
+{
+  *count = 0;
+  for (int c = 0; c < 10; c++)
+    mask[c] = !s || !*s;
+  if (!s || !*s) {
+    *count = 10;
+    return HG_OK;
+  }
+  for (const char *p = s; *p;) {
+    char *end;
+    long c = strtol(p, &end, 10);
+    if (end == p || c < 0 || c > 9 || (*end && *end != ','))
+      return hg_fail(err, HG_ERR_ARG, "classes=%s: expected class numbers 0..9 separated by "
+                     "commas", s);
+    if (!mask[c])
+      (*count)++;
+    mask[c] = 1;
+    p = *end ? end + 1 : end;
+  }
+  if (*count < 2)
+    return hg_fail(err, HG_ERR_ARG, "classes=%s: a task needs at least 2 classes", s);
+  return HG_OK;
+}
+
+int hg_fashion_mnist(const hg_dataset_opts *o, hg_dataset *ds, hg_error *err)
+{
+  static const char *const split_files[2][2] = {
+    {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"},
+    {"t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}};
+  const char *dir = o->path && *o->path ? o->path : HG_FASHION_MNIST_DIR;
+  int test = o->split && !strcmp(o->split, "test"), rc, mask[10], nclasses;
+  char path[2][1100];
+  hg_idx img = {0}, lab = {0};
+  int *pick = NULL;
+
+  memset(ds, 0, sizeof *ds);
+  if (o->split && strcmp(o->split, "train") && strcmp(o->split, "test"))
+    return hg_fail(err, HG_ERR_ARG, "split=%s: train or test", o->split);
+  if ((rc = parse_classes(o->classes, mask, &nclasses, err)))
+    return rc;
+  for (int k = 0; k < 2; k++)
+    snprintf(path[k], sizeof path[k], "%s/%s", dir, split_files[test][k]);
+  rc = hg_idx_read(path[0], &img, err);
+  if (rc == HG_ERR_IO && !(o->path && *o->path))
+    return hg_fail(err, HG_ERR_IO, "Fashion-MNIST not found at %s: install the Debian package "
+                   "dataset-fashion-mnist (apt-get install dataset-fashion-mnist) or give "
+                   "path=DIR", dir);
+  if (rc || (rc = hg_idx_read(path[1], &lab, err)))
+    goto done;
+  if (img.ndim != 3 || lab.ndim != 1 || img.dims[0] != lab.dims[0] || img.dims[1] != img.dims[2]) {
+    rc = hg_fail(err, HG_ERR_PARSE, "'%s' and '%s': expected N square images and N labels "
+                 "(got %d dimensions, %d labels)", path[0], path[1], img.ndim, lab.dims[0]);
+    goto done;
+  }
+  int N = img.dims[0], side = img.dims[1], out_side = o->downsample > 0 ? o->downsample : side;
+  if (out_side > side) {
+    rc = hg_fail(err, HG_ERR_ARG, "downsample=%d: at most the images' side, %d", out_side, side);
+    goto done;
+  }
+
+  /* the examples of the chosen classes, then a seeded partial Fisher-Yates shuffle picks
+   * n + n_val of them; each part is put back in file order */
+  pick = malloc((size_t)N * sizeof *pick);
+  if (!pick) {
+    rc = hg_fail(err, HG_ERR_NOMEM, "out of memory for %d examples", N);
+    goto done;
+  }
+  int avail = 0;
+  for (int i = 0; i < N; i++) {
+    if (lab.data[i] > 9) {
+      rc = hg_fail(err, HG_ERR_PARSE, "'%s': label %d of example %d is not a class 0..9",
+                   path[1], lab.data[i], i + 1);
+      goto done;
+    }
+    if (mask[lab.data[i]])
+      pick[avail++] = i;
+  }
+  long want = o->n + o->n_val;
+  if (o->n < 1 || o->n_val < 0 || want > avail) {
+    rc = hg_fail(err, HG_ERR_ARG, "n=%ld and n_val=%ld: the %s split has %d examples of the "
+                 "chosen classes", o->n, o->n_val, test ? "test" : "train", avail);
+    goto done;
+  }
+  hg_rng rng;
+  hg_rng_seed(&rng, o->seed);
+  for (long i = 0; i < want; i++) {
+    long j = i + (long)(hg_rng_uniform(&rng) * (double)(avail - i));
+    int t = pick[i];
+    pick[i] = pick[j];
+    pick[j] = t;
+  }
+  for (int part = 0; part < 2; part++) { /* insertion sort: the parts are small */
+    int *a = pick + (part ? o->n : 0);
+    long len = part ? o->n_val : o->n;
+    for (long i = 1; i < len; i++)
+      for (long j = i; j > 0 && a[j - 1] > a[j]; j--) {
+        int t = a[j];
+        a[j] = a[j - 1];
+        a[j - 1] = t;
+      }
+  }
+
+  /* the images, downsampled by area averaging and normalized */
+  int d = out_side * out_side;
+  hg_matrix **X[2] = {&ds->X, &ds->X_val};
+  double **Y[2] = {&ds->y, &ds->y_val};
+  for (int part = 0; part < 2 && !rc; part++) {
+    long len = part ? o->n_val : o->n;
+    const int *idx = pick + (part ? o->n : 0);
+    if (len == 0)
+      continue;
+    if ((rc = hg_matrix_create((int)len, d, 0, len * d, X[part], err)))
+      break;
+    *Y[part] = malloc((size_t)len * sizeof **Y[part]);
+    if (!*Y[part]) {
+      rc = hg_fail(err, HG_ERR_NOMEM, "out of memory for %ld labels", len);
+      break;
+    }
+    hg_image full = {0, 0, NULL}, small = {0, 0, NULL};
+    if ((rc = hg_image_create(side, side, &full, err)))
+      break;
+    for (long r = 0; r < len && !rc; r++) {
+      const unsigned char *src = img.data + (size_t)idx[r] * side * side;
+      for (int p = 0; p < side * side; p++)
+        full.px[p] = src[p] / 255.0;
+      double *row = (*X[part])->val + (size_t)r * d;
+      if (out_side == side) {
+        memcpy(row, full.px, (size_t)d * sizeof *row);
+      } else {
+        if ((rc = hg_image_resize(&full, out_side, out_side, &small, err)))
+          break;
+        memcpy(row, small.px, (size_t)d * sizeof *row);
+        hg_image_free(&small);
+      }
+      (*Y[part])[r] = lab.data[idx[r]];
+    }
+    hg_image_free(&full);
+  }
+  if (!rc && o->normalize && !strcmp(o->normalize, "standardize")) {
+    /* per pixel: the training part's mean and deviation, applied to both parts (a pixel
+     * constant over the training part is only centred) */
+    for (int p = 0; p < d; p++) {
+      double mean = 0, var = 0;
+      for (long r = 0; r < o->n; r++)
+        mean += ds->X->val[(size_t)r * d + p];
+      mean /= (double)o->n;
+      for (long r = 0; r < o->n; r++) {
+        double v = ds->X->val[(size_t)r * d + p] - mean;
+        var += v * v;
+      }
+      double sd = sqrt(var / (double)o->n);
+      for (int part = 0; part < 2; part++) {
+        hg_matrix *M = part ? ds->X_val : ds->X;
+        for (long r = 0; M && r < M->rows; r++) {
+          double *v = &M->val[(size_t)r * d + p];
+          *v = sd > 0 ? (*v - mean) / sd : *v - mean;
+        }
+      }
+    }
+  } else if (!rc && o->normalize && strcmp(o->normalize, "unit")) {
+    rc = hg_fail(err, HG_ERR_ARG, "normalize=%s: unit (pixels in [0, 1]) or standardize",
+                 o->normalize);
+  }
+  ds->side = out_side;
+  ds->classes = nclasses;
+  snprintf(ds->source, sizeof ds->source, "Fashion-MNIST %s, %ld + %ld examples of %d "
+           "classes, %dx%d, seed %llu", test ? "test" : "train", o->n, o->n_val, nclasses,
+           out_side, out_side, (unsigned long long)o->seed);
+
+done:
+  free(pick);
+  hg_idx_free(&img);
+  hg_idx_free(&lab);
+  if (rc)
+    hg_dataset_free(ds);
+  return rc;
+}
+
+void hg_dataset_free(hg_dataset *ds)
+{
+  hg_matrix_destroy(&ds->X);
+  hg_matrix_destroy(&ds->X_val);
+  free(ds->y);
+  free(ds->y_val);
+  memset(ds, 0, sizeof *ds);
+}
