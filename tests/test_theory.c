@@ -10,9 +10,10 @@
  *   (the slack is the round-off of the direct solve and of the products, far below any omega
  *   here, which is >= 1e-8 ||grad f||).
  *
- * It has teeth (the first six problems): each of omega's two terms is needed.  The same samples with the delta term
- * dropped (omega(eps, 0)) and with the eps term dropped (omega(0, delta)) must each be violated
- * by some sample, so a bound that forgot either would fail this test.  Problems: quadratic
+ * It has teeth (the first six problems): each of omega's two terms is needed.  The same samples
+ * with the delta term dropped (omega(eps, 0)) and with the eps term dropped (omega(0, delta))
+ * must each be violated by some sample, so a bound that forgot either would fail this test.
+ * Problems: quadratic
  * (Phi affine), ridge (d_theta Phi depends on w: nu2 > 0), logreg (nu1, nu2, mu1 > 0), dense
  * and sparse, and the smoothed-TV imaging problems denoise-tv and deblur-tv.
  *
