@@ -38,7 +38,7 @@ static const char usage[] =
   "  hypergrad PROBLEM [key=value ...] --method NAME[:key=value,...] [--t N] [--k N] [--K N]\n"
   "            [--theta V|@FILE] [--w0 @FILE] [--seed N] [--json] [--local]\n"
   "                                              one hypergradient, measured, with its bound\n"
-  "  bench PROBLEM [key=value ...] [--methods a,b,...] [--t N] [--k N] [--K N]\n"
+  "  bench PROBLEM [key=value ...] [--methods a,b:key=value,...] [--t N] [--k N] [--K N]\n"
   "            [--theta V|@FILE] [--repeat N]   time per hypergradient of each method\n"
   "  run SCENARIO.lua [--out DIR] [--traceback]  run a Lua scenario: results.tsv, plots,\n"
   "                                              report.md, manifest.json in DIR (default\n"
@@ -527,26 +527,41 @@ static int cmd_bench(cli *c, hg_error *err)
   printf("bench %s %s: n_w = %d, n_theta = %d, t = %d, k = %d, K = %d, %ld repeats "
          "(median wall time)\n", P->ops->name, hg_params_text(P->params), P->n_w, P->n_theta,
          c->budget.t, c->budget.k, c->budget.K, c->repeat);
-  printf("%-13s %6s %6s %11s %12s %12s %10s %12s\n", "method", "t", "k", "rel. error",
+  printf("%-24s %6s %6s %11s %12s %12s %10s %12s\n", "method", "t", "k", "rel. error",
          "median [s]", "min [s]", "calls", "peak bytes");
-  for (char *name = strtok(list, ","); name; name = strtok(NULL, ",")) {
+  /* entries "name[:key=value]" separated by commas; a token with '=' and no ':' is one more
+   * parameter of the entry before it (aid-gmres:restart=5,lower=fista,aid-cg) */
+  char *entries[64];
+  int nentries = 0;
+  for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+    if (strchr(tok, '=') && !strchr(tok, ':') && nentries > 0)
+      tok[-1] = ','; /* rejoin with the entry before: it ends right before this token */
+    else if (nentries < 64)
+      entries[nentries++] = tok;
+  }
+  for (int e = 0; e < nentries; e++) {
     hg_run r = {0};
     hg_run_opts o = {0};
     long reps = c->repeat < 64 ? c->repeat : 64;
+    char buf[256];
+    const char *name, *mwords[16];
+    int nm = 0;
     o.reference = ref;
+    if ((rc = split_method(entries[e], buf, sizeof buf, &name, mwords, &nm, err)))
+      goto done;
     for (long i = 0; i < reps && !rc; i++) {
       hg_run_release(&r);
-      rc = hg_hypergrad(P, name, 0, NULL, theta, &c->budget, &o, &r, err);
+      rc = hg_hypergrad(P, name, nm, mwords, theta, &c->budget, &o, &r, err);
       times[i] = r.wall_s;
     }
     if (rc == HG_ERR_UNSUPPORTED || rc == HG_ERR_NONCONTRACT) {
-      printf("%-13s n/a: %s\n", name, err->msg);
+      printf("%-24s n/a: %s\n", entries[e], err->msg);
       rc = HG_OK;
     } else if (!rc) {
       qsort(times, (size_t)reps, sizeof *times, compare_double);
       long calls = hg_counts_oracle(&r.counts);
-      printf("%-13s %6d %6d %11.3e %12.4e %12.4e %10ld %12zu\n", name, r.t, r.k, r.rel_error,
-             times[reps / 2], times[0], calls, r.peak_bytes);
+      printf("%-24s %6d %6d %11.3e %12.4e %12.4e %10ld %12zu\n", entries[e], r.t, r.k,
+             r.rel_error, times[reps / 2], times[0], calls, r.peak_bytes);
     }
     hg_run_release(&r);
     if (rc)

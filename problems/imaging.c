@@ -36,9 +36,10 @@ static void item(const char *list, int i, char *buf, size_t len)
   snprintf(buf, len, "%.*s", (int)(n < len ? n : len - 1), start);
 }
 
-/* Image i of a file list, centre-cropped to size x size (0: as stored). */
-static int load_file(const char *key, const char *list, int i, int size, hg_image *out,
-                     hg_error *err)
+/* Image i of a file list, area-resized to width `resize` (0: as stored; the height keeps the
+ * aspect ratio), then centre-cropped to size x size (0: whole). */
+static int load_file(const char *key, const char *list, int i, int resize, int size,
+                     hg_image *out, hg_error *err)
 {
   char path[1024];
   hg_image whole;
@@ -48,6 +49,15 @@ static int load_file(const char *key, const char *list, int i, int size, hg_imag
   int rc = hg_image_read(path, &whole, err);
   if (rc)
     return rc;
+  if (resize > 0 && resize != whole.w) {
+    hg_image scaled;
+    int h = (int)lround((double)resize * whole.h / whole.w);
+    rc = hg_image_resize(&whole, resize, h > 0 ? h : 1, &scaled, err);
+    hg_image_free(&whole);
+    if (rc)
+      return rc;
+    whole = scaled;
+  }
   if (size == 0 || (whole.w == size && whole.h == size)) {
     *out = whole;
     return HG_OK;
@@ -135,7 +145,7 @@ int hg_pairs_load(const hg_params *p, hg_pairs *pairs, hg_error *err)
 {
   const char *clean = hg_params_str(p, "clean"), *noisy = hg_params_str(p, "noisy");
   const char *images = hg_params_str(p, "images");
-  int size = (int)hg_params_int(p, "size"), rc = HG_OK;
+  int size = (int)hg_params_int(p, "size"), resize = (int)hg_params_int(p, "resize"), rc = HG_OK;
   double sigma = hg_params_real(p, "noise");
   hg_rng rng;
   hg_image im = {0, 0, NULL};
@@ -152,14 +162,14 @@ int hg_pairs_load(const hg_params *p, hg_pairs *pairs, hg_error *err)
                      N, count_items(noisy));
     snprintf(pairs->source, sizeof pairs->source, "pairs from files");
     for (int i = 0; i < N && !rc; i++) {
-      rc = load_file("clean", clean, i, size, &im, err);
+      rc = load_file("clean", clean, i, resize, size, &im, err);
       if (!rc && i == 0)
         rc = alloc_pairs(pairs, N, im.w, im.h, err);
       if (!rc)
         rc = put(pairs, pairs->clean, i, &im, "clean", err);
       hg_image_free(&im);
       if (!rc)
-        rc = load_file("noisy", noisy, i, size, &im, err);
+        rc = load_file("noisy", noisy, i, resize, size, &im, err);
       if (!rc)
         rc = put(pairs, pairs->noisy, i, &im, "noisy", err);
       hg_image_free(&im);
@@ -183,7 +193,7 @@ int hg_pairs_load(const hg_params *p, hg_pairs *pairs, hg_error *err)
     int N = count_items(images);
     snprintf(pairs->source, sizeof pairs->source, "files");
     for (int i = 0; i < N && !rc; i++) {
-      rc = load_file("images", images, i, size, &im, err);
+      rc = load_file("images", images, i, resize, size, &im, err);
       if (!rc && i == 0)
         rc = alloc_pairs(pairs, N, im.w, im.h, err);
       if (!rc)

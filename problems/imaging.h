@@ -28,6 +28,8 @@ typedef struct hg_pairs {
    "comma-separated clean PGM/PNG files, paired with noisy= (used exactly as stored)"},       \
   {"noisy", HG_PARAM_STRING, NULL, 0, 0, NULL, "comma-separated observed images for clean="}, \
   {"n_images", HG_PARAM_INT, "2", 1, 100000, NULL, "synthetic: number of training pairs"},    \
+  {"resize", HG_PARAM_INT, "0", 0, 8192, NULL,                                                \
+   "files: area-resize to this width first (height by the aspect ratio; 0: as stored)"},      \
   {"size", HG_PARAM_INT, "16", 0, 8192, NULL,                                                 \
    "side of the square images: synthetic size, or centre crop of files (0: whole file)"},     \
   {"noise", HG_PARAM_REAL, "0.1", 0, 10, NULL, "standard deviation of the Gaussian noise"},   \

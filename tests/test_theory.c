@@ -10,11 +10,12 @@
  *   (the slack is the round-off of the direct solve and of the products, far below any omega
  *   here, which is >= 1e-8 ||grad f||).
  *
- * It has teeth: each of omega's two terms is needed.  The same samples with the delta term
- * dropped (omega(eps, 0)) and with the eps term dropped (omega(0, delta)) must each be violated
- * by some sample, so a bound that forgot either would fail this test.  Problems: quadratic
+ * It has teeth (the first six problems): each of omega's two terms is needed.  The same samples
+ * with the delta term dropped (omega(eps, 0)) and with the eps term dropped (omega(0, delta))
+ * must each be violated by some sample, so a bound that forgot either would fail this test.
+ * Problems: quadratic
  * (Phi affine), ridge (d_theta Phi depends on w: nu2 > 0), logreg (nu1, nu2, mu1 > 0), dense
- * and sparse.
+ * and sparse, and the smoothed-TV imaging problems denoise-tv and deblur-tv.
  *
  * And the fits every rate check rests on (harness/rates.c): hg_fit_rate recovers q from
  * C q^x exactly (1e-12) and excludes points at or below the round-off floor; hg_fit_slope
@@ -59,7 +60,10 @@ static double dist(int n, const double *a, const double *b)
   return sqrt(d);
 }
 
-static void one_problem(const char *name, int nwords, const char *const *words)
+/* teeth: also show each of omega's terms is needed (where the global constants are tight
+ * enough for that: not on the imaging problems, whose nu1 = O(lam/eps^2) makes the eps term
+ * dominate every sample). */
+static void one_problem(const char *name, int nwords, const char *const *words, int teeth)
 {
   hg_problem *P = NULL;
   hg_error err;
@@ -141,8 +145,10 @@ static void one_problem(const char *name, int nwords, const char *const *words)
   }
   check(holds, "||ghat - grad f|| <= omega(eps, delta) on 36 inexact pairs (w, v)", label,
         worst);
-  check(needs_delta, "omega without its delta term is violated by some pair", label, worst);
-  check(needs_eps, "omega without its eps term is violated by some pair", label, worst);
+  if (teeth) {
+    check(needs_delta, "omega without its delta term is violated by some pair", label, worst);
+    check(needs_eps, "omega without its eps term is violated by some pair", label, worst);
+  }
 
 done:
   free(theta);
@@ -196,13 +202,16 @@ int main(void)
   const char *sparse_ridge[] = {"density=0.3", "seed=2"};
   const char *sparse_logreg[] = {"density=0.3", "seed=5"};
   const char *kappa100[] = {"kappa=100", "seed=1"};
+  const char *deblur[] = {"gamma=0.05", "size=8"};
 
-  one_problem("quadratic", 0, NULL);
-  one_problem("quadratic", 2, kappa100);
-  one_problem("ridge", 0, NULL);
-  one_problem("ridge", 2, sparse_ridge);
-  one_problem("logreg", 0, NULL);
-  one_problem("logreg", 2, sparse_logreg);
+  one_problem("quadratic", 0, NULL, 1);
+  one_problem("quadratic", 2, kappa100, 1);
+  one_problem("ridge", 0, NULL, 1);
+  one_problem("ridge", 2, sparse_ridge, 1);
+  one_problem("logreg", 0, NULL, 1);
+  one_problem("logreg", 2, sparse_logreg, 1);
+  one_problem("denoise-tv", 0, NULL, 0);
+  one_problem("deblur-tv", 2, deblur, 0);
   printf("%d checks, %d failures\n", checks, failures);
   return failures ? 1 : 0;
 }
