@@ -293,6 +293,13 @@ static void denoise_pd_describe(const void *self, char *buf, size_t len)
            base, S->nu, S->norm_D2, 2 * S->T->N * S->T->P);
 }
 
+/* The training pairs (hgbench.h images op: P:images() and the image plots). */
+static void denoise_pd_images(const void *self, hg_image_set *set)
+{
+  const denoise_pd *S = self;
+  hg_tv_images(S->T, set);
+}
+
 /* ---- the saddle structure (hgbench.h hg_saddle_ops), on the stacked u (N P) and y (2 N P) */
 
 /* n_y = 2 N P: one dual variable per difference. */
@@ -413,5 +420,6 @@ const hg_problem_ops hg_problem_denoise_tv_pd = {
   .describe = denoise_pd_describe,
   .symmetric = 1,
   .project = NULL,
+  .images = denoise_pd_images,       /* the training pairs */
   .saddle = &denoise_pd_saddle,      /* for piggyback */
 };

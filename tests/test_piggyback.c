@@ -20,7 +20,9 @@
  *     phi = 0, and t_used, k_used as asked;
  *   - the schedule: with k < t the adjoint joins for the last k PDHG steps only, so
  *     piggyback(150, 100) differs from piggyback(150, 150) while both converge (1e-8);
- *   - mu = 1 and L of constants() bound the generalized Hessian rebuilt from jvp_w.
+ *   - mu = 1 and L of constants() bound the generalized Hessian rebuilt from jvp_w;
+ *   - the images op hands out the training pairs the problem was built from (n_w = N w h, and
+ *     E(f) = (1/2N) ||f - u-dagger||^2 computed from them matches upper()).
  *
  * One line per check; exit status non-zero when any check fails.
  */
@@ -202,6 +204,29 @@ done:
   free(fm);
 }
 
+/* The images op: the pairs as the problem sees them (E at w = f from the set vs upper()). */
+static void test_images(hg_problem *P)
+{
+  hg_image_set set = {0};
+  double theta[1];
+
+  if (!P->ops->images) {
+    check(0, "denoise-tv-pd has an images op");
+    return;
+  }
+  P->ops->images(P->self, &set);
+  P->ops->theta0(P->self, theta);
+  size_t n = (size_t)set.N * set.w * set.h;
+  double e = 0;
+  for (size_t j = 0; set.clean && set.noisy && j < n; j++)
+    e += (set.noisy[j] - set.clean[j]) * (set.noisy[j] - set.clean[j]);
+  e *= 0.5 / set.N;
+  double E = n == (size_t)P->n_w && set.noisy ? hg_upper(P, set.noisy, theta, NULL, NULL) : NAN;
+  check(n == (size_t)P->n_w && fabs(E - e) <= 1e-14 * e,
+        "images op: %d pairs of %d x %d (n_w = %d), E(f) %.15g from the set vs %.15g from upper",
+        set.N, set.w, set.h, P->n_w, e, E);
+}
+
 /* piggyback against aid-cg and exact, by budget and by tolerance. */
 static void test_agreement(const char *label, const char *const *words, const char *theta_spec)
 {
@@ -311,6 +336,7 @@ int main(void)
   if (P) {
     test_pdhg(P);
     test_prox_fd(P);
+    test_images(P);
   }
   hg_problem_destroy(&P);
   test_agreement("default", defaults, NULL);
