@@ -67,7 +67,7 @@
 #define HG_GLM_PARAMS                                                                         \
   HG_GLM_FILE_PARAMS,                                                                         \
   HG_GLM_DATASET_PARAMS,                                                                      \
-  HG_GLM_CLASSES_PARAM(NULL, "not used (the synthetic data has no classes)"),                 \
+  HG_GLM_CLASSES_PARAM(NULL, "an error (no classes without data=)"),                          \
   {"intercept", HG_PARAM_INT, "0", 0, 1, NULL, "1: append a column of ones (penalized)"},     \
   {"reg", HG_PARAM_CHOICE, "per-feature", 0, 0, "per-feature|scalar",                         \
    "weights e^theta per feature (m = d) or one weight on all (m = 1)"},                       \

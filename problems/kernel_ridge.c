@@ -71,7 +71,7 @@ typedef struct kernel_ridge {
 static const hg_param_spec kernel_ridge_params[] = {
   HG_GLM_FILE_PARAMS,
   HG_GLM_DATASET_PARAMS,
-  HG_GLM_CLASSES_PARAM(NULL, "not used (the synthetic data has no classes)"),
+  HG_GLM_CLASSES_PARAM(NULL, "an error (no classes without data=)"),
   {"ard", HG_PARAM_INT, "0", 0, 1, NULL,
    "1: one bandwidth per feature, theta = (log gamma, log sigma_1..d); 0: one bandwidth"},
   {"gamma", HG_PARAM_REAL, "0.1", DBL_MIN, DBL_MAX, NULL, "regularization gamma at theta0"},
