@@ -99,6 +99,12 @@ void hg_params_destroy(hg_params **p);
 long hg_params_int(const hg_params *p, const char *key);
 double hg_params_real(const hg_params *p, const char *key);   /* NAN when absent, no default */
 const char *hg_params_str(const hg_params *p, const char *key); /* NULL when absent */
+/* The value of key read as an INT within [lo, hi], checked as hg_params_parse checks an INT
+ * entry (the same messages, naming owner and the key): for a STRING entry that holds a number
+ * in one use and text in another (classes=: a count, or a list of classes).  A key with no
+ * value (absent, no default) is an error naming it. */
+int hg_params_int_in(const hg_params *p, const char *owner, const char *key, double lo,
+                     double hi, long *out, hg_error *err);
 /* 1 if the key was given explicitly. */
 int hg_params_given(const hg_params *p, const char *key);
 /* "key=value key=value" of the explicitly given keys in schema order (owned by p). */

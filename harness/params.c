@@ -228,6 +228,18 @@ const char *hg_params_str(const hg_params *p, const char *key)
   return lookup(p, key, NULL);
 }
 
+int hg_params_int_in(const hg_params *p, const char *owner, const char *key, double lo,
+                     double hi, long *out, hg_error *err)
+{
+  const hg_param_spec as_int = {key, HG_PARAM_INT, NULL, lo, hi, NULL, NULL};
+  const char *v = lookup(p, key, NULL);
+  int rc = v ? validate(&as_int, owner, v, err)
+             : hg_fail(err, HG_ERR_ARG, "%s: %s= has no value", owner, key);
+
+  *out = rc == HG_OK ? strtol(v, NULL, 10) : 0;
+  return rc;
+}
+
 int hg_params_given(const hg_params *p, const char *key)
 {
   int given = 0;

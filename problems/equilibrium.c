@@ -27,7 +27,7 @@
  * or classes 0..C-1, C inferred), else a seeded synthetic set: x_i ~ N(0, I_p) and the class
  * y_i = argmax_c (W x_i)_c of a random teacher W ~ N(0, 1)^{C x p}.
  */
-#include "hgbench.h"
+#include "glm.h"
 
 #include <cblas.h>
 #include <float.h>
@@ -45,8 +45,12 @@
 #define NEWTON_TOL (2 * DBL_EPSILON)
 #define NEWTON_MAXIT 200
 #define EXACT_TOL 1e-12
-/* At most this many classes inferred from labels 0..C-1. */
+/* At most this many classes inferred from labels 0..C-1, or set by classes=. */
 #define MAX_CLASSES 10000
+
+/* The keys that shape the synthetic data (refused with train= or data=; data= shares n and
+ * classes). */
+static const char *const eq_synth_keys[] = {"n", "d", "classes", NULL};
 
 /* The instance: data, targets, theta0 and the callbacks' scratch (all owned). */
 typedef struct equilibrium {
@@ -92,9 +96,10 @@ static const hg_param_spec equilibrium_params[] = {
   {"format", HG_PARAM_CHOICE, "auto", 0, 0, "auto|libsvm|csv|mm", "format of the file"},
   {"label", HG_PARAM_STRING, NULL, 0, 0, NULL,
    "label column of CSV / Matrix Market files, number or header name (default: first)"},
-  {"n", HG_PARAM_INT, "40", 1, INT_MAX, NULL, "synthetic: examples N"},
+  HG_GLM_DATASET_PARAMS,
+  {"n", HG_PARAM_INT, "40", 1, INT_MAX, NULL, "synthetic or data=: examples N"},
   {"d", HG_PARAM_INT, "6", 1, INT_MAX, NULL, "synthetic: features p"},
-  {"classes", HG_PARAM_INT, "3", 2, MAX_CLASSES, NULL, "synthetic: classes C of the teacher"},
+  HG_GLM_CLASSES_PARAM("3", "synthetic: the number of classes C of the teacher, 2 to 10000"),
   {"hidden", HG_PARAM_INT, "5", 1, 100000, NULL, "state size h of each w_i"},
   {"radius", HG_PARAM_REAL, "0.9", DBL_MIN, 1, NULL,
    "bound on ||A||_2 kept by project (below 1: the contraction constant q <= radius)"},
@@ -103,7 +108,7 @@ static const hg_param_spec equilibrium_params[] = {
   {"loss", HG_PARAM_CHOICE, "ce", 0, 0, "ce|mse",
    "upper loss: softmax cross-entropy, or squared error to one-hot/real targets"},
   {"seed", HG_PARAM_INT, "0", 0, 9007199254740992.0, NULL,
-   "generator seed (synthetic data, theta0)"},
+   "generator seed (synthetic data or data='s examples, theta0)"},
   {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -156,9 +161,11 @@ static int eq_synthetic(equilibrium *e, const hg_params *p, hg_rng *rng, hg_erro
     if (hg_params_given(p, file_keys[k]))
       return hg_fail(err, HG_ERR_ARG, "problem 'equilibrium': %s= applies to a data file, but "
                      "train= is not given (the data is synthetic)", file_keys[k]);
+  int status = hg_glm_class_count("equilibrium", p, 2, MAX_CLASSES, &e->C, err);
+  if (status != HG_OK)
+    return status;
   e->N = (int)hg_params_int(p, "n");
   e->p = (int)hg_params_int(p, "d");
-  e->C = (int)hg_params_int(p, "classes");
   if ((double)e->N * e->p > (double)INT_MAX || (double)e->C * e->p > (double)INT_MAX)
     return hg_fail(err, HG_ERR_ARG, "problem 'equilibrium': n=%d with d=%d is too large", e->N,
                    e->p);
@@ -198,16 +205,15 @@ static int eq_synthetic(equilibrium *e, const hg_params *p, hg_rng *rng, hg_erro
  */
 static int eq_read(equilibrium *e, const hg_params *p, const char *train, hg_error *err)
 {
-  static const char *const synth_keys[] = {"n", "d", "classes"};
   int status = HG_OK;
   hg_read_opts opts = {hg_params_str(p, "format"), hg_params_str(p, "label")};
   hg_matrix *X = NULL, *D = NULL;
   double *labels = NULL;
 
-  for (size_t k = 0; k < sizeof synth_keys / sizeof *synth_keys; k++)
-    if (hg_params_given(p, synth_keys[k])) {
+  for (const char *const *k = eq_synth_keys; *k; k++)
+    if (hg_params_given(p, *k)) {
       status = hg_fail(err, HG_ERR_ARG, "problem 'equilibrium': %s= shapes synthetic data and "
-                       "cannot be combined with train='%s'", synth_keys[k], train);
+                       "cannot be combined with train='%s'", *k, train);
       goto done;
     }
   if ((status = hg_data_read(train, &opts, &X, &labels, err)))
@@ -272,6 +278,32 @@ done:
   hg_matrix_destroy(&X);
   hg_matrix_destroy(&D);
   free(labels);
+  return status;
+}
+
+/* data=fashion-mnist (DESIGN §3 "Real data"): the training part of hg_glm_read_dataset (the
+ * schema has no n_val), its classes mapped to 0..C-1 in increasing order (hg_glm_classes). */
+static int eq_dataset(equilibrium *e, const hg_params *p, hg_error *err)
+{
+  hg_dataset ds;
+  int *cls_val = NULL; /* stays NULL: no validation part */
+  int status = hg_glm_read_dataset("equilibrium", p, eq_synth_keys, &ds, err);
+
+  if (status != HG_OK)
+    goto done;
+  status = hg_glm_classes("equilibrium", p, ds.y, ds.X->rows, NULL, 0, &e->y, &cls_val, &e->C,
+                          err);
+  if (status != HG_OK)
+    goto done;
+  e->N = ds.X->rows;
+  e->p = ds.X->cols;
+  e->X = ds.X->val; /* the dense N x p rows, taken over from ds */
+  ds.X->val = NULL;
+  snprintf(e->source, sizeof e->source, "%.160s: N = %d examples, p = %d features, C = %d "
+           "classes", ds.source, e->N, e->p, e->C);
+
+done:
+  hg_dataset_free(&ds);
   return status;
 }
 
@@ -340,7 +372,7 @@ static int equilibrium_create(const hg_params *p, void **self, int *n_w, int *n_
 {
   int status = HG_OK;
   equilibrium *e = NULL;
-  const char *train = hg_params_str(p, "train");
+  const char *train = hg_params_str(p, "train"), *data = hg_params_str(p, "data");
   hg_rng rng;
 
   e = calloc(1, sizeof *e);
@@ -364,7 +396,11 @@ static int equilibrium_create(const hg_params *p, void **self, int *n_w, int *n_
     goto done;
   }
   hg_rng_seed(&rng, (uint64_t)hg_params_int(p, "seed"));
-  if ((status = train ? eq_read(e, p, train, err) : eq_synthetic(e, p, &rng, err)))
+  if (!data && (status = hg_glm_no_dataset_keys("equilibrium", p, err)))
+    goto done;
+  if ((status = data    ? eq_dataset(e, p, err)
+                : train ? eq_read(e, p, train, err)
+                        : eq_synthetic(e, p, &rng, err)))
     goto done;
 
   const int N = e->N, h = e->h, C = e->C, pf = e->p;

@@ -150,15 +150,88 @@ done:
   return status;
 }
 
+/* The keys that only apply to data files, and those that only apply to data=. */
+static const char *const glm_file_keys[] = {"val", "format", "label", "features", NULL};
+static const char *const glm_dataset_keys[] = {"split", "downsample", "normalize", "path", NULL};
+/* The keys synthetic data and data= share (never refused with data=). */
+static const char *const glm_shared_keys[] = {"n", "n_val", "classes", "seed", NULL};
+
+static int glm_listed(const char *const *keys, const char *key)
+{
+  for (; *keys; keys++)
+    if (!strcmp(*keys, key))
+      return 1;
+  return 0;
+}
+
+/* The first key of the NULL-terminated list given explicitly in p, or NULL. */
+static const char *glm_first_given(const hg_params *p, const char *const *keys)
+{
+  for (; *keys; keys++)
+    if (hg_params_given(p, *keys))
+      return *keys;
+  return NULL;
+}
+
 /*
- * The data files of DESIGN §3: with train= given, read train= and val= with hg_data_read and
- * pad both to the common d (the largest index seen in either, or features=, which may not be
- * smaller); the caller's synthetic-only keys are refused alongside train=.  Without train=,
- * the file keys are refused and nothing is read.
+ * data=fashion-mnist (DESIGN §3 "Real data"): the options of hg_fashion_mnist from p, after
+ * refusing the keys of the other data sources.  classes= is the list taken only when given
+ * (its default, where a plugin has one, is a synthetic class count); n_val is 0 for a plugin
+ * without the key (equilibrium: the training part only).
+ */
+int hg_glm_read_dataset(const char *name, const hg_params *p, const char *const *synth_keys,
+                        hg_dataset *ds, hg_error *err)
+{
+  int status = HG_OK;
+  const char *data = hg_params_str(p, "data"), *train = hg_params_str(p, "train");
+  hg_error e;
+
+  memset(ds, 0, sizeof *ds);
+  if (train) {
+    status = hg_fail(err, HG_ERR_ARG, "problem '%s': data=%s cannot be combined with "
+                     "train='%s' (one data source)", name, data, train);
+    goto done;
+  }
+  const char *file_key = glm_first_given(p, glm_file_keys);
+  if (file_key) {
+    status = hg_fail(err, HG_ERR_ARG, "problem '%s': %s= applies to data files (train=), not to "
+                     "data=%s", name, file_key, data);
+    goto done;
+  }
+  for (const char *const *k = synth_keys; *k; k++)
+    if (!glm_listed(glm_shared_keys, *k) && hg_params_given(p, *k)) {
+      status = hg_fail(err, HG_ERR_ARG, "problem '%s': %s= shapes synthetic data and cannot be "
+                       "combined with data=%s", name, *k, data);
+      goto done;
+    }
+  const hg_dataset_opts o = {
+    .path = hg_params_str(p, "path"),
+    .split = hg_params_str(p, "split"),
+    .n = hg_params_int(p, "n"),
+    .n_val = hg_params_str(p, "n_val") ? hg_params_int(p, "n_val") : 0,
+    .classes = hg_params_given(p, "classes") ? hg_params_str(p, "classes") : NULL,
+    .downsample = (int)hg_params_int(p, "downsample"),
+    .normalize = hg_params_str(p, "normalize"),
+    .seed = (uint64_t)hg_params_int(p, "seed"),
+  };
+  hg_error_clear(&e);
+  status = hg_fashion_mnist(&o, ds, &e);
+  if (status != HG_OK)
+    hg_fail(err, status, "problem '%s': %s", name, e.msg);
+
+done:
+  return status;
+}
+
+/*
+ * The data of DESIGN §3: data= through hg_glm_read_dataset; or, with train= given, read train=
+ * and val= with hg_data_read and pad both to the common d (the largest index seen in either,
+ * or features=, which may not be smaller), the caller's synthetic-only keys refused alongside
+ * train=.  With neither, the file and data-set keys are refused and nothing is read.
  */
 int hg_glm_read_files(const char *name, const hg_params *p, const char *const *synth_keys,
                       hg_matrix **X, double **y, hg_matrix **X_val, double **y_val,
-                      hg_error *err)
+                      char *source, size_t len, hg_error *err)
 {
   int status = HG_OK;
   const char *train = hg_params_str(p, "train"), *val = hg_params_str(p, "val");
@@ -166,6 +239,21 @@ int hg_glm_read_files(const char *name, const hg_params *p, const char *const *s
 
   *X = *X_val = NULL;
   *y = *y_val = NULL;
+  if (hg_params_str(p, "data")) {
+    hg_dataset ds;
+    status = hg_glm_read_dataset(name, p, synth_keys, &ds, err);
+    if (status != HG_OK)
+      goto done;
+    *X = ds.X;
+    *y = ds.y;
+    *X_val = ds.X_val;
+    *y_val = ds.y_val;
+    snprintf(source, len, "%s", ds.source);
+    goto done;
+  }
+  status = hg_glm_no_dataset_keys(name, p, err);
+  if (status != HG_OK)
+    goto done;
   if (!train) {
     status = hg_glm_no_file_keys(name, p, err);
     goto done;
@@ -210,6 +298,8 @@ int hg_glm_read_files(const char *name, const hg_params *p, const char *const *s
   status = hg_matrix_set_cols(*X, d, err);
   if (status == HG_OK)
     status = hg_matrix_set_cols(*X_val, d, err);
+  if (status == HG_OK)
+    snprintf(source, len, "%.70s / %.70s", train, val);
 
 done:
   if (status != HG_OK) {
@@ -225,12 +315,55 @@ done:
 /* The keys that only apply to data files: given without train=, they are an error. */
 int hg_glm_no_file_keys(const char *name, const hg_params *p, hg_error *err)
 {
-  static const char *const file_keys[] = {"val", "format", "label", "features"};
+  const char *k = glm_first_given(p, glm_file_keys);
 
-  for (size_t k = 0; k < sizeof file_keys / sizeof *file_keys; k++)
-    if (hg_params_given(p, file_keys[k]))
-      return hg_fail(err, HG_ERR_ARG, "problem '%s': %s= applies to data files, but train= "
-                     "is not given (the data is synthetic)", name, file_keys[k]);
+  return k ? hg_fail(err, HG_ERR_ARG, "problem '%s': %s= applies to data files, but train= is "
+                     "not given (the data is synthetic)", name, k)
+           : HG_OK;
+}
+
+/* The keys that only apply to data=: given without it, they are an error. */
+int hg_glm_no_dataset_keys(const char *name, const hg_params *p, hg_error *err)
+{
+  const char *k = glm_first_given(p, glm_dataset_keys);
+
+  return k ? hg_fail(err, HG_ERR_ARG, "problem '%s': %s= applies to data=fashion-mnist, but "
+                     "data= is not given", name, k)
+           : HG_OK;
+}
+
+/* classes= as a count C in [lo, hi] (hg_params_int_in: the messages of an INT key), or a list
+ * that needs data=. */
+int hg_glm_class_count(const char *name, const hg_params *p, long lo, long hi, int *C,
+                       hg_error *err)
+{
+  const char *v = hg_params_str(p, "classes");
+  char owner[96];
+  long count = 0;
+  int status = HG_OK;
+
+  *C = 0;
+  if (v && strchr(v, ',')) {
+    status = hg_fail(err, HG_ERR_ARG, "problem '%s': classes=%s lists classes, which needs "
+                     "data=fashion-mnist (without it classes= is the number of classes)", name,
+                     v);
+    goto done;
+  }
+  snprintf(owner, sizeof owner, "problem '%s'", name);
+  status = hg_params_int_in(p, owner, "classes", (double)lo, (double)hi, &count, err);
+  if (status == HG_OK)
+    *C = (int)count;
+
+done:
+  return status;
+}
+
+int hg_glm_classes_need_data(const char *name, const hg_params *p, hg_error *err)
+{
+  if (hg_params_given(p, "classes") && !hg_params_str(p, "data"))
+    return hg_fail(err, HG_ERR_ARG, "problem '%s': classes=%s applies to data=fashion-mnist "
+                   "(the classes taken), but data= is not given", name,
+                   hg_params_str(p, "classes"));
   return HG_OK;
 }
 
@@ -240,7 +373,7 @@ static int compare_doubles(const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-/* Class indices of the labels read from train= and val= (DESIGN §3): every label must be an
+/* Class indices of the labels read from train= and val= or data= (DESIGN §3): every label must be an
  * integer; the distinct labels of both together, in increasing order, are the classes
  * 0..*seen-1 (at least 2), found by a sort and a binary search per example. */
 int hg_glm_classes(const char *name, const hg_params *p, const double *y, int n,
@@ -251,8 +384,8 @@ int hg_glm_classes(const char *name, const hg_params *p, const double *y, int n,
   double *all = malloc(((size_t)n + (size_t)n_val) * sizeof(double));
 
   *cls = malloc((size_t)n * sizeof(int));
-  *cls_val = malloc((size_t)n_val * sizeof(int));
-  if (!all || !*cls || !*cls_val) {
+  *cls_val = n_val > 0 ? malloc((size_t)n_val * sizeof(int)) : NULL;
+  if (!all || !*cls || (n_val > 0 && !*cls_val)) {
     status = hg_fail(err, HG_ERR_NOMEM, "problem '%s': out of memory for %d labels", name,
                      n + n_val);
     goto done;
@@ -271,6 +404,12 @@ int hg_glm_classes(const char *name, const hg_params *p, const double *y, int n,
   for (int i = 0; i < n + n_val; i++)
     if (i == 0 || all[i] != all[C - 1])
       all[C++] = all[i];
+  if (C < 2 && !hg_params_str(p, "train")) {
+    status = hg_fail(err, HG_ERR_ARG, "problem '%s': the %d examples drawn from data=%s are of "
+                     "one class (%g); a classifier needs at least 2 (more examples, or other "
+                     "classes=)", name, n + n_val, hg_params_str(p, "data"), all[0]);
+    goto done;
+  }
   if (C < 2) {
     status = hg_fail(err, HG_ERR_ARG, "problem '%s': the labels of '%s' and '%s' name one class "
                      "(%g); a classifier needs at least 2", name, hg_params_str(p, "train"),
@@ -321,7 +460,8 @@ int hg_glm_load(hg_glm *G, const hg_params *p, const char *name, hg_glm_synth sy
 
   memset(G, 0, sizeof *G);
   G->name = name;
-  status = hg_glm_read_files(name, p, synth_keys, &G->X, &G->y, &G->X_val, &G->y_val, err);
+  status = hg_glm_read_files(name, p, synth_keys, &G->X, &G->y, &G->X_val, &G->y_val,
+                             G->source, sizeof G->source, err);
   if (status == HG_OK && !G->X)
     status = synth(G, p, err);
   if (status != HG_OK)
@@ -354,17 +494,30 @@ done:
   return status;
 }
 
+/* ridge and logreg (DESIGN §3): the data, labels to +-1 when logistic (above `neg` -> +1: 0
+ * for files and synthetic data, the smallest class seen with data=, so classes=0,6 and
+ * classes=3,6 both give 6 -> +1), the weights e^theta, the scratch and CHOLMOD. */
 int hg_glm_init(hg_glm *G, const hg_params *p, const char *name, int logistic, hg_error *err)
 {
-  int status = hg_glm_load(G, p, name, glm_synthetic, err);
+  int status = hg_glm_classes_need_data(name, p, err);
 
+  if (status == HG_OK)
+    status = hg_glm_load(G, p, name, glm_synthetic, err);
   if (status != HG_OK)
     goto done;
   if (logistic) {
+    double neg = 0.0;
+    if (hg_params_str(p, "data")) {
+      neg = G->y[0];
+      for (int i = 1; i < G->n; i++)
+        neg = fmin(neg, G->y[i]);
+      for (int i = 0; i < G->n_val; i++)
+        neg = fmin(neg, G->y_val[i]);
+    }
     for (int i = 0; i < G->n; i++)
-      G->y[i] = G->y[i] > 0 ? 1.0 : -1.0;
+      G->y[i] = G->y[i] > neg ? 1.0 : -1.0;
     for (int i = 0; i < G->n_val; i++)
-      G->y_val[i] = G->y_val[i] > 0 ? 1.0 : -1.0;
+      G->y_val[i] = G->y_val[i] > neg ? 1.0 : -1.0;
   }
   G->scalar = strcmp(hg_params_str(p, "reg"), "scalar") == 0;
   G->m = G->scalar ? 1 : G->d;

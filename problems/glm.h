@@ -37,10 +37,37 @@
   {"features", HG_PARAM_INT, "0", 0, INT_MAX - 1, NULL,                                       \
    "feature count d (0: the largest index seen in train and val)"}
 
+/* The schema entries of the real data set (DESIGN §3 "Real data", hg_glm_read_dataset), shared
+ * by every data-driven problem (ridge, logreg, logreg-multi, kernel-ridge, poison,
+ * equilibrium); n=, n_val=, seed= and classes= (HG_GLM_CLASSES_PARAM) are shared with the
+ * synthetic data and sit in each plugin's own schema. */
+#define HG_GLM_DATASET_PARAMS                                                                 \
+  {"data", HG_PARAM_CHOICE, NULL, 0, 0, "fashion-mnist",                                      \
+   "real data: Fashion-MNIST from Debian's dataset-fashion-mnist, n= + n_val= examples "      \
+   "chosen by seed= (absent: train= files or synthetic data)"},                               \
+  {"split", HG_PARAM_CHOICE, "train", 0, 0, "train|test",                                     \
+   "data=: the split the training and validation examples come from"},                        \
+  {"downsample", HG_PARAM_INT, NULL, 1, INT_MAX, NULL,                                        \
+   "data=: image side after area averaging, e.g. 14 or 7 (default: 28, as stored)"},          \
+  {"normalize", HG_PARAM_CHOICE, "unit", 0, 0, "unit|standardize",                            \
+   "data=: pixels in [0, 1], or per pixel by the training part's mean and deviation"},        \
+  {"path", HG_PARAM_STRING, NULL, 0, 0, NULL,                                                 \
+   "data=: folder of the IDX files (default " HG_FASHION_MNIST_DIR ")"}
+
+/* classes=, one entry with two meanings: with data=fashion-mnist the classes taken (a list,
+ * "0,6"; default all ten), otherwise the number of classes C of the plugin's own data (def,
+ * read by hg_glm_class_count; def NULL and synthetic_help saying so for a plugin without one,
+ * whose classes= then needs data=: hg_glm_classes_need_data). */
+#define HG_GLM_CLASSES_PARAM(def, synthetic_help)                                             \
+  {"classes", HG_PARAM_STRING, def, 0, 0, NULL,                                               \
+   "with data=: the classes taken, e.g. 0,6 (default all ten); otherwise " synthetic_help}
+
 /* The parameter schema entries shared by ridge and logreg, in order (DESIGN §3); use them
  * inside a plugin's hg_param_spec array, then its own entries and the NULL terminator. */
 #define HG_GLM_PARAMS                                                                         \
   HG_GLM_FILE_PARAMS,                                                                         \
+  HG_GLM_DATASET_PARAMS,                                                                      \
+  HG_GLM_CLASSES_PARAM(NULL, "an error (no classes without data=)"),                          \
   {"intercept", HG_PARAM_INT, "0", 0, 1, NULL, "1: append a column of ones (penalized)"},     \
   {"reg", HG_PARAM_CHOICE, "per-feature", 0, 0, "per-feature|scalar",                         \
    "weights e^theta per feature (m = d) or one weight on all (m = 1)"},                       \
@@ -48,13 +75,16 @@
    "step eta of Phi (default 1/L at theta0)"},                                                \
   {"storage", HG_PARAM_CHOICE, "auto", 0, 0, "auto|dense|sparse",                             \
    "keep the data as read (auto) or convert it to dense or CSR"},                             \
-  {"n", HG_PARAM_INT, "200", 1, INT_MAX, NULL, "synthetic: training examples"},               \
-  {"n_val", HG_PARAM_INT, "100", 1, INT_MAX, NULL, "synthetic: validation examples"},         \
+  {"n", HG_PARAM_INT, "200", 1, INT_MAX, NULL,                                                \
+   "synthetic or data=: training examples"},                                                  \
+  {"n_val", HG_PARAM_INT, "100", 1, INT_MAX, NULL,                                            \
+   "synthetic or data=: validation examples"},                                                \
   {"d", HG_PARAM_INT, "10", 1, INT_MAX - 1, NULL, "synthetic: features"},                     \
   {"density", HG_PARAM_REAL, "1", DBL_MIN, 1, NULL,                                           \
    "synthetic: fraction of nonzero entries (< 1 gives CSR data)"},                            \
   {"noise", HG_PARAM_REAL, "0.1", 0, DBL_MAX, NULL, "synthetic: label noise level"},          \
-  {"seed", HG_PARAM_INT, "0", 0, 9007199254740992.0, NULL, "synthetic: generator seed"}
+  {"seed", HG_PARAM_INT, "0", 0, 9007199254740992.0, NULL,                                    \
+   "synthetic: generator seed; data=: which examples"}
 
 /* Eigenvalue extremes of a d x d Hessian are computed densely (dsyevr) up to this d, by
  * Lanczos beyond it. */
@@ -65,7 +95,7 @@
 /* The shared state (all pointers owned). */
 typedef struct hg_glm {
   const char *name;      /* "ridge", "logreg", "logreg-multi" (static), for messages */
-  char source[160];      /* "synthetic (seed 0)" or empty when read from files */
+  char source[160];      /* "synthetic (seed 0)", "train / val" files, or data='s description */
   hg_matrix *X, *X_val;  /* train n x d, validation n' x d */
   double *y, *y_val;     /* labels (logreg: mapped to +-1) */
   int n, n_val, d, m;
@@ -92,25 +122,48 @@ typedef struct hg_glm {
   int cc_on;
 } hg_glm;
 
-/* The data files of DESIGN §3 for problem `name` (messages), schema HG_GLM_FILE_PARAMS.  With
- * train= given: read train= and val= (format=, label=) with hg_data_read into X, y (n x d)
- * and X_val, y_val (n' x d), both padded to the common d (features=, which may not be smaller,
- * or the largest feature index seen); a key of synth_keys (the caller's synthetic-only keys,
- * NULL-terminated) given alongside train= is an error.  Without train=: val=, format=,
- * label=, features= given are errors, and otherwise HG_OK with *X = NULL (the caller draws
- * synthetic data).  On failure every output is NULL. */
+/* The data files of DESIGN §3 for problem `name` (messages), schema HG_GLM_FILE_PARAMS and
+ * HG_GLM_DATASET_PARAMS.  With data= given: hg_glm_read_dataset (labels the class numbers
+ * 0..9).  With train= given: read train= and val= (format=, label=) with hg_data_read into
+ * X, y (n x d) and X_val, y_val (n' x d), both padded to the common d (features=, which may
+ * not be smaller, or the largest feature index seen); a key of synth_keys (the caller's
+ * synthetic-only keys, NULL-terminated) given alongside train= is an error, and so are the
+ * data-set keys.  With neither: val=, format=, label=, features= and the data-set keys given
+ * are errors, and otherwise HG_OK with *X = NULL (the caller draws synthetic data).  source
+ * (len bytes) gets the data set's description or "train / val" (untouched when synthetic).
+ * On failure every output is NULL. */
 int hg_glm_read_files(const char *name, const hg_params *p, const char *const *synth_keys,
                       hg_matrix **X, double **y, hg_matrix **X_val, double **y_val,
-                      hg_error *err);
+                      char *source, size_t len, hg_error *err);
+
+/* data=fashion-mnist (DESIGN §3 "Real data") for problem `name`, into ds (hg_fashion_mnist):
+ * split=, n=, n_val= (0 when the schema has no n_val: the training part only), classes= when
+ * given (the list taken), downsample=, normalize=, path=, seed=.  train=, the file keys and
+ * the keys of synth_keys (NULL-terminated) other than n, n_val, classes and seed are errors
+ * naming the key; the loader's errors come back prefixed with the problem. */
+int hg_glm_read_dataset(const char *name, const hg_params *p, const char *const *synth_keys,
+                        hg_dataset *ds, hg_error *err);
 
 /* Without train=, the file keys val=, format=, label=, features= are errors naming the key. */
 int hg_glm_no_file_keys(const char *name, const hg_params *p, hg_error *err);
+/* Without data=, the data-set keys split=, downsample=, normalize=, path= are errors naming
+ * the key. */
+int hg_glm_no_dataset_keys(const char *name, const hg_params *p, hg_error *err);
 
-/* Class indices of labels read from files (DESIGN §3): every label of y (n, from train=) and
- * y_val (n', from val=) must be an integer; the distinct labels of both together, in
- * increasing order, are the classes 0..*seen-1, and *cls (n), *cls_val (n') are allocated
- * with each example's class.  Fewer than 2 distinct labels is an error.  On failure *cls and
- * *cls_val are NULL. */
+/* The number of classes C from classes= when it is a count (without data=): an integer in
+ * [lo, hi] with the messages of an INT key ("problem 'poison': classes=1 is outside [2,
+ * 100000]"); a list ("0,6") is an error saying it needs data=. */
+int hg_glm_class_count(const char *name, const hg_params *p, long lo, long hi, int *C,
+                       hg_error *err);
+/* For a plugin whose own data has no classes (ridge, logreg, kernel-ridge): classes= given
+ * without data= is an error naming the key. */
+int hg_glm_classes_need_data(const char *name, const hg_params *p, hg_error *err);
+
+/* Class indices of labels read from files or data= (DESIGN §3): every label of y (n, the
+ * training part) and y_val (n', the validation part; n' may be 0) must be an integer; the
+ * distinct labels of both together, in increasing order, are the classes 0..*seen-1, and *cls
+ * (n), *cls_val (n', NULL when n' = 0) are allocated with each example's class.  Fewer than
+ * 2 distinct labels is an error.  On failure *cls and *cls_val are NULL. */
 int hg_glm_classes(const char *name, const hg_params *p, const double *y, int n,
                    const double *y_val, int n_val, int **cls, int **cls_val, int *seen,
                    hg_error *err);
@@ -118,14 +171,16 @@ int hg_glm_classes(const char *name, const hg_params *p, const double *y, int n,
 /* Synthetic data for G from p (G->name set): fills G->X, G->y, G->X_val, G->y_val, G->source. */
 typedef int (*hg_glm_synth)(hg_glm *G, const hg_params *p, hg_error *err);
 /* The data part of hg_glm_init (DESIGN §3), for plugins with their own labels and state: zero
- * G, read the files (hg_glm_read_files; n=, n_val=, d=, density=, noise= refused with them) or
- * call synth, append the intercept (intercept=), convert storage= (auto|dense|sparse), set n,
- * n_val, d; labels stay as read.  p's schema has HG_GLM_FILE_PARAMS, intercept= and storage=.
- * On failure G is released. */
+ * G, read the files or data= (hg_glm_read_files; d=, density=, noise= refused with either,
+ * n= and n_val= with files) or call synth, append the intercept (intercept=), convert
+ * storage= (auto|dense|sparse), set n, n_val, d; labels stay as read.  p's schema has
+ * HG_GLM_FILE_PARAMS, HG_GLM_DATASET_PARAMS, intercept= and storage=.  On failure G is
+ * released. */
 int hg_glm_load(hg_glm *G, const hg_params *p, const char *name, hg_glm_synth synth,
                 hg_error *err);
-/* hg_glm_load with the seeded synthetic generator of ridge and logreg, then map labels to +-1
- * when logistic, set reg= (m), allocate the scratch and start CHOLMOD.  name is the problem's
+/* hg_glm_load with the seeded synthetic generator of ridge and logreg (classes= only with
+ * data=), then map labels to +-1 when logistic (above 0 -> +1; with data= above the smallest
+ * class seen -> +1), set reg= (m), allocate the scratch and start CHOLMOD.  name is the problem's
  * (static) name for messages.  On failure G is released. */
 int hg_glm_init(hg_glm *G, const hg_params *p, const char *name, int logistic, hg_error *err);
 /* One seeded synthetic set of `rows` examples (DESIGN §3): per row, for each of d features,

@@ -36,7 +36,7 @@ typedef struct kernel_ridge {
   int m;                 /* n_theta = 1 + s */
   double gamma0, sigma0; /* theta0 = (log gamma0, log sigma0, ..) */
   double eta;            /* Phi's fixed step: step= or 1/lambda_max(K + gamma I) at theta0 */
-  char source[96];       /* "synthetic (seed 0)" or "files" */
+  char source[160];      /* "synthetic (seed 0)", "train / val" files or data='s description */
   hg_matrix *X, *X_val;  /* dense n x d and n' x d */
   double *y, *y_val;     /* n, n' */
 
@@ -70,6 +70,8 @@ typedef struct kernel_ridge {
 
 static const hg_param_spec kernel_ridge_params[] = {
   HG_GLM_FILE_PARAMS,
+  HG_GLM_DATASET_PARAMS,
+  HG_GLM_CLASSES_PARAM(NULL, "an error (no classes without data=)"),
   {"ard", HG_PARAM_INT, "0", 0, 1, NULL,
    "1: one bandwidth per feature, theta = (log gamma, log sigma_1..d); 0: one bandwidth"},
   {"gamma", HG_PARAM_REAL, "0.1", DBL_MIN, DBL_MAX, NULL, "regularization gamma at theta0"},
@@ -77,11 +79,14 @@ static const hg_param_spec kernel_ridge_params[] = {
    "kernel bandwidth sigma at theta0 (every sigma_j with ard=1)"},
   {"step", HG_PARAM_REAL, NULL, DBL_MIN, DBL_MAX, NULL,
    "step eta of Phi (default 1/lambda_max(K + gamma I) at theta0)"},
-  {"n", HG_PARAM_INT, "60", 1, INT_MAX, NULL, "synthetic: training points"},
-  {"n_val", HG_PARAM_INT, "40", 1, INT_MAX, NULL, "synthetic: validation points"},
+  {"n", HG_PARAM_INT, "60", 1, INT_MAX, NULL,
+   "synthetic or data=: training points"},
+  {"n_val", HG_PARAM_INT, "40", 1, INT_MAX, NULL,
+   "synthetic or data=: validation points"},
   {"d", HG_PARAM_INT, "3", 1, INT_MAX - 1, NULL, "synthetic: features"},
   {"noise", HG_PARAM_REAL, "0.1", 0, DBL_MAX, NULL, "synthetic: label noise level"},
-  {"seed", HG_PARAM_INT, "0", 0, 9007199254740992.0, NULL, "synthetic: generator seed"},
+  {"seed", HG_PARAM_INT, "0", 0, 9007199254740992.0, NULL,
+   "synthetic: generator seed; data=: which examples"},
   {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -146,19 +151,21 @@ done:
   return status;
 }
 
-/* The data: files through the shared reader (glm.c), stored densely, or the seeded synthetic
- * instance (training set first, then validation). */
+/* The data: files or data= through the shared reader (glm.c; with data= the targets are the
+ * class numbers), stored densely, or the seeded synthetic instance (training set first, then
+ * validation). */
 static int kr_data(kernel_ridge *kr, const hg_params *p, hg_error *err)
 {
   static const char *const synth_keys[] = {"n", "n_val", "d", "noise", NULL};
-  int status = hg_glm_read_files("kernel-ridge", p, synth_keys, &kr->X, &kr->y, &kr->X_val,
-                                 &kr->y_val, err);
+  int status = hg_glm_classes_need_data("kernel-ridge", p, err);
   hg_matrix *dense = NULL;
 
+  if (status == HG_OK)
+    status = hg_glm_read_files("kernel-ridge", p, synth_keys, &kr->X, &kr->y, &kr->X_val,
+                               &kr->y_val, kr->source, sizeof kr->source, err);
   if (status != HG_OK)
     goto done;
   if (kr->X) {
-    snprintf(kr->source, sizeof kr->source, "files");
     hg_matrix **sets[] = {&kr->X, &kr->X_val};
     for (int k = 0; k < 2; k++) {
       if (!(*sets[k])->sparse)

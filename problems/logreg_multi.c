@@ -37,6 +37,8 @@
 #define HG_LM_ADJOINT_TOL 1e-13
 /* CG iterations at most per solve: 10 n_w + 100, capped. */
 #define HG_LM_CG_MAX_IT 20000
+/* classes= as a count: 2 to this many. */
+#define HG_LM_MAX_CLASSES 1000000
 
 /* The problem in messages of the shared helpers (newton.h). */
 static const char *const lm_name = "problem 'logreg-multi'";
@@ -72,23 +74,27 @@ typedef struct logreg_multi {
 
 static const hg_param_spec logreg_multi_params[] = {
   HG_GLM_FILE_PARAMS,
+  HG_GLM_DATASET_PARAMS,
   {"intercept", HG_PARAM_INT, "0", 0, 1, NULL, "1: append a column of ones (penalized)"},
   {"reg", HG_PARAM_CHOICE, "per-feature", 0, 0, "per-feature|per-class|scalar",
    "weights e^theta per feature (m = d), per feature and class (m = d C) or one (m = 1)"},
   {"step", HG_PARAM_REAL, NULL, DBL_MIN, DBL_MAX, NULL, "step eta of Phi (default 1/L at theta0)"},
   {"storage", HG_PARAM_CHOICE, "auto", 0, 0, "auto|dense|sparse",
    "keep the data as read (auto) or convert it to dense or CSR"},
-  {"classes", HG_PARAM_INT, "3", 2, 1000000, NULL,
-   "classes C (synthetic; with files, default: the distinct labels seen)"},
+  HG_GLM_CLASSES_PARAM("3", "the number of classes C, 2 to 1000000 (synthetic; with files, at "
+                       "least the distinct labels seen, default those)"),
   {"solve", HG_PARAM_CHOICE, "auto", 0, 0, "auto|cholesky|cg",
    "exact solve: Newton with a dense Cholesky, Newton-CG, or auto by size (n_w <= 2000)"},
-  {"n", HG_PARAM_INT, "80", 1, INT_MAX, NULL, "synthetic: training examples"},
-  {"n_val", HG_PARAM_INT, "40", 1, INT_MAX, NULL, "synthetic: validation examples"},
+  {"n", HG_PARAM_INT, "80", 1, INT_MAX, NULL,
+   "synthetic or data=: training examples"},
+  {"n_val", HG_PARAM_INT, "40", 1, INT_MAX, NULL,
+   "synthetic or data=: validation examples"},
   {"d", HG_PARAM_INT, "10", 1, INT_MAX - 1, NULL, "synthetic: features"},
   {"density", HG_PARAM_REAL, "1", DBL_MIN, 1, NULL,
    "synthetic: fraction of nonzero entries (< 1 gives CSR data)"},
   {"noise", HG_PARAM_REAL, "1", 0, DBL_MAX, NULL, "synthetic: noise added to the class scores"},
-  {"seed", HG_PARAM_INT, "0", 0, 9007199254740992.0, NULL, "synthetic: generator seed"},
+  {"seed", HG_PARAM_INT, "0", 0, 9007199254740992.0, NULL,
+   "synthetic: generator seed; data=: which examples"},
   {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -299,11 +305,15 @@ static int lm_synthetic(hg_glm *G, const hg_params *p, hg_error *err)
   double *W = NULL, *Z = NULL;
   hg_rng rng;
   const int n = (int)hg_params_int(p, "n"), n_val = (int)hg_params_int(p, "n_val");
-  const int d = (int)hg_params_int(p, "d"), C = (int)hg_params_int(p, "classes");
+  const int d = (int)hg_params_int(p, "d");
   const double density = hg_params_real(p, "density"), noise = hg_params_real(p, "noise");
   const long seed = hg_params_int(p, "seed");
   const int rows = n > n_val ? n : n_val;
+  int C = 0;
 
+  status = hg_glm_class_count(G->name, p, 2, HG_LM_MAX_CLASSES, &C, err);
+  if (status != HG_OK)
+    goto done;
   if ((long long)d * C > INT_MAX) {
     status = hg_fail(err, HG_ERR_ARG, "problem '%s': d=%d times classes=%d exceeds %d "
                      "weights", G->name, d, C, INT_MAX);
@@ -353,10 +363,10 @@ done:
 }
 
 /*
- * Class indices (DESIGN §3).  Synthetic labels are the classes 0..classes-1.  File labels go
- * through hg_glm_classes (glm.c: integers; the distinct values seen in train and val together,
- * in increasing order, are classes 0, 1, ...; at least two); classes=K (K >= their number) adds
- * classes no example has.
+ * Class indices (DESIGN §3).  Synthetic labels are the classes 0..classes-1.  Labels of files
+ * and of data= go through hg_glm_classes (glm.c: integers; the distinct values seen in the
+ * training and validation parts together, in increasing order, are classes 0, 1, ...; at least
+ * two); with files classes=K (K >= their number) adds classes no example has.
  */
 static int lm_classes(logreg_multi *M, const hg_params *p, hg_error *err)
 {
@@ -366,19 +376,23 @@ static int lm_classes(logreg_multi *M, const hg_params *p, hg_error *err)
   int status = HG_OK;
   unsigned char *hit = NULL; /* synthetic: which classes have an example */
 
-  if (train) {
+  if (train || hg_params_str(p, "data")) {
     status = hg_glm_classes(G->name, p, G->y, n, G->y_val, n_val, &M->cls, &M->cls_val,
                             &M->n_seen, err);
     if (status != HG_OK)
       goto done;
-    M->C = hg_params_given(p, "classes") ? (int)hg_params_int(p, "classes") : M->n_seen;
-    if (M->C < M->n_seen)
+    M->C = M->n_seen;
+    if (train && hg_params_given(p, "classes"))
+      status = hg_glm_class_count(G->name, p, 2, HG_LM_MAX_CLASSES, &M->C, err);
+    if (status == HG_OK && M->C < M->n_seen)
       status = hg_fail(err, HG_ERR_ARG, "problem '%s': classes=%d, but %d distinct labels are "
                        "seen in '%s' and '%s'", G->name, M->C, M->n_seen, train,
                        hg_params_str(p, "val"));
     goto done;
   }
-  M->C = (int)hg_params_int(p, "classes");
+  status = hg_glm_class_count(G->name, p, 2, HG_LM_MAX_CLASSES, &M->C, err);
+  if (status != HG_OK)
+    goto done;
   M->cls = malloc((size_t)n * sizeof(int));
   M->cls_val = malloc((size_t)n_val * sizeof(int));
   hit = calloc((size_t)M->C, 1);

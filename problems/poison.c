@@ -33,10 +33,12 @@
 #include <string.h>
 
 static const char *const poison_name = "problem 'poison'";
+/* classes= as a count: 2 to this many. */
+#define POISON_MAX_CLASSES 100000
 
 /* The instance (all pointers owned). */
 typedef struct poison {
-  char source[160];   /* "synthetic (seed 0)" or "train.csv / val.csv" */
+  char source[160];   /* "synthetic (seed 0)", "train.csv / val.csv" or data='s description */
   int n, n_val, d, dp; /* dp = d' = d + intercept */
   int C, n_p, intercept;
   double lambda, radius, eta;
@@ -58,6 +60,7 @@ typedef struct poison {
 
 static const hg_param_spec poison_params[] = {
   HG_GLM_FILE_PARAMS,
+  HG_GLM_DATASET_PARAMS,
   {"intercept", HG_PARAM_INT, "0", 0, 1, NULL, "1: append a constant feature 1 (penalized)"},
   {"fraction", HG_PARAM_REAL, "0.1", DBL_MIN, 1, NULL,
    "poisoned share of the training points: the first round(fraction n) get theta_i"},
@@ -66,13 +69,16 @@ static const hg_param_spec poison_params[] = {
   {"lambda", HG_PARAM_REAL, "0.1", DBL_MIN, DBL_MAX, NULL,
    "weight of (lambda/2)||W||_F^2 (strong convexity)"},
   {"step", HG_PARAM_REAL, NULL, DBL_MIN, DBL_MAX, NULL, "step eta of Phi (default 1/L at theta0)"},
-  {"n", HG_PARAM_INT, "60", 1, INT_MAX, NULL, "synthetic: training points"},
-  {"n_val", HG_PARAM_INT, "40", 1, INT_MAX, NULL, "synthetic: validation points"},
+  {"n", HG_PARAM_INT, "60", 1, INT_MAX, NULL,
+   "synthetic or data=: training points"},
+  {"n_val", HG_PARAM_INT, "40", 1, INT_MAX, NULL,
+   "synthetic or data=: validation points"},
   {"d", HG_PARAM_INT, "5", 1, 100000, NULL, "synthetic: features"},
-  {"classes", HG_PARAM_INT, "3", 2, 100000, NULL, "synthetic: classes C"},
+  HG_GLM_CLASSES_PARAM("3", "synthetic: the number of classes C, 2 to 100000"),
   {"separation", HG_PARAM_REAL, "1.5", 0, DBL_MAX, NULL,
    "synthetic: class centers ~ separation N(0, I), points = center + N(0, I)"},
-  {"seed", HG_PARAM_INT, "0", 0, 9007199254740992.0, NULL, "synthetic: generator seed"},
+  {"seed", HG_PARAM_INT, "0", 0, 9007199254740992.0, NULL,
+   "synthetic: generator seed; data=: which examples"},
   {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -126,7 +132,7 @@ static int poison_synthetic_set(poison *P, hg_rng *rng, int rows, const double *
  * the n training points, then the n' validation points (poison_synthetic_set). */
 static int poison_synthetic(poison *P, const hg_params *p, hg_error *err)
 {
-  int status = hg_glm_no_file_keys("poison", p, err);
+  int status = hg_glm_class_count("poison", p, 2, POISON_MAX_CLASSES, &P->C, err);
   double *centers = NULL;
   hg_rng rng;
 
@@ -135,7 +141,6 @@ static int poison_synthetic(poison *P, const hg_params *p, hg_error *err)
   const long seed = hg_params_int(p, "seed");
   const double separation = hg_params_real(p, "separation");
   P->d = (int)hg_params_int(p, "d");
-  P->C = (int)hg_params_int(p, "classes");
   centers = malloc((size_t)P->C * (size_t)P->d * sizeof(double));
   if (!centers) {
     status = hg_fail(err, HG_ERR_NOMEM, "%s: out of memory for %d class centers", poison_name,
@@ -164,16 +169,21 @@ done:
   return status;
 }
 
-/* train= and val= through hg_glm_read_files, stored densely, labels to classes
- * (hg_glm_classes). */
-static int poison_read(poison *P, const hg_params *p, hg_error *err)
+/* The data (DESIGN §3): train= and val=, or data=, through hg_glm_read_files, stored densely,
+ * labels to classes (hg_glm_classes); without either, poison_synthetic. */
+static int poison_data(poison *P, const hg_params *p, hg_error *err)
 {
   static const char *const synth_keys[] = {"n", "n_val", "d", "classes", "separation", NULL};
   int status;
   double *y = NULL, *y_val = NULL;
   hg_matrix *dense = NULL;
 
-  status = hg_glm_read_files("poison", p, synth_keys, &P->X, &y, &P->X_val, &y_val, err);
+  status = hg_glm_read_files("poison", p, synth_keys, &P->X, &y, &P->X_val, &y_val, P->source,
+                             sizeof P->source, err);
+  if (status == HG_OK && !P->X) {
+    status = poison_synthetic(P, p, err);
+    goto done;
+  }
   for (int k = 0; k < 2 && status == HG_OK; k++) {
     hg_matrix **M = k ? &P->X_val : &P->X;
     if (!(*M)->sparse)
@@ -188,11 +198,10 @@ static int poison_read(poison *P, const hg_params *p, hg_error *err)
   if (status == HG_OK)
     status = hg_glm_classes("poison", p, y, P->X->rows, y_val, P->X_val->rows, &P->y,
                             &P->y_val, &P->C, err);
-  if (status == HG_OK) {
+  if (status == HG_OK)
     P->d = P->X->cols;
-    snprintf(P->source, sizeof P->source, "%.70s / %.70s", hg_params_str(p, "train"),
-             hg_params_str(p, "val"));
-  }
+
+done:
   free(y);
   free(y_val);
   return status;
@@ -595,7 +604,7 @@ static int poison_create(const hg_params *p, void **self, int *n_w, int *n_theta
   P->lambda = hg_params_real(p, "lambda");
   P->radius = hg_params_real(p, "radius");
   P->intercept = (int)hg_params_int(p, "intercept");
-  status = hg_params_str(p, "train") ? poison_read(P, p, err) : poison_synthetic(P, p, err);
+  status = poison_data(P, p, err);
   if (status != HG_OK)
     goto done;
   if (P->intercept) {
