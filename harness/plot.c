@@ -814,12 +814,26 @@ static int plot_begin(const char *outdir, const char *name, const char *format, 
   return HG_OK;
 }
 
-/* Close the template's fields (ok: all were written) and fill template tpl with them into
- * *gp (opened and closed here). */
-static int fill_script(const char *tpl, const char *tpl_name, memtext *fields, int ok,
-                       memtext *gp, const char *name, hg_error *err)
+/* Close the data text and open the template's fields, NAME and DATA filled in. */
+static int open_fields(memtext *dat, memtext *fields, const char *name, hg_error *err)
+{
+  int ok = text_close(dat);
+  for (int i = 0; i < F_COUNT; i++)
+    ok = ok && text_open(&fields[i]);
+  if (!ok)
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory for plot '%s'", name);
+  fputs(name, fields[F_NAME].f);
+  fprintf(fields[F_DATA].f, "%s.dat", name);
+  return HG_OK;
+}
+
+/* Close the template's fields and fill template tpl with them into *gp (opened and closed
+ * here). */
+static int fill_script(const char *tpl, const char *tpl_name, memtext *fields, memtext *gp,
+                       const char *name, hg_error *err)
 {
   char *values[F_COUNT];
+  int ok = 1;
   for (int i = 0; i < F_COUNT; i++) {
     ok = text_close(&fields[i]) && ok;
     values[i] = fields[i].s;
@@ -909,15 +923,8 @@ int hg_plot(const char *outdir, const hg_plot_spec *spec, char *rendered, size_t
   }
 
   /* NAME.gp: the template's fields, then the template filled in */
-  int ok = text_close(&dat);
-  for (int i = 0; i < F_COUNT; i++)
-    ok = ok && text_open(&fields[i]);
-  if (!ok) {
-    status = hg_fail(err, HG_ERR_NOMEM, "out of memory for plot '%s'", name);
+  if ((status = open_fields(&dat, fields, name, err)))
     goto done;
-  }
-  fputs(name, fields[F_NAME].f);
-  fprintf(fields[F_DATA].f, "%s.dat", name);
   fputs(f->terminal, fields[F_TERMINAL].f);
   fprintf(fields[F_OUTPUT].f, "%s.%s", name, f->ext);
   put_literal(fields[F_TITLE].f, spec->title, "", f);
@@ -942,7 +949,7 @@ int hg_plot(const char *outdir, const hg_plot_spec *spec, char *rendered, size_t
         axes);
   fputs(key_place(spec, labels, info), fields[F_KEY].f);
   put_plot(fields[F_PLOT].f, spec, labels, info, f);
-  if ((status = fill_script(hg_plot_lines_gp, "plots/lines.gp", fields, ok, &gp, name, err)) ||
+  if ((status = fill_script(hg_plot_lines_gp, "plots/lines.gp", fields, &gp, name, err)) ||
       (status = write_pair(outdir, name, &dat, &gp, err)))
     goto done;
   if (total == 0) {
@@ -1028,15 +1035,8 @@ int hg_plot_images(const char *outdir, const hg_image_plot_spec *spec, char *ren
   }
 
   /* NAME.gp: panels of about 220 pixels (png/svg) or 1.6 in (pdf) each, a title line above */
-  int ok = text_close(&dat);
-  for (int i = 0; i < F_COUNT; i++)
-    ok = ok && text_open(&fields[i]);
-  if (!ok) {
-    status = hg_fail(err, HG_ERR_NOMEM, "out of memory for plot '%s'", name);
+  if ((status = open_fields(&dat, fields, name, err)))
     goto done;
-  }
-  fputs(name, fields[F_NAME].f);
-  fprintf(fields[F_DATA].f, "%s.dat", name);
   if (!strcmp(f->name, "pdf"))
     fprintf(fields[F_TERMINAL].f, "pdfcairo size %.2fin,%.2fin enhanced font 'Sans,8'",
             1.6 * cols, 1.7 * rows + 0.3);
@@ -1055,7 +1055,7 @@ int hg_plot_images(const char *outdir, const hg_image_plot_spec *spec, char *ren
     fprintf(pl, "\nplot data index %d matrix with image notitle\n", i);
   }
   fputs("unset multiplot\n", pl);
-  if ((status = fill_script(hg_plot_images_gp, "plots/images.gp", fields, ok, &gp, name, err)) ||
+  if ((status = fill_script(hg_plot_images_gp, "plots/images.gp", fields, &gp, name, err)) ||
       (status = write_pair(outdir, name, &dat, &gp, err)))
     goto done;
   if ((status = render(outdir, name, f, err)) != HG_OK)
