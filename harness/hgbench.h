@@ -420,7 +420,26 @@ typedef struct hg_problem_ops {
   /* Optional: the saddle-point structure of the lower level (primal-dual methods); NULL when
    * the problem has none. */
   const hg_saddle_ops *saddle;
+  /* Optional (DESIGN §2.1 sample), both or neither: mini-batches for stochastic methods (sid)
+   * and stochastic outer loops (isgd).  Phi is a mean over items (training examples, images,
+   * tasks) and so is E (validation examples, images); `which` is HG_SAMPLE_LOWER (Phi and its
+   * Jacobian products) or HG_SAMPLE_UPPER (E and its gradients).  n_items gives the count of
+   * the mean `which`.  select restricts that mean to the items idx[0..count) (count = 0: all
+   * of them again), so that for idx drawn uniformly the restricted Phi (resp. E) is an
+   * unbiased estimate of the full one: E over a batch is the batch mean; Phi over a batch
+   * replaces the full mean of the lower gradient by the batch mean (a separable problem with
+   * one block per item scales the chosen blocks' steps by n/count and leaves the others).  A
+   * separable problem may also leave the blocks of items outside an UPPER selection unchanged
+   * by Phi (E ignores them, so the hypergradient of the batch objective is the same) to save
+   * work.  exact, constants, images and the saddle ops always describe the full problem.  The
+   * problem copies idx; indices out of range are an error naming the index.  Use
+   * hg_problem_select / hg_problem_sample. */
+  int (*n_items)(const void *self, int which);
+  int (*select)(void *self, int which, int count, const int *idx, hg_error *err);
 } hg_problem_ops;
+
+/* The two means a problem's sample ops restrict (hg_problem_ops.select). */
+enum { HG_SAMPLE_LOWER = 1, HG_SAMPLE_UPPER = 2 };
 
 /* The constants of DESIGN §7 for one run (from w0 at theta) and the derived c1, c2, c3. */
 typedef struct hg_theory {
@@ -490,6 +509,17 @@ void hg_saddle_prox_G_vjp_theta(hg_problem *P, const double *theta, double tau, 
                                 const double *d, double *out);
 void hg_saddle_prox_F_vjp_theta(hg_problem *P, const double *theta, double sigma,
                                 const double *v, const double *d, double *out);
+/* Items of the mean `which` (HG_SAMPLE_LOWER or HG_SAMPLE_UPPER); 0 when P has no sample
+ * ops. */
+int hg_problem_n_items(const hg_problem *P, int which);
+/* Restrict the mean `which` to items idx[0..count) (count = 0: the full mean again);
+ * HG_ERR_UNSUPPORTED naming the problem when it has no sample ops. */
+int hg_problem_select(hg_problem *P, int which, int count, const int *idx, hg_error *err);
+/* Draw `batch` distinct items uniformly from rng (a partial Fisher-Yates shuffle; idx gets
+ * them, batch entries, in the order drawn) and select them; batch >= the item count n selects
+ * the full mean (idx gets 0 .. n-1).  HG_ERR_UNSUPPORTED as hg_problem_select, HG_ERR_ARG for batch < 1. */
+int hg_problem_sample(hg_problem *P, int which, int batch, hg_rng *rng, int *idx,
+                      hg_error *err);
 /* Exact w* and hypergradient (not counted); HG_ERR_UNSUPPORTED without an exact op. */
 int hg_exact(hg_problem *P, const double *theta, double *wstar, double *grad, hg_error *err);
 /* Constants at theta; HG_ERR_UNSUPPORTED without a constants op. */

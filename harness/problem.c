@@ -101,6 +101,57 @@ double hg_upper(hg_problem *P, const double *w, const double *theta, double *gw,
   return P->ops->upper(P->self, w, theta, gw, gtheta);
 }
 
+int hg_problem_n_items(const hg_problem *P, int which)
+{
+  return P->ops->n_items ? P->ops->n_items(P->self, which) : 0;
+}
+
+int hg_problem_select(hg_problem *P, int which, int count, const int *idx, hg_error *err)
+{
+  if (!P->ops->select || !P->ops->n_items)
+    return hg_fail(err, HG_ERR_UNSUPPORTED, "problem '%s' has no mini-batches (sample ops)",
+                   P->ops->name);
+  if (which != HG_SAMPLE_LOWER && which != HG_SAMPLE_UPPER)
+    return hg_fail(err, HG_ERR_ARG, "problem '%s': select of an unknown mean (%d)",
+                   P->ops->name, which);
+  if (count < 0)
+    return hg_fail(err, HG_ERR_ARG, "problem '%s': negative batch size %d", P->ops->name,
+                   count);
+  return P->ops->select(P->self, which, count, idx, err);
+}
+
+int hg_problem_sample(hg_problem *P, int which, int batch, hg_rng *rng, int *idx,
+                      hg_error *err)
+{
+  int n = hg_problem_n_items(P, which);
+  int *perm;
+
+  if (!P->ops->select || n <= 0)
+    return hg_problem_select(P, which, 0, NULL, err); /* the error naming the problem */
+  if (batch < 1)
+    return hg_fail(err, HG_ERR_ARG, "problem '%s': batch size %d < 1", P->ops->name, batch);
+  if (batch >= n) { /* the whole mean: every item, in order */
+    for (int i = 0; i < n; i++)
+      idx[i] = i;
+    return hg_problem_select(P, which, 0, NULL, err);
+  }
+  perm = malloc((size_t)n * sizeof *perm);
+  if (!perm)
+    return hg_fail(err, HG_ERR_NOMEM, "problem '%s': out of memory drawing a batch",
+                   P->ops->name);
+  for (int i = 0; i < n; i++)
+    perm[i] = i;
+  for (int i = 0; i < batch; i++) { /* partial Fisher-Yates: perm[0..i] drawn */
+    int j = i + (int)(hg_rng_uniform(rng) * (double)(n - i));
+    int tmp = perm[i];
+    perm[i] = perm[j];
+    perm[j] = tmp;
+    idx[i] = perm[i];
+  }
+  free(perm);
+  return hg_problem_select(P, which, batch, idx, err);
+}
+
 int hg_saddle_n_dual(const hg_problem *P)
 {
   return P->ops->saddle->n_dual(P->self);
