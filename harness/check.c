@@ -83,7 +83,7 @@ static void fd_phi(hg_problem *P, int which, const double *w, const double *thet
 
 /*
  * The saddle ops (hgbench.h hg_saddle_ops), with tau = sigma = 1/||K||: the adjoint identity
- * <K w, y> = <w, K^T y>, and each prox Jacobian against central differences of its prox along
+ * <K w, y> = <w, K^T y>, the theta-derivative of <K(theta) w, y> of a learned K, and each prox Jacobian against central differences of its prox along
  * a random direction, in v and (for a theta-dependent prox) in theta, at v = w (primal) and
  * v = y ~ 0.5 N(0, 1) (dual).  A piecewise-smooth prox is differentiable away from its kinks;
  * a difference of step FD_H crosses one with probability of order n FD_H, negligible here.
@@ -118,6 +118,20 @@ static int check_saddle(hg_problem *P, const double *theta, const double *w, con
   so->Kt(self, theta, y, b);
   double lhs = hg_dot(d, a, y), rhs = hg_dot(n, w, b);
   add_row(rep, "K^T adjoint of K", fabs(lhs), fabs(rhs), fabs(lhs - rhs), ADJ_TOL, 0);
+  if (so->K_vjp_theta && so->K_vjp_theta(self, theta, w, y, g)) {
+    /* a learned K: d/ds <K(theta + s h) w, y> against <K_vjp_theta, s> */
+    for (int sgn = 1; sgn >= -1; sgn -= 2) {
+      hg_copy(m, theta, tt);
+      hg_axpy(m, sgn * FD_H, s, tt);
+      so->K(self, tt, w, a);
+      (sgn > 0 ? fp : fm)[0] = hg_dot(d, a, y);
+    }
+    lhs = (fp[0] - fm[0]) / (2 * FD_H);
+    rhs = hg_dot(m, g, s);
+    so->K(self, theta, w, a);
+    add_row(rep, "K vjp_theta vs fd", fabs(lhs), fabs(rhs), fabs(lhs - rhs), FD_TOL,
+            hg_nrm2(d, a) * hg_nrm2(d, y));
+  }
 
   for (int dual = 0; dual < 2; dual++) {
     int len = dual ? d : n;

@@ -372,6 +372,11 @@ typedef struct hg_saddle_ops {
   /* out (n_theta) = d_theta prox_{sigma F*}(v)^T d; NULL when F* does not depend on theta. */
   void (*prox_F_vjp_theta)(void *self, const double *theta, double sigma, const double *v,
                            const double *d, double *out);
+  /* out (n_theta) = grad_theta <K(theta) x, y> (x n_w, y n_y entries): the derivative of the
+   * bilinear form in the parameters of a learned K (a filter bank); returns 1, or 0 with out
+   * untouched when this instance's K does not depend on theta.  NULL: K never does. */
+  int (*K_vjp_theta)(void *self, const double *theta, const double *x, const double *y,
+                     double *out);
 } hg_saddle_ops;
 
 typedef struct hg_problem_ops {
@@ -489,10 +494,10 @@ void hg_jvp_theta(hg_problem *P, const double *w, const double *theta, const dou
                   double *out);
 double hg_upper(hg_problem *P, const double *w, const double *theta, double *gw, double *gtheta);
 /* The counting wrapper of the saddle ops (P->ops->saddle must be set): each K product counts
- * as one jvp_w, each K^T product as one vjp_w, each d_theta prox product as one vjp_theta (the
- * saddle ops' analogues of d_w Phi, d_w Phi^T and d_theta Phi^T: on an imaging problem one Phi
- * or one Hessian product costs about one K and one K^T); the prox maps and their Jacobians are
- * elementwise, O(n), and not counted.  A NULL d_theta prox op contributes zeros, uncounted. */
+ * as one jvp_w, each K^T product as one vjp_w, each d_theta prox or d_theta K product as one
+ * vjp_theta (the saddle ops' analogues of d_w Phi, d_w Phi^T and d_theta Phi^T: on an imaging
+ * problem one Phi or one Hessian product costs about one K and one K^T); the prox maps and their Jacobians are
+ * elementwise, O(n), and not counted.  A NULL d_theta op contributes zeros, uncounted. */
 int hg_saddle_n_dual(const hg_problem *P);
 void hg_saddle_constants_at(hg_problem *P, const double *theta, hg_saddle_constants *c);
 void hg_saddle_K(hg_problem *P, const double *theta, const double *w, double *out);
@@ -509,6 +514,10 @@ void hg_saddle_prox_G_vjp_theta(hg_problem *P, const double *theta, double tau, 
                                 const double *d, double *out);
 void hg_saddle_prox_F_vjp_theta(hg_problem *P, const double *theta, double sigma,
                                 const double *v, const double *d, double *out);
+/* grad_theta <K(theta) x, y> into out and 1, or 0 (out untouched, nothing counted) when K does
+ * not depend on theta. */
+int hg_saddle_K_vjp_theta(hg_problem *P, const double *theta, const double *x, const double *y,
+                          double *out);
 /* Items of the mean `which` (HG_SAMPLE_LOWER or HG_SAMPLE_UPPER); 0 when P has no sample
  * ops. */
 int hg_problem_n_items(const hg_problem *P, int which);
@@ -745,7 +754,7 @@ typedef struct hg_check_row {
   int pass;
 } hg_check_row;
 
-#define HG_CHECK_MAX_ROWS 16
+#define HG_CHECK_MAX_ROWS 20
 
 typedef struct hg_check_report {
   int nrows;

@@ -220,6 +220,15 @@ void hg_saddle_prox_F_vjp_theta(hg_problem *P, const double *theta, double sigma
   P->ops->saddle->prox_F_vjp_theta(P->self, theta, sigma, v, d, out);
 }
 
+int hg_saddle_K_vjp_theta(hg_problem *P, const double *theta, const double *x, const double *y,
+                          double *out)
+{
+  if (!P->ops->saddle->K_vjp_theta || !P->ops->saddle->K_vjp_theta(P->self, theta, x, y, out))
+    return 0;
+  P->counts.vjp_theta++;
+  return 1;
+}
+
 int hg_exact(hg_problem *P, const double *theta, double *wstar, double *grad, hg_error *err)
 {
   if (!P->ops->exact)

@@ -1,28 +1,39 @@
 /*
  * denoise_tv_pd.c -- learned Huber-TV denoising in saddle-point form (DESIGN §3
  * "denoise-tv-pd"), for primal-dual methods (piggyback).  Per training pair (u-dagger_i, f_i),
- * with K = D the stacked forward differences (imaging.h), lam = e^{theta_1} and nu = huber=:
+ * with lam = e^{theta_0} and nu = huber=:
  *
  *     min_u max_y  <K u, y> + 1/2 ||u - f||^2 - F*(y),
  *     F*(y) = sum_j [ indicator{|y_j| <= lam} + nu/(2 lam) y_j^2 ],
  *
- * one scalar y_j per difference (anisotropic, as denoise-tv smooths each difference on its
- * own).  Its primal is the smoothed (Huber) problem
+ * one scalar y_j per row of K (anisotropic, as denoise-tv smooths each difference on its own).
+ * K is operator=:
+ *   - tv (default): K = D, the stacked forward differences (imaging.h), theta = (log lam);
+ *   - filters: a learned filter bank K = [K_1; ..; K_J] (J = filters=), K_j the s x s
+ *     correlation (s = filter_size=, odd) with the coefficients c_j of theta and half-sample
+ *     symmetric boundary (imaging.h hg_conv_operator), theta = (log lam, c_1 .. c_J), s^2
+ *     coefficients each, row-major; K is linear in c.  theta0 has c_1 the horizontal and c_2
+ *     the vertical forward difference padded to s x s (then the diagonal and the anti-diagonal
+ *     one, repeating), so that filters=2 starts at K = D exactly: the symmetric boundary
+ *     repeats the last pixel, the last difference is 0, as D's Neumann rule.
+ * Its primal is the smoothed (Huber) problem
  *
- *     h(u, theta) = 1/2 ||u - f||^2 + sum_j H((D u)_j),   H = (F*)*:
+ *     h(u, theta) = 1/2 ||u - f||^2 + sum_j H((K u)_j),   H = (F*)*:
  *     H(z) = lam z^2/(2 nu) for |z| <= nu,  lam |z| - lam nu/2 otherwise,
- *     grad h(u) = u - f + lam D^T psi(D u),   psi(z) = clip(z/nu, -1, 1),
+ *     grad h(u) = u - f + lam K^T psi(K u),   psi(z) = clip(z/nu, -1, 1),
  *     Phi(u, theta)_i = u_i - eta grad h(u_i),   E = (1/N) sum_i 1/2 ||u_i - u-dagger_i||^2,
  *
- * and y* = lam psi(D u*).  h is C^1 with a Lipschitz gradient and piecewise quadratic; its
+ * and y* = lam psi(K u*).  h is C^1 with a Lipschitz gradient and piecewise quadratic; its
  * generalized Hessian (taken with the strict inequality at a kink) is
- *     H(u) = I + (lam/nu) D^T diag(1{|D u| < nu}) D,
- * so mu = 1, L = 1 + lam ||D||^2/nu.  d_w Phi jumps across a kink, so it is not Lipschitz in w:
- * nu1 is unknown (NAN) and the bounds of DESIGN §7 that need it stay NAN.
+ *     H(u) = I + (lam/nu) K^T diag(1{|K u| < nu}) K,
+ * so mu = 1, L = 1 + lam ||K||^2/nu.  d_w Phi jumps across a kink, so it is not Lipschitz in w:
+ * nu1 is unknown (NAN) and the bounds of DESIGN §7 that need it stay NAN.  With a learned K,
+ * the derivative in c of d_theta Phi(u)^T v = -eta lam [grad_c <K psi-part>] (below) holds
+ * psi'(K u), which jumps too: nu2 is then unknown as well.
  *
- * The state (pairs, D, step, scratch, CHOLMOD) is problems/tv.c's hg_tv; the exact solve is the
- * imaging problems' one (imaging.c hg_image_exact) with the generalized Hessian as the Hessian:
- * semismooth Newton, which ends in finitely many steps once the active set {|D u| < nu} is the
+ * The state (pairs, D, step, CHOLMOD) is problems/tv.c's hg_tv; the exact solve is the imaging
+ * problems' one (imaging.c hg_image_exact) with the generalized Hessian as the Hessian:
+ * semismooth Newton, which ends in finitely many steps once the active set {|K u| < nu} is the
  * one of u*.
  */
 #include "tv.h"
@@ -30,43 +41,65 @@
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define LAMBDA0 0.1 /* theta0 = log LAMBDA0 */
 
 typedef struct denoise_pd {
-  hg_tv *T;       /* owned: pairs, D, eta, scratch z, c (2P), g, r (P), the exact solve's a
-                     (N P) and work (3 P), CHOLMOD */
+  hg_tv *T;       /* owned: pairs, D, eta, the exact solve's a (N P) and work (3 P), CHOLMOD */
   double nu;      /* Huber parameter huber= */
-  double norm_D2; /* ||D||_2^2, an eigenvalue (below) */
+  int nK;         /* blocks of K: 1 (tv) or J (filters) */
+  int rk, R;      /* rows of a block (2P for tv, P for a filter) and of K, R = nK rk */
+  hg_matrix **K;  /* the blocks (tv: T->D, borrowed; filters: owned, values from theta) */
+  int learned;    /* operator=filters */
+  int s, taps;    /* filters: side and s^2 taps */
+  int *tap;       /* filters: P taps, the position in a block's val of tap t of pixel p */
+  int *col;       /* filters: P taps, the pixel tap t of pixel p reads */
+  hg_matrix *B;   /* filters: scratch block, a direction of the coefficients (jvp_theta) */
+  double *key;    /* filters: J taps, the coefficients K's values were built from */
+  int key_set;
+  double norm_K2; /* ||K||^2 (tv: the eigenvalue) or the bound sum_j ||K_j||_1 ||K_j||_inf */
+  double *z, *c, *zb; /* scratch: R each */
+  double *wts;    /* scratch: R, the Hessian's weights */
+  hg_hess_term *terms; /* nK: K_j^T diag(wts_j) K_j */
+  int m;          /* n_theta: 1, or 1 + J taps with a learned K */
+  double *theta0; /* m */
 } denoise_pd;
 
 static const hg_param_spec denoise_pd_params[] = {
   HG_PAIRS_PARAMS,
   {"huber", HG_PARAM_REAL, "0.05", DBL_MIN, DBL_MAX, NULL,
    "Huber parameter nu of the smoothed TV (fixed; F* has the term nu/(2 lam) y^2)"},
+  {"operator", HG_PARAM_CHOICE, "tv", 0, 0, "tv|filters",
+   "K: the differences D (theta = log lam), or a learned filter bank (theta adds its taps)"},
+  {"filters", HG_PARAM_INT, NULL, 1, 16, NULL,
+   "operator=filters: number J of learned filters (default 2)"},
+  {"filter_size", HG_PARAM_INT, NULL, 3, 9, NULL,
+   "operator=filters: side s of each filter, odd (default 3)"},
   {"step", HG_PARAM_REAL, NULL, DBL_MIN, DBL_MAX, NULL, "step eta of Phi (default 1/L at theta0)"},
   {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
-
-/* L = 1 + lam ||D||^2/nu at theta: the largest generalized Hessian (every difference active). */
-static double bound_L(const denoise_pd *S, const double *theta)
-{
-  return 1 + exp(theta[0]) * S->norm_D2 / S->nu;
-}
 
 static void denoise_pd_destroy(void *self)
 {
   denoise_pd *S = self;
   if (!S)
     return;
+  for (int j = 0; S->learned && S->K && j < S->nK; j++)
+    hg_matrix_destroy(&S->K[j]);
+  free(S->K);
+  hg_matrix_destroy(&S->B);
+  free(S->tap);
+  free(S->col);
+  free(S->key);
+  free(S->z);
+  free(S->c);
+  free(S->zb);
+  free(S->wts);
+  free(S->terms);
+  free(S->theta0);
   hg_tv_destroy(S->T);
   free(S);
-}
-
-/* theta0 = log 0.1. */
-static void denoise_pd_theta0(const void *self, double *theta)
-{
-  theta[0] = log(LAMBDA0);
 }
 
 /*
@@ -81,28 +114,166 @@ static double diff_norm2(int w, int h)
   return 4 * sw * sw + 4 * sh * sh;
 }
 
+/* A learned K's values for theta's coefficients, and the bound on ||K||^2, unless built for
+ * them already (every callback taking theta calls this first). */
+static void update_K(denoise_pd *S, const double *theta)
+{
+  if (!S->learned)
+    return;
+  const double *c = theta + 1;
+  size_t bytes = (size_t)S->nK * S->taps * sizeof *c;
+  if (S->key_set && !memcmp(S->key, c, bytes))
+    return;
+  memcpy(S->key, c, bytes);
+  S->key_set = 1;
+  S->norm_K2 = 0;
+  for (int j = 0; j < S->nK; j++) {
+    double n1, ninf;
+    hg_conv_set(S->K[j], S->taps, S->tap, c + (size_t)j * S->taps);
+    hg_csr_norm1_inf(S->K[j], S->z, &n1, &ninf); /* ||K_j||_2^2 <= ||K_j||_1 ||K_j||_inf */
+    S->norm_K2 += n1 * ninf;
+  }
+}
+
+/* L = 1 + lam ||K||^2/nu at theta: the largest generalized Hessian (every row active). */
+static double bound_L(denoise_pd *S, const double *theta)
+{
+  update_K(S, theta);
+  return 1 + exp(theta[0]) * S->norm_K2 / S->nu;
+}
+
+/* z (R) = K u for one image. */
+static void apply_K(const denoise_pd *S, const double *u, double *z)
+{
+  for (int j = 0; j < S->nK; j++)
+    hg_matrix_gemv(S->K[j], 0, 1, u, 0, z + (size_t)j * S->rk);
+}
+
+/* out (P) = K^T y for one image. */
+static void apply_Kt(const denoise_pd *S, const double *y, double *out)
+{
+  for (int j = 0; j < S->nK; j++)
+    hg_matrix_gemv(S->K[j], 1, 1, y + (size_t)j * S->rk, j ? 1 : 0, out);
+}
+
+/* out[1 + j taps + t] += scale sum_p y_{j P + p} x[col(p, t)]: the gradient in the filter
+ * coefficients of scale <K(c) x, y> for one image (K is linear in c). */
+static void coef_grad(const denoise_pd *S, const double *x, const double *y, double scale,
+                      double *out)
+{
+  int P = S->T->P, taps = S->taps;
+  for (int j = 0; j < S->nK; j++) {
+    double *g = out + 1 + (size_t)j * taps;
+    const double *yj = y + (size_t)j * P;
+    for (int p = 0; p < P; p++) {
+      const int *col = S->col + (size_t)p * taps;
+      double a = scale * yj[p];
+      for (int t = 0; t < taps; t++)
+        g[t] += a * x[col[t]];
+    }
+  }
+}
+
+/* theta0: log 0.1, and for a learned K the differences of the header comment. */
+static void make_theta0(denoise_pd *S)
+{
+  static const int dx[4] = {1, 0, 1, -1}, dy[4] = {0, 1, 1, 1};
+  int r = S->s / 2;
+  S->theta0[0] = log(LAMBDA0);
+  for (int j = 0; S->learned && j < S->nK; j++) {
+    double *c = S->theta0 + 1 + (size_t)j * S->taps;
+    c[r * S->s + r] = -1;
+    c[(r + dy[j % 4]) * S->s + r + dx[j % 4]] = 1;
+  }
+}
+
+static void denoise_pd_theta0(const void *self, double *theta)
+{
+  const denoise_pd *S = self;
+  memcpy(theta, S->theta0, (size_t)S->m * sizeof *theta);
+}
+
+/* The filter bank's blocks, pattern maps and scratch block (operator=filters). */
+static int make_filters(denoise_pd *S, const hg_params *p, hg_error *err)
+{
+  int w = S->T->pairs.w, h = S->T->pairs.h, P = S->T->P, rc = HG_OK;
+  long J = hg_params_given(p, "filters") ? hg_params_int(p, "filters") : 2;
+  S->s = hg_params_given(p, "filter_size") ? (int)hg_params_int(p, "filter_size") : 3;
+  if (S->s % 2 == 0)
+    return hg_fail(err, HG_ERR_ARG, "problem 'denoise-tv-pd': filter_size=%d must be odd", S->s);
+  S->nK = (int)J;
+  S->taps = S->s * S->s;
+  S->rk = P;
+  size_t PT = (size_t)P * S->taps;
+  S->K = calloc((size_t)S->nK, sizeof *S->K);
+  S->tap = malloc(PT * sizeof *S->tap);
+  S->col = malloc(PT * sizeof *S->col);
+  S->key = malloc((size_t)S->nK * S->taps * sizeof *S->key);
+  if (!S->K || !S->tap || !S->col || !S->key)
+    return hg_fail(err, HG_ERR_NOMEM, "problem 'denoise-tv-pd': out of memory for %ld filters",
+                   J);
+  for (int j = 0; j <= S->nK && !rc; j++) /* one pattern: the same taps each time */
+    rc = hg_conv_operator(w, h, S->s, j < S->nK ? &S->K[j] : &S->B, S->tap, err);
+  for (size_t q = 0; q < PT && !rc; q++)
+    S->col[q] = S->B->colind[S->tap[q]];
+  return rc;
+}
+
 static int denoise_pd_create(const hg_params *p, void **self, int *n_w, int *n_theta,
                              hg_error *err)
 {
   denoise_pd *S = calloc(1, sizeof *S);
-  double theta0[1];
   int rc;
 
   *self = NULL;
   if (!S)
     return hg_fail(err, HG_ERR_NOMEM, "denoise-tv-pd: out of memory");
+  S->learned = !strcmp(hg_params_str(p, "operator"), "filters");
+  if (!S->learned && (hg_params_given(p, "filters") || hg_params_given(p, "filter_size"))) {
+    free(S);
+    return hg_fail(err, HG_ERR_ARG, "problem 'denoise-tv-pd': %s= needs operator=filters",
+                   hg_params_given(p, "filters") ? "filters" : "filter_size");
+  }
   if ((rc = hg_tv_create(p, "denoise-tv-pd", 0, 0, 0, &S->T, n_w, n_theta, err))) {
     free(S);
     return rc;
   }
   S->nu = hg_params_real(p, "huber");
-  S->norm_D2 = diff_norm2(S->T->pairs.w, S->T->pairs.h);
-  *n_theta = 1; /* theta = (log lam) */
-  denoise_pd_theta0(S, theta0);
+  if (S->learned) {
+    if ((rc = make_filters(S, p, err)))
+      goto fail;
+  } else {
+    S->nK = 1;
+    S->rk = 2 * S->T->P;
+    S->K = malloc(sizeof *S->K);
+    if (!S->K) {
+      rc = hg_fail(err, HG_ERR_NOMEM, "denoise-tv-pd: out of memory");
+      goto fail;
+    }
+    S->K[0] = S->T->D;
+    S->norm_K2 = diff_norm2(S->T->pairs.w, S->T->pairs.h);
+  }
+  S->R = S->nK * S->rk;
+  *n_theta = S->m = 1 + (S->learned ? S->nK * S->taps : 0);
+  S->z = malloc((size_t)S->R * sizeof *S->z);
+  S->c = malloc((size_t)S->R * sizeof *S->c);
+  S->zb = malloc((size_t)S->R * sizeof *S->zb);
+  S->wts = malloc((size_t)S->R * sizeof *S->wts);
+  S->terms = malloc((size_t)S->nK * sizeof *S->terms);
+  S->theta0 = calloc((size_t)*n_theta, sizeof *S->theta0);
+  if (!S->z || !S->c || !S->zb || !S->wts || !S->terms || !S->theta0) {
+    rc = hg_fail(err, HG_ERR_NOMEM, "denoise-tv-pd: out of memory for %d rows of K", S->R);
+    goto fail;
+  }
+  make_theta0(S);
   if (!hg_params_given(p, "step")) /* hg_tv_create's default is smoothed TV's 1/L */
-    S->T->eta = 1 / bound_L(S, theta0);
+    S->T->eta = 1 / bound_L(S, S->theta0);
   *self = S;
   return HG_OK;
+
+fail:
+  denoise_pd_destroy(S);
+  return rc;
 }
 
 /* psi(z) = clip(z/nu, -1, 1) = H'(z)/lam. */
@@ -111,22 +282,23 @@ static double psi(double z, double nu)
   return fmax(-1, fmin(1, z / nu));
 }
 
-/* out = grad h(u_i) = u - f_i + lam D^T psi(D u) for image i (T->z scratch). */
+/* out = grad h(u_i) = u - f_i + lam K^T psi(K u) for image i (S->z scratch). */
 static void huber_grad(void *ctx, int i, const double *u, const double *theta, double *out)
 {
   denoise_pd *S = ctx;
   hg_tv *T = S->T;
   double lam = exp(theta[0]);
   const double *f = T->pairs.noisy + (size_t)i * T->P;
-  hg_matrix_gemv(T->D, 0, 1, u, 0, T->z);
-  for (int j = 0; j < 2 * T->P; j++)
-    T->z[j] = psi(T->z[j], S->nu);
-  hg_matrix_gemv(T->D, 1, 1, T->z, 0, out);
+  update_K(S, theta);
+  apply_K(S, u, S->z);
+  for (int j = 0; j < S->R; j++)
+    S->z[j] = psi(S->z[j], S->nu);
+  apply_Kt(S, S->z, out);
   for (int j = 0; j < T->P; j++)
     out[j] = u[j] - f[j] + lam * out[j];
 }
 
-/* h(u_i) = 1/2 ||u - f_i||^2 + sum_j H((D u)_j) (T->z scratch). */
+/* h(u_i) = 1/2 ||u - f_i||^2 + sum_j H((K u)_j) (S->z scratch). */
 static double huber_value(void *ctx, int i, const double *u, const double *theta)
 {
   denoise_pd *S = ctx;
@@ -135,26 +307,28 @@ static double huber_value(void *ctx, int i, const double *u, const double *theta
   const double *f = T->pairs.noisy + (size_t)i * T->P;
   for (int j = 0; j < T->P; j++)
     data += (u[j] - f[j]) * (u[j] - f[j]);
-  hg_matrix_gemv(T->D, 0, 1, u, 0, T->z);
-  for (int j = 0; j < 2 * T->P; j++) {
-    double z = fabs(T->z[j]);
+  update_K(S, theta);
+  apply_K(S, u, S->z);
+  for (int j = 0; j < S->R; j++) {
+    double z = fabs(S->z[j]);
     reg += z <= nu ? z * z / (2 * nu) : z - nu / 2;
   }
   return 0.5 * data + lam * reg;
 }
 
-/* Factor the generalized Hessian H(u) = I + D^T diag(c) D, c = (lam/nu) 1{|D u| < nu} (one
- * weight vector of hg_image_chol_factor; T->z, T->c scratch). */
+/* Factor the generalized Hessian H(u) = I + sum_j K_j^T diag(c_j) K_j,
+ * c = (lam/nu) 1{|K u| < nu} (hg_image_chol_factor; S->z, S->wts scratch). */
 static int huber_factor(void *ctx, int i, const double *u, const double *theta, hg_error *err)
 {
   denoise_pd *S = ctx;
-  hg_tv *T = S->T;
   double w = exp(theta[0]) / S->nu;
-  hg_matrix_gemv(T->D, 0, 1, u, 0, T->z);
-  for (int j = 0; j < 2 * T->P; j++)
-    T->c[j] = fabs(T->z[j]) < S->nu ? w : 0;
-  hg_hess_term term = {T->D, T->c};
-  return hg_image_chol_factor(&T->chol, 1, 1, &term, err);
+  update_K(S, theta);
+  apply_K(S, u, S->z);
+  for (int j = 0; j < S->R; j++)
+    S->wts[j] = fabs(S->z[j]) < S->nu ? w : 0;
+  for (int j = 0; j < S->nK; j++)
+    S->terms[j] = (hg_hess_term){S->K[j], S->wts + (size_t)j * S->rk};
+  return hg_image_chol_factor(&S->T->chol, 1, S->nK, S->terms, err);
 }
 
 /* Phi(u)_i = u_i - eta grad h(u_i). */
@@ -170,61 +344,89 @@ static void denoise_pd_phi(void *self, const double *w, const double *theta, dou
   }
 }
 
-/* d_w Phi v = v - eta (v + (lam/nu) D^T (1{|D u| < nu} .* D v)) per image; symmetric. */
+/* d_w Phi v = v - eta (v + (lam/nu) K^T (1{|K u| < nu} .* K v)) per image; symmetric. */
 static void denoise_pd_jvp_w(void *self, const double *w, const double *theta, const double *v,
                              double *out)
 {
   denoise_pd *S = self;
   hg_tv *T = S->T;
   double c = exp(theta[0]) / S->nu;
+  update_K(S, theta);
   for (int i = 0; i < T->N; i++) {
     size_t o = (size_t)i * T->P;
-    hg_matrix_gemv(T->D, 0, 1, w + o, 0, T->z);
-    hg_matrix_gemv(T->D, 0, 1, v + o, 0, T->c);
-    for (int j = 0; j < 2 * T->P; j++)
-      T->c[j] = fabs(T->z[j]) < S->nu ? c * T->c[j] : 0;
-    hg_matrix_gemv(T->D, 1, 1, T->c, 0, out + o);
+    apply_K(S, w + o, S->z);
+    apply_K(S, v + o, S->c);
+    for (int j = 0; j < S->R; j++)
+      S->c[j] = fabs(S->z[j]) < S->nu ? c * S->c[j] : 0;
+    apply_Kt(S, S->c, out + o);
     for (int j = 0; j < T->P; j++)
       out[o + j] = v[o + j] - T->eta * (v[o + j] + out[o + j]);
   }
 }
 
-/* sum_i <d_theta_1 grad h(u_i), v_i> = lam sum_i <psi(D u_i), D v_i>. */
-static double theta_dot(denoise_pd *S, const double *w, const double *theta, const double *v)
-{
-  hg_tv *T = S->T;
-  double s = 0;
-  for (int i = 0; i < T->N; i++) {
-    size_t o = (size_t)i * T->P;
-    hg_matrix_gemv(T->D, 0, 1, w + o, 0, T->z);
-    hg_matrix_gemv(T->D, 0, 1, v + o, 0, T->c);
-    for (int j = 0; j < 2 * T->P; j++)
-      s += psi(T->z[j], S->nu) * T->c[j];
-  }
-  return exp(theta[0]) * s;
-}
-
-/* d_theta Phi^T v = -eta lam sum_i <psi(D u_i), D v_i>. */
+/*
+ * d_theta Phi^T v = -eta sum_i d_theta <grad h(u_i), v_i>, with <grad h, v> containing
+ * lam <psi(K u), K v>:
+ *   in theta_0 (log lam): lam <psi(K u_i), K v_i>;
+ *   in the coefficients c (a learned K): lam grad_c [<K(c) v, psi(K u)> + <K(c) u, psi'(K u) .* K v>],
+ *   psi' = 1{|z| < nu}/nu (coef_grad twice).
+ */
 static void denoise_pd_vjp_theta(void *self, const double *w, const double *theta,
                                  const double *v, double *out)
 {
   denoise_pd *S = self;
-  out[0] = -S->T->eta * theta_dot(S, w, theta, v);
+  hg_tv *T = S->T;
+  double lam = exp(theta[0]), s = 0, scale = -T->eta * lam;
+  update_K(S, theta);
+  hg_zero(S->m, out);
+  for (int i = 0; i < T->N; i++) {
+    size_t o = (size_t)i * T->P;
+    apply_K(S, w + o, S->z);
+    apply_K(S, v + o, S->c);
+    for (int j = 0; j < S->R; j++) {
+      double z = S->z[j];
+      S->z[j] = psi(z, S->nu);
+      s += S->z[j] * S->c[j];
+      S->c[j] = fabs(z) < S->nu ? S->c[j] / S->nu : 0;
+    }
+    if (S->learned) {
+      coef_grad(S, v + o, S->z, scale, out);
+      coef_grad(S, w + o, S->c, scale, out);
+    }
+  }
+  out[0] = scale * s;
 }
 
-/* d_theta Phi a = -eta a_1 lam D^T psi(D u_i) per image. */
+/* d_theta Phi a = -eta lam [a_0 K^T psi(K u) + B^T psi(K u) + K^T (psi'(K u) .* B u)] per
+ * image, B = sum_j a_{c_j} dK/dc_j the filter bank of a's coefficients (built block by block in
+ * S->B: S->zb holds B u). */
 static void denoise_pd_jvp_theta(void *self, const double *w, const double *theta,
                                  const double *a, double *out)
 {
   denoise_pd *S = self;
   hg_tv *T = S->T;
-  double s = -T->eta * a[0] * exp(theta[0]);
+  double s = -T->eta * exp(theta[0]);
+  update_K(S, theta);
   for (int i = 0; i < T->N; i++) {
     size_t o = (size_t)i * T->P;
-    hg_matrix_gemv(T->D, 0, 1, w + o, 0, T->z);
-    for (int j = 0; j < 2 * T->P; j++)
-      T->z[j] = s * psi(T->z[j], S->nu);
-    hg_matrix_gemv(T->D, 1, 1, T->z, 0, out + o);
+    double *oi = out + o;
+    apply_K(S, w + o, S->z);
+    for (int j = 0; j < S->R; j++)
+      S->z[j] = psi(S->z[j], S->nu); /* keeps K u's activity in S->c below */
+    apply_Kt(S, S->z, oi);
+    for (int j = 0; j < T->P; j++)
+      oi[j] *= s * a[0];
+    if (!S->learned)
+      continue;
+    for (int j = 0; j < S->nK; j++) { /* oi += s B_j^T psi_j, zb_j = B_j u */
+      hg_conv_set(S->B, S->taps, S->tap, a + 1 + (size_t)j * S->taps);
+      hg_matrix_gemv(S->B, 1, s, S->z + (size_t)j * S->rk, 1, oi);
+      hg_matrix_gemv(S->B, 0, 1, w + o, 0, S->zb + (size_t)j * S->rk);
+    }
+    for (int j = 0; j < S->R; j++) /* psi' .* B u: active where |psi| < 1 */
+      S->zb[j] = fabs(S->z[j]) < 1 ? S->zb[j] / S->nu : 0;
+    apply_Kt(S, S->zb, S->c);
+    hg_axpy(T->P, s, S->c, oi);
   }
 }
 
@@ -234,16 +436,14 @@ static double denoise_pd_upper(void *self, const double *w, const double *theta,
 {
   denoise_pd *S = self;
   if (gtheta)
-    gtheta[0] = 0;
+    hg_zero(S->m, gtheta);
   return hg_pairs_error(&S->T->pairs, w, gw);
 }
 
 /*
  * Exact (DESIGN §3): u* by semismooth Newton with the generalized Hessian and
  * a_i = H(u*_i)^{-1} (u*_i - u-dagger_i)/(N eta) (hg_image_exact, shared with the other imaging
- * problems), then
- *     grad f = - sum_i (d_theta grad h(u*_i))^T (eta a_i) = d_theta Phi(w*)^T a
- *            = - eta lam sum_i <psi(D u*_i), D a_i>.
+ * problems), then grad f = d_theta Phi(w*)^T a (denoise_pd_vjp_theta).
  */
 static int denoise_pd_exact(void *self, const double *theta, double *wstar, double *grad,
                             hg_error *err)
@@ -258,12 +458,14 @@ static int denoise_pd_exact(void *self, const double *theta, double *wstar, doub
 }
 
 /*
- * Constants at theta (DESIGN §7), lam = e^theta_1:
- *   mu = 1 (a constant image is in the null space of D), L = 1 + lam ||D||^2/nu (a bound);
- *   nu1 = NAN: d_w Phi = I - eta H(u) jumps by eta (lam/nu) D^T e_j e_j^T D when (D u)_j
+ * Constants at theta (DESIGN §7), lam = e^theta_0:
+ *   mu = 1 (a constant image is in the null space of D; for a learned K, mu >= 1 and L below
+ *        are bounds), L = 1 + lam ||K||^2/nu (a bound);
+ *   nu1 = NAN: d_w Phi = I - eta H(u) jumps by eta (lam/nu) K^T e_j e_j^T K when (K u)_j
  *         crosses +-nu, however close u and u' are, so no Lipschitz constant exists;
- *   nu2 = eta lam ||D||^2/nu: psi is 1/nu-Lipschitz, so ||d_theta Phi(u) - d_theta Phi(u')||
- *         = eta lam ||D^T (psi(D u) - psi(D u'))|| <= eta lam ||D||^2/nu ||u - u'|| (global);
+ *   nu2 = eta lam ||K||^2/nu for K = D: psi is 1/nu-Lipschitz, so
+ *         ||d_theta Phi(u) - d_theta Phi(u')|| = eta lam ||K^T (psi(K u) - psi(K u'))||
+ *         <= eta lam ||K||^2/nu ||u - u'|| (global); NAN for a learned K (psi' jumps);
  *   mu1 = 1/N, mu2 = 0.
  */
 static int denoise_pd_constants(void *self, const double *theta, hg_constants *c,
@@ -277,7 +479,8 @@ static int denoise_pd_constants(void *self, const double *theta, hg_constants *c
   c->L = L;
   c->kappa = L;
   c->q = fmax(fabs(1 - eta), fabs(1 - eta * L));
-  c->nu2 = eta * exp(theta[0]) * S->norm_D2 / S->nu;
+  if (!S->learned)
+    c->nu2 = eta * exp(theta[0]) * S->norm_K2 / S->nu;
   c->mu1 = 1.0 / S->T->N;
   c->mu2 = 0;
   c->exact_mu_L = 0;
@@ -287,10 +490,15 @@ static int denoise_pd_constants(void *self, const double *theta, hg_constants *c
 static void denoise_pd_describe(const void *self, char *buf, size_t len)
 {
   const denoise_pd *S = self;
-  char base[256];
+  char base[256], op[96];
   hg_tv_describe(S->T, base, sizeof base);
-  snprintf(buf, len, "%s; Huber nu = %g, ||D||^2 = %.6g; saddle: n_y = %d dual variables",
-           base, S->nu, S->norm_D2, 2 * S->T->N * S->T->P);
+  if (S->learned)
+    snprintf(op, sizeof op, "K: %d learned %d x %d filters, ||K||^2 <= %.6g at theta0", S->nK,
+             S->s, S->s, S->norm_K2);
+  else
+    snprintf(op, sizeof op, "K = D, ||D||^2 = %.6g", S->norm_K2);
+  snprintf(buf, len, "%s; Huber nu = %g, %s; saddle: n_y = %d dual variables", base, S->nu, op,
+           S->T->N * S->R);
 }
 
 /* The training pairs (hgbench.h images op: P:images() and the image plots). */
@@ -300,40 +508,55 @@ static void denoise_pd_images(const void *self, hg_image_set *set)
   hg_tv_images(S->T, set);
 }
 
-/* ---- the saddle structure (hgbench.h hg_saddle_ops), on the stacked u (N P) and y (2 N P) */
+/* ---- the saddle structure (hgbench.h hg_saddle_ops), on the stacked u (N P) and y (N R) */
 
-/* n_y = 2 N P: one dual variable per difference. */
+/* n_y = N R: one dual variable per row of K. */
 static int pd_n_dual(const void *self)
 {
   const denoise_pd *S = self;
-  return 2 * S->T->N * S->T->P;
+  return S->T->N * S->R;
 }
 
-/* mu_G = 1 (G = 1/2 ||u - f||^2), mu_F = nu/lam, ||K|| = ||D|| (exact). */
+/* mu_G = 1 (G = 1/2 ||u - f||^2), mu_F = nu/lam, ||K|| (exact for D, else the bound). */
 static void pd_constants(void *self, const double *theta, hg_saddle_constants *c)
 {
   denoise_pd *S = self;
+  update_K(S, theta);
   c->mu_G = 1;
   c->mu_F = S->nu / exp(theta[0]);
-  c->norm_K = sqrt(S->norm_D2);
+  c->norm_K = sqrt(S->norm_K2);
 }
 
-/* out_i = D u_i. */
+/* out_i = K u_i. */
 static void pd_K(void *self, const double *theta, const double *w, double *out)
 {
   denoise_pd *S = self;
-  hg_tv *T = S->T;
-  for (int i = 0; i < T->N; i++)
-    hg_matrix_gemv(T->D, 0, 1, w + (size_t)i * T->P, 0, out + (size_t)2 * i * T->P);
+  update_K(S, theta);
+  for (int i = 0; i < S->T->N; i++)
+    apply_K(S, w + (size_t)i * S->T->P, out + (size_t)i * S->R);
 }
 
-/* out_i = D^T y_i. */
+/* out_i = K^T y_i. */
 static void pd_Kt(void *self, const double *theta, const double *y, double *out)
 {
   denoise_pd *S = self;
-  hg_tv *T = S->T;
-  for (int i = 0; i < T->N; i++)
-    hg_matrix_gemv(T->D, 1, 1, y + (size_t)2 * i * T->P, 0, out + (size_t)i * T->P);
+  update_K(S, theta);
+  for (int i = 0; i < S->T->N; i++)
+    apply_Kt(S, y + (size_t)i * S->R, out + (size_t)i * S->T->P);
+}
+
+/* grad_theta <K(theta) x, y> = sum_i grad_c <K x_i, y_i> (operator=filters; with K = D, 0:
+ * nothing to add). */
+static int pd_K_vjp_theta(void *self, const double *theta, const double *x, const double *y,
+                          double *out)
+{
+  denoise_pd *S = self;
+  if (!S->learned)
+    return 0;
+  hg_zero(S->m, out);
+  for (int i = 0; i < S->T->N; i++)
+    coef_grad(S, x + (size_t)i * S->T->P, y + (size_t)i * S->R, 1, out);
+  return 1;
 }
 
 /* prox_{tau G}(v) = (v + tau f)/(1 + tau). */
@@ -385,26 +608,29 @@ static void pd_prox_F_vjp_theta(void *self, const double *theta, double sigma, c
   double inside = sn * lam / ((lam + sn) * (lam + sn)), s = 0;
   for (int j = 0, n_y = pd_n_dual(S); j < n_y; j++)
     s += d[j] * (fabs(r * v[j]) < lam ? inside * v[j] : copysign(lam, v[j]));
+  hg_zero(S->m, out); /* F* does not depend on K */
   out[0] = s;
 }
 
 static const hg_saddle_ops denoise_pd_saddle = {
-  .n_dual = pd_n_dual,                     /* 2 N P */
-  .constants = pd_constants,               /* mu_G = 1, mu_F = nu/lam, ||D|| */
-  .K = pd_K,                               /* D per image */
-  .Kt = pd_Kt,                             /* D^T per image */
+  .n_dual = pd_n_dual,                     /* N R */
+  .constants = pd_constants,               /* mu_G = 1, mu_F = nu/lam, ||K|| */
+  .K = pd_K,                               /* K per image */
+  .Kt = pd_Kt,                             /* K^T per image */
   .prox_G = pd_prox_G,                     /* (v + tau f)/(1 + tau) */
   .prox_F = pd_prox_F,                     /* clip(v/(1 + sigma nu/lam), +-lam) */
   .prox_G_jvp = pd_prox_G_jvp,             /* 1/(1 + tau) */
   .prox_F_jvp = pd_prox_F_jvp,             /* r or 0 */
   .prox_G_vjp_theta = NULL,                /* G does not depend on theta */
   .prox_F_vjp_theta = pd_prox_F_vjp_theta, /* through lam */
+  .K_vjp_theta = pd_K_vjp_theta,           /* a learned filter bank */
 };
 
 const hg_problem_ops hg_problem_denoise_tv_pd = {
   .version = HG_PROBLEM_OPS_VERSION,
   .name = "denoise-tv-pd",
-  .summary = "Huber-TV denoising in saddle-point form (K = D, PDHG/piggyback), theta = log weight",
+  .summary = "Huber-TV denoising in saddle-point form (K = D or a learned filter bank; PDHG, "
+             "piggyback)",
   .params = denoise_pd_params,
   .create = denoise_pd_create,
   .destroy = denoise_pd_destroy,
@@ -412,7 +638,7 @@ const hg_problem_ops hg_problem_denoise_tv_pd = {
   .phi = denoise_pd_phi,             /* GD on the smoothed primal */
   .jvp_w = denoise_pd_jvp_w,         /* generalized Hessian */
   .vjp_w = denoise_pd_jvp_w,         /* d_w Phi is symmetric */
-  .vjp_theta = denoise_pd_vjp_theta,
+  .vjp_theta = denoise_pd_vjp_theta, /* in log lam and the filter coefficients */
   .upper = denoise_pd_upper,
   .jvp_theta = denoise_pd_jvp_theta,
   .exact = denoise_pd_exact,         /* semismooth Newton with CHOLMOD */

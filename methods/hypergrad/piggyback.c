@@ -17,10 +17,13 @@
  * hypergradient is
  *
  *     ghat = grad_theta E(u) + d_theta T^T zeta
- *          = grad_theta E(u) + d_theta prox_{tau G}(b)^T s_u + d_theta prox_{sigma F*}(a)^T q_y,
- *     s_u = zeta_u + (1 + extrap) zeta_ubar,   q_y = zeta_y - tau K D_G s_u,
+ *          = grad_theta E(u) + d_theta prox_{tau G}(b)^T s_u + d_theta prox_{sigma F*}(a)^T q_y
+ *            + sigma grad_theta <K ubar, s_a> - tau grad_theta <K s_b, y'>,
+ *     s_u = zeta_u + (1 + extrap) zeta_ubar,   q_y = zeta_y - tau K D_G s_u,   s_a = D_F q_y,
  *
- * the adjoints of the outputs of the two prox maps.  The steps tau, sigma, extrap are fixed at
+ * s_u and q_y the adjoints of the outputs of the two prox maps, s_a and s_b of their inputs;
+ * the last two terms are the hypergradient with respect to a learned K(theta) (the saddle op
+ * K_vjp_theta; absent when K is fixed), through a = y + sigma K ubar and b = u - tau K^T y'.  The steps tau, sigma, extrap are fixed at
  * theta (their own dependence on theta drops out at the fixed point, where
  * prox_{sigma F*}(y* + sigma K u*) = y* for every sigma).  Schedule with budget (t, k):
  *   - PDHG steps i = 0 .. t-1 (fewer when tol_lower > 0 and the certified distance
@@ -32,8 +35,8 @@
  *     ||zeta_{j+1} - zeta_j|| <= tol_linear;
  *   - ghat at z_t.
  * Counts (hgbench.h saddle wrapper): K products are jvp_w, K^T products vjp_w: t + 1 + k + 1
- * and t + 1 + k, and one vjp_theta per theta-dependent prox.  ||zeta_{j+1} - zeta_j|| is the
- * linear trace, the certified distance the lower trace.
+ * and t + 1 + k, and one vjp_theta per theta-dependent prox (two more for a learned K).
+ * ||zeta_{j+1} - zeta_j|| is the linear trace, the certified distance the lower trace.
  */
 #include "common.h"
 
@@ -91,6 +94,16 @@ static void theta_tail(hg_problem *P, const double *theta, const hg_pdhg *S,
   hg_axpy(m, 1.0, u, g);
   hg_saddle_prox_F_vjp_theta(P, theta, S->sigma, S->a, qy, u);
   hg_axpy(m, 1.0, u, g);
+  /* a learned K: b = u - tau K^T y_next gives -tau d_theta <K s_b, y_next>, and
+   * a = y + sigma K ubar gives sigma d_theta <K ubar, s_a>, s_a = D_F q_y */
+  if (!hg_saddle_K_vjp_theta(P, theta, sb, S->y_next, u))
+    return;
+  hg_axpy(m, -S->tau, u, g);
+  hg_saddle_prox_F_jvp(P, theta, S->sigma, S->a, qy, qy);
+  for (int j = 0; j < n; j++)
+    su[j] = (1 + S->extrap) * S->u[j] - S->extrap * S->u_prev[j]; /* ubar */
+  hg_saddle_K_vjp_theta(P, theta, su, qy, u);
+  hg_axpy(m, S->sigma, u, g);
 }
 
 /* One adjoint step from *cur into *next, then swap; traced and watched. */
