@@ -654,6 +654,10 @@ typedef struct hg_method_ops {
    * (piggyback's dual vectors: n_y from the saddle ops); space() then answers for a stated
    * typical case.  Use hg_method_space_on, which picks the slot. */
   size_t (*space_problem)(const hg_problem *P, const hg_budget *b, const hg_params *mp);
+  /* 1 if the estimate is random (mini-batches drawn from the run's rng: sid); verification
+   * then reports its error at the large budget without grading it (a mean square error falls
+   * like 1/t, never to the deterministic 1e-8: its own tests measure that rate over seeds). */
+  int stochastic;
 } hg_method_ops;
 
 /* Workspace bytes of method M with parameters mp (NULL: the defaults) for n_w = n,
