@@ -120,11 +120,7 @@ static int sid_run(hg_problem *P, const sid_opts *o, const double *theta, const 
     hg_vjp_theta(P, w, theta, v, gt);
     hg_axpy(m, 1.0 / J, gt, out->grad);
   }
-  for (int i = 0; i < m; i++)
-    if (!isfinite(out->grad[i]))
-      return hg_fail(err, HG_ERR_NAN, "method 'sid' on problem '%s': the hypergradient "
-                     "estimate is not finite (entry %d)", P->ops->name, i);
-  return HG_OK;
+  return HG_OK; /* the harness refuses a non-finite estimate */
 }
 
 /* sid (header): refuses a problem without sample ops, tolerances, and a q it cannot use;
