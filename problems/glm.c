@@ -676,6 +676,11 @@ int hg_glm_select(void *self, int which, int count, const int *idx, hg_error *er
   return HG_OK;
 }
 
+int hg_glm_batched(const hg_glm *G, int part)
+{
+  return G->batch[part].X_all && !G->swapped;
+}
+
 const int *hg_glm_selected(const hg_glm *G, int which, int *count)
 {
   const hg_glm_batch *B = &G->batch[which == HG_SAMPLE_UPPER];

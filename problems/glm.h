@@ -217,6 +217,9 @@ int hg_glm_synthetic_rows(const hg_glm *G, hg_rng *rng, int rows, int d, double 
  * outside [0, n) is an error naming it (the selection is then unchanged). */
 int hg_glm_n_items(const void *self, int which);
 int hg_glm_select(void *self, int which, int count, const int *idx, hg_error *err);
+/* 1 when the callbacks of mean `part` (0 training, 1 validation) see a selected batch (a
+ * batch is selected and hg_glm_swap_full has not put the full rows in). */
+int hg_glm_batched(const hg_glm *G, int part);
 /* The rows selected for `which` (NULL when the full mean is in use) and their count. */
 const int *hg_glm_selected(const hg_glm *G, int which, int *count);
 /* Exchange the selected batches and the full data (a no-op without a selection): called in

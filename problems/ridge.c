@@ -108,7 +108,7 @@ static void ridge_loss_grad(ridge *R, const double *w, double *out)
 {
   hg_glm *G = &R->glm;
 
-  if (R->gram && !G->batch[0].X_all) { /* the cache holds the full mean only */
+  if (R->gram && !hg_glm_batched(G, 0)) { /* the cache holds the full mean only */
     cblas_dsymv(CblasRowMajor, CblasUpper, G->d, 1.0, R->gram, G->d, w, 1, 0.0, out, 1);
     hg_axpy(G->d, -1.0, R->Xty, out);
     return;
@@ -124,7 +124,7 @@ static void ridge_loss_hess(ridge *R, const double *v, double *out)
 {
   hg_glm *G = &R->glm;
 
-  if (R->gram && !G->batch[0].X_all) {
+  if (R->gram && !hg_glm_batched(G, 0)) {
     cblas_dsymv(CblasRowMajor, CblasUpper, G->d, 1.0, R->gram, G->d, v, 1, 0.0, out, 1);
     return;
   }

@@ -42,6 +42,9 @@ static const spec specs[] = {
   {"ridge", {"reg=scalar", "n=48", NULL}},
   {"logreg", {NULL}},
   {"logreg", {"density=0.3", "seed=5", NULL}},
+  {"logreg-multi", {NULL}},
+  {"logreg-multi", {"reg=per-class", "density=0.3", "seed=5", NULL}},
+  {"logreg-multi", {"solve=cg", "density=0.3", "classes=5", "seed=2", NULL}},
 };
 
 static int nwords(const spec *s)
