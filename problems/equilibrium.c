@@ -88,6 +88,12 @@ typedef struct equilibrium {
    * project may write into them) */
   double *svd_a, *svd_s, *svd_u, *svd_vt, *svd_work;
   lapack_int svd_lwork;
+  /* The sample ops' batches of examples, [0] for Phi, [1] for E: nsel[k] selected (0: the
+   * full mean) with weight wsel[k][i] = N/nsel per time example i is selected (0 if not).
+   * Phi on a batch moves only the selected blocks, by that weight times the full step
+   * (w_i + (N/count)(tanh(z_i) - w_i)); E on a batch is the batch mean. */
+  double *wsel[2];
+  int nsel[2];
 } equilibrium;
 
 static const hg_param_spec equilibrium_params[] = {
@@ -144,6 +150,8 @@ static void equilibrium_destroy(void *self)
   free(e->svd_u);
   free(e->svd_vt);
   free(e->svd_work);
+  free(e->wsel[0]);
+  free(e->wsel[1]);
   free(e);
 }
 
@@ -442,7 +450,9 @@ static int equilibrium_create(const hg_params *p, void **self, int *n_w, int *n_
   e->hc = malloc((size_t)h * sizeof(double));
   e->hs2 = malloc((size_t)h * sizeof(double));
   e->hr2 = malloc((size_t)h * sizeof(double));
-  if ((e->mse && !e->T) || !e->theta0 || !e->bias_key || !e->bias || !e->state_key || !e->S ||
+  e->wsel[0] = calloc((size_t)N, sizeof(double));
+  e->wsel[1] = calloc((size_t)N, sizeof(double));
+  if (!e->wsel[0] || !e->wsel[1] || (e->mse && !e->T) || !e->theta0 || !e->bias_key || !e->bias || !e->state_key || !e->S ||
       !e->Dm || !e->G || !e->O || !e->gw || !e->v || !e->tt || !e->M || !e->ipiv || !e->hs ||
       !e->hr || !e->hc || !e->hs2 || !e->hr2) {
     status = hg_fail(err, HG_ERR_NOMEM, "problem 'equilibrium': out of memory for N = %d, "
@@ -530,12 +540,34 @@ static void eq_state(equilibrium *e, const double *w, const double *theta)
   e->state_valid = 1;
 }
 
+/* A lower batch (sample ops): out_i = x_i + wsel_i (out_i - x_i) per block, from the full
+ * map's out and its input x (w for Phi, v for the products); no-op on the full mean. */
+static void eq_lower_batch(const equilibrium *e, const double *x, double *out)
+{
+  if (!e->nsel[0])
+    return;
+  for (int i = 0; i < e->N; i++)
+    for (int j = i * e->h; j < (i + 1) * e->h; j++)
+      out[j] = x[j] + e->wsel[0][i] * (out[j] - x[j]);
+}
+
+/* Rows i of the N x h matrix M times wsel[part][i] (a sum over examples restricted to a
+ * batch); no-op on the full mean. */
+static void eq_scale_rows(const equilibrium *e, int part, double *M)
+{
+  if (!e->nsel[part])
+    return;
+  for (int i = 0; i < e->N; i++)
+    cblas_dscal(e->h, e->wsel[part][i], M + (size_t)i * e->h, 1);
+}
+
 /* out_i = Phi(w, theta)_i = tanh(A w_i + B x_i + c)   (DESIGN §3). */
 static void equilibrium_phi(void *self, const double *w, const double *theta, double *out)
 {
   equilibrium *e = self;
   eq_state(e, w, theta);
   memcpy(out, e->S, (size_t)e->n_w * sizeof(double));
+  eq_lower_batch(e, w, out);
 }
 
 /* out_i = (d_w Phi v)_i = D_i A v_i, D_i = diag(1 - tanh^2(z_i)): out = Dm .* (V A^T). */
@@ -548,6 +580,7 @@ static void equilibrium_jvp_w(void *self, const double *w, const double *theta, 
               e->h, 0.0, e->G, e->h);
   for (int j = 0; j < e->n_w; j++)
     out[j] = e->Dm[j] * e->G[j];
+  eq_lower_batch(e, v, out);
 }
 
 /* out_i = (d_w Phi^T v)_i = A^T D_i v_i: out = (Dm .* V) A. */
@@ -560,6 +593,7 @@ static void equilibrium_vjp_w(void *self, const double *w, const double *theta, 
     e->G[j] = e->Dm[j] * v[j];
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, e->N, e->h, e->h, 1.0, e->G, e->h,
               theta, e->h, 0.0, out, e->h);
+  eq_lower_batch(e, v, out);
 }
 
 /* d_theta Phi^T v with g_i = D_i v_i (G = Dm .* V):  A: sum_i g_i w_i^T = G^T W;
@@ -573,6 +607,7 @@ static void equilibrium_vjp_theta(void *self, const double *w, const double *the
   eq_state(e, w, theta);
   for (int j = 0; j < e->n_w; j++)
     e->G[j] = e->Dm[j] * v[j];
+  eq_scale_rows(e, 0, e->G);
   cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, h, h, N, 1.0, e->G, h, w, h, 0.0, out, h);
   cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, h, e->p, N, 1.0, e->G, h, e->X, e->p, 0.0,
               out + e->oB, e->p);
@@ -597,6 +632,7 @@ static void equilibrium_jvp_theta(void *self, const double *w, const double *the
               e->p, 1.0, e->G, h);
   for (int j = 0; j < e->n_w; j++)
     out[j] = e->Dm[j] * e->G[j];
+  eq_scale_rows(e, 0, out);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -623,12 +659,15 @@ static double equilibrium_upper(void *self, const double *w, const double *theta
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, C, h, 1.0, w, h, U, h, 1.0, e->O, C);
   for (int i = 0; i < N; i++) {
     double *o = e->O + (size_t)i * C;
+    /* the example's weight: 1, or on an upper batch N/count per selection (exact: f = 1
+     * changes no bit) */
+    const double f = e->nsel[1] ? e->wsel[1][i] : 1.0;
     if (e->mse) {
       const double *t = e->T + (size_t)i * C;
       for (int c = 0; c < C; c++) {
         o[c] -= t[c];
-        E += 0.5 * o[c] * o[c];
-        o[c] /= N;
+        E += f * (0.5 * o[c] * o[c]);
+        o[c] = f * o[c] / N;
       }
       continue;
     }
@@ -638,10 +677,10 @@ static double equilibrium_upper(void *self, const double *w, const double *theta
     for (int c = 0; c < C; c++)
       sum += exp(o[c] - top);
     const double lse = top + log(sum);
-    E += lse - o[e->y[i]];
+    E += f * (lse - o[e->y[i]]);
     for (int c = 0; c < C; c++)
-      o[c] = exp(o[c] - lse) / N;
-    o[e->y[i]] -= 1.0 / N;
+      o[c] = f * exp(o[c] - lse) / N;
+    o[e->y[i]] -= f / N;
   }
   E /= N;
   if (gw)
@@ -742,14 +781,19 @@ static int equilibrium_exact(void *self, const double *theta, double *wstar, dou
     return hg_fail(err, HG_ERR_NONCONTRACT, "problem 'equilibrium': ||A||_2 = %g at this theta "
                    "is not below 1, so Phi is not a contraction and w* may not exist (project A "
                    "onto ||A||_2 <= radius)", q);
+  const int nsel[2] = {e->nsel[0], e->nsel[1]};
+  int status = HG_OK;
+  e->nsel[0] = e->nsel[1] = 0; /* the full problem, whatever batch is selected */
   eq_bias(e, theta);
   hg_zero(e->n_w, wstar);
   for (int i = 0; i < N; i++) {
     double *w_i = wstar + (size_t)i * h;
     double res = eq_newton(e, A, e->bias + (size_t)i * h, w_i);
-    if (!(res <= EXACT_TOL))
-      return hg_fail(err, HG_ERR_NUMERIC, "problem 'equilibrium': the fixed point of example "
-                     "%d did not converge (residual %g, ||A||_2 = %g)", i + 1, res, q);
+    if (!(res <= EXACT_TOL)) {
+      status = hg_fail(err, HG_ERR_NUMERIC, "problem 'equilibrium': the fixed point of example "
+                       "%d did not converge (residual %g, ||A||_2 = %g)", i + 1, res, q);
+      goto done;
+    }
   }
 
   equilibrium_upper(e, wstar, theta, e->gw, grad);
@@ -759,12 +803,43 @@ static int equilibrium_exact(void *self, const double *theta, double *wstar, dou
     eq_jacobian(e, A, e->hs, 0); /* M row-major = M^T column-major */
     memcpy(v_i, e->gw + (size_t)i * h, (size_t)h * sizeof(double));
     lapack_int info = LAPACKE_dgesv(LAPACK_COL_MAJOR, h, 1, e->M, h, e->ipiv, v_i, h);
-    if (info != 0)
-      return hg_fail(err, HG_ERR_NUMERIC, "problem 'equilibrium': the adjoint LU of example %d "
-                     "failed (LAPACK info %d)", i + 1, (int)info);
+    if (info != 0) {
+      status = hg_fail(err, HG_ERR_NUMERIC, "problem 'equilibrium': the adjoint LU of example "
+                       "%d failed (LAPACK info %d)", i + 1, (int)info);
+      goto done;
+    }
   }
   equilibrium_vjp_theta(e, wstar, theta, e->v, e->tt);
   hg_axpy(e->n_theta, 1.0, e->tt, grad);
+
+done:
+  e->nsel[0] = nsel[0];
+  e->nsel[1] = nsel[1];
+  return status;
+}
+
+/* The sample ops (hgbench.h): the N examples are the items of both means. */
+static int equilibrium_n_items(const void *self, int which)
+{
+  const equilibrium *e = self;
+  return e->N;
+}
+
+/* Weights N/count per selection of an example (header of the state); count = 0: the full
+ * means again. */
+static int equilibrium_select(void *self, int which, int count, const int *idx, hg_error *err)
+{
+  equilibrium *e = self;
+  const int part = which == HG_SAMPLE_UPPER;
+
+  for (int k = 0; k < count; k++)
+    if (idx[k] < 0 || idx[k] >= e->N)
+      return hg_fail(err, HG_ERR_ARG, "problem 'equilibrium': example index %d (batch position "
+                     "%d) is outside [0, %d)", idx[k], k, e->N);
+  hg_zero(e->N, e->wsel[part]);
+  for (int k = 0; k < count; k++)
+    e->wsel[part][idx[k]] += (double)e->N / count;
+  e->nsel[part] = count;
   return HG_OK;
 }
 
@@ -875,4 +950,6 @@ const hg_problem_ops hg_problem_equilibrium = {
   .describe = equilibrium_describe,      /* data, sizes, loss, radius */
   .symmetric = 0,                        /* D_i A is not symmetric */
   .project = equilibrium_project,        /* A onto ||A||_2 <= radius */
+  .n_items = equilibrium_n_items,        /* the N examples, for Phi and for E */
+  .select = equilibrium_select,          /* per-example weights N/count */
 };
