@@ -28,6 +28,7 @@
  * y_i = argmax_c (W x_i)_c of a random teacher W ~ N(0, 1)^{C x p}.
  */
 #include "glm.h"
+#include "items.h"
 
 #include <cblas.h>
 #include <float.h>
@@ -88,12 +89,10 @@ typedef struct equilibrium {
    * project may write into them) */
   double *svd_a, *svd_s, *svd_u, *svd_vt, *svd_work;
   lapack_int svd_lwork;
-  /* The sample ops' batches of examples, [0] for Phi, [1] for E: nsel[k] selected (0: the
-   * full mean) with weight wsel[k][i] = N/nsel per time example i is selected (0 if not).
-   * Phi on a batch moves only the selected blocks, by that weight times the full step
-   * (w_i + (N/count)(tanh(z_i) - w_i)); E on a batch is the batch mean. */
-  double *wsel[2];
-  int nsel[2];
+  /* The sample ops' batches of examples (items.h): Phi on a lower batch moves block i by
+   * its weight times the full step, w_i + weight_i (tanh(z_i) - w_i); E on an upper batch is
+   * the batch mean. */
+  hg_items batch;
 } equilibrium;
 
 static const hg_param_spec equilibrium_params[] = {
@@ -150,8 +149,7 @@ static void equilibrium_destroy(void *self)
   free(e->svd_u);
   free(e->svd_vt);
   free(e->svd_work);
-  free(e->wsel[0]);
-  free(e->wsel[1]);
+  hg_items_free(&e->batch);
   free(e);
 }
 
@@ -450,9 +448,9 @@ static int equilibrium_create(const hg_params *p, void **self, int *n_w, int *n_
   e->hc = malloc((size_t)h * sizeof(double));
   e->hs2 = malloc((size_t)h * sizeof(double));
   e->hr2 = malloc((size_t)h * sizeof(double));
-  e->wsel[0] = calloc((size_t)N, sizeof(double));
-  e->wsel[1] = calloc((size_t)N, sizeof(double));
-  if (!e->wsel[0] || !e->wsel[1] || (e->mse && !e->T) || !e->theta0 || !e->bias_key || !e->bias || !e->state_key || !e->S ||
+  if ((status = hg_items_init(&e->batch, N, "equilibrium", err)))
+    goto done;
+  if ((e->mse && !e->T) || !e->theta0 || !e->bias_key || !e->bias || !e->state_key || !e->S ||
       !e->Dm || !e->G || !e->O || !e->gw || !e->v || !e->tt || !e->M || !e->ipiv || !e->hs ||
       !e->hr || !e->hc || !e->hs2 || !e->hr2) {
     status = hg_fail(err, HG_ERR_NOMEM, "problem 'equilibrium': out of memory for N = %d, "
@@ -540,25 +538,25 @@ static void eq_state(equilibrium *e, const double *w, const double *theta)
   e->state_valid = 1;
 }
 
-/* A lower batch (sample ops): out_i = x_i + wsel_i (out_i - x_i) per block, from the full
+/* A lower batch (sample ops): out_i = x_i + weight_i (out_i - x_i) per block, from the full
  * map's out and its input x (w for Phi, v for the products); no-op on the full mean. */
 static void eq_lower_batch(const equilibrium *e, const double *x, double *out)
 {
-  if (!e->nsel[0])
+  if (!e->batch.count[0])
     return;
   for (int i = 0; i < e->N; i++)
     for (int j = i * e->h; j < (i + 1) * e->h; j++)
-      out[j] = x[j] + e->wsel[0][i] * (out[j] - x[j]);
+      out[j] = x[j] + e->batch.w[0][i] * (out[j] - x[j]);
 }
 
-/* Rows i of the N x h matrix M times wsel[part][i] (a sum over examples restricted to a
- * batch); no-op on the full mean. */
-static void eq_scale_rows(const equilibrium *e, int part, double *M)
+/* Rows i of the N x h matrix M times the lower weight of example i (a sum over examples
+ * restricted to a batch); no-op on the full mean. */
+static void eq_scale_rows(const equilibrium *e, double *M)
 {
-  if (!e->nsel[part])
+  if (!e->batch.count[0])
     return;
   for (int i = 0; i < e->N; i++)
-    cblas_dscal(e->h, e->wsel[part][i], M + (size_t)i * e->h, 1);
+    cblas_dscal(e->h, e->batch.w[0][i], M + (size_t)i * e->h, 1);
 }
 
 /* out_i = Phi(w, theta)_i = tanh(A w_i + B x_i + c)   (DESIGN §3). */
@@ -607,7 +605,7 @@ static void equilibrium_vjp_theta(void *self, const double *w, const double *the
   eq_state(e, w, theta);
   for (int j = 0; j < e->n_w; j++)
     e->G[j] = e->Dm[j] * v[j];
-  eq_scale_rows(e, 0, e->G);
+  eq_scale_rows(e, e->G);
   cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, h, h, N, 1.0, e->G, h, w, h, 0.0, out, h);
   cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, h, e->p, N, 1.0, e->G, h, e->X, e->p, 0.0,
               out + e->oB, e->p);
@@ -632,7 +630,7 @@ static void equilibrium_jvp_theta(void *self, const double *w, const double *the
               e->p, 1.0, e->G, h);
   for (int j = 0; j < e->n_w; j++)
     out[j] = e->Dm[j] * e->G[j];
-  eq_scale_rows(e, 0, out);
+  eq_scale_rows(e, out);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -661,7 +659,7 @@ static double equilibrium_upper(void *self, const double *w, const double *theta
     double *o = e->O + (size_t)i * C;
     /* the example's weight: 1, or on an upper batch N/count per selection (exact: f = 1
      * changes no bit) */
-    const double f = e->nsel[1] ? e->wsel[1][i] : 1.0;
+    const double f = hg_items_weight(&e->batch, 1, i);
     if (e->mse) {
       const double *t = e->T + (size_t)i * C;
       for (int c = 0; c < C; c++) {
@@ -781,9 +779,8 @@ static int equilibrium_exact(void *self, const double *theta, double *wstar, dou
     return hg_fail(err, HG_ERR_NONCONTRACT, "problem 'equilibrium': ||A||_2 = %g at this theta "
                    "is not below 1, so Phi is not a contraction and w* may not exist (project A "
                    "onto ||A||_2 <= radius)", q);
-  const int nsel[2] = {e->nsel[0], e->nsel[1]};
-  int status = HG_OK;
-  e->nsel[0] = e->nsel[1] = 0; /* the full problem, whatever batch is selected */
+  int status = HG_OK, held[2];
+  hg_items_hold(&e->batch, held); /* the full problem, whatever batch is selected */
   eq_bias(e, theta);
   hg_zero(e->n_w, wstar);
   for (int i = 0; i < N; i++) {
@@ -813,8 +810,7 @@ static int equilibrium_exact(void *self, const double *theta, double *wstar, dou
   hg_axpy(e->n_theta, 1.0, e->tt, grad);
 
 done:
-  e->nsel[0] = nsel[0];
-  e->nsel[1] = nsel[1];
+  hg_items_restore(&e->batch, held);
   return status;
 }
 
@@ -825,22 +821,11 @@ static int equilibrium_n_items(const void *self, int which)
   return e->N;
 }
 
-/* Weights N/count per selection of an example (header of the state); count = 0: the full
- * means again. */
+/* Weights N/count per selection of an example (items.h); count = 0: the full means again. */
 static int equilibrium_select(void *self, int which, int count, const int *idx, hg_error *err)
 {
   equilibrium *e = self;
-  const int part = which == HG_SAMPLE_UPPER;
-
-  for (int k = 0; k < count; k++)
-    if (idx[k] < 0 || idx[k] >= e->N)
-      return hg_fail(err, HG_ERR_ARG, "problem 'equilibrium': example index %d (batch position "
-                     "%d) is outside [0, %d)", idx[k], k, e->N);
-  hg_zero(e->N, e->wsel[part]);
-  for (int k = 0; k < count; k++)
-    e->wsel[part][idx[k]] += (double)e->N / count;
-  e->nsel[part] = count;
-  return HG_OK;
+  return hg_items_select(&e->batch, "equilibrium", "example", which, count, idx, err);
 }
 
 /*

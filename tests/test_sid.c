@@ -10,7 +10,8 @@
  *     sums reorder O(N) additions of O(1) terms, 1e-12 relative;
  *   - select(count = 0) gives the full problem back bit for bit (memcmp);
  *   - exact and constants describe the full problem while a batch is selected (bit for bit);
- *   - an index out of range (N, and -1) is an error whose message names the index.
+ *   - an index out of range (N, and -1) is an error whose message names the index;
+ *   - an imaging problem leaves the images outside an upper batch unchanged by Phi.
  * sid:
  *   - refuses a problem without sample ops (quadratic) naming it;
  *   - reproducible per seed (bit for bit), different across seeds, and the full mean is
@@ -47,6 +48,9 @@ static const spec specs[] = {
   {"logreg-multi", {"solve=cg", "density=0.3", "classes=5", "seed=2", NULL}},
   {"equilibrium", {NULL}},
   {"equilibrium", {"loss=mse", "n=12", "seed=3", NULL}},
+  {"denoise-tv", {"n_images=4", "size=8", NULL}},
+  {"deblur-tv", {"n_images=3", "size=8", NULL}},
+  {"denoise-foe", {"n_images=4", "size=8", NULL}},
 };
 
 static int nwords(const spec *s)
@@ -177,6 +181,23 @@ static void sample_ops_checks(const spec *s)
               "%s: mean of E, grad_w E, grad_theta E over %d upper batches of %d = full "
               "(rel %.2e, %.2e, %.2e)", label, batches, b, e0, e1, e2);
       }
+    }
+
+    /* an imaging problem leaves the images outside an upper batch unchanged by Phi (E ignores
+     * them) and steps the chosen ones fully */
+    if (which == HG_SAMPLE_UPPER && P->ops->images) {
+      hg_image_set set;
+      P->ops->images(P->self, &set);
+      const size_t px = (size_t)set.w * set.h;
+      idx[0] = N - 1;
+      hg_problem_select(P, which, 1, idx, &err);
+      eval(P, w, theta, v, u, &part);
+      hg_problem_select(P, which, 0, NULL, &err);
+      check(!memcmp(part.lower, w, (N - 1) * px * sizeof(double)) &&
+                !memcmp(part.lower + (N - 1) * px, full.lower + (N - 1) * px,
+                        px * sizeof(double)),
+            "%s: under an upper batch {%d}, Phi leaves the other images and steps image %d as "
+            "the full Phi", label, N - 1, N - 1);
     }
 
     /* select(0) restores the full problem bit for bit; exact and constants ignore a batch */
