@@ -16,7 +16,10 @@
  * upper bounds).  Where the bound is NaN because the problem cannot give a constant (a
  * Lipschitz constant of a d_w Phi that jumps), no theorem holds the error over a finite window:
  * such rows report the fit without grading it and name the unknown constant, and an implicit
- * method's omega row says omega is unknown.
+ * method's omega row says omega is unknown.  A stochastic method (hg_method_ops.stochastic:
+ * sid) is run once at the large budget and reported without a grade: its mean square error
+ * falls like 1/t (docs/theory.md), so no fixed tolerance is its criterion; its own tests fit
+ * that rate over seeds.
  */
 #include "hgbench.h"
 
