@@ -15,7 +15,7 @@
  * sid:
  *   - refuses a problem without sample ops (quadratic) naming it;
  *   - reproducible per seed (bit for bit), different across seeds, and the full mean is
- *     selected again when it returns;
+ *     selected again when it returns; its declared workspace is the measured peak;
  *   - with batch = every item the iterations are deterministic and converge to exact: the
  *     steps beta/(beta + s), beta = 2/(1 - q^2), contract the error by prod (1 - eta_s (1 - q))
  *     ~ t^(-2/(1+q)), so from t = 2000 to 20000 it must fall at least tenfold and end below
@@ -324,6 +324,24 @@ static void sid_checks(void)
   hg_run_release(&r1);
   hg_run_release(&r2);
   hg_run_release(&r3);
+
+  /* space_problem is the measured peak (hg_alloc), for a batch below and above the items */
+  {
+    const char *params[] = {"batch=10", "batch=1000"};
+    for (int i = 0; i < 2; i++) {
+      hg_params *mp = NULL;
+      hg_budget bb;
+      hg_budget_default(&bb);
+      const hg_method_ops *M = hg_find_method("sid", &err);
+      int rc = sid_run(P, params[i], 50, 3, &r1, &err);
+      hg_params_parse(M->params, "sid", 1, &params[i], &mp, &err);
+      size_t space = hg_method_space_on(M, P, &bb, mp);
+      check(!rc && r1.peak_bytes == space, "sid %s: space %zu = measured peak %zu", params[i],
+            space, r1.peak_bytes);
+      hg_params_destroy(&mp);
+      hg_run_release(&r1);
+    }
+  }
 
   /* batch = every item: deterministic, converges to exact */
   {
