@@ -1,7 +1,7 @@
 /*
  * sid.c -- stochastic implicit differentiation (DESIGN §4 "sid"; Grazzi, Pontil, Salzo,
- * "Convergence properties of stochastic hypergradients", AISTATS 2021, Algorithm 1 with the
- * stochastic fixed-point iterations of their §3 as both solvers).  Phi^ is Phi on a mini-batch
+ * "Convergence properties of stochastic hypergradients", AISTATS 2021: their SID with
+ * stochastic fixed-point iterations as both solvers).  Phi^ is Phi on a mini-batch
  * of the lower mean (hg_problem_sample, HG_SAMPLE_LOWER, `batch` items drawn afresh for every
  * product from the run's rng), an unbiased estimate of Phi and of its Jacobians:
  *
@@ -19,8 +19,6 @@
  * no stopping test, so tol_lower and tol_linear are refused.
  */
 #include "common.h"
-
-#include <math.h>
 
 /* The parameters as read. */
 typedef struct sid_opts {
