@@ -663,6 +663,10 @@ typedef struct hg_method_ops {
    * (piggyback's dual vectors: n_y from the saddle ops); space() then answers for a stated
    * typical case.  Use hg_method_space_on, which picks the slot. */
   size_t (*space_problem)(const hg_problem *P, const hg_budget *b, const hg_params *mp);
+  /* 1 if the estimate is random (mini-batches drawn from the run's rng: sid); verification
+   * then reports its error at the large budget without grading it (a mean square error falls
+   * like 1/t, never to the deterministic 1e-8: its own tests measure that rate over seeds). */
+  int stochastic;
 } hg_method_ops;
 
 /* Workspace bytes of method M with parameters mp (NULL: the defaults) for n_w = n,
@@ -969,7 +973,7 @@ typedef struct hg_verify_report {
 
 /* Run every registered method on P at theta:
  *  - at a large budget (chosen from q so q^t <= 1e-14) each consistent method must reach
- *    relative error 1e-8 (fd 1e-6);
+ *    relative error 1e-8 (fd 1e-6); a stochastic one (sid) is reported there, not graded;
  *  - at a small budget the exact identities itd = itd-forward, neumann(k) = aid-fp(k+1),
  *    aid-fp(k=1) = jfb, tbptt(K=t) = itd must hold to 1e-10;
  *  - over a grid of t (k = t), and of k (t large) for methods with a rate in k, every run

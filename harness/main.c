@@ -242,6 +242,11 @@ static int cmd_info(cli *c, hg_error *err)
   printf("n_w        %d\nn_theta    %d\n", P->n_w, P->n_theta);
   printf("theta      %s\n", c->theta_spec ? c->theta_spec : "theta0 (the problem's default)");
   printf("symmetric  %s\n", P->ops->symmetric ? "yes (CG applies)" : "no");
+  if (P->ops->select)
+    printf("batches    %d items of Phi's mean, %d of E's (sample ops: sid)\n",
+           hg_problem_n_items(P, HG_SAMPLE_LOWER), hg_problem_n_items(P, HG_SAMPLE_UPPER));
+  else
+    printf("batches    none (no sample ops)\n");
   if (P->ops->constants) {
     int step = isfinite(k.step) || isfinite(k.mu) || isfinite(k.L);
     if (step) {

@@ -49,6 +49,7 @@ extern const hg_method_ops hg_method_aid_gmres;
 extern const hg_method_ops hg_method_neumann;
 extern const hg_method_ops hg_method_jfb;
 extern const hg_method_ops hg_method_piggyback;
+extern const hg_method_ops hg_method_sid;
 extern const hg_method_ops hg_method_fd;
 
 const hg_entry hg_methods[] = {
@@ -63,6 +64,7 @@ const hg_entry hg_methods[] = {
   {"neumann", &hg_method_neumann},
   {"jfb", &hg_method_jfb},
   {"piggyback", &hg_method_piggyback},
+  {"sid", &hg_method_sid},
   {"fd", &hg_method_fd},
   {NULL, NULL},
 };

@@ -300,7 +300,7 @@ end
 -- Methods as papers name them (hg.plot's legend= overrides).
 local method_legend = {
   exact = "exact", itd = "ITD (reverse)", ["itd-forward"] = "ITD (forward)", tbptt = "TBPTT",
-  ["aid-fp"] = "AID-FP", ["aid-cg"] = "AID-CG", neumann = "Neumann", jfb = "JFB",
+  ["aid-fp"] = "AID-FP", ["aid-cg"] = "AID-CG", neumann = "Neumann", jfb = "JFB", sid = "SID",
   fd = "finite differences",
 }
 
@@ -718,6 +718,81 @@ function hg.plot_rates(fits, opts)
   return core.plot{name = name, title = opts.title or "fitted against theoretical rates",
                    xlabel = "theoretical rate (DESIGN §7)", ylabel = "fitted rate",
                    logx = false, logy = false, format = opts.format or "png", series = order}
+end
+
+-- hg.mse(runs [, field]): the mean square error (the mean of field^2, field = "abs_error" by
+-- default) over the repetitions of each method, problem instance and budget of a sweep (a
+-- stochastic method's seeds: hg.sweep's seeds=): a list of rows {problem=, problem_params=,
+-- method=, method_params=, t=, k=, t_budget=, k_budget=, mse=, count=, calls=, wall_s=}
+-- (calls and wall_s the repetitions' means), in order of first appearance, that hg.plot draws
+-- (y = "mse") and hg.expect_slope fits.  Failed runs and non-finite errors are left out.
+function hg.mse(runs, field)
+  field = field or "abs_error"
+  if type(runs) ~= "table" then
+    error("hg.mse: expected a sweep (from hg.sweep) or a list of runs", 2)
+  end
+  local rows, by_key = {}, {}
+  for _, r in ipairs(runs) do
+    local e = r[field]
+    if r.status == "ok" and finite(e) then
+      local key = fmt("%s|%s|%s|%s|%s|%s", r.problem, r.problem_params, r.method,
+                      r.method_params, r.t_budget, r.k_budget)
+      local row = by_key[key]
+      if not row then
+        row = {problem = r.problem, problem_params = r.problem_params, method = r.method,
+               method_params = r.method_params, t = r.t_budget, k = r.k_budget,
+               t_budget = r.t_budget, k_budget = r.k_budget, mse = 0, count = 0, calls = 0,
+               wall_s = 0}
+        by_key[key] = row
+        rows[#rows + 1] = row
+      end
+      row.count = row.count + 1
+      row.mse = row.mse + (e * e - row.mse) / row.count
+      row.calls = row.calls + (r.calls - row.calls) / row.count
+      row.wall_s = row.wall_s + (r.wall_s - row.wall_s) / row.count
+    end
+  end
+  return rows
+end
+
+-- hg.expect_slope(rows, {x=, y=, within=, message=}): per method and problem instance of rows
+-- (from hg.mse, or runs), the power law y ~ C x^slope fitted by least squares on log-log
+-- (hg_fit_slope, with its 95 % interval; x = "t", y = "mse" by default) must have its slope in
+-- within = {lo, hi} (default {-1.3, -0.7}: DESIGN §7's 1/t for sid's mean square error) and
+-- its interval must reach the middle of that range.  One expectation per series.  Never raises;
+-- returns whether all passed, and the fits {method=, instance=, slope=, lo=, hi=, used=}.
+function hg.expect_slope(rows, opts)
+  opts = opts or {}
+  local x, y = opts.x or "t", opts.y or "mse"
+  local within = opts.within or {-1.3, -0.7}
+  local mid = 0.5 * (within[1] + within[2])
+  local head = opts.message or fmt("%s ~ %s^slope with slope in [%s, %s]", y, x,
+                                   number_text(within[1]), number_text(within[2]))
+  if type(rows) ~= "table" or #rows == 0 then
+    return core.expect(false, head .. " (no rows: expected hg.mse's)"), {}
+  end
+  local series, order = {}, {}
+  for _, r in ipairs(rows) do
+    local key = method_label(r, {}) .. ", " .. instance_label(r)
+    if not series[key] then
+      series[key] = {method = r.method, instance = instance_label(r), xs = {}, ys = {}}
+      order[#order + 1] = key
+    end
+    local sr = series[key]
+    sr.xs[#sr.xs + 1], sr.ys[#sr.ys + 1] = r[x], r[y]
+  end
+  local all_ok, fits = true, {}
+  for _, key in ipairs(order) do
+    local sr = series[key]
+    local slope, lo, hi, used = core.fit_slope(sr.xs, sr.ys, 0)
+    local ok = used >= 3 and finite(slope) and slope >= within[1] and slope <= within[2]
+               and lo <= mid and mid <= hi
+    all_ok = core.expect(ok, fmt("%s: %s (fitted %.3f [%.3f, %.3f] over %d points)", key, head,
+                                 slope, lo, hi, used)) and all_ok
+    fits[#fits + 1] = {method = sr.method, instance = sr.instance, slope = slope, lo = lo,
+                       hi = hi, used = used}
+  end
+  return all_ok, fits
 end
 
 -- hg.optimize: outer loops (DESIGN §2.3) are not written yet.

@@ -1224,8 +1224,12 @@ static const luaL_Reg problem_methods[] = {
   {NULL, NULL},
 };
 
-/* core.fit_rate(xs, ys, floor) -> rate, lo, hi, used: hg_fit_rate on two Lua arrays. */
-static int l_fit_rate(lua_State *L)
+/* A fit of hg_fit_rate's signature (hg_fit_rate, hg_fit_slope). */
+typedef int (*fit_fn)(int n, const double *x, const double *err, double floor, double *rate,
+                      double *lo, double *hi);
+
+/* fit(xs, ys, floor) -> value, lo, hi, used on two Lua arrays. */
+static int fit_with(lua_State *L, fit_fn fit)
 {
   luaL_checktype(L, 1, LUA_TTABLE);
   luaL_checktype(L, 2, LUA_TTABLE);
@@ -1240,12 +1244,24 @@ static int l_fit_rate(lua_State *L)
     buf[n + i] = lua_tonumber(L, -1);
     lua_pop(L, 2);
   }
-  int used = hg_fit_rate(n, buf, buf + n, floor, &rate, &lo, &hi);
+  int used = fit(n, buf, buf + n, floor, &rate, &lo, &hi);
   lua_pushnumber(L, rate);
   lua_pushnumber(L, lo);
   lua_pushnumber(L, hi);
   lua_pushinteger(L, used);
   return 4;
+}
+
+/* core.fit_rate(xs, ys, floor) -> rate, lo, hi, used: hg_fit_rate on two Lua arrays. */
+static int l_fit_rate(lua_State *L)
+{
+  return fit_with(L, hg_fit_rate);
+}
+
+/* core.fit_slope(xs, ys, floor) -> slope, lo, hi, used: hg_fit_slope (ys ~ C xs^slope). */
+static int l_fit_slope(lua_State *L)
+{
+  return fit_with(L, hg_fit_slope);
 }
 
 /* core.method_rate(method, q, kappa, mu, L, axis) -> the theoretical rate (NaN if none). */
@@ -1265,6 +1281,7 @@ static int l_method_rate(lua_State *L)
 
 static const luaL_Reg core_functions[] = {
   {"fit_rate", l_fit_rate},
+  {"fit_slope", l_fit_slope},
   {"method_rate", l_method_rate},
   {"problem", l_problem},
   {"hypergrad", l_hypergrad},

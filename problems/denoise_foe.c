@@ -26,6 +26,7 @@
  */
 #include "glm.h" /* hg_glm_max_row_norm */
 #include "imaging.h"
+#include "items.h"
 
 #include <float.h>
 #include <math.h>
@@ -67,6 +68,7 @@ typedef struct foe {
   hg_hess_term *terms;  /* J: the Hessian's terms K_j^T diag(wts_j) K_j */
   double *a, *work;     /* the exact solve's adjoint (N P) and Newton's scratch (3 P) */
   hg_image_chol chol;
+  hg_items batch;       /* the sample ops' batches of images (items.h), as tv.c's */
 } foe;
 
 static const hg_param_spec denoise_foe_params[] = {
@@ -117,6 +119,7 @@ static void foe_destroy(void *self)
   free(F->a);
   free(F->work);
   hg_image_chol_finish(&F->chol);
+  hg_items_free(&F->batch);
   free(F);
 }
 
@@ -267,7 +270,8 @@ static int foe_create(const hg_params *p, void **self, int *n_w, int *n_theta, h
   for (size_t q = 0; q < PT; q++)
     F->col[q] = F->B->colind[F->tap[q]];
   data_norms(F);
-  if ((rc = hg_image_chol_start(&F->chol, F->P, "problem 'denoise-foe'", err)))
+  if ((rc = hg_image_chol_start(&F->chol, F->P, "problem 'denoise-foe'", err)) ||
+      (rc = hg_items_init(&F->batch, F->N, "denoise-foe", err)))
     goto fail;
   make_theta0(F, (uint64_t)hg_params_int(p, "seed"));
   update_filters(F, F->theta0);
@@ -336,15 +340,21 @@ static const double *responses(foe *F, const double *w, const double *theta)
   return F->resp;
 }
 
-/* Phi(u)_i = u_i - eta grad h(u_i). */
+/* Phi(u)_i = u_i - eta b_i grad h(u_i), b_i = 1 (full) or image i's batch weight (items.h;
+ * b_i = 0: u_i unchanged, nothing computed). */
 static void foe_phi(void *self, const double *w, const double *theta, double *out)
 {
   foe *F = self;
   for (int i = 0; i < F->N; i++) {
     size_t o = (size_t)i * F->P;
+    const double b = hg_items_lower(&F->batch, i);
+    if (b == 0) {
+      memcpy(out + o, w + o, (size_t)F->P * sizeof *out);
+      continue;
+    }
     grad_h(F, i, w + o, theta, out + o);
     for (int p = 0; p < F->P; p++)
-      out[o + p] = w[o + p] - F->eta * out[o + p];
+      out[o + p] = w[o + p] - F->eta * b * out[o + p];
   }
 }
 
@@ -357,6 +367,11 @@ static void foe_jvp_w(void *self, const double *w, const double *theta, const do
   const double *Z = responses(F, w, theta);
   for (int i = 0; i < F->N; i++) {
     size_t o = (size_t)i * F->P;
+    const double b = hg_items_lower(&F->batch, i); /* as Phi's */
+    if (b == 0) {
+      memcpy(out + o, v + o, (size_t)F->P * sizeof *out);
+      continue;
+    }
     hg_zero(F->P, out + o);
     for (int j = 0; j < F->J; j++) {
       double eps = exp(theta[E_(F, j)]);
@@ -369,7 +384,7 @@ static void foe_jvp_w(void *self, const double *w, const double *theta, const do
       hg_matrix_gemv(F->K[j], 1, alpha(F, theta, j), F->c, 1, out + o);
     }
     for (int p = 0; p < F->P; p++)
-      out[o + p] = v[o + p] - F->eta * (v[o + p] + out[o + p]);
+      out[o + p] = v[o + p] - F->eta * b * (v[o + p] + out[o + p]);
   }
 }
 
@@ -398,15 +413,18 @@ static void foe_vjp_theta(void *self, const double *w, const double *theta, cons
     for (int i = 0; i < F->N; i++) {
       const double *u = w + (size_t)i * F->P, *vi = v + (size_t)i * F->P;
       const double *zi = Z + ((size_t)i * F->J + j) * F->P;
+      const double b = hg_items_lower(&F->batch, i); /* image i's weight (1: no bit changes) */
+      if (b == 0)
+        continue;
       hg_matrix_gemv(F->K[j], 0, 1, vi, 0, F->y);
       for (int p = 0; p < F->P; p++) {
         double z = zi[p], s2 = z * z + e2, s = sqrt(s2), d1 = z / s, x = F->y[p];
         double d2x = e2 / (s2 * s) * x;
         const int *cp = F->col + (size_t)p * T;
-        dw += d1 * x;
-        de -= z * d2x;
+        dw += b * (d1 * x);
+        de -= b * (z * d2x);
         for (int t = 0; t < T; t++)
-          F->gk[t] += d1 * vi[cp[t]] + d2x * u[cp[t]];
+          F->gk[t] += b * (d1 * vi[cp[t]] + d2x * u[cp[t]]);
       }
     }
     zero_mean(T, F->gk, oc);
@@ -443,6 +461,8 @@ static void foe_jvp_theta(void *self, const double *w, const double *theta, cons
       const double *u = w + (size_t)i * F->P;
       double *oi = out + (size_t)i * F->P;
       const double *zi = Z + ((size_t)i * F->J + j) * F->P;
+      if (hg_items_lower(&F->batch, i) == 0)
+        continue; /* an unchanged block: d_theta Phi's rows are 0 */
       if (dk)
         hg_matrix_gemv(F->B, 0, 1, u, 0, F->y);
       for (int p = 0; p < F->P; p++) {
@@ -455,8 +475,11 @@ static void foe_jvp_theta(void *self, const double *w, const double *theta, cons
         hg_matrix_gemv(F->B, 1, aj, F->r, 1, oi);
     }
   }
-  for (size_t q = 0; q < (size_t)F->N * F->P; q++)
-    out[q] *= -F->eta;
+  for (int i = 0; i < F->N; i++) {
+    const double b = hg_items_lower(&F->batch, i);
+    for (size_t q = (size_t)i * F->P; q < (size_t)(i + 1) * F->P; q++)
+      out[q] *= -F->eta * b;
+  }
 }
 
 /* E = (1/N) sum_i 1/2 ||u_i - u-dagger_i||^2; grad_w E = (u - u-dagger)/N; grad_theta E = 0. */
@@ -466,7 +489,7 @@ static double foe_upper(void *self, const double *w, const double *theta, double
   foe *F = self;
   if (gtheta)
     memset(gtheta, 0, (size_t)F->m * sizeof *gtheta);
-  return hg_pairs_error(&F->pairs, w, gw);
+  return hg_pairs_error_weighted(&F->pairs, F->batch.count[1] ? F->batch.w[1] : NULL, w, gw);
 }
 
 /* Factor H(u) = I + sum_j K_j^T diag(alpha_j eps_j^2/s^3) K_j. */
@@ -499,10 +522,13 @@ static int foe_exact(void *self, const double *theta, double *wstar, double *gra
 {
   static const hg_image_lower ops = {h_value, grad_h, factor_hessian};
   foe *F = self;
+  int held[2];
+  hg_items_hold(&F->batch, held); /* the full problem, whatever batch is selected */
   int rc = hg_image_exact(&F->chol, &F->pairs, F->eta, &ops, F, theta, wstar, F->a, F->work,
                           err);
   if (!rc)
     foe_vjp_theta(F, wstar, theta, F->a, grad);
+  hg_items_restore(&F->batch, held);
   return rc;
 }
 
@@ -567,6 +593,19 @@ static void foe_describe(const void *self, char *buf, size_t len)
            F->B->nnz, F->eta);
 }
 
+/* The sample ops: the N images are the items of both means (items.h). */
+static int foe_n_items(const void *self, int which)
+{
+  const foe *F = self;
+  return F->N;
+}
+
+static int foe_select(void *self, int which, int count, const int *idx, hg_error *err)
+{
+  foe *F = self;
+  return hg_items_select(&F->batch, "denoise-foe", "image", which, count, idx, err);
+}
+
 const hg_problem_ops hg_problem_denoise_foe = {
   .version = HG_PROBLEM_OPS_VERSION,
   .name = "denoise-foe",
@@ -586,4 +625,6 @@ const hg_problem_ops hg_problem_denoise_foe = {
   .constants = foe_constants,       /* mu = 1, L, q, nu1, nu2, mu1, mu2 */
   .describe = foe_describe,
   .symmetric = 1,
+  .n_items = foe_n_items,           /* the N images, for Phi and for E */
+  .select = foe_select,             /* per-image weights (items.h) */
 };

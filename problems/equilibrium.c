@@ -28,6 +28,7 @@
  * y_i = argmax_c (W x_i)_c of a random teacher W ~ N(0, 1)^{C x p}.
  */
 #include "glm.h"
+#include "items.h"
 
 #include <cblas.h>
 #include <float.h>
@@ -88,6 +89,10 @@ typedef struct equilibrium {
    * project may write into them) */
   double *svd_a, *svd_s, *svd_u, *svd_vt, *svd_work;
   lapack_int svd_lwork;
+  /* The sample ops' batches of examples (items.h): Phi on a lower batch moves block i by
+   * its weight times the full step, w_i + weight_i (tanh(z_i) - w_i); E on an upper batch is
+   * the batch mean. */
+  hg_items batch;
 } equilibrium;
 
 static const hg_param_spec equilibrium_params[] = {
@@ -144,6 +149,7 @@ static void equilibrium_destroy(void *self)
   free(e->svd_u);
   free(e->svd_vt);
   free(e->svd_work);
+  hg_items_free(&e->batch);
   free(e);
 }
 
@@ -442,6 +448,8 @@ static int equilibrium_create(const hg_params *p, void **self, int *n_w, int *n_
   e->hc = malloc((size_t)h * sizeof(double));
   e->hs2 = malloc((size_t)h * sizeof(double));
   e->hr2 = malloc((size_t)h * sizeof(double));
+  if ((status = hg_items_init(&e->batch, N, "equilibrium", err)))
+    goto done;
   if ((e->mse && !e->T) || !e->theta0 || !e->bias_key || !e->bias || !e->state_key || !e->S ||
       !e->Dm || !e->G || !e->O || !e->gw || !e->v || !e->tt || !e->M || !e->ipiv || !e->hs ||
       !e->hr || !e->hc || !e->hs2 || !e->hr2) {
@@ -530,12 +538,34 @@ static void eq_state(equilibrium *e, const double *w, const double *theta)
   e->state_valid = 1;
 }
 
+/* A lower batch (sample ops): out_i = x_i + weight_i (out_i - x_i) per block, from the full
+ * map's out and its input x (w for Phi, v for the products); no-op on the full mean. */
+static void eq_lower_batch(const equilibrium *e, const double *x, double *out)
+{
+  if (!e->batch.count[0])
+    return;
+  for (int i = 0; i < e->N; i++)
+    for (int j = i * e->h; j < (i + 1) * e->h; j++)
+      out[j] = x[j] + e->batch.w[0][i] * (out[j] - x[j]);
+}
+
+/* Rows i of the N x h matrix M times the lower weight of example i (a sum over examples
+ * restricted to a batch); no-op on the full mean. */
+static void eq_scale_rows(const equilibrium *e, double *M)
+{
+  if (!e->batch.count[0])
+    return;
+  for (int i = 0; i < e->N; i++)
+    cblas_dscal(e->h, e->batch.w[0][i], M + (size_t)i * e->h, 1);
+}
+
 /* out_i = Phi(w, theta)_i = tanh(A w_i + B x_i + c)   (DESIGN §3). */
 static void equilibrium_phi(void *self, const double *w, const double *theta, double *out)
 {
   equilibrium *e = self;
   eq_state(e, w, theta);
   memcpy(out, e->S, (size_t)e->n_w * sizeof(double));
+  eq_lower_batch(e, w, out);
 }
 
 /* out_i = (d_w Phi v)_i = D_i A v_i, D_i = diag(1 - tanh^2(z_i)): out = Dm .* (V A^T). */
@@ -548,6 +578,7 @@ static void equilibrium_jvp_w(void *self, const double *w, const double *theta, 
               e->h, 0.0, e->G, e->h);
   for (int j = 0; j < e->n_w; j++)
     out[j] = e->Dm[j] * e->G[j];
+  eq_lower_batch(e, v, out);
 }
 
 /* out_i = (d_w Phi^T v)_i = A^T D_i v_i: out = (Dm .* V) A. */
@@ -560,6 +591,7 @@ static void equilibrium_vjp_w(void *self, const double *w, const double *theta, 
     e->G[j] = e->Dm[j] * v[j];
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, e->N, e->h, e->h, 1.0, e->G, e->h,
               theta, e->h, 0.0, out, e->h);
+  eq_lower_batch(e, v, out);
 }
 
 /* d_theta Phi^T v with g_i = D_i v_i (G = Dm .* V):  A: sum_i g_i w_i^T = G^T W;
@@ -573,6 +605,7 @@ static void equilibrium_vjp_theta(void *self, const double *w, const double *the
   eq_state(e, w, theta);
   for (int j = 0; j < e->n_w; j++)
     e->G[j] = e->Dm[j] * v[j];
+  eq_scale_rows(e, e->G);
   cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, h, h, N, 1.0, e->G, h, w, h, 0.0, out, h);
   cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, h, e->p, N, 1.0, e->G, h, e->X, e->p, 0.0,
               out + e->oB, e->p);
@@ -597,6 +630,7 @@ static void equilibrium_jvp_theta(void *self, const double *w, const double *the
               e->p, 1.0, e->G, h);
   for (int j = 0; j < e->n_w; j++)
     out[j] = e->Dm[j] * e->G[j];
+  eq_scale_rows(e, out);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -623,12 +657,15 @@ static double equilibrium_upper(void *self, const double *w, const double *theta
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, C, h, 1.0, w, h, U, h, 1.0, e->O, C);
   for (int i = 0; i < N; i++) {
     double *o = e->O + (size_t)i * C;
+    /* the example's weight: 1, or on an upper batch N/count per selection (exact: f = 1
+     * changes no bit) */
+    const double f = hg_items_weight(&e->batch, 1, i);
     if (e->mse) {
       const double *t = e->T + (size_t)i * C;
       for (int c = 0; c < C; c++) {
         o[c] -= t[c];
-        E += 0.5 * o[c] * o[c];
-        o[c] /= N;
+        E += f * (0.5 * o[c] * o[c]);
+        o[c] = f * o[c] / N;
       }
       continue;
     }
@@ -638,10 +675,10 @@ static double equilibrium_upper(void *self, const double *w, const double *theta
     for (int c = 0; c < C; c++)
       sum += exp(o[c] - top);
     const double lse = top + log(sum);
-    E += lse - o[e->y[i]];
+    E += f * (lse - o[e->y[i]]);
     for (int c = 0; c < C; c++)
-      o[c] = exp(o[c] - lse) / N;
-    o[e->y[i]] -= 1.0 / N;
+      o[c] = f * exp(o[c] - lse) / N;
+    o[e->y[i]] -= f / N;
   }
   E /= N;
   if (gw)
@@ -742,14 +779,18 @@ static int equilibrium_exact(void *self, const double *theta, double *wstar, dou
     return hg_fail(err, HG_ERR_NONCONTRACT, "problem 'equilibrium': ||A||_2 = %g at this theta "
                    "is not below 1, so Phi is not a contraction and w* may not exist (project A "
                    "onto ||A||_2 <= radius)", q);
+  int status = HG_OK, held[2];
+  hg_items_hold(&e->batch, held); /* the full problem, whatever batch is selected */
   eq_bias(e, theta);
   hg_zero(e->n_w, wstar);
   for (int i = 0; i < N; i++) {
     double *w_i = wstar + (size_t)i * h;
     double res = eq_newton(e, A, e->bias + (size_t)i * h, w_i);
-    if (!(res <= EXACT_TOL))
-      return hg_fail(err, HG_ERR_NUMERIC, "problem 'equilibrium': the fixed point of example "
-                     "%d did not converge (residual %g, ||A||_2 = %g)", i + 1, res, q);
+    if (!(res <= EXACT_TOL)) {
+      status = hg_fail(err, HG_ERR_NUMERIC, "problem 'equilibrium': the fixed point of example "
+                       "%d did not converge (residual %g, ||A||_2 = %g)", i + 1, res, q);
+      goto done;
+    }
   }
 
   equilibrium_upper(e, wstar, theta, e->gw, grad);
@@ -759,13 +800,32 @@ static int equilibrium_exact(void *self, const double *theta, double *wstar, dou
     eq_jacobian(e, A, e->hs, 0); /* M row-major = M^T column-major */
     memcpy(v_i, e->gw + (size_t)i * h, (size_t)h * sizeof(double));
     lapack_int info = LAPACKE_dgesv(LAPACK_COL_MAJOR, h, 1, e->M, h, e->ipiv, v_i, h);
-    if (info != 0)
-      return hg_fail(err, HG_ERR_NUMERIC, "problem 'equilibrium': the adjoint LU of example %d "
-                     "failed (LAPACK info %d)", i + 1, (int)info);
+    if (info != 0) {
+      status = hg_fail(err, HG_ERR_NUMERIC, "problem 'equilibrium': the adjoint LU of example "
+                       "%d failed (LAPACK info %d)", i + 1, (int)info);
+      goto done;
+    }
   }
   equilibrium_vjp_theta(e, wstar, theta, e->v, e->tt);
   hg_axpy(e->n_theta, 1.0, e->tt, grad);
-  return HG_OK;
+
+done:
+  hg_items_restore(&e->batch, held);
+  return status;
+}
+
+/* The sample ops (hgbench.h): the N examples are the items of both means. */
+static int equilibrium_n_items(const void *self, int which)
+{
+  const equilibrium *e = self;
+  return e->N;
+}
+
+/* Weights N/count per selection of an example (items.h); count = 0: the full means again. */
+static int equilibrium_select(void *self, int which, int count, const int *idx, hg_error *err)
+{
+  equilibrium *e = self;
+  return hg_items_select(&e->batch, "equilibrium", "example", which, count, idx, err);
 }
 
 /*
@@ -875,4 +935,6 @@ const hg_problem_ops hg_problem_equilibrium = {
   .describe = equilibrium_describe,      /* data, sizes, loss, radius */
   .symmetric = 0,                        /* D_i A is not symmetric */
   .project = equilibrium_project,        /* A onto ||A||_2 <= radius */
+  .n_items = equilibrium_n_items,        /* the N examples, for Phi and for E */
+  .select = equilibrium_select,          /* per-example weights N/count */
 };

@@ -92,6 +92,22 @@
 /* Lanczos steps at most (memory: this many vectors of d). */
 #define HG_GLM_LANCZOS_MAXIT 400
 
+/* One mean of a plugin (the training rows, or the validation rows) restricted to a batch by
+ * the sample ops (hgbench.h hg_problem_ops.select): while a batch is selected, the plugin's
+ * X, y, n are the gathered batch rows (so every callback evaluates the batch mean unchanged)
+ * and the full data wait here. */
+typedef struct hg_glm_batch {
+  hg_matrix *X_all;      /* the full rows while a batch is selected (NULL: none selected) */
+  double *y_all;
+  int n_all;
+  hg_matrix *Xb;         /* the gathered rows (owned; room for cap_rows rows, cap_nnz entries) */
+  double *yb;
+  int cap_rows;
+  long cap_nnz;
+  int *idx;              /* the selected rows, count of them (owned, room for cap_rows) */
+  int count;
+} hg_glm_batch;
+
 /* The shared state (all pointers owned). */
 typedef struct hg_glm {
   const char *name;      /* "ridge", "logreg", "logreg-multi" (static), for messages */
@@ -120,6 +136,9 @@ typedef struct hg_glm {
   /* CHOLMOD's workspace for this instance (started at create, finished at destroy). */
   cholmod_common cc;
   int cc_on;
+  /* The sample ops' batches: [0] the training mean (Phi), [1] the validation mean (E). */
+  hg_glm_batch batch[2];
+  int swapped;           /* 1 between the two calls of hg_glm_swap_full */
 } hg_glm;
 
 /* The data files of DESIGN §3 for problem `name` (messages), schema HG_GLM_FILE_PARAMS and
@@ -190,6 +209,22 @@ int hg_glm_init(hg_glm *G, const hg_params *p, const char *name, int logistic, h
 int hg_glm_synthetic_rows(const hg_glm *G, hg_rng *rng, int rows, int d, double density,
                           double noise, const double *w_true, hg_matrix **X, double **y,
                           hg_error *err);
+
+/* The sample ops (hgbench.h; self begins with an hg_glm): the items are the training rows
+ * (HG_SAMPLE_LOWER: g's mean loss, so Phi's gradient is the batch mean) and the validation
+ * rows (HG_SAMPLE_UPPER: E's mean).  select gathers the rows idx[0..count) into the batch and
+ * points X, y, n (or X_val, y_val, n_val) at it; count = 0 puts the full data back.  An index
+ * outside [0, n) is an error naming it (the selection is then unchanged). */
+int hg_glm_n_items(const void *self, int which);
+int hg_glm_select(void *self, int which, int count, const int *idx, hg_error *err);
+/* 1 when the callbacks of mean `part` (0 training, 1 validation) see a selected batch (a
+ * batch is selected and hg_glm_swap_full has not put the full rows in). */
+int hg_glm_batched(const hg_glm *G, int part);
+/* The rows selected for `which` (NULL when the full mean is in use) and their count. */
+const int *hg_glm_selected(const hg_glm *G, int which, int *count);
+/* Exchange the selected batches and the full data (a no-op without a selection): called in
+ * pairs around code that must see the full problem (exact, constants, describe). */
+void hg_glm_swap_full(hg_glm *G);
 
 /* Free what hg_glm_init allocated (G itself is the caller's). */
 void hg_glm_release(hg_glm *G);

@@ -348,12 +348,22 @@ done:
 
 double hg_pairs_error(const hg_pairs *pairs, const double *w, double *gw)
 {
+  return hg_pairs_error_weighted(pairs, NULL, w, gw);
+}
+
+/* A weight of 1 changes no bit: 1 * x = x exactly. */
+double hg_pairs_error_weighted(const hg_pairs *pairs, const double *weight, const double *w,
+                               double *gw)
+{
   double e = 0;
-  for (size_t j = 0; j < (size_t)pairs->N * pairs->P; j++) {
-    double d = w[j] - pairs->clean[j];
-    e += d * d;
-    if (gw)
-      gw[j] = d / pairs->N;
+  for (int i = 0; i < pairs->N; i++) {
+    const double f = weight ? weight[i] : 1.0;
+    for (size_t j = (size_t)i * pairs->P; j < (size_t)(i + 1) * pairs->P; j++) {
+      double d = w[j] - pairs->clean[j];
+      e += f * (d * d);
+      if (gw)
+        gw[j] = f * d / pairs->N;
+    }
   }
   return 0.5 * e / pairs->N;
 }

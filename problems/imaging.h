@@ -79,6 +79,10 @@ void hg_csr_norm1_inf(const hg_matrix *A, double *col, double *norm1, double *no
 /* E = (1/N) sum_i 1/2 ||u_i - u-dagger_i||^2 of the stacked w = (u_1 .. u_N) (DESIGN §3
  * imaging), with gw = grad_w E = (w - u-dagger)/N when not NULL. */
 double hg_pairs_error(const hg_pairs *pairs, const double *w, double *gw);
+/* The same with image i counted weight[i] times (an upper batch, items.h; NULL: once each):
+ * E = (1/N) sum_i weight_i 1/2 ||u_i - u-dagger_i||^2, gw_i = weight_i (u_i - u-dagger_i)/N. */
+double hg_pairs_error_weighted(const hg_pairs *pairs, const double *weight, const double *w,
+                               double *gw);
 
 /* ------------------------------------------------------------------------------------------ */
 /* The exact solves of the imaging problems: per image a Hessian                               */

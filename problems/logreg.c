@@ -266,6 +266,7 @@ static int logreg_exact(void *self, const double *theta, double *wstar, double *
   logreg_newton N = {P, hg_glm_lam(G, theta), NULL, {0}};
   double *work = malloc((HG_NEWTON_WORK(d) + (size_t)d) * sizeof(double));
 
+  hg_glm_swap_full(G); /* the full problem, whatever batch is selected */
   if (!work) {
     status = hg_fail(err, HG_ERR_NOMEM, "problem 'logreg': out of memory for Newton (d=%d)", d);
     goto done;
@@ -290,6 +291,7 @@ static int logreg_exact(void *self, const double *theta, double *wstar, double *
   status = hg_glm_hypergrad(G, &N.F, theta, wstar, gw, grad, err);
 
 done:
+  hg_glm_swap_full(G);
   hg_glm_chol_free(&N.F);
   hg_matrix_destroy(&N.Xs);
   free(work);
@@ -312,12 +314,14 @@ static int logreg_constants(void *self, const double *theta, hg_constants *c, hg
 {
   logreg *P = self;
   hg_glm *G = &P->glm;
+  hg_glm_swap_full(G);
   int status = hg_glm_constants(G, theta, 0.25 / G->n, NULL, 0, c, err);
 
   if (status == HG_OK) {
     c->nu1 = G->eta * HG_SIGMOID_CURV * (P->train_norm2 / G->n) * P->max_row;
     c->mu1 = 0.25 * G->val_norm2 / G->n_val;
   }
+  hg_glm_swap_full(G);
   return status;
 }
 
@@ -348,4 +352,6 @@ const hg_problem_ops hg_problem_logreg = {
   .constants = logreg_constants,       /* bounds: L from X^T X / (4n), mu = min e^theta; nu, mu */
   .describe = logreg_describe,         /* data sizes, storage, reg, step, labels */
   .symmetric = 1,                      /* d_w Phi = I - eta H(w) */
+  .n_items = hg_glm_n_items,           /* training rows (Phi), validation rows (E) */
+  .select = hg_glm_select,             /* gathers the batch rows (glm.c) */
 };

@@ -55,6 +55,7 @@ typedef struct logreg_multi {
   int n_seen;           /* distinct labels seen in train and val */
   hg_matrix *XT, *XT_val; /* X^T, X'^T as CSR when the data are CSR (NULL when dense) */
   int *cls, *cls_val;   /* class index 0..C-1 of each training / validation example */
+  int *cls_b[2];        /* the classes of a selected training [0] / validation [1] batch */
   double train_norm2;   /* >= ||X||_2^2, for L and nu1 */
   double val_norm2;     /* >= ||X'||_2^2, for mu1 */
   double max_row;       /* max_i ||x_i|| (training rows), for nu1 */
@@ -109,6 +110,8 @@ static void logreg_multi_destroy(void *self)
   hg_matrix_destroy(&M->XT_val);
   free(M->cls);
   free(M->cls_val);
+  free(M->cls_b[0]);
+  free(M->cls_b[1]);
   free(M->lam);
   free(M->lam_theta);
   free(M->P);
@@ -153,6 +156,23 @@ static int lm_transpose(const char *name, const hg_matrix *X, hg_matrix **XT, hg
   return HG_OK;
 }
 
+/* X^T of mean `part` (0 training, 1 validation) as the callbacks see it: NULL for a selected
+ * batch (gathered rows: the products go row by row) or dense data. */
+static const hg_matrix *lm_xt(const logreg_multi *M, int part)
+{
+  if (hg_glm_batched(&M->glm, part))
+    return NULL;
+  return part ? M->XT_val : M->XT;
+}
+
+/* The class indices of mean `part` as the callbacks see them (a selected batch's, or all). */
+static const int *lm_cls(const logreg_multi *M, int part)
+{
+  if (hg_glm_batched(&M->glm, part))
+    return M->cls_b[part];
+  return part ? M->cls_val : M->cls;
+}
+
 /* Z (rows x C) = X W, W d x C row-major.  Dense: dgemm.  CSR, through XT = X^T: for each
  * feature j, Z_{i,:} += x_ij W_{j,:} over the rows i using j, so W streams once and only the
  * small Z (rows x C) is accessed out of order (XT NULL: row by row).  O(nnz C + d C). */
@@ -192,6 +212,13 @@ static void lm_backward(const hg_matrix *X, const hg_matrix *XT, int C, double a
                 X->cols, R, C, 0.0, G, C);
     return;
   }
+  if (!XT) { /* row by row (a gathered batch has no X^T) */
+    hg_zero(X->cols * C, G);
+    for (int i = 0; i < X->rows; i++)
+      for (int k = X->rowptr[i]; k < X->rowptr[i + 1]; k++)
+        cblas_daxpy(C, alpha * X->val[k], R + (size_t)i * C, 1, G + (size_t)X->colind[k] * C, 1);
+    return;
+  }
   for (int j = 0; j < XT->rows; j++) {
     double *g = G + (size_t)j * C;
     for (int c = 0; c < C; c++)
@@ -227,8 +254,8 @@ static void lm_train(logreg_multi *M, const double *W)
 
   if (M->P_valid && memcmp(M->P_w, W, (size_t)M->nw * sizeof(double)) == 0)
     return;
-  lm_forward(G->X, M->XT, M->C, W, M->P);
-  M->P_loss = lm_probs(G->n, M->C, M->cls, M->P);
+  lm_forward(G->X, lm_xt(M, 0), M->C, W, M->P);
+  M->P_loss = lm_probs(G->n, M->C, lm_cls(M, 0), M->P);
   memcpy(M->P_w, W, (size_t)M->nw * sizeof(double));
   M->P_valid = 1;
 }
@@ -258,10 +285,10 @@ static void lm_hess_loss(logreg_multi *M, const double *V, double *out)
   hg_glm *G = &M->glm;
   const int C = M->C;
 
-  lm_forward(G->X, M->XT, C, V, M->Z);
+  lm_forward(G->X, lm_xt(M, 0), C, V, M->Z);
   for (int i = 0; i < G->n; i++)
     hg_softmax_hvp(C, M->P + (size_t)i * C, M->Z + (size_t)i * C, M->Z + (size_t)i * C);
-  lm_backward(G->X, M->XT, C, 1.0 / G->n, M->Z, out);
+  lm_backward(G->X, lm_xt(M, 0), C, 1.0 / G->n, M->Z, out);
 }
 
 /* out_t = s sum_{entries i of theta_t} lam_i W_i v_i: with s = -eta, d_theta Phi^T v; with
@@ -489,8 +516,10 @@ static int logreg_multi_create(const hg_params *p, void **self, int *n_w, int *n
   M->gw = malloc(nw * sizeof(double));
   M->work = malloc(7 * nw * sizeof(double));
   M->H = M->cholesky ? malloc(nw * nw * sizeof(double)) : NULL;
+  M->cls_b[0] = malloc((size_t)G->n * sizeof(int));
+  M->cls_b[1] = malloc((size_t)G->n_val * sizeof(int));
   if (!M->lam || !M->lam_theta || !M->P || !M->P_w || !M->Z || !M->Zv || !M->gw || !M->work ||
-      (M->cholesky && !M->H)) {
+      (M->cholesky && !M->H) || !M->cls_b[0] || !M->cls_b[1]) {
     status = hg_fail(err, HG_ERR_NOMEM, "problem 'logreg-multi': out of memory for n=%d, d=%d, "
                      "classes=%d", G->n, G->d, M->C);
     goto done;
@@ -535,8 +564,8 @@ static void logreg_multi_phi(void *self, const double *W, const double *theta, d
   lm_train(M, W);
   memcpy(M->Z, M->P, (size_t)G->n * C * sizeof(double));
   for (int i = 0; i < G->n; i++)
-    M->Z[(size_t)i * C + M->cls[i]] -= 1.0;
-  lm_backward(G->X, M->XT, C, 1.0 / G->n, M->Z, M->gw);
+    M->Z[(size_t)i * C + lm_cls(M, 0)[i]] -= 1.0;
+  lm_backward(G->X, lm_xt(M, 0), C, 1.0 / G->n, M->Z, M->gw);
   for (int k = 0; k < M->nw; k++)
     out[k] = W[k] - G->eta * (M->gw[k] + lam[k] * W[k]);
 }
@@ -587,12 +616,12 @@ static double logreg_multi_upper(void *self, const double *W, const double *thet
   hg_glm *G = &M->glm;
   const int C = M->C;
 
-  lm_forward(G->X_val, M->XT_val, C, W, M->Zv);
-  const double E = lm_probs(G->n_val, C, M->cls_val, M->Zv);
+  lm_forward(G->X_val, lm_xt(M, 1), C, W, M->Zv);
+  const double E = lm_probs(G->n_val, C, lm_cls(M, 1), M->Zv);
   if (gw) {
     for (int i = 0; i < G->n_val; i++)
-      M->Zv[(size_t)i * C + M->cls_val[i]] -= 1.0;
-    lm_backward(G->X_val, M->XT_val, C, 1.0 / G->n_val, M->Zv, gw);
+      M->Zv[(size_t)i * C + lm_cls(M, 1)[i]] -= 1.0;
+    lm_backward(G->X_val, lm_xt(M, 1), C, 1.0 / G->n_val, M->Zv, gw);
   }
   if (gtheta)
     hg_zero(M->m, gtheta);
@@ -626,8 +655,8 @@ static double lm_newton_value(void *ctx, const double *W, double *grad)
   if (grad) {
     memcpy(M->Z, M->P, (size_t)G->n * C * sizeof(double));
     for (int i = 0; i < G->n; i++)
-      M->Z[(size_t)i * C + M->cls[i]] -= 1.0;
-    lm_backward(G->X, M->XT, C, 1.0 / G->n, M->Z, grad);
+      M->Z[(size_t)i * C + lm_cls(M, 0)[i]] -= 1.0;
+    lm_backward(G->X, lm_xt(M, 0), C, 1.0 / G->n, M->Z, grad);
     for (int k = 0; k < M->nw; k++)
       grad[k] += N->lam[k] * W[k];
   }
@@ -735,6 +764,31 @@ static int lm_newton_direction(void *ctx, const double *W, const double *grad, d
   return lm_cg_solve(N, W, b, forcing, 0, dw, b + nw, err);
 }
 
+/* Exchange a selected batch and the full data (glm.c), forgetting the probabilities cached
+ * for the rows in use: called in pairs around exact and constants. */
+static void lm_swap_full(logreg_multi *M)
+{
+  hg_glm_swap_full(&M->glm);
+  M->P_valid = 0;
+}
+
+/* The sample ops (hgbench.h): glm.c gathers the rows, and the classes follow them. */
+static int logreg_multi_select(void *self, int which, int count, const int *idx,
+                               hg_error *err)
+{
+  logreg_multi *M = self;
+  const int part = which == HG_SAMPLE_UPPER;
+  const int *all = part ? M->cls_val : M->cls;
+  int status = hg_glm_select(&M->glm, which, count, idx, err);
+
+  if (status != HG_OK)
+    return status;
+  for (int i = 0; i < count; i++)
+    M->cls_b[part][i] = all[idx[i]];
+  M->P_valid = 0;
+  return HG_OK;
+}
+
 /*
  * Exact reference (DESIGN §3).  W* by Newton from W = 0 (hg_newton, newton.c) until
  * ||dW|| <= 1e-14 (1 + ||W||) or ||grad g|| <= 1e-13 ||grad g(0)||: for n_w <= 2000 (solve=auto,
@@ -756,6 +810,7 @@ static int logreg_multi_exact(void *self, const double *theta, double *wstar, do
   double *v = M->work + 3 * (size_t)nw; /* the adjoint right-hand side, then v */
   int status = HG_OK;
 
+  lm_swap_full(M); /* the full problem, whatever batch is selected */
   hg_zero(nw, wstar);
   status = hg_newton(lm_name, nw, &newton, &N, wstar, M->work, err);
   if (status != HG_OK)
@@ -775,6 +830,7 @@ static int logreg_multi_exact(void *self, const double *theta, double *wstar, do
   lm_theta_reduce(M, N.lam, wstar, v, -1.0, grad);
 
 done:
+  lm_swap_full(M);
   return status;
 }
 
@@ -801,6 +857,7 @@ static int logreg_multi_constants(void *self, const double *theta, hg_constants 
   hg_glm *G = &M->glm;
   const double *lam = lm_lam(M, theta);
   double lam_min = lam[0], lam_max = lam[0];
+  const int n = hg_glm_n_items(M, HG_SAMPLE_LOWER), n_val = hg_glm_n_items(M, HG_SAMPLE_UPPER);
 
   (void)err;
   for (int k = 1; k < M->nw; k++) {
@@ -810,12 +867,12 @@ static int logreg_multi_constants(void *self, const double *theta, hg_constants 
   hg_constants_unknown(c);
   c->step = G->eta;
   c->mu = lam_min;
-  c->L = 0.5 * M->train_norm2 / G->n + lam_max;
+  c->L = 0.5 * M->train_norm2 / n + lam_max;
   c->q = fmax(fabs(1.0 - G->eta * c->mu), fabs(1.0 - G->eta * c->L));
   c->kappa = c->L / c->mu;
-  c->nu1 = G->eta * HG_SOFTMAX_CURV * (M->train_norm2 / G->n) * M->max_row;
+  c->nu1 = G->eta * HG_SOFTMAX_CURV * (M->train_norm2 / n) * M->max_row;
   c->nu2 = G->eta * lam_max;
-  c->mu1 = 0.5 * M->val_norm2 / G->n_val;
+  c->mu1 = 0.5 * M->val_norm2 / n_val; /* the full means' sizes */
   c->mu2 = 0.0;
   c->exact_mu_L = 0;
   return HG_OK;
@@ -856,4 +913,6 @@ const hg_problem_ops hg_problem_logreg_multi = {
   .constants = logreg_multi_constants,   /* bounds: L, mu from e^theta, ||X||^2/(2n); nu, mu */
   .describe = logreg_multi_describe,     /* data sizes, classes, reg, step, solver */
   .symmetric = 1,                        /* d_W Phi = I - eta H(W) */
+  .n_items = hg_glm_n_items,             /* training rows (Phi), validation rows (E) */
+  .select = logreg_multi_select,         /* the rows (glm.c) and their classes */
 };

@@ -108,7 +108,7 @@ static void ridge_loss_grad(ridge *R, const double *w, double *out)
 {
   hg_glm *G = &R->glm;
 
-  if (R->gram) {
+  if (R->gram && !hg_glm_batched(G, 0)) { /* the cache holds the full mean only */
     cblas_dsymv(CblasRowMajor, CblasUpper, G->d, 1.0, R->gram, G->d, w, 1, 0.0, out, 1);
     hg_axpy(G->d, -1.0, R->Xty, out);
     return;
@@ -124,7 +124,7 @@ static void ridge_loss_hess(ridge *R, const double *v, double *out)
 {
   hg_glm *G = &R->glm;
 
-  if (R->gram) {
+  if (R->gram && !hg_glm_batched(G, 0)) {
     cblas_dsymv(CblasRowMajor, CblasUpper, G->d, 1.0, R->gram, G->d, v, 1, 0.0, out, 1);
     return;
   }
@@ -185,6 +185,7 @@ static int ridge_exact(void *self, const double *theta, double *wstar, double *g
   hg_glm_chol F = {0};
   const double *lam = hg_glm_lam(G, theta);
 
+  hg_glm_swap_full(G); /* the full problem, whatever batch is selected */
   int status = hg_glm_chol_factor(G, G->X, 1.0 / G->n, R->gram, lam, &F, err);
   if (status != HG_OK)
     goto done;
@@ -196,6 +197,7 @@ static int ridge_exact(void *self, const double *theta, double *wstar, double *g
   status = hg_glm_hypergrad(G, &F, theta, wstar, G->r_d, grad, err);
 
 done:
+  hg_glm_swap_full(G);
   hg_glm_chol_free(&F);
   return status;
 }
@@ -212,12 +214,14 @@ static int ridge_constants(void *self, const double *theta, hg_constants *c, hg_
 {
   ridge *R = self;
   hg_glm *G = &R->glm;
+  hg_glm_swap_full(G);
   int status = hg_glm_constants(G, theta, 1.0 / G->n, R->gram, 1, c, err);
 
   if (status == HG_OK) {
     c->nu1 = 0.0;
     c->mu1 = G->val_norm2 / G->n_val;
   }
+  hg_glm_swap_full(G);
   return status;
 }
 
@@ -245,4 +249,6 @@ const hg_problem_ops hg_problem_ridge = {
   .constants = ridge_constants,        /* exact mu, L of the Hessian; q, kappa; nu, mu */
   .describe = ridge_describe,          /* data sizes, storage, reg, step, Gram */
   .symmetric = 1,                      /* d_w Phi = I - eta H */
+  .n_items = hg_glm_n_items,           /* training rows (Phi), validation rows (E) */
+  .select = hg_glm_select,             /* gathers the batch rows (glm.c) */
 };

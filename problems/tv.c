@@ -54,6 +54,7 @@ void hg_tv_destroy(void *self)
   free(T->a);
   free(T->work);
   hg_image_chol_finish(&T->chol);
+  hg_items_free(&T->batch);
   free(T);
 }
 
@@ -141,7 +142,7 @@ int hg_tv_create(const hg_params *p, const char *name, int blur_size, double blu
       hg_matrix_gemv(T->A, 0, 1, u, 1, f);
     }
   }
-  if ((rc = operator_extremes(T, err)))
+  if ((rc = operator_extremes(T, err)) || (rc = hg_items_init(&T->batch, T->N, name, err)))
     goto fail;
   if ((rc = hg_image_chol_start(&T->chol, T->P, name, err)))
     goto fail;
@@ -205,28 +206,39 @@ static void hess_vec(hg_tv *T, const double *u, const double *theta, const doubl
     out[j] += T->g[j];
 }
 
-/* Phi(u)_i = u_i - eta grad h(u_i). */
+/* Phi(u)_i = u_i - eta b_i grad h(u_i), b_i = 1 (full) or image i's batch weight (items.h;
+ * b_i = 0: u_i unchanged, nothing computed). */
 void hg_tv_phi(void *self, const double *w, const double *theta, double *out)
 {
   hg_tv *T = self;
   for (int i = 0; i < T->N; i++) {
     size_t o = (size_t)i * T->P;
+    const double b = hg_items_lower(&T->batch, i);
+    if (b == 0) {
+      memcpy(out + o, w + o, (size_t)T->P * sizeof *out);
+      continue;
+    }
     grad_h(T, i, w + o, theta, out + o);
     for (int j = 0; j < T->P; j++)
-      out[o + j] = w[o + j] - T->eta * out[o + j];
+      out[o + j] = w[o + j] - T->eta * b * out[o + j];
   }
 }
 
-/* d_w Phi v = v - eta H v per image; symmetric, so also the vjp. */
+/* d_w Phi v = v - eta b_i H v per image (b_i as Phi's); symmetric, so also the vjp. */
 void hg_tv_jvp_w(void *self, const double *w, const double *theta, const double *v,
                  double *out)
 {
   hg_tv *T = self;
   for (int i = 0; i < T->N; i++) {
     size_t o = (size_t)i * T->P;
+    const double b = hg_items_lower(&T->batch, i);
+    if (b == 0) {
+      memcpy(out + o, v + o, (size_t)T->P * sizeof *out);
+      continue;
+    }
     hess_vec(T, w + o, theta, v + o, out + o);
     for (int j = 0; j < T->P; j++)
-      out[o + j] = v[o + j] - T->eta * out[o + j];
+      out[o + j] = v[o + j] - T->eta * b * out[o + j];
   }
 }
 
@@ -244,12 +256,15 @@ void hg_tv_vjp_theta(void *self, const double *w, const double *theta, const dou
   out[0] = out[1] = 0;
   for (int i = 0; i < T->N; i++) {
     size_t o = (size_t)i * T->P;
+    const double b = hg_items_lower(&T->batch, i); /* image i's weight (1: no bit changes) */
+    if (b == 0)
+      continue;
     hg_matrix_gemv(T->D, 0, 1, w + o, 0, T->z);
     hg_matrix_gemv(T->D, 0, 1, v + o, 0, T->c);
     for (int j = 0; j < 2 * T->P; j++) {
       double z = T->z[j], s2 = z * z + eps * eps, s = sqrt(s2);
-      out[0] += z / s * T->c[j];
-      out[1] -= z * eps * eps / (s2 * s) * T->c[j];
+      out[0] += b * (z / s * T->c[j]);
+      out[1] -= b * (z * eps * eps / (s2 * s) * T->c[j]);
     }
   }
   out[0] *= -T->eta * 0.5 * lam;
@@ -264,6 +279,11 @@ void hg_tv_jvp_theta(void *self, const double *w, const double *theta, const dou
   double lam = exp(theta[0]), eps = exp(theta[1]);
   for (int i = 0; i < T->N; i++) {
     size_t o = (size_t)i * T->P;
+    const double b = hg_items_lower(&T->batch, i);
+    if (b == 0) {
+      hg_zero(T->P, out + o);
+      continue;
+    }
     hg_matrix_gemv(T->D, 0, 1, w + o, 0, T->z);
     for (int j = 0; j < 2 * T->P; j++) {
       double z = T->z[j], s2 = z * z + eps * eps, s = sqrt(s2);
@@ -271,7 +291,7 @@ void hg_tv_jvp_theta(void *self, const double *w, const double *theta, const dou
     }
     hg_matrix_gemv(T->D, 1, 1, T->c, 0, out + o);
     for (int j = 0; j < T->P; j++)
-      out[o + j] *= -T->eta * 0.5 * lam;
+      out[o + j] *= -T->eta * 0.5 * lam * b;
   }
 }
 
@@ -282,7 +302,7 @@ double hg_tv_upper(void *self, const double *w, const double *theta, double *gw,
   hg_tv *T = self;
   if (gtheta)
     gtheta[0] = gtheta[1] = 0;
-  return hg_pairs_error(&T->pairs, w, gw);
+  return hg_pairs_error_weighted(&T->pairs, T->batch.count[1] ? T->batch.w[1] : NULL, w, gw);
 }
 
 /* h(u_i) for the Newton line search. */
@@ -333,10 +353,13 @@ int hg_tv_exact(void *self, const double *theta, double *wstar, double *grad, hg
 {
   static const hg_image_lower ops = {h_value, grad_h, factor_hessian};
   hg_tv *T = self;
+  int held[2];
+  hg_items_hold(&T->batch, held); /* the full problem, whatever batch is selected */
   int rc = hg_image_exact(&T->chol, &T->pairs, T->eta, &ops, T, theta, wstar, T->a, T->work,
                           err);
   if (!rc)
     hg_tv_vjp_theta(T, wstar, theta, T->a, grad);
+  hg_items_restore(&T->batch, held);
   return rc;
 }
 
@@ -386,4 +409,16 @@ void hg_tv_images(const void *self, hg_image_set *set)
   set->h = T->pairs.h;
   set->clean = T->pairs.clean;
   set->noisy = T->pairs.noisy;
+}
+
+int hg_tv_n_items(const void *self, int which)
+{
+  const hg_tv *T = self;
+  return T->N;
+}
+
+int hg_tv_select(void *self, int which, int count, const int *idx, hg_error *err)
+{
+  hg_tv *T = self;
+  return hg_items_select(&T->batch, T->name, "image", which, count, idx, err);
 }

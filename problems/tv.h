@@ -7,6 +7,7 @@
 #define HG_TV_H
 
 #include "imaging.h"
+#include "items.h"
 
 typedef struct hg_tv {
   hg_pairs pairs;
@@ -23,6 +24,8 @@ typedef struct hg_tv {
   double *g, *r;       /* scratch: P each */
   double *a, *work;    /* the exact solve's adjoint (N P) and Newton's scratch (3 P) */
   hg_image_chol chol;  /* CHOLMOD for the exact solve */
+  hg_items batch;      /* the sample ops' batches of images (items.h): Phi steps image i by
+                          hg_items_lower's weight times eta (0: unchanged), E weighs it too */
 } hg_tv;
 
 /* Build *T from the pairs of p, with A the Gaussian blur of blur_size taps and deviation
@@ -48,6 +51,9 @@ int hg_tv_exact(void *self, const double *theta, double *wstar, double *grad, hg
 int hg_tv_constants(void *self, const double *theta, hg_constants *c, hg_error *err);
 void hg_tv_describe(const void *self, char *buf, size_t len);
 void hg_tv_images(const void *self, hg_image_set *set);
+/* The sample ops: the N images are the items of both means (items.h). */
+int hg_tv_n_items(const void *self, int which);
+int hg_tv_select(void *self, int which, int count, const int *idx, hg_error *err);
 
 /* The ops-table slots every smoothed-TV problem shares (after .name, .summary, .params,
  * .create in its table). */
@@ -56,6 +62,6 @@ void hg_tv_images(const void *self, hg_image_set *set);
   .vjp_w = hg_tv_jvp_w, /* d_w Phi is symmetric */                                           \
   .vjp_theta = hg_tv_vjp_theta, .upper = hg_tv_upper, .jvp_theta = hg_tv_jvp_theta,          \
   .exact = hg_tv_exact, .constants = hg_tv_constants, .describe = hg_tv_describe,             \
-  .images = hg_tv_images, .symmetric = 1
+  .images = hg_tv_images, .symmetric = 1, .n_items = hg_tv_n_items, .select = hg_tv_select
 
 #endif /* HG_TV_H */
