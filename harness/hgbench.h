@@ -976,7 +976,8 @@ typedef struct hg_verify_report {
 
 /* Run every registered method on P at theta:
  *  - at a large budget (chosen from q so q^t <= 1e-14) each consistent method must reach
- *    relative error 1e-8 (fd 1e-6);
+ *    relative error 1e-8 (fd 1e-6; fd only when n_theta <= 200, its 2 n_theta + 1 exact
+ *    solves being hours on real data beyond: the row is then n/a and says so);
  *  - at a small budget the exact identities itd = itd-forward, neumann(k) = aid-fp(k+1),
  *    aid-fp(k=1) = jfb, tbptt(K=t) = itd must hold to 1e-10;
  *  - over a grid of t (k = t), and of k (t large) for methods with a rate in k, every run
