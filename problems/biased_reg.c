@@ -37,7 +37,7 @@ typedef struct biased_reg {
   int logistic;        /* loss=logistic */
   double beta, eta, spread, noise;
   long seed;
-  char source[256];    /* data=: the data set, its class pairs and seed (describe) */
+  char source[320];    /* data=: the data set, its (up to 45) class pairs and seed (describe) */
   double *X, *y;       /* T blocks of n x d rows (row-major) and n labels */
   double *X_val, *y_val; /* T blocks of n' x d and n' */
   double *chol;        /* squared: T upper Cholesky factors of X^T X / n + beta I (d x d) */
