@@ -977,7 +977,7 @@ typedef struct hg_verify_report {
 /* Run every registered method on P at theta:
  *  - at a large budget (chosen from q so q^t <= 1e-14) each consistent method must reach
  *    relative error 1e-8 (fd 1e-6).  fd (2m + 1 exact solves) and itd-forward (m Jacobian
- *    products per step) run only for m = n_theta <= 200: beyond, hours on real data, their
+ *    products per step) run only for m = n_theta <= 300: beyond, hours on real data, their
  *    rows (identities included) are n/a and say so;
  *  - at a small budget the exact identities itd = itd-forward, neumann(k) = aid-fp(k+1),
  *    aid-fp(k=1) = jfb, tbptt(K=t) = itd must hold to 1e-10;

@@ -33,7 +33,7 @@
 #define K_SMALL 3
 #define GRID 12          /* t = t_big j / GRID, j = 1..GRID, and t = 1, 2, 3 */
 #define TBPTT_K 10
-#define COLUMN_MAX_THETA 200 /* fd and itd-forward work column by column of theta: hours
+#define COLUMN_MAX_THETA 300 /* fd and itd-forward work column by column of theta: hours
                                  beyond this many hyperparameters on real data */
 
 /* An identity of DESIGN §7: method a with budget (t, k, K) equals method b with its budget. */
