@@ -51,8 +51,9 @@ typedef struct biased_reg {
 } biased_reg;
 
 static const hg_param_spec biased_reg_params[] = {
-  {"tasks", HG_PARAM_INT, "5", 1, 100000, NULL, "number of tasks T"},
-  {"d", HG_PARAM_INT, "8", 1, 100000, NULL, "features per task (n_theta = d, n_w = T d)"},
+  {"tasks", HG_PARAM_INT, "5", 1, 100000, NULL,
+   "number of tasks T (data=: at most 45, one class pair each)"},
+  {"d", HG_PARAM_INT, "8", 1, 100000, NULL, "synthetic: features per task (n_theta = d, n_w = T d; data=: downsample^2)"},
   {"n", HG_PARAM_INT, "20", 1, INT_MAX, NULL, "training rows per task"},
   {"n_val", HG_PARAM_INT, "20", 1, INT_MAX, NULL, "validation rows per task"},
   {"beta", HG_PARAM_REAL, "1", DBL_MIN, DBL_MAX, NULL,
