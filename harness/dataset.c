@@ -263,9 +263,15 @@ int hg_fashion_mnist(const hg_dataset_opts *o, hg_dataset *ds, hg_error *err)
   }
   ds->side = out_side;
   ds->classes = nclasses;
+  char list[32] = "", *lp = list; /* the classes chosen, "0,6" (at most 10 digits and commas) */
+  for (int c = 0; c < 10; c++)
+    if (mask[c])
+      lp += sprintf(lp, "%s%d", lp == list ? "" : ",", c);
   snprintf(ds->source, sizeof ds->source, "Fashion-MNIST %s, %ld + %ld examples of %d "
-           "classes, %dx%d, seed %llu", test ? "test" : "train", o->n, o->n_val, nclasses,
-           out_side, out_side, (unsigned long long)o->seed);
+           "classes (%s), %dx%d%s, seed %llu", test ? "test" : "train", o->n, o->n_val,
+           nclasses, list, out_side, out_side,
+           o->normalize && !strcmp(o->normalize, "standardize") ? " standardized" : "",
+           (unsigned long long)o->seed);
 
 done:
   free(pick);

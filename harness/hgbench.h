@@ -839,6 +839,15 @@ typedef struct hg_table_ref {
   char *markdown;  /* owned: the table's markdown (header, separator, rows) */
 } hg_table_ref;
 
+/* The data one problem instance of a scenario's runs used: its describe() text, which states
+ * the source first ("Fashion-MNIST train, 200 + 100 examples of 2 classes (0,6), 28x28,
+ * seed 0: ..." or "synthetic (seed 0): ..."). */
+typedef struct hg_data_ref {
+  char problem[32];
+  char params[512];  /* the explicit key=value words, as results.tsv's problem_params */
+  char text[512];    /* the problem's describe() text ("" when it has none) */
+} hg_data_ref;
+
 /* A scenario run: its output folder, its rows (resumed ones included), expectations, plots,
  * tables. */
 typedef struct hg_scenario {
@@ -855,6 +864,8 @@ typedef struct hg_scenario {
   hg_plot_ref *plots;    /* owned */
   int n_tables, cap_tables;
   hg_table_ref *tables;  /* owned, each with its markdown */
+  int n_data, cap_data;
+  hg_data_ref *data;     /* owned: the distinct instances runs were made on (manifest "data") */
   double start_time;     /* seconds since the epoch */
   char start_iso[32];    /* UTC, ISO 8601 */
   double last_flush;     /* hg_now() when results.tsv was last written */
@@ -876,6 +887,11 @@ int hg_scenario_add_plot(hg_scenario *S, const char *file, const char *title, hg
 /* Add a table (its markdown copied) to the report, under its title. */
 int hg_scenario_add_table(hg_scenario *S, const char *title, const char *markdown,
                           hg_error *err);
+/* Record that runs were made on problem P (params: its key=value words as results.tsv has
+ * them): its describe() text joins S->data unless the same (problem, params, text) is there
+ * already.  report.md lists them under "Data" and manifest.json in "data". */
+int hg_scenario_add_data(hg_scenario *S, const hg_problem *P, const char *params,
+                         hg_error *err);
 /* Write report.md and manifest.json (atomically).  *failed gets the number of failed
  * expectations. */
 int hg_scenario_finish(hg_scenario *S, int *failed, hg_error *err);
@@ -973,7 +989,10 @@ typedef struct hg_verify_report {
 
 /* Run every registered method on P at theta:
  *  - at a large budget (chosen from q so q^t <= 1e-14) each consistent method must reach
- *    relative error 1e-8 (fd 1e-6); a stochastic one (sid) is reported there, not graded;
+ *    relative error 1e-8 (fd 1e-6); a stochastic one (sid) is reported there, not graded.
+ *    fd (2m + 1 exact solves) and itd-forward (m Jacobian products per step) run only for
+ *    m = n_theta <= 300: beyond, hours on real data, their rows (identities included) are
+ *    n/a and say so;
  *  - at a small budget the exact identities itd = itd-forward, neumann(k) = aid-fp(k+1),
  *    aid-fp(k=1) = jfb, tbptt(K=t) = itd must hold to 1e-10;
  *  - over a grid of t (k = t), and of k (t large) for methods with a rate in k, every run

@@ -22,10 +22,12 @@ static const char usage[] =
   "usage: hgbench COMMAND [ARGS]\n"
   "\n"
   "  list [problems|methods]                     plugins, their parameters and defaults\n"
-  "  info PROBLEM [key=value ...] [--theta V|@FILE] [--t N]\n"
-  "                                              dimensions, step, mu, L, kappa, q, the\n"
-  "                                              constants of DESIGN §7, global and along the\n"
-  "                                              first N iterates from 0\n"
+  "  info PROBLEM [key=value ...] [--theta V|@FILE] [--t N] [--local]\n"
+  "                                              dimensions, step, mu, L, kappa, q, the global\n"
+  "                                              constants of DESIGN §7; with --t N or --local\n"
+  "                                              also the trajectory-local ones along the first\n"
+  "                                              N iterates from 0 (default 100; slow on large\n"
+  "                                              data)\n"
   "  check PROBLEM [key=value ...] [--theta V|@FILE] [--seed N]\n"
   "                                              finite-difference checks of every callback\n"
   "  verify [PROBLEM [key=value ...]] [--theta V|@FILE] [--local]\n"
@@ -66,6 +68,7 @@ typedef struct cli {
   const char *out;        /* --out DIR */
   int traceback;          /* --traceback */
   int local;              /* --local: trajectory-local constants for the bounds */
+  int t_given;            /* --t was on the command line */
   hg_budget budget;
   long seed, repeat;
   int json;
@@ -135,7 +138,7 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
       else if (!strcmp(a, "--methods"))
         c->methods = next;
       else if (!strcmp(a, "--t") && !(rc = parse_count(a, next, 0, &v, err)))
-        c->budget.t = (int)v;
+        c->budget.t = (int)v, c->t_given = 1;
       else if (!strcmp(a, "--k") && !(rc = parse_count(a, next, 0, &v, err)))
         c->budget.k = (int)v;
       else if (!strcmp(a, "--K") && !(rc = parse_count(a, next, 0, &v, err)))
@@ -275,8 +278,13 @@ static int cmd_info(cli *c, hg_error *err)
       printf("L_E        %.6g   (||grad_w E(w*)|| + mu1 D)\n", th.c.L_E);
       printf("L_Phi      %.6g   (||d_theta Phi(w*)|| + nu2 D)\n", th.c.L_Phi);
       printf("c1, c2, c3 %.6g, %.6g, %.6g   (DESIGN §7)\n", th.c1, th.c2, th.c3);
-      printf("trajectory-local, along w_0 .. w_%d from w0 = 0 (--t):\n", c->budget.t);
-      if (!(rc = hg_theory_local(P, theta, wstar, NULL, c->budget.t, &th, err))) {
+      if (!c->t_given && !c->local)
+        printf("trajectory-local constants: not computed (--t N or --local: along the first N "
+               "iterates, %d by default; a few Lanczos runs per iterate)\n", c->budget.t);
+      else
+        printf("trajectory-local, along w_0 .. w_%d from w0 = 0 (--t):\n", c->budget.t);
+      if ((c->t_given || c->local) &&
+          !(rc = hg_theory_local(P, theta, wstar, NULL, c->budget.t, &th, err))) {
         printf("  q        %.6g   (max ||d_w Phi(w_s)||)\n", th.c.q);
         printf("  nu1, nu2 %.6g, %.6g\n  mu1, mu2 %.6g, %.6g\n", th.c.nu1, th.c.nu2,
                th.c.mu1, th.c.mu2);

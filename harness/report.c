@@ -1,7 +1,7 @@
 /*
- * report.c -- report.md of a scenario (DESIGN §6): what ran; per problem instance a table of
- * every method at its largest budget, with its fitted rate set against the theoretical rate
- * (DESIGN §7); the expectations, passed or failed; the plots.
+ * report.c -- report.md of a scenario (DESIGN §6): what ran, on which data; per problem
+ * instance a table of every method at its largest budget, with its fitted rate set against the
+ * theoretical rate (DESIGN §7); the expectations, passed or failed; the plots.
  */
 #include "hgbench.h"
 
@@ -538,6 +538,17 @@ int hg_report_write(const hg_scenario *S, hg_error *err)
     put_tally(f, count);
   else
     fputs("no runs", f);
+  if (S->n_data)
+    fputs("\n- Data (each problem instance run on, as `hgbench info` describes it):", f);
+  for (int i = 0; i < S->n_data; i++) {
+    const hg_data_ref *d = &S->data[i];
+    char head[600];
+    snprintf(head, sizeof head, "%s%s%s", d->problem, d->params[0] ? " " : "", d->params);
+    fputs("\n  - ", f);
+    md_code(f, head, 0);
+    fputs(": ", f);
+    md_text(f, d->text[0] ? d->text : "(no description)");
+  }
   fputs("\n\n", f);
 
   /* the tables */

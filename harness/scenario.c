@@ -246,16 +246,26 @@ static int parse_row(char **v, hg_record *r, int *bad)
   return 1;
 }
 
+/* The array a of n elements of `size` bytes and capacity *cap with room for one more (doubled
+ * when full, from `first`): a itself or its reallocation, NULL when out of memory (a is then
+ * unchanged). */
+static void *grow(void *a, int n, int *cap, size_t size, int first)
+{
+  if (n < *cap)
+    return a;
+  int c = *cap ? 2 * *cap : first;
+  void *p = realloc(a, (size_t)c * size);
+  if (p)
+    *cap = c;
+  return p;
+}
+
 static int push_row(hg_scenario *S, const hg_record *r, hg_error *err)
 {
-  if (S->n == S->cap) {
-    int cap = S->cap ? 2 * S->cap : 64;
-    hg_record *rows = realloc(S->rows, (size_t)cap * sizeof *rows);
-    if (!rows)
-      return hg_fail(err, HG_ERR_NOMEM, "out of memory for %d results rows", cap);
-    S->rows = rows;
-    S->cap = cap;
-  }
+  void *a = grow(S->rows, S->n, &S->cap, sizeof *S->rows, 64);
+  if (!a)
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory for %d results rows", S->n + 1);
+  S->rows = a;
   S->rows[S->n++] = *r;
   return HG_OK;
 }
@@ -367,6 +377,7 @@ void hg_scenario_destroy(hg_scenario **pS)
   for (int i = 0; i < S->n_tables; i++)
     free(S->tables[i].markdown);
   free(S->tables);
+  free(S->data);
   free(S);
   *pS = NULL;
 }
@@ -391,14 +402,10 @@ int hg_scenario_add(hg_scenario *S, const hg_record *r, hg_error *err)
 int hg_scenario_expect(hg_scenario *S, int pass, const char *what, const char *where,
                        hg_error *err)
 {
-  if (S->n_exp == S->cap_exp) {
-    int cap = S->cap_exp ? 2 * S->cap_exp : 16;
-    hg_expectation *e = realloc(S->exps, (size_t)cap * sizeof *e);
-    if (!e)
-      return hg_fail(err, HG_ERR_NOMEM, "out of memory for expectations");
-    S->exps = e;
-    S->cap_exp = cap;
-  }
+  void *a = grow(S->exps, S->n_exp, &S->cap_exp, sizeof *S->exps, 16);
+  if (!a)
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory for expectations");
+  S->exps = a;
   hg_expectation *e = &S->exps[S->n_exp++];
   e->pass = pass != 0;
   snprintf(e->what, sizeof e->what, "%s", what ? what : "");
@@ -413,14 +420,10 @@ int hg_scenario_add_plot(hg_scenario *S, const char *file, const char *title, hg
       snprintf(S->plots[i].title, sizeof S->plots[i].title, "%s", title ? title : file);
       return HG_OK;
     }
-  if (S->n_plots == S->cap_plots) {
-    int cap = S->cap_plots ? 2 * S->cap_plots : 8;
-    hg_plot_ref *p = realloc(S->plots, (size_t)cap * sizeof *p);
-    if (!p)
-      return hg_fail(err, HG_ERR_NOMEM, "out of memory for plots");
-    S->plots = p;
-    S->cap_plots = cap;
-  }
+  void *a = grow(S->plots, S->n_plots, &S->cap_plots, sizeof *S->plots, 8);
+  if (!a)
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory for plots");
+  S->plots = a;
   hg_plot_ref *p = &S->plots[S->n_plots++];
   snprintf(p->file, sizeof p->file, "%s", file);
   snprintf(p->title, sizeof p->title, "%s", title ? title : file);
@@ -430,20 +433,37 @@ int hg_scenario_add_plot(hg_scenario *S, const char *file, const char *title, hg
 int hg_scenario_add_table(hg_scenario *S, const char *title, const char *markdown,
                           hg_error *err)
 {
-  if (S->n_tables == S->cap_tables) {
-    int cap = S->cap_tables ? 2 * S->cap_tables : 4;
-    hg_table_ref *t = realloc(S->tables, (size_t)cap * sizeof *t);
-    if (!t)
-      return hg_fail(err, HG_ERR_NOMEM, "out of memory for tables");
-    S->tables = t;
-    S->cap_tables = cap;
-  }
+  void *a = grow(S->tables, S->n_tables, &S->cap_tables, sizeof *S->tables, 4);
+  if (!a)
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory for tables");
+  S->tables = a;
   hg_table_ref *t = &S->tables[S->n_tables];
   t->markdown = strdup(markdown);
   if (!t->markdown)
     return hg_fail(err, HG_ERR_NOMEM, "out of memory for a table");
   snprintf(t->title, sizeof t->title, "%s", title);
   S->n_tables++;
+  return HG_OK;
+}
+
+int hg_scenario_add_data(hg_scenario *S, const hg_problem *P, const char *params,
+                         hg_error *err)
+{
+  hg_data_ref d;
+  memset(&d, 0, sizeof d);
+  snprintf(d.problem, sizeof d.problem, "%s", P->ops->name);
+  snprintf(d.params, sizeof d.params, "%s", params ? params : "");
+  if (P->ops->describe)
+    P->ops->describe(P->self, d.text, sizeof d.text);
+  for (int i = 0; i < S->n_data; i++)
+    if (!strcmp(S->data[i].problem, d.problem) && !strcmp(S->data[i].params, d.params) &&
+        !strcmp(S->data[i].text, d.text))
+      return HG_OK;
+  void *a = grow(S->data, S->n_data, &S->cap_data, sizeof *S->data, 4);
+  if (!a)
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory for the scenario's data list");
+  S->data = a;
+  S->data[S->n_data++] = d;
   return HG_OK;
 }
 
@@ -474,7 +494,7 @@ static void cpu_model(char *buf, size_t len)
 #endif
 
 /* manifest.json (DESIGN §6): version, commit, compiler, BLAS and its threads, machine, seeds,
- * time. */
+ * time, and the data of every problem instance run on. */
 static int write_manifest(const hg_scenario *S, int failed, hg_error *err)
 {
   char *text = NULL, cpu[256], end_iso[32];
@@ -523,7 +543,17 @@ static int write_manifest(const hg_scenario *S, int failed, hg_error *err)
       first = 0;
     }
   }
-  fputs("]\n}\n", f);
+  fputs("],\n  \"data\": [", f);
+  for (int i = 0; i < S->n_data; i++) {
+    fputs(i ? ",\n    {\"problem\": " : "\n    {\"problem\": ", f);
+    hg_json_string(f, S->data[i].problem);
+    fputs(", \"params\": ", f);
+    hg_json_string(f, S->data[i].params);
+    fputs(", \"data\": ", f);
+    hg_json_string(f, S->data[i].text);
+    fputc('}', f);
+  }
+  fputs(S->n_data ? "\n  ]\n}\n" : "]\n}\n", f);
   fclose(f);
   int rc = hg_write_atomic(S->outdir, "manifest.json", text, len, err);
   free(text);

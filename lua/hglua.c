@@ -51,6 +51,7 @@ typedef struct lproblem {
                           derived; 0 outside sweeps */
   int rep;             /* repetition index (0 outside sweeps) */
   char seed_word[32];  /* "seed=N" when derived and added to the problem's words */
+  int data_noted;      /* its data is in the scenario's list (note_data) */
 } lproblem;
 
 /* A run in flight: its arrays are malloc'ed by hg_hypergrad. */
@@ -782,6 +783,19 @@ static int push_reference(lua_State *L, int ui, const lproblem *up, const double
   return rc;
 }
 
+/* A run is made on up: its data joins the scenario's list (manifest.json "data", report.md),
+ * once per problem. */
+static void note_data(lua_State *L, hg_scenario *S, lproblem *up)
+{
+  hg_error err;
+  hg_error_clear(&err);
+  if (up->data_noted)
+    return;
+  if (hg_scenario_add_data(S, up->P, up->params, &err))
+    luaL_error(L, "%s", err.msg);
+  up->data_noted = 1;
+}
+
 /* Push the run table of DESIGN §5 for a results row (grad and exact: arrays or NULL). */
 static void push_run_table(lua_State *L, const lproblem *up, const hg_record *r,
                            const double *grad, const double *exact)
@@ -859,6 +873,7 @@ static int l_hypergrad(lua_State *L)
   hg_error_clear(&err);
   memset(&rec, 0, sizeof rec);
   hg_budget_default(&b);
+  note_data(L, S, up);
 
   /* the method and its parameter words */
   if (lua_getfield(L, 2, "method") != LUA_TSTRING)

@@ -16,8 +16,10 @@
  *
  * The data is a seeded synthetic instance: a common center c ~ N(0, I_d), per task
  * w_tau = c + spread N(0, I_d), rows x ~ N(0, I_d), labels x^T w_tau + noise N(0, 1) (squared)
- * or its sign (logistic), so a bias theta near c helps every task.
+ * or its sign (logistic), so a bias theta near c helps every task.  Or, with
+ * data=fashion-mnist, T binary tasks of Fashion-MNIST class pairs (biased_reg_fashion).
  */
+#include "glm.h"
 #include "hgbench.h"
 #include "losses.h"
 #include "newton.h"
@@ -35,6 +37,7 @@ typedef struct biased_reg {
   int logistic;        /* loss=logistic */
   double beta, eta, spread, noise;
   long seed;
+  char source[320];    /* data=: the data set, its (up to 45) class pairs and seed (describe) */
   double *X, *y;       /* T blocks of n x d rows (row-major) and n labels */
   double *X_val, *y_val; /* T blocks of n' x d and n' */
   double *chol;        /* squared: T upper Cholesky factors of X^T X / n + beta I (d x d) */
@@ -48,8 +51,9 @@ typedef struct biased_reg {
 } biased_reg;
 
 static const hg_param_spec biased_reg_params[] = {
-  {"tasks", HG_PARAM_INT, "5", 1, 100000, NULL, "number of tasks T"},
-  {"d", HG_PARAM_INT, "8", 1, 100000, NULL, "features per task (n_theta = d, n_w = T d)"},
+  {"tasks", HG_PARAM_INT, "5", 1, 100000, NULL,
+   "number of tasks T (data=: at most 45, one class pair each)"},
+  {"d", HG_PARAM_INT, "8", 1, 100000, NULL, "synthetic: features per task (n_theta = d, n_w = T d; data=: downsample^2)"},
   {"n", HG_PARAM_INT, "20", 1, INT_MAX, NULL, "training rows per task"},
   {"n_val", HG_PARAM_INT, "20", 1, INT_MAX, NULL, "validation rows per task"},
   {"beta", HG_PARAM_REAL, "1", DBL_MIN, DBL_MAX, NULL,
@@ -60,9 +64,75 @@ static const hg_param_spec biased_reg_params[] = {
    "synthetic: task weights = center + spread N(0, I)"},
   {"noise", HG_PARAM_REAL, "0.1", 0, DBL_MAX, NULL, "synthetic: label noise level"},
   {"step", HG_PARAM_REAL, NULL, DBL_MIN, DBL_MAX, NULL, "step eta of Phi (default 1/L)"},
-  {"seed", HG_PARAM_INT, "0", 0, 9007199254740992.0, NULL, "synthetic: generator seed"},
+  {"seed", HG_PARAM_INT, "0", 0, 9007199254740992.0, NULL,
+   "synthetic: generator seed; data=: which class pairs and examples"},
+  HG_GLM_DATASET_PARAMS,
   {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
+
+/* The keys that shape synthetic data (errors with data=). */
+static const char *const biased_reg_synth_keys[] = {"d", "spread", "noise", NULL};
+
+/*
+ * data=fashion-mnist (DESIGN §3 biased-reg): task tau is a binary task on a pair of classes
+ * a < b, label -1 for a and +1 for b.  The 45 pairs (0,1), (0,2), .., (8,9) in this order are
+ * shuffled by hg_rng seeded with seed= (Fisher-Yates: for i = 0 .. 43, j = i + floor(U (45 - i)),
+ * swap i and j) and task tau takes pair tau (so tasks <= 45, all pairs distinct); its n training
+ * and n' validation examples are hg_fashion_mnist's for classes=a,b and seed = seed= + tau
+ * (split=, downsample=, normalize=, path= as for every data= problem).  Fills B->X .. y_val
+ * (allocated by the caller for d = side^2) and B->source.
+ */
+static int biased_reg_fashion(biased_reg *B, const hg_params *p, hg_error *err)
+{
+  int pairs[45][2], np = 0, status = HG_OK;
+  size_t used;
+  hg_rng rng;
+
+  for (int a = 0; a < 10; a++)
+    for (int b = a + 1; b < 10; b++)
+      pairs[np][0] = a, pairs[np++][1] = b;
+  hg_rng_seed(&rng, (uint64_t)B->seed);
+  for (int i = 0; i < np - 1; i++) {
+    int j = i + (int)(hg_rng_uniform(&rng) * (double)(np - i)), t0 = pairs[i][0],
+        t1 = pairs[i][1];
+    pairs[i][0] = pairs[j][0], pairs[i][1] = pairs[j][1];
+    pairs[j][0] = t0, pairs[j][1] = t1;
+  }
+  for (int tau = 0; tau < B->T && status == HG_OK; tau++) {
+    char classes[8];
+    hg_dataset ds;
+    hg_error e;
+    snprintf(classes, sizeof classes, "%d,%d", pairs[tau][0], pairs[tau][1]);
+    const hg_dataset_opts o = {
+      .path = hg_params_str(p, "path"), .split = hg_params_str(p, "split"), .n = B->n,
+      .n_val = B->n_val, .classes = classes, .downsample = (int)hg_params_int(p, "downsample"),
+      .normalize = hg_params_str(p, "normalize"), .seed = (uint64_t)B->seed + (uint64_t)tau};
+    hg_error_clear(&e);
+    if ((status = hg_fashion_mnist(&o, &ds, &e)) != HG_OK) {
+      hg_fail(err, status, "problem 'biased-reg', task %d (classes %s): %s", tau + 1, classes,
+              e.msg);
+      break;
+    }
+    const size_t d = (size_t)B->d;
+    memcpy(B->X + (size_t)tau * B->n * d, ds.X->val, (size_t)B->n * d * sizeof *B->X);
+    memcpy(B->X_val + (size_t)tau * B->n_val * d, ds.X_val->val,
+           (size_t)B->n_val * d * sizeof *B->X_val);
+    for (int i = 0; i < B->n; i++)
+      B->y[(size_t)tau * B->n + i] = ds.y[i] == pairs[tau][0] ? -1.0 : 1.0;
+    for (int i = 0; i < B->n_val; i++)
+      B->y_val[(size_t)tau * B->n_val + i] = ds.y_val[i] == pairs[tau][0] ? -1.0 : 1.0;
+    if (tau == 0) {
+      snprintf(B->source, sizeof B->source, "Fashion-MNIST %s, %d tasks of a class pair each "
+               "(%d + %d examples, %dx%d%s, seed %ld + task):", hg_params_str(p, "split"), B->T,
+               B->n, B->n_val, ds.side, ds.side,
+               strcmp(hg_params_str(p, "normalize"), "unit") ? " standardized" : "", B->seed);
+    }
+    used = strlen(B->source);
+    snprintf(B->source + used, sizeof B->source - used, " %s", classes);
+    hg_dataset_free(&ds);
+  }
+  return status;
+}
 
 static void biased_reg_destroy(void *self)
 {
@@ -191,6 +261,24 @@ static int biased_reg_create(const hg_params *p, void **self, int *n_w, int *n_t
   B->spread = hg_params_real(p, "spread");
   B->noise = hg_params_real(p, "noise");
   B->seed = hg_params_int(p, "seed");
+  const char *data = hg_params_str(p, "data");
+  if (data) { /* class-pair tasks: d = side^2; the synthetic keys are errors */
+    int side = hg_params_given(p, "downsample") ? (int)hg_params_int(p, "downsample") : 28;
+    for (const char *const *k = biased_reg_synth_keys; *k; k++)
+      if (hg_params_given(p, *k)) {
+        status = hg_fail(err, HG_ERR_ARG, "problem 'biased-reg': %s= shapes synthetic data and "
+                         "cannot be combined with data=%s", *k, data);
+        goto done;
+      }
+    if (B->T > 45) {
+      status = hg_fail(err, HG_ERR_ARG, "problem 'biased-reg': tasks=%d with data=%s: at most "
+                       "45, the class pairs of 10 classes", B->T, data);
+      goto done;
+    }
+    B->d = side > 0 && side <= 28 ? side * side : 1; /* a bad side: hg_fashion_mnist says so */
+  } else if ((status = hg_glm_no_dataset_keys("biased-reg", p, err)) != HG_OK) {
+    goto done;
+  }
   const int T = B->T, d = B->d;
   const size_t td = (size_t)T * (size_t)d, dd = (size_t)d * (size_t)d;
   if ((long long)T * d > INT_MAX) {
@@ -221,7 +309,9 @@ static int biased_reg_create(const hg_params *p, void **self, int *n_w, int *n_t
   hg_rng_seed(&rng, (uint64_t)B->seed);
   for (int j = 0; j < d; j++)
     center[j] = hg_rng_normal(&rng);
-  for (int tau = 0; tau < T; tau++) {
+  if (data && (status = biased_reg_fashion(B, p, err)) != HG_OK)
+    goto done;
+  for (int tau = 0; tau < T && !data; tau++) {
     for (int j = 0; j < d; j++)
       w_tau[j] = center[j] + B->spread * hg_rng_normal(&rng);
     biased_reg_rows(B, &rng, B->n, w_tau, B->X + (size_t)tau * B->n * d,
@@ -544,10 +634,15 @@ static void biased_reg_describe(const void *self, char *buf, size_t len)
 {
   const biased_reg *B = self;
 
-  snprintf(buf, len, "synthetic (seed %ld): %d tasks, d = %d, %d train / %d validation rows "
-           "each; loss %s; beta %.6g, spread %.6g, noise %.6g; step %.6g", B->seed, B->T, B->d,
-           B->n, B->n_val, B->logistic ? "logistic" : "squared", B->beta, B->spread, B->noise,
-           B->eta);
+  if (B->source[0])
+    snprintf(buf, len, "%s; %d tasks, d = %d, %d train / %d validation rows each; loss %s; "
+             "beta %.6g; step %.6g", B->source, B->T, B->d, B->n, B->n_val,
+             B->logistic ? "logistic" : "squared", B->beta, B->eta);
+  else
+    snprintf(buf, len, "synthetic (seed %ld): %d tasks, d = %d, %d train / %d validation rows "
+             "each; loss %s; beta %.6g, spread %.6g, noise %.6g; step %.6g", B->seed, B->T, B->d,
+             B->n, B->n_val, B->logistic ? "logistic" : "squared", B->beta, B->spread, B->noise,
+             B->eta);
 }
 
 const hg_problem_ops hg_problem_biased_reg = {

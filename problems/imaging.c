@@ -204,6 +204,9 @@ int hg_pairs_load(const hg_params *p, hg_pairs *pairs, hg_error *err)
   if (!rc && !(clean || noisy)) { /* f = clean + noise, from the same generator */
     for (size_t j = 0; j < (size_t)pairs->N * pairs->P; j++)
       pairs->noisy[j] = pairs->clean[j] + sigma * hg_rng_normal(&rng);
+    size_t used = strlen(pairs->source); /* describe() says which images and noise */
+    snprintf(pairs->source + used, sizeof pairs->source - used, ", noise %g, seed %ld", sigma,
+             hg_params_int(p, "seed"));
   }
   if (rc)
     hg_pairs_free(pairs);

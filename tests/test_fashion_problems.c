@@ -13,7 +13,11 @@
  *     -> 0 and 6 -> 1 (a swapped mapping changes it);
  *   - kernel-ridge: E(alpha = 0) = (1/2n') sum y'^2 with y' the class numbers;
  *   - equilibrium (the training part only): n_w = N h, n_theta = h^2 + h p + h + C h + C with
- *     C = 2, and E(w = 0) at theta = (0, .., 0, u0 = (0, 1)) = log(1 + e) - (share of class 6).
+ *     C = 2, and E(w = 0) at theta = (0, .., 0, u0 = (0, 1)) = log(1 + e) - (share of class 6);
+ *   - biased-reg (class-pair tasks): with seed=3 task 1 is the first pair of the 45 shuffled
+ *     as DESIGN §3 says (shuffled here independently), its examples the loader's for that pair
+ *     and seed 3; E at w = (u, 0) equals (1/2)[(1/2n')||X'u - y'||^2 + 1/2] with y' = -1 for the
+ *     pair's smaller class and +1 for the other (task 2 contributes (1/2n')||y'_2||^2 = 1/2).
  *
  * Fashion-MNIST is Debian's dataset-fashion-mnist: without it every check FAILS, the message
  * naming the package.
@@ -220,11 +224,64 @@ static void test_equilibrium(void)
   hg_dataset_free(&ds);
 }
 
+static void test_biased_reg(void)
+{
+  int pairs[45][2], np = 0;
+  hg_rng rng;
+  hg_dataset ds;
+  char classes[8];
+
+  for (int a = 0; a < 10; a++) /* (0,1), (0,2), .., (8,9), then the seeded Fisher-Yates */
+    for (int b = a + 1; b < 10; b++) {
+      pairs[np][0] = a;
+      pairs[np][1] = b;
+      np++;
+    }
+  hg_rng_seed(&rng, 3);
+  for (int i = 0; i < 44; i++) {
+    int j = i + (int)(hg_rng_uniform(&rng) * (45 - i));
+    int a = pairs[i][0], b = pairs[i][1];
+    memcpy(pairs[i], pairs[j], sizeof pairs[i]);
+    pairs[j][0] = a;
+    pairs[j][1] = b;
+  }
+  snprintf(classes, sizeof classes, "%d,%d", pairs[0][0], pairs[0][1]);
+  if (load(N_VAL, classes, "unit", &ds))
+    return;
+  const char *words[] = {"data=fashion-mnist", "split=test", "n=60", "n_val=30", "downsample=7",
+                         "seed=3", "tasks=2"};
+  hg_problem *P = NULL;
+  hg_error err;
+  hg_error_clear(&err);
+  int rc = hg_problem_create("biased-reg", 7, words, &P, &err);
+  check(rc == HG_OK, "biased-reg data=fashion-mnist tasks=2: created (%s)", rc ? err.msg : "ok");
+  if (P) {
+    double *w = calloc((size_t)P->n_w, sizeof *w), theta[D] = {0}, want = 0;
+    for (int j = 0; w && j < D; j++)
+      w[j] = 0.01 * (j % 7) - 0.02;
+    for (int i = 0; w && i < N_VAL; i++) {
+      double r = -(ds.y_val[i] == pairs[0][0] ? -1.0 : 1.0);
+      for (int j = 0; j < D; j++)
+        r += ds.X_val->val[(size_t)i * D + j] * w[j];
+      want += r * r / (2.0 * N_VAL);
+    }
+    want = 0.5 * (want + 0.5);
+    double E = w && P->n_w == 2 * D ? hg_upper(P, w, theta, NULL, NULL) : NAN;
+    /* the same 30 x 49 products summed in another order: rounding far below 1e-12 */
+    check(fabs(E - want) <= 1e-12 * want, "biased-reg: task 1 on classes %s (-1, +1), E(u, 0) = "
+          "%.15g, expected %.15g", classes, E, want);
+    free(w);
+  }
+  hg_problem_destroy(&P);
+  hg_dataset_free(&ds);
+}
+
 int main(void)
 {
   test_ridge_logreg();
   test_multiclass();
   test_equilibrium();
+  test_biased_reg();
   printf("%d checks, %d failures\n", checks, failures);
   return failures ? 1 : 0;
 }
