@@ -298,6 +298,16 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
     }
   }
 
+  if (o->inexact && out.v_set && isnan(r->eps)) { /* no reference: the theory at w itself */
+    hg_inexact x;
+    if ((rc = hg_theory_at(P, theta, r->w, r->w, &r->theory, err)) ||
+        (rc = hg_inexact_at(P, &r->theory, theta, r->w, v, &x, err)))
+      goto done;
+    r->eps = x.eps;
+    r->delta = x.delta;
+    r->omega = x.omega;
+  }
+
 done:
   if (ctx.trace_on) {
     r->lower_res = ctx.lower_res; /* ownership moves to the run record */
