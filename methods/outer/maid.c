@@ -17,6 +17,7 @@
  *  3. success: theta_{k+1} = theta', beta <- grow alpha, eps <- nubar eps, delta <- nubar
  *     delta; failure: eps <- nu eps, delta <- nu delta and back to 1 (at most max_retries
  *     times per outer step; then the next outer step starts from the same theta).
+ *     A trial theta' where Phi is not contractive counts as a failed trial (a shorter step).
  *
  * Defaults as the authors' code: eps0 = delta0 = 0.1, rho = 0.5, nu = 0.5, nubar = 1.05,
  * eta = 1e-4, beta0 = 0.1, grow = 10/9, 3 retries of 10 (+j) backtracks.  The code's
@@ -107,7 +108,13 @@ static int maid_run(hg_outer *O, const hg_params *op, hg_error *err)
       int ok = 0;
       for (int i = 0; i < max_bt + j && !ok; i++, alpha *= rho) {
         double d = hg_outer_move(O, theta, alpha, z, trial);
-        if ((rc = hg_outer_value(O, trial, eps, &tv, err)))
+        rc = hg_outer_value(O, trial, eps, &tv, err);
+        if (rc == HG_ERR_NONCONTRACT) { /* Phi not contractive at the trial: a shorter step */
+          hg_error_clear(err);
+          rc = HG_OK;
+          continue;
+        }
+        if (rc)
           goto done;
         ok = tv.value + tv.value_err - lb <= -eta * d * d / alpha;
         if (ok)
