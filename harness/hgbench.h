@@ -682,7 +682,8 @@ typedef struct hg_outer_step {
   double eps, delta;    /* accuracy of the hypergradient used for the step: a posteriori
                            (hg_inexact_at) for an implicit method, else the targets asked for
                            (NAN with a fixed t, k budget) */
-  double omega;         /* the a-posteriori bound omega(eps, delta) (NAN when unknown) */
+  double omega;         /* the a-posteriori bound omega(eps, delta) (NAN when unknown or when
+                           the loop does not need it: it costs a Lanczos run on n_theta) */
   double step_size;     /* the step taken to reach this theta (0 at step 0) */
   long lower, linear;   /* cumulative lower-level and linear-system iterations */
   hg_counts counts;     /* cumulative oracle calls (Phi and Jacobian products, E) */
@@ -707,7 +708,8 @@ typedef struct hg_outer_eval {
   const double *grad;    /* n_theta: ghat (hg_outer_hypergrad only) */
   double hg_norm;        /* ||ghat|| */
   double eps, delta, omega, gw_norm; /* a posteriori (hg_inexact_at at w; NAN when the method
-                                        gives no adjoint v) */
+                                        gives no adjoint v; omega only with
+                                        HG_OUTER_NEEDS_OMEGA) */
   double value_err;      /* certified |E(w, theta) - f(theta)| <= gw_norm eps + mu1 eps^2/2
                             (NAN when eps or mu1 is unknown) */
   int t, k;              /* iterations used */
@@ -745,11 +747,17 @@ int hg_outer_record(hg_outer *O, const double *theta, const hg_outer_eval *ev,
 
 #define HG_OUTER_OPS_VERSION 1
 
+/* What an outer loop needs of its evaluations (hg_outer_ops.needs). */
+enum {
+  HG_OUTER_NEEDS_OMEGA = 1 << 0 /* the a-posteriori bound omega of every hypergradient */
+};
+
 typedef struct hg_outer_ops {
   int version;                 /* HG_OUTER_OPS_VERSION */
   const char *name;            /* registry name, e.g. "maid" */
   const char *summary;         /* one line */
   const hg_param_spec *params; /* the loop's parameters */
+  unsigned needs;              /* HG_OUTER_NEEDS_* */
   /* Run up to hg_outer_max_steps(O) outer steps from hg_outer_theta0(O), recording each with
    * hg_outer_record (step 0 first).  A failure stops the loop; the rows so far are kept. */
   int (*run)(hg_outer *O, const hg_params *op, hg_error *err);
@@ -842,9 +850,10 @@ typedef struct hg_run_opts {
   int trace;            /* 1: record residual traces */
   int local_constants;  /* 1: the bound uses trajectory-local constants (hg_theory_local) */
   size_t mem_cap;       /* 0: none */
-  int inexact;          /* 1: without a reference too, eps, delta and omega a posteriori at the
-                           returned w (hg_inexact_at, the theory taken at w itself: omega
-                           bounds ||B(w)|| by ||d_theta Phi(w)||), for adaptive outer loops */
+  int inexact;          /* without a reference too, a posteriori at the returned w (for outer
+                           loops): 1 eps and delta (hg_inexact_at with the problem's constants,
+                           omega NAN); 2 also omega, the theory taken at w itself (omega bounds
+                           ||B(w)|| by ||d_theta Phi(w)||: a Lanczos run on n_theta) */
 } hg_run_opts;
 
 /* Run method M (with its parameter words) on P at theta.  A failure of the method itself

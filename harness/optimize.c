@@ -24,6 +24,7 @@ struct hg_outer {
   hg_problem *P;
   const hg_optimize_opts *o;
   const char *name;      /* the outer loop's name, for messages */
+  int omega;             /* the loop needs omega (HG_OUTER_NEEDS_OMEGA) */
   int n, m;
   double *theta0;        /* m */
   double *w;             /* n: the last evaluation's w (warm start) */
@@ -117,7 +118,7 @@ static int evaluate(hg_outer *O, const double *theta, double eps, double delta, 
   memset(&ro, 0, sizeof ro);
   ro.w0 = o->warm && O->have_w ? O->w : NULL;
   ro.seed = o->seed;
-  ro.inexact = 1;
+  ro.inexact = O->omega ? 2 : 1;
   rc = hg_hypergrad(O->P, o->method, o->nmwords, o->mwords, theta, &b, &ro, &run, err);
   O->lower += run.t;
   O->linear += run.k;
@@ -251,6 +252,7 @@ int hg_optimize_ops(hg_problem *P, const hg_outer_ops *ops, int nowords,
   O.P = P;
   O.o = o;
   O.name = ops->name;
+  O.omega = (ops->needs & HG_OUTER_NEEDS_OMEGA) != 0;
   O.n = n;
   O.m = m;
   O.res = res;

@@ -784,8 +784,8 @@ end
 -- hg.plot_optimize(results, {name=, title=, x = "work"|"time", y = "f"|"value", format=}):
 -- the upper loss of each outer run (results: a list of hg.optimize results, each a series
 -- named by its label) against cumulative work (lower + linear iterations, default) or wall
--- time, log-scale on each axis whose values are all positive.  Returns the rendered file (nil
--- without gnuplot).
+-- time, log-scale on each axis whose values are all positive and span more than a decade.
+-- Returns the rendered file (nil without gnuplot).
 function hg.plot_optimize(results, opts)
   opts = opts or {}
   if type(results) ~= "table" or #results == 0 then
@@ -800,6 +800,7 @@ function hg.plot_optimize(results, opts)
     error(fmt("hg.plot_optimize: y must be \"f\" or \"value\", got %s", tostring(ykey)), 2)
   end
   local series, xpos, ypos = {}, true, true
+  local xlo, xhi, ylo, yhi = math.huge, -math.huge, math.huge, -math.huge
   for i, res in ipairs(results) do
     if type(res) ~= "table" or type(res.outer) ~= "string" then
       error(fmt("hg.plot_optimize: result %d is not an hg.optimize result", i), 2)
@@ -811,6 +812,8 @@ function hg.plot_optimize(results, opts)
       if finite(yv) and finite(xv) then
         x[#x + 1], y[#y + 1] = xv, yv
         xpos, ypos = xpos and xv > 0, ypos and yv > 0
+        xlo, xhi = math.min(xlo, xv), math.max(xhi, xv)
+        ylo, yhi = math.min(ylo, yv), math.max(yhi, yv)
       end
     end
     series[#series + 1] = {name = res.label, x = x, y = y}
@@ -821,7 +824,8 @@ function hg.plot_optimize(results, opts)
                                           (xkey == "time" and "time" or "work")),
                    xlabel = xkey == "time" and "wall time [s]"
                             or "cumulative lower + linear iterations",
-                   ylabel = ylabel, logx = xpos, logy = ypos, series = series}
+                   ylabel = ylabel, logx = xpos and xhi > 10 * xlo,
+                   logy = ypos and yhi > 10 * ylo, series = series}
 end
 
 -- The lowest loss a run reached within `work` cumulative iterations (math.huge if none).

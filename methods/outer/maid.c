@@ -150,5 +150,6 @@ const hg_outer_ops hg_outer_maid = {
   .name = "maid",
   .summary = "MAID: adaptive accuracy, certified backtracking line search (Salehi et al. 2023)",
   .params = maid_params,
+  .needs = HG_OUTER_NEEDS_OMEGA,
   .run = maid_run,
 };
