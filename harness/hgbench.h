@@ -724,6 +724,11 @@ const double *hg_outer_theta0(const hg_outer *O);
 hg_problem *hg_outer_problem(hg_outer *O);   /* for hg_problem_sample (stochastic loops) */
 uint64_t hg_outer_seed(const hg_outer *O);
 int hg_outer_can_project(const hg_outer *O); /* the problem has a project op */
+/* The w of the last evaluation (n_w entries; NULL before the first), and a w to start the
+ * next evaluation from when warm starts are on (a stochastic loop keeping one w per sample
+ * sets it before each evaluation); hg_outer_set_w copies w. */
+const double *hg_outer_w(const hg_outer *O);
+void hg_outer_set_w(hg_outer *O, const double *w);
 /* Project theta in place with the problem's project op (no-op without one). */
 void hg_outer_project(hg_outer *O, double *theta);
 /* The hypergradient at theta by the run's method: with eps, delta NAN the run's budget

@@ -45,6 +45,17 @@ hg_problem *hg_outer_problem(hg_outer *O) { return O->P; }
 uint64_t hg_outer_seed(const hg_outer *O) { return O->o->seed; }
 int hg_outer_can_project(const hg_outer *O) { return O->P->ops->project != NULL; }
 
+const double *hg_outer_w(const hg_outer *O)
+{
+  return O->have_w ? O->w : NULL;
+}
+
+void hg_outer_set_w(hg_outer *O, const double *w)
+{
+  memcpy(O->w, w, (size_t)O->n * sizeof *O->w);
+  O->have_w = 1;
+}
+
 void hg_outer_project(hg_outer *O, double *theta)
 {
   if (O->P->ops->project)
