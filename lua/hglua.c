@@ -1310,6 +1310,8 @@ static int l_optimize(lua_State *L)
   if (luaL_newmetatable(L, "hgbench.outer_result")) {
     lua_pushcfunction(L, outer_result_gc);
     lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, outer_result_gc);
+    lua_setfield(L, -2, "__close");
   }
   lua_setmetatable(L, -2);
   hg_optimize_opts o = {.method = method, .nmwords = nm, .mwords = mw, .budget = b,

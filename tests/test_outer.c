@@ -5,6 +5,8 @@
  *     E(w*(theta), theta) by the problem's exact op;
  *   - every loop decreases the exact f on ridge and on a small denoise-tv from the same start;
  *   - every step maid accepts is a true decrease of the exact f;
+ *   - every registered loop, with its defaults, runs on poison, decreases f, stays feasible;
+ *   - an unregistered loop (hg_optimize_ops) warm-started at w* by hg_outer_set_w gets f;
  *   - projected keeps theta feasible (project(theta) = theta) on poison and equilibrium, with
  *     and without warm start, and decreases f;
  *   - bad input: unknown loop or method, bad parameters, projected without a feasible set,
@@ -201,6 +203,40 @@ static void test_projected(const char *name, const char *const *words, const cha
   hg_problem_destroy(&P);
 }
 
+/* Every registered loop, with its defaults, on poison (which has a feasible set, so every
+ * loop applies): it runs, decreases the exact f and keeps every row feasible. */
+static void test_registry(void)
+{
+  static const char *const words[] = {"radius=0.05", NULL};
+  hg_problem *P = make("poison", words);
+  int m = P->n_theta;
+  double *p = malloc((size_t)m * sizeof *p);
+
+  for (const hg_entry *e = hg_outers; e->name; e++) {
+    hg_budget b;
+    hg_error err;
+    hg_outer_result R;
+    hg_budget_default(&b);
+    int rc = optimize(P, e->name, NULL, "aid-cg", 10, 1, &b, &R, &err);
+    check(rc == HG_OK && R.n > 1, "registered loop %s on poison ran %d rows (%s)", e->name, R.n,
+          rc ? err.msg : "ok");
+    double dmax = 0;
+    for (int s = 0; s < R.n; s++) {
+      memcpy(p, R.theta + (size_t)s * (size_t)m, (size_t)m * sizeof *p);
+      P->ops->project(P->self, p);
+      dmax = fmax(dmax, dist(m, p, R.theta + (size_t)s * (size_t)m));
+    }
+    /* poison's exact f is a Newton solve to round-off: 1e-4 relative is a real decrease */
+    if (R.n > 1)
+      check(R.steps[R.n - 1].f < R.steps[0].f - 1e-4 * fabs(R.steps[0].f) && dmax <= 1e-12,
+            "%s on poison: f %.8g -> %.8g, every theta feasible (%.3g)", e->name,
+            R.steps[0].f, R.steps[R.n - 1].f, dmax);
+    hg_outer_result_release(&R);
+  }
+  free(p);
+  hg_problem_destroy(&P);
+}
+
 /* An unregistered loop through hg_optimize_ops: start the lower level at w* (hg_outer_set_w)
  * and evaluate with t = 0, so the returned w is w* and the value is f itself. */
 static int warm_probe_run(hg_outer *O, const hg_params *op, hg_error *err)
@@ -282,6 +318,7 @@ int main(void)
                                    NULL};
   test_bookkeeping();
   test_set_w();
+  test_registry();
   test_decrease("ridge", NULL, "step=1", 10);
   test_decrease("denoise-tv", tv, "step=2", 10);
   static const char *const poison[] = {"radius=0.05", NULL};

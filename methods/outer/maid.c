@@ -146,10 +146,11 @@ done:
 }
 
 const hg_outer_ops hg_outer_maid = {
-  .version = HG_OUTER_OPS_VERSION,
-  .name = "maid",
-  .summary = "MAID: adaptive accuracy, certified backtracking line search (Salehi et al. 2023)",
-  .params = maid_params,
-  .needs = HG_OUTER_NEEDS_OMEGA,
-  .run = maid_run,
+  .version = HG_OUTER_OPS_VERSION,      /* ops layout this table follows */
+  .name = "maid",                       /* registry name (file maid.c) */
+  .summary =                            /* one line */
+      "MAID: adaptive accuracy, certified backtracking line search (Salehi et al. 2023)",
+  .params = maid_params,                /* the loop's parameters */
+  .needs = HG_OUTER_NEEDS_OMEGA,        /* omega of every hypergradient */
+  .run = maid_run,                      /* the loop (driver services of hgbench.h) */
 };

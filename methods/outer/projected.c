@@ -25,9 +25,10 @@ static int projected_run(hg_outer *O, const hg_params *op, hg_error *err)
 }
 
 const hg_outer_ops hg_outer_projected = {
-  .version = HG_OUTER_OPS_VERSION,
-  .name = "projected",
-  .summary = "projected inexact hypergradient method onto the problem's feasible set",
-  .params = projected_params,
-  .run = projected_run,
+  .version = HG_OUTER_OPS_VERSION,      /* ops layout this table follows */
+  .name = "projected",                  /* registry name (file projected.c) */
+  .summary =                            /* one line */
+      "projected inexact hypergradient method onto the problem's feasible set",
+  .params = projected_params,           /* the loop's parameters */
+  .run = projected_run,                 /* the loop (driver services of hgbench.h) */
 };
