@@ -673,7 +673,8 @@ size_t hg_method_space_on(const hg_method_ops *M, const hg_problem *P, const hg_
  * search) is a row with accepted = 0 at the unchanged theta.  Costs are cumulative from the
  * start and exclude the exact reference the harness computes for f and ||grad f||. */
 typedef struct hg_outer_step {
-  int step;             /* outer iteration (0: the start) */
+  int step;             /* row index (0: the start; rejected attempts make rows outnumber the
+                           outer iterations) */
   int accepted;         /* 1: theta moved to this row's theta (step 0: 1) */
   double value;         /* E(w, theta) at the w the evaluation returned */
   double f, grad_norm;  /* exact f(theta) = E(w*(theta), theta) and ||grad f(theta)|| (NAN
