@@ -139,7 +139,25 @@ static void test_decrease(const char *name, const char *const *words, const char
     /* a decrease well beyond the round-off of the direct solves (1e-12 relative) */
     check(fl < f0 * (1 - 1e-3), "%s %s on %s decreases the exact f: %.8g -> %.8g",
           loops[i].outer, what, name, f0, fl);
+    if (!strcmp(loops[i].outer, "hoag")) {
+      /* the driver asks tol_lower = eps_s (1 - q), so the measured ||w - w*|| bound is at most
+       * q eps_s <= eps_s: exact inequalities, checked without slack beyond 1e-12 */
+      int over = 0;
+      for (int s = 0; s < R.n; s++) {
+        double e = !strcmp(what, "schedule=quadratic") ? 0.1 / ((s + 1.0) * (s + 1.0))
+                   : !strcmp(what, "schedule=cubic") ? 0.1 / ((s + 1.0) * (s + 1.0) * (s + 1.0))
+                                                     : 0.1 * pow(0.9, s);
+        over += !(R.steps[s].eps <= e * (1 + 1e-12));
+      }
+      check(over == 0, "hoag %s on %s: eps_s measured within the schedule at every step "
+            "(%d over)", what, name, over);
+    }
     if (!strcmp(loops[i].outer, "maid")) {
+      int loose = 0;
+      for (int s = 0; s < R.n; s++) /* the hypergradient each step used was accepted */
+        loose += !(R.steps[s].omega <= (1 - 1e-4) * R.steps[s].hg_norm);
+      check(loose == 0, "maid on %s: omega <= (1 - eta) ||ghat|| for every direction used "
+            "(%d not)", name, loose);
       int accepted = 0, bad = 0, rejected = 0;
       for (int s = 1; s < R.n; s++) {
         if (!R.steps[s].accepted) {
