@@ -679,6 +679,143 @@ size_t hg_method_space_on(const hg_method_ops *M, const hg_problem *P, const hg_
                           const hg_params *mp);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Outer loops (DESIGN §2.3): plugins in methods/outer/, driven by harness/optimize.c          */
+/* ------------------------------------------------------------------------------------------ */
+
+/* One recorded outer step.  Step 0 is the start theta0; a rejected attempt (a failed line
+ * search) is a row with accepted = 0 at the unchanged theta.  Costs are cumulative from the
+ * start and exclude the exact reference the harness computes for f and ||grad f||. */
+typedef struct hg_outer_step {
+  int step;             /* row index (0: the start; rejected attempts make rows outnumber the
+                           outer iterations) */
+  int accepted;         /* 1: theta moved to this row's theta (step 0: 1) */
+  double value;         /* E(w, theta) at the w the evaluation returned */
+  double f, grad_norm;  /* exact f(theta) = E(w*(theta), theta) and ||grad f(theta)|| (NAN
+                           unless hg_optimize_opts.exact and the problem has exact) */
+  double hg_norm;       /* ||ghat|| of the hypergradient computed at this theta (NAN if none) */
+  double eps, delta;    /* accuracy of the hypergradient used for the step: a posteriori
+                           (hg_inexact_at) for an implicit method, else the targets asked for
+                           (NAN with a fixed t, k budget) */
+  double omega;         /* the a-posteriori bound omega(eps, delta) (NAN when unknown or when
+                           the loop does not need it: it costs a Lanczos run on n_theta) */
+  double step_size;     /* the step taken to reach this theta (0 at step 0) */
+  long lower, linear;   /* cumulative lower-level and linear-system iterations */
+  hg_counts counts;     /* cumulative oracle calls (Phi and Jacobian products, E) */
+  double wall_s;        /* cumulative wall time of the outer loop and its evaluations */
+} hg_outer_step;
+
+/* The trajectory of one outer run. */
+typedef struct hg_outer_result {
+  int n, cap, n_theta;
+  hg_outer_step *steps; /* owned, n rows */
+  double *theta;        /* owned, n x n_theta: row i's theta */
+  int status;           /* HG_OK, or the failure that stopped the loop (rows up to it kept) */
+  char message[512];    /* the failure's sentence */
+} hg_outer_result;
+
+void hg_outer_result_release(hg_outer_result *r);
+
+/* One evaluation at theta by the driver (hg_outer_hypergrad, hg_outer_value).  The arrays
+ * belong to the driver and stay valid until its next evaluation. */
+typedef struct hg_outer_eval {
+  double value;          /* E(w, theta) */
+  const double *grad;    /* n_theta: ghat (hg_outer_hypergrad only) */
+  double hg_norm;        /* ||ghat|| */
+  double eps, delta, omega, gw_norm; /* a posteriori (hg_inexact_at at w; NAN when the method
+                                        gives no adjoint v; omega only with
+                                        HG_OUTER_NEEDS_OMEGA) */
+  double value_err;      /* certified |E(w, theta) - f(theta)| <= gw_norm eps + mu1 eps^2/2
+                            (NAN when eps or mu1 is unknown) */
+  int t, k;              /* iterations used */
+} hg_outer_eval;
+
+typedef struct hg_outer hg_outer; /* the driver's state, handed to a plugin's run */
+
+/* Services of the driver for outer-loop plugins. */
+int hg_outer_n_theta(const hg_outer *O);
+int hg_outer_max_steps(const hg_outer *O);   /* outer steps asked for */
+const double *hg_outer_theta0(const hg_outer *O);
+hg_problem *hg_outer_problem(hg_outer *O);   /* for hg_problem_sample (stochastic loops) */
+uint64_t hg_outer_seed(const hg_outer *O);
+int hg_outer_can_project(const hg_outer *O); /* the problem has a project op */
+/* The w of the last evaluation (n_w entries; NULL before the first), and a w to start the
+ * next evaluation from when warm starts are on (a stochastic loop keeping one w per sample
+ * sets it before each evaluation); hg_outer_set_w copies w. */
+const double *hg_outer_w(const hg_outer *O);
+void hg_outer_set_w(hg_outer *O, const double *w);
+/* Project theta in place with the problem's project op (no-op without one). */
+void hg_outer_project(hg_outer *O, double *theta);
+/* The hypergradient at theta by the run's method: with eps, delta NAN the run's budget
+ * (fixed t, k or its tolerances); else to accuracy ||w - w*|| <= eps and adjoint residual
+ * <= delta (tol_lower = eps (1 - q), tol_linear = delta, t and k capped by the budget's
+ * maxima).  The lower level starts from the last evaluation's w with warm=1, else from 0.
+ * Counted in the run's cumulative costs. */
+int hg_outer_hypergrad(hg_outer *O, const double *theta, double eps, double delta,
+                       hg_outer_eval *ev, hg_error *err);
+/* The upper value at theta without the linear solve (the method with k = 0: the lower level
+ * and E, for line searches), to accuracy eps as above (NAN: the run's budget).  ev->grad is
+ * NULL. */
+int hg_outer_value(hg_outer *O, const double *theta, double eps, hg_outer_eval *ev,
+                   hg_error *err);
+/* Append a row for theta from evaluation ev (NULL: no evaluation, value NAN) with the step
+ * size and acceptance; the harness adds the exact f and ||grad f|| (when asked, outside the
+ * counted time) and the cumulative costs.  eps, delta, omega and hg_norm come from used (the
+ * hypergradient the step was taken with; NULL: from ev). */
+int hg_outer_record(hg_outer *O, const double *theta, const hg_outer_eval *ev,
+                    const hg_outer_eval *used, double step_size, int accepted, hg_error *err);
+
+#define HG_OUTER_OPS_VERSION 1
+
+/* What an outer loop needs of its evaluations (hg_outer_ops.needs). */
+enum {
+  HG_OUTER_NEEDS_OMEGA = 1 << 0 /* the a-posteriori bound omega of every hypergradient */
+};
+
+typedef struct hg_outer_ops {
+  int version;                 /* HG_OUTER_OPS_VERSION */
+  const char *name;            /* registry name, e.g. "maid" */
+  const char *summary;         /* one line */
+  const hg_param_spec *params; /* the loop's parameters */
+  unsigned needs;              /* HG_OUTER_NEEDS_* */
+  /* Run up to hg_outer_max_steps(O) outer steps from hg_outer_theta0(O), recording each with
+   * hg_outer_record (step 0 first).  A failure stops the loop; the rows so far are kept. */
+  int (*run)(hg_outer *O, const hg_params *op, hg_error *err);
+} hg_outer_ops;
+
+/* Options of one outer run. */
+typedef struct hg_optimize_opts {
+  const char *method;          /* hypergradient method (registry name) */
+  int nmwords;                 /* its key=value words */
+  const char *const *mwords;
+  hg_budget budget;            /* per hypergradient: fixed t, k, or tolerances with t, k as
+                                  maxima */
+  int max_t, max_k;            /* caps when the outer loop asks for an accuracy (0: 100000) */
+  int steps;                   /* outer steps */
+  const double *theta0;        /* n_theta (NULL: the problem's theta0) */
+  int warm;                    /* 1: warm-start the lower level from the previous w */
+  int exact;                   /* 1: record the exact f and ||grad f|| per step */
+  uint64_t seed;
+} hg_optimize_opts;
+
+/* Run outer loop `outer` (with its key=value words) on P.  Unknown names and bad parameters
+ * are errors naming them; a failure during the loop leaves the rows so far in res with
+ * res->status and res->message set, and is returned.  Release res with
+ * hg_outer_result_release. */
+int hg_optimize(hg_problem *P, const char *outer, int nowords, const char *const *owords,
+                const hg_optimize_opts *o, hg_outer_result *res, hg_error *err);
+/* The same for an outer loop given by its ops table. */
+int hg_optimize_ops(hg_problem *P, const hg_outer_ops *ops, int nowords,
+                    const char *const *owords, const hg_optimize_opts *o,
+                    hg_outer_result *res, hg_error *err);
+/* Write the rows of res as TSV lines (no header) to f, each starting with `label`, the
+ * problem, outer loop and method names; the header line is HG_OPTIMIZE_TSV_HEADER. */
+#define HG_OPTIMIZE_TSV_HEADER                                                                \
+  "label\tproblem\touter\tmethod\tstep\taccepted\tvalue\tf\tgrad_norm\thg_norm\teps\t"        \
+  "delta\tomega\tstep_size\tlower\tlinear\tcalls\twall_s\ttheta\n"
+void hg_optimize_tsv(FILE *f, const hg_outer_result *res, const char *label,
+                     const char *problem, const char *outer, const char *method);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Registry: the one list of plugins (harness/registry.c)                                      */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -689,10 +826,12 @@ typedef struct hg_entry {
 
 extern const hg_entry hg_problems[]; /* ends with {NULL, NULL} */
 extern const hg_entry hg_methods[];  /* ends with {NULL, NULL} */
+extern const hg_entry hg_outers[];   /* outer loops (const hg_outer_ops *), {NULL, NULL} */
 
 /* Look up by name; NULL with an error listing the known names if absent. */
 const hg_problem_ops *hg_find_problem(const char *name, hg_error *err);
 const hg_method_ops *hg_find_method(const char *name, hg_error *err);
+const hg_outer_ops *hg_find_outer(const char *name, hg_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Runs: one hypergradient through the counting wrapper, measured (harness/run.c)              */
@@ -730,6 +869,10 @@ typedef struct hg_run_opts {
   int trace;            /* 1: record residual traces */
   int local_constants;  /* 1: the bound uses trajectory-local constants (hg_theory_local) */
   size_t mem_cap;       /* 0: none */
+  int inexact;          /* without a reference too, a posteriori at the returned w (for outer
+                           loops): 1 eps and delta (hg_inexact_at with the problem's constants,
+                           omega NAN); 2 also omega, the theory taken at w itself (omega bounds
+                           ||B(w)|| by ||d_theta Phi(w)||: a Lanczos run on n_theta) */
 } hg_run_opts;
 
 /* Run method M (with its parameter words) on P at theta.  A failure of the method itself
@@ -870,6 +1013,8 @@ typedef struct hg_scenario {
   char start_iso[32];    /* UTC, ISO 8601 */
   double last_flush;     /* hg_now() when results.tsv was last written */
   int dirty;             /* rows added since then */
+  char *optimize_text;   /* owned: optimize.tsv (header and the rows of every outer run) */
+  size_t optimize_len;
 } hg_scenario;
 
 /* Open a scenario writing into outdir (created if missing).  An existing outdir/results.tsv
@@ -895,6 +1040,14 @@ int hg_scenario_add_data(hg_scenario *S, const hg_problem *P, const char *params
 /* Write report.md and manifest.json (atomically).  *failed gets the number of failed
  * expectations. */
 int hg_scenario_finish(hg_scenario *S, int *failed, hg_error *err);
+
+/* Append the rows of an outer run (hg_optimize_tsv, prefixed by label) to S's optimize.tsv
+ * and rewrite it atomically. */
+int hg_scenario_add_optimize(hg_scenario *S, const hg_outer_result *res, const char *label,
+                             const char *problem, const char *outer, const char *method,
+                             hg_error *err);
+/* mkdir -p dir (an existing folder is fine; a file in the way is an error naming it). */
+int hg_make_dirs(const char *dir, hg_error *err);
 
 /* report.md of S (harness/report.c), written atomically into S->outdir. */
 int hg_report_write(const hg_scenario *S, hg_error *err);

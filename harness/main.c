@@ -21,7 +21,7 @@
 static const char usage[] =
   "usage: hgbench COMMAND [ARGS]\n"
   "\n"
-  "  list [problems|methods]                     plugins, their parameters and defaults\n"
+  "  list [problems|methods|outer]               plugins, their parameters and defaults\n"
   "  info PROBLEM [key=value ...] [--theta V|@FILE] [--t N] [--local]\n"
   "                                              dimensions, step, mu, L, kappa, q, the global\n"
   "                                              constants of DESIGN §7; with --t N or --local\n"
@@ -42,6 +42,14 @@ static const char usage[] =
   "                                              one hypergradient, measured, with its bound\n"
   "  bench PROBLEM [key=value ...] [--methods a,b:key=value,...] [--t N] [--k N] [--K N]\n"
   "            [--theta V|@FILE] [--repeat N]   time per hypergradient of each method\n"
+  "  optimize PROBLEM [key=value ...] --outer NAME[:key=value,...]\n"
+  "            --method NAME[:key=value,...] [--steps N] [--t N --k N | tol words]\n"
+  "            [--theta V|@FILE] [--warm 0|1] [--exact 0|1] [--seed N] [--json|--out DIR]\n"
+  "                                              an outer loop (DESIGN §2.3) from theta: per\n"
+  "                                              step the upper value, exact f and ||grad f||\n"
+  "                                              (--exact 1, default), eps, delta, step size,\n"
+  "                                              cumulative lower/linear iterations, calls,\n"
+  "                                              time; --out writes DIR/optimize.tsv\n"
   "  run SCENARIO.lua [--out DIR] [--traceback]  run a Lua scenario: results.tsv, plots,\n"
   "                                              report.md, manifest.json in DIR (default\n"
   "                                              out/SCENARIO); runs already in DIR's\n"
@@ -51,7 +59,8 @@ static const char usage[] =
   "words tol_lower=EPS (stop the lower loop when ||w - Phi(w)|| <= EPS, --t iterations at most)\n"
   "and tol_linear=DELTA (stop the linear solver at residual <= DELTA, --k at most).\n"
   "--theta V broadcasts V to every entry; @FILE reads one number per line; the default is the\n"
-  "problem's theta0.  Defaults: --t 100 --k 100 --K 10 --seed 0.\n"
+  "problem's theta0.  Defaults: --t 100 --k 100 --K 10 --seed 0; optimize: --steps 20\n"
+  "--warm 1 (the lower level starts from the previous step's w) --exact 1.\n"
   "BLAS runs one thread unless OPENBLAS_NUM_THREADS is set (e.g. 2 for large dense data).\n"
   "Exit status: 0 success, 1 a check, verification or expectation failed, 2 bad input or an\n"
   "error (one line on stderr naming the culprit).\n";
@@ -66,6 +75,8 @@ typedef struct cli {
   const char *method;     /* --method NAME[:params] */
   const char *methods;    /* --methods a,b */
   const char *out;        /* --out DIR */
+  const char *outer;      /* --outer NAME[:params] */
+  long steps, warm, exact; /* --steps, --warm, --exact (optimize) */
   int traceback;          /* --traceback */
   int local;              /* --local: trajectory-local constants for the bounds */
   int t_given;            /* --t was on the command line */
@@ -112,6 +123,9 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
   memset(c, 0, sizeof *c);
   hg_budget_default(&c->budget);
   c->repeat = 3;
+  c->steps = 20;
+  c->warm = 1;
+  c->exact = 1;
   c->words = calloc((size_t)argc + 1, sizeof *c->words);
   if (!c->words)
     return hg_fail(err, HG_ERR_NOMEM, "out of memory");
@@ -137,6 +151,16 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
         c->method = next;
       else if (!strcmp(a, "--methods"))
         c->methods = next;
+      else if (!strcmp(a, "--outer"))
+        c->outer = next;
+      else if (!strcmp(a, "--steps") && !(rc = parse_count(a, next, 0, &v, err)))
+        c->steps = v;
+      else if ((!strcmp(a, "--warm") || !strcmp(a, "--exact")) &&
+               !(rc = parse_count(a, next, 0, &v, err))) {
+        if (v > 1)
+          return hg_fail(err, HG_ERR_ARG, "%s %s: expected 0 or 1", a, next);
+        *(a[2] == 'w' ? &c->warm : &c->exact) = v;
+      }
       else if (!strcmp(a, "--t") && !(rc = parse_count(a, next, 0, &v, err)))
         c->budget.t = (int)v, c->t_given = 1;
       else if (!strcmp(a, "--k") && !(rc = parse_count(a, next, 0, &v, err)))
@@ -148,7 +172,8 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
       else if (!strcmp(a, "--repeat") && !(rc = parse_count(a, next, 1, &v, err)))
         c->repeat = v;
       else if (!rc && strcmp(a, "--t") && strcmp(a, "--k") && strcmp(a, "--K") &&
-               strcmp(a, "--seed") && strcmp(a, "--repeat"))
+               strcmp(a, "--seed") && strcmp(a, "--repeat") && strcmp(a, "--steps") &&
+               strcmp(a, "--warm") && strcmp(a, "--exact"))
         return hg_fail(err, HG_ERR_ARG, "unknown option '%s' (see hgbench --help)", a);
       i += takes;
     } else if (!strncmp(a, "tol_lower=", 10)) {
@@ -199,7 +224,8 @@ static int cmd_list(int argc, char **argv)
   const char *what = argc > 2 ? argv[2] : "all";
   int problems = !strcmp(what, "all") || !strcmp(what, "problems");
   int methods = !strcmp(what, "all") || !strcmp(what, "methods");
-  if (!problems && !methods && strcmp(what, "outer"))
+  int outers = !strcmp(what, "all") || !strcmp(what, "outer");
+  if (!problems && !methods && !outers)
     return bad_input("list takes problems, methods or outer");
   if (problems) {
     printf("problems:\n");
@@ -217,8 +243,14 @@ static int cmd_list(int argc, char **argv)
       print_schema(ops->params);
     }
   }
-  if (!strcmp(what, "outer"))
-    printf("outer loops: none yet\n");
+  if (outers) {
+    printf("outer loops (hgbench optimize --outer NAME[:key=value,...]):\n");
+    for (const hg_entry *e = hg_outers; e->name; e++) {
+      const hg_outer_ops *ops = e->ops;
+      printf("  %-14s %s\n", e->name, ops->summary);
+      print_schema(ops->params);
+    }
+  }
   return 0;
 }
 
@@ -590,6 +622,118 @@ done:
   return rc ? EXIT_BADINPUT : 0;
 }
 
+/* The rows of an outer run as JSON (one object, rows as arrays of objects). */
+static void print_optimize_json(const hg_problem *P, const char *outer, const char *method,
+                                const hg_outer_result *R)
+{
+  FILE *f = stdout;
+  fputs("{\"problem\": ", f);
+  hg_json_string(f, P->ops->name);
+  fputs(", \"outer\": ", f);
+  hg_json_string(f, outer);
+  fputs(", \"method\": ", f);
+  hg_json_string(f, method);
+  fputs(", \"steps\": [", f);
+  for (int i = 0; i < R->n; i++) {
+    const hg_outer_step *s = &R->steps[i];
+    const double num[] = {s->value, s->f, s->grad_norm, s->hg_norm, s->eps, s->delta,
+                          s->omega, s->step_size, s->wall_s};
+    static const char *const key[] = {"value", "f", "grad_norm", "hg_norm", "eps", "delta",
+                                      "omega", "step_size", "wall_s"};
+    fprintf(f, "%s\n  {\"step\": %d, \"accepted\": %d", i ? "," : "", s->step, s->accepted);
+    for (size_t j = 0; j < sizeof num / sizeof num[0]; j++) {
+      fprintf(f, ", \"%s\": ", key[j]);
+      hg_json_number(f, num[j]);
+    }
+    fprintf(f, ", \"lower\": %ld, \"linear\": %ld, \"calls\": %ld, \"theta\": ", s->lower,
+            s->linear, hg_counts_oracle(&s->counts));
+    hg_json_array(f, R->n_theta, R->theta + (size_t)i * (size_t)R->n_theta);
+    fputc('}', f);
+  }
+  fprintf(f, "], \"status\": \"%s\"}\n", hg_status_word(R->status));
+}
+
+static void print_optimize_table(const hg_problem *P, const char *outer, const char *method,
+                                 const hg_outer_result *R)
+{
+  printf("optimize %s %s: outer %s, method %s, n_theta = %d\n", P->ops->name,
+         hg_params_text(P->params), outer, method, P->n_theta);
+  printf("%5s %3s %13s %13s %10s %10s %10s %10s %10s %8s %8s %10s %10s\n", "step", "acc",
+         "value", "f (exact)", "|grad f|", "eps", "delta", "omega", "step", "lower",
+         "linear", "calls", "wall [s]");
+  for (int i = 0; i < R->n; i++) {
+    const hg_outer_step *s = &R->steps[i];
+    printf("%5d %3s %13.6e %13.6e %10.3e %10.3e %10.3e %10.3e %10.3e %8ld %8ld %10ld "
+           "%10.3e\n", s->step, s->accepted ? "yes" : "no", s->value, s->f, s->grad_norm,
+           s->eps, s->delta, s->omega, s->step_size, s->lower, s->linear,
+           hg_counts_oracle(&s->counts), s->wall_s);
+  }
+}
+
+static int cmd_optimize(cli *c, hg_error *err)
+{
+  hg_problem *P = NULL;
+  double *theta = NULL;
+  hg_outer_result R = {0};
+  char mbuf[256], obuf[256];
+  const char *mname, *oname, *mwords[16], *owords[16];
+  int nm = 0, no = 0, rc;
+
+  if (!c->outer)
+    return bad_input("optimize needs --outer NAME (see hgbench list outer)");
+  if (!c->method)
+    return bad_input("optimize needs --method NAME (see hgbench list methods)");
+  if (c->json && c->out)
+    return bad_input("optimize takes --json or --out DIR, not both");
+  if ((rc = split_method(c->outer, obuf, sizeof obuf, &oname, owords, &no, err)) ||
+      (rc = split_method(c->method, mbuf, sizeof mbuf, &mname, mwords, &nm, err)))
+    goto done;
+  if (!hg_find_outer(oname, err) || !hg_find_method(mname, err)) {
+    rc = err->status;
+    goto done;
+  }
+  if ((rc = setup(c, &P, &theta, err)))
+    goto done;
+  hg_optimize_opts o = {.method = mname, .nmwords = nm, .mwords = mwords,
+                        .budget = c->budget, .steps = (int)c->steps, .theta0 = theta,
+                        .warm = (int)c->warm, .exact = (int)c->exact,
+                        .seed = (uint64_t)c->seed};
+  rc = hg_optimize(P, oname, no, owords, &o, &R, err);
+  if (R.n == 0 && rc)
+    goto done;
+  if (c->json) {
+    print_optimize_json(P, oname, mname, &R);
+  } else if (c->out) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) {
+      rc = hg_fail(err, HG_ERR_NOMEM, "out of memory for optimize.tsv");
+      goto done;
+    }
+    fputs(HG_OPTIMIZE_TSV_HEADER, f);
+    hg_optimize_tsv(f, &R, oname, P->ops->name, oname, mname);
+    fclose(f);
+    int wrc = hg_make_dirs(c->out, err) ? err->status
+                                     : hg_write_atomic(c->out, "optimize.tsv", text, len, err);
+    free(text);
+    if (wrc) {
+      rc = wrc;
+      goto done;
+    }
+    printf("hgbench: %d rows in %s/optimize.tsv\n", R.n, c->out);
+  } else {
+    print_optimize_table(P, oname, mname, &R);
+  }
+  if (rc)
+    fprintf(stderr, "hgbench: stopped after %d rows\n", R.n);
+done:
+  hg_outer_result_release(&R);
+  free(theta);
+  hg_problem_destroy(&P);
+  return rc ? EXIT_BADINPUT : 0;
+}
+
 static int cmd_run(cli *c, hg_error *err)
 {
   char outdir[1024], trace[4096] = "";
@@ -653,6 +797,7 @@ int main(int argc, char **argv)
     {"info", 2, cmd_info},           {"check", 2, cmd_check},
     {"verify", 1, cmd_verify},       {"hypergrad", 2, cmd_hypergrad},
     {"bench", 2, cmd_bench},         {"run", 2, cmd_run},
+    {"optimize", 2, cmd_optimize},
   };
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
     if (strcmp(cmd, commands[i].name))

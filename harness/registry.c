@@ -2,7 +2,8 @@
  * registry.c -- the one list of plugins (the only read-only global of hgbench).
  *
  * To add a problem or a method: write one .c file ending in a const ops table (copy
- * problems/quadratic.c or methods/hypergrad/jfb.c), then add one line below.
+ * problems/quadratic.c, methods/hypergrad/jfb.c or methods/outer/hgd.c), then add one line
+ * below.
  * Nothing else in the harness names a plugin.
  */
 #include "hgbench.h"
@@ -69,6 +70,19 @@ const hg_entry hg_methods[] = {
   {NULL, NULL},
 };
 
+extern const hg_outer_ops hg_outer_hgd;
+extern const hg_outer_ops hg_outer_projected;
+extern const hg_outer_ops hg_outer_hoag;
+extern const hg_outer_ops hg_outer_maid;
+
+const hg_entry hg_outers[] = {
+  {"hgd", &hg_outer_hgd},
+  {"projected", &hg_outer_projected},
+  {"hoag", &hg_outer_hoag},
+  {"maid", &hg_outer_maid},
+  {NULL, NULL},
+};
+
 /* Find name in list; on failure the message lists every known name. */
 static const void *find(const hg_entry *list, const char *kind, const char *name, hg_error *err)
 {
@@ -95,4 +109,9 @@ const hg_problem_ops *hg_find_problem(const char *name, hg_error *err)
 const hg_method_ops *hg_find_method(const char *name, hg_error *err)
 {
   return find(hg_methods, "method", name, err);
+}
+
+const hg_outer_ops *hg_find_outer(const char *name, hg_error *err)
+{
+  return find(hg_outers, "outer loop", name, err);
 }

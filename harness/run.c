@@ -298,6 +298,22 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
     }
   }
 
+  if (o->inexact && out.v_set && isnan(r->eps)) { /* no reference: the theory at w itself */
+    hg_inexact x;
+    if (o->inexact == 2) {
+      rc = hg_theory_at(P, theta, r->w, r->w, &r->theory, err);
+    } else { /* the problem's constants only: q for eps, no L_Phi so omega is NAN */
+      memset(&r->theory, 0, sizeof r->theory);
+      r->theory.c = r->consts;
+      r->theory.D = r->theory.c1 = r->theory.c2 = r->theory.c3 = NAN;
+    }
+    if (rc || (rc = hg_inexact_at(P, &r->theory, theta, r->w, v, &x, err)))
+      goto done;
+    r->eps = x.eps;
+    r->delta = x.delta;
+    r->omega = x.omega;
+  }
+
 done:
   if (ctx.trace_on) {
     r->lower_res = ctx.lower_res; /* ownership moves to the run record */

@@ -378,6 +378,7 @@ void hg_scenario_destroy(hg_scenario **pS)
     free(S->tables[i].markdown);
   free(S->tables);
   free(S->data);
+  free(S->optimize_text);
   free(S);
   *pS = NULL;
 }
@@ -570,4 +571,37 @@ int hg_scenario_finish(hg_scenario *S, int *failed, hg_error *err)
       (rc = write_manifest(S, *failed, err)))
     return rc;
   return HG_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* optimize.tsv: the rows of the outer runs (DESIGN §2.3)                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+int hg_make_dirs(const char *dir, hg_error *err)
+{
+  return make_dirs(dir, err);
+}
+
+int hg_scenario_add_optimize(hg_scenario *S, const hg_outer_result *res, const char *label,
+                             const char *problem, const char *outer, const char *method,
+                             hg_error *err)
+{
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (!f)
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory for optimize.tsv");
+  if (S->optimize_text)
+    fwrite(S->optimize_text, 1, S->optimize_len, f);
+  else
+    fputs(HG_OPTIMIZE_TSV_HEADER, f);
+  hg_optimize_tsv(f, res, label, problem, outer, method);
+  if (fclose(f) != 0) {
+    free(text);
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory for optimize.tsv");
+  }
+  free(S->optimize_text);
+  S->optimize_text = text;
+  S->optimize_len = len;
+  return hg_write_atomic(S->outdir, "optimize.tsv", text, len, err);
 }

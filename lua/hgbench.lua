@@ -794,8 +794,6 @@ function hg.expect_slope(rows, opts)
   end
   return all_ok, fits
 end
-
--- hg.optimize: outer loops (DESIGN §2.3) are not written yet.
 -- hg.images{name=, title=, w=, h=, columns=, format=, panels = {{title=, pixels = {...}},
 -- ...}}: grey-level images side by side (0 black, 1 white; e.g. from P:images() and
 -- P:solve(theta).w).  Returns the rendered file name (nil without gnuplot).
@@ -831,8 +829,87 @@ function hg.table(spec)
   core.table(spec.title or "table", table.concat(lines, "\n"))
 end
 
-function hg.optimize()
-  error("hg.optimize: outer loops are not available yet (DESIGN §2.3)", 2)
+-- ---------------------------------------------------------------------------------------------
+-- Outer loops (DESIGN §2.3)
+-- ---------------------------------------------------------------------------------------------
+
+-- hg.optimize(P, {outer=, outer_params={...}, method=, method_params={...}, steps=, t=, k=,
+-- tol_lower=, tol_linear=, max_t=, max_k=, theta=, warm=, exact=, seed=, label=}): run an outer
+-- loop; its rows are appended to the scenario's optimize.tsv and returned as a list of rows
+-- {step, accepted, value, f, grad_norm, hg_norm, eps, delta, omega, step_size, lower, linear,
+-- work, calls, wall_s, theta} carrying label, problem, outer, method, status (message).  warm
+-- and exact default to true; label to the outer loop's name.  Outer runs are not resumed: a
+-- second `hgbench run` runs them again.
+function hg.optimize(P, opts)
+  if not is_problem(P) then
+    error(fmt("hg.optimize: argument 1 must be a problem, got %s", type(P)), 2)
+  end
+  if type(opts) ~= "table" then
+    error("hg.optimize: argument 2 must be a table {outer = ..., method = ..., ...}", 2)
+  end
+  return core.optimize(P, opts)
+end
+
+-- The loss of a row: the exact f when recorded, else the upper value at the returned w.
+local function row_loss(r)
+  return finite(r.f) and r.f or r.value
+end
+
+-- hg.plot_optimize(results, {name=, title=, x = "work"|"time", y = "f"|"value", format=}):
+-- the upper loss of each outer run (results: a list of hg.optimize results, each a series
+-- named by its label) against cumulative work (lower + linear iterations, default) or wall
+-- time, log-scale on each axis whose values are all positive and span more than a decade.
+-- Returns the rendered file (nil without gnuplot).
+function hg.plot_optimize(results, opts)
+  opts = opts or {}
+  if type(results) ~= "table" or #results == 0 then
+    error("hg.plot_optimize: expected a non-empty list of hg.optimize results", 2)
+  end
+  local xkey = opts.x or "work"
+  if xkey ~= "work" and xkey ~= "time" then
+    error(fmt("hg.plot_optimize: x must be \"work\" or \"time\", got %s", tostring(xkey)), 2)
+  end
+  local ykey = opts.y
+  if ykey ~= nil and ykey ~= "f" and ykey ~= "value" then
+    error(fmt("hg.plot_optimize: y must be \"f\" or \"value\", got %s", tostring(ykey)), 2)
+  end
+  local series, xpos, ypos = {}, true, true
+  local xlo, xhi, ylo, yhi = math.huge, -math.huge, math.huge, -math.huge
+  for i, res in ipairs(results) do
+    if type(res) ~= "table" or type(res.outer) ~= "string" then
+      error(fmt("hg.plot_optimize: result %d is not an hg.optimize result", i), 2)
+    end
+    local x, y = {}, {}
+    for _, r in ipairs(res) do
+      local yv = ykey == "value" and r.value or (ykey == "f" and r.f or row_loss(r))
+      local xv = xkey == "time" and r.wall_s or r.work
+      if finite(yv) and finite(xv) then
+        x[#x + 1], y[#y + 1] = xv, yv
+        xpos, ypos = xpos and xv > 0, ypos and yv > 0
+        xlo, xhi = math.min(xlo, xv), math.max(xhi, xv)
+        ylo, yhi = math.min(ylo, yv), math.max(yhi, yv)
+      end
+    end
+    series[#series + 1] = {name = res.label, x = x, y = y}
+  end
+  local ylabel = ykey == "value" and "upper value E(w, theta)" or "upper loss f(theta)"
+  return core.plot{name = opts.name or ("optimize_" .. xkey), format = opts.format or "png",
+                   title = opts.title or ("upper loss against " ..
+                                          (xkey == "time" and "time" or "work")),
+                   xlabel = xkey == "time" and "wall time [s]"
+                            or "cumulative lower + linear iterations",
+                   ylabel = ylabel, logx = xpos and xhi > 10 * xlo,
+                   logy = ypos and yhi > 10 * ylo, series = series}
+end
+
+-- The lowest loss a run reached within `work` cumulative iterations (math.huge if none).
+function hg.loss_at_work(res, work)
+  local best = math.huge
+  for _, r in ipairs(res) do
+    local y = row_loss(r)
+    if r.work <= work and finite(y) and y < best then best = y end
+  end
+  return best
 end
 
 return hg

@@ -1229,12 +1229,155 @@ static int l_stderr_is_tty(lua_State *L)
 /* The module and the scenario run                                                             */
 /* ------------------------------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------------------------------ */
+/* Outer loops (DESIGN §2.3)                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+/* hg.optimize's option fields. */
+static const char *const optimize_keys[] = {
+  "outer", "outer_params", "method", "method_params", "steps", "t", "k", "K", "tol_lower",
+  "tol_linear", "max_t", "max_k", "theta", "warm", "exact", "seed", "label", NULL,
+};
+
+/* The rows of an outer run, released by __gc even after a Lua error. */
+static int outer_result_gc(lua_State *L)
+{
+  hg_outer_result_release(luaL_checkudata(L, 1, "hgbench.outer_result"));
+  return 0;
+}
+
+/* Field `key` of the table at t: nil or a table of parameters, as push_words' words (two
+ * values pushed). */
+static const char **optimize_words(lua_State *L, int t, const char *key, int *n)
+{
+  int type = lua_getfield(L, t, key);
+  if (type != LUA_TNIL && type != LUA_TTABLE)
+    luaL_argerror(L, 2, lua_pushfstring(L, "field '%s' must be a table of parameters, got %s",
+                                        key, luaL_typename(L, -1)));
+  int pt = type == LUA_TTABLE ? lua_gettop(L) : 0;
+  const char **words = push_words(L, pt, 2, NULL, 0, n);
+  lua_remove(L, -3); /* the field itself; the two anchors stay */
+  return words;
+}
+
+/*
+ * hg.optimize(P, {outer=, outer_params={...}, method=, method_params={...}, steps=, t=, k=,
+ * tol_lower=, tol_linear=, max_t=, max_k=, theta=, warm=, exact=, seed=, label=}): an outer
+ * loop run by hg_optimize; its rows go to the scenario's optimize.tsv and come back as a list
+ * of row tables {step, accepted, value, f, grad_norm, hg_norm, eps, delta, omega, step_size,
+ * lower, linear, work = lower + linear, calls, wall_s, theta = {...}} with fields label,
+ * problem, outer, method, status (and message on a failure during the loop).  Unknown names
+ * and bad parameters are Lua errors.
+ */
+static int l_optimize(lua_State *L)
+{
+  lproblem *up = check_problem(L, 1);
+  hg_problem *P = up->P;
+  hg_budget b;
+  hg_error err;
+  long long steps = 20, seed = 0, max_t = 0, max_k = 0;
+  int no = 0, nm = 0;
+  char rec[128];
+
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 2);
+  hg_scenario *S = scenario(L);
+  hg_error_clear(&err);
+  lua_pushnil(L);
+  while (lua_next(L, 2)) {
+    if (lua_type(L, -2) != LUA_TSTRING || !in_list(optimize_keys, lua_tostring(L, -2)))
+      return luaL_argerror(L, 2, lua_pushfstring(L, "unknown field '%s' (known: outer, "
+                                                 "outer_params, method, method_params, steps, "
+                                                 "t, k, K, tol_lower, tol_linear, max_t, max_k, "
+                                                 "theta, warm, exact, seed, label)",
+                                                 luaL_tolstring(L, -2, NULL)));
+    lua_pop(L, 1);
+  }
+  if (lua_getfield(L, 2, "outer") != LUA_TSTRING)
+    return luaL_argerror(L, 2, "field 'outer' must be an outer loop name (hgbench list outer)");
+  const char *outer = lua_tostring(L, -1);
+  if (lua_getfield(L, 2, "method") != LUA_TSTRING)
+    return luaL_argerror(L, 2, "field 'method' must be a method name");
+  const char *method = lua_tostring(L, -1);
+  const char **ow = optimize_words(L, 2, "outer_params", &no);
+  const char **mw = optimize_words(L, 2, "method_params", &nm);
+  hg_budget_default(&b);
+  opt_budget_int(L, 2, 2, "t", &b.t);
+  opt_budget_int(L, 2, 2, "k", &b.k);
+  opt_budget_int(L, 2, 2, "K", &b.K);
+  opt_tol_field(L, 2, 2, "tol_lower", &b.tol_lower);
+  opt_tol_field(L, 2, 2, "tol_linear", &b.tol_linear);
+  opt_int_field(L, 2, 2, "steps", 0, 1000000, &steps);
+  opt_int_field(L, 2, 2, "seed", 0, LUA_MAXINTEGER, &seed);
+  opt_int_field(L, 2, 2, "max_t", 0, 0x7fffffff, &max_t);
+  opt_int_field(L, 2, 2, "max_k", 0, 0x7fffffff, &max_k);
+  lua_getfield(L, 2, "warm");
+  int warm = lua_isnil(L, -1) || lua_toboolean(L, -1);
+  lua_getfield(L, 2, "exact");
+  int exact = lua_isnil(L, -1) || lua_toboolean(L, -1);
+  lua_pop(L, 2);
+  const char *label = opt_str_field(L, 2, "label", outer);
+  lua_getfield(L, 2, "theta");
+  const double *theta = push_theta(L, up, lua_gettop(L), 2, "field 'theta'", rec, sizeof rec);
+
+  hg_outer_result *R = lua_newuserdatauv(L, sizeof *R, 0);
+  memset(R, 0, sizeof *R);
+  if (luaL_newmetatable(L, "hgbench.outer_result")) {
+    lua_pushcfunction(L, outer_result_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, outer_result_gc);
+    lua_setfield(L, -2, "__close");
+  }
+  lua_setmetatable(L, -2);
+  hg_optimize_opts o = {.method = method, .nmwords = nm, .mwords = mw, .budget = b,
+                        .max_t = (int)max_t, .max_k = (int)max_k, .steps = (int)steps,
+                        .theta0 = theta, .warm = warm, .exact = exact, .seed = (uint64_t)seed};
+  int rc = hg_optimize(P, outer, no, ow, &o, R, &err);
+  if (rc && R->n == 0)
+    return luaL_error(L, "%s", err.msg);
+  if (hg_scenario_add_optimize(S, R, label, P->ops->name, outer, method, &err))
+    return luaL_error(L, "%s", err.msg);
+
+  lua_createtable(L, R->n, 8);
+  set_str(L, "label", label);
+  set_str(L, "problem", P->ops->name);
+  set_str(L, "problem_params", up->params);
+  set_str(L, "outer", outer);
+  set_str(L, "method", method);
+  set_str(L, "status", hg_status_word(R->status));
+  if (R->status)
+    set_str(L, "message", R->message);
+  for (int i = 0; i < R->n; i++) {
+    const hg_outer_step *st = &R->steps[i];
+    lua_createtable(L, 0, 16);
+    set_int(L, "step", st->step);
+    set_bool(L, "accepted", st->accepted);
+    set_num(L, "value", st->value);
+    set_num(L, "f", st->f);
+    set_num(L, "grad_norm", st->grad_norm);
+    set_num(L, "hg_norm", st->hg_norm);
+    set_num(L, "eps", st->eps);
+    set_num(L, "delta", st->delta);
+    set_num(L, "omega", st->omega);
+    set_num(L, "step_size", st->step_size);
+    set_int(L, "lower", st->lower);
+    set_int(L, "linear", st->linear);
+    set_int(L, "work", st->lower + st->linear);
+    set_int(L, "calls", hg_counts_oracle(&st->counts));
+    set_num(L, "wall_s", st->wall_s);
+    set_array(L, "theta", R->n_theta, R->theta + (size_t)i * (size_t)R->n_theta);
+    lua_rawseti(L, -2, i + 1);
+  }
+  return 1;
+}
+
 static const luaL_Reg problem_methods[] = {
   {"info", problem_info},
   {"check", problem_check},
   {"images", problem_images},
   {"solve", problem_solve},
   {"hypergrad", l_hypergrad},
+  {"optimize", l_optimize},
   {"close", problem_close},
   {NULL, NULL},
 };
@@ -1300,6 +1443,7 @@ static const luaL_Reg core_functions[] = {
   {"method_rate", l_method_rate},
   {"problem", l_problem},
   {"hypergrad", l_hypergrad},
+  {"optimize", l_optimize},
   {"expect", l_expect},
   {"plot", l_plot},
   {"table", l_table},

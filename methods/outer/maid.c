@@ -1,0 +1,156 @@
+/*
+ * maid.c -- MAID, the adaptively inexact first-order method of Salehi, Mukherjee, Roberts and
+ * Ehrhardt ("An adaptively inexact first-order method for bilevel optimization with
+ * application to hyperparameter learning", 2023; SIMODS), as in the authors' MAID.py with the
+ * certified quantities of hgbench (DESIGN §2.3 "maid", §7):
+ *
+ * At theta_k with accuracies (eps, delta):
+ *  1. z = ghat to accuracy (eps, delta); while the a-posteriori bound omega (hg_inexact_at) >
+ *     (1 - eta) ||z||, eps <- nu eps, delta <- nu delta and z again (then z is a descent
+ *     direction: ||z - grad f|| < ||z||);
+ *  2. backtracking from alpha = beta: theta' = P(theta - alpha z), the upper value at theta'
+ *     to accuracy eps (lower level only), accepted when the certified bounds give
+ *        ub(theta') - lb(theta_k) <= -eta ||theta' - theta_k||^2 / alpha
+ *     (alpha ||z||^2 without a projection), ub = E + e, lb = E - e, e = ||grad_w E(w)|| eps +
+ *     mu1 eps^2/2 >= |E(w) - f| with eps measured at each w; so every accepted step is a true
+ *     decrease of f; alpha <- rho alpha, at most max_backtracks (+ j on the j-th retry) times;
+ *  3. success: theta_{k+1} = theta', beta <- grow alpha, eps <- nubar eps, delta <- nubar
+ *     delta; failure: eps <- nu eps, delta <- nu delta and back to 1 (at most max_retries
+ *     times per outer step; then the next outer step starts from the same theta).
+ *     A trial theta' where Phi is not contractive counts as a failed trial (a shorter step).
+ *
+ * Defaults as the authors' code: eps0 = delta0 = 0.1, rho = 0.5, nu = 0.5, nubar = 1.05,
+ * eta = 1e-4, beta0 = 0.1, grow = 10/9, 3 retries of 10 (+j) backtracks.  The code's
+ * sufficient-decrease constant is eta^2 and its lower bound omits mu1 eps^2/2; here eta and
+ * the certified bounds (the paper's form).  The omega measurement (one Phi, vjp_w, grad E, the
+ * Lanczos norm of d_theta Phi(w)) is outside the counted costs.  Needs an implicit method
+ * (aid-*: one that returns its adjoint v) and a problem whose constants give q, mu1 and the
+ * Lipschitz constants of omega.  Stops early when eps falls below eps_min.
+ */
+#include "common.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const hg_param_spec maid_params[] = {
+  {"eps0", HG_PARAM_REAL, "0.1", 1e-300, 1e300, NULL, "initial lower accuracy eps"},
+  {"delta0", HG_PARAM_REAL, "0.1", 1e-300, 1e300, NULL, "initial adjoint residual delta"},
+  {"beta0", HG_PARAM_REAL, "0.1", 1e-300, 1e300, NULL, "initial step"},
+  {"rho", HG_PARAM_REAL, "0.5", 1e-6, 0.999999, NULL, "backtracking factor of the step"},
+  {"nu", HG_PARAM_REAL, "0.5", 1e-6, 0.999999, NULL, "factor tightening eps, delta"},
+  {"nubar", HG_PARAM_REAL, "1.05", 1, 1e3, NULL, "factor loosening eps, delta after success"},
+  {"eta", HG_PARAM_REAL, "1e-4", 1e-12, 0.5, NULL, "sufficient decrease and omega margin"},
+  {"grow", HG_PARAM_REAL, "1.1111111111111112", 1, 1e3, NULL, "step growth after success"},
+  {"max_backtracks", HG_PARAM_INT, "10", 1, 1000, NULL, "backtracking steps (+j on retry j)"},
+  {"max_retries", HG_PARAM_INT, "3", 1, 1000, NULL, "line searches per outer step"},
+  {"eps_min", HG_PARAM_REAL, "1e-12", 0, 1, NULL, "stop when eps falls below this"},
+  {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+/* Step 1: z at theta, tightened until omega <= (1 - eta) ||z||.  *stop = 1 when eps fell
+ * below eps_min first. */
+static int maid_direction(hg_outer *O, const double *theta, double *eps, double *delta,
+                          double nu, double eta, double eps_min, hg_outer_eval *ev, int *stop,
+                          hg_error *err)
+{
+  for (;;) {
+    int rc = hg_outer_hypergrad(O, theta, *eps, *delta, ev, err);
+    if (rc)
+      return rc;
+    if (isnan(ev->omega) || isnan(ev->value_err))
+      return hg_fail(err, HG_ERR_UNSUPPORTED, "outer loop 'maid' needs the a-posteriori bound "
+                     "omega and the value error, which method and problem '%s' do not give "
+                     "(use an implicit method, aid-*, on a problem with constants)",
+                     hg_outer_problem(O)->ops->name);
+    if (ev->omega <= (1 - eta) * ev->hg_norm)
+      return HG_OK;
+    *eps *= nu;
+    *delta *= nu;
+    if (*eps < eps_min) {
+      *stop = 1;
+      return HG_OK;
+    }
+  }
+}
+
+static int maid_run(hg_outer *O, const hg_params *op, hg_error *err)
+{
+  int rc = HG_OK, m = hg_outer_n_theta(O), stop = 0;
+  double eps = hg_params_real(op, "eps0"), delta = hg_params_real(op, "delta0");
+  double beta = hg_params_real(op, "beta0"), rho = hg_params_real(op, "rho");
+  double nu = hg_params_real(op, "nu"), nubar = hg_params_real(op, "nubar");
+  double eta = hg_params_real(op, "eta"), grow = hg_params_real(op, "grow");
+  double eps_min = hg_params_real(op, "eps_min");
+  int max_bt = (int)hg_params_int(op, "max_backtracks");
+  int max_retries = (int)hg_params_int(op, "max_retries");
+  double *theta = malloc(3 * (size_t)m * sizeof *theta), *trial = theta + m, *z = trial + m;
+  hg_outer_eval ev, tv;
+
+  if (!theta)
+    return hg_fail(err, HG_ERR_NOMEM, "outer loop 'maid': out of memory (n_theta = %d)", m);
+  memcpy(theta, hg_outer_theta0(O), (size_t)m * sizeof *theta);
+  hg_outer_project(O, theta);
+  if ((rc = maid_direction(O, theta, &eps, &delta, nu, eta, eps_min, &ev, &stop, err)) ||
+      (rc = hg_outer_record(O, theta, &ev, NULL, 0, 1, err)))
+    goto done;
+  for (int k = 1; k <= hg_outer_max_steps(O) && !stop; k++) {
+    for (int j = 0; j < max_retries && !stop; j++) {
+      if (j > 0 &&
+          (rc = maid_direction(O, theta, &eps, &delta, nu, eta, eps_min, &ev, &stop, err)))
+        goto done;
+      if (stop)
+        break;
+      memcpy(z, ev.grad, (size_t)m * sizeof *z); /* the evaluations below reuse ev.grad */
+      hg_outer_eval used = ev;
+      used.grad = z;
+      double lb = ev.value - ev.value_err, alpha = beta;
+      int ok = 0;
+      for (int i = 0; i < max_bt + j && !ok; i++, alpha *= rho) {
+        double d = hg_outer_move(O, theta, alpha, z, trial);
+        rc = hg_outer_value(O, trial, eps, &tv, err);
+        if (rc == HG_ERR_NONCONTRACT) { /* Phi not contractive at the trial: a shorter step */
+          hg_error_clear(err);
+          rc = HG_OK;
+          continue;
+        }
+        if (rc)
+          goto done;
+        ok = tv.value + tv.value_err - lb <= -eta * d * d / alpha;
+        if (ok)
+          break;
+      }
+      if (ok) {
+        memcpy(theta, trial, (size_t)m * sizeof *theta);
+        if ((rc = hg_outer_record(O, theta, &tv, &used, alpha, 1, err)))
+          goto done;
+        beta = alpha * grow;
+        eps *= nubar;
+        delta *= nubar;
+        if (k < hg_outer_max_steps(O) &&
+            (rc = maid_direction(O, theta, &eps, &delta, nu, eta, eps_min, &ev, &stop, err)))
+          goto done;
+        break;
+      }
+      if ((rc = hg_outer_record(O, theta, &ev, &used, alpha / rho, 0, err)))
+        goto done;
+      eps *= nu;
+      delta *= nu;
+      if (eps < eps_min)
+        stop = 1;
+    }
+  }
+done:
+  free(theta);
+  return rc;
+}
+
+const hg_outer_ops hg_outer_maid = {
+  .version = HG_OUTER_OPS_VERSION,      /* ops layout this table follows */
+  .name = "maid",                       /* registry name (file maid.c) */
+  .summary =                            /* one line */
+      "MAID: adaptive accuracy, certified backtracking line search (Salehi et al. 2023)",
+  .params = maid_params,                /* the loop's parameters */
+  .needs = HG_OUTER_NEEDS_OMEGA,        /* omega of every hypergradient */
+  .run = maid_run,                      /* the loop (driver services of hgbench.h) */
+};

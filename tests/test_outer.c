@@ -1,0 +1,349 @@
+/*
+ * test_outer.c -- the outer loops (DESIGN §2.3) against exact references:
+ *   - the driver's bookkeeping: the first hgd step equals theta0 - alpha ghat of a separate
+ *     hg_hypergrad run, the costs add up the runs' iterations, the row's exact f is
+ *     E(w*(theta), theta) by the problem's exact op;
+ *   - every loop decreases the exact f on ridge and on a small denoise-tv from the same start;
+ *   - every step maid accepts is a true decrease of the exact f;
+ *   - every registered loop, with its defaults, runs on poison, decreases f, stays feasible;
+ *   - an unregistered loop (hg_optimize_ops) warm-started at w* by hg_outer_set_w gets f;
+ *   - projected keeps theta feasible (project(theta) = theta) on poison and equilibrium, with
+ *     and without warm start, and decreases f;
+ *   - bad input: unknown loop or method, bad parameters, projected without a feasible set,
+ *     maid with an explicit method.
+ */
+#include "testing.h"
+
+#include <string.h>
+
+/* Create problem name with words (NULL-terminated list). */
+static hg_problem *make(const char *name, const char *const *words)
+{
+  int n = 0;
+  hg_error err;
+  hg_problem *P = NULL;
+  while (words && words[n])
+    n++;
+  if (hg_problem_create(name, n, words, &P, &err)) {
+    printf("FAIL create %s: %s\n", name, err.msg);
+    exit(1);
+  }
+  return P;
+}
+
+/* Run outer loop spec ("name" and words) on P with method (aid-cg unless given). */
+static int optimize(hg_problem *P, const char *outer, const char *const *ow, const char *method,
+                    int steps, int warm, hg_budget *b, hg_outer_result *R, hg_error *err)
+{
+  int no = 0;
+  while (ow && ow[no])
+    no++;
+  hg_optimize_opts o = {.method = method, .budget = *b, .steps = steps, .warm = warm,
+                        .exact = 1};
+  return hg_optimize(P, outer, no, ow, &o, R, err);
+}
+
+/* The exact f at theta: E(w*(theta), theta). */
+static double exact_f(hg_problem *P, const double *theta)
+{
+  hg_error err;
+  double *w = malloc((size_t)P->n_w * sizeof *w), *g = malloc((size_t)P->n_theta * sizeof *g);
+  double f = NAN;
+  if (w && g && !hg_exact(P, theta, w, g, &err))
+    f = P->ops->upper(P->self, w, theta, NULL, NULL);
+  free(w);
+  free(g);
+  return f;
+}
+
+static void test_bookkeeping(void)
+{
+  hg_problem *P = make("ridge", NULL);
+  hg_budget b;
+  hg_error err;
+  hg_outer_result R;
+  hg_run run;
+  hg_run_opts ro = {0};
+  static const char *const ow[] = {"step=0.7", NULL};
+  int m = P->n_theta;
+
+  hg_budget_default(&b);
+  b.t = 30;
+  b.k = 5; /* ridge's d = 10: CG does not finish in 5 steps, so every run uses k = 5 */
+  int rc = optimize(P, "hgd", ow, "aid-cg", 3, 0, &b, &R, &err);
+  check(rc == HG_OK && R.n == 4, "hgd on ridge: 4 rows (rc %d: %s)", rc, rc ? err.msg : "");
+  if (rc || R.n != 4)
+    goto done;
+  double *theta0 = R.theta, *theta1 = R.theta + m;
+  rc = hg_hypergrad(P, "aid-cg", 0, NULL, theta0, &b, &ro, &run, &err);
+  double d = 0;
+  for (int j = 0; j < m; j++) {
+    double want = theta0[j] - 0.7 * run.grad[j];
+    d = fmax(d, fabs(theta1[j] - want));
+  }
+  /* the same arithmetic on the same numbers: equal to the last bit */
+  check(rc == HG_OK && d == 0, "hgd step 1 = theta0 - alpha ghat (max diff %.3g)", d);
+  check(R.steps[3].lower == 4L * run.t && R.steps[3].linear == 4L * run.k,
+        "cumulative iterations: %ld lower, %ld linear after 4 runs of t = %d, k = %d",
+        R.steps[3].lower, R.steps[3].linear, run.t, run.k);
+  check(R.steps[3].counts.phi == 4 * run.counts.phi && R.steps[3].counts.vjp_w ==
+        4 * run.counts.vjp_w, "cumulative calls are 4 runs' calls (%ld Phi)",
+        R.steps[3].counts.phi);
+  double f1 = exact_f(P, theta1);
+  /* the same direct solve, so the same number */
+  check(R.steps[1].f == f1, "row 1's f = E(w*(theta1)) by exact (%.12g vs %.12g)",
+        R.steps[1].f, f1);
+  check(fabs(R.steps[0].value - R.steps[0].f) < 1e-8 * fabs(R.steps[0].f),
+        "with t = 30 (q^30 small on ridge) the value at w_t is f to 1e-8 (%.3g)",
+        fabs(R.steps[0].value - R.steps[0].f));
+  hg_run_release(&run);
+done:
+  hg_outer_result_release(&R);
+  hg_problem_destroy(&P);
+}
+
+/* Every loop decreases f on P from the same start; maid's accepted steps decrease f. */
+static void test_decrease(const char *name, const char *const *words, const char *hgd_step,
+                          int steps)
+{
+  static const char *const none[] = {NULL};
+  const char *hgd_w[] = {hgd_step, NULL};
+  static const char *const quad[] = {"schedule=quadratic", NULL};
+  static const char *const cubic[] = {"schedule=cubic", NULL};
+  const struct {
+    const char *outer;
+    const char *const *w;
+  } loops[] = {{"hgd", hgd_w}, {"hoag", none}, {"hoag", quad}, {"hoag", cubic}, {"maid", none}};
+  hg_problem *P = make(name, words);
+  double f0 = NAN;
+
+  for (size_t i = 0; i < sizeof loops / sizeof loops[0]; i++) {
+    hg_budget b;
+    hg_error err;
+    hg_outer_result R;
+    hg_budget_default(&b);
+    int rc = optimize(P, loops[i].outer, loops[i].w, "aid-cg", steps, 1, &b, &R, &err);
+    const char *what = loops[i].w[0] ? loops[i].w[0] : "";
+    check(rc == HG_OK && R.n > 1, "%s %s on %s: ran %d rows (%s)", loops[i].outer, what, name,
+          R.n, rc ? err.msg : "ok");
+    if (R.n < 2) {
+      hg_outer_result_release(&R);
+      continue;
+    }
+    if (isnan(f0))
+      f0 = R.steps[0].f;
+    double fl = R.steps[R.n - 1].f;
+    /* from the same theta0 the first row's exact f is the same direct solve */
+    check(R.steps[0].f == f0, "%s %s on %s: same start f0 = %.10g", loops[i].outer, what,
+          name, R.steps[0].f);
+    /* a decrease well beyond the round-off of the direct solves (1e-12 relative) */
+    check(fl < f0 * (1 - 1e-3), "%s %s on %s decreases the exact f: %.8g -> %.8g",
+          loops[i].outer, what, name, f0, fl);
+    if (!strcmp(loops[i].outer, "hoag")) {
+      /* the driver asks tol_lower = eps_s (1 - q), so the measured ||w - w*|| bound is at most
+       * q eps_s <= eps_s: exact inequalities, checked without slack beyond 1e-12 */
+      int over = 0;
+      for (int s = 0; s < R.n; s++) {
+        double e = !strcmp(what, "schedule=quadratic") ? 0.1 / ((s + 1.0) * (s + 1.0))
+                   : !strcmp(what, "schedule=cubic") ? 0.1 / ((s + 1.0) * (s + 1.0) * (s + 1.0))
+                                                     : 0.1 * pow(0.9, s);
+        over += !(R.steps[s].eps <= e * (1 + 1e-12));
+      }
+      check(over == 0, "hoag %s on %s: eps_s measured within the schedule at every step "
+            "(%d over)", what, name, over);
+    }
+    if (!strcmp(loops[i].outer, "maid")) {
+      int loose = 0;
+      for (int s = 0; s < R.n; s++) /* the hypergradient each step used was accepted */
+        loose += !(R.steps[s].omega <= (1 - 1e-4) * R.steps[s].hg_norm);
+      check(loose == 0, "maid on %s: omega <= (1 - eta) ||ghat|| for every direction used "
+            "(%d not)", name, loose);
+      int accepted = 0, bad = 0, rejected = 0;
+      for (int s = 1; s < R.n; s++) {
+        if (!R.steps[s].accepted) {
+          rejected++;
+          continue;
+        }
+        accepted++;
+        bad += !(R.steps[s].f < R.steps[s - 1].f);
+      }
+      check(accepted > 0 && bad == 0, "maid on %s: all %d accepted steps decrease the exact f "
+            "(%d rejected line searches)", name, accepted, rejected);
+    }
+    hg_outer_result_release(&R);
+  }
+  hg_problem_destroy(&P);
+}
+
+/* projected stays feasible and decreases f, warm or cold; with block > 0 (poison: theta is
+ * rows of `block` entries in balls of radius r) the constraint must be active at some row. */
+static void test_projected(const char *name, const char *const *words, const char *method,
+                           const char *step, int block, double r)
+{
+  hg_problem *P = make(name, words);
+  const char *ow[] = {step, NULL};
+  int m = P->n_theta;
+  double *p = malloc((size_t)m * sizeof *p);
+
+  for (int warm = 0; warm <= 1; warm++) {
+    hg_budget b;
+    hg_error err;
+    hg_outer_result R;
+    hg_budget_default(&b);
+    b.t = 50;
+    b.k = 50;
+    int rc = optimize(P, "projected", ow, method, 15, warm, &b, &R, &err);
+    check(rc == HG_OK && R.n == 16, "projected on %s (warm=%d): 16 rows (%s)", name, warm,
+          rc ? err.msg : "ok");
+    double moved = 0, dmax = 0, on_boundary = INFINITY;
+    for (int s = 0; s < R.n; s++) {
+      const double *th = R.theta + (size_t)s * (size_t)m;
+      for (int i = 0; block > 0 && i + block <= m; i += block)
+        on_boundary = fmin(on_boundary, fabs(hg_nrm2(block, th + i) - r));
+      memcpy(p, th, (size_t)m * sizeof *p);
+      P->ops->project(P->self, p);
+      dmax = fmax(dmax, dist(m, p, th));
+      if (s)
+        moved = fmax(moved, dist(m, th, th - m));
+    }
+    /* a feasible point is its own projection (to the round-off of one SVD or scaling) */
+    check(moved > 0 && dmax <= 1e-12, "projected on %s (warm=%d): theta moves (%.3g) and "
+          "stays feasible (||P(theta) - theta|| <= %.3g)", name, warm, moved, dmax);
+    if (block > 0) /* the projection scales onto the sphere: to round-off */
+      check(on_boundary < 1e-12, "projected on %s (warm=%d): the constraint is active "
+            "(min | ||theta_i|| - r | = %.3g)", name, warm, on_boundary);
+    if (R.n > 1)
+      check(R.steps[R.n - 1].f < R.steps[0].f, "projected on %s (warm=%d): f %.8g -> %.8g",
+            name, warm, R.steps[0].f, R.steps[R.n - 1].f);
+    hg_outer_result_release(&R);
+  }
+  free(p);
+  hg_problem_destroy(&P);
+}
+
+/* Every registered loop, with its defaults, on poison (which has a feasible set, so every
+ * loop applies): it runs, decreases the exact f and keeps every row feasible. */
+static void test_registry(void)
+{
+  static const char *const words[] = {"radius=0.05", NULL};
+  hg_problem *P = make("poison", words);
+  int m = P->n_theta;
+  double *p = malloc((size_t)m * sizeof *p);
+
+  for (const hg_entry *e = hg_outers; e->name; e++) {
+    hg_budget b;
+    hg_error err;
+    hg_outer_result R;
+    hg_budget_default(&b);
+    int rc = optimize(P, e->name, NULL, "aid-cg", 10, 1, &b, &R, &err);
+    check(rc == HG_OK && R.n > 1, "registered loop %s on poison ran %d rows (%s)", e->name, R.n,
+          rc ? err.msg : "ok");
+    double dmax = 0;
+    for (int s = 0; s < R.n; s++) {
+      memcpy(p, R.theta + (size_t)s * (size_t)m, (size_t)m * sizeof *p);
+      P->ops->project(P->self, p);
+      dmax = fmax(dmax, dist(m, p, R.theta + (size_t)s * (size_t)m));
+    }
+    /* poison's exact f is a Newton solve to round-off: 1e-4 relative is a real decrease */
+    if (R.n > 1)
+      check(R.steps[R.n - 1].f < R.steps[0].f - 1e-4 * fabs(R.steps[0].f) && dmax <= 1e-12,
+            "%s on poison: f %.8g -> %.8g, every theta feasible (%.3g)", e->name,
+            R.steps[0].f, R.steps[R.n - 1].f, dmax);
+    hg_outer_result_release(&R);
+  }
+  free(p);
+  hg_problem_destroy(&P);
+}
+
+/* An unregistered loop through hg_optimize_ops: start the lower level at w* (hg_outer_set_w)
+ * and evaluate with t = 0, so the returned w is w* and the value is f itself. */
+static int warm_probe_run(hg_outer *O, const hg_params *op, hg_error *err)
+{
+  hg_problem *P = hg_outer_problem(O);
+  double *w = malloc((size_t)P->n_w * sizeof *w), *g = malloc((size_t)P->n_theta * sizeof *g);
+  hg_outer_eval ev;
+  int rc = !w || !g ? hg_fail(err, HG_ERR_NOMEM, "out of memory")
+                    : hg_exact(P, hg_outer_theta0(O), w, g, err);
+  if (!rc) {
+    check(hg_outer_w(O) == NULL, "no w before the first evaluation");
+    hg_outer_set_w(O, w);
+    rc = hg_outer_hypergrad(O, hg_outer_theta0(O), NAN, NAN, &ev, err);
+  }
+  if (!rc) {
+    check(dist(P->n_w, hg_outer_w(O), w) == 0, "t = 0 from hg_outer_set_w(w*) returns w*");
+    rc = hg_outer_record(O, hg_outer_theta0(O), &ev, NULL, 0, 1, err);
+  }
+  free(w);
+  free(g);
+  return rc;
+}
+
+static const hg_param_spec no_params[] = {{NULL, 0, NULL, 0, 0, NULL, NULL}};
+static const hg_outer_ops warm_probe = {
+  .version = HG_OUTER_OPS_VERSION, .name = "warm-probe", .summary = "test",
+  .params = no_params, .run = warm_probe_run,
+};
+
+static void test_set_w(void)
+{
+  hg_problem *P = make("ridge", NULL);
+  hg_outer_result R;
+  hg_error err;
+  hg_optimize_opts o = {.method = "aid-cg", .steps = 0, .warm = 1, .exact = 1};
+  hg_budget_default(&o.budget);
+  o.budget.t = 0;
+  int rc = hg_optimize_ops(P, &warm_probe, 0, NULL, &o, &R, &err);
+  /* the same w*, the same E: bit-identical */
+  check(rc == HG_OK && R.n == 1 && R.steps[0].value == R.steps[0].f && R.steps[0].lower == 0,
+        "warm start at w*: value %.12g = f %.12g (rc %d)", R.n ? R.steps[0].value : NAN,
+        R.n ? R.steps[0].f : NAN, rc);
+  hg_outer_result_release(&R);
+  hg_problem_destroy(&P);
+}
+
+static void test_bad(void)
+{
+  hg_problem *P = make("ridge", NULL);
+  hg_budget b;
+  hg_error err;
+  hg_outer_result R;
+  static const char *const neg[] = {"step=-1", NULL};
+  static const char *const sched[] = {"schedule=linear", NULL};
+  static const char *const key[] = {"foo=1", NULL};
+
+  hg_budget_default(&b);
+  int rc = optimize(P, "nosuch", NULL, "aid-cg", 3, 1, &b, &R, &err);
+  check(rc == HG_ERR_UNKNOWN && strstr(err.msg, "unknown outer loop 'nosuch'"), "%s", err.msg);
+  rc = optimize(P, "hgd", NULL, "nosuch", 3, 1, &b, &R, &err);
+  check(rc == HG_ERR_UNKNOWN && strstr(err.msg, "unknown method 'nosuch'"), "%s", err.msg);
+  rc = optimize(P, "hgd", neg, "aid-cg", 3, 1, &b, &R, &err);
+  check(rc == HG_ERR_ARG && strstr(err.msg, "step"), "%s", err.msg);
+  rc = optimize(P, "hoag", sched, "aid-cg", 3, 1, &b, &R, &err);
+  check(rc == HG_ERR_ARG && strstr(err.msg, "schedule"), "%s", err.msg);
+  rc = optimize(P, "maid", key, "aid-cg", 3, 1, &b, &R, &err);
+  check(rc == HG_ERR_ARG && strstr(err.msg, "foo"), "%s", err.msg);
+  rc = optimize(P, "projected", NULL, "aid-cg", 3, 1, &b, &R, &err);
+  check(rc == HG_ERR_UNSUPPORTED && strstr(err.msg, "'ridge' has none"), "%s", err.msg);
+  rc = optimize(P, "maid", NULL, "itd", 3, 1, &b, &R, &err);
+  check(rc == HG_ERR_UNSUPPORTED && strstr(err.msg, "implicit"), "%s", err.msg);
+  hg_outer_result_release(&R);
+  hg_problem_destroy(&P);
+}
+
+int main(void)
+{
+  static const char *const tv[] = {"images=synthetic", "n_images=2", "size=16", "step=0.02",
+                                   NULL};
+  test_bookkeeping();
+  test_set_w();
+  test_registry();
+  test_decrease("ridge", NULL, "step=1", 10);
+  test_decrease("denoise-tv", tv, "step=2", 10);
+  static const char *const poison[] = {"radius=0.05", NULL};
+  static const char *const eq[] = {"a_norm=0.9", NULL};
+  test_projected("poison", poison, "aid-cg", "step=0.5", 5, 0.05);
+  test_projected("equilibrium", eq, "aid-gmres", "step=0.5", 0, 0);
+  test_bad();
+  printf("%d checks, %d failures\n", checks, failures);
+  return failures ? 1 : 0;
+}
