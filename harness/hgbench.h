@@ -1015,6 +1015,7 @@ typedef struct hg_scenario {
   int dirty;             /* rows added since then */
   char *optimize_text;   /* owned: optimize.tsv (header and the rows of every outer run) */
   size_t optimize_len;
+  int n_outer, n_outer_rows; /* outer runs added (hg_scenario_add_optimize) and their rows */
 } hg_scenario;
 
 /* Open a scenario writing into outdir (created if missing).  An existing outdir/results.tsv

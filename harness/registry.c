@@ -74,12 +74,14 @@ extern const hg_outer_ops hg_outer_hgd;
 extern const hg_outer_ops hg_outer_projected;
 extern const hg_outer_ops hg_outer_hoag;
 extern const hg_outer_ops hg_outer_maid;
+extern const hg_outer_ops hg_outer_isgd;
 
 const hg_entry hg_outers[] = {
   {"hgd", &hg_outer_hgd},
   {"projected", &hg_outer_projected},
   {"hoag", &hg_outer_hoag},
   {"maid", &hg_outer_maid},
+  {"isgd", &hg_outer_isgd},
   {NULL, NULL},
 };
 

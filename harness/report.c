@@ -533,11 +533,14 @@ int hg_report_write(const hg_scenario *S, hg_error *err)
   int count[HG_STATUS_COUNT] = {0};
   for (int i = 0; i < S->n; i++)
     count[status_index(S->rows[i].status)]++;
-  fputs("\n- Status: ", f);
-  if (S->n)
+  if (S->n_outer)
+    fprintf(f, "\n- Outer runs: %d (%d rows in `optimize.tsv`)", S->n_outer, S->n_outer_rows);
+  if (S->n) {
+    fputs("\n- Status: ", f);
     put_tally(f, count);
-  else
-    fputs("no runs", f);
+  } else if (!S->n_outer) {
+    fputs("\n- Status: no runs", f);
+  }
   if (S->n_data)
     fputs("\n- Data (each problem instance run on, as `hgbench info` describes it):", f);
   for (int i = 0; i < S->n_data; i++) {

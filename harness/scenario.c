@@ -603,5 +603,7 @@ int hg_scenario_add_optimize(hg_scenario *S, const hg_outer_result *res, const c
   free(S->optimize_text);
   S->optimize_text = text;
   S->optimize_len = len;
+  S->n_outer++;
+  S->n_outer_rows += res->n;
   return hg_write_atomic(S->outdir, "optimize.tsv", text, len, err);
 }

@@ -855,23 +855,40 @@ local function row_loss(r)
   return finite(r.f) and r.f or r.value
 end
 
--- hg.plot_optimize(results, {name=, title=, x = "work"|"time", y = "f"|"value", format=}):
--- the upper loss of each outer run (results: a list of hg.optimize results, each a series
--- named by its label) against cumulative work (lower + linear iterations, default) or wall
--- time, log-scale on each axis whose values are all positive and span more than a decade.
--- Returns the rendered file (nil without gnuplot).
+-- hg.psnr(loss, pixels): the PSNR in dB (peak 1) of a denoising loss E = (1/N) sum_i
+-- 1/2 ||u_i - u-dagger_i||^2 over images of `pixels` pixels: the mean square error over all
+-- pixels is 2E/pixels, so PSNR = 10 log10(pixels / (2E)).
+function hg.psnr(loss, pixels)
+  if type(pixels) ~= "number" or pixels < 1 then
+    error(fmt("hg.psnr: pixels must be a positive number, got %s", tostring(pixels)), 2)
+  end
+  return 10 * math.log(pixels / (2 * loss), 10)
+end
+
+-- hg.plot_optimize(results, {name=, title=, x = "work"|"time"|FIELD, xlabel=,
+-- y = "f"|"value"|"psnr", pixels=, format=}): the upper loss of each outer run (results: a
+-- list of hg.optimize results, each a series named by its label) against cumulative work
+-- (lower + linear iterations, default), wall time, or any numeric field the scenario set on
+-- the rows (with xlabel); y = "psnr" plots hg.psnr of the loss (imaging; pixels= per image
+-- required).  Log scale on each axis whose values are all positive and span more than a
+-- decade.  Returns the rendered file (nil without gnuplot).
 function hg.plot_optimize(results, opts)
   opts = opts or {}
   if type(results) ~= "table" or #results == 0 then
     error("hg.plot_optimize: expected a non-empty list of hg.optimize results", 2)
   end
   local xkey = opts.x or "work"
-  if xkey ~= "work" and xkey ~= "time" then
-    error(fmt("hg.plot_optimize: x must be \"work\" or \"time\", got %s", tostring(xkey)), 2)
+  if type(xkey) ~= "string" then
+    error(fmt("hg.plot_optimize: x must be a row field name, got %s", tostring(xkey)), 2)
   end
+  local field = xkey == "time" and "wall_s" or xkey
   local ykey = opts.y
-  if ykey ~= nil and ykey ~= "f" and ykey ~= "value" then
-    error(fmt("hg.plot_optimize: y must be \"f\" or \"value\", got %s", tostring(ykey)), 2)
+  if ykey ~= nil and ykey ~= "f" and ykey ~= "value" and ykey ~= "psnr" then
+    error(fmt("hg.plot_optimize: y must be \"f\", \"value\" or \"psnr\", got %s",
+              tostring(ykey)), 2)
+  end
+  if ykey == "psnr" and (type(opts.pixels) ~= "number" or opts.pixels < 1) then
+    error("hg.plot_optimize: y = \"psnr\" needs pixels= (pixels per image)", 2)
   end
   local series, xpos, ypos = {}, true, true
   local xlo, xhi, ylo, yhi = math.huge, -math.huge, math.huge, -math.huge
@@ -882,7 +899,11 @@ function hg.plot_optimize(results, opts)
     local x, y = {}, {}
     for _, r in ipairs(res) do
       local yv = ykey == "value" and r.value or (ykey == "f" and r.f or row_loss(r))
-      local xv = xkey == "time" and r.wall_s or r.work
+      if ykey == "psnr" then yv = hg.psnr(yv, opts.pixels) end
+      local xv = r[field]
+      if xv == nil then
+        error(fmt("hg.plot_optimize: result %d's rows have no field %s", i, xkey), 2)
+      end
       if finite(yv) and finite(xv) then
         x[#x + 1], y[#y + 1] = xv, yv
         xpos, ypos = xpos and xv > 0, ypos and yv > 0
@@ -892,22 +913,26 @@ function hg.plot_optimize(results, opts)
     end
     series[#series + 1] = {name = res.label, x = x, y = y}
   end
-  local ylabel = ykey == "value" and "upper value E(w, theta)" or "upper loss f(theta)"
+  local ylabel = ykey == "value" and "upper value E(w, theta)"
+                 or ykey == "psnr" and "PSNR [dB]" or "upper loss f(theta)"
+  local xlabel = opts.xlabel or (xkey == "time" and "wall time [s]")
+                 or (xkey == "work" and "cumulative lower + linear iterations") or xkey
   return core.plot{name = opts.name or ("optimize_" .. xkey), format = opts.format or "png",
                    title = opts.title or ("upper loss against " ..
-                                          (xkey == "time" and "time" or "work")),
-                   xlabel = xkey == "time" and "wall time [s]"
-                            or "cumulative lower + linear iterations",
-                   ylabel = ylabel, logx = xpos and xhi > 10 * xlo,
-                   logy = ypos and yhi > 10 * ylo, series = series}
+                                          (xkey == "time" and "time" or xkey)),
+                   xlabel = xlabel, ylabel = ylabel,
+                   logx = xpos and xhi > 10 * xlo,
+                   logy = ykey ~= "psnr" and ypos and yhi > 10 * ylo, series = series}
 end
 
--- The lowest loss a run reached within `work` cumulative iterations (math.huge if none).
-function hg.loss_at_work(res, work)
+-- The lowest loss a run reached within `work` of row field key (default "work": cumulative
+-- lower + linear iterations; math.huge if none).
+function hg.loss_at_work(res, work, key)
+  key = key or "work"
   local best = math.huge
   for _, r in ipairs(res) do
     local y = row_loss(r)
-    if r.work <= work and finite(y) and y < best then best = y end
+    if r[key] <= work and finite(y) and y < best then best = y end
   end
   return best
 end

@@ -1337,6 +1337,7 @@ static int l_optimize(lua_State *L)
     return luaL_error(L, "%s", err.msg);
   if (hg_scenario_add_optimize(S, R, label, P->ops->name, outer, method, &err))
     return luaL_error(L, "%s", err.msg);
+  note_data(L, S, up);
 
   lua_createtable(L, R->n, 8);
   set_str(L, "label", label);

@@ -5,7 +5,11 @@
  *     E(w*(theta), theta) by the problem's exact op;
  *   - every loop decreases the exact f on ridge and on a small denoise-tv from the same start;
  *   - every step maid accepts is a true decrease of the exact f;
- *   - every registered loop, with its defaults, runs on poison, decreases f, stays feasible;
+ *   - every registered loop, with its defaults, runs on poison, decreases f, stays feasible
+ *     (isgd, which needs mini-batches poison does not have, refuses it naming it);
+ *   - isgd: with the whole upper mean as its batch, no decay and a fixed accuracy it takes
+ *     hgd's steps exactly; Adam's first step is alpha sign(ghat); seeded runs repeat; it
+ *     decreases the exact f on ridge and denoise-tv from mini-batches;
  *   - an unregistered loop (hg_optimize_ops) warm-started at w* by hg_outer_set_w gets f;
  *   - projected keeps theta feasible (project(theta) = theta) on poison and equilibrium, with
  *     and without warm start, and decreases f;
@@ -236,6 +240,12 @@ static void test_registry(void)
     hg_outer_result R;
     hg_budget_default(&b);
     int rc = optimize(P, e->name, NULL, "aid-cg", 10, 1, &b, &R, &err);
+    if (!strcmp(e->name, "isgd")) {
+      check(rc == HG_ERR_UNSUPPORTED && strstr(err.msg, "'poison' has none"),
+            "isgd refuses poison (no mini-batches): %s", rc ? err.msg : "ran");
+      hg_outer_result_release(&R);
+      continue;
+    }
     check(rc == HG_OK && R.n > 1, "registered loop %s on poison ran %d rows (%s)", e->name, R.n,
           rc ? err.msg : "ok");
     double dmax = 0;
@@ -330,6 +340,76 @@ static void test_bad(void)
   hg_problem_destroy(&P);
 }
 
+/* isgd against hgd and against its own definition on P (sample ops; n_theta = m). */
+static void test_isgd(const char *name, const char *const *words, const char *alpha,
+                      int steps, const char *batch)
+{
+  hg_problem *P = make(name, words);
+  int m = P->n_theta, items = hg_problem_n_items(P, HG_SAMPLE_UPPER);
+  char all[32];
+  hg_budget b;
+  hg_error err;
+  hg_outer_result A, B, C;
+
+  snprintf(all, sizeof all, "batch=%d", items);
+  hg_budget_default(&b);
+  /* full batch, decay 0, p 0: eps_s = eps0 for every s, the same evaluations as hgd's */
+  const char *iw[] = {all, alpha, "decay=0", "p=0", "eps0=1e-4", NULL};
+  const char *hw[] = {alpha, "eps=1e-4", NULL};
+  int rc1 = optimize(P, "isgd", iw, "aid-cg", 3, 1, &b, &A, &err);
+  int rc2 = optimize(P, "hgd", hw, "aid-cg", 3, 1, &b, &B, &err);
+  double d = 0;
+  if (!rc1 && !rc2 && A.n == B.n)
+    d = dist((size_t)A.n * (size_t)m, A.theta, B.theta);
+  /* the same arithmetic on the same numbers: equal to the last bit */
+  check(!rc1 && !rc2 && A.n == 4 && B.n == 4 && d == 0,
+        "isgd with the full batch, no decay, fixed eps = hgd on %s (max diff %.3g)", name, d);
+  hg_outer_result_release(&A);
+  hg_outer_result_release(&B);
+
+  /* Adam's first step: m1/(1 - b1) = g, v1/(1 - b2) = g^2, so theta1 = theta0 - alpha
+   * g/(|g| + 1e-8) = theta0 - alpha sign(g) up to 1e-8 relative */
+  const char *aw[] = {all, alpha, "adam=1", NULL};
+  rc1 = optimize(P, "isgd", aw, "aid-cg", 1, 1, &b, &A, &err);
+  double g_rel = 0, a0 = strtod(alpha + 5, NULL);
+  if (!rc1 && A.n == 2)
+    for (int j = 0; j < m; j++) {
+      double step = A.theta[j] - A.theta[m + j];
+      g_rel = fmax(g_rel, fabs(fabs(step) - a0) / a0);
+    }
+  /* each coordinate moved by alpha |g_j|/(|g_j| + 1e-8): a deviation of 1e-2 would need a
+   * hypergradient entry below 1e-6 */
+  check(!rc1 && A.n == 2 && g_rel < 1e-2, "isgd adam=1 on %s: first step alpha sign(ghat) in "
+        "every coordinate (largest relative deviation %.3g)", name, g_rel);
+  hg_outer_result_release(&A);
+
+  /* mini-batches: seeded, so a second run repeats; the exact f decreases */
+  const char *sw[] = {batch, alpha, NULL};
+  rc1 = optimize(P, "isgd", sw, "aid-cg", steps, 1, &b, &A, &err);
+  rc2 = optimize(P, "isgd", sw, "aid-cg", steps, 1, &b, &C, &err);
+  d = (!rc1 && !rc2 && A.n == C.n) ? dist((size_t)A.n * (size_t)m, A.theta, C.theta) : 1;
+  check(!rc1 && !rc2 && d == 0, "isgd %s on %s: the same seed repeats the run (%.3g)", batch,
+        name, d);
+  int off = 0;
+  for (int r = 1; r < A.n; r++) /* row r's theta came by step alpha0 r^-1/2 (default decay) */
+    off += A.steps[r].step_size != a0 * pow(r, -0.5);
+  for (int r = 0; r < A.n; r++) /* measured ||w - w*|| bound within eps_r = 0.1/(r+1) */
+    off += !(A.steps[r].eps <= 0.1 / (r + 1.0) * (1 + 1e-12));
+  check(!rc1 && off == 0, "isgd %s on %s: steps alpha0 (s+1)^-1/2 and eps within 0.1/(s+1) at "
+        "every row (%d off)", batch, name, off);
+  if (!rc1 && A.n == steps + 1)
+    /* a decrease well beyond the round-off of the direct solves (1e-12 relative) */
+    check(A.steps[A.n - 1].f < A.steps[0].f * (1 - 1e-3),
+          "isgd %s on %s (%d items) decreases the exact f: %.8g -> %.8g", batch, name, items,
+          A.steps[0].f, A.steps[A.n - 1].f);
+  else
+    check(0, "isgd %s on %s ran %d rows of %d (%s)", batch, name, A.n, steps + 1,
+          rc1 ? err.msg : "ok");
+  hg_outer_result_release(&A);
+  hg_outer_result_release(&C);
+  hg_problem_destroy(&P);
+}
+
 int main(void)
 {
   static const char *const tv[] = {"images=synthetic", "n_images=2", "size=16", "step=0.02",
@@ -343,6 +423,10 @@ int main(void)
   static const char *const eq[] = {"a_norm=0.9", NULL};
   test_projected("poison", poison, "aid-cg", "step=0.5", 5, 0.05);
   test_projected("equilibrium", eq, "aid-gmres", "step=0.5", 0, 0);
+  static const char *const tv8[] = {"images=synthetic", "n_images=8", "size=16", "step=0.02",
+                                    NULL};
+  test_isgd("ridge", NULL, "step=1", 20, "batch=5");
+  test_isgd("denoise-tv", tv8, "step=2", 20, "batch=2");
   test_bad();
   printf("%d checks, %d failures\n", checks, failures);
   return failures ? 1 : 0;
