@@ -17,6 +17,7 @@
 
 static const hg_param_spec deblur_tv_params[] = {
   HG_PAIRS_PARAMS,
+  HG_BOX_PARAMS,
   {"step", HG_PARAM_REAL, NULL, DBL_MIN, DBL_MAX, NULL, "step eta of Phi (default 1/L at theta0)"},
   {"gamma", HG_PARAM_REAL, "1e-3", DBL_MIN, DBL_MAX, NULL, "weight of gamma/2 ||u||^2 (> 0)"},
   {"blur_size", HG_PARAM_INT, "5", 1, 99, NULL, "side of the Gaussian blur kernel (odd)"},

@@ -13,6 +13,7 @@
 
 static const hg_param_spec denoise_tv_params[] = {
   HG_PAIRS_PARAMS,
+  HG_BOX_PARAMS,
   {"step", HG_PARAM_REAL, NULL, DBL_MIN, DBL_MAX, NULL, "step eta of Phi (default 1/L at theta0)"},
   {NULL, 0, NULL, 0, 0, NULL, NULL},
 };

@@ -11,6 +11,7 @@
  * gram=yes|no forces it), G = X^T X / n and X^T y / n are cached at create, so Phi and its
  * Jacobian products cost one d x d product instead of two passes over X.
  */
+#include "box.h"
 #include "glm.h"
 
 #include <cblas.h>
@@ -23,10 +24,12 @@ typedef struct ridge {
   hg_glm glm;      /* first: the shared state (glm.h), so glm's ops take this self */
   double *gram;    /* d x d row-major, X^T X / n when cached, else NULL */
   double *Xty;     /* d: X^T y / n */
+  hg_box box;      /* the feasible set of theta (box.h) */
 } ridge;
 
 static const hg_param_spec ridge_params[] = {
   HG_GLM_PARAMS,
+  HG_BOX_PARAMS,
   {"gram", HG_PARAM_CHOICE, "auto", 0, 0, "auto|yes|no",
    "cache X^T X / n (auto: dense with d <= n, or CSR with d^2 <= 2 nnz and d <= 8192)"},
   {NULL, 0, NULL, 0, 0, NULL, NULL},
@@ -66,6 +69,8 @@ static int ridge_create(const hg_params *p, void **self, int *n_w, int *n_theta,
     goto done;
   }
   status = hg_glm_init(&R->glm, p, "ridge", 0, err);
+  if (status == HG_OK)
+    status = hg_box_init(&R->box, p, "ridge", err);
   if (status != HG_OK)
     goto done;
   hg_glm *G = &R->glm;
@@ -231,6 +236,12 @@ static void ridge_describe(const void *self, char *buf, size_t len)
   hg_glm_describe(&R->glm, R->gram ? "Gram cached" : NULL, buf, len);
 }
 
+static void ridge_project(const void *self, double *theta)
+{
+  const ridge *R = self;
+  hg_box_project(&R->box, R->glm.m, theta);
+}
+
 const hg_problem_ops hg_problem_ridge = {
   .version = HG_PROBLEM_OPS_VERSION,   /* ops layout this table was written for */
   .name = "ridge",                     /* registry name */
@@ -251,4 +262,5 @@ const hg_problem_ops hg_problem_ridge = {
   .symmetric = 1,                      /* d_w Phi = I - eta H */
   .n_items = hg_glm_n_items,           /* training rows (Phi), validation rows (E) */
   .select = hg_glm_select,             /* gathers the batch rows (glm.c) */
+  .project = ridge_project,            /* theta into [box_lo, box_hi] */
 };

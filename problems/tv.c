@@ -33,6 +33,11 @@ void hg_tv_theta0(const void *self, double *theta)
   theta[1] = log(0.1);
 }
 
+void hg_tv_project(const void *self, double *theta)
+{
+  hg_box_project(&((const hg_tv *)self)->box, 2, theta);
+}
+
 /* L <= ||A||^2 + gamma + 4 lam/eps at theta. */
 static double bound_L(const hg_tv *T, const double *theta)
 {
@@ -115,7 +120,7 @@ int hg_tv_create(const hg_params *p, const char *name, int blur_size, double blu
     return hg_fail(err, HG_ERR_NOMEM, "%s: out of memory", name);
   T->gamma = gamma;
   T->name = name;
-  if ((rc = hg_pairs_load(p, &T->pairs, err)) ||
+  if ((rc = hg_box_init(&T->box, p, name, err)) || (rc = hg_pairs_load(p, &T->pairs, err)) ||
       (rc = hg_diff_operator(T->pairs.w, T->pairs.h, &T->D, err)))
     goto fail;
   T->N = T->pairs.N;

@@ -6,6 +6,7 @@
 #ifndef HG_TV_H
 #define HG_TV_H
 
+#include "box.h"
 #include "imaging.h"
 #include "items.h"
 
@@ -26,6 +27,7 @@ typedef struct hg_tv {
   hg_image_chol chol;  /* CHOLMOD for the exact solve */
   hg_items batch;      /* the sample ops' batches of images (items.h): Phi steps image i by
                           hg_items_lower's weight times eta (0: unchanged), E weighs it too */
+  hg_box box;          /* the feasible set of theta (box_lo=, box_hi=; box.h) */
 } hg_tv;
 
 /* Build *T from the pairs of p, with A the Gaussian blur of blur_size taps and deviation
@@ -38,6 +40,7 @@ int hg_tv_create(const hg_params *p, const char *name, int blur_size, double blu
 /* The callbacks (self is an hg_tv). */
 void hg_tv_destroy(void *self);
 void hg_tv_theta0(const void *self, double *theta);
+void hg_tv_project(const void *self, double *theta);
 void hg_tv_phi(void *self, const double *w, const double *theta, double *out);
 void hg_tv_jvp_w(void *self, const double *w, const double *theta, const double *v,
                  double *out);
@@ -62,6 +65,7 @@ int hg_tv_select(void *self, int which, int count, const int *idx, hg_error *err
   .vjp_w = hg_tv_jvp_w, /* d_w Phi is symmetric */                                           \
   .vjp_theta = hg_tv_vjp_theta, .upper = hg_tv_upper, .jvp_theta = hg_tv_jvp_theta,          \
   .exact = hg_tv_exact, .constants = hg_tv_constants, .describe = hg_tv_describe,             \
-  .images = hg_tv_images, .symmetric = 1, .n_items = hg_tv_n_items, .select = hg_tv_select
+  .images = hg_tv_images, .symmetric = 1, .n_items = hg_tv_n_items, .select = hg_tv_select,  \
+  .project = hg_tv_project /* theta into [box_lo, box_hi] */
 
 #endif /* HG_TV_H */

@@ -3,7 +3,8 @@
  *   - the driver's bookkeeping: the first hgd step equals theta0 - alpha ghat of a separate
  *     hg_hypergrad run, the costs add up the runs' iterations, the row's exact f is
  *     E(w*(theta), theta) by the problem's exact op;
- *   - every loop decreases the exact f on ridge and on a small denoise-tv from the same start;
+ *   - every loop decreases the exact f on ridge and on a small denoise-tv from the same start
+ *     (projected with their default, unbounded box);
  *   - every step maid accepts is a true decrease of the exact f;
  *   - every registered loop, with its defaults, runs on poison, decreases f, stays feasible
  *     (isgd, which needs mini-batches poison does not have, refuses it naming it);
@@ -11,7 +12,8 @@
  *     hgd's steps exactly; Adam's first step is alpha sign(ghat); seeded runs repeat; it
  *     decreases the exact f on ridge and denoise-tv from mini-batches;
  *   - an unregistered loop (hg_optimize_ops) warm-started at w* by hg_outer_set_w gets f;
- *   - projected keeps theta feasible (project(theta) = theta) on poison and equilibrium, with
+ *   - projected keeps theta feasible (project(theta) = theta) on poison, equilibrium and on
+ *     ridge and denoise-tv in a box (box_lo=, box_hi=) that is active, with
  *     and without warm start, and decreases f;
  *   - bad input: unknown loop or method, bad parameters, projected without a feasible set,
  *     maid with an explicit method.
@@ -117,7 +119,8 @@ static void test_decrease(const char *name, const char *const *words, const char
   const struct {
     const char *outer;
     const char *const *w;
-  } loops[] = {{"hgd", hgd_w}, {"hoag", none}, {"hoag", quad}, {"hoag", cubic}, {"maid", none}};
+  } loops[] = {{"hgd", hgd_w},      {"projected", hgd_w}, {"hoag", none},
+               {"hoag", quad},     {"hoag", cubic},      {"maid", none}};
   hg_problem *P = make(name, words);
   double f0 = NAN;
 
@@ -180,12 +183,13 @@ static void test_decrease(const char *name, const char *const *words, const char
 }
 
 /* projected stays feasible and decreases f, warm or cold; with block > 0 (poison: theta is
- * rows of `block` entries in balls of radius r) the constraint must be active at some row. */
+ * rows of `block` entries in balls of radius r) or block = -1 (a box_lo=, box_hi= box) the
+ * constraint must be active at some row. */
 static void test_projected(const char *name, const char *const *words, const char *method,
-                           const char *step, int block, double r)
+                           const char *step, const char *eps, int block, double r)
 {
   hg_problem *P = make(name, words);
-  const char *ow[] = {step, NULL};
+  const char *ow[] = {step, eps, NULL};
   int m = P->n_theta;
   double *p = malloc((size_t)m * sizeof *p);
 
@@ -204,6 +208,10 @@ static void test_projected(const char *name, const char *const *words, const cha
       const double *th = R.theta + (size_t)s * (size_t)m;
       for (int i = 0; block > 0 && i + block <= m; i += block)
         on_boundary = fmin(on_boundary, fabs(hg_nrm2(block, th + i) - r));
+      for (int j = 0; block < 0 && j < m; j++) /* clamping: exactly on a face */
+        if (th[j] == hg_params_real(P->params, "box_lo") ||
+            th[j] == hg_params_real(P->params, "box_hi"))
+          on_boundary = 0;
       memcpy(p, th, (size_t)m * sizeof *p);
       P->ops->project(P->self, p);
       dmax = fmax(dmax, dist(m, p, th));
@@ -213,9 +221,9 @@ static void test_projected(const char *name, const char *const *words, const cha
     /* a feasible point is its own projection (to the round-off of one SVD or scaling) */
     check(moved > 0 && dmax <= 1e-12, "projected on %s (warm=%d): theta moves (%.3g) and "
           "stays feasible (||P(theta) - theta|| <= %.3g)", name, warm, moved, dmax);
-    if (block > 0) /* the projection scales onto the sphere: to round-off */
+    if (block != 0) /* onto the sphere by a scaling: to round-off; onto a box: exactly */
       check(on_boundary < 1e-12, "projected on %s (warm=%d): the constraint is active "
-            "(min | ||theta_i|| - r | = %.3g)", name, warm, on_boundary);
+            "(distance of the nearest row to the boundary %.3g)", name, warm, on_boundary);
     if (R.n > 1)
       check(R.steps[R.n - 1].f < R.steps[0].f, "projected on %s (warm=%d): f %.8g -> %.8g",
             name, warm, R.steps[0].f, R.steps[R.n - 1].f);
@@ -332,8 +340,15 @@ static void test_bad(void)
   check(rc == HG_ERR_ARG && strstr(err.msg, "schedule"), "%s", err.msg);
   rc = optimize(P, "maid", key, "aid-cg", 3, 1, &b, &R, &err);
   check(rc == HG_ERR_ARG && strstr(err.msg, "foo"), "%s", err.msg);
-  rc = optimize(P, "projected", NULL, "aid-cg", 3, 1, &b, &R, &err);
-  check(rc == HG_ERR_UNSUPPORTED && strstr(err.msg, "'ridge' has none"), "%s", err.msg);
+  hg_problem *Q = make("logreg", NULL);
+  rc = optimize(Q, "projected", NULL, "aid-cg", 3, 1, &b, &R, &err);
+  check(rc == HG_ERR_UNSUPPORTED && strstr(err.msg, "'logreg' has none"), "%s", err.msg);
+  hg_problem_destroy(&Q);
+  static const char *const bad_box[] = {"box_lo=1", "box_hi=0", NULL};
+  hg_problem *B = NULL;
+  rc = hg_problem_create("ridge", 2, bad_box, &B, &err);
+  check(rc == HG_ERR_ARG && strstr(err.msg, "box_lo=1 is above box_hi=0"), "%s", err.msg);
+  hg_problem_destroy(&B);
   rc = optimize(P, "maid", NULL, "itd", 3, 1, &b, &R, &err);
   check(rc == HG_ERR_UNSUPPORTED && strstr(err.msg, "implicit"), "%s", err.msg);
   hg_outer_result_release(&R);
@@ -419,10 +434,18 @@ int main(void)
   test_registry();
   test_decrease("ridge", NULL, "step=1", 10);
   test_decrease("denoise-tv", tv, "step=2", 10);
+  /* boxes the runs above leave (ridge's theta grows from -1, denoise-tv's weight from
+   * log 0.2): projected holds them on a face */
+  static const char *const ridge_box[] = {"box_lo=-1.5", "box_hi=-0.8", NULL};
+  static const char *const tv_box[] = {"images=synthetic", "n_images=2", "size=16",
+                                       "step=0.02", "box_lo=-2.5", "box_hi=-1.2", NULL};
+  test_projected("ridge", ridge_box, "aid-cg", "step=1", NULL, -1, 0);
+  /* t = 50 cold steps of 0.02 leave w far from w*: ask for the accuracy instead */
+  test_projected("denoise-tv", tv_box, "aid-cg", "step=2", "eps=1e-6", -1, 0);
   static const char *const poison[] = {"radius=0.05", NULL};
   static const char *const eq[] = {"a_norm=0.9", NULL};
-  test_projected("poison", poison, "aid-cg", "step=0.5", 5, 0.05);
-  test_projected("equilibrium", eq, "aid-gmres", "step=0.5", 0, 0);
+  test_projected("poison", poison, "aid-cg", "step=0.5", NULL, 5, 0.05);
+  test_projected("equilibrium", eq, "aid-gmres", "step=0.5", NULL, 0, 0);
   static const char *const tv8[] = {"images=synthetic", "n_images=8", "size=16", "step=0.02",
                                     NULL};
   test_isgd("ridge", NULL, "step=1", 20, "batch=5");

@@ -18,8 +18,9 @@ static int projected_run(hg_outer *O, const hg_params *op, hg_error *err)
   double eps, delta;
   if (!hg_outer_can_project(O))
     return hg_fail(err, HG_ERR_UNSUPPORTED, "outer loop 'projected' needs a problem with a "
-                   "feasible set (a project op, e.g. poison or equilibrium), and problem '%s' "
-                   "has none (use hgd)", hg_outer_problem(O)->ops->name);
+                   "feasible set (a project op: poison, equilibrium, ridge, denoise-tv, "
+                   "deblur-tv), and problem '%s' has none (use hgd)",
+                   hg_outer_problem(O)->ops->name);
   hg_outer_accuracy(op, &eps, &delta);
   return hg_outer_descent(O, hg_params_real(op, "step"), eps, delta, err);
 }
