@@ -25,7 +25,10 @@
  * the certified bounds (the paper's form).  The omega measurement (one Phi, vjp_w, grad E, the
  * Lanczos norm of d_theta Phi(w)) is outside the counted costs.  Needs an implicit method
  * (aid-*: one that returns its adjoint v) and a problem whose constants give q, mu1 and the
- * Lipschitz constants of omega.  Stops early when eps falls below eps_min.
+ * Lipschitz constants of omega.  Stops early when eps falls below eps_min.  omega is the
+ * certified bound of hg_inexact_at, not the authors' estimate (power step and random
+ * perturbations): an upper bound of the true error, so loose where the problem's global
+ * constants are (smoothed TV: docs/theory.md, "Why MAID does not win on outer_tv").
  */
 #include "common.h"
 
