@@ -323,15 +323,39 @@ int hg_theory_local(hg_problem *P, const double *theta, const double *wstar, con
  * using ||A(w)^{-1}|| <= 1/(1-q), A(w) (v*(w) - v*(w*)) = grad_w E(w) - grad_w E(w*) +
  * (A(w*) - A(w)) v*(w*), and ||v*(w*)|| <= ||grad_w E(w*)||/(1-q) <= V.
  */
+/* omega for a given bound V >= ||v*(w*)|| (q < 1). */
+static double omega_of_V(const hg_constants *c, double eps, double delta, double V)
+{
+  double q = c->q;
+  double coef = c->mu2 + c->nu2 * V + c->L_Phi * (c->mu1 + c->nu1 * V) / (1 - q);
+  return coef * eps + c->L_Phi * delta / (1 - q); /* NAN when a constant is unknown */
+}
+
 double hg_omega(const hg_theory *th, double eps, double delta, double gw_norm)
 {
   const hg_constants *c = &th->c;
-  double q = c->q;
-  if (!(q < 1) || !(eps >= 0) || !(delta >= 0))
+  if (!(c->q < 1) || !(eps >= 0) || !(delta >= 0))
     return NAN;
-  double V = (gw_norm + c->mu1 * eps) / (1 - q);
-  double coef = c->mu2 + c->nu2 * V + c->L_Phi * (c->mu1 + c->nu1 * V) / (1 - q);
-  return coef * eps + c->L_Phi * delta / (1 - q); /* NAN when a constant is unknown */
+  return omega_of_V(c, eps, delta, (gw_norm + c->mu1 * eps) / (1 - c->q));
+}
+
+/*
+ * The same bound with V from the returned adjoint v instead of grad_w E (docs/theory.md, "V
+ * from the adjoint"): ||v*(w) - v|| <= delta/(1-q) and ||v*(w*) - v*(w)|| <= (mu1 + nu1
+ * ||v*(w*)||) eps/(1-q), so X = ||v*(w*)|| satisfies X (1 - nu1 eps/(1-q)) <= ||v|| + (delta +
+ * mu1 eps)/(1-q) (when nu1 eps < 1 - q); omega is increasing in V, so the smaller of this
+ * omega and hg_omega's is certified.
+ */
+static double omega_adjoint(const hg_theory *th, double eps, double delta, double gw_norm,
+                            double v_norm)
+{
+  const hg_constants *c = &th->c;
+  double q = c->q, omega = hg_omega(th, eps, delta, gw_norm);
+  double shrink = 1 - c->nu1 * eps / (1 - q);
+  if (isnan(omega) || !(shrink > 0) || !isfinite(v_norm))
+    return omega;
+  double V = (v_norm + (delta + c->mu1 * eps) / (1 - q)) / shrink;
+  return fmin(omega, omega_of_V(c, eps, delta, V));
 }
 
 int hg_inexact_at(hg_problem *P, const hg_theory *th, const double *theta, const double *w,
@@ -357,7 +381,7 @@ int hg_inexact_at(hg_problem *P, const hg_theory *th, const double *theta, const
   x->eps = q < 1 ? sqrt(d2) / (1 - q) : NAN;
   x->delta = sqrt(r2);
   x->gw_norm = hg_nrm2(n, gw);
-  x->omega = hg_omega(th, x->eps, x->delta, x->gw_norm);
+  x->omega = omega_adjoint(th, x->eps, x->delta, x->gw_norm, hg_nrm2(n, v));
   free(buf);
   return HG_OK;
 }

@@ -6,6 +6,7 @@
  *   - every loop decreases the exact f on ridge and on a small denoise-tv from the same start
  *     (projected with their default, unbounded box);
  *   - every step maid accepts is a true decrease of the exact f;
+ *   - maid's steps do not collapse on ridge (its line search's value errors at the loop's eps);
  *   - every registered loop, with its defaults, runs on poison, decreases f, stays feasible
  *     (isgd, which needs mini-batches poison does not have, refuses it naming it);
  *   - isgd: with the whole upper mean as its batch, no decay and a fixed accuracy it takes
@@ -425,6 +426,36 @@ static void test_isgd(const char *name, const char *const *words, const char *al
   hg_problem_destroy(&P);
 }
 
+/* MAID's line search takes its value errors at the loop's eps (the paper's bounds), so a
+ * failed search is cured by a smaller eps, not by ever shorter steps.  With the errors at the
+ * eps measured at each trial (which depends on how close the warm start was) the step shrank
+ * at every other step on ridge and f stalled at 0.63 f(theta0) after 40 steps (0.38 from
+ * 0.60); with the loop's eps it reaches 0.07 f(theta0) with steps growing past 1.  The bars
+ * sit between those two runs (seeded, deterministic): f40 <= 0.2 f0 and the last accepted
+ * step >= beta0 = 0.1. */
+static void test_maid_steps(void)
+{
+  hg_problem *P = make("ridge", NULL);
+  hg_budget b;
+  hg_error err;
+  hg_outer_result R;
+
+  hg_budget_default(&b);
+  int rc = optimize(P, "maid", NULL, "aid-cg", 40, 1, &b, &R, &err);
+  check(rc == HG_OK && R.n > 1, "maid on ridge, 40 steps (rc %d: %s)", rc, rc ? err.msg : "");
+  if (rc == HG_OK && R.n > 1) {
+    double f0 = R.steps[0].f, fl = R.steps[R.n - 1].f, last_step = 0;
+    for (int i = 1; i < R.n; i++)
+      if (R.steps[i].accepted)
+        last_step = R.steps[i].step_size;
+    check(fl <= 0.2 * f0 && last_step >= 0.1,
+          "maid on ridge: f %.4g -> %.4g (<= 0.2 f0), last accepted step %.3g (>= 0.1)", f0, fl,
+          last_step);
+  }
+  hg_outer_result_release(&R);
+  hg_problem_destroy(&P);
+}
+
 int main(void)
 {
   static const char *const tv[] = {"images=synthetic", "n_images=2", "size=16", "step=0.02",
@@ -451,6 +482,7 @@ int main(void)
   test_isgd("ridge", NULL, "step=1", 20, "batch=5");
   test_isgd("denoise-tv", tv8, "step=2", 20, "batch=2");
   test_bad();
+  test_maid_steps();
   printf("%d checks, %d failures\n", checks, failures);
   return failures ? 1 : 0;
 }

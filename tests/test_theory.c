@@ -17,6 +17,10 @@
  * (Phi affine), ridge (d_theta Phi depends on w: nu2 > 0), logreg (nu1, nu2, mu1 > 0), dense
  * and sparse, and the smoothed-TV imaging problems denoise-tv and deblur-tv.
  *
+ * The omega of hg_inexact_at bounds V >= ||v*(w*)|| also from the returned v (the smaller of
+ * the two is certified); the check above tests that variant, and it must be no larger than
+ * hg_omega's and strictly smaller on some pair.
+ *
  * And the fits every rate check rests on (harness/rates.c): hg_fit_rate recovers q from
  * C q^x exactly (1e-12) and excludes points at or below the round-off floor; hg_fit_slope
  * recovers the exponent of C x^p exactly, holds p = -1 inside its 95 % interval under seeded
@@ -97,7 +101,8 @@ static void one_problem(const char *name, int nwords, const char *const *words, 
   gnorm = sqrt(gnorm);
 
   hg_rng_seed(&rng, 11);
-  int holds = 1, needs_delta = 0, needs_eps = 0;
+  int holds = 1, needs_delta = 0, needs_eps = 0, never_looser = 1, tighter = 0;
+  int applies = 0; /* some pair with nu1 eps < 1 - q, where V enters omega */
   double worst = 0;
   for (int i = 0; i <= 5; i++) {
     /* w near w*, inside the ball ||w - w*|| <= D where L_Phi and L_E hold */
@@ -139,12 +144,24 @@ static void one_problem(const char *name, int nwords, const char *const *words, 
                i, j, e, x.omega, x.eps, x.delta);
       }
       worst = fmax(worst, e / x.omega);
+      double omega_gw = hg_omega(&th, x.eps, x.delta, x.gw_norm); /* V from grad_w E only */
+      never_looser &= x.omega <= omega_gw;
+      tighter |= x.omega < omega_gw * (1 - 1e-6);
+      applies |= th.c.nu1 * x.eps < 1 - th.c.q && th.c.nu1 + th.c.nu2 > 0;
       needs_delta |= e > hg_omega(&th, x.eps, 0, x.gw_norm);
       needs_eps |= e > hg_omega(&th, 0, x.delta, x.gw_norm);
     }
   }
   check(holds, "||ghat - grad f|| <= omega(eps, delta) on 36 inexact pairs (w, v)", label,
         worst);
+  /* hg_inexact_at's omega takes V from the adjoint v when that is smaller (docs/theory.md, "V
+   * from the adjoint"): the check above holds for it; here it is never above hg_omega's and
+   * strictly below it on some pair where it applies (so the variant is in use, and the check
+   * above tests it; not on quadratic, where V does not enter omega: nu1 = nu2 = 0) */
+  check(never_looser && (tighter || !applies),
+        applies ? "omega with V from the adjoint <= hg_omega, < on some pair"
+                : "omega with V from the adjoint <= hg_omega (nu1 eps >= 1 - q or nu1 = nu2 = 0)",
+        label, worst);
   if (teeth) {
     check(needs_delta, "omega without its delta term is violated by some pair", label, worst);
     check(needs_eps, "omega without its eps term is violated by some pair", label, worst);
