@@ -597,9 +597,10 @@ void hg_budget_default(hg_budget *b);
  * at one theta and w0 (hgbench verify runs every method at dozens of budgets on the same
  * trajectory): the residual ||w_{i+1} - w_i|| of every step done so far and w_i at the ends of
  * the runs, so hg_lower_run resumes from the latest recorded w_s its run can use and does only
- * the remaining steps.  Phi is deterministic, so iterates, residuals, tolerance stops, traces
- * and counts are those of the run from w0 (the skipped steps are counted as the Phi calls they
- * stand for); only the wall time falls.  Created by the caller of the runs
+ * the remaining steps; likewise the last fixed-point adjoint iteration (aid-fp, neumann) at
+ * one w_t (verify's grid of k at t_big).  Phi and its products are deterministic, so iterates,
+ * residuals, tolerance stops, traces and counts are those of the run from scratch (the skipped
+ * steps are counted as the calls they stand for); only the wall time falls.  Created by the caller of the runs
  * (hg_run_opts.lower_cache), which destroys it; a different theta, w0 or problem resets it.
  * Running out of memory only stops the recording.
  */
@@ -619,6 +620,16 @@ int hg_lower_cache_start(hg_lower_cache *c, const hg_problem *P, const double *t
 void hg_lower_cache_step(hg_lower_cache *c, int i, double res);
 /* At the end of that loop (no failure): record w_i, the iterate it ended at. */
 void hg_lower_cache_end(hg_lower_cache *c, int i, const double *w_i);
+/* The same for an adjoint iteration of `method` (a string that outlives c) at w with
+ * right-hand side gw (after a lower loop through c): its state after j iterations is nvec
+ * n_w-vectors, one after the other in *state; iteration j (0-based) has residual (*res)[j] and
+ * the loop stops after the first <= tol_linear (> 0).  Returns the latest recorded iteration
+ * <= *k_end (0 when none); a different method, w or gw starts a new record. */
+int hg_lower_cache_linear_start(hg_lower_cache *c, const char *method, const double *w,
+                                const double *gw, int k, double tol_linear, int nvec,
+                                int *k_end, const double **res, const double **state);
+void hg_lower_cache_linear_step(hg_lower_cache *c, int j, double res);
+void hg_lower_cache_linear_end(hg_lower_cache *c, int j, const double *const *state);
 
 typedef struct hg_ctx {
   hg_rng rng;          /* seeded from the run's seed */

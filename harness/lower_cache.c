@@ -1,26 +1,33 @@
 /*
  * lower_cache.c -- the record of one lower trajectory shared by runs at the same theta and w0
  * (hgbench.h hg_lower_cache): the residual of every step done so far, and the iterates the
- * runs ended at.  hg_lower_run resumes from them; verify gives one to all of its runs.
+ * runs ended at; and likewise of the last adjoint iteration run at one w_t.  hg_lower_run and
+ * the fixed-point adjoint solvers resume from them; verify gives one to all of its runs.
  */
 #include "hgbench.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct lower_point {
-  int i;     /* the step */
-  double *w; /* w_i (n_w doubles, owned) */
-} lower_point;
+/* One recorded iteration: residuals of every step done, states at the ends of runs. */
+typedef struct track {
+  int nvec;    /* n-vectors of one state */
+  double *res; /* res[i]: the residual of step i (0-based), i < len */
+  int len, cap;
+  int *at;     /* the steps recorded states are at (npts, any order) */
+  double **x;  /* their states (nvec n doubles each, owned) */
+  int npts, cap_at, cap_x;
+} track;
 
 struct hg_lower_cache {
   const hg_problem *P; /* the key: problem, theta (n_theta) then w0 (n_w) */
   double *key;
   int n, m;
-  double *res; /* res[i] = ||w_{i+1} - w_i||, i < len */
-  int len, cap;
-  lower_point *pts; /* the recorded iterates, any order */
-  int npts, cap_pts;
+  track lower; /* w_i */
+  /* the adjoint iteration: its method, w and right-hand side (2 n), and its states */
+  const char *method;
+  double *lin_key;
+  track linear;
 };
 
 hg_lower_cache *hg_lower_cache_create(void)
@@ -28,13 +35,22 @@ hg_lower_cache *hg_lower_cache_create(void)
   return calloc(1, sizeof(hg_lower_cache));
 }
 
+static void track_clear(track *T)
+{
+  for (int j = 0; j < T->npts; j++)
+    free(T->x[j]);
+  free(T->x);
+  free(T->at);
+  free(T->res);
+  memset(T, 0, sizeof *T);
+}
+
 /* Forget the trajectory (the key too). */
 static void lower_cache_clear(hg_lower_cache *c)
 {
-  for (int j = 0; j < c->npts; j++)
-    free(c->pts[j].w);
-  free(c->pts);
-  free(c->res);
+  track_clear(&c->lower);
+  track_clear(&c->linear);
+  free(c->lin_key);
   free(c->key);
   memset(c, 0, sizeof *c);
 }
@@ -48,12 +64,77 @@ void hg_lower_cache_destroy(hg_lower_cache **c)
   *c = NULL;
 }
 
+/* Room for one more element of `size` bytes in the array *a of len used of *cap: 1, or 0
+ * when out of memory (the array unchanged). */
+static int room(void **a, int len, int *cap, size_t size)
+{
+  if (len < *cap)
+    return 1;
+  int ncap = *cap ? 2 * *cap : 64;
+  void *na = realloc(*a, (size_t)ncap * size);
+  if (!na)
+    return 0;
+  *a = na;
+  *cap = ncap;
+  return 1;
+}
+
+/* The end *end of a loop of at most `steps` steps stopping at the first residual <= tol
+ * (tol > 0) as recorded, else steps; returns the latest recorded step s <= *end - keep + 1
+ * (keep >= 2) or <= *end, 0 when none, with its state in *x. */
+static int track_find(const track *T, int steps, int keep, double tol, int *end,
+                      const double **x)
+{
+  int s = 0;
+
+  *end = steps;
+  *x = NULL;
+  if (tol > 0)
+    for (int i = 0; i < T->len && i < steps; i++)
+      if (T->res[i] <= tol) {
+        *end = i + 1;
+        break;
+      }
+  const int limit = keep >= 2 ? *end - keep + 1 : *end;
+  for (int j = 0; j < T->npts; j++)
+    if (T->at[j] <= limit && T->at[j] > s) {
+      s = T->at[j];
+      *x = T->x[j];
+    }
+  return s;
+}
+
+static void track_step(track *T, int i, double res)
+{
+  if (i == T->len && room((void **)&T->res, T->len, &T->cap, sizeof *T->res))
+    T->res[T->len++] = res;
+}
+
+/* Record the state x (nvec vectors of n) at step i, once; not before a recorded residual. */
+static void track_end(track *T, int n, int i, const double *const *x)
+{
+  if (i <= 0 || i > T->len)
+    return; /* step 0 is the key; a step whose residual is not recorded cannot be resumed */
+  for (int j = 0; j < T->npts; j++)
+    if (T->at[j] == i)
+      return;
+  if (!room((void **)&T->at, T->npts, &T->cap_at, sizeof *T->at) ||
+      !room((void **)&T->x, T->npts, &T->cap_x, sizeof *T->x))
+    return;
+  double *s = malloc((size_t)T->nvec * (size_t)n * sizeof *s);
+  if (!s)
+    return;
+  for (int v = 0; v < T->nvec; v++)
+    memcpy(s + (size_t)v * n, x[v], (size_t)n * sizeof *s);
+  T->at[T->npts] = i;
+  T->x[T->npts++] = s;
+}
+
 int hg_lower_cache_start(hg_lower_cache *c, const hg_problem *P, const double *theta,
                          const double *w0, int t, int keep, double tol_lower, int *t_end,
                          const double **res, const double **w_s)
 {
   const int n = P->n_w, m = P->n_theta;
-  int s = 0;
 
   *t_end = t;
   *res = NULL;
@@ -70,59 +151,62 @@ int hg_lower_cache_start(hg_lower_cache *c, const hg_problem *P, const double *t
     c->P = P;
     c->n = n;
     c->m = m;
+    c->lower.nvec = 1;
     return 0;
   }
-  if (tol_lower > 0) /* the first recorded residual <= tol_lower ends the loop there */
-    for (int i = 0; i < c->len && i < t; i++)
-      if (c->res[i] <= tol_lower) {
-        *t_end = i + 1;
-        break;
-      }
-  const int limit = keep >= 2 ? *t_end - keep + 1 : *t_end;
-  for (int j = 0; j < c->npts; j++)
-    if (c->pts[j].i <= limit && c->pts[j].i > s) {
-      s = c->pts[j].i;
-      *w_s = c->pts[j].w;
-    }
-  *res = c->res;
-  return s;
-}
-
-/* Room for one more element of `size` bytes in the array *a of *len used of *cap: 1, or 0
- * when out of memory (the array unchanged). */
-static int room(void **a, int len, int *cap, size_t size)
-{
-  if (len < *cap)
-    return 1;
-  int ncap = *cap ? 2 * *cap : 64;
-  void *na = realloc(*a, (size_t)ncap * size);
-  if (!na)
-    return 0;
-  *a = na;
-  *cap = ncap;
-  return 1;
+  *res = c->lower.res;
+  return track_find(&c->lower, t, keep, tol_lower, t_end, w_s);
 }
 
 void hg_lower_cache_step(hg_lower_cache *c, int i, double res)
 {
-  if (!c->key || i != c->len || !room((void **)&c->res, c->len, &c->cap, sizeof *c->res))
-    return; /* no key (out of memory), already recorded, or no room */
-  c->res[c->len++] = res;
+  if (c->key) /* else out of memory: nothing is recorded */
+    track_step(&c->lower, i, res);
 }
 
 void hg_lower_cache_end(hg_lower_cache *c, int i, const double *w_i)
 {
-  if (!c->key || i <= 0 || i > c->len)
-    return; /* w_0 is the key; a step whose residual is not recorded cannot be resumed from */
-  for (int j = 0; j < c->npts; j++)
-    if (c->pts[j].i == i)
-      return;
-  double *w = room((void **)&c->pts, c->npts, &c->cap_pts, sizeof *c->pts)
-                  ? malloc((size_t)c->n * sizeof *w)
-                  : NULL;
-  if (!w)
-    return;
-  memcpy(w, w_i, (size_t)c->n * sizeof *w);
-  c->pts[c->npts].i = i;
-  c->pts[c->npts++].w = w;
+  if (c->key)
+    track_end(&c->lower, c->n, i, &w_i);
+}
+
+int hg_lower_cache_linear_start(hg_lower_cache *c, const char *method, const double *w,
+                                const double *gw, int k, double tol_linear, int nvec,
+                                int *k_end, const double **res, const double **state)
+{
+  const size_t n = (size_t)c->n;
+
+  *k_end = k;
+  *res = NULL;
+  *state = NULL;
+  if (!c->key)
+    return 0; /* no lower record (out of memory, or not through hg_lower_run) */
+  if (!c->lin_key || !c->method || strcmp(c->method, method) || c->linear.nvec != nvec ||
+      memcmp(c->lin_key, w, n * sizeof *w) || memcmp(c->lin_key + n, gw, n * sizeof *gw)) {
+    track_clear(&c->linear);
+    free(c->lin_key);
+    c->method = NULL;
+    c->lin_key = malloc(2 * n * sizeof *c->lin_key);
+    if (!c->lin_key)
+      return 0;
+    memcpy(c->lin_key, w, n * sizeof *w);
+    memcpy(c->lin_key + n, gw, n * sizeof *gw);
+    c->method = method;
+    c->linear.nvec = nvec;
+    return 0;
+  }
+  *res = c->linear.res;
+  return track_find(&c->linear, k, 0, tol_linear, k_end, state);
+}
+
+void hg_lower_cache_linear_step(hg_lower_cache *c, int j, double res)
+{
+  if (c->lin_key)
+    track_step(&c->linear, j, res);
+}
+
+void hg_lower_cache_linear_end(hg_lower_cache *c, int j, const double *const *state)
+{
+  if (c->lin_key)
+    track_end(&c->linear, c->n, j, state);
 }

@@ -20,6 +20,11 @@
  * sid) is run once at the large budget and reported without a grade: its mean square error
  * falls like 1/t (docs/theory.md), so no fixed tolerance is its criterion; its own tests fit
  * that rate over seeds.
+ *
+ * Every run shares one hg_lower_cache: the lower iterates (and aid-fp's and neumann's adjoint
+ * iterates at one w_t) recorded by earlier runs at this theta are resumed from, not recomputed;
+ * the results, traces and counts are bitwise those of runs from scratch (tests/test_methods.c),
+ * only the wall times of the rows fall.
  */
 #include "hgbench.h"
 

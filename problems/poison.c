@@ -54,7 +54,7 @@ typedef struct poison {
   double *R;            /* n x C: residuals r_i = p_i - e_{y_i} */
   double *A;            /* n x C: products S_i (.) */
   double *Zv;           /* n' x C: validation residuals */
-  double *U;            /* n_p x d': padded u, or rows of d_theta Phi^T V */
+  double *U;            /* n_p x d': padded u (jvp_theta) */
   double *gram;         /* d' x d' */
   /* the blocked one-pass products (glm.h hg_rows_pass) */
   const double **cols;  /* 2C rows of the products: W's, then V's */
@@ -365,26 +365,51 @@ static void poison_jvp_w(void *self, const double *w, const double *theta, const
     out[k] = v[k] - P->eta * (out[k] + P->lambda * v[k]);
 }
 
+/* hg_rows_fn of poison_theta_adjoint: Z's row holds W x~_i then V x~_i; p_i to P->Z,
+ * r_i = p_i - e_{y_i} to P->R, S_i V x~_i to P->A. */
+static void poison_rows_adjoint(void *ctx, int i0, int rows, int ldz, double *Z)
+{
+  poison *P = ctx;
+  const int C = P->C;
+
+  for (int i = 0; i < rows; i++) {
+    const size_t o = (size_t)(i0 + i) * C;
+    double *z = Z + (size_t)i * ldz;
+    hg_softmax(C, z, P->Z + o);
+    hg_copy(C, P->Z + o, P->R + o);
+    P->R[o + P->y[i0 + i]] -= 1.0;
+    hg_softmax_hvp(C, P->Z + o, z + C, P->A + o);
+  }
+}
+
 /* out (n_p d), block i = scale [W^T S_i V x~_i + V^T r_i]_{1..d} for i < n_p: with
- * scale = -eta/n it is d_theta Phi^T V, with -1/n it is -(d_theta grad_W g)^T V (DESIGN §3). */
+ * scale = -eta/n it is d_theta Phi^T V, with -1/n it is -(d_theta grad_W g)^T V (DESIGN §3).
+ * The products of the n_p rows in one blocked pass (hg_rows_pass, no X^T part), then per row
+ * the combination of the 2C rows of W and V (C-term sums: a loop, not a dgemm of inner size C). */
 static void poison_theta_adjoint(poison *P, const double *W, const double *theta,
                                  const double *V, double scale, double *out)
 {
-  const int C = P->C, dp = P->dp, np = P->n_p;
+  const int C = P->C, dp = P->dp, np = P->n_p, d = P->d;
   const double *Xt = poison_points(P, theta);
+  int k = 0;
 
-  poison_softmax(P, Xt, P->y, np, W, P->Z, P->R);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, np, C, dp, 1.0, Xt, dp, V, dp, 0.0, P->A,
-              C);
-  poison_hessian_rows(P, np, P->Z, P->A);
-  /* U = A W + R V, rows i < n_p: (W^T S_i V x~_i)^T + (V^T r_i)^T */
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, np, dp, C, 1.0, P->A, C, W, dp, 0.0,
-              P->U, dp);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, np, dp, C, 1.0, P->R, C, V, dp, 1.0,
-              P->U, dp);
-  for (int i = 0; i < np; i++)
-    for (int j = 0; j < P->d; j++)
-      out[(size_t)i * P->d + j] = scale * P->U[(size_t)i * dp + j];
+  for (int c = 0; c < C; c++)
+    P->cols[k++] = W + (size_t)c * dp;
+  for (int c = 0; c < C; c++)
+    P->cols[k++] = V + (size_t)c * dp;
+  hg_rows_pass(Xt, np, dp, k, P->cols, 1, poison_rows_adjoint, P, 0, 0.0, NULL, 1, P->ZB);
+  for (int i = 0; i < np; i++) {
+    double *o = out + (size_t)i * d;
+    const double *a = P->A + (size_t)i * C, *r = P->R + (size_t)i * C;
+    hg_zero(d, o);
+    for (int c = 0; c < C; c++) {
+      const double *wc = W + (size_t)c * dp, *vc = V + (size_t)c * dp;
+      for (int j = 0; j < d; j++)
+        o[j] += a[c] * wc[j] + r[c] * vc[j];
+    }
+    for (int j = 0; j < d; j++)
+      o[j] *= scale;
+  }
 }
 
 /* out (n_p d) = d_theta Phi^T V (DESIGN §3). */

@@ -164,6 +164,18 @@ done:
   return rc;
 }
 
+double hg_linear_resume(hg_problem *P, hg_ctx *ctx, int s, const double *res, int nvec,
+                        const double *state, double *const *x, int *k_used)
+{
+  for (int j = 0; j < s; j++)
+    hg_trace_linear(ctx, res[j]);
+  P->counts.vjp_w += s; /* the products the recorded iterations stand for */
+  for (int v = 0; v < nvec; v++)
+    hg_copy(P->n_w, state + (size_t)v * P->n_w, x[v]);
+  *k_used = s;
+  return res[0];
+}
+
 size_t hg_lower_fista_space(int n)
 {
   return 2 * (size_t)n * sizeof(double);
