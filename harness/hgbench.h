@@ -592,6 +592,45 @@ typedef struct hg_budget {
 void hg_budget_default(hg_budget *b);
 
 /* Per-run context handed to a method: randomness, a memory account, a trace. */
+/*
+ * A record of one lower trajectory w_{i+1} = Phi(w_i, theta) from w_0 = w0, shared by the runs
+ * at one theta and w0 (hgbench verify runs every method at dozens of budgets on the same
+ * trajectory): the residual ||w_{i+1} - w_i|| of every step done so far and w_i at the ends of
+ * the runs, so hg_lower_run resumes from the latest recorded w_s its run can use and does only
+ * the remaining steps; likewise the last fixed-point adjoint iteration (aid-fp, neumann) at
+ * one w_t (verify's grid of k at t_big).  Phi and its products are deterministic, so iterates,
+ * residuals, tolerance stops, traces and counts are those of the run from scratch (the skipped
+ * steps are counted as the calls they stand for); only the wall time falls.  Created by the caller of the runs
+ * (hg_run_opts.lower_cache), which destroys it; a different theta, w0 or problem resets it.
+ * Running out of memory only stops the recording.
+ */
+typedef struct hg_lower_cache hg_lower_cache;
+hg_lower_cache *hg_lower_cache_create(void);
+void hg_lower_cache_destroy(hg_lower_cache **c);
+/* For hg_lower_run (methods/hypergrad/common.c), before a loop of at most t steps of P at
+ * theta from w0 keeping `keep` iterates on its tape (0: none), stopping at the first residual
+ * <= tol_lower when tol_lower > 0: *t_end = the step the loop will end at (the recorded stop,
+ * else t); returns s, the latest recorded step <= *t_end with w_s (in *w_s) and no step of the
+ * tape before it (s <= *t_end - keep + 1), 0 when none; (*res)[i] = ||w_{i+1} - w_i|| for
+ * i < s.  Resets c when P, theta or w0 differ from its key. */
+int hg_lower_cache_start(hg_lower_cache *c, const hg_problem *P, const double *theta,
+                         const double *w0, int t, int keep, double tol_lower, int *t_end,
+                         const double **res, const double **w_s);
+/* After step i of that loop (w_{i+1} computed, its residual res checked): record res. */
+void hg_lower_cache_step(hg_lower_cache *c, int i, double res);
+/* At the end of that loop (no failure): record w_i, the iterate it ended at. */
+void hg_lower_cache_end(hg_lower_cache *c, int i, const double *w_i);
+/* The same for an adjoint iteration of `method` (a string that outlives c) at w with
+ * right-hand side gw (after a lower loop through c): its state after j iterations is nvec
+ * n_w-vectors, one after the other in *state; iteration j (0-based) has residual (*res)[j] and
+ * the loop stops after the first <= tol_linear (> 0).  Returns the latest recorded iteration
+ * <= *k_end (0 when none); a different method, w or gw starts a new record. */
+int hg_lower_cache_linear_start(hg_lower_cache *c, const char *method, const double *w,
+                                const double *gw, int k, double tol_linear, int nvec,
+                                int *k_end, const double **res, const double **state);
+void hg_lower_cache_linear_step(hg_lower_cache *c, int j, double res);
+void hg_lower_cache_linear_end(hg_lower_cache *c, int j, const double *const *state);
+
 typedef struct hg_ctx {
   hg_rng rng;          /* seeded from the run's seed */
   size_t mem_now;      /* bytes currently allocated through hg_alloc */
@@ -601,6 +640,7 @@ typedef struct hg_ctx {
   int n_lower, n_linear, cap_lower, cap_linear;
   double *lower_res;   /* ||w_{i+1} - w_i|| per lower iteration (owned) */
   double *linear_res;  /* linear residual per iteration (owned) */
+  hg_lower_cache *lower_cache; /* borrowed (hg_run_opts.lower_cache), or NULL */
 } hg_ctx;
 
 /* Allocate / free method workspace; counted in ctx's memory account.  hg_alloc zeroes the
@@ -873,6 +913,8 @@ typedef struct hg_run_opts {
                            loops): 1 eps and delta (hg_inexact_at with the problem's constants,
                            omega NAN); 2 also omega, the theory taken at w itself (omega bounds
                            ||B(w)|| by ||d_theta Phi(w)||: a Lanczos run on n_theta) */
+  hg_lower_cache *lower_cache; /* borrowed: the lower trajectory shared with other runs at this
+                                  theta and w0, or NULL (every run from w0) */
 } hg_run_opts;
 
 /* Run method M (with its parameter words) on P at theta.  A failure of the method itself

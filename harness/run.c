@@ -225,6 +225,7 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
   hg_rng_seed(&ctx.rng, o->seed);
   ctx.mem_cap = o->mem_cap;
   ctx.trace_on = o->trace;
+  ctx.lower_cache = o->lower_cache;
   out.grad = r->grad;
   out.w = r->w;
   out.v = v;

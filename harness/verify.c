@@ -20,6 +20,11 @@
  * sid) is run once at the large budget and reported without a grade: its mean square error
  * falls like 1/t (docs/theory.md), so no fixed tolerance is its criterion; its own tests fit
  * that rate over seeds.
+ *
+ * Every run shares one hg_lower_cache: the lower iterates (and aid-fp's and neumann's adjoint
+ * iterates at one w_t) recorded by earlier runs at this theta are resumed from, not recomputed;
+ * the results, traces and counts are bitwise those of runs from scratch (tests/test_methods.c),
+ * only the wall times of the rows fall.
  */
 #include "hgbench.h"
 
@@ -112,8 +117,8 @@ static void grade(hg_verify_report *rep, hg_verify_row *row)
 
 /* Run M with budget (t, k, K); the row gets the time, calls and any failure. */
 static int run(hg_problem *P, const hg_method_ops *M, const double *theta, const double *ref,
-               const double *wstar, int local, int t, int k, int K, hg_run *r,
-               hg_verify_row *row)
+               const double *wstar, hg_lower_cache *cache, int local, int t, int k, int K,
+               hg_run *r, hg_verify_row *row)
 {
   hg_budget b;
   hg_run_opts o = {0};
@@ -126,6 +131,7 @@ static int run(hg_problem *P, const hg_method_ops *M, const double *theta, const
   o.reference = ref;
   o.wstar = wstar;
   o.local_constants = local;
+  o.lower_cache = cache;
   hg_error_clear(&e);
   int rc = hg_hypergrad_ops(P, M, 0, NULL, theta, &b, &o, r, &e);
   row->t = r->t;
@@ -171,8 +177,8 @@ static void unknown_constants(const hg_theory *th, char *buf, size_t len)
  * along t with k = t; along k with t = t_big, up to where M's theoretical rate in k reaches
  * 1e-14. */
 static int theory_row(hg_problem *P, const hg_method_ops *M, char axis, const double *theta,
-                      const double *ref, const double *wstar, hg_verify_report *rep,
-                      hg_verify_row *row, const hg_constants *c)
+                      const double *ref, const double *wstar, hg_lower_cache *cache,
+                      hg_verify_report *rep, hg_verify_row *row, const hg_constants *c)
 {
   double x[GRID + 3], err[GRID + 3], bnd[GRID + 3];
   int n = 0, peak = 0, top = rep->t_big;
@@ -188,7 +194,7 @@ static int theory_row(hg_problem *P, const hg_method_ops *M, char axis, const do
       continue;
     hg_run r;
     hg_verify_row tmp = *row;
-    if (run(P, M, theta, ref, wstar, rep->local, t, b, TBPTT_K, &r, &tmp)) {
+    if (run(P, M, theta, ref, wstar, cache, rep->local, t, b, TBPTT_K, &r, &tmp)) {
       row->status = tmp.status;
       snprintf(row->note, sizeof row->note, "%c = %d: %.480s", axis, b, tmp.note);
       hg_run_release(&r);
@@ -270,7 +276,7 @@ static int theory_row(hg_problem *P, const hg_method_ops *M, char axis, const do
  * the first run). */
 static int omega_row(hg_problem *P, const hg_method_ops *M, const char *name,
                      const double *theta, const double *ref, const double *wstar,
-                     hg_verify_report *rep, hg_error *err)
+                     hg_lower_cache *cache, hg_verify_report *rep, hg_error *err)
 {
   hg_verify_row *row = NULL;
   hg_budget b;
@@ -282,6 +288,7 @@ static int omega_row(hg_problem *P, const hg_method_ops *M, const char *name,
   b.K = rep->t_big;
   o.reference = ref;
   o.wstar = wstar;
+  o.lower_cache = cache;
   for (int e = 2; e <= 12; e += 2) {
     hg_run r;
     hg_error e_run;
@@ -342,6 +349,7 @@ int hg_verify_with(hg_problem *P, const double *theta, const hg_entry *methods,
 {
   int rc = HG_OK, m = P->n_theta;
   double *ref = NULL, *wstar = NULL;
+  hg_lower_cache *cache = NULL;
   hg_constants c;
 
   memset(rep, 0, sizeof *rep);
@@ -352,7 +360,8 @@ int hg_verify_with(hg_problem *P, const double *theta, const hg_entry *methods,
     return rc;
   ref = malloc((size_t)m * sizeof *ref);
   wstar = malloc((size_t)P->n_w * sizeof *wstar);
-  if (!ref || !wstar) {
+  cache = hg_lower_cache_create();
+  if (!ref || !wstar || !cache) {
     rc = hg_fail(err, HG_ERR_NOMEM, "verify: out of memory");
     goto done;
   }
@@ -381,8 +390,8 @@ int hg_verify_with(hg_problem *P, const double *theta, const hg_entry *methods,
     memset(&r, 0, sizeof r);
     if (too_costly(e->name, m, row->note, sizeof row->note)) {
       row->status = HG_ERR_UNSUPPORTED;
-    } else if (run(P, M, theta, ref, wstar, 0, rep->t_big, rep->k_big, rep->t_big, &r, row) ==
-               HG_OK) {
+    } else if (run(P, M, theta, ref, wstar, cache, 0, rep->t_big, rep->k_big, rep->t_big, &r,
+                   row) == HG_OK) {
       row->error = r.rel_error;
       row->tol = M->biased || M->stochastic ? NAN : direct ? DIRECT_TOL : CONVERGED_TOL;
       if (M->stochastic)
@@ -411,9 +420,11 @@ int hg_verify_with(hg_problem *P, const double *theta, const hg_entry *methods,
     if (too_costly(id->a, m, row->note, sizeof row->note) ||
         too_costly(id->b, m, row->note, sizeof row->note)) {
       row->status = HG_ERR_UNSUPPORTED;
-    } else if (run(P, A, theta, ref, wstar, 0, id->ta, id->ka, id->Ka, &ra, row) == HG_OK) {
+    } else if (run(P, A, theta, ref, wstar, cache, 0, id->ta, id->ka, id->Ka, &ra, row) ==
+               HG_OK) {
       hg_verify_row other = *row;
-      if (run(P, B, theta, ref, wstar, 0, id->tb, id->kb, id->Kb, &rb, &other) == HG_OK) {
+      if (run(P, B, theta, ref, wstar, cache, 0, id->tb, id->kb, id->Kb, &rb, &other) ==
+          HG_OK) {
         row->error = rel_diff(m, ra.grad, rb.grad);
         row->tol = id->tol;
       } else {
@@ -440,17 +451,18 @@ int hg_verify_with(hg_problem *P, const double *theta, const hg_entry *methods,
       if (too_costly(e->name, m, row->note, sizeof row->note)) {
         row->status = HG_ERR_UNSUPPORTED;
         grade(rep, row);
-      } else if (theory_row(P, M, *axis, theta, ref, wstar, rep, row, &c)) {
+      } else if (theory_row(P, M, *axis, theta, ref, wstar, cache, rep, row, &c)) {
         grade(rep, row);
       }
     }
 
   for (const hg_entry *e = methods; e->name; e++)
     if (((const hg_method_ops *)e->ops)->bound && !too_costly(e->name, m, NULL, 0) &&
-        (rc = omega_row(P, e->ops, e->name, theta, ref, wstar, rep, err)))
+        (rc = omega_row(P, e->ops, e->name, theta, ref, wstar, cache, rep, err)))
       goto done;
 
 done:
+  hg_lower_cache_destroy(&cache);
   free(ref);
   free(wstar);
   return rc;

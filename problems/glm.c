@@ -1289,3 +1289,23 @@ void hg_glm_describe(const hg_glm *G, const char *extra, char *buf, size_t len)
            G->scalar ? "scalar" : "per-feature", G->m, G->eta, extra ? "; " : "",
            extra ? extra : "");
 }
+
+void hg_rows_pass(const double *X, int n, int d, int k_in, const double *const *a, int a_inc,
+                  hg_rows_fn f, void *ctx, int k_out, double alpha, double *const *g, int g_inc,
+                  double *Z)
+{
+  for (int c = 0; c < k_out; c++)
+    for (int j = 0; j < d; j++)
+      g[c][(size_t)j * g_inc] = 0.0;
+  for (int i0 = 0; i0 < n; i0 += HG_ROWS_BLOCK) {
+    const int rows = n - i0 < HG_ROWS_BLOCK ? n - i0 : HG_ROWS_BLOCK;
+    const double *XB = X + (size_t)i0 * d;
+    for (int c = 0; c < k_in; c++)
+      cblas_dgemv(CblasRowMajor, CblasNoTrans, rows, d, 1.0, XB, d, a[c], a_inc, 0.0, Z + c,
+                  k_in);
+    f(ctx, i0, rows, k_in, Z);
+    for (int c = 0; c < k_out; c++)
+      cblas_dgemv(CblasRowMajor, CblasTrans, rows, d, alpha, XB, d, Z + c, k_in, 1.0, g[c],
+                  g_inc);
+  }
+}

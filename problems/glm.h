@@ -298,6 +298,27 @@ double hg_glm_max_row_norm(const hg_matrix *X);
 int hg_glm_constants(hg_glm *G, const double *theta, double s, const double *gram, int exact,
                      hg_constants *c, hg_error *err);
 
+/* Rows of a block of the dense data kept in cache between the two products of one pass. */
+#define HG_ROWS_BLOCK 32
+
+/* Turns the first k_out columns of Z (rows x k_in, row-major, leading dimension ldz = k_in),
+ * the products of rows i0 .. i0 + rows - 1 of X, into the coefficients R of those rows. */
+typedef void (*hg_rows_fn)(void *ctx, int i0, int rows, int ldz, double *Z);
+
+/*
+ * One pass over a dense n x d X (row-major) for the softmax models' Phi and Hessian products:
+ * G = alpha X^T R with R = f(X A) row by row.  Per block of HG_ROWS_BLOCK rows X_B (kept in
+ * cache between its two uses): Z_B = X_B A (k_in columns, column c of A at a[c] with stride
+ * a_inc: one dgemv each), f(ctx, i0, rows, k_in, Z_B), then column c < k_out of G (at g[c],
+ * stride g_inc, zeroed first) += alpha X_B^T (column c of Z_B), one dgemv each (k_out = 0: f
+ * only).  Column c of Z_B depends only on X_B and A's column c, whatever k_in.  X is read once
+ * from memory and never packed (dgemm on C = 2 columns copies all of X twice per call).
+ * Z: HG_ROWS_BLOCK k_in doubles of scratch.
+ */
+void hg_rows_pass(const double *X, int n, int d, int k_in, const double *const *a, int a_inc,
+                  hg_rows_fn f, void *ctx, int k_out, double alpha, double *const *g, int g_inc,
+                  double *Z);
+
 /* "train 40 x 6 CSR (nnz 190), val 30 x 6 CSR; reg per-feature (m = 6); step 0.25" then
  * extra (may be NULL). */
 void hg_glm_describe(const hg_glm *G, const char *extra, char *buf, size_t len);

@@ -25,6 +25,7 @@ typedef struct logreg {
   int n_pos;          /* training labels mapped to +1 */
   double train_norm2; /* >= ||X||_2^2 = lambda_max(X^T X) (training data), for nu1 */
   double max_row;     /* max_i ||x_i|| over the training rows, for nu1 */
+  double zb[2 * HG_ROWS_BLOCK]; /* scratch of the blocked passes on dense data (hg_rows_pass) */
 } logreg;
 
 static const hg_param_spec logreg_params[] = {
@@ -112,13 +113,47 @@ static double logreg_loss(hg_glm *G, const double *w, double *grad)
 
 /* out = Phi(w, theta) = w - eta (-(1/n) X^T (y .* sigma(-y .* X w)) + e^theta .* w)
  * (DESIGN §3). */
+/* hg_rows_fn of Phi: z_i = x_i^T w to -y_i sigma(-y_i z_i), as logreg_loss. */
+static void logreg_rows_phi(void *ctx, int i0, int rows, int ldz, double *Z)
+{
+  const hg_glm *G = ctx;
+
+  for (int i = 0; i < rows; i++) {
+    const double y = G->y[i0 + i], yz = y * Z[(size_t)i * ldz];
+    Z[(size_t)i * ldz] = -y * hg_sigmoid(-yz);
+  }
+}
+
+/* hg_rows_fn of the Hessian product: (x_i^T w, x_i^T v) to sigma'(x_i^T w) x_i^T v. */
+static void logreg_rows_hess(void *ctx, int i0, int rows, int ldz, double *Z)
+{
+  for (int i = 0; i < rows; i++) {
+    double *z = Z + (size_t)i * ldz;
+    z[0] = z[1] * hg_sigmoid_slope(z[0]);
+  }
+}
+
+/* On dense training data, out = (1/n) X^T f(X [w v]) in one blocked pass (v NULL: X w only). */
+static void logreg_pass(logreg *P, const double *w, const double *v, hg_rows_fn f, double *out)
+{
+  hg_glm *G = &P->glm;
+  const double *cols[2] = {w, v};
+  double *gcol[1] = {out};
+
+  hg_rows_pass(G->X->val, G->X->rows, G->X->cols, v ? 2 : 1, cols, 1, f, G, 1, 1.0 / G->n, gcol,
+               1, P->zb);
+}
+
 static void logreg_phi(void *self, const double *w, const double *theta, double *out)
 {
   logreg *P = self;
   hg_glm *G = &P->glm;
   const double *lam = hg_glm_lam(G, theta);
 
-  logreg_loss(G, w, G->r_d);
+  if (!G->X->sparse) /* dense: X is read once (glm.h hg_rows_pass) */
+    logreg_pass(P, w, NULL, logreg_rows_phi, G->r_d);
+  else
+    logreg_loss(G, w, G->r_d);
   hg_glm_step(G, w, lam, G->r_d, out);
 }
 
@@ -131,11 +166,15 @@ static void logreg_jvp_w(void *self, const double *w, const double *theta, const
   hg_glm *G = &P->glm;
   const double *lam = hg_glm_lam(G, theta);
 
-  hg_matrix_gemv(G->X, 0, 1.0, w, 0.0, G->r_n);
-  hg_matrix_gemv(G->X, 0, 1.0, v, 0.0, G->s_n);
-  for (int i = 0; i < G->n; i++)
-    G->s_n[i] *= hg_sigmoid_slope(G->r_n[i]);
-  hg_matrix_gemv(G->X, 1, 1.0 / G->n, G->s_n, 0.0, G->r_d);
+  if (!G->X->sparse) {
+    logreg_pass(P, w, v, logreg_rows_hess, G->r_d);
+  } else {
+    hg_matrix_gemv(G->X, 0, 1.0, w, 0.0, G->r_n);
+    hg_matrix_gemv(G->X, 0, 1.0, v, 0.0, G->s_n);
+    for (int i = 0; i < G->n; i++)
+      G->s_n[i] *= hg_sigmoid_slope(G->r_n[i]);
+    hg_matrix_gemv(G->X, 1, 1.0 / G->n, G->s_n, 0.0, G->r_d);
+  }
   hg_glm_step(G, v, lam, G->r_d, out);
 }
 

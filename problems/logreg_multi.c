@@ -68,6 +68,11 @@ typedef struct logreg_multi {
   double *Z;            /* n x C scratch */
   double *Zv;           /* n' x C scratch */
   double *gw;           /* n_w scratch */
+  /* dense training data: the blocked one-pass products (glm.h hg_rows_pass); NULL for CSR */
+  const double **cols;  /* 2C columns of the products: W's, then V's */
+  double **gcols;       /* C columns of the result */
+  double *ZB;           /* HG_ROWS_BLOCK x 2C scratch */
+  double pass_loss;     /* the cross-entropy summed over the rows passed so far */
   /* exact's work (Newton, CG, Hessian), allocated at create so solves never fail for memory
    * midway: 3 n_w (Newton) + 4 n_w (CG and its right-hand side); H n_w^2 when cholesky */
   double *work, *H;
@@ -119,6 +124,9 @@ static void logreg_multi_destroy(void *self)
   free(M->Z);
   free(M->Zv);
   free(M->gw);
+  free(M->cols);
+  free(M->gcols);
+  free(M->ZB);
   free(M->work);
   free(M->H);
   free(M);
@@ -248,12 +256,27 @@ static double lm_probs(int rows, int C, const int *cls, double *Z)
 
 /* The training probabilities P = softmax(X W) and mean cross-entropy, recomputed only when W
  * differs from the last one seen (aid's k products at one w_t share them). */
+/* 1 when P holds the probabilities at W. */
+static int lm_p_at(const logreg_multi *M, const double *W)
+{
+  return M->P_valid && memcmp(M->P_w, W, (size_t)M->nw * sizeof(double)) == 0;
+}
+
+static void lm_pass(logreg_multi *M, const double *W, const double *V, hg_rows_fn f, int new,
+                    double *out);
+static void lm_rows_probs(void *ctx, int i0, int rows, int ldz, double *Z);
+
 static void lm_train(logreg_multi *M, const double *W)
 {
   hg_glm *G = &M->glm;
 
-  if (M->P_valid && memcmp(M->P_w, W, (size_t)M->nw * sizeof(double)) == 0)
+  if (lm_p_at(M, W))
     return;
+  if (M->ZB) { /* dense: the products of the blocked passes, so P is the same whichever
+                  callback computed it */
+    lm_pass(M, W, NULL, lm_rows_probs, 1, NULL);
+    return;
+  }
   lm_forward(G->X, lm_xt(M, 0), M->C, W, M->P);
   M->P_loss = lm_probs(G->n, M->C, lm_cls(M, 0), M->P);
   memcpy(M->P_w, W, (size_t)M->nw * sizeof(double));
@@ -278,6 +301,83 @@ static const double *lm_lam(logreg_multi *M, const double *theta)
   return M->lam;
 }
 
+/* Training row i with z = W^T x_i: p_i = softmax(z) to P's row (returned), its cross-entropy
+ * added to pass_loss (rows in order, as lm_probs). */
+static double *lm_row_probs(logreg_multi *M, int i, const double *z)
+{
+  double *p = M->P + (size_t)i * M->C;
+  M->pass_loss += hg_softmax(M->C, z, p) - z[lm_cls(M, 0)[i]];
+  return p;
+}
+
+/* hg_rows_fn of lm_train: Z's first C columns z_i = W^T x_i to P's rows p_i = softmax(z_i). */
+static void lm_rows_probs(void *ctx, int i0, int rows, int ldz, double *Z)
+{
+  for (int i = 0; i < rows; i++)
+    lm_row_probs(ctx, i0 + i, Z + (size_t)i * ldz);
+}
+
+/* hg_rows_fn of Phi: Z's first C columns z_i = W^T x_i to P's rows p_i = softmax(z_i) and to
+ * r_i = p_i - e_{y_i}. */
+static void lm_rows_phi(void *ctx, int i0, int rows, int ldz, double *Z)
+{
+  logreg_multi *M = ctx;
+
+  for (int i = 0; i < rows; i++) {
+    double *z = Z + (size_t)i * ldz;
+    hg_copy(M->C, lm_row_probs(M, i0 + i, z), z);
+    z[lm_cls(M, 0)[i0 + i]] -= 1.0;
+  }
+}
+
+/* hg_rows_fn of the Hessian product with P known: u_i = V^T x_i to S(p_i) u_i. */
+static void lm_rows_hess(void *ctx, int i0, int rows, int ldz, double *Z)
+{
+  logreg_multi *M = ctx;
+  const int C = M->C;
+
+  for (int i = 0; i < rows; i++)
+    hg_softmax_hvp(C, M->P + (size_t)(i0 + i) * C, Z + (size_t)i * ldz, Z + (size_t)i * ldz);
+}
+
+/* hg_rows_fn of the Hessian product at a new W: Z's row holds z_i = W^T x_i then u_i = V^T x_i;
+ * p_i = softmax(z_i) to P (cross-entropy to pass_loss) and S(p_i) u_i to the first C entries. */
+static void lm_rows_hess_new(void *ctx, int i0, int rows, int ldz, double *Z)
+{
+  logreg_multi *M = ctx;
+
+  for (int i = 0; i < rows; i++) {
+    double *z = Z + (size_t)i * ldz;
+    hg_softmax_hvp(M->C, lm_row_probs(M, i0 + i, z), z + M->C, z);
+  }
+}
+
+/* On dense training data: out = (1/n) X^T f(X [W V]) in one blocked pass (hg_rows_pass), with
+ * k_in = C (W only) or 2C columns (out NULL: f only); a pass that computes the probabilities
+ * (new = 1) leaves them in P with their mean cross-entropy, as lm_train. */
+static void lm_pass(logreg_multi *M, const double *W, const double *V, hg_rows_fn f, int new,
+                    double *out)
+{
+  hg_glm *G = &M->glm;
+  const int C = M->C;
+  int k = 0;
+
+  for (int c = 0; W && c < C; c++)
+    M->cols[k++] = W + c;
+  for (int c = 0; V && c < C; c++)
+    M->cols[k++] = V + c;
+  for (int c = 0; out && c < C; c++)
+    M->gcols[c] = out + c;
+  M->pass_loss = 0.0;
+  hg_rows_pass(G->X->val, G->X->rows, G->X->cols, k, M->cols, C, f, M, out ? C : 0, 1.0 / G->n,
+               M->gcols, C, M->ZB);
+  if (new) {
+    M->P_loss = M->pass_loss / G->n;
+    memcpy(M->P_w, W, (size_t)M->nw * sizeof(double));
+    M->P_valid = 1;
+  }
+}
+
 /* out = (1/n) X^T (S(z_i) (X V)_i)_i, the loss part of the Hessian at the W of lm_train times
  * V: S(z) u = p .* (u - p^T u) (hg_softmax_hvp). */
 static void lm_hess_loss(logreg_multi *M, const double *V, double *out)
@@ -285,6 +385,10 @@ static void lm_hess_loss(logreg_multi *M, const double *V, double *out)
   hg_glm *G = &M->glm;
   const int C = M->C;
 
+  if (M->ZB) {
+    lm_pass(M, NULL, V, lm_rows_hess, 0, out);
+    return;
+  }
   lm_forward(G->X, lm_xt(M, 0), C, V, M->Z);
   for (int i = 0; i < G->n; i++)
     hg_softmax_hvp(C, M->P + (size_t)i * C, M->Z + (size_t)i * C, M->Z + (size_t)i * C);
@@ -524,6 +628,16 @@ static int logreg_multi_create(const hg_params *p, void **self, int *n_w, int *n
                      "classes=%d", G->n, G->d, M->C);
     goto done;
   }
+  if (!G->X->sparse) {
+    M->cols = malloc(2 * C * sizeof *M->cols);
+    M->gcols = malloc(C * sizeof *M->gcols);
+    M->ZB = malloc(HG_ROWS_BLOCK * 2 * C * sizeof(double));
+    if (!M->cols || !M->gcols || !M->ZB) {
+      status = hg_fail(err, HG_ERR_NOMEM, "problem 'logreg-multi': out of memory for "
+                       "classes=%d", M->C);
+      goto done;
+    }
+  }
   if (G->X->sparse)
     status = lm_transpose(G->name, G->X, &M->XT, err);
   if (status == HG_OK && G->X_val->sparse)
@@ -561,11 +675,15 @@ static void logreg_multi_phi(void *self, const double *W, const double *theta, d
   const int C = M->C;
   const double *lam = lm_lam(M, theta);
 
-  lm_train(M, W);
-  memcpy(M->Z, M->P, (size_t)G->n * C * sizeof(double));
-  for (int i = 0; i < G->n; i++)
-    M->Z[(size_t)i * C + lm_cls(M, 0)[i]] -= 1.0;
-  lm_backward(G->X, lm_xt(M, 0), C, 1.0 / G->n, M->Z, M->gw);
+  if (M->ZB) { /* dense: P and the gradient in one pass, whatever P held (the same sums) */
+    lm_pass(M, W, NULL, lm_rows_phi, 1, M->gw);
+  } else {
+    lm_train(M, W);
+    memcpy(M->Z, M->P, (size_t)G->n * C * sizeof(double));
+    for (int i = 0; i < G->n; i++)
+      M->Z[(size_t)i * C + lm_cls(M, 0)[i]] -= 1.0;
+    lm_backward(G->X, lm_xt(M, 0), C, 1.0 / G->n, M->Z, M->gw);
+  }
   for (int k = 0; k < M->nw; k++)
     out[k] = W[k] - G->eta * (M->gw[k] + lam[k] * W[k]);
 }
@@ -578,8 +696,12 @@ static void logreg_multi_jvp_w(void *self, const double *W, const double *theta,
   logreg_multi *M = self;
   const double *lam = lm_lam(M, theta);
 
-  lm_train(M, W);
-  lm_hess_loss(M, V, M->gw);
+  if (M->ZB && !lm_p_at(M, W)) {
+    lm_pass(M, W, V, lm_rows_hess_new, 1, M->gw); /* dense: P and the product in one pass */
+  } else {
+    lm_train(M, W);
+    lm_hess_loss(M, V, M->gw);
+  }
   for (int k = 0; k < M->nw; k++)
     out[k] = V[k] - M->glm.eta * (M->gw[k] + lam[k] * V[k]);
 }

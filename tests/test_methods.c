@@ -697,6 +697,88 @@ static void test_registered(const char *name, int nwords, const char *const *wor
   hg_problem_destroy(&P);
 }
 
+/* The lower-trajectory cache (hg_lower_cache, as verify uses it): a run that resumes from the
+ * recorded trajectory (or adjoint iteration) does the same floating-point operations in the
+ * same order as one from scratch, so its hypergradient, iterate, t, k, counts and residual
+ * traces must be bitwise those of the uncached run.  The sequence exercises an exact hit, resumes from an earlier end, a tape
+ * (tbptt, itd: no resume before their tape), a hook (itd-forward: no resume), tolerance stops
+ * found in the recorded residuals and beyond them, and a new theta (the cache resets); a method
+ * the problem refuses must be refused the same way. */
+static void test_lower_cache(const char *name)
+{
+  static const struct {
+    const char *method;
+    int t, k, K;
+    double tol; /* tol_lower, or (negative) -tol_linear */
+    int shift;  /* 1: theta + 1e-3 */
+  } runs[] = {
+    {"aid-fp", 50, 20, 0, 0, 0},     {"aid-fp", 120, 20, 0, 0, 0},  {"tbptt", 120, 0, 10, 0, 0},
+    {"itd", 80, 0, 0, 0, 0},         {"jfb", 120, 0, 0, 0, 0},      {"itd-forward", 60, 0, 0, 0, 0},
+    {"aid-cg", 400, 30, 0, 1e-7, 0}, {"aid-fp", 400, 30, 0, 1e-7, 0}, {"neumann", 400, 10, 0, 1e-3, 0},
+    {"tbptt", 400, 0, 5, 1e-5, 0},   {"aid-fp", 90, 20, 0, 0, 1},   {"aid-fp", 120, 20, 0, 0, 0},
+    /* the adjoint iterations at one w_t (k grows, then tolerance stops, then another method) */
+    {"aid-fp", 120, 50, 0, 0, 0},    {"aid-fp", 120, 80, 0, 0, 0},  {"aid-fp", 120, 500, 0, -1e-9, 0},
+    {"aid-fp", 120, 60, 0, 0, 0},    {"neumann", 120, 40, 0, 0, 0}, {"neumann", 120, 90, 0, 0, 0},
+    {"neumann", 120, 500, 0, -1e-9, 0}, {"aid-fp", 120, 70, 0, 0, 0},
+  };
+  hg_problem *P = NULL;
+  hg_lower_cache *cache = hg_lower_cache_create();
+  hg_error err;
+  double *theta = NULL, *theta2 = NULL;
+
+  hg_error_clear(&err);
+  if (!cache || hg_problem_create(name, 0, NULL, &P, &err) ||
+      !(theta = malloc((size_t)P->n_theta * sizeof *theta)) ||
+      !(theta2 = malloc((size_t)P->n_theta * sizeof *theta2))) {
+    check(0, name, "cannot create: %s", err.msg);
+    goto done;
+  }
+  P->ops->theta0(P->self, theta);
+  for (int i = 0; i < P->n_theta; i++)
+    theta2[i] = theta[i] + 1e-3;
+  for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
+    hg_budget b = budget(runs[i].t, runs[i].k, runs[i].K, fmax(runs[i].tol, 0),
+                         fmax(-runs[i].tol, 0));
+    hg_run_opts o = {0}, oc = {0};
+    hg_run r, rc_;
+    const double *th = runs[i].shift ? theta2 : theta;
+    char what[128];
+    o.trace = oc.trace = 1;
+    oc.lower_cache = cache;
+    hg_error_clear(&err);
+    int a = hg_hypergrad(P, runs[i].method, 0, NULL, th, &b, &o, &r, &err);
+    int c = hg_hypergrad(P, runs[i].method, 0, NULL, th, &b, &oc, &rc_, &err);
+    snprintf(what, sizeof what, "%s on %s (t = %d, k = %d, K = %d, tol_lower = %g, tol_linear = "
+             "%g%s): cached run == run from scratch", runs[i].method, name, runs[i].t, runs[i].k,
+             runs[i].K, b.tol_lower, b.tol_linear, runs[i].shift ? ", theta + 1e-3" : "");
+    int same_bits = a == c && (a != HG_OK || (r.t == rc_.t && r.k == rc_.k &&
+                    !memcmp(r.grad, rc_.grad, (size_t)P->n_theta * sizeof *r.grad) &&
+                    !memcmp(r.w, rc_.w, (size_t)P->n_w * sizeof *r.w) &&
+                    !memcmp(&r.counts, &rc_.counts, sizeof r.counts) &&
+                    r.n_lower_res == rc_.n_lower_res &&
+                    (!r.n_lower_res || !memcmp(r.lower_res, rc_.lower_res,
+                                               (size_t)r.n_lower_res * sizeof(double))) &&
+                    r.n_linear_res == rc_.n_linear_res &&
+                    (!r.n_linear_res || !memcmp(r.linear_res, rc_.linear_res,
+                                                (size_t)r.n_linear_res * sizeof(double)))));
+    double gdiff = 0; /* max |grad difference|, for the message */
+    for (int j = 0; a == HG_OK && c == HG_OK && j < P->n_theta; j++)
+      gdiff = fmax(gdiff, fabs(r.grad[j] - rc_.grad[j]));
+    check(same_bits, what, "rc %d/%d, t %d/%d, k %d/%d, phi calls %ld/%ld, vjp_w %ld/%ld, "
+          "traced %d/%d and %d/%d, max |grad diff| %.3g", a, c, r.t, rc_.t, r.k, rc_.k,
+          r.counts.phi, rc_.counts.phi, r.counts.vjp_w, rc_.counts.vjp_w, r.n_lower_res,
+          rc_.n_lower_res, r.n_linear_res, rc_.n_linear_res, gdiff);
+    hg_run_release(&r);
+    hg_run_release(&rc_);
+  }
+
+done:
+  free(theta);
+  free(theta2);
+  hg_lower_cache_destroy(&cache);
+  hg_problem_destroy(&P);
+}
+
 /* piggyback needs a saddle-point problem: on denoise-tv-pd (two 2 x 2 images, so n_w = 8 fits
  * the result arrays of run()) its space() on the
  * problem (space_problem: n_y from the saddle ops) is exactly the measured peak over fixed and
@@ -862,6 +944,9 @@ int main(void)
           "space %zu, peak %zu", rf.space, rf.peak);
   }
   test_piggyback(&P);
+  test_lower_cache("logreg-multi");
+  test_lower_cache("equilibrium");
+  test_lower_cache("poison");
 
   /* exact */
   if (run_ok(&P, &hg_method_exact, budget(0, 0, 0, 0, 0), theta_ref, NULL, &rx)) {

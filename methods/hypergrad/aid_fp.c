@@ -24,8 +24,16 @@ static int aid_fp_solve(hg_problem *P, const hg_aid_solver *S, const double *the
   int rc = HG_OK, n = P->n_w;
   double *v = work[0], *v_next = work[1]; /* v_j, v_{j+1} */
   double res0 = 0;
+  int s = 0, k_end = b->k;
+  const double *res_c = NULL, *v_s = NULL;
+  hg_lower_cache *cache = ctx->lower_cache;
 
-  for (int j = 0; j < b->k; j++) {
+  if (cache) /* resume from a recorded v_s at this w_t */
+    s = hg_lower_cache_linear_start(cache, S->method, w, gw, b->k, b->tol_linear, 1, &k_end,
+                                    &res_c, &v_s);
+  if (s)
+    res0 = hg_linear_resume(P, ctx, s, res_c, 1, v_s, &v, k_used);
+  for (int j = s; j < k_end; j++) {
     hg_vjp_w(P, w, theta, v, v_next);
     hg_axpy(n, 1.0, gw, v_next);
     double res = hg_dist(n, v_next, v);
@@ -33,6 +41,8 @@ static int aid_fp_solve(hg_problem *P, const hg_aid_solver *S, const double *the
     *k_used = j + 1;
     if ((rc = hg_watch(P, S->method, "linear iterate v", j + 1, res, res0, err)))
       return rc;
+    if (cache)
+      hg_lower_cache_linear_step(cache, j, res);
     if (j == 0)
       res0 = res;
     double *swap = v;
@@ -41,6 +51,8 @@ static int aid_fp_solve(hg_problem *P, const hg_aid_solver *S, const double *the
     if (b->tol_linear > 0 && res <= b->tol_linear)
       break;
   }
+  if (cache)
+    hg_lower_cache_linear_end(cache, *k_used, (const double *const *)&v);
   *v_out = v;
   return HG_OK;
 }

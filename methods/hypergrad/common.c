@@ -110,8 +110,12 @@ const double *hg_lower_at(const hg_lower *L, int i)
 int hg_lower_run(hg_lower *L, hg_problem *P, const double *theta, const double *w0, int t,
                  double tol_lower, hg_lower_hook hook, void *hctx, hg_ctx *ctx, hg_error *err)
 {
-  int rc = HG_OK, n = L->n;
+  int rc = HG_OK, n = L->n, s = 0, t_end = t;
   double res0 = 0;
+  const double *res_c = NULL, *w_s = NULL;
+  /* resume from the trajectory recorded by earlier runs (not with a hook, which needs every
+   * step): the same iterates, residuals and counts as from w0 */
+  hg_lower_cache *cache = hook ? NULL : ctx->lower_cache;
 
   L->t = 0;
   for (int j = 0; j < n; j++)
@@ -120,9 +124,18 @@ int hg_lower_run(hg_lower *L, hg_problem *P, const double *theta, const double *
                    "not finite", L->method, P->ops->name, j, w0[j]);
       goto done;
     }
-  hg_copy(n, w0, slot(L, 0));
+  if (cache)
+    s = hg_lower_cache_start(cache, P, theta, w0, t, L->keep, tol_lower, &t_end, &res_c, &w_s);
+  hg_copy(n, s ? w_s : w0, slot(L, s));
+  for (int i = 0; i < s; i++)
+    hg_trace_lower(ctx, res_c[i]);
+  if (s) {
+    res0 = res_c[0];
+    P->counts.phi += s; /* the Phi calls the recorded steps stand for */
+    L->t = s;
+  }
 
-  for (int i = 0; i < t; i++) {
+  for (int i = s; i < t_end; i++) {
     const double *w = slot(L, i);
     double *w_next = slot(L, i + 1);
     hg_phi(P, w, theta, w_next);
@@ -131,6 +144,8 @@ int hg_lower_run(hg_lower *L, hg_problem *P, const double *theta, const double *
     hg_trace_lower(ctx, res);
     if ((rc = hg_watch(P, L->method, "lower iterate w", i + 1, res, res0, err)))
       goto done;
+    if (cache)
+      hg_lower_cache_step(cache, i, res);
     if (i == 0)
       res0 = res;
     if (hook)
@@ -139,11 +154,26 @@ int hg_lower_run(hg_lower *L, hg_problem *P, const double *theta, const double *
       break;
   }
 
+  if (cache)
+    hg_lower_cache_end(cache, L->t, slot(L, L->t));
+
 done:
   /* w_t (the last iterate, also after a failure) to the caller's vector; hg_copy does nothing
    * when the loop already ended in it */
   hg_copy(n, slot(L, L->t), L->w);
   return rc;
+}
+
+double hg_linear_resume(hg_problem *P, hg_ctx *ctx, int s, const double *res, int nvec,
+                        const double *state, double *const *x, int *k_used)
+{
+  for (int j = 0; j < s; j++)
+    hg_trace_linear(ctx, res[j]);
+  P->counts.vjp_w += s; /* the products the recorded iterations stand for */
+  for (int v = 0; v < nvec; v++)
+    hg_copy(P->n_w, state + (size_t)v * P->n_w, x[v]);
+  *k_used = s;
+  return res[0];
 }
 
 size_t hg_lower_fista_space(int n)

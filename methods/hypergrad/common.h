@@ -108,6 +108,13 @@ size_t hg_lower_fista_space(int n);
 int hg_lower_fista(hg_lower *L, hg_problem *P, const double *theta, const double *w0, int t,
                    double tol_lower, hg_ctx *ctx, hg_error *err);
 
+/* An adjoint iteration resumed from iteration s recorded in ctx->lower_cache
+ * (hg_lower_cache_linear_start gave s, res and state): replays res[0..s) into the trace,
+ * counts the s vjp_w they stand for, copies the nvec n_w-vectors of state to x[0..nvec) and
+ * sets *k_used = s; returns res[0], the first residual (for hg_watch). */
+double hg_linear_resume(hg_problem *P, hg_ctx *ctx, int s, const double *res, int nvec,
+                        const double *state, double *const *x, int *k_used);
+
 /* ------------------------------------------------------------------------------------------ */
 /* The reverse sweep of itd and tbptt (DESIGN §4)                                              */
 /* ------------------------------------------------------------------------------------------ */

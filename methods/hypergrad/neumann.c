@@ -27,9 +27,20 @@ static int neumann_solve(hg_problem *P, const hg_aid_solver *S, const double *th
   double *term = gw, *term_next = work[1]; /* (J^T)^j b and (J^T)^{j+1} b */
   double res0;
 
+  int s = 0, k_end = b->k;
+  const double *res_c = NULL, *state = NULL;
+  hg_lower_cache *cache = ctx->lower_cache;
+
+  if (cache) /* resume from a recorded (partial sum, term) at this w_t */
+    s = hg_lower_cache_linear_start(cache, S->method, w, gw, b->k, b->tol_linear, 2, &k_end,
+                                    &res_c, &state);
   hg_copy(n, gw, v);
   res0 = hg_nrm2(n, term);
-  for (int j = 1; j <= b->k; j++) {
+  if (s) {
+    double *x[2] = {v, term};
+    hg_linear_resume(P, ctx, s, res_c, 2, state, x, k_used);
+  }
+  for (int j = s + 1; j <= k_end; j++) {
     hg_vjp_w(P, w, theta, term, term_next);
     double *swap = term;
     term = term_next;
@@ -40,8 +51,14 @@ static int neumann_solve(hg_problem *P, const hg_aid_solver *S, const double *th
     *k_used = j;
     if ((rc = hg_watch(P, S->method, "Neumann term", j, res, res0, err)))
       return rc;
+    if (cache)
+      hg_lower_cache_linear_step(cache, j - 1, res);
     if (b->tol_linear > 0 && res <= b->tol_linear)
       break;
+  }
+  if (cache) {
+    const double *x[2] = {v, term};
+    hg_lower_cache_linear_end(cache, *k_used, x);
   }
   *v_out = v;
   return HG_OK;
