@@ -524,8 +524,9 @@ int hg_problem_n_items(const hg_problem *P, int which);
 /* Restrict the mean `which` to items idx[0..count) (count = 0: the full mean again);
  * HG_ERR_UNSUPPORTED naming the problem when it has no sample ops. */
 int hg_problem_select(hg_problem *P, int which, int count, const int *idx, hg_error *err);
-/* Draw `batch` distinct items uniformly from rng (a partial Fisher-Yates shuffle; idx gets
- * them, batch entries, in the order drawn) and select them; batch >= the item count n selects
+/* Draw `batch` distinct items uniformly from rng (a partial Fisher-Yates shuffle kept sparse,
+ * O(batch) whatever the item count; idx gets them, batch entries, in the order drawn) and
+ * select them; batch >= the item count n selects
  * the full mean (idx gets 0 .. n-1).  HG_ERR_UNSUPPORTED as hg_problem_select, HG_ERR_ARG for batch < 1. */
 int hg_problem_sample(hg_problem *P, int which, int batch, hg_rng *rng, int *idx,
                       hg_error *err);

@@ -120,11 +120,40 @@ int hg_problem_select(hg_problem *P, int which, int count, const int *idx, hg_er
   return P->ops->select(P->self, which, count, idx, err);
 }
 
+/* The permutation of a partial Fisher-Yates shuffle of 0 .. n-1, stored sparsely: only the
+ * positions a swap moved are kept (open addressing, keys -1 when free), so a draw of `batch`
+ * items costs O(batch), not O(n).  perm(p) is the value at position p. */
+typedef struct sparse_perm {
+  int *key, *val;
+  unsigned mask;
+} sparse_perm;
+
+static unsigned perm_slot(const sparse_perm *S, int p)
+{
+  unsigned h = ((unsigned)p * 2654435761u) & S->mask;
+  while (S->key[h] != -1 && S->key[h] != p)
+    h = (h + 1) & S->mask;
+  return h;
+}
+
+static int perm_get(const sparse_perm *S, int p)
+{
+  unsigned h = perm_slot(S, p);
+  return S->key[h] == p ? S->val[h] : p;
+}
+
+static void perm_set(sparse_perm *S, int p, int v)
+{
+  unsigned h = perm_slot(S, p);
+  S->key[h] = p;
+  S->val[h] = v;
+}
+
 int hg_problem_sample(hg_problem *P, int which, int batch, hg_rng *rng, int *idx,
                       hg_error *err)
 {
   int n = hg_problem_n_items(P, which);
-  int *perm;
+  sparse_perm S;
 
   if (!P->ops->select || n <= 0)
     return hg_problem_select(P, which, 0, NULL, err); /* the error naming the problem */
@@ -135,20 +164,25 @@ int hg_problem_sample(hg_problem *P, int which, int batch, hg_rng *rng, int *idx
       idx[i] = i;
     return hg_problem_select(P, which, 0, NULL, err);
   }
-  perm = malloc((size_t)n * sizeof *perm);
-  if (!perm)
+  /* at most 2 batch positions move: a table of at least 4 batch slots stays half empty */
+  unsigned size = 16;
+  while (size < 4u * (unsigned)batch)
+    size *= 2;
+  S.mask = size - 1;
+  S.key = malloc(2 * (size_t)size * sizeof *S.key);
+  if (!S.key)
     return hg_fail(err, HG_ERR_NOMEM, "problem '%s': out of memory drawing a batch",
                    P->ops->name);
-  for (int i = 0; i < n; i++)
-    perm[i] = i;
-  for (int i = 0; i < batch; i++) { /* partial Fisher-Yates: perm[0..i] drawn */
+  S.val = S.key + size;
+  for (unsigned h = 0; h < size; h++)
+    S.key[h] = -1;
+  for (int i = 0; i < batch; i++) { /* swap positions i and j >= i; position i is final */
     int j = i + (int)(hg_rng_uniform(rng) * (double)(n - i));
-    int tmp = perm[i];
-    perm[i] = perm[j];
-    perm[j] = tmp;
-    idx[i] = perm[i];
+    int vi = perm_get(&S, i), vj = perm_get(&S, j);
+    perm_set(&S, j, vi);
+    idx[i] = vj;
   }
-  free(perm);
+  free(S.key);
   return hg_problem_select(P, which, batch, idx, err);
 }
 

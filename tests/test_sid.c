@@ -11,7 +11,9 @@
  *   - select(count = 0) gives the full problem back bit for bit (memcmp);
  *   - exact and constants describe the full problem while a batch is selected (bit for bit);
  *   - an index out of range (N, and -1) is an error whose message names the index;
- *   - an imaging problem leaves the images outside an upper batch unchanged by Phi.
+ *   - an imaging problem leaves the images outside an upper batch unchanged by Phi;
+ *   - hg_problem_sample draws distinct items in range with uniform counts (6 sd), and the
+ *     whole mean, in order, for a batch of at least the item count.
  * sid:
  *   - refuses a problem without sample ops (quadratic) naming it;
  *   - reproducible per seed (bit for bit), different across seeds, and the full mean is
@@ -385,10 +387,56 @@ static void sid_checks(void)
   hg_problem_destroy(&P);
 }
 
+/* hg_problem_sample draws distinct items in range, uniformly: over R draws of b of the n
+ * upper items of ridge, item i is drawn R b/n times on average with variance
+ * R (b/n)(1 - b/n); every count must lie within 6 standard deviations (a false failure has
+ * probability below 1e-7 per item), and the full batch gives 0 .. n-1 in order. */
+static void sample_draws(void)
+{
+  hg_problem *P = NULL;
+  hg_error err;
+  if (hg_problem_create("ridge", 0, NULL, &P, &err)) {
+    check(0, "create ridge: %s", err.msg);
+    return;
+  }
+  int n = hg_problem_n_items(P, HG_SAMPLE_UPPER), b = 7, R = 20000;
+  int *idx = malloc((size_t)n * sizeof *idx), *count = calloc((size_t)n, sizeof *count);
+  int bad = 0;
+  hg_rng rng;
+  hg_rng_seed(&rng, 3);
+  for (int r = 0; r < R && idx && count; r++) {
+    if (hg_problem_sample(P, HG_SAMPLE_UPPER, b, &rng, idx, &err)) {
+      bad++;
+      break;
+    }
+    for (int i = 0; i < b; i++) {
+      bad += idx[i] < 0 || idx[i] >= n;
+      for (int k = 0; k < i; k++)
+        bad += idx[k] == idx[i];
+      if (idx[i] >= 0 && idx[i] < n)
+        count[idx[i]]++;
+    }
+  }
+  double p = (double)b / n, mean = R * p, sd = sqrt(R * p * (1 - p)), worst = 0;
+  for (int i = 0; i < n && count; i++)
+    worst = fmax(worst, fabs(count[i] - mean) / sd);
+  check(bad == 0 && worst < 6, "hg_problem_sample: %d draws of %d of %d items distinct and in "
+        "range (%d bad), counts within %.2f sd of %g", R, b, n, bad, worst, mean);
+  int inorder = hg_problem_sample(P, HG_SAMPLE_UPPER, n + 5, &rng, idx, &err) == HG_OK;
+  for (int i = 0; inorder && i < n; i++)
+    inorder = idx[i] == i;
+  check(inorder, "hg_problem_sample with batch >= n: every item in order");
+  hg_problem_select(P, HG_SAMPLE_UPPER, 0, NULL, &err);
+  free(idx);
+  free(count);
+  hg_problem_destroy(&P);
+}
+
 int main(void)
 {
   for (size_t i = 0; i < sizeof specs / sizeof *specs; i++)
     sample_ops_checks(&specs[i]);
+  sample_draws();
   sid_checks();
   printf("%d checks, %d failures\n", checks, failures);
   return failures ? 1 : 0;
