@@ -801,7 +801,9 @@ int hg_outer_value(hg_outer *O, const double *theta, double eps, hg_outer_eval *
 /* Append a row for theta from evaluation ev (NULL: no evaluation, value NAN) with the step
  * size and acceptance; the harness adds the exact f and ||grad f|| (when asked, outside the
  * counted time) and the cumulative costs.  eps, delta, omega and hg_norm come from used (the
- * hypergradient the step was taken with; NULL: from ev). */
+ * hypergradient the step was taken with; NULL: from ev).  Returns HG_ERR_BUDGET once the
+ * row's cumulative lower + linear iterations reach the run's max_work: the loop stops as on
+ * any failing call, and the driver reports the run as a success. */
 int hg_outer_record(hg_outer *O, const double *theta, const hg_outer_eval *ev,
                     const hg_outer_eval *used, double step_size, int accepted, hg_error *err);
 
@@ -832,13 +834,16 @@ typedef struct hg_optimize_opts {
                                   maxima */
   int max_t, max_k;            /* caps when the outer loop asks for an accuracy (0: 100000) */
   int steps;                   /* outer steps */
+  long max_work;               /* stop at the first recorded row whose cumulative lower +
+                                  linear iterations reach this (0: no work budget) */
   const double *theta0;        /* n_theta (NULL: the problem's theta0) */
   int warm;                    /* 1: warm-start the lower level from the previous w */
   int exact;                   /* 1: record the exact f and ||grad f|| per step */
   uint64_t seed;
 } hg_optimize_opts;
 
-/* Run outer loop `outer` (with its key=value words) on P.  Unknown names and bad parameters
+/* Run outer loop `outer` (with its key=value words) on P, for o->steps steps or until the
+ * work budget o->max_work is spent (a success).  Unknown names and bad parameters
  * are errors naming them; a failure during the loop leaves the rows so far in res with
  * res->status and res->message set, and is returned.  Release res with
  * hg_outer_result_release. */

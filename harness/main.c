@@ -43,13 +43,16 @@ static const char usage[] =
   "  bench PROBLEM [key=value ...] [--methods a,b:key=value,...] [--t N] [--k N] [--K N]\n"
   "            [--theta V|@FILE] [--repeat N]   time per hypergradient of each method\n"
   "  optimize PROBLEM [key=value ...] --outer NAME[:key=value,...]\n"
-  "            --method NAME[:key=value,...] [--steps N] [--t N --k N | tol words]\n"
+  "            --method NAME[:key=value,...] [--steps N] [--max-work N]\n"
+  "            [--t N --k N | tol words]\n"
   "            [--theta V|@FILE] [--warm 0|1] [--exact 0|1] [--seed N] [--json|--out DIR]\n"
   "                                              an outer loop (DESIGN §2.3) from theta: per\n"
   "                                              step the upper value, exact f and ||grad f||\n"
   "                                              (--exact 1, default), eps, delta, step size,\n"
   "                                              cumulative lower/linear iterations, calls,\n"
-  "                                              time; --out writes DIR/optimize.tsv\n"
+  "                                              time; --max-work N ends the run at the first\n"
+  "                                              step whose lower + linear iterations reach N;\n"
+  "                                              --out writes DIR/optimize.tsv\n"
   "  run SCENARIO.lua [--out DIR] [--traceback]  run a Lua scenario: results.tsv, plots,\n"
   "                                              report.md, manifest.json in DIR (default\n"
   "                                              out/SCENARIO); runs already in DIR's\n"
@@ -77,6 +80,7 @@ typedef struct cli {
   const char *out;        /* --out DIR */
   const char *outer;      /* --outer NAME[:params] */
   long steps, warm, exact; /* --steps, --warm, --exact (optimize) */
+  long max_work;           /* --max-work (optimize; 0: none) */
   int traceback;          /* --traceback */
   int local;              /* --local: trajectory-local constants for the bounds */
   int t_given;            /* --t was on the command line */
@@ -155,6 +159,8 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
         c->outer = next;
       else if (!strcmp(a, "--steps") && !(rc = parse_count(a, next, 0, &v, err)))
         c->steps = v;
+      else if (!strcmp(a, "--max-work") && !(rc = parse_count(a, next, 0, &v, err)))
+        c->max_work = v;
       else if ((!strcmp(a, "--warm") || !strcmp(a, "--exact")) &&
                !(rc = parse_count(a, next, 0, &v, err))) {
         if (v > 1)
@@ -173,6 +179,7 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
         c->repeat = v;
       else if (!rc && strcmp(a, "--t") && strcmp(a, "--k") && strcmp(a, "--K") &&
                strcmp(a, "--seed") && strcmp(a, "--repeat") && strcmp(a, "--steps") &&
+               strcmp(a, "--max-work") &&
                strcmp(a, "--warm") && strcmp(a, "--exact"))
         return hg_fail(err, HG_ERR_ARG, "unknown option '%s' (see hgbench --help)", a);
       i += takes;
@@ -695,7 +702,8 @@ static int cmd_optimize(cli *c, hg_error *err)
   if ((rc = setup(c, &P, &theta, err)))
     goto done;
   hg_optimize_opts o = {.method = mname, .nmwords = nm, .mwords = mwords,
-                        .budget = c->budget, .steps = (int)c->steps, .theta0 = theta,
+                        .budget = c->budget, .steps = (int)c->steps,
+                        .max_work = c->max_work, .theta0 = theta,
                         .warm = (int)c->warm, .exact = (int)c->exact,
                         .seed = (uint64_t)c->seed};
   rc = hg_optimize(P, oname, no, owords, &o, &R, err);

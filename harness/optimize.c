@@ -29,6 +29,7 @@ struct hg_outer {
   double *theta0;        /* m */
   double *w;             /* n: the last evaluation's w (warm start) */
   int have_w;
+  int spent;             /* the work budget o->max_work was reached (hg_outer_record) */
   double *grad;          /* m: the last hypergradient */
   double *gw;            /* n: scratch for grad_w E */
   double *wstar, *gexact; /* n, m: the exact reference of a row */
@@ -223,6 +224,12 @@ int hg_outer_record(hg_outer *O, const double *theta, const hg_outer_eval *ev,
   }
   memcpy(R->theta + (size_t)R->n * (size_t)m, theta, (size_t)m * sizeof *theta);
   R->n++;
+  if (O->o->max_work > 0 && O->lower + O->linear >= O->o->max_work) {
+    /* the loops stop at a failing record; hg_optimize_ops turns this one into success */
+    O->spent = 1;
+    return hg_fail(err, HG_ERR_BUDGET, "outer loop '%s': work budget %ld spent", O->name,
+                   O->o->max_work);
+  }
   return HG_OK;
 }
 
@@ -255,9 +262,9 @@ int hg_optimize_ops(hg_problem *P, const hg_outer_ops *ops, int nowords,
     rc = HG_ERR_UNKNOWN;
     goto done;
   }
-  if (o->steps < 0) {
-    rc = hg_fail(err, HG_ERR_ARG, "outer loop '%s': steps must be >= 0 (got %d)", ops->name,
-                 o->steps);
+  if (o->steps < 0 || o->max_work < 0) {
+    rc = hg_fail(err, HG_ERR_ARG, "outer loop '%s': steps and max_work must be >= 0 (got %d, "
+                 "%ld)", ops->name, o->steps, o->max_work);
     goto done;
   }
   O.P = P;
@@ -284,6 +291,10 @@ int hg_optimize_ops(hg_problem *P, const hg_outer_ops *ops, int nowords,
   if ((rc = hg_theta_check(m, O.theta0, err)))
     goto done;
   rc = ops->run(&O, op, err);
+  if (rc == HG_ERR_BUDGET && O.spent) { /* the work budget: the run's normal end */
+    rc = HG_OK;
+    hg_error_clear(err);
+  }
 
 done:
   res->status = rc;

@@ -833,9 +833,10 @@ end
 -- Outer loops (DESIGN §2.3)
 -- ---------------------------------------------------------------------------------------------
 
--- hg.optimize(P, {outer=, outer_params={...}, method=, method_params={...}, steps=, t=, k=,
--- tol_lower=, tol_linear=, max_t=, max_k=, theta=, warm=, exact=, seed=, label=}): run an outer
--- loop; its rows are appended to the scenario's optimize.tsv and returned as a list of rows
+-- hg.optimize(P, {outer=, outer_params={...}, method=, method_params={...}, steps=, max_work=,
+-- t=, k=, tol_lower=, tol_linear=, max_t=, max_k=, theta=, warm=, exact=, seed=, label=}): run
+-- an outer loop for `steps` steps (default 20) or until its cumulative lower + linear
+-- iterations reach max_work (the row that reaches it is the last); its rows are appended to the scenario's optimize.tsv and returned as a list of rows
 -- {step, accepted, value, f, grad_norm, hg_norm, eps, delta, omega, step_size, lower, linear,
 -- work, calls, wall_s, theta} carrying label, problem, outer, method, status (message).  warm
 -- and exact default to true; label to the outer loop's name.  Outer runs are not resumed: a
@@ -866,11 +867,12 @@ function hg.psnr(loss, pixels)
 end
 
 -- hg.plot_optimize(results, {name=, title=, x = "work"|"time"|FIELD, xlabel=,
--- y = "f"|"value"|"psnr", pixels=, format=}): the upper loss of each outer run (results: a
--- list of hg.optimize results, each a series named by its label) against cumulative work
--- (lower + linear iterations, default), wall time, or any numeric field the scenario set on
--- the rows (with xlabel); y = "psnr" plots hg.psnr of the loss (imaging; pixels= per image
--- required).  Log scale on each axis whose values are all positive and span more than a
+-- y = "f"|"value"|"psnr"|FIELD, ylabel=, pixels=, format=}): the upper loss of each outer run
+-- (results: a list of hg.optimize results, each a series named by its label) against
+-- cumulative work (lower + linear iterations, default), wall time, or any numeric field the
+-- scenario set on the rows (with xlabel); y = "psnr" plots hg.psnr of the loss (imaging;
+-- pixels= per image required), y = another field plots that field of the rows (with ylabel;
+-- e.g. a suboptimality the scenario computed).  Log scale on each axis whose values are all positive and span more than a
 -- decade.  Returns the rendered file (nil without gnuplot).
 function hg.plot_optimize(results, opts)
   opts = opts or {}
@@ -883,10 +885,11 @@ function hg.plot_optimize(results, opts)
   end
   local field = xkey == "time" and "wall_s" or xkey
   local ykey = opts.y
-  if ykey ~= nil and ykey ~= "f" and ykey ~= "value" and ykey ~= "psnr" then
-    error(fmt("hg.plot_optimize: y must be \"f\", \"value\" or \"psnr\", got %s",
-              tostring(ykey)), 2)
+  if ykey ~= nil and type(ykey) ~= "string" then
+    error(fmt("hg.plot_optimize: y must be \"f\", \"value\", \"psnr\" or a row field name, "
+              .. "got %s", tostring(ykey)), 2)
   end
+  local yfield = ykey ~= nil and ykey ~= "f" and ykey ~= "value" and ykey ~= "psnr"
   if ykey == "psnr" and (type(opts.pixels) ~= "number" or opts.pixels < 1) then
     error("hg.plot_optimize: y = \"psnr\" needs pixels= (pixels per image)", 2)
   end
@@ -900,6 +903,12 @@ function hg.plot_optimize(results, opts)
     for _, r in ipairs(res) do
       local yv = ykey == "value" and r.value or (ykey == "f" and r.f or row_loss(r))
       if ykey == "psnr" then yv = hg.psnr(yv, opts.pixels) end
+      if yfield then
+        yv = r[ykey]
+        if yv == nil then
+          error(fmt("hg.plot_optimize: result %d's rows have no field %s", i, ykey), 2)
+        end
+      end
       local xv = r[field]
       if xv == nil then
         error(fmt("hg.plot_optimize: result %d's rows have no field %s", i, xkey), 2)
@@ -913,8 +922,9 @@ function hg.plot_optimize(results, opts)
     end
     series[#series + 1] = {name = res.label, x = x, y = y}
   end
-  local ylabel = ykey == "value" and "upper value E(w, theta)"
-                 or ykey == "psnr" and "PSNR [dB]" or "upper loss f(theta)"
+  local ylabel = opts.ylabel or (ykey == "value" and "upper value E(w, theta)")
+                 or (ykey == "psnr" and "PSNR [dB]") or (yfield and ykey)
+                 or "upper loss f(theta)"
   local xlabel = opts.xlabel or (xkey == "time" and "wall time [s]")
                  or (xkey == "work" and "cumulative lower + linear iterations") or xkey
   return core.plot{name = opts.name or ("optimize_" .. xkey), format = opts.format or "png",

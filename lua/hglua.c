@@ -1235,8 +1235,8 @@ static int l_stderr_is_tty(lua_State *L)
 
 /* hg.optimize's option fields. */
 static const char *const optimize_keys[] = {
-  "outer", "outer_params", "method", "method_params", "steps", "t", "k", "K", "tol_lower",
-  "tol_linear", "max_t", "max_k", "theta", "warm", "exact", "seed", "label", NULL,
+  "outer", "outer_params", "method", "method_params", "steps", "max_work", "t", "k", "K",
+  "tol_lower", "tol_linear", "max_t", "max_k", "theta", "warm", "exact", "seed", "label", NULL,
 };
 
 /* The rows of an outer run, released by __gc even after a Lua error. */
@@ -1261,9 +1261,10 @@ static const char **optimize_words(lua_State *L, int t, const char *key, int *n)
 }
 
 /*
- * hg.optimize(P, {outer=, outer_params={...}, method=, method_params={...}, steps=, t=, k=,
- * tol_lower=, tol_linear=, max_t=, max_k=, theta=, warm=, exact=, seed=, label=}): an outer
- * loop run by hg_optimize; its rows go to the scenario's optimize.tsv and come back as a list
+ * hg.optimize(P, {outer=, outer_params={...}, method=, method_params={...}, steps=, max_work=,
+ * t=, k=, tol_lower=, tol_linear=, max_t=, max_k=, theta=, warm=, exact=, seed=, label=}): an
+ * outer loop run by hg_optimize (steps steps, or until lower + linear iterations reach
+ * max_work); its rows go to the scenario's optimize.tsv and come back as a list
  * of row tables {step, accepted, value, f, grad_norm, hg_norm, eps, delta, omega, step_size,
  * lower, linear, work = lower + linear, calls, wall_s, theta = {...}} with fields label,
  * problem, outer, method, status (and message on a failure during the loop).  Unknown names
@@ -1275,7 +1276,7 @@ static int l_optimize(lua_State *L)
   hg_problem *P = up->P;
   hg_budget b;
   hg_error err;
-  long long steps = 20, seed = 0, max_t = 0, max_k = 0;
+  long long steps = 20, seed = 0, max_t = 0, max_k = 0, max_work = 0;
   int no = 0, nm = 0;
   char rec[128];
 
@@ -1288,7 +1289,7 @@ static int l_optimize(lua_State *L)
     if (lua_type(L, -2) != LUA_TSTRING || !in_list(optimize_keys, lua_tostring(L, -2)))
       return luaL_argerror(L, 2, lua_pushfstring(L, "unknown field '%s' (known: outer, "
                                                  "outer_params, method, method_params, steps, "
-                                                 "t, k, K, tol_lower, tol_linear, max_t, max_k, "
+                                                 "max_work, t, k, K, tol_lower, tol_linear, max_t, max_k, "
                                                  "theta, warm, exact, seed, label)",
                                                  luaL_tolstring(L, -2, NULL)));
     lua_pop(L, 1);
@@ -1308,6 +1309,7 @@ static int l_optimize(lua_State *L)
   opt_tol_field(L, 2, 2, "tol_lower", &b.tol_lower);
   opt_tol_field(L, 2, 2, "tol_linear", &b.tol_linear);
   opt_int_field(L, 2, 2, "steps", 0, 1000000, &steps);
+  opt_int_field(L, 2, 2, "max_work", 0, LUA_MAXINTEGER, &max_work);
   opt_int_field(L, 2, 2, "seed", 0, LUA_MAXINTEGER, &seed);
   opt_int_field(L, 2, 2, "max_t", 0, 0x7fffffff, &max_t);
   opt_int_field(L, 2, 2, "max_k", 0, 0x7fffffff, &max_k);
@@ -1331,6 +1333,7 @@ static int l_optimize(lua_State *L)
   lua_setmetatable(L, -2);
   hg_optimize_opts o = {.method = method, .nmwords = nm, .mwords = mw, .budget = b,
                         .max_t = (int)max_t, .max_k = (int)max_k, .steps = (int)steps,
+                        .max_work = (long)max_work,
                         .theta0 = theta, .warm = warm, .exact = exact, .seed = (uint64_t)seed};
   int rc = hg_optimize(P, outer, no, ow, &o, R, &err);
   if (rc && R->n == 0)

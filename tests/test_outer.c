@@ -456,6 +456,94 @@ static void test_maid_steps(void)
   hg_problem_destroy(&P);
 }
 
+/* --max-work: the run ends, successfully, at the first row whose cumulative lower + linear
+ * iterations reach the budget (every earlier row below it); without it the same run goes on
+ * with the same rows (deterministic).  A negative budget is refused. */
+static void test_max_work(void)
+{
+  hg_problem *P = make("ridge", NULL);
+  hg_budget b;
+  hg_error err;
+  hg_outer_result R, F;
+  static const char *const ow[] = {"step=1", "eps=1e-6", NULL};
+
+  hg_budget_default(&b);
+  int rc = optimize(P, "hgd", ow, "aid-cg", 30, 1, &b, &F, &err);
+  check(rc == HG_OK && F.n == 31, "hgd on ridge, 30 steps (rc %d)", rc);
+  long W = F.n == 31 ? (F.steps[10].lower + F.steps[10].linear + F.steps[11].lower +
+                        F.steps[11].linear) / 2 + 1 : 100;
+  hg_optimize_opts o = {.method = "aid-cg", .budget = b, .steps = 30, .warm = 1, .exact = 1,
+                        .max_work = W};
+  rc = hg_optimize(P, "hgd", 2, ow, &o, &R, &err);
+  int n = R.n;
+  check(rc == HG_OK && R.status == HG_OK && n >= 2 && n < 31,
+        "max_work = %ld: success before the 30 steps (rc %d, %d rows)", W, rc, n);
+  if (rc == HG_OK && n >= 2 && n < 31) {
+    long last = R.steps[n - 1].lower + R.steps[n - 1].linear;
+    long before = R.steps[n - 2].lower + R.steps[n - 2].linear;
+    check(last >= W && before < W, "the last row reaches the budget %ld (%ld), the one before "
+          "does not (%ld)", W, last, before);
+    check(R.steps[n - 1].f == F.steps[n - 1].f && last == F.steps[n - 1].lower +
+          F.steps[n - 1].linear, "the rows are those of the run without a budget");
+  }
+  hg_outer_result_release(&R);
+  o.max_work = -1;
+  rc = hg_optimize(P, "hgd", 2, ow, &o, &R, &err);
+  check(rc == HG_ERR_ARG && strstr(err.msg, "max_work"), "max_work = -1 refused: %s",
+        err.msg);
+  hg_outer_result_release(&R);
+  hg_outer_result_release(&F);
+  hg_problem_destroy(&P);
+}
+
+/* maid adaptive=0 (the paper's fixed-accuracy baseline): the accuracy is never tightened, so
+ * every direction's measured eps stays at or below eps0 (and delta below delta0) and its
+ * certified line search still accepts only true decreases of f; at a loose eps0 = 1e-2 the
+ * certified test cannot be met on ridge (2 ||grad_w E|| eps exceeds any decrease) and the run
+ * stalls at theta0, where adaptive MAID moves on. */
+static void test_maid_fixed(void)
+{
+  hg_problem *P = make("ridge", NULL);
+  hg_budget b;
+  hg_error err;
+  hg_outer_result R;
+  static const char *const tight[] = {"adaptive=0", "eps0=1e-6", "delta0=1e-6", NULL};
+  static const char *const loose[] = {"adaptive=0", "eps0=1e-2", "delta0=1e-2", NULL};
+
+  hg_budget_default(&b);
+  int rc = optimize(P, "maid", tight, "aid-cg", 20, 1, &b, &R, &err);
+  check(rc == HG_OK && R.n == 21, "maid adaptive=0 eps0 = 1e-6 on ridge (rc %d: %s)", rc,
+        rc ? err.msg : "");
+  int above = 0, bad = 0, acc = 0;
+  for (int i = 0; i < R.n; i++) {
+    above += !(R.steps[i].eps <= 1e-6) || !(R.steps[i].delta <= 1e-6);
+    if (i > 0 && R.steps[i].accepted) {
+      acc++;
+      bad += !(R.steps[i].f < R.steps[i - 1].f);
+    }
+  }
+  check(above == 0, "maid adaptive=0: eps <= eps0, delta <= delta0 in every row (%d above)",
+        above);
+  check(acc >= 10 && bad == 0 && R.n > 1 && R.steps[R.n - 1].f < 0.5 * R.steps[0].f,
+        "maid adaptive=0 eps0 = 1e-6: %d accepted steps, %d not a decrease, f %.4g -> %.4g",
+        acc, bad, R.n ? R.steps[0].f : NAN, R.n ? R.steps[R.n - 1].f : NAN);
+  hg_outer_result_release(&R);
+  rc = optimize(P, "maid", loose, "aid-cg", 10, 1, &b, &R, &err);
+  acc = 0;
+  for (int i = 1; i < R.n; i++)
+    acc += R.steps[i].accepted;
+  check(rc == HG_OK && R.n > 1 && acc == 0 && R.steps[R.n - 1].f == R.steps[0].f,
+        "maid adaptive=0 eps0 = 1e-2 on ridge stalls at theta0 (%d accepted)", acc);
+  hg_outer_result_release(&R);
+  rc = optimize(P, "maid", NULL, "aid-cg", 10, 1, &b, &R, &err);
+  acc = 0;
+  for (int i = 1; i < R.n; i++)
+    acc += R.steps[i].accepted;
+  check(rc == HG_OK && acc > 0, "adaptive maid from the same theta0 accepts %d steps", acc);
+  hg_outer_result_release(&R);
+  hg_problem_destroy(&P);
+}
+
 int main(void)
 {
   static const char *const tv[] = {"images=synthetic", "n_images=2", "size=16", "step=0.02",
@@ -483,6 +571,8 @@ int main(void)
   test_isgd("denoise-tv", tv8, "step=2", 20, "batch=2");
   test_bad();
   test_maid_steps();
+  test_max_work();
+  test_maid_fixed();
   printf("%d checks, %d failures\n", checks, failures);
   return failures ? 1 : 0;
 }

@@ -20,6 +20,12 @@
  *     times per outer step; then the next outer step starts from the same theta).
  *     A trial theta' where Phi is not contractive counts as a failed trial (a shorter step).
  *
+ * adaptive=0 is the paper's fixed-accuracy baseline (the authors' fixed_eps runs): eps and
+ * delta stay at eps0, delta0 (no omega test in 1, no change in 3), the line search and the
+ * step rule are as above; a failed search is retried from the same theta with more
+ * backtracks, and once the certified test cannot be met at that eps the run stalls (each
+ * outer step a rejected row).
+ *
  * Defaults as the authors' code: eps0 = delta0 = 0.1, rho = 0.5, nu = 0.5, nubar = 1.05,
  * eta = 1e-4, beta0 = 0.1, grow = 10/9, 3 retries of 10 (+j) backtracks.  The code's
  * sufficient-decrease constant is eta^2 and its lower bound omits mu1 eps^2/2; here eta and
@@ -49,11 +55,13 @@ static const hg_param_spec maid_params[] = {
   {"max_backtracks", HG_PARAM_INT, "10", 1, 1000, NULL, "backtracking steps (+j on retry j)"},
   {"max_retries", HG_PARAM_INT, "3", 1, 1000, NULL, "line searches per outer step"},
   {"eps_min", HG_PARAM_REAL, "1e-12", 0, 1, NULL, "stop when eps falls below this"},
+  {"adaptive", HG_PARAM_INT, "1", 0, 1, NULL,
+   "0: eps, delta fixed at eps0, delta0 (the paper's fixed-accuracy baseline)"},
   {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
-/* Step 1: z at theta, tightened until omega <= (1 - eta) ||z||.  *stop = 1 when eps fell
- * below eps_min first. */
+/* Step 1: z at theta, tightened until omega <= (1 - eta) ||z|| (nu = 1: at eps, delta as
+ * they are, the fixed-accuracy baseline).  *stop = 1 when eps fell below eps_min first. */
 static int maid_direction(hg_outer *O, const double *theta, double *eps, double *delta,
                           double nu, double eta, double eps_min, hg_outer_eval *ev, int *stop,
                           hg_error *err)
@@ -67,7 +75,7 @@ static int maid_direction(hg_outer *O, const double *theta, double *eps, double 
                      "omega and the value error, which method and problem '%s' do not give "
                      "(use an implicit method, aid-*, on a problem with constants)",
                      hg_outer_problem(O)->ops->name);
-    if (ev->omega <= (1 - eta) * ev->hg_norm)
+    if (ev->omega <= (1 - eta) * ev->hg_norm || nu == 1)
       return HG_OK;
     *eps *= nu;
     *delta *= nu;
@@ -102,6 +110,8 @@ static int maid_run(hg_outer *O, const hg_params *op, hg_error *err)
   double eps_min = hg_params_real(op, "eps_min");
   int max_bt = (int)hg_params_int(op, "max_backtracks");
   int max_retries = (int)hg_params_int(op, "max_retries");
+  if (!hg_params_int(op, "adaptive")) /* fixed eps, delta: no tightening, no loosening */
+    nu = nubar = 1;
   double *theta = malloc(3 * (size_t)m * sizeof *theta), *trial = theta + m, *z = trial + m;
   hg_outer_eval ev, tv;
 
