@@ -1289,8 +1289,9 @@ static int l_optimize(lua_State *L)
     if (lua_type(L, -2) != LUA_TSTRING || !in_list(optimize_keys, lua_tostring(L, -2)))
       return luaL_argerror(L, 2, lua_pushfstring(L, "unknown field '%s' (known: outer, "
                                                  "outer_params, method, method_params, steps, "
-                                                 "max_work, t, k, K, tol_lower, tol_linear, max_t, max_k, "
-                                                 "theta, warm, exact, seed, label)",
+                                                 "max_work, t, k, K, tol_lower, tol_linear, "
+                                                 "max_t, max_k, theta, warm, exact, seed, "
+                                                 "label)",
                                                  luaL_tolstring(L, -2, NULL)));
     lua_pop(L, 1);
   }

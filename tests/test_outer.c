@@ -542,6 +542,26 @@ static void test_maid_fixed(void)
   check(rc == HG_OK && acc > 0, "adaptive maid from the same theta0 accepts %d steps", acc);
   hg_outer_result_release(&R);
   hg_problem_destroy(&P);
+
+  /* omega_scale < 1: on denoise-tv the certified omega is ~1e3 eps, so eps0 = 0.1 is
+   * tightened several times for the first direction, and not for 1e-6 omega; the line search
+   * stays certified */
+  static const char *const tv[] = {"images=synthetic", "n_images=2", "size=16", "step=0.02",
+                                   NULL};
+  static const char *const scaled[] = {"omega_scale=1e-6", NULL};
+  P = make("denoise-tv", tv);
+  rc = optimize(P, "maid", NULL, "aid-cg", 5, 1, &b, &R, &err);
+  double eps_certified = rc == HG_OK && R.n ? R.steps[0].eps : NAN;
+  hg_outer_result_release(&R);
+  rc = optimize(P, "maid", scaled, "aid-cg", 5, 1, &b, &R, &err);
+  int bad_s = 0;
+  for (int i = 1; i < R.n; i++)
+    bad_s += R.steps[i].accepted && !(R.steps[i].f < R.steps[i - 1].f);
+  check(rc == HG_OK && R.n > 1 && R.steps[0].eps > 10 * eps_certified && bad_s == 0,
+        "maid omega_scale=1e-6 on denoise-tv: first eps %.3g > 10 x %.3g (certified omega), "
+        "%d accepted steps not a decrease", R.n ? R.steps[0].eps : NAN, eps_certified, bad_s);
+  hg_outer_result_release(&R);
+  hg_problem_destroy(&P);
 }
 
 int main(void)

@@ -16,7 +16,10 @@
 -- does not win on outer_tv"), which on smoothed TV carries the global Lipschitz constant
 -- nu1 ~ lam/s^2 of d_w Phi, ~1e3-1e5 times the true error, so MAID asks eps ~1e-7 where
 -- HOAG's schedules get by with 1e-5; its certified line search asks eps ~ alpha ||z||^2 /
--- (4 ||grad_w E||) on top.  The table's "final eps" column shows it.
+-- (4 ||grad_w E||) on top.  The table's "final eps" column shows it.  The run with omega
+-- scaled by 1e-6 (maid omega_scale=, uncertified: as if the error estimate were perfect) shows
+-- that omega is not the whole story: its line search still asks eps ~1e-5 and its step starts
+-- at beta0 = 0.1 and grows by 10/9 per step, and it stays behind HOAG.
 local hg = require "hgbench"
 
 local P = hg.problem("denoise-tv", {images = "fashion-mnist", n_images = 4, size = 28,
@@ -26,6 +29,7 @@ local method, mparams = "aid-cg", {lower = "fista"}
 local function fixed(eps) return {adaptive = 0, eps0 = eps, delta0 = eps} end
 local loops = {
   {"maid", {}, "MAID"},
+  {"maid", {omega_scale = 1e-6}, "MAID, omega x 1e-6 (uncertified)"},
   {"maid", fixed(1e-1), "fixed accuracy 1e-1 (line search)"},
   {"maid", fixed(1e-3), "fixed accuracy 1e-3 (line search)"},
   {"maid", fixed(1e-5), "fixed accuracy 1e-5 (line search)"},
@@ -45,12 +49,13 @@ for _, l in ipairs(loops) do
                           res[#res].work))
   results[#results + 1] = res
 end
-local maid, fixed1, fixed3 = results[1], results[2], results[3]
+local maid, fixed1, fixed3 = results[1], results[3], results[4]
 
 -- every step a certified line search accepts is a true decrease of f (MAID and the fixed
 -- baselines share it)
-for i = 1, 4 do
-  local res, bad, acc = results[i], 0, 0
+for _, res in ipairs(results) do
+  if res.outer ~= "maid" then goto continue end
+  local bad, acc = 0, 0
   for s = 2, #res do
     if res[s].accepted then
       acc = acc + 1
@@ -59,9 +64,10 @@ for i = 1, 4 do
   end
   hg.expect(bad == 0, string.format("%s: all %d accepted steps decrease the exact f",
                                     res.label, acc))
+  ::continue::
 end
-for i, res in ipairs(results) do
-  if i ~= 2 then
+for _, res in ipairs(results) do
+  if res ~= fixed1 then
     hg.expect(res[#res].f < res[1].f, string.format("%s decreases the exact f: %.6g -> %.6g",
                                                     res.label, res[1].f, res[#res].f))
   end
@@ -82,9 +88,9 @@ local rows, fbest = {}, math.huge
 for _, res in ipairs(results) do
   local last = res[#res]
   fbest = math.min(fbest, hg.loss_at_work(res, budget * 2))
-  rows[#rows + 1] = {res.label, hg.loss_at_work(res, budget / 10),
-                     hg.loss_at_work(res, budget * 3 / 10), hg.loss_at_work(res, budget * 2),
-                     #res - 1, last.wall_s, last.eps}
+  local function f5(w) return string.format("%.5f", hg.loss_at_work(res, w)) end
+  rows[#rows + 1] = {res.label, f5(budget / 10), f5(budget * 3 / 10), f5(budget * 2), #res - 1,
+                     last.wall_s, last.eps}
 end
 hg.table{title = string.format("denoise-tv, Fashion-MNIST (4 images, 28 x 28): lowest f within "
                                .. "%d, %d and %d lower + CG iterations", budget // 10,

@@ -26,6 +26,11 @@
  * backtracks, and once the certified test cannot be met at that eps the run stalls (each
  * outer step a rejected row).
  *
+ * omega_scale = s < 1 tests s omega <= (1 - eta) ||z|| instead: no longer certified (z may
+ * not be a descent direction), a diagnostic of how much a tighter error estimate (the
+ * authors' code estimates omega at the current point) would buy; the line search stays
+ * certified.
+ *
  * Defaults as the authors' code: eps0 = delta0 = 0.1, rho = 0.5, nu = 0.5, nubar = 1.05,
  * eta = 1e-4, beta0 = 0.1, grow = 10/9, 3 retries of 10 (+j) backtracks.  The code's
  * sufficient-decrease constant is eta^2 and its lower bound omits mu1 eps^2/2; here eta and
@@ -57,14 +62,16 @@ static const hg_param_spec maid_params[] = {
   {"eps_min", HG_PARAM_REAL, "1e-12", 0, 1, NULL, "stop when eps falls below this"},
   {"adaptive", HG_PARAM_INT, "1", 0, 1, NULL,
    "0: eps, delta fixed at eps0, delta0 (the paper's fixed-accuracy baseline)"},
+  {"omega_scale", HG_PARAM_REAL, "1", 0, 1, NULL,
+   "test omega_scale * omega (< 1: uncertified, a diagnostic)"},
   {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
-/* Step 1: z at theta, tightened until omega <= (1 - eta) ||z|| (nu = 1: at eps, delta as
- * they are, the fixed-accuracy baseline).  *stop = 1 when eps fell below eps_min first. */
+/* Step 1: z at theta, tightened until scale omega <= (1 - eta) ||z|| (nu = 1: at eps, delta
+ * as they are, the fixed-accuracy baseline).  *stop = 1 when eps fell below eps_min first. */
 static int maid_direction(hg_outer *O, const double *theta, double *eps, double *delta,
-                          double nu, double eta, double eps_min, hg_outer_eval *ev, int *stop,
-                          hg_error *err)
+                          double nu, double eta, double scale, double eps_min,
+                          hg_outer_eval *ev, int *stop, hg_error *err)
 {
   for (;;) {
     int rc = hg_outer_hypergrad(O, theta, *eps, *delta, ev, err);
@@ -75,7 +82,7 @@ static int maid_direction(hg_outer *O, const double *theta, double *eps, double 
                      "omega and the value error, which method and problem '%s' do not give "
                      "(use an implicit method, aid-*, on a problem with constants)",
                      hg_outer_problem(O)->ops->name);
-    if (ev->omega <= (1 - eta) * ev->hg_norm || nu == 1)
+    if (scale * ev->omega <= (1 - eta) * ev->hg_norm || nu == 1)
       return HG_OK;
     *eps *= nu;
     *delta *= nu;
@@ -107,7 +114,7 @@ static int maid_run(hg_outer *O, const hg_params *op, hg_error *err)
   double beta = hg_params_real(op, "beta0"), rho = hg_params_real(op, "rho");
   double nu = hg_params_real(op, "nu"), nubar = hg_params_real(op, "nubar");
   double eta = hg_params_real(op, "eta"), grow = hg_params_real(op, "grow");
-  double eps_min = hg_params_real(op, "eps_min");
+  double eps_min = hg_params_real(op, "eps_min"), scale = hg_params_real(op, "omega_scale");
   int max_bt = (int)hg_params_int(op, "max_backtracks");
   int max_retries = (int)hg_params_int(op, "max_retries");
   if (!hg_params_int(op, "adaptive")) /* fixed eps, delta: no tightening, no loosening */
@@ -119,13 +126,13 @@ static int maid_run(hg_outer *O, const hg_params *op, hg_error *err)
     return hg_fail(err, HG_ERR_NOMEM, "outer loop 'maid': out of memory (n_theta = %d)", m);
   memcpy(theta, hg_outer_theta0(O), (size_t)m * sizeof *theta);
   hg_outer_project(O, theta);
-  if ((rc = maid_direction(O, theta, &eps, &delta, nu, eta, eps_min, &ev, &stop, err)) ||
+  if ((rc = maid_direction(O, theta, &eps, &delta, nu, eta, scale, eps_min, &ev, &stop, err)) ||
       (rc = hg_outer_record(O, theta, &ev, NULL, 0, 1, err)))
     goto done;
   for (int k = 1; k <= hg_outer_max_steps(O) && !stop; k++) {
     for (int j = 0; j < max_retries && !stop; j++) {
       if (j > 0 &&
-          (rc = maid_direction(O, theta, &eps, &delta, nu, eta, eps_min, &ev, &stop, err)))
+          (rc = maid_direction(O, theta, &eps, &delta, nu, eta, scale, eps_min, &ev, &stop, err)))
         goto done;
       if (stop)
         break;
@@ -156,7 +163,7 @@ static int maid_run(hg_outer *O, const hg_params *op, hg_error *err)
         eps *= nubar;
         delta *= nubar;
         if (k < hg_outer_max_steps(O) &&
-            (rc = maid_direction(O, theta, &eps, &delta, nu, eta, eps_min, &ev, &stop, err)))
+            (rc = maid_direction(O, theta, &eps, &delta, nu, eta, scale, eps_min, &ev, &stop, err)))
           goto done;
         break;
       }
