@@ -67,11 +67,19 @@ static const hg_param_spec maid_params[] = {
   {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
-/* Step 1: z at theta, tightened until scale omega <= (1 - eta) ||z|| (nu = 1: at eps, delta
- * as they are, the fixed-accuracy baseline).  *stop = 1 when eps fell below eps_min first. */
+/* What the direction step reads of the parameters. */
+typedef struct maid_test {
+  int adaptive;   /* 0: eps, delta as they are (the fixed-accuracy baseline) */
+  double nu;      /* tightening factor */
+  double eta;     /* margin of the omega test */
+  double scale;   /* omega_scale */
+  double eps_min; /* stop below this eps */
+} maid_test;
+
+/* Step 1: z at theta, tightened until scale omega <= (1 - eta) ||z|| (not adaptive: at eps,
+ * delta as they are).  *stop = 1 when eps fell below eps_min first. */
 static int maid_direction(hg_outer *O, const double *theta, double *eps, double *delta,
-                          double nu, double eta, double scale, double eps_min,
-                          hg_outer_eval *ev, int *stop, hg_error *err)
+                          const maid_test *c, hg_outer_eval *ev, int *stop, hg_error *err)
 {
   for (;;) {
     int rc = hg_outer_hypergrad(O, theta, *eps, *delta, ev, err);
@@ -82,11 +90,11 @@ static int maid_direction(hg_outer *O, const double *theta, double *eps, double 
                      "omega and the value error, which method and problem '%s' do not give "
                      "(use an implicit method, aid-*, on a problem with constants)",
                      hg_outer_problem(O)->ops->name);
-    if (scale * ev->omega <= (1 - eta) * ev->hg_norm || nu == 1)
+    if (!c->adaptive || c->scale * ev->omega <= (1 - c->eta) * ev->hg_norm)
       return HG_OK;
-    *eps *= nu;
-    *delta *= nu;
-    if (*eps < eps_min) {
+    *eps *= c->nu;
+    *delta *= c->nu;
+    if (*eps < c->eps_min) {
       *stop = 1;
       return HG_OK;
     }
@@ -114,10 +122,12 @@ static int maid_run(hg_outer *O, const hg_params *op, hg_error *err)
   double beta = hg_params_real(op, "beta0"), rho = hg_params_real(op, "rho");
   double nu = hg_params_real(op, "nu"), nubar = hg_params_real(op, "nubar");
   double eta = hg_params_real(op, "eta"), grow = hg_params_real(op, "grow");
-  double eps_min = hg_params_real(op, "eps_min"), scale = hg_params_real(op, "omega_scale");
+  double eps_min = hg_params_real(op, "eps_min");
   int max_bt = (int)hg_params_int(op, "max_backtracks");
   int max_retries = (int)hg_params_int(op, "max_retries");
-  if (!hg_params_int(op, "adaptive")) /* fixed eps, delta: no tightening, no loosening */
+  maid_test c = {(int)hg_params_int(op, "adaptive"), nu, eta,
+                 hg_params_real(op, "omega_scale"), eps_min};
+  if (!c.adaptive) /* fixed eps, delta: no tightening after a failed search, no loosening */
     nu = nubar = 1;
   double *theta = malloc(3 * (size_t)m * sizeof *theta), *trial = theta + m, *z = trial + m;
   hg_outer_eval ev, tv;
@@ -126,13 +136,13 @@ static int maid_run(hg_outer *O, const hg_params *op, hg_error *err)
     return hg_fail(err, HG_ERR_NOMEM, "outer loop 'maid': out of memory (n_theta = %d)", m);
   memcpy(theta, hg_outer_theta0(O), (size_t)m * sizeof *theta);
   hg_outer_project(O, theta);
-  if ((rc = maid_direction(O, theta, &eps, &delta, nu, eta, scale, eps_min, &ev, &stop, err)) ||
+  if ((rc = maid_direction(O, theta, &eps, &delta, &c, &ev, &stop, err)) ||
       (rc = hg_outer_record(O, theta, &ev, NULL, 0, 1, err)))
     goto done;
   for (int k = 1; k <= hg_outer_max_steps(O) && !stop; k++) {
     for (int j = 0; j < max_retries && !stop; j++) {
       if (j > 0 &&
-          (rc = maid_direction(O, theta, &eps, &delta, nu, eta, scale, eps_min, &ev, &stop, err)))
+          (rc = maid_direction(O, theta, &eps, &delta, &c, &ev, &stop, err)))
         goto done;
       if (stop)
         break;
@@ -163,7 +173,7 @@ static int maid_run(hg_outer *O, const hg_params *op, hg_error *err)
         eps *= nubar;
         delta *= nubar;
         if (k < hg_outer_max_steps(O) &&
-            (rc = maid_direction(O, theta, &eps, &delta, nu, eta, scale, eps_min, &ev, &stop, err)))
+            (rc = maid_direction(O, theta, &eps, &delta, &c, &ev, &stop, err)))
           goto done;
         break;
       }
