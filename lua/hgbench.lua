@@ -723,9 +723,14 @@ end
 -- hg.mse(runs [, field]): the mean square error (the mean of field^2, field = "abs_error" by
 -- default) over the repetitions of each method, problem instance and budget of a sweep (a
 -- stochastic method's seeds: hg.sweep's seeds=): a list of rows {problem=, problem_params=,
--- method=, method_params=, t=, k=, t_budget=, k_budget=, mse=, count=, calls=, wall_s=}
--- (calls and wall_s the repetitions' means), in order of first appearance, that hg.plot draws
--- (y = "mse") and hg.expect_slope fits.  Failed runs and non-finite errors are left out.
+-- method=, method_params=, t=, k=, t_budget=, k_budget=, mse=, count=, calls=, wall_s=,
+-- bias=, bias2=} (calls and wall_s the repetitions' means), in order of first appearance, that
+-- hg.plot draws (y = "mse") and hg.expect_slope fits.  Failed runs and non-finite errors are
+-- left out.  The bias of the estimator, from the runs' vectors (hypergrad and exact; a
+-- resumed run has none, and then bias and bias2 are NaN), with e_i = hypergrad_i - exact over
+-- S repetitions at the same theta: bias = ||mean e_i|| (which carries sampling noise:
+-- E||mean e||^2 = ||b||^2 + tr Cov/S for b = E e) and bias2 = (S ||mean e||^2 - mse)/(S - 1),
+-- an unbiased estimate of ||b||^2 (mse = ||b||^2 + tr Cov), which may come out negative.
 function hg.mse(runs, field)
   field = field or "abs_error"
   if type(runs) ~= "table" then
@@ -742,7 +747,7 @@ function hg.mse(runs, field)
         row = {problem = r.problem, problem_params = r.problem_params, method = r.method,
                method_params = r.method_params, t = r.t_budget, k = r.k_budget,
                t_budget = r.t_budget, k_budget = r.k_budget, mse = 0, count = 0, calls = 0,
-               wall_s = 0}
+               wall_s = 0, mean_err = {}, vectors = true}
         by_key[key] = row
         rows[#rows + 1] = row
       end
@@ -750,7 +755,26 @@ function hg.mse(runs, field)
       row.mse = row.mse + (e * e - row.mse) / row.count
       row.calls = row.calls + (r.calls - row.calls) / row.count
       row.wall_s = row.wall_s + (r.wall_s - row.wall_s) / row.count
+      local g, x = r.hypergrad, r.exact
+      if row.vectors and type(g) == "table" and type(x) == "table" and #g == #x then
+        local m = row.mean_err
+        for j = 1, #g do
+          m[j] = (m[j] or 0) + ((g[j] - x[j]) - (m[j] or 0)) / row.count
+        end
+      else
+        row.vectors = false
+      end
     end
+  end
+  for _, row in ipairs(rows) do
+    local s2 = 0 / 0
+    if row.vectors and #row.mean_err > 0 then
+      s2 = 0
+      for _, v in ipairs(row.mean_err) do s2 = s2 + v * v end
+    end
+    row.bias = math.sqrt(s2)
+    row.bias2 = row.count > 1 and (row.count * s2 - row.mse) / (row.count - 1) or 0 / 0
+    row.mean_err, row.vectors = nil, nil
   end
   return rows
 end
