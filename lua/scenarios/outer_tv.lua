@@ -112,3 +112,6 @@ hg.plot_optimize(results, {name = "tv_gap_vs_work", y = "gap",
                            title = "denoise-tv (Fashion-MNIST): suboptimality against work"})
 hg.plot_optimize(results, {name = "tv_loss_vs_time", x = "time",
                            title = "denoise-tv (Fashion-MNIST): upper loss against time"})
+hg.plot_optimize(results, {name = "tv_psnr_vs_work", y = "psnr", pixels = 28 * 28,
+                           title = "denoise-tv (Fashion-MNIST): PSNR of the learned denoiser "
+                                   .. "against work"})
