@@ -803,7 +803,9 @@ int hg_outer_value(hg_outer *O, const double *theta, double eps, hg_outer_eval *
  * counted time) and the cumulative costs.  eps, delta, omega and hg_norm come from used (the
  * hypergradient the step was taken with; NULL: from ev).  Returns HG_ERR_BUDGET once the
  * row's cumulative lower + linear iterations reach the run's max_work: the loop stops as on
- * any failing call, and the driver reports the run as a success. */
+ * any failing call (a loop must return that status unchanged), and the driver reports the run
+ * as a success.  Work spent between two records (a line search, retries) is only seen at the
+ * next record, so the last row may pass max_work by that much. */
 int hg_outer_record(hg_outer *O, const double *theta, const hg_outer_eval *ev,
                     const hg_outer_eval *used, double step_size, int accepted, hg_error *err);
 
@@ -825,6 +827,10 @@ typedef struct hg_outer_ops {
   int (*run)(hg_outer *O, const hg_params *op, hg_error *err);
 } hg_outer_ops;
 
+/* The most outer steps a run may take; also the front ends' default when only a work budget
+ * (max_work) is given. */
+#define HG_OUTER_MAX_STEPS 1000000
+
 /* Options of one outer run. */
 typedef struct hg_optimize_opts {
   const char *method;          /* hypergradient method (registry name) */
@@ -833,7 +839,7 @@ typedef struct hg_optimize_opts {
   hg_budget budget;            /* per hypergradient: fixed t, k, or tolerances with t, k as
                                   maxima */
   int max_t, max_k;            /* caps when the outer loop asks for an accuracy (0: 100000) */
-  int steps;                   /* outer steps */
+  int steps;                   /* outer steps (at most HG_OUTER_MAX_STEPS) */
   long max_work;               /* stop at the first recorded row whose cumulative lower +
                                   linear iterations reach this (0: no work budget) */
   const double *theta0;        /* n_theta (NULL: the problem's theta0) */

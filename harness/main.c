@@ -51,7 +51,8 @@ static const char usage[] =
   "                                              (--exact 1, default), eps, delta, step size,\n"
   "                                              cumulative lower/linear iterations, calls,\n"
   "                                              time; --max-work N ends the run at the first\n"
-  "                                              step whose lower + linear iterations reach N;\n"
+  "                                              step whose lower + linear iterations reach N\n"
+  "                                              or after --steps, whichever comes first;\n"
   "                                              --out writes DIR/optimize.tsv\n"
   "  run SCENARIO.lua [--out DIR] [--traceback]  run a Lua scenario: results.tsv, plots,\n"
   "                                              report.md, manifest.json in DIR (default\n"
@@ -63,7 +64,8 @@ static const char usage[] =
   "and tol_linear=DELTA (stop the linear solver at residual <= DELTA, --k at most).\n"
   "--theta V broadcasts V to every entry; @FILE reads one number per line; the default is the\n"
   "problem's theta0.  Defaults: --t 100 --k 100 --K 10 --seed 0; optimize: --steps 20\n"
-  "--warm 1 (the lower level starts from the previous step's w) --exact 1.\n"
+  "(1000000 with --max-work), --max-work 0 (none), --warm 1 (the lower level starts from\n"
+  "the previous step's w), --exact 1.\n"
   "BLAS runs one thread unless OPENBLAS_NUM_THREADS is set (e.g. 2 for large dense data).\n"
   "Exit status: 0 success, 1 a check, verification or expectation failed, 2 bad input or an\n"
   "error (one line on stderr naming the culprit).\n";
@@ -80,6 +82,7 @@ typedef struct cli {
   const char *out;        /* --out DIR */
   const char *outer;      /* --outer NAME[:params] */
   long steps, warm, exact; /* --steps, --warm, --exact (optimize) */
+  int steps_given;
   long max_work;           /* --max-work (optimize; 0: none) */
   int traceback;          /* --traceback */
   int local;              /* --local: trajectory-local constants for the bounds */
@@ -158,7 +161,7 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
       else if (!strcmp(a, "--outer"))
         c->outer = next;
       else if (!strcmp(a, "--steps") && !(rc = parse_count(a, next, 0, &v, err)))
-        c->steps = v;
+        c->steps = v, c->steps_given = 1;
       else if (!strcmp(a, "--max-work") && !(rc = parse_count(a, next, 0, &v, err)))
         c->max_work = v;
       else if ((!strcmp(a, "--warm") || !strcmp(a, "--exact")) &&
@@ -701,6 +704,8 @@ static int cmd_optimize(cli *c, hg_error *err)
   }
   if ((rc = setup(c, &P, &theta, err)))
     goto done;
+  if (c->max_work > 0 && !c->steps_given) /* a work budget: the steps only cap it */
+    c->steps = HG_OUTER_MAX_STEPS;
   hg_optimize_opts o = {.method = mname, .nmwords = nm, .mwords = mwords,
                         .budget = c->budget, .steps = (int)c->steps,
                         .max_work = c->max_work, .theta0 = theta,

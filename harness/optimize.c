@@ -262,9 +262,9 @@ int hg_optimize_ops(hg_problem *P, const hg_outer_ops *ops, int nowords,
     rc = HG_ERR_UNKNOWN;
     goto done;
   }
-  if (o->steps < 0 || o->max_work < 0) {
-    rc = hg_fail(err, HG_ERR_ARG, "outer loop '%s': steps and max_work must be >= 0 (got %d, "
-                 "%ld)", ops->name, o->steps, o->max_work);
+  if (o->steps < 0 || o->steps > HG_OUTER_MAX_STEPS || o->max_work < 0) {
+    rc = hg_fail(err, HG_ERR_ARG, "outer loop '%s': steps must be in [0, %d] and max_work >= 0 "
+                 "(got %d, %ld)", ops->name, HG_OUTER_MAX_STEPS, o->steps, o->max_work);
     goto done;
   }
   O.P = P;

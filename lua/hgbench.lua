@@ -859,8 +859,10 @@ end
 
 -- hg.optimize(P, {outer=, outer_params={...}, method=, method_params={...}, steps=, max_work=,
 -- t=, k=, tol_lower=, tol_linear=, max_t=, max_k=, theta=, warm=, exact=, seed=, label=}): run
--- an outer loop for `steps` steps (default 20) or until its cumulative lower + linear
--- iterations reach max_work (the row that reaches it is the last); its rows are appended to the scenario's optimize.tsv and returned as a list of rows
+-- an outer loop for `steps` steps or until its cumulative lower + linear iterations reach
+-- max_work (the row that reaches it is the last), whichever comes first (steps defaults to 20,
+-- or to 1000000 when max_work is given; max_work 0: no budget); its rows are appended to the
+-- scenario's optimize.tsv and returned as a list of rows
 -- {step, accepted, value, f, grad_norm, hg_norm, eps, delta, omega, step_size, lower, linear,
 -- work, calls, wall_s, theta} carrying label, problem, outer, method, status (message).  warm
 -- and exact default to true; label to the outer loop's name.  Outer runs are not resumed: a
@@ -896,8 +898,8 @@ end
 -- cumulative work (lower + linear iterations, default), wall time, or any numeric field the
 -- scenario set on the rows (with xlabel); y = "psnr" plots hg.psnr of the loss (imaging;
 -- pixels= per image required), y = another field plots that field of the rows (with ylabel;
--- e.g. a suboptimality the scenario computed).  Log scale on each axis whose values are all positive and span more than a
--- decade.  Returns the rendered file (nil without gnuplot).
+-- e.g. a suboptimality the scenario computed).  Log scale on each axis whose values are all
+-- positive and span more than a decade.  Returns the rendered file (nil without gnuplot).
 function hg.plot_optimize(results, opts)
   opts = opts or {}
   if type(results) ~= "table" or #results == 0 then

@@ -1263,8 +1263,8 @@ static const char **optimize_words(lua_State *L, int t, const char *key, int *n)
 /*
  * hg.optimize(P, {outer=, outer_params={...}, method=, method_params={...}, steps=, max_work=,
  * t=, k=, tol_lower=, tol_linear=, max_t=, max_k=, theta=, warm=, exact=, seed=, label=}): an
- * outer loop run by hg_optimize (steps steps, or until lower + linear iterations reach
- * max_work); its rows go to the scenario's optimize.tsv and come back as a list
+ * outer loop run by hg_optimize (steps steps or until lower + linear iterations reach
+ * max_work, whichever comes first; steps 20 by default, HG_OUTER_MAX_STEPS with max_work); its rows go to the scenario's optimize.tsv and come back as a list
  * of row tables {step, accepted, value, f, grad_norm, hg_norm, eps, delta, omega, step_size,
  * lower, linear, work = lower + linear, calls, wall_s, theta = {...}} with fields label,
  * problem, outer, method, status (and message on a failure during the loop).  Unknown names
@@ -1309,8 +1309,10 @@ static int l_optimize(lua_State *L)
   opt_budget_int(L, 2, 2, "K", &b.K);
   opt_tol_field(L, 2, 2, "tol_lower", &b.tol_lower);
   opt_tol_field(L, 2, 2, "tol_linear", &b.tol_linear);
-  opt_int_field(L, 2, 2, "steps", 0, 1000000, &steps);
-  opt_int_field(L, 2, 2, "max_work", 0, LUA_MAXINTEGER, &max_work);
+  opt_int_field(L, 2, 2, "max_work", 0, 0x7fffffff, &max_work);
+  if (max_work > 0) /* a work budget: the steps only cap it */
+    steps = HG_OUTER_MAX_STEPS;
+  opt_int_field(L, 2, 2, "steps", 0, HG_OUTER_MAX_STEPS, &steps);
   opt_int_field(L, 2, 2, "seed", 0, LUA_MAXINTEGER, &seed);
   opt_int_field(L, 2, 2, "max_t", 0, 0x7fffffff, &max_t);
   opt_int_field(L, 2, 2, "max_k", 0, 0x7fffffff, &max_k);

@@ -487,6 +487,12 @@ static void test_max_work(void)
           F.steps[n - 1].linear, "the rows are those of the run without a budget");
   }
   hg_outer_result_release(&R);
+  /* a budget equal to a row's work ends the run at that row */
+  long W11 = F.n == 31 ? F.steps[11].lower + F.steps[11].linear : 100;
+  o.max_work = W11;
+  rc = hg_optimize(P, "hgd", 2, ow, &o, &R, &err);
+  check(rc == HG_OK && R.n == 12, "max_work = row 11's work %ld: 12 rows (%d)", W11, R.n);
+  hg_outer_result_release(&R);
   o.max_work = -1;
   rc = hg_optimize(P, "hgd", 2, ow, &o, &R, &err);
   check(rc == HG_ERR_ARG && strstr(err.msg, "max_work"), "max_work = -1 refused: %s",
@@ -552,6 +558,14 @@ static void test_maid_fixed(void)
   P = make("denoise-tv", tv);
   rc = optimize(P, "maid", NULL, "aid-cg", 5, 1, &b, &R, &err);
   double eps_certified = rc == HG_OK && R.n ? R.steps[0].eps : NAN;
+  hg_outer_result_release(&R);
+  /* adaptive=0 does not tighten the first direction either: eps stays near eps0 = 0.1 where
+   * the certified omega asks ~1e-3 */
+  static const char *const fixed[] = {"adaptive=0", NULL};
+  rc = optimize(P, "maid", fixed, "aid-cg", 5, 1, &b, &R, &err);
+  check(rc == HG_OK && R.n > 1 && R.steps[0].eps > 10 * eps_certified,
+        "maid adaptive=0 on denoise-tv: first eps %.3g > 10 x %.3g (certified omega)",
+        R.n ? R.steps[0].eps : NAN, eps_certified);
   hg_outer_result_release(&R);
   rc = optimize(P, "maid", scaled, "aid-cg", 5, 1, &b, &R, &err);
   int bad_s = 0;

@@ -20,11 +20,11 @@
  *     times per outer step; then the next outer step starts from the same theta).
  *     A trial theta' where Phi is not contractive counts as a failed trial (a shorter step).
  *
- * adaptive=0 is the paper's fixed-accuracy baseline (the authors' fixed_eps runs): eps and
- * delta stay at eps0, delta0 (no omega test in 1, no change in 3), the line search and the
- * step rule are as above; a failed search is retried from the same theta with more
- * backtracks, and once the certified test cannot be met at that eps the run stalls (each
- * outer step a rejected row).
+ * adaptive=0 is the paper's fixed-accuracy baseline (the authors' fixed_eps runs, which also
+ * backtrack 5 (+j) times: max_backtracks=5): eps and delta stay at eps0, delta0 (no omega
+ * test in 1, no change in 3, eps_min unused), the line search and the step rule are as
+ * above; a failed search is retried from the same theta with more backtracks, and once the
+ * certified test cannot be met at that eps the run stalls (each outer step a rejected row).
  *
  * omega_scale = s < 1 tests s omega <= (1 - eta) ||z|| instead: no longer certified (z may
  * not be a descent direction), a diagnostic of how much a tighter error estimate (the
@@ -127,7 +127,8 @@ static int maid_run(hg_outer *O, const hg_params *op, hg_error *err)
   int max_retries = (int)hg_params_int(op, "max_retries");
   maid_test c = {(int)hg_params_int(op, "adaptive"), nu, eta,
                  hg_params_real(op, "omega_scale"), eps_min};
-  if (!c.adaptive) /* fixed eps, delta: no tightening after a failed search, no loosening */
+  if (!c.adaptive) /* fixed eps, delta: step 3 neither tightens nor loosens (c.adaptive
+                      already keeps step 1 from tightening) */
     nu = nubar = 1;
   double *theta = malloc(3 * (size_t)m * sizeof *theta), *trial = theta + m, *z = trial + m;
   hg_outer_eval ev, tv;
@@ -181,7 +182,7 @@ static int maid_run(hg_outer *O, const hg_params *op, hg_error *err)
         goto done;
       eps *= nu;
       delta *= nu;
-      if (eps < eps_min)
+      if (c.adaptive && eps < eps_min)
         stop = 1;
     }
   }
