@@ -466,6 +466,8 @@ typedef struct hg_counts {
 
 /* Oracle calls: Phi and every Jacobian product (E's gradients are not counted). */
 long hg_counts_oracle(const hg_counts *c);
+/* Jacobian products only (the oracle calls less Phi's). */
+long hg_counts_jacobian(const hg_counts *c);
 
 /* A problem instance: the plugin's state behind the counting wrapper. */
 typedef struct hg_problem {
@@ -863,7 +865,7 @@ int hg_optimize_ops(hg_problem *P, const hg_outer_ops *ops, int nowords,
  * problem, outer loop and method names; the header line is HG_OPTIMIZE_TSV_HEADER. */
 #define HG_OPTIMIZE_TSV_HEADER                                                                \
   "label\tproblem\touter\tmethod\tstep\taccepted\tvalue\tf\tgrad_norm\thg_norm\teps\t"        \
-  "delta\tomega\tstep_size\tlower\tlinear\tcalls\twall_s\ttheta\n"
+  "delta\tomega\tstep_size\tlower\tlinear\tcalls\tjacobian\twall_s\ttheta\n"
 void hg_optimize_tsv(FILE *f, const hg_outer_result *res, const char *label,
                      const char *problem, const char *outer, const char *method);
 

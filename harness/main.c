@@ -655,8 +655,9 @@ static void print_optimize_json(const hg_problem *P, const char *outer, const ch
       fprintf(f, ", \"%s\": ", key[j]);
       hg_json_number(f, num[j]);
     }
-    fprintf(f, ", \"lower\": %ld, \"linear\": %ld, \"calls\": %ld, \"theta\": ", s->lower,
-            s->linear, hg_counts_oracle(&s->counts));
+    fprintf(f, ", \"lower\": %ld, \"linear\": %ld, \"calls\": %ld, \"jacobian\": %ld, "
+            "\"theta\": ", s->lower, s->linear, hg_counts_oracle(&s->counts),
+            hg_counts_jacobian(&s->counts));
     hg_json_array(f, R->n_theta, R->theta + (size_t)i * (size_t)R->n_theta);
     fputc('}', f);
   }
@@ -668,15 +669,15 @@ static void print_optimize_table(const hg_problem *P, const char *outer, const c
 {
   printf("optimize %s %s: outer %s, method %s, n_theta = %d\n", P->ops->name,
          hg_params_text(P->params), outer, method, P->n_theta);
-  printf("%5s %3s %13s %13s %10s %10s %10s %10s %10s %8s %8s %10s %10s\n", "step", "acc",
-         "value", "f (exact)", "|grad f|", "eps", "delta", "omega", "step", "lower",
-         "linear", "calls", "wall [s]");
+  printf("%5s %3s %13s %13s %10s %10s %10s %10s %10s %8s %8s %10s %10s %10s\n", "step",
+         "acc", "value", "f (exact)", "|grad f|", "eps", "delta", "omega", "step", "lower",
+         "linear", "calls", "jacobian", "wall [s]");
   for (int i = 0; i < R->n; i++) {
     const hg_outer_step *s = &R->steps[i];
-    printf("%5d %3s %13.6e %13.6e %10.3e %10.3e %10.3e %10.3e %10.3e %8ld %8ld %10ld "
+    printf("%5d %3s %13.6e %13.6e %10.3e %10.3e %10.3e %10.3e %10.3e %8ld %8ld %10ld %10ld "
            "%10.3e\n", s->step, s->accepted ? "yes" : "no", s->value, s->f, s->grad_norm,
            s->eps, s->delta, s->omega, s->step_size, s->lower, s->linear,
-           hg_counts_oracle(&s->counts), s->wall_s);
+           hg_counts_oracle(&s->counts), hg_counts_jacobian(&s->counts), s->wall_s);
   }
 }
 

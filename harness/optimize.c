@@ -316,10 +316,10 @@ void hg_optimize_tsv(FILE *f, const hg_outer_result *res, const char *label,
   for (int i = 0; i < res->n; i++) {
     const hg_outer_step *s = &res->steps[i];
     fprintf(f, "%s\t%s\t%s\t%s\t%d\t%d\t%.10g\t%.10g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t"
-            "%ld\t%ld\t%ld\t%.6g\t",
+            "%ld\t%ld\t%ld\t%ld\t%.6g\t",
             label, problem, outer, method, s->step, s->accepted, s->value, s->f, s->grad_norm,
             s->hg_norm, s->eps, s->delta, s->omega, s->step_size, s->lower, s->linear,
-            hg_counts_oracle(&s->counts), s->wall_s);
+            hg_counts_oracle(&s->counts), hg_counts_jacobian(&s->counts), s->wall_s);
     for (int j = 0; j < res->n_theta; j++)
       fprintf(f, "%s%.10g", j ? "," : "",
               res->theta[(size_t)i * (size_t)res->n_theta + (size_t)j]);

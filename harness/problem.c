@@ -60,7 +60,12 @@ void hg_problem_destroy(hg_problem **pp)
 
 long hg_counts_oracle(const hg_counts *c)
 {
-  return c->phi + c->jvp_w + c->vjp_w + c->vjp_theta + c->jvp_theta;
+  return c->phi + hg_counts_jacobian(c);
+}
+
+long hg_counts_jacobian(const hg_counts *c)
+{
+  return c->jvp_w + c->vjp_w + c->vjp_theta + c->jvp_theta;
 }
 
 void hg_phi(hg_problem *P, const double *w, const double *theta, double *out)

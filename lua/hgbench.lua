@@ -862,10 +862,10 @@ end
 -- an outer loop for `steps` steps or until its cumulative lower + linear iterations reach
 -- max_work (the row that reaches it is the last), whichever comes first (steps defaults to 20,
 -- or to 1000000 when max_work is given; max_work 0: no budget); its rows are appended to the
--- scenario's optimize.tsv and returned as a list of rows
--- {step, accepted, value, f, grad_norm, hg_norm, eps, delta, omega, step_size, lower, linear,
--- work, calls, wall_s, theta} carrying label, problem, outer, method, status (message).  warm
--- and exact default to true; label to the outer loop's name.  Outer runs are not resumed: a
+-- scenario's optimize.tsv and returned as a list of rows {step, accepted, value, f,
+-- grad_norm, hg_norm, eps, delta, omega, step_size, lower, linear, work, calls, jacobian,
+-- wall_s, theta} carrying label, problem, outer, method, status (message).  warm and exact
+-- default to true; label to the outer loop's name.  Outer runs are not resumed: a
 -- second `hgbench run` runs them again.
 function hg.optimize(P, opts)
   if not is_problem(P) then

@@ -1264,9 +1264,10 @@ static const char **optimize_words(lua_State *L, int t, const char *key, int *n)
  * hg.optimize(P, {outer=, outer_params={...}, method=, method_params={...}, steps=, max_work=,
  * t=, k=, tol_lower=, tol_linear=, max_t=, max_k=, theta=, warm=, exact=, seed=, label=}): an
  * outer loop run by hg_optimize (steps steps or until lower + linear iterations reach
- * max_work, whichever comes first; steps 20 by default, HG_OUTER_MAX_STEPS with max_work); its rows go to the scenario's optimize.tsv and come back as a list
- * of row tables {step, accepted, value, f, grad_norm, hg_norm, eps, delta, omega, step_size,
- * lower, linear, work = lower + linear, calls, wall_s, theta = {...}} with fields label,
+ * max_work, whichever comes first; steps 20 by default, HG_OUTER_MAX_STEPS with max_work);
+ * its rows go to the scenario's optimize.tsv and come back as a list of row tables {step,
+ * accepted, value, f, grad_norm, hg_norm, eps, delta, omega, step_size, lower, linear,
+ * work = lower + linear, calls, jacobian, wall_s, theta = {...}} with fields label,
  * problem, outer, method, status (and message on a failure during the loop).  Unknown names
  * and bad parameters are Lua errors.
  */
@@ -1371,6 +1372,7 @@ static int l_optimize(lua_State *L)
     set_int(L, "linear", st->linear);
     set_int(L, "work", st->lower + st->linear);
     set_int(L, "calls", hg_counts_oracle(&st->counts));
+    set_int(L, "jacobian", hg_counts_jacobian(&st->counts));
     set_num(L, "wall_s", st->wall_s);
     set_array(L, "theta", R->n_theta, R->theta + (size_t)i * (size_t)R->n_theta);
     lua_rawseti(L, -2, i + 1);

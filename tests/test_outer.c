@@ -96,6 +96,11 @@ static void test_bookkeeping(void)
   check(R.steps[3].counts.phi == 4 * run.counts.phi && R.steps[3].counts.vjp_w ==
         4 * run.counts.vjp_w, "cumulative calls are 4 runs' calls (%ld Phi)",
         R.steps[3].counts.phi);
+  check(hg_counts_jacobian(&R.steps[3].counts) == 4 * hg_counts_jacobian(&run.counts) &&
+        hg_counts_jacobian(&run.counts) == run.counts.vjp_w + run.counts.vjp_theta &&
+        hg_counts_jacobian(&run.counts) > 0,
+        "Jacobian products: 4 runs' vjp_w + vjp_theta (%ld)",
+        hg_counts_jacobian(&R.steps[3].counts));
   double f1 = exact_f(P, theta1);
   /* the same direct solve, so the same number */
   check(R.steps[1].f == f1, "row 1's f = E(w*(theta1)) by exact (%.12g vs %.12g)",
