@@ -927,17 +927,16 @@ function hg.plot_optimize(results, opts)
     end
     local x, y = {}, {}
     for _, r in ipairs(res) do
-      local yv = ykey == "value" and r.value or (ykey == "f" and r.f or row_loss(r))
-      if ykey == "psnr" then yv = hg.psnr(yv, opts.pixels) end
+      local xv, yv = r[field], nil
       if yfield then
         yv = r[ykey]
-        if yv == nil then
-          error(fmt("hg.plot_optimize: result %d's rows have no field %s", i, ykey), 2)
-        end
+      else
+        yv = ykey == "value" and r.value or (ykey == "f" and r.f or row_loss(r))
+        if ykey == "psnr" then yv = hg.psnr(yv, opts.pixels) end
       end
-      local xv = r[field]
-      if xv == nil then
-        error(fmt("hg.plot_optimize: result %d's rows have no field %s", i, xkey), 2)
+      if xv == nil or yv == nil then
+        error(fmt("hg.plot_optimize: result %d's rows have no field %s", i,
+                  xv == nil and xkey or ykey), 2)
       end
       if finite(yv) and finite(xv) then
         x[#x + 1], y[#y + 1] = xv, yv

@@ -127,9 +127,6 @@ static int maid_run(hg_outer *O, const hg_params *op, hg_error *err)
   int max_retries = (int)hg_params_int(op, "max_retries");
   maid_test c = {(int)hg_params_int(op, "adaptive"), nu, eta,
                  hg_params_real(op, "omega_scale"), eps_min};
-  if (!c.adaptive) /* fixed eps, delta: step 3 neither tightens nor loosens (c.adaptive
-                      already keeps step 1 from tightening) */
-    nu = nubar = 1;
   double *theta = malloc(3 * (size_t)m * sizeof *theta), *trial = theta + m, *z = trial + m;
   hg_outer_eval ev, tv;
 
@@ -171,8 +168,10 @@ static int maid_run(hg_outer *O, const hg_params *op, hg_error *err)
         if ((rc = hg_outer_record(O, theta, &tv, &used, alpha, 1, err)))
           goto done;
         beta = alpha * grow;
-        eps *= nubar;
-        delta *= nubar;
+        if (c.adaptive) {
+          eps *= nubar;
+          delta *= nubar;
+        }
         if (k < hg_outer_max_steps(O) &&
             (rc = maid_direction(O, theta, &eps, &delta, &c, &ev, &stop, err)))
           goto done;
@@ -180,10 +179,11 @@ static int maid_run(hg_outer *O, const hg_params *op, hg_error *err)
       }
       if ((rc = hg_outer_record(O, theta, &ev, &used, alpha / rho, 0, err)))
         goto done;
-      eps *= nu;
-      delta *= nu;
-      if (c.adaptive && eps < eps_min)
-        stop = 1;
+      if (c.adaptive) {
+        eps *= nu;
+        delta *= nu;
+        stop = eps < eps_min;
+      }
     }
   }
 done:
