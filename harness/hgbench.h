@@ -218,7 +218,7 @@ int hg_sym_extremes(int n, const double *A, double *lambda_min, double *lambda_m
                     hg_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Grayscale images (harness/image.c): PGM and PNG files, synthetic images, noise               */
+/* Grayscale images (harness/io/image.c): PGM and PNG files, synthetic images, noise               */
 /* ------------------------------------------------------------------------------------------ */
 
 #define HG_IMAGE_MAX_PIXELS (1 << 26)
@@ -250,7 +250,7 @@ int hg_image_synthetic(int w, int h, uint64_t seed, hg_image *out, hg_error *err
 void hg_image_add_noise(hg_image *img, double sigma, hg_rng *rng);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Real data (harness/dataset.c): IDX files and Fashion-MNIST from Debian                      */
+/* Real data (harness/io/dataset.c): IDX files and Fashion-MNIST from Debian                      */
 /* ------------------------------------------------------------------------------------------ */
 
 #define HG_IDX_MAX_DIMS 4
@@ -722,7 +722,7 @@ size_t hg_method_space_on(const hg_method_ops *M, const hg_problem *P, const hg_
                           const hg_params *mp);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Outer loops (DESIGN §2.3): plugins in methods/outer/, driven by harness/optimize.c          */
+/* Outer loops (DESIGN §2.3): plugins in methods/outer/, driven by harness/core/optimize.c          */
 /* ------------------------------------------------------------------------------------------ */
 
 /* One recorded outer step.  Step 0 is the start theta0; a rejected attempt (a failed line
@@ -870,7 +870,7 @@ void hg_optimize_tsv(FILE *f, const hg_outer_result *res, const char *label,
                      const char *problem, const char *outer, const char *method);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Registry: the one list of plugins (harness/registry.c)                                      */
+/* Registry: the one list of plugins (harness/core/registry.c)                                      */
 /* ------------------------------------------------------------------------------------------ */
 
 typedef struct hg_entry {
@@ -888,7 +888,7 @@ const hg_method_ops *hg_find_method(const char *name, hg_error *err);
 const hg_outer_ops *hg_find_outer(const char *name, hg_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Runs: one hypergradient through the counting wrapper, measured (harness/run.c)              */
+/* Runs: one hypergradient through the counting wrapper, measured (harness/core/run.c)              */
 /* ------------------------------------------------------------------------------------------ */
 
 typedef struct hg_run {
@@ -947,7 +947,7 @@ void hg_run_release(hg_run *r);
 double hg_now(void);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Checks (harness/check.c): finite differences of every derivative callback                   */
+/* Checks (harness/core/check.c): finite differences of every derivative callback                   */
 /* ------------------------------------------------------------------------------------------ */
 
 typedef struct hg_check_row {
@@ -971,7 +971,7 @@ int hg_check(hg_problem *P, const double *theta, uint64_t seed, hg_check_report 
              hg_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Rates (harness/rates.c)                                                                     */
+/* Rates (harness/core/rates.c)                                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
 /* The theoretical rate of method `name` along axis 't' or 'k' (NAN when unknown). */
@@ -989,7 +989,7 @@ int hg_fit_slope(int n, const double *x, const double *err, double floor, double
                  double *lo, double *hi);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Scenarios: results rows, resume, expectations, report (harness/scenario.c, report.c)        */
+/* Scenarios: results rows, resume, expectations, report (harness/cli/scenario.c, report.c)        */
 /* ------------------------------------------------------------------------------------------ */
 
 /* One results.tsv row (DESIGN §6).  The key of a run is (problem, problem_params, method,
@@ -1106,7 +1106,7 @@ int hg_scenario_add_optimize(hg_scenario *S, const hg_outer_result *res, const c
 /* mkdir -p dir (an existing folder is fine; a file in the way is an error naming it). */
 int hg_make_dirs(const char *dir, hg_error *err);
 
-/* report.md of S (harness/report.c), written atomically into S->outdir. */
+/* report.md of S (harness/io/report.c), written atomically into S->outdir. */
 int hg_report_write(const hg_scenario *S, hg_error *err);
 
 /* Write `text` to dir/name through dir/.name.tmp and a rename, so a reader never sees half a
@@ -1115,7 +1115,7 @@ int hg_write_atomic(const char *dir, const char *name, const char *text, size_t 
                     hg_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Plots through gnuplot (harness/plot.c, templates in plots/)                                 */
+/* Plots through gnuplot (harness/io/plot.c, templates in plots/)                                 */
 /* ------------------------------------------------------------------------------------------ */
 
 typedef struct hg_plot_series {
@@ -1164,7 +1164,7 @@ int hg_plot_images(const char *outdir, const hg_image_plot_spec *spec, char *ren
                    size_t len, hg_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Verification (harness/verify.c): convergence to exact and the identities of DESIGN §7       */
+/* Verification (harness/core/verify.c): convergence to exact and the identities of DESIGN §7       */
 /* ------------------------------------------------------------------------------------------ */
 
 typedef struct hg_verify_row {

@@ -34,7 +34,7 @@
  *   5. Implement phi, jvp_w, vjp_w, vjp_theta, upper (required) and whatever optional slots
  *      the problem can offer (jvp_theta, exact, constants, describe), each with a comment
  *      giving its math.  Leave absent optional slots NULL.
- *   6. Add one line to harness/registry.c (an extern declaration and a {name, ops} entry).
+ *   6. Add one line to harness/core/registry.c (an extern declaration and a {name, ops} entry).
  *   7. Run `hgbench check NAME` (finite differences of every callback) and `hgbench verify
  *      NAME`; the conformance suite in tests/ then runs every method on it.
  */

@@ -1,6 +1,6 @@
 /*
- * test_data.c -- data matrices, data file readers (harness/data.c) and extreme eigenvalues
- * (harness/eig.c).
+ * test_data.c -- data matrices, data file readers (harness/io/data.c) and extreme eigenvalues
+ * (harness/core/eig.c).
  *
  * Usage: test_data FIXTURE_DIR   (the tests/data directory)
  * Prints one line per check ("ok" or "FAIL") and exits non-zero if any check failed.

@@ -1,5 +1,5 @@
 /*
- * test_dataset.c -- harness/dataset.c: the IDX reader and the Fashion-MNIST loader.
+ * test_dataset.c -- harness/io/dataset.c: the IDX reader and the Fashion-MNIST loader.
  *
  *   - a small IDX file written here byte by byte, plain and gzip-compressed (zlib), reads back
  *     with its dimensions and every byte;

@@ -1,5 +1,5 @@
 /*
- * test_image.c -- harness/image.c against files written here byte by byte:
+ * test_image.c -- harness/io/image.c against files written here byte by byte:
  *   - P2 (ASCII, with comments) and P5 8-bit files give value/maxval exactly;
  *   - a 16-bit P5 round trip (hg_image_write_pgm, hg_image_read) keeps every pixel to 0.5/65535;
  *   - a PNG written by libpng's own writer (8-bit gray) reads back as value/255 exactly;

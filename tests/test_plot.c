@@ -1,5 +1,5 @@
 /*
- * test_plot.c -- plots (harness/plot.c) and report.md (harness/report.c).
+ * test_plot.c -- plots (harness/io/plot.c) and report.md (harness/io/report.c).
  *
  * argv[1]: a scratch folder, created if missing; the test writes its files there.
  * The .dat numbers are checked exactly: they are medians and type-7 quantiles of small sets

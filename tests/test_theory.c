@@ -21,7 +21,7 @@
  * the two is certified); the check above tests that variant, and it must be no larger than
  * hg_omega's and strictly smaller on some pair.
  *
- * And the fits every rate check rests on (harness/rates.c): hg_fit_rate recovers q from
+ * And the fits every rate check rests on (harness/core/rates.c): hg_fit_rate recovers q from
  * C q^x exactly (1e-12) and excludes points at or below the round-off floor; hg_fit_slope
  * recovers the exponent of C x^p exactly, holds p = -1 inside its 95 % interval under seeded
  * multiplicative noise (10 %), and excludes it for a curve of slope -2.

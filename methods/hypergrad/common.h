@@ -20,11 +20,11 @@
 #define HG_DIVERGENCE_FACTOR 1e12
 
 /* hg_cg (hgbench.h) recording ||r_{j+1}|| with hg_trace_linear(trace, .) after every
- * iteration when trace is not NULL.  Defined in harness/linalg.c next to hg_cg: the same code. */
+ * iteration when trace is not NULL.  Defined in harness/core/linalg.c next to hg_cg: the same code. */
 int hg_cg_trace(int n, hg_linop op, void *ctx, const double *b, double *x, int kmax, double tol,
                 double *work, hg_ctx *trace, int *k_used, double *res, hg_error *err);
 /* hg_gmres (hgbench.h) recording the residual estimate |g_{j+1}| with hg_trace_linear after
- * every Arnoldi step when trace is not NULL; in harness/linalg.c next to hg_gmres. */
+ * every Arnoldi step when trace is not NULL; in harness/core/linalg.c next to hg_gmres. */
 int hg_gmres_trace(int n, hg_linop op, void *ctx, const double *b, double *x, int kmax,
                    int restart, double tol, double *work, hg_ctx *trace, int *k_used,
                    double *res, hg_error *err);

@@ -26,7 +26,7 @@
  *      driver, hg_aid_space(n, m, &solver), which counts the solver's blocks.  When they depend
  *      on the method's parameters, give space_params too (space() then answers for the
  *      defaults).
- *   5. Add one line to harness/registry.c:  extern const hg_method_ops hg_method_<name>;  and
+ *   5. Add one line to harness/core/registry.c:  extern const hg_method_ops hg_method_<name>;  and
  *      {"<name>", &hg_method_<name>} in hg_methods[].
  *   6. The conformance tests run it against exact on every problem; add its exact identities
  *      (DESIGN §7) to tests/test_methods.c.
