@@ -878,9 +878,11 @@ typedef struct hg_entry {
   const void *ops; /* const hg_problem_ops * or const hg_method_ops * */
 } hg_entry;
 
-extern const hg_entry hg_problems[]; /* ends with {NULL, NULL} */
-extern const hg_entry hg_methods[];  /* ends with {NULL, NULL} */
-extern const hg_entry hg_outers[];   /* outer loops (const hg_outer_ops *), {NULL, NULL} */
+/* The registered plugins of each kind in registration order, ending with {NULL, NULL}: every
+ * caller iterates these, never a list of its own. */
+const hg_entry *hg_problem_list(void);
+const hg_entry *hg_method_list(void);
+const hg_entry *hg_outer_list(void); /* outer loops (const hg_outer_ops *) */
 
 /* Look up by name; NULL with an error listing the known names if absent. */
 const hg_problem_ops *hg_find_problem(const char *name, hg_error *err);

@@ -153,7 +153,7 @@ static int verify_list(hg_problem *P, const char *name, const hg_method_ops *ops
   hg_error err;
   double theta[4096];
 
-  for (const hg_entry *e = hg_methods; e->name && n < 31; e++)
+  for (const hg_entry *e = hg_method_list(); e->name && n < 31; e++)
     list[n++] = (hg_entry){e->name, name && !strcmp(e->name, name) ? (const void *)ops : e->ops};
   list[n] = (hg_entry){NULL, NULL};
   P->ops->theta0(P->self, theta);

@@ -248,7 +248,7 @@ static void test_registry(void)
   int m = P->n_theta;
   double *p = malloc((size_t)m * sizeof *p);
 
-  for (const hg_entry *e = hg_outers; e->name; e++) {
+  for (const hg_entry *e = hg_outer_list(); e->name; e++) {
     hg_budget b;
     hg_error err;
     hg_outer_result R;

@@ -239,7 +239,7 @@ static int cmd_list(int argc, char **argv)
     return bad_input("list takes problems, methods or outer");
   if (problems) {
     printf("problems:\n");
-    for (const hg_entry *e = hg_problems; e->name; e++) {
+    for (const hg_entry *e = hg_problem_list(); e->name; e++) {
       const hg_problem_ops *ops = e->ops;
       printf("  %-14s %s\n", e->name, ops->summary);
       print_schema(ops->params);
@@ -247,7 +247,7 @@ static int cmd_list(int argc, char **argv)
   }
   if (methods) {
     printf("methods:\n");
-    for (const hg_entry *e = hg_methods; e->name; e++) {
+    for (const hg_entry *e = hg_method_list(); e->name; e++) {
       const hg_method_ops *ops = e->ops;
       printf("  %-14s %s\n", e->name, ops->summary);
       print_schema(ops->params);
@@ -255,7 +255,7 @@ static int cmd_list(int argc, char **argv)
   }
   if (outers) {
     printf("outer loops (hgbench optimize --outer NAME[:key=value,...]):\n");
-    for (const hg_entry *e = hg_outers; e->name; e++) {
+    for (const hg_entry *e = hg_outer_list(); e->name; e++) {
       const hg_outer_ops *ops = e->ops;
       printf("  %-14s %s\n", e->name, ops->summary);
       print_schema(ops->params);
@@ -439,7 +439,7 @@ static int cmd_verify(cli *c, hg_error *err)
     if (c->nwords || c->theta_spec)
       return bad_input("verify without PROBLEM runs every problem with its defaults: "
                        "key=value words and --theta need a PROBLEM");
-    for (const hg_entry *e = hg_problems; e->name && failures >= 0; e++, problems++) {
+    for (const hg_entry *e = hg_problem_list(); e->name && failures >= 0; e++, problems++) {
       c->problem = e->name;
       int f = verify_one(c, err);
       failures = f < 0 ? f : failures + f;

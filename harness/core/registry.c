@@ -23,7 +23,7 @@ extern const hg_problem_ops hg_problem_deblur_tv;
 extern const hg_problem_ops hg_problem_denoise_foe;
 extern const hg_problem_ops hg_problem_denoise_tv_pd;
 
-const hg_entry hg_problems[] = {
+static const hg_entry hg_problems[] = {
   {"quadratic", &hg_problem_quadratic},
   {"ridge", &hg_problem_ridge},
   {"logreg", &hg_problem_logreg},
@@ -53,7 +53,7 @@ extern const hg_method_ops hg_method_piggyback;
 extern const hg_method_ops hg_method_sid;
 extern const hg_method_ops hg_method_fd;
 
-const hg_entry hg_methods[] = {
+static const hg_entry hg_methods[] = {
   {"exact", &hg_method_exact},
   {"itd", &hg_method_itd},
   {"itd-forward", &hg_method_itd_forward},
@@ -76,7 +76,7 @@ extern const hg_outer_ops hg_outer_hoag;
 extern const hg_outer_ops hg_outer_maid;
 extern const hg_outer_ops hg_outer_isgd;
 
-const hg_entry hg_outers[] = {
+static const hg_entry hg_outers[] = {
   {"hgd", &hg_outer_hgd},
   {"projected", &hg_outer_projected},
   {"hoag", &hg_outer_hoag},
@@ -116,4 +116,19 @@ const hg_method_ops *hg_find_method(const char *name, hg_error *err)
 const hg_outer_ops *hg_find_outer(const char *name, hg_error *err)
 {
   return find(hg_outers, "outer loop", name, err);
+}
+
+const hg_entry *hg_problem_list(void)
+{
+  return hg_problems;
+}
+
+const hg_entry *hg_method_list(void)
+{
+  return hg_methods;
+}
+
+const hg_entry *hg_outer_list(void)
+{
+  return hg_outers;
 }

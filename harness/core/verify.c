@@ -471,7 +471,7 @@ done:
 int hg_verify(hg_problem *P, const double *theta, int local_constants, hg_verify_report *rep,
               hg_error *err)
 {
-  return hg_verify_with(P, theta, hg_methods, local_constants, rep, err);
+  return hg_verify_with(P, theta, hg_method_list(), local_constants, rep, err);
 }
 
 void hg_verify_release(hg_verify_report *rep)
