@@ -323,7 +323,9 @@ typedef struct hg_image_set {
   const double *clean, *noisy; /* N w h each, image i at offset i w h, row-major */
 } hg_image_set;
 
-#define HG_PROBLEM_OPS_VERSION 1
+/* The layout of every ops table (problem, method, outer loop): the same number in each, bumped
+ * when slots are added; a plugin built against another layout is refused at registration. */
+#define HG_OPS_VERSION 2
 
 /* Constants of a saddle-point lower level at theta (hg_saddle_ops.constants). */
 typedef struct hg_saddle_constants {
@@ -379,8 +381,20 @@ typedef struct hg_saddle_ops {
                      double *out);
 } hg_saddle_ops;
 
+/* A method that does not apply to a problem, with the reason (hg_problem_ops.not_applicable). */
+typedef struct hg_not_applicable {
+  const char *method; /* registry name */
+  const char *why;    /* one line, shown wherever the pair is skipped */
+} hg_not_applicable;
+
+/* A constant a problem cannot give (hg_problem_ops.unknown). */
+typedef struct hg_unknown_constant {
+  const char *constant; /* a field of hg_constants: "nu1", "mu2", ... */
+  const char *why;      /* one line: why no finite value exists or is known */
+} hg_unknown_constant;
+
 typedef struct hg_problem_ops {
-  int version;                 /* HG_PROBLEM_OPS_VERSION */
+  int version;                 /* HG_OPS_VERSION: the layout this table follows */
   const char *name;            /* registry name, e.g. "ridge" */
   const char *summary;         /* one line */
   const hg_param_spec *params; /* parameter schema */
@@ -441,6 +455,21 @@ typedef struct hg_problem_ops {
    * hg_problem_select / hg_problem_sample. */
   int (*n_items)(const void *self, int which);
   int (*select)(void *self, int which, int count, const int *idx, hg_error *err);
+
+  /* Facts the harness, verify and the tests read (never a strcmp on the name) -------------- */
+  int revision;          /* the plugin's own revision: its author bumps it whenever the
+                            problem's numbers change (run keys, results rows, JSON, report) */
+  const char *display;   /* name for legends and tables ("ridge regression") */
+  /* Methods known not to apply beyond what hg_method_ops.needs shows, and why;
+   * {NULL, NULL}-terminated, or NULL for none. */
+  const hg_not_applicable *not_applicable;
+  /* Constants of hg_constants this problem cannot give (they come out NAN), and why:
+   * {NULL, NULL}-terminated, or NULL for none.  verify reports a bound or rate built on a
+   * constant listed here as ungraded with that reason; any other NAN bound is a failure. */
+  const hg_unknown_constant *unknown;
+  /* Optional: 1 when Phi is affine in w with d_theta Phi independent of w for this instance
+   * (DESIGN §7: then itd(t) = aid-fp(t, k = t)); NULL: never. */
+  int (*affine)(const void *self);
 } hg_problem_ops;
 
 /* The two means a problem's sample ops restrict (hg_problem_ops.select). */
@@ -673,13 +702,41 @@ enum {
   HG_NEEDS_SYMMETRIC = 1 << 1,  /* symmetric d_w Phi */
   HG_NEEDS_JVP_THETA = 1 << 2,  /* the jvp_theta op */
   HG_NEEDS_CONTRACTION = 1 << 3, /* iterates Phi: q < 1 is checked first when known */
-  HG_NEEDS_SADDLE = 1 << 4       /* the saddle ops (a primal-dual method) */
+  HG_NEEDS_SADDLE = 1 << 4,      /* the saddle ops (a primal-dual method) */
+  HG_NEEDS_SAMPLE = 1 << 5       /* the sample ops (mini-batches: a stochastic method) */
 };
 
-#define HG_METHOD_OPS_VERSION 1
+/* Budget fields a method reads (hg_method_ops.budgets). */
+enum {
+  HG_BUDGET_T = 1 << 0,          /* t lower iterations */
+  HG_BUDGET_K = 1 << 1,          /* k linear-system (adjoint) iterations */
+  HG_BUDGET_KBACK = 1 << 2,      /* K backward steps (tbptt) */
+  HG_BUDGET_TOL_LOWER = 1 << 3,  /* tol_lower stops the lower iteration */
+  HG_BUDGET_TOL_LINEAR = 1 << 4  /* tol_linear stops the adjoint iteration */
+};
+
+/* A budget in an identity: a number, or verify's large budget (chosen from q). */
+#define HG_AT_BIG (-1)
+
+/* An exact identity of DESIGN §7: this method with budget (t, k, K) returns the hypergradient
+ * of method `other` with budget (other_t, other_k, other_K) (HG_AT_BIG: verify's large budget),
+ * to a relative difference tol, on every problem (or, with needs_affine, on problems whose Phi
+ * is affine in w: hg_problem_ops.affine).  other = "exact" compares with the problem's exact
+ * hypergradient. */
+typedef struct hg_identity {
+  const char *other;
+  int t, k, K;
+  int other_t, other_k, other_K;
+  double tol;        /* round-off of the operations involved */
+  int needs_affine;
+  const char *why;   /* one line: the reason the identity holds */
+} hg_identity;
+
+/* fd and itd-forward work column by column of theta: verify runs them up to this many. */
+#define HG_COLUMNWISE_MAX_THETA 300
 
 typedef struct hg_method_ops {
-  int version;                 /* HG_METHOD_OPS_VERSION */
+  int version;                 /* HG_OPS_VERSION: the layout this table follows */
   const char *name;            /* registry name, e.g. "aid-cg" */
   const char *summary;         /* one line */
   const hg_param_spec *params; /* method parameters (may be an empty schema) */
@@ -710,7 +767,26 @@ typedef struct hg_method_ops {
    * then reports its error at the large budget without grading it (a mean square error falls
    * like 1/t, never to the deterministic 1e-8: its own tests measure that rate over seeds). */
   int stochastic;
+
+  /* Facts the harness, verify and the tests read (never a strcmp on the name) -------------- */
+  int revision;           /* the plugin's own revision: its author bumps it whenever the
+                             method's numbers change */
+  const char *display;    /* legend name as papers write it ("AID-CG") */
+  unsigned budgets;       /* HG_BUDGET_*: the budget fields the method reads */
+  /* Exact identities of DESIGN §7 this method satisfies ({NULL}-terminated, or NULL). */
+  const hg_identity *identities;
+  /* 1 when the work grows column by column of theta (m solves or m products per step): verify
+   * runs it only up to HG_COLUMNWISE_MAX_THETA hyperparameters. */
+  int columnwise;
+  const char *cost;       /* one line: what one call costs ("t Phi, t vjp_w, t vjp_theta") */
 } hg_method_ops;
+
+/* HG_OK when method M applies to problem P; else HG_ERR_UNSUPPORTED with a sentence naming
+ * both and the reason: a need of M.needs that P lacks, or P's not_applicable entry for M. */
+int hg_method_applies(const hg_problem_ops *P, const hg_method_ops *M, hg_error *err);
+/* Why problem P cannot give `constant` (a field name of hg_constants), from P's unknown list;
+ * NULL when P does not declare it unknown. */
+const char *hg_unknown_why(const hg_problem_ops *P, const char *constant);
 
 /* Workspace bytes of method M with parameters mp (NULL: the defaults) for n_w = n,
  * n_theta = m and budget b: space_params when the method has it, else space. */
@@ -811,15 +887,13 @@ int hg_outer_value(hg_outer *O, const double *theta, double eps, hg_outer_eval *
 int hg_outer_record(hg_outer *O, const double *theta, const hg_outer_eval *ev,
                     const hg_outer_eval *used, double step_size, int accepted, hg_error *err);
 
-#define HG_OUTER_OPS_VERSION 1
-
 /* What an outer loop needs of its evaluations (hg_outer_ops.needs). */
 enum {
   HG_OUTER_NEEDS_OMEGA = 1 << 0 /* the a-posteriori bound omega of every hypergradient */
 };
 
 typedef struct hg_outer_ops {
-  int version;                 /* HG_OUTER_OPS_VERSION */
+  int version;                 /* HG_OPS_VERSION: the layout this table follows */
   const char *name;            /* registry name, e.g. "maid" */
   const char *summary;         /* one line */
   const hg_param_spec *params; /* the loop's parameters */
@@ -827,6 +901,8 @@ typedef struct hg_outer_ops {
   /* Run up to hg_outer_max_steps(O) outer steps from hg_outer_theta0(O), recording each with
    * hg_outer_record (step 0 first).  A failure stops the loop; the rows so far are kept. */
   int (*run)(hg_outer *O, const hg_params *op, hg_error *err);
+  int revision;          /* the plugin's own revision: bumped whenever its numbers change */
+  const char *display;   /* legend name ("MAID") */
 } hg_outer_ops;
 
 /* The most outer steps a run may take; also the front ends' default when only a work budget
@@ -1194,6 +1270,8 @@ typedef struct hg_verify_report {
   int nrows, cap;
   hg_verify_row *rows; /* owned */
   int failures;
+  int not_applicable;  /* rows that do not apply (the note says why) */
+  int informational;   /* rows reported without a grade (the note says why) */
   int t_big, k_big;    /* the large budget chosen from q */
   double q;            /* contraction constant at theta (NAN if unknown) */
   int local;           /* the theory rows used trajectory-local constants */
@@ -1220,6 +1298,11 @@ int hg_verify(hg_problem *P, const double *theta, int local_constants, hg_verify
  * trajectory-local constants (hg_theory_local) instead of global ones. */
 int hg_verify_with(hg_problem *P, const double *theta, const hg_entry *methods,
                    int local_constants, hg_verify_report *rep, hg_error *err);
+/* The rows of one method only (the self-test battery): M, registered or not, under `name`;
+ * identities name other methods, looked up in the registry. */
+int hg_verify_method(hg_problem *P, const double *theta, const char *name,
+                     const hg_method_ops *M, int local_constants, hg_verify_report *rep,
+                     hg_error *err);
 void hg_verify_release(hg_verify_report *rep);
 
 #endif /* HGBENCH_H */

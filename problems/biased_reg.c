@@ -645,8 +645,14 @@ static void biased_reg_describe(const void *self, char *buf, size_t len)
              B->eta);
 }
 
+/* For the squared loss Phi is affine in w and d_theta Phi does not depend on w (DESIGN §7). */
+static int biased_reg_affine(const void *self)
+{
+  return !((const biased_reg *)self)->logistic;
+}
+
 const hg_problem_ops hg_problem_biased_reg = {
-  .version = HG_PROBLEM_OPS_VERSION,   /* ops layout this table was written for */
+  .version = HG_OPS_VERSION,   /* ops layout this table was written for */
   .name = "biased-reg",                /* registry name */
   .summary = "meta-learning with biased regularization over T tasks (DESIGN §3)",
   .params = biased_reg_params,         /* tasks, d, n, n_val, beta, loss, spread, noise, ... */
@@ -663,4 +669,7 @@ const hg_problem_ops hg_problem_biased_reg = {
   .constants = biased_reg_constants,   /* mu, L, q, kappa; nu1, nu2 = 0, mu1, mu2 = 0 */
   .describe = biased_reg_describe,     /* tasks, sizes, loss, beta, step */
   .symmetric = 1,                      /* d_w Phi = I - eta blockdiag(H_tau + beta I) */
+  .revision = 1,                       /* bump when this problem's numbers change */
+  .display = "biased regularization (meta-learning)", /* legends and tables */
+  .affine = biased_reg_affine,      /* Phi affine in w, d_theta Phi constant */
 };

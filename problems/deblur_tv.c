@@ -36,11 +36,13 @@ static int deblur_tv_create(const hg_params *p, void **self, int *n_w, int *n_th
 }
 
 const hg_problem_ops hg_problem_deblur_tv = {
-  .version = HG_PROBLEM_OPS_VERSION,
+  .version = HG_OPS_VERSION,
   .name = "deblur-tv",
   .summary = "learned smoothed-TV deblurring (Gaussian blur) of N image pairs, theta = (log "
              "weight, log smoothing)",
   .params = deblur_tv_params,
   .create = deblur_tv_create,
   HG_TV_CALLBACKS,
+  .revision = 1,                       /* bump when this problem's numbers change */
+  .display = "TV deblurring", /* legends and tables */
 };

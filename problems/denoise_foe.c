@@ -607,7 +607,7 @@ static int foe_select(void *self, int which, int count, const int *idx, hg_error
 }
 
 const hg_problem_ops hg_problem_denoise_foe = {
-  .version = HG_PROBLEM_OPS_VERSION,
+  .version = HG_OPS_VERSION,
   .name = "denoise-foe",
   .summary = "learned Fields-of-Experts denoising of N image pairs, theta = (log weights, log "
              "smoothings, zero-mean filters)",
@@ -627,4 +627,6 @@ const hg_problem_ops hg_problem_denoise_foe = {
   .symmetric = 1,
   .n_items = foe_n_items,           /* the N images, for Phi and for E */
   .select = foe_select,             /* per-image weights (items.h) */
+  .revision = 1,                       /* bump when this problem's numbers change */
+  .display = "FoE denoising", /* legends and tables */
 };

@@ -25,10 +25,12 @@ static int denoise_tv_create(const hg_params *p, void **self, int *n_w, int *n_t
 }
 
 const hg_problem_ops hg_problem_denoise_tv = {
-  .version = HG_PROBLEM_OPS_VERSION,
+  .version = HG_OPS_VERSION,
   .name = "denoise-tv",
   .summary = "learned smoothed-TV denoising of N image pairs, theta = (log weight, log smoothing)",
   .params = denoise_tv_params,
   .create = denoise_tv_create,
   HG_TV_CALLBACKS,
+  .revision = 1,                       /* bump when this problem's numbers change */
+  .display = "TV denoising", /* legends and tables */
 };

@@ -626,8 +626,17 @@ static const hg_saddle_ops denoise_pd_saddle = {
   .K_vjp_theta = pd_K_vjp_theta,           /* a learned filter bank */
 };
 
+/* The constants this problem cannot give (DESIGN §7: they come out NaN). */
+static const hg_unknown_constant pd_unknown[] = {
+  {"nu1", "d_w Phi contains the Huber gradient's derivative, which jumps at the kinks |Du| = "
+          "huber: no Lipschitz constant in w"},
+  {"nu2", "operator=filters: d_theta Phi holds psi'(Ku), which jumps with u"},
+  {"L_Phi", "operator=filters: ||d_theta Phi|| + nu2 D needs nu2"},
+  {NULL, NULL},
+};
+
 const hg_problem_ops hg_problem_denoise_tv_pd = {
-  .version = HG_PROBLEM_OPS_VERSION,
+  .version = HG_OPS_VERSION,
   .name = "denoise-tv-pd",
   .summary = "Huber-TV denoising in saddle-point form (K = D or a learned filter bank; PDHG, "
              "piggyback)",
@@ -648,4 +657,7 @@ const hg_problem_ops hg_problem_denoise_tv_pd = {
   .project = NULL,
   .images = denoise_pd_images,       /* the training pairs */
   .saddle = &denoise_pd_saddle,      /* for piggyback */
+  .revision = 1,                       /* bump when this problem's numbers change */
+  .display = "Huber-TV denoising (primal-dual)", /* legends and tables */
+  .unknown = pd_unknown,                 /* constants that come out NaN, and why */
 };

@@ -915,7 +915,7 @@ static void equilibrium_describe(const void *self, char *buf, size_t len)
 }
 
 const hg_problem_ops hg_problem_equilibrium = {
-  .version = HG_PROBLEM_OPS_VERSION,     /* ops layout this table was written for */
+  .version = HG_OPS_VERSION,     /* ops layout this table was written for */
   .name = "equilibrium",                 /* registry name */
   .summary = "equilibrium model w_i = tanh(A w_i + B x_i + c) with a linear readout "
              "(DESIGN §3)",
@@ -937,4 +937,6 @@ const hg_problem_ops hg_problem_equilibrium = {
   .project = equilibrium_project,        /* A onto ||A||_2 <= radius */
   .n_items = equilibrium_n_items,        /* the N examples, for Phi and for E */
   .select = equilibrium_select,          /* per-example weights N/count */
+  .revision = 1,                       /* bump when this problem's numbers change */
+  .display = "equilibrium model", /* legends and tables */
 };

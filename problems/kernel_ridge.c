@@ -694,7 +694,7 @@ static void kernel_ridge_describe(const void *self, char *buf, size_t len)
 }
 
 const hg_problem_ops hg_problem_kernel_ridge = {
-  .version = HG_PROBLEM_OPS_VERSION,   /* ops layout this table was written for */
+  .version = HG_OPS_VERSION,   /* ops layout this table was written for */
   .name = "kernel-ridge",              /* registry name */
   .summary = "Gaussian kernel ridge regression in alpha, theta = log gamma and log "
              "bandwidth(s) (DESIGN §3)",
@@ -712,4 +712,6 @@ const hg_problem_ops hg_problem_kernel_ridge = {
   .constants = kernel_ridge_constants, /* exact mu, L; q, kappa; nu1, nu2, mu1, mu2 */
   .describe = kernel_ridge_describe,   /* data sizes, bandwidths, step */
   .symmetric = 1,                      /* d_alpha Phi = I - eta (K + gamma I) */
+  .revision = 1,                       /* bump when this problem's numbers change */
+  .display = "kernel ridge regression", /* legends and tables */
 };

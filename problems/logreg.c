@@ -374,7 +374,7 @@ static void logreg_describe(const void *self, char *buf, size_t len)
 }
 
 const hg_problem_ops hg_problem_logreg = {
-  .version = HG_PROBLEM_OPS_VERSION,   /* ops layout this table was written for */
+  .version = HG_OPS_VERSION,   /* ops layout this table was written for */
   .name = "logreg",                    /* registry name */
   .summary = "logistic regression with regularization weights e^theta (DESIGN §3)",
   .params = logreg_params,             /* data and regularization (glm.h) */
@@ -393,4 +393,6 @@ const hg_problem_ops hg_problem_logreg = {
   .symmetric = 1,                      /* d_w Phi = I - eta H(w) */
   .n_items = hg_glm_n_items,           /* training rows (Phi), validation rows (E) */
   .select = hg_glm_select,             /* gathers the batch rows (glm.c) */
+  .revision = 1,                       /* bump when this problem's numbers change */
+  .display = "logistic regression", /* legends and tables */
 };

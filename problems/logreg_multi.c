@@ -1018,7 +1018,7 @@ static void logreg_multi_describe(const void *self, char *buf, size_t len)
 }
 
 const hg_problem_ops hg_problem_logreg_multi = {
-  .version = HG_PROBLEM_OPS_VERSION,     /* ops layout this table was written for */
+  .version = HG_OPS_VERSION,     /* ops layout this table was written for */
   .name = "logreg-multi",                /* registry name */
   .summary = "multinomial logistic regression, weights e^theta, sparse data (DESIGN §3)",
   .params = logreg_multi_params,         /* data files, reg, step, classes, solve, synthetic */
@@ -1037,4 +1037,6 @@ const hg_problem_ops hg_problem_logreg_multi = {
   .symmetric = 1,                        /* d_W Phi = I - eta H(W) */
   .n_items = hg_glm_n_items,             /* training rows (Phi), validation rows (E) */
   .select = logreg_multi_select,         /* the rows (glm.c) and their classes */
+  .revision = 1,                       /* bump when this problem's numbers change */
+  .display = "multinomial logistic regression", /* legends and tables */
 };

@@ -782,7 +782,7 @@ static void poison_describe(const void *self, char *buf, size_t len)
 }
 
 const hg_problem_ops hg_problem_poison = {
-  .version = HG_PROBLEM_OPS_VERSION,   /* ops layout this table was written for */
+  .version = HG_OPS_VERSION,   /* ops layout this table was written for */
   .name = "poison",                    /* registry name */
   .summary = "data poisoning of a multinomial logistic regression (DESIGN §3)",
   .params = poison_params,             /* files or synthetic data, fraction, radius, lambda */
@@ -800,4 +800,6 @@ const hg_problem_ops hg_problem_poison = {
   .describe = poison_describe,         /* data, classes, poisoned points, radius, step */
   .symmetric = 1,                      /* d_W Phi = I - eta H(W) */
   .project = poison_project,           /* theta_i onto ||theta_i|| <= radius */
+  .revision = 1,                       /* bump when this problem's numbers change */
+  .display = "data poisoning", /* legends and tables */
 };

@@ -594,8 +594,14 @@ static void quadratic_describe(const void *self, char *buf, size_t len)
            qp->eta);
 }
 
+/* Phi(w, theta) = w - eta (A w - B theta - b): affine in w, d_theta Phi = eta B constant. */
+static int quadratic_affine(const void *self)
+{
+  return 1;
+}
+
 const hg_problem_ops hg_problem_quadratic = {
-  .version = HG_PROBLEM_OPS_VERSION,   /* ops layout this table was written for */
+  .version = HG_OPS_VERSION,   /* ops layout this table was written for */
   .name = "quadratic",                 /* registry name */
   .summary = "synthetic quadratic bilevel problem with a chosen spectrum (DESIGN §3)",
   .params = quadratic_params,          /* n, m, kappa, mu, rho, step, seed; variant=benchopt */
@@ -612,4 +618,7 @@ const hg_problem_ops hg_problem_quadratic = {
   .constants = quadratic_constants,    /* exact mu, L, q, kappa; L_Phi; nu, mu */
   .describe = quadratic_describe,      /* sizes, spectrum, step */
   .symmetric = 1,                      /* d_w Phi = I - eta A */
+  .revision = 1,                       /* bump when this problem's numbers change */
+  .display = "quadratic (synthetic)", /* legends and tables */
+  .affine = quadratic_affine,      /* Phi affine in w, d_theta Phi constant */
 };

@@ -243,7 +243,7 @@ static void ridge_project(const void *self, double *theta)
 }
 
 const hg_problem_ops hg_problem_ridge = {
-  .version = HG_PROBLEM_OPS_VERSION,   /* ops layout this table was written for */
+  .version = HG_OPS_VERSION,   /* ops layout this table was written for */
   .name = "ridge",                     /* registry name */
   .summary = "ridge regression with regularization weights e^theta (DESIGN §3)",
   .params = ridge_params,              /* data and regularization (glm.h), then gram */
@@ -263,4 +263,6 @@ const hg_problem_ops hg_problem_ridge = {
   .n_items = hg_glm_n_items,           /* training rows (Phi), validation rows (E) */
   .select = hg_glm_select,             /* gathers the batch rows (glm.c) */
   .project = ridge_project,            /* theta into [box_lo, box_hi] */
+  .revision = 1,                       /* bump when this problem's numbers change */
+  .display = "ridge regression", /* legends and tables */
 };

@@ -304,7 +304,7 @@ static int warm_probe_run(hg_outer *O, const hg_params *op, hg_error *err)
 
 static const hg_param_spec no_params[] = {{NULL, 0, NULL, 0, 0, NULL, NULL}};
 static const hg_outer_ops warm_probe = {
-  .version = HG_OUTER_OPS_VERSION, .name = "warm-probe", .summary = "test",
+  .version = HG_OPS_VERSION, .name = "warm-probe", .summary = "test",
   .params = no_params, .run = warm_probe_run,
 };
 

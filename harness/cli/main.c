@@ -90,6 +90,7 @@ typedef struct cli {
   hg_budget budget;
   long seed, repeat;
   int json;
+  int not_applicable, informational; /* verify: rows counted over every problem */
 } cli;
 
 static int bad_input(const char *msg)
@@ -386,8 +387,8 @@ static int verify_one(cli *c, hg_error *err)
       const char *verdict = r->verdict == 1 ? "PASS" : r->verdict == 0 ? "FAIL"
                             : r->status == HG_ERR_UNSUPPORTED ? "n/a" : "info";
       printf("%-13s %-22s %6d %6d %11.3e %9.0e %10.2e %8ld  %s%s%s\n", r->method, r->what, r->t,
-             r->k, r->error, r->tol, r->wall_s, r->calls, verdict, r->status ? ": " : "",
-             r->status ? r->note : "");
+             r->k, r->error, r->tol, r->wall_s, r->calls, verdict, *r->note ? ": " : "",
+             r->note);
     }
     printf("\nbounds (DESIGN §7, %s constants) on a grid of t (k = t) or of k (t = %d); linear "
            "rate fitted past the error's peak, above round-off:\n",
@@ -423,6 +424,8 @@ static int verify_one(cli *c, hg_error *err)
     }
   }
   int failures = rc ? -1 : rep.failures;
+  c->not_applicable += rep.not_applicable;
+  c->informational += rep.informational;
   hg_verify_release(&rep);
   free(theta);
   hg_problem_destroy(&P);
@@ -447,7 +450,8 @@ static int cmd_verify(cli *c, hg_error *err)
   }
   if (failures < 0)
     return EXIT_BADINPUT;
-  printf("\nverify: %d problem(s), %d failure(s)\n", problems, failures);
+  printf("\nverify: %d problem(s), %d failure(s), %d n/a, %d ungraded (each row says why)\n",
+         problems, failures, c->not_applicable, c->informational);
   return failures ? EXIT_FAILED : 0;
 }
 

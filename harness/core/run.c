@@ -100,20 +100,7 @@ double hg_now(void)
 /* Refuse a method the problem cannot serve, with a sentence naming both. */
 static int check_needs(const hg_method_ops *M, const hg_problem *P, hg_error *err)
 {
-  const char *p = P->ops->name, *m = M->name;
-  if ((M->needs & HG_NEEDS_EXACT) && !P->ops->exact)
-    return hg_fail(err, HG_ERR_UNSUPPORTED, "method '%s' needs an exact solver, and problem "
-                   "'%s' has none", m, p);
-  if ((M->needs & HG_NEEDS_SYMMETRIC) && !P->ops->symmetric)
-    return hg_fail(err, HG_ERR_UNSUPPORTED, "method '%s' needs a symmetric d_w Phi, and problem "
-                   "'%s' is not symmetric (use a non-symmetric solver)", m, p);
-  if ((M->needs & HG_NEEDS_SADDLE) && !P->ops->saddle)
-    return hg_fail(err, HG_ERR_UNSUPPORTED, "method '%s' needs a saddle-point lower level (the "
-                   "saddle op), and problem '%s' has none", m, p);
-  if ((M->needs & HG_NEEDS_JVP_THETA) && !P->ops->jvp_theta)
-    return hg_fail(err, HG_ERR_UNSUPPORTED, "method '%s' needs jvp_theta, which problem '%s' "
-                   "does not provide", m, p);
-  return HG_OK;
+  return hg_method_applies(P->ops, M, err);
 }
 
 /* A map that cannot be shown contractive is reported before any iteration runs: a gradient

@@ -21,6 +21,13 @@
  * falls like 1/t (docs/theory.md), so no fixed tolerance is its criterion; its own tests fit
  * that rate over seeds.
  *
+ * Everything verify knows about a method or a problem comes from its ops table: the identities
+ * a method declares (hg_method_ops.identities), whether it is biased or stochastic, whether its
+ * work grows column by column of theta, which constants a problem cannot give and why
+ * (hg_problem_ops.unknown), which methods do not apply.  A bound that is NaN, or a rate the
+ * theory promises but the fit cannot find, fails unless the problem declares the constant
+ * behind it unknown; n/a and informational rows say why and are counted in the report.
+ *
  * Every run shares one hg_lower_cache: the lower iterates (and aid-fp's and neumann's adjoint
  * iterates at one w_t) recorded by earlier runs at this theta are resumed from, not recomputed;
  * the results, traces and counts are bitwise those of runs from scratch (tests/test_methods.c),
@@ -35,51 +42,31 @@
 
 #define CONVERGED_TOL 1e-8
 #define DIRECT_TOL 1e-6
-#define IDENTITY_TOL 1e-10
 #define RATE_EXPONENT_SLACK 0.95
-#define T_SMALL 6 /* identities are checked before convergence hides a difference */
-#define K_SMALL 3
 #define GRID 12          /* t = t_big j / GRID, j = 1..GRID, and t = 1, 2, 3 */
 #define TBPTT_K 10
-#define COLUMN_MAX_THETA 300 /* fd and itd-forward work column by column of theta: hours
-                                 beyond this many hyperparameters on real data */
 
-/* An identity of DESIGN §7: method a with budget (t, k, K) equals method b with its budget. */
-typedef struct identity {
-  const char *a;
-  int ta, ka, Ka;
-  const char *b;
-  int tb, kb, Kb;
-  double tol;
-} identity;
-
-static const identity identities[] = {
-  {"itd", T_SMALL, 0, 0, "itd-forward", T_SMALL, 0, 0, IDENTITY_TOL},
-  {"neumann", T_SMALL, K_SMALL, 0, "aid-fp", T_SMALL, K_SMALL + 1, 0, IDENTITY_TOL},
-  {"aid-fp", T_SMALL, 1, 0, "jfb", T_SMALL, 0, 0, IDENTITY_TOL},
-  {"tbptt", T_SMALL, 0, T_SMALL, "itd", T_SMALL, 0, 0, IDENTITY_TOL},
-  {"fd", 0, 0, 0, "exact", 0, 0, 0, DIRECT_TOL},
-};
-
-/* 1 (with the note) when verify skips method `name` for m hyperparameters: fd (2m + 1 exact
- * solves) and itd-forward (m Jacobian products per step, n_w m doubles) beyond
- * COLUMN_MAX_THETA. */
-static int too_costly(const char *name, int m, char *note, size_t len)
+/* n/a (with the note) when verify skips M for m hyperparameters: a method whose work grows
+ * column by column of theta (hg_method_ops.columnwise) beyond HG_COLUMNWISE_MAX_THETA. */
+static int too_costly(const hg_method_ops *M, int m, char *note, size_t len)
 {
-  if (m <= COLUMN_MAX_THETA || (strcmp(name, "fd") && strcmp(name, "itd-forward")))
+  if (!M->columnwise || m <= HG_COLUMNWISE_MAX_THETA)
     return 0;
-  snprintf(note, len, "skipped: with m = %d hyperparameters %s (verify runs it up to m = %d)", m,
-           strcmp(name, "fd") ? "itd-forward costs m Jacobian products per step"
-                              : "fd costs 2m + 1 exact solves", COLUMN_MAX_THETA);
+  if (note)
+    snprintf(note, len, "skipped: with m = %d hyperparameters %s costs %s (verify runs it up to "
+             "m = %d)", m, M->name, M->cost ? M->cost : "m products per step",
+             HG_COLUMNWISE_MAX_THETA);
   return 1;
 }
 
+/* The method called name: from the list verify was handed (a test's variants), else the
+ * registry; NULL when neither has it. */
 static const hg_method_ops *lookup(const hg_entry *methods, const char *name)
 {
   for (const hg_entry *e = methods; e->name; e++)
     if (!strcmp(e->name, name))
       return e->ops;
-  return NULL;
+  return hg_find_method(name, NULL);
 }
 
 static hg_verify_row *new_row(hg_verify_report *rep, const char *method, const char *what)
@@ -107,12 +94,15 @@ static void grade(hg_verify_report *rep, hg_verify_row *row)
 {
   if (row->status == HG_ERR_UNSUPPORTED) {
     row->verdict = -1;
+    rep->not_applicable++;
     return;
   }
   row->verdict = row->status == HG_OK && isfinite(row->tol) ? row->error <= row->tol
                  : row->status == HG_OK ? -1 : 0;
   if (row->verdict == 0)
     rep->failures++;
+  else if (row->verdict < 0)
+    rep->informational++;
 }
 
 /* Run M with budget (t, k, K); the row gets the time, calls and any failure. */
@@ -155,22 +145,35 @@ static double rel_diff(int m, const double *a, const double *b)
   return s > 0 ? sqrt(d / s) : sqrt(d);
 }
 
-/* The constants of th that are unknown (NAN), "nu1, nu2" (empty when all are known): why a
- * bound is NAN. */
-static void unknown_constants(const hg_theory *th, char *buf, size_t len)
+/* The constants of th that are unknown (NAN): their names ("nu1, nu2", empty when all are
+ * known) in names, and the problem's reasons ("nu1: why; nu2: why") in why.  Returns 1 when the
+ * problem declares every one of them unknown (hg_problem_ops.unknown), 0 when one is NaN
+ * without a declared reason (a defect: verify fails the row). */
+static int unknown_constants(const hg_problem_ops *P, const hg_theory *th, char *names,
+                             size_t len, char *why, size_t wlen)
 {
   const struct {
     const char *name;
     double value;
   } k[] = {{"q", th->c.q},     {"L_E", th->c.L_E}, {"L_Phi", th->c.L_Phi}, {"nu1", th->c.nu1},
            {"nu2", th->c.nu2}, {"mu1", th->c.mu1}, {"mu2", th->c.mu2}};
-  size_t used = 0;
-  buf[0] = '\0';
-  for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
-    if (isnan(k[i].value) && used < len) {
-      int w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", k[i].name);
-      used += w > 0 ? (size_t)w : 0;
-    }
+  size_t used = 0, wused = 0;
+  int declared = 1;
+  names[0] = why[0] = '\0';
+  for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+    if (!isnan(k[i].value))
+      continue;
+    const char *reason = hg_unknown_why(P, k[i].name);
+    int w = used < len ? snprintf(names + used, len - used, "%s%s", used ? ", " : "",
+                                  k[i].name) : 0;
+    used += w > 0 ? (size_t)w : 0;
+    w = wused < wlen ? snprintf(why + wused, wlen - wused, "%s%s: %s", wused ? "; " : "",
+                                k[i].name, reason ? reason : "NaN, and the problem does not "
+                                "declare it unknown (hg_problem_ops.unknown)") : 0;
+    wused += w > 0 ? (size_t)w : 0;
+    declared &= reason != NULL;
+  }
+  return declared;
 }
 
 /* Bounds over a grid of the budget `axis` and the fitted rate along it (a theory row of M):
@@ -181,8 +184,8 @@ static int theory_row(hg_problem *P, const hg_method_ops *M, char axis, const do
                       hg_verify_report *rep, hg_verify_row *row, const hg_constants *c)
 {
   double x[GRID + 3], err[GRID + 3], bnd[GRID + 3];
-  int n = 0, peak = 0, top = rep->t_big;
-  char unknown[64] = "";
+  int n = 0, peak = 0, top = rep->t_big, declared = 1;
+  char unknown[64] = "", why[256] = "";
 
   row->rate_theory = M->rate ? M->rate(c, axis) : NAN;
   if (axis == 'k' && row->rate_theory > 0 && row->rate_theory < 1)
@@ -207,7 +210,7 @@ static int theory_row(hg_problem *P, const hg_method_ops *M, char axis, const do
                                              : fmax(row->max_ratio, r.abs_error / r.bound);
     row->violations += r.bound_violated;
     if (n == 0)
-      unknown_constants(&r.theory, unknown, sizeof unknown);
+      declared = unknown_constants(P->ops, &r.theory, unknown, sizeof unknown, why, sizeof why);
     x[n] = b;
     err[n] = r.rel_error;
     bnd[n] = r.bound;
@@ -239,7 +242,7 @@ static int theory_row(hg_problem *P, const hg_method_ops *M, char axis, const do
   if (isfinite(row->rate_theory))
     row->rate_bound = fmax(row->rate_bound, row->rate_theory);
 
-  int rate_ok = 1;
+  int rate_ok = 1, rate_missing = 0;
   if (!M->biased && row->rate_bound >= 1 && used >= 3 && isfinite(row->rate)) {
     /* the bound does not decay over the window the error is above round-off in (itd's
      * t q^(t-1) still rising, q close to 1): the error must at least not grow */
@@ -249,22 +252,38 @@ static int theory_row(hg_problem *P, const hg_method_ops *M, char axis, const do
     row->tol = RATE_EXPONENT_SLACK;
     rate_ok = row->error >= RATE_EXPONENT_SLACK ||
               (row->rate_lo <= row->rate_bound && row->rate_bound <= row->rate_hi);
+  } else if (!M->biased && isfinite(row->rate_theory) && row->rate_theory < 1) {
+    /* the theory promises a linear rate, and none could be fitted: fine when the error fell
+     * to round-off within the first budgets (faster than the theory: no window to fit on),
+     * a failure when it never got there */
+    rate_missing = !(n > 0 && err[n - 1] <= floor);
+    if (!rate_missing)
+      snprintf(row->note, sizeof row->note, "at round-off after %d budget(s) above it: faster "
+               "than its theory's %.4g, no window to fit", used, row->rate_theory);
   }
-  if (isnan(row->max_ratio) && unknown[0]) {
+  if (isnan(row->max_ratio) && unknown[0] && declared) {
     /* No bound: the theorem's hypotheses are not established (a Lipschitz constant is
      * unknown: d_w Phi of a piecewise-smooth Phi jumps), so nothing holds the rate over a
-     * finite window either; the fit is reported, not graded. */
-    snprintf(row->note, sizeof row->note, "no bound (%s unknown): rate reported, not graded%s",
-             unknown, rate_ok ? "" : " (slower than the asymptotic rate over this window)");
+     * finite window either; the fit is reported, not graded, with the problem's reason. */
+    snprintf(row->note, sizeof row->note, "no bound (%s unknown): rate reported, not graded%s; "
+             "%s", unknown, rate_ok ? "" : " (slower than the asymptotic rate over this window)",
+             why);
     row->verdict = -1;
+    rep->informational++;
     return HG_OK;
   }
-  if (row->violations)
+  if (isnan(row->max_ratio))
+    snprintf(row->note, sizeof row->note, "no finite bound: %s", unknown[0] ? why
+             : "the method's bound is NaN with every constant known");
+  else if (row->violations)
     snprintf(row->note, sizeof row->note, "%d of %d runs above their bound", row->violations,
              n);
+  else if (rate_missing)
+    snprintf(row->note, sizeof row->note, "no rate fitted (%d budgets above round-off), where "
+             "the theory gives %.4g", used, row->rate_theory);
   else if (!rate_ok)
     snprintf(row->note, sizeof row->note, "converges slower than its theory");
-  row->verdict = !row->violations && rate_ok;
+  row->verdict = !isnan(row->max_ratio) && !row->violations && rate_ok && !rate_missing;
   if (!row->verdict)
     rep->failures++;
   return HG_OK;
@@ -300,13 +319,20 @@ static int omega_row(hg_problem *P, const hg_method_ops *M, const char *name,
       return HG_OK; /* not an implicit estimate */
     }
     if (!row && !rc && isnan(r.omega)) { /* implicit, but a constant omega needs is unknown */
-      char unknown[64];
-      unknown_constants(&r.theory, unknown, sizeof unknown);
+      char unknown[64], why[256];
+      int declared = unknown_constants(P->ops, &r.theory, unknown, sizeof unknown, why,
+                                       sizeof why);
       hg_run_release(&r);
       if (!(row = new_row(rep, name, "inexact bound omega(eps, delta)")))
         return hg_fail(err, HG_ERR_NOMEM, "verify: out of memory");
-      snprintf(row->note, sizeof row->note, "no omega: %s unknown (NaN)", unknown);
-      return HG_OK; /* informational */
+      snprintf(row->note, sizeof row->note, "no omega: %s unknown (NaN); %s",
+               unknown[0] ? unknown : "no constant", why);
+      row->verdict = declared && unknown[0] ? -1 : 0;
+      if (row->verdict)
+        rep->informational++;
+      else
+        rep->failures++;
+      return HG_OK;
     }
     if (!row) {
       if (!(row = new_row(rep, name, "inexact bound omega(eps, delta)"))) {
@@ -344,87 +370,175 @@ static int omega_row(hg_problem *P, const hg_method_ops *M, const char *name,
   return HG_OK;
 }
 
-int hg_verify_with(hg_problem *P, const double *theta, const hg_entry *methods,
-                   int local_constants, hg_verify_report *rep, hg_error *err)
-{
-  int rc = HG_OK, m = P->n_theta;
-  double *ref = NULL, *wstar = NULL;
-  hg_lower_cache *cache = NULL;
+/* What the rows of one verification share: the problem at theta, the exact reference, the
+ * constants, the methods (a test's variants first, then the registry) and the lower cache. */
+typedef struct vctx {
+  hg_problem *P;
+  const double *theta;
+  const hg_entry *methods;
+  double *ref, *wstar;
+  double ref_norm;
+  hg_lower_cache *cache;
   hg_constants c;
+  hg_verify_report *rep;
+} vctx;
 
+/* The exact reference, the constants and the large budget (q^t <= 1e-14) at theta. */
+static int vctx_open(vctx *v, hg_problem *P, const double *theta, const hg_entry *methods,
+                     int local_constants, hg_verify_report *rep, hg_error *err)
+{
+  int rc, m = P->n_theta;
+
+  memset(v, 0, sizeof *v);
   memset(rep, 0, sizeof *rep);
+  v->P = P;
+  v->theta = theta;
+  v->methods = methods;
+  v->rep = rep;
   rep->q = NAN;
   rep->local = local_constants;
-  hg_constants_unknown(&c);
+  hg_constants_unknown(&v->c);
   if ((rc = hg_theta_check(m, theta, err)))
     return rc;
-  ref = malloc((size_t)m * sizeof *ref);
-  wstar = malloc((size_t)P->n_w * sizeof *wstar);
-  cache = hg_lower_cache_create();
-  if (!ref || !wstar || !cache) {
-    rc = hg_fail(err, HG_ERR_NOMEM, "verify: out of memory");
-    goto done;
-  }
-  if ((rc = hg_exact(P, theta, wstar, ref, err)))
-    goto done;
-  if (P->ops->constants && (rc = hg_problem_constants(P, theta, &c, err)))
-    goto done;
-  rep->q = c.q;
-  /* q^t <= 1e-14, within a budget that keeps verification quick */
+  v->ref = malloc((size_t)m * sizeof *v->ref);
+  v->wstar = malloc((size_t)P->n_w * sizeof *v->wstar);
+  v->cache = hg_lower_cache_create();
+  if (!v->ref || !v->wstar || !v->cache)
+    return hg_fail(err, HG_ERR_NOMEM, "verify: out of memory");
+  if ((rc = hg_exact(P, theta, v->wstar, v->ref, err)))
+    return rc;
+  if (P->ops->constants && (rc = hg_problem_constants(P, theta, &v->c, err)))
+    return rc;
+  v->ref_norm = sqrt(hg_dot(m, v->ref, v->ref));
+  rep->q = v->c.q;
   rep->t_big = isfinite(rep->q) && rep->q > 0 && rep->q < 1
                    ? (int)fmin(50000, ceil(log(1e-14) / log(rep->q)))
                    : 2000;
   rep->k_big = rep->t_big;
+  return HG_OK;
+}
 
-  for (const hg_entry *e = methods; e->name; e++) {
-    const hg_method_ops *M = e->ops;
-    hg_run r;
-    int direct = (M->needs & HG_NEEDS_EXACT) != 0;
-    hg_verify_row *row = new_row(rep, e->name, M->biased       ? "bias at large budget"
-                                                : M->stochastic ? "stochastic: error at large budget"
-                                                                : "converges to exact");
-    if (!row) {
-      rc = hg_fail(err, HG_ERR_NOMEM, "verify: out of memory");
-      goto done;
+static void vctx_close(vctx *v)
+{
+  hg_lower_cache_destroy(&v->cache);
+  free(v->ref);
+  free(v->wstar);
+  v->ref = v->wstar = NULL;
+}
+
+/* A new row, or HG_ERR_NOMEM. */
+static int add_row(vctx *v, const char *method, const char *what, hg_verify_row **row,
+                   hg_error *err)
+{
+  if (!(*row = new_row(v->rep, method, what)))
+    return hg_fail(err, HG_ERR_NOMEM, "verify: out of memory");
+  return HG_OK;
+}
+
+/* The large-budget row: a consistent method converges to exact (1e-8; a direct one, 1e-6); a
+ * biased one stays within its bound there; a stochastic one is reported. */
+static int convergence_row(vctx *v, const char *name, const hg_method_ops *M, hg_error *err)
+{
+  hg_verify_report *rep = v->rep;
+  hg_verify_row *row;
+  hg_run r;
+  int rc = add_row(v, name, M->biased       ? "within its bias bound"
+                            : M->stochastic ? "stochastic: error at large budget"
+                                            : "converges to exact", &row, err);
+  if (rc)
+    return rc;
+  memset(&r, 0, sizeof r);
+  if (too_costly(M, v->P->n_theta, row->note, sizeof row->note)) {
+    row->status = HG_ERR_UNSUPPORTED;
+  } else if (run(v->P, M, v->theta, v->ref, v->wstar, v->cache, 0, rep->t_big, rep->k_big,
+                 rep->t_big, &r, row) == HG_OK) {
+    row->error = r.rel_error;
+    if (M->stochastic) {
+      row->tol = NAN;
+      snprintf(row->note, sizeof row->note, "random (default mini-batches, seed 0): its mean "
+               "square error falls like 1/t, not graded here (its own tests fit that rate)");
+    } else if (M->biased) {
+      /* the bound at the large budget, relative like the error; held with the reference's
+       * round-off (hg_run.bound_violated) */
+      row->tol = v->ref_norm > 0 ? r.bound / v->ref_norm : r.bound;
+      if (isfinite(r.bound)) {
+        row->verdict = !r.bound_violated;
+        if (row->verdict)
+          snprintf(row->note, sizeof row->note, "error %.3g of its bound", r.abs_error / r.bound);
+        else
+          rep->failures++;
+        hg_run_release(&r);
+        return HG_OK;
+      }
+      char unknown[64], why[256];
+      int declared = unknown_constants(v->P->ops, &r.theory, unknown, sizeof unknown, why,
+                                       sizeof why);
+      snprintf(row->note, sizeof row->note, "no finite bias bound; %s",
+               unknown[0] ? why : "its bound is NaN with every constant known");
+      row->verdict = declared && unknown[0] ? -1 : 0;
+      if (row->verdict)
+        rep->informational++;
+      else
+        rep->failures++;
+      hg_run_release(&r);
+      return HG_OK;
+    } else {
+      row->tol = (M->needs & HG_NEEDS_EXACT) ? DIRECT_TOL : CONVERGED_TOL;
     }
-    memset(&r, 0, sizeof r);
-    if (too_costly(e->name, m, row->note, sizeof row->note)) {
-      row->status = HG_ERR_UNSUPPORTED;
-    } else if (run(P, M, theta, ref, wstar, cache, 0, rep->t_big, rep->k_big, rep->t_big, &r,
-                   row) == HG_OK) {
-      row->error = r.rel_error;
-      row->tol = M->biased || M->stochastic ? NAN : direct ? DIRECT_TOL : CONVERGED_TOL;
-      if (M->stochastic)
-        snprintf(row->note, sizeof row->note, "random (default mini-batches, seed 0): its mean "
-                 "square error falls like 1/t, not graded here (tests/test_sid.c fits it)");
-    }
-    grade(rep, row);
-    hg_run_release(&r);
   }
+  grade(rep, row);
+  hg_run_release(&r);
+  return HG_OK;
+}
 
-  for (size_t i = 0; i < sizeof identities / sizeof identities[0]; i++) {
-    const identity *id = &identities[i];
-    const hg_method_ops *A = lookup(methods, id->a), *B = lookup(methods, id->b);
+/* A budget of an identity: HG_AT_BIG is the large budget. */
+static int at(const vctx *v, int b)
+{
+  return b == HG_AT_BIG ? v->rep->t_big : b;
+}
+
+/* One row per identity M declares (DESIGN §7): M at its budget against the other method (or
+ * the exact reference) at its own. */
+static int identity_rows(vctx *v, const char *name, const hg_method_ops *M, hg_error *err)
+{
+  int m = v->P->n_theta;
+
+  for (const hg_identity *id = M->identities; id && id->other; id++) {
+    const int is_exact = !strcmp(id->other, "exact");
+    const hg_method_ops *B = is_exact ? NULL : lookup(v->methods, id->other);
     char what[64];
+    hg_verify_row *row;
     hg_run ra, rb;
-    if (!A || !B)
-      continue;
-    snprintf(what, sizeof what, "= %s", id->b);
-    hg_verify_row *row = new_row(rep, id->a, what);
-    if (!row) {
-      rc = hg_fail(err, HG_ERR_NOMEM, "verify: out of memory");
-      goto done;
-    }
+    hg_error e;
+    int rc;
+
+    snprintf(what, sizeof what, "= %s", id->other);
+    if ((rc = add_row(v, name, what, &row, err)))
+      return rc;
     memset(&ra, 0, sizeof ra);
     memset(&rb, 0, sizeof rb);
-    if (too_costly(id->a, m, row->note, sizeof row->note) ||
-        too_costly(id->b, m, row->note, sizeof row->note)) {
+    hg_error_clear(&e);
+    if (!is_exact && !B) {
       row->status = HG_ERR_UNSUPPORTED;
-    } else if (run(P, A, theta, ref, wstar, cache, 0, id->ta, id->ka, id->Ka, &ra, row) ==
-               HG_OK) {
+      snprintf(row->note, sizeof row->note, "method '%s' is not registered", id->other);
+    } else if (id->needs_affine && !(v->P->ops->affine && v->P->ops->affine(v->P->self))) {
+      row->status = HG_ERR_UNSUPPORTED;
+      snprintf(row->note, sizeof row->note, "holds when Phi is affine in w with d_theta Phi "
+               "constant, which problem '%s' is not", v->P->ops->name);
+    } else if (!is_exact && hg_method_applies(v->P->ops, B, &e)) {
+      row->status = HG_ERR_UNSUPPORTED;
+      snprintf(row->note, sizeof row->note, "%s", e.msg);
+    } else if (too_costly(M, m, row->note, sizeof row->note) ||
+               (B && too_costly(B, m, row->note, sizeof row->note))) {
+      row->status = HG_ERR_UNSUPPORTED;
+    } else if (run(v->P, M, v->theta, v->ref, v->wstar, v->cache, 0, at(v, id->t), at(v, id->k),
+                   at(v, id->K), &ra, row) == HG_OK) {
       hg_verify_row other = *row;
-      if (run(P, B, theta, ref, wstar, cache, 0, id->tb, id->kb, id->Kb, &rb, &other) ==
-          HG_OK) {
+      if (is_exact) {
+        row->error = rel_diff(m, ra.grad, v->ref);
+        row->tol = id->tol;
+      } else if (run(v->P, B, v->theta, v->ref, v->wstar, v->cache, 0, at(v, id->other_t),
+                     at(v, id->other_k), at(v, id->other_K), &rb, &other) == HG_OK) {
         row->error = rel_diff(m, ra.grad, rb.grad);
         row->tol = id->tol;
       } else {
@@ -432,39 +546,75 @@ int hg_verify_with(hg_problem *P, const double *theta, const hg_entry *methods,
         snprintf(row->note, sizeof row->note, "%s", other.note);
       }
     }
-    grade(rep, row);
+    grade(v->rep, row);
     hg_run_release(&ra);
     hg_run_release(&rb);
   }
+  return HG_OK;
+}
 
-  for (const char *axis = "tk"; *axis; axis++)
-    for (const hg_entry *e = methods; e->name; e++) {
-      const hg_method_ops *M = e->ops;
-      if (!M->bound || (*axis == 'k' && !(M->rate && isfinite(M->rate(&c, 'k')))))
-        continue; /* along k only the methods whose theory has a rate in k */
-      hg_verify_row *row = new_row(rep, e->name, *axis == 't' ? "bound and rate in t"
-                                                              : "bound and rate in k");
-      if (!row) {
-        rc = hg_fail(err, HG_ERR_NOMEM, "verify: out of memory");
-        goto done;
-      }
-      if (too_costly(e->name, m, row->note, sizeof row->note)) {
-        row->status = HG_ERR_UNSUPPORTED;
-        grade(rep, row);
-      } else if (theory_row(P, M, *axis, theta, ref, wstar, cache, rep, row, &c)) {
-        grade(rep, row);
-      }
+/* Every row of method M (called name): at the large budget, its identities, its bounds and
+ * rates along t and, where its theory has a rate in k, along k, and omega for an implicit
+ * estimate.  A method that does not apply to the problem gets one n/a row saying why. */
+static int method_rows(vctx *v, const char *name, const hg_method_ops *M, hg_error *err)
+{
+  hg_error why;
+  hg_verify_row *row;
+  int rc;
+
+  hg_error_clear(&why);
+  if (hg_method_applies(v->P->ops, M, &why)) {
+    if ((rc = add_row(v, name, "applies", &row, err)))
+      return rc;
+    row->status = HG_ERR_UNSUPPORTED;
+    snprintf(row->note, sizeof row->note, "%s", why.msg);
+    grade(v->rep, row);
+    return HG_OK;
+  }
+  if ((rc = convergence_row(v, name, M, err)) || (rc = identity_rows(v, name, M, err)))
+    return rc;
+  for (const char *axis = "tk"; *axis; axis++) {
+    if (!M->bound || (*axis == 'k' && !(M->rate && isfinite(M->rate(&v->c, 'k')))))
+      continue; /* along k only the methods whose theory has a rate in k */
+    if ((rc = add_row(v, name, *axis == 't' ? "bound and rate in t" : "bound and rate in k",
+                      &row, err)))
+      return rc;
+    if (too_costly(M, v->P->n_theta, row->note, sizeof row->note)) {
+      row->status = HG_ERR_UNSUPPORTED;
+      grade(v->rep, row);
+    } else if (theory_row(v->P, M, *axis, v->theta, v->ref, v->wstar, v->cache, v->rep, row,
+                          &v->c)) {
+      grade(v->rep, row);
     }
+  }
+  if (M->bound && !too_costly(M, v->P->n_theta, NULL, 0))
+    return omega_row(v->P, M, name, v->theta, v->ref, v->wstar, v->cache, v->rep, err);
+  return HG_OK;
+}
 
-  for (const hg_entry *e = methods; e->name; e++)
-    if (((const hg_method_ops *)e->ops)->bound && !too_costly(e->name, m, NULL, 0) &&
-        (rc = omega_row(P, e->ops, e->name, theta, ref, wstar, cache, rep, err)))
-      goto done;
+int hg_verify_with(hg_problem *P, const double *theta, const hg_entry *methods,
+                   int local_constants, hg_verify_report *rep, hg_error *err)
+{
+  vctx v;
+  int rc = vctx_open(&v, P, theta, methods, local_constants, rep, err);
 
-done:
-  hg_lower_cache_destroy(&cache);
-  free(ref);
-  free(wstar);
+  for (const hg_entry *e = methods; !rc && e->name; e++)
+    rc = method_rows(&v, e->name, e->ops, err);
+  vctx_close(&v);
+  return rc;
+}
+
+int hg_verify_method(hg_problem *P, const double *theta, const char *name,
+                     const hg_method_ops *M, int local_constants, hg_verify_report *rep,
+                     hg_error *err)
+{
+  vctx v;
+  const hg_entry only[] = {{name, M}, {NULL, NULL}};
+  int rc = vctx_open(&v, P, theta, only, local_constants, rep, err);
+
+  if (!rc)
+    rc = method_rows(&v, name, M, err);
+  vctx_close(&v);
   return rc;
 }
 

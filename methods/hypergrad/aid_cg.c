@@ -40,38 +40,8 @@ static const hg_aid_solver aid_cg_solver = {
   .solve = aid_cg_solve,                /* CG above */
 };
 
-/* Bytes: lower scratch, grad_w E, v (n each), CG's r, p, S p (3 n), the tail (m). */
-static size_t aid_cg_space(int n, int m, const hg_budget *b)
-{
-  return hg_aid_space(n, m, &aid_cg_solver);
-}
-
-/* The same with the method's parameters (lower=fista adds FISTA's two iterates). */
-static size_t aid_cg_space_params(int n, int m, const hg_budget *b, const hg_params *mp)
-{
-  hg_aid_solver S = hg_aid_with(&aid_cg_solver, mp);
-  return hg_aid_space(n, m, &S);
-}
-
-/* The driver (lower loop, grad E, aid_cg_solve, the tail), on a symmetric d_w Phi only. */
-static int aid_cg_compute(hg_problem *P, const hg_params *mp, const double *theta,
-                          const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
-                          hg_error *err)
-{
-  if (P->ops->symmetric) {
-    hg_aid_solver S = hg_aid_with(&aid_cg_solver, mp);
-    return hg_aid_run(P, &S, theta, w0, b, ctx, out, err);
-  }
-  out->t_used = out->k_used = 0;
-  return hg_fail(err, HG_ERR_UNSUPPORTED, "method 'aid-cg' needs a symmetric d_w Phi, and "
-                 "problem '%s' is not symmetric (use aid-gmres, aid-cg-normal or aid-fp)",
-                 P->ops->name);
-}
-
-static const hg_param_spec aid_cg_params[] = {
-  HG_AID_PARAMS,
-  {NULL, 0, NULL, 0, 0, NULL, NULL},
-};
+/* aid_params, aid_space, aid_space_params, aid_compute: the shared slots (common.h). */
+HG_AID_METHOD(aid_cg_solver)
 
 /* Along k, CG on I - d_w Phi^T = eta H converges as ((sqrt(kappa) - 1)/(sqrt(kappa) + 1))^k with
  * kappa = L/mu of H (DESIGN §7); along t, the lower loop's q. */
@@ -90,14 +60,14 @@ static double aid_cg_bound(const hg_theory *th, int t, int k, int K)
 }
 
 const hg_method_ops hg_method_aid_cg = {
-  .version = HG_METHOD_OPS_VERSION,     /* ops layout this table follows */
+  .version = HG_OPS_VERSION,     /* ops layout this table follows */
   .name = "aid-cg",                     /* registry name (file aid_cg.c) */
   .summary = "implicit differentiation, adjoint system by k conjugate-gradient steps",
-  .params = aid_cg_params,              /* no parameters */
+  HG_AID_OPS,                           /* lower=, workspace, hg_aid_run, t k tolerances */
   .needs = HG_NEEDS_SYMMETRIC | HG_NEEDS_CONTRACTION, /* CG needs I - d_w Phi^T SPD */
-  .space = aid_cg_space,                /* workspace bytes: O(n) */
-  .space_params = aid_cg_space_params, /* with lower=fista */
-  .compute = aid_cg_compute,            /* the method */
   .rate = aid_cg_rate,                   /* q in t, the CG rate in k */
   .bound = aid_cg_bound,                  /* CG convergence in the c3 term */
+  .revision = 1,                        /* bump when this method's numbers change */
+  .display = "AID-CG",                  /* legend name */
+  .cost = "t Phi, k vjp_w, 1 vjp_theta",
 };

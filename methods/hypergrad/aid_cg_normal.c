@@ -81,32 +81,8 @@ static const hg_aid_solver cg_normal_solver = {
   .solve = cg_normal_solve,             /* CG on A A^T above */
 };
 
-/* Bytes: lower scratch, grad_w E, y, u (n each), CG's r, p, S p (3 n), the tail (m). */
-static size_t cg_normal_space(int n, int m, const hg_budget *b)
-{
-  return hg_aid_space(n, m, &cg_normal_solver);
-}
-
-/* The same with the method's parameters (lower=fista adds FISTA's two iterates). */
-static size_t cg_normal_space_params(int n, int m, const hg_budget *b, const hg_params *mp)
-{
-  hg_aid_solver S = hg_aid_with(&cg_normal_solver, mp);
-  return hg_aid_space(n, m, &S);
-}
-
-/* The driver: lower loop, grad E, cg_normal_solve, the tail; any contraction. */
-static int cg_normal_compute(hg_problem *P, const hg_params *mp, const double *theta,
-                             const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
-                             hg_error *err)
-{
-  hg_aid_solver S = hg_aid_with(&cg_normal_solver, mp);
-  return hg_aid_run(P, &S, theta, w0, b, ctx, out, err);
-}
-
-static const hg_param_spec cg_normal_params[] = {
-  HG_AID_PARAMS,
-  {NULL, 0, NULL, 0, 0, NULL, NULL},
-};
+/* aid_params, aid_space, aid_space_params, aid_compute: the shared slots (common.h). */
+HG_AID_METHOD(cg_normal_solver)
 
 /* Along t the lower loop's q; along k, CG on A A^T: (kappa_lin - 1)/(kappa_lin + 1) with
  * kappa_lin = min(kappa, (1+q)/(1-q)) >= cond(I - d_w Phi^T) (derivation above). */
@@ -124,15 +100,15 @@ static double cg_normal_bound(const hg_theory *th, int t, int k, int K)
 }
 
 const hg_method_ops hg_method_aid_cg_normal = {
-  .version = HG_METHOD_OPS_VERSION,     /* ops layout this table follows */
+  .version = HG_OPS_VERSION,     /* ops layout this table follows */
   .name = "aid-cg-normal",              /* registry name (file aid_cg_normal.c) */
   .summary = "implicit differentiation, adjoint system by k CG steps on the normal equations "
              "(any contraction)",       /* one line */
-  .params = cg_normal_params,           /* no parameters */
+  HG_AID_OPS,                           /* lower=, workspace, hg_aid_run, t k tolerances */
   .needs = HG_NEEDS_CONTRACTION,        /* kappa_lin <= (1+q)/(1-q) needs q < 1 */
-  .space = cg_normal_space,             /* workspace bytes: O(n) */
-  .space_params = cg_normal_space_params, /* with lower=fista */
-  .compute = cg_normal_compute,         /* the method */
   .rate = cg_normal_rate,               /* q in t, (kappa_lin-1)/(kappa_lin+1) in k */
   .bound = cg_normal_bound,             /* CGNE convergence in the c3 term */
+  .revision = 1,                        /* bump when this method's numbers change */
+  .display = "AID-CG (normal eq.)",     /* legend name */
+  .cost = "t Phi, k + 1 jvp_w, k vjp_w, 1 vjp_theta",
 };

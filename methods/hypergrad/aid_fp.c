@@ -64,32 +64,8 @@ static const hg_aid_solver aid_fp_solver = {
   .solve = aid_fp_solve,                /* the fixed-point iteration above */
 };
 
-/* Bytes: lower scratch, grad_w E, v_j, v_{j+1} (n each), the tail (m). */
-static size_t aid_fp_space(int n, int m, const hg_budget *b)
-{
-  return hg_aid_space(n, m, &aid_fp_solver);
-}
-
-/* The same with the method's parameters (lower=fista adds FISTA's two iterates). */
-static size_t aid_fp_space_params(int n, int m, const hg_budget *b, const hg_params *mp)
-{
-  hg_aid_solver S = hg_aid_with(&aid_fp_solver, mp);
-  return hg_aid_space(n, m, &S);
-}
-
-/* The driver: lower loop, grad E, aid_fp_solve, the tail. */
-static int aid_fp_compute(hg_problem *P, const hg_params *mp, const double *theta,
-                          const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
-                          hg_error *err)
-{
-  hg_aid_solver S = hg_aid_with(&aid_fp_solver, mp);
-  return hg_aid_run(P, &S, theta, w0, b, ctx, out, err);
-}
-
-static const hg_param_spec aid_fp_params[] = {
-  HG_AID_PARAMS,
-  {NULL, 0, NULL, 0, 0, NULL, NULL},
-};
+/* aid_params, aid_space, aid_space_params, aid_compute: the shared slots (common.h). */
+HG_AID_METHOD(aid_fp_solver)
 
 /* DESIGN §7: (c1 + c2/(1-q)) q^t + c3 q^k. */
 static double aid_fp_bound(const hg_theory *th, int t, int k, int K)
@@ -97,15 +73,26 @@ static double aid_fp_bound(const hg_theory *th, int t, int k, int K)
   return hg_bound_aid_lower(th, t) + th->c3 * pow(th->c.q, k);
 }
 
+/* DESIGN §7: one fixed-point step from v_0 = 0 is v_1 = grad_w E, jfb's adjoint; for Phi
+ * affine in w (d_theta Phi independent of w), k = t steps are itd's reverse sweep. */
+static const hg_identity aid_fp_identities[] = {
+  {.other = "jfb", .t = 6, .k = 1, .other_t = 6, .tol = 1e-10,
+   .why = "v_1 = grad_w E is jfb's adjoint"},
+  {.other = "itd", .t = 6, .k = 6, .other_t = 6, .tol = 1e-10, .needs_affine = 1,
+   .why = "Phi affine in w: k = t terms of the series are itd's reverse sweep"},
+  {.other = NULL},
+};
+
 const hg_method_ops hg_method_aid_fp = {
-  .version = HG_METHOD_OPS_VERSION,     /* ops layout this table follows */
+  .version = HG_OPS_VERSION,     /* ops layout this table follows */
   .name = "aid-fp",                     /* registry name (file aid_fp.c) */
   .summary = "implicit differentiation, adjoint system by k fixed-point steps", /* one line */
-  .params = aid_fp_params,              /* no parameters */
+  HG_AID_OPS,                           /* lower=, workspace, hg_aid_run, t k tolerances */
   .needs = HG_NEEDS_CONTRACTION,        /* iterates Phi and its adjoint */
-  .space = aid_fp_space,                /* workspace bytes: O(n) */
-  .space_params = aid_fp_space_params, /* with lower=fista */
-  .compute = aid_fp_compute,            /* the method */
   .rate = hg_rate_q,                     /* q in t and in k (DESIGN §7) */
   .bound = aid_fp_bound,                  /* (c1 + c2/(1-q)) q^t + c3 q^k */
+  .revision = 1,                        /* bump when this method's numbers change */
+  .display = "AID-FP",                  /* legend name */
+  .identities = aid_fp_identities, /* DESIGN §7 */
+  .cost = "t Phi, k vjp_w, 1 vjp_theta",
 };

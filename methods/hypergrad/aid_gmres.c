@@ -121,7 +121,7 @@ static double gmres_bound(const hg_theory *th, int t, int k, int K)
 }
 
 const hg_method_ops hg_method_aid_gmres = {
-  .version = HG_METHOD_OPS_VERSION,     /* ops layout this table follows */
+  .version = HG_OPS_VERSION,     /* ops layout this table follows */
   .name = "aid-gmres",                  /* registry name (file aid_gmres.c) */
   .summary = "implicit differentiation, adjoint system by k restarted GMRES(m) steps "
              "(any contraction)",       /* one line */
@@ -132,4 +132,8 @@ const hg_method_ops hg_method_aid_gmres = {
   .rate = hg_rate_q,                    /* q in t and in k (at most Richardson's residual) */
   .bound = gmres_bound,                 /* (c1 + c2/(1-q)) q^t + c3 q^k */
   .space_params = gmres_space_params,   /* workspace bytes for restart= */
+  .revision = 1,                        /* bump when this method's numbers change */
+  .display = "AID-GMRES",               /* legend name */
+  .budgets = HG_AID_BUDGETS, /* what it reads of hg_budget */
+  .cost = "t Phi, k + restarts vjp_w, 1 vjp_theta",
 };

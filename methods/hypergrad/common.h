@@ -182,6 +182,41 @@ struct hg_aid_solver {
   {"lower", HG_PARAM_CHOICE, "gd", 0, 0, "gd|fista",                                          \
    "lower-level solver: gd (Phi's steps) or fista (constant momentum, needs mu and L)"}
 
+/* The budget fields an implicit method reads: t and k, or tolerances with t and k as caps. */
+#define HG_AID_BUDGETS                                                                        \
+  (HG_BUDGET_T | HG_BUDGET_K | HG_BUDGET_TOL_LOWER | HG_BUDGET_TOL_LINEAR)
+
+/*
+ * The ops slots every implicit method built on hg_aid_run shares, for the hg_aid_solver
+ * `solver` of its file: the parameter schema aid_params (lower=), aid_space and
+ * aid_space_params (hg_aid_space of the solver, with FISTA's iterates under lower=fista) and
+ * aid_compute (hg_aid_run).  One method per file, so the names are the same in every file;
+ * HG_AID_OPS puts them in the ops table.
+ */
+#define HG_AID_METHOD(solver)                                                                 \
+  static const hg_param_spec aid_params[] = {HG_AID_PARAMS,                                   \
+                                             {NULL, 0, NULL, 0, 0, NULL, NULL}};              \
+  static size_t aid_space(int n, int m, const hg_budget *b)                                   \
+  {                                                                                           \
+    return hg_aid_space(n, m, &(solver));                                                     \
+  }                                                                                           \
+  static size_t aid_space_params(int n, int m, const hg_budget *b, const hg_params *mp)       \
+  {                                                                                           \
+    hg_aid_solver S = hg_aid_with(&(solver), mp);                                             \
+    return hg_aid_space(n, m, &S);                                                            \
+  }                                                                                           \
+  static int aid_compute(hg_problem *P, const hg_params *mp, const double *theta,             \
+                         const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,      \
+                         hg_error *err)                                                       \
+  {                                                                                           \
+    hg_aid_solver S = hg_aid_with(&(solver), mp);                                             \
+    return hg_aid_run(P, &S, theta, w0, b, ctx, out, err);                                    \
+  }
+
+#define HG_AID_OPS                                                                            \
+  .params = aid_params, .space = aid_space, .space_params = aid_space_params,                 \
+  .compute = aid_compute, .budgets = HG_AID_BUDGETS
+
 /* *base with the lower-level solver mp asks for (lower=). */
 hg_aid_solver hg_aid_with(const hg_aid_solver *base, const hg_params *mp);
 

@@ -24,11 +24,15 @@ static int exact_compute(hg_problem *P, const hg_params *mp, const double *theta
 static const hg_param_spec exact_params[] = {{.key = NULL}};
 
 const hg_method_ops hg_method_exact = {
-  .version = HG_METHOD_OPS_VERSION,            /* ops layout this table follows */
+  .version = HG_OPS_VERSION,            /* ops layout this table follows */
   .name = "exact",                             /* registry name (file exact.c) */
   .summary = "the problem's direct solve: w* and the exact hypergradient", /* one line */
   .params = exact_params,                      /* no parameters */
   .needs = HG_NEEDS_EXACT,                     /* the problem's exact op */
   .space = exact_space,                        /* no workspace */
   .compute = exact_compute,                    /* hg_exact */
+  .revision = 1,                        /* bump when this method's numbers change */
+  .display = "exact",                   /* legend name */
+  .budgets = 0, /* what it reads of hg_budget */
+  .cost = "one direct solve: the problem's exact op",
 };

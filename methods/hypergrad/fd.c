@@ -75,12 +75,24 @@ static const hg_param_spec fd_params[] = {
   {.key = NULL},
 };
 
+/* Central differences of exact solves agree with the exact hypergradient to O(h^2). */
+static const hg_identity fd_identities[] = {
+  {.other = "exact", .tol = 1e-6, .why = "central differences: O(h^2) error, h = 1e-5"},
+  {.other = NULL},
+};
+
 const hg_method_ops hg_method_fd = {
-  .version = HG_METHOD_OPS_VERSION,     /* ops layout this table follows */
+  .version = HG_OPS_VERSION,     /* ops layout this table follows */
   .name = "fd",                         /* registry name (file fd.c) */
   .summary = "central finite differences of E(w*(theta), theta), exact solves (verification)",
   .params = fd_params,                  /* h: relative step */
   .needs = HG_NEEDS_EXACT,              /* the exact lower solve */
   .space = fd_space,                    /* workspace bytes: O(n + m) */
   .compute = fd_compute,                /* the method */
+  .revision = 1,                        /* bump when this method's numbers change */
+  .display = "finite differences",      /* legend name */
+  .budgets = 0, /* what it reads of hg_budget */
+  .identities = fd_identities, /* DESIGN §7 */
+  .columnwise = 1,                      /* work grows column by column of theta */
+  .cost = "2m + 1 exact solves",
 };

@@ -29,8 +29,18 @@ static int itd_compute(hg_problem *P, const hg_params *mp, const double *theta,
 
 static const hg_param_spec itd_params[] = {{.key = NULL}};
 
+/* DESIGN §7: forward and reverse mode give the same gradient of E(w_t(theta), theta); for Phi
+ * affine in w with d_theta Phi independent of w, the reverse sweep is aid-fp's series. */
+static const hg_identity itd_identities[] = {
+  {.other = "itd-forward", .t = 6, .other_t = 6, .tol = 1e-10,
+   .why = "forward and reverse accumulation of the same derivative"},
+  {.other = "aid-fp", .t = 6, .other_t = 6, .other_k = 6, .tol = 1e-10, .needs_affine = 1,
+   .why = "Phi affine in w: the reverse sweep sums aid-fp's t-term series"},
+  {.other = NULL},
+};
+
 const hg_method_ops hg_method_itd = {
-  .version = HG_METHOD_OPS_VERSION,     /* ops layout this table follows */
+  .version = HG_OPS_VERSION,     /* ops layout this table follows */
   .name = "itd",                        /* registry name (file itd.c) */
   .summary = "reverse-mode iterative differentiation: exact gradient of E(w_t(theta), theta)",
   .params = itd_params,                 /* no parameters */
@@ -39,4 +49,9 @@ const hg_method_ops hg_method_itd = {
   .compute = itd_compute,               /* the method */
   .rate = hg_rate_q_in_t,                /* error bound ~ t q^t (DESIGN §7) */
   .bound = hg_bound_itd,                 /* (c1 + c2 t/q + c3) q^t */
+  .revision = 1,                        /* bump when this method's numbers change */
+  .display = "ITD (reverse)",           /* legend name */
+  .budgets = HG_BUDGET_T | HG_BUDGET_TOL_LOWER, /* what it reads of hg_budget */
+  .identities = itd_identities, /* DESIGN §7 */
+  .cost = "t Phi, t vjp_w, t vjp_theta; a tape of t + 1 iterates",
 };

@@ -90,8 +90,15 @@ done:
 
 static const hg_param_spec itd_forward_params[] = {{.key = NULL}};
 
+/* DESIGN §7: the same value as itd. */
+static const hg_identity itd_forward_identities[] = {
+  {.other = "itd", .t = 6, .other_t = 6, .tol = 1e-10,
+   .why = "forward and reverse accumulation of the same derivative"},
+  {.other = NULL},
+};
+
 const hg_method_ops hg_method_itd_forward = {
-  .version = HG_METHOD_OPS_VERSION,     /* ops layout this table follows */
+  .version = HG_OPS_VERSION,     /* ops layout this table follows */
   .name = "itd-forward",                /* registry name (file itd_forward.c) */
   .summary = "forward-mode iterative differentiation: itd's value with O(n m) memory, no tape",
   .params = itd_forward_params,         /* no parameters */
@@ -100,4 +107,10 @@ const hg_method_ops hg_method_itd_forward = {
   .compute = itd_forward_compute,       /* the method */
   .rate = hg_rate_q_in_t,                /* the same value as itd: rate q in t */
   .bound = hg_bound_itd,                 /* the same value as itd, the same bound */
+  .revision = 1,                        /* bump when this method's numbers change */
+  .display = "ITD (forward)",           /* legend name */
+  .budgets = HG_BUDGET_T | HG_BUDGET_TOL_LOWER, /* what it reads of hg_budget */
+  .identities = itd_forward_identities, /* DESIGN §7 */
+  .columnwise = 1,                      /* work grows column by column of theta */
+  .cost = "t Phi, t m jvp_w, t m jvp_theta; an n x m tangent matrix",
 };

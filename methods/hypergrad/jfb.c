@@ -53,50 +53,36 @@ static const hg_aid_solver jfb_solver = {
   .solve = jfb_solve,                                /* v from grad_w E */
 };
 
-/* Bytes compute() requests: the lower loop's scratch (n), grad_w E (n), the tail (m). */
-static size_t jfb_space(int n, int m, const hg_budget *b)
-{
-  return hg_aid_space(n, m, &jfb_solver);
-}
-
-/* The same with the method's parameters (lower=fista adds FISTA's two iterates). */
-static size_t jfb_space_params(int n, int m, const hg_budget *b, const hg_params *mp)
-{
-  hg_aid_solver S = hg_aid_with(&jfb_solver, mp);
-  return hg_aid_space(n, m, &S);
-}
-
-/* ghat = grad_theta E(w_t) + d_theta Phi(w_t)^T grad_w E(w_t) after t lower steps from w0:
- * the driver with jfb_solve (it fills out->w = w_t, out->t_used, out->k_used, out->grad). */
-static int jfb_compute(hg_problem *P, const hg_params *mp, const double *theta,
-                       const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
-                       hg_error *err)
-{
-  hg_aid_solver S = hg_aid_with(&jfb_solver, mp);
-  return hg_aid_run(P, &S, theta, w0, b, ctx, out, err);
-}
+/* aid_params, aid_space, aid_space_params, aid_compute: the shared slots (common.h). */
+HG_AID_METHOD(jfb_solver)
 
 /* jfb takes no parameters: an empty schema. */
-static const hg_param_spec jfb_params[] = {
-  HG_AID_PARAMS,
-  {NULL, 0, NULL, 0, 0, NULL, NULL},
-};
-
 /* DESIGN §7: (c1 + c2/(1-q)) q^t + c3 q, a floor no t removes. */
 static double jfb_bound(const hg_theory *th, int t, int k, int K)
 {
   return hg_bound_aid_lower(th, t) + th->c3 * th->c.q;
 }
 
+/* DESIGN §7: jfb's adjoint grad_w E is one fixed-point step from v_0 = 0, and the first term of
+ * the Neumann series. */
+static const hg_identity jfb_identities[] = {
+  {.other = "aid-fp", .t = 6, .other_t = 6, .other_k = 1, .tol = 1e-10,
+   .why = "v = grad_w E is aid-fp's v_1"},
+  {.other = "neumann", .t = 6, .other_t = 6, .other_k = 0, .tol = 1e-10,
+   .why = "v = grad_w E is the series' first term"},
+  {.other = NULL},
+};
+
 const hg_method_ops hg_method_jfb = {
-  .version = HG_METHOD_OPS_VERSION,                  /* ops layout this table follows */
+  .version = HG_OPS_VERSION,                  /* ops layout this table follows */
   .name = "jfb",                                     /* registry name (file jfb.c) */
   .summary = "Jacobian-free: grad_theta E + d_theta Phi^T grad_w E at w_t (biased)", /* list */
-  .params = jfb_params,                              /* no parameters */
+  HG_AID_OPS,                           /* lower=, workspace, hg_aid_run, t k tolerances */
   .needs = HG_NEEDS_CONTRACTION,                     /* iterates Phi */
-  .space = jfb_space,                                /* workspace bytes */
-  .space_params = jfb_space_params, /* with lower=fista */
-  .compute = jfb_compute,                            /* the method */
   .biased = 1,                                       /* bias floor c3 q: never -> exact */
   .bound = jfb_bound,                                 /* bias floor c3 q */
+  .revision = 1,                        /* bump when this method's numbers change */
+  .display = "JFB",                     /* legend name */
+  .identities = jfb_identities, /* DESIGN §7 */
+  .cost = "t Phi, 1 vjp_theta",
 };

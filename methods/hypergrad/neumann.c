@@ -71,32 +71,8 @@ static const hg_aid_solver neumann_solver = {
   .solve = neumann_solve,               /* the partial sum above */
 };
 
-/* Bytes: lower scratch, b (reused as a term), v, one more term (n each), the tail (m). */
-static size_t neumann_space(int n, int m, const hg_budget *b)
-{
-  return hg_aid_space(n, m, &neumann_solver);
-}
-
-/* The same with the method's parameters (lower=fista adds FISTA's two iterates). */
-static size_t neumann_space_params(int n, int m, const hg_budget *b, const hg_params *mp)
-{
-  hg_aid_solver S = hg_aid_with(&neumann_solver, mp);
-  return hg_aid_space(n, m, &S);
-}
-
-/* The driver: lower loop, grad E, neumann_solve, the tail. */
-static int neumann_compute(hg_problem *P, const hg_params *mp, const double *theta,
-                           const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
-                           hg_error *err)
-{
-  hg_aid_solver S = hg_aid_with(&neumann_solver, mp);
-  return hg_aid_run(P, &S, theta, w0, b, ctx, out, err);
-}
-
-static const hg_param_spec neumann_params[] = {
-  HG_AID_PARAMS,
-  {NULL, 0, NULL, 0, 0, NULL, NULL},
-};
+/* aid_params, aid_space, aid_space_params, aid_compute: the shared slots (common.h). */
+HG_AID_METHOD(neumann_solver)
 
 /* DESIGN §7: as aid-fp with k + 1. */
 static double neumann_bound(const hg_theory *th, int t, int k, int K)
@@ -104,15 +80,23 @@ static double neumann_bound(const hg_theory *th, int t, int k, int K)
   return hg_bound_aid_lower(th, t) + th->c3 * pow(th->c.q, k + 1);
 }
 
+/* DESIGN §7: k + 1 terms of the Neumann series are k + 1 fixed-point steps. */
+static const hg_identity neumann_identities[] = {
+  {.other = "aid-fp", .t = 6, .k = 3, .other_t = 6, .other_k = 4, .tol = 1e-10,
+   .why = "the same partial sums"},
+  {.other = NULL},
+};
+
 const hg_method_ops hg_method_neumann = {
-  .version = HG_METHOD_OPS_VERSION,     /* ops layout this table follows */
+  .version = HG_OPS_VERSION,     /* ops layout this table follows */
   .name = "neumann",                    /* registry name (file neumann.c) */
   .summary = "implicit differentiation, adjoint by a Neumann series of k + 1 terms", /* line */
-  .params = neumann_params,             /* no parameters */
+  HG_AID_OPS,                           /* lower=, workspace, hg_aid_run, t k tolerances */
   .needs = HG_NEEDS_CONTRACTION,        /* the series converges for q < 1 */
-  .space = neumann_space,               /* workspace bytes: O(n) */
-  .space_params = neumann_space_params, /* with lower=fista */
-  .compute = neumann_compute,           /* the method */
   .rate = hg_rate_q,                     /* q in t and in k (as aid-fp) */
   .bound = neumann_bound,                 /* aid-fp bound with k + 1 */
+  .revision = 1,                        /* bump when this method's numbers change */
+  .display = "Neumann",                 /* legend name */
+  .identities = neumann_identities, /* DESIGN §7 */
+  .cost = "t Phi, k vjp_w, 1 vjp_theta",
 };

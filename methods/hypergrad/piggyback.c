@@ -198,7 +198,7 @@ static size_t piggyback_space(int n, int m, const hg_budget *b)
 static const hg_param_spec piggyback_params[] = {{.key = NULL}};
 
 const hg_method_ops hg_method_piggyback = {
-  .version = HG_METHOD_OPS_VERSION,          /* ops layout this table follows */
+  .version = HG_OPS_VERSION,          /* ops layout this table follows */
   .name = "piggyback",                       /* registry name (file piggyback.c) */
   .summary = "adjoint iterates alongside Chambolle-Pock PDHG (saddle-point lower levels)",
   .params = piggyback_params,                /* no parameters */
@@ -206,4 +206,8 @@ const hg_method_ops hg_method_piggyback = {
   .space = piggyback_space,                  /* for n_y = 2 n */
   .compute = piggyback_compute,              /* the method */
   .space_problem = piggyback_space_problem,  /* the exact bytes on a problem */
+  .revision = 1,                        /* bump when this method's numbers change */
+  .display = "Piggyback",               /* legend name */
+  .budgets = HG_AID_BUDGETS, /* what it reads of hg_budget */
+  .cost = "t + k + 2 K, t + k + 1 K^T products, one d_theta prox product per theta-dependent prox",
 };

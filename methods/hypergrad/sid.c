@@ -121,7 +121,8 @@ static int sid_run(hg_problem *P, const sid_opts *o, const double *theta, const 
   return HG_OK; /* the harness refuses a non-finite estimate */
 }
 
-/* sid (header): refuses a problem without sample ops, tolerances, and a q it cannot use;
+/* sid (header): refuses tolerances and a q it cannot use (the harness refuses a problem
+ * without sample ops: HG_NEEDS_SAMPLE);
  * allocates everything first, runs, and selects the full mean again whatever happened. */
 static int sid_compute(hg_problem *P, const hg_params *mp, const double *theta,
                        const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
@@ -134,9 +135,6 @@ static int sid_compute(hg_problem *P, const hg_params *mp, const double *theta,
   int *idx = NULL, rc;
   hg_error ignored;
 
-  if (hg_problem_n_items(P, HG_SAMPLE_LOWER) <= 0)
-    return hg_fail(err, HG_ERR_UNSUPPORTED, "method 'sid' needs mini-batches, and problem "
-                   "'%s' has no sample ops", P->ops->name);
   if (b->tol_lower > 0 || b->tol_linear > 0)
     return hg_fail(err, HG_ERR_ARG, "method 'sid' runs fixed t and k: tol_lower and "
                    "tol_linear are not supported (a stochastic residual is no stopping test)");
@@ -175,14 +173,18 @@ done:
 }
 
 const hg_method_ops hg_method_sid = {
-  .version = HG_METHOD_OPS_VERSION,      /* ops layout this table follows */
+  .version = HG_OPS_VERSION,      /* ops layout this table follows */
   .name = "sid",                         /* registry name (file sid.c) */
   .summary = "stochastic implicit differentiation: mini-batch fixed-point steps for w and v "
              "(steps beta/(beta+s))",
   .params = sid_params,                  /* batch=, J=, beta= */
-  .needs = HG_NEEDS_CONTRACTION,         /* iterates Phi and its adjoint */
+  .needs = HG_NEEDS_CONTRACTION | HG_NEEDS_SAMPLE, /* iterates Phi and its adjoint on batches */
   .space = sid_space,                    /* workspace bytes for the default batch */
   .space_problem = sid_space_problem,    /* min(batch, items) indices */
   .compute = sid_compute,                /* the method */
   .stochastic = 1,                       /* a random estimate: verify reports, not grades */
+  .revision = 1,                        /* bump when this method's numbers change */
+  .display = "SID",                     /* legend name */
+  .budgets = HG_BUDGET_T | HG_BUDGET_K, /* what it reads of hg_budget */
+  .cost = "t mini-batch Phi, k mini-batch vjp_w, J mini-batch vjp_theta",
 };

@@ -34,8 +34,15 @@ static double tbptt_bound(const hg_theory *th, int t, int k, int K)
   return hg_bound_itd(th, t, k, K) + th->c3 * pow(th->c.q, K < t ? K : t);
 }
 
+/* DESIGN §7: truncation after K = t steps truncates nothing. */
+static const hg_identity tbptt_identities[] = {
+  {.other = "itd", .t = 6, .K = 6, .other_t = 6, .tol = 1e-10,
+   .why = "K = t keeps every backward step"},
+  {.other = NULL},
+};
+
 const hg_method_ops hg_method_tbptt = {
-  .version = HG_METHOD_OPS_VERSION,     /* ops layout this table follows */
+  .version = HG_OPS_VERSION,     /* ops layout this table follows */
   .name = "tbptt",                      /* registry name (file tbptt.c) */
   .summary = "itd truncated to the last K lower steps (budget K)", /* one line */
   .params = tbptt_params,               /* no parameters: K comes with the budget */
@@ -45,4 +52,9 @@ const hg_method_ops hg_method_tbptt = {
   .rate = hg_rate_q_in_t,                /* rate q in t (K fixed: up to its bias floor) */
   .bound = tbptt_bound,                   /* itd bound + c3 q^K */
   .biased = 1,                            /* K < t keeps a floor c3 q^K as t grows */
+  .revision = 1,                        /* bump when this method's numbers change */
+  .display = "TBPTT",                   /* legend name */
+  .budgets = HG_BUDGET_T | HG_BUDGET_KBACK | HG_BUDGET_TOL_LOWER, /* what it reads of hg_budget */
+  .identities = tbptt_identities, /* DESIGN §7 */
+  .cost = "t Phi, K vjp_w, K vjp_theta; a tape of K + 1 iterates",
 };

@@ -19,10 +19,12 @@ static int hgd_run(hg_outer *O, const hg_params *op, hg_error *err)
 }
 
 const hg_outer_ops hg_outer_hgd = {
-  .version = HG_OUTER_OPS_VERSION,      /* ops layout this table follows */
+  .version = HG_OPS_VERSION,      /* ops layout this table follows */
   .name = "hgd",                        /* registry name (file hgd.c) */
   .summary =                            /* one line */
       "hypergradient descent, constant step, fixed t, k or fixed eps, delta",
   .params = hgd_params,                 /* the loop's parameters */
   .run = hgd_run,                       /* the loop (driver services of hgbench.h) */
+  .revision = 1,                 /* bump when this loop's numbers change */
+  .display = "HGD",             /* legends */
 };

@@ -75,10 +75,12 @@ static int hoag_run(hg_outer *O, const hg_params *op, hg_error *err)
 }
 
 const hg_outer_ops hg_outer_hoag = {
-  .version = HG_OUTER_OPS_VERSION,      /* ops layout this table follows */
+  .version = HG_OPS_VERSION,      /* ops layout this table follows */
   .name = "hoag",                       /* registry name (file hoag.c) */
   .summary =                            /* one line */
       "HOAG: summable accuracy schedule, adaptive step 1/L (Pedregosa 2016)",
   .params = hoag_params,                /* the loop's parameters */
   .run = hoag_run,                      /* the loop (driver services of hgbench.h) */
+  .revision = 1,                 /* bump when this loop's numbers change */
+  .display = "HOAG",            /* legends */
 };

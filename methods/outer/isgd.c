@@ -105,10 +105,12 @@ static int isgd_run(hg_outer *O, const hg_params *op, hg_error *err)
 }
 
 const hg_outer_ops hg_outer_isgd = {
-  .version = HG_OUTER_OPS_VERSION,      /* ops layout this table follows */
+  .version = HG_OPS_VERSION,      /* ops layout this table follows */
   .name = "isgd",                       /* registry name (file isgd.c) */
   .summary =                            /* one line */
       "inexact stochastic hypergradient descent on upper mini-batches (Salehi et al. 2024)",
   .params = isgd_params,                /* the loop's parameters */
   .run = isgd_run,                      /* the loop (driver services of hgbench.h) */
+  .revision = 1,                 /* bump when this loop's numbers change */
+  .display = "ISGD",            /* legends */
 };

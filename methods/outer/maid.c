@@ -192,11 +192,13 @@ done:
 }
 
 const hg_outer_ops hg_outer_maid = {
-  .version = HG_OUTER_OPS_VERSION,      /* ops layout this table follows */
+  .version = HG_OPS_VERSION,      /* ops layout this table follows */
   .name = "maid",                       /* registry name (file maid.c) */
   .summary =                            /* one line */
       "MAID: adaptive accuracy, certified backtracking line search (Salehi et al. 2023)",
   .params = maid_params,                /* the loop's parameters */
   .needs = HG_OUTER_NEEDS_OMEGA,        /* omega of every hypergradient */
   .run = maid_run,                      /* the loop (driver services of hgbench.h) */
+  .revision = 1,                 /* bump when this loop's numbers change */
+  .display = "MAID",            /* legends */
 };

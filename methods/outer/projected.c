@@ -26,10 +26,12 @@ static int projected_run(hg_outer *O, const hg_params *op, hg_error *err)
 }
 
 const hg_outer_ops hg_outer_projected = {
-  .version = HG_OUTER_OPS_VERSION,      /* ops layout this table follows */
+  .version = HG_OPS_VERSION,      /* ops layout this table follows */
   .name = "projected",                  /* registry name (file projected.c) */
   .summary =                            /* one line */
       "projected inexact hypergradient method onto the problem's feasible set",
   .params = projected_params,           /* the loop's parameters */
   .run = projected_run,                 /* the loop (driver services of hgbench.h) */
+  .revision = 1,                 /* bump when this loop's numbers change */
+  .display = "projected HGD",   /* legends */
 };
