@@ -1305,4 +1305,32 @@ int hg_verify_method(hg_problem *P, const double *theta, const char *name,
                      hg_error *err);
 void hg_verify_release(hg_verify_report *rep);
 
+/* ------------------------------------------------------------------------------------------ */
+/* The self-test battery (harness/core/selftest.c): what every plugin gets from the registry   */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct hg_selftest_check {
+  char name[96];   /* "verify: converges to exact", "bad parameter: lower=no-such-choice" */
+  int verdict;     /* 1 pass, 0 fail, -1 not applicable or reported without a grade */
+  char note[640];  /* what was measured, or why it does not apply */
+} hg_selftest_check;
+
+typedef struct hg_selftest_report {
+  int n, cap;
+  hg_selftest_check *checks; /* owned */
+  int failures, skipped;
+} hg_selftest_report;
+
+/* The battery of method M (run under `name`, registered or not) on the default instance of
+ * registered problem `problem`, appended to rep: verify's rows for M, bad parameters and
+ * budgets, bookkeeping; one skipped check when M does not apply to the problem.  Returns a
+ * status only when the battery itself could not run (rep->failures counts failed checks). */
+int hg_selftest_method(const char *name, const hg_method_ops *M, const char *problem,
+                       hg_selftest_report *rep, hg_error *err);
+/* The battery of registered problem `name`: finite-difference checks of every callback,
+ * bad parameters, a deterministic instance. */
+int hg_selftest_problem(const char *name, hg_selftest_report *rep, hg_error *err);
+/* Zero rep's counts and free its checks (rep stays usable). */
+void hg_selftest_release(hg_selftest_report *rep);
+
 #endif /* HGBENCH_H */

@@ -54,6 +54,13 @@ static const char usage[] =
   "                                              step whose lower + linear iterations reach N\n"
   "                                              or after --steps, whichever comes first;\n"
   "                                              --out writes DIR/optimize.tsv\n"
+  "  selftest [--method NAME] [--problem NAME] [--list]\n"
+  "                                              the battery every registered plugin gets:\n"
+  "                                              each method on each problem it applies to\n"
+  "                                              (verify's rows, bad parameters, bookkeeping),\n"
+  "                                              each problem's finite-difference checks and\n"
+  "                                              bad input; a pass/fail table; --list prints\n"
+  "                                              the pairs (one CTest test each)\n"
   "  run SCENARIO.lua [--out DIR] [--traceback]  run a Lua scenario: results.tsv, plots,\n"
   "                                              report.md, manifest.json in DIR (default\n"
   "                                              out/SCENARIO); runs already in DIR's\n"
@@ -455,6 +462,87 @@ static int cmd_verify(cli *c, hg_error *err)
   return failures ? EXIT_FAILED : 0;
 }
 
+/* Print the checks of one battery as table lines; returns the failures. */
+static int print_checks(const char *subject, const hg_selftest_report *rep)
+{
+  for (int i = 0; i < rep->n; i++) {
+    const hg_selftest_check *k = &rep->checks[i];
+    printf("%-4s  %-28s  %-44s  %s\n", k->verdict == 1 ? "PASS" : k->verdict == 0 ? "FAIL" : "n/a",
+           subject, k->name, k->note);
+  }
+  return rep->failures;
+}
+
+/* hgbench selftest [--method NAME] [--problem NAME] [--list]: the registry-driven battery. */
+static int cmd_selftest(int argc, char **argv)
+{
+  const char *method = NULL, *problem = NULL;
+  int list = 0, failures = 0, checks = 0, skipped = 0;
+  hg_error err;
+
+  for (int i = 2; i < argc; i++) {
+    if (!strcmp(argv[i], "--list"))
+      list = 1;
+    else if (!strcmp(argv[i], "--method") && i + 1 < argc)
+      method = argv[++i];
+    else if (!strcmp(argv[i], "--problem") && i + 1 < argc)
+      problem = argv[++i];
+    else
+      return bad_input("selftest takes [--method NAME] [--problem NAME] [--list]");
+  }
+  hg_error_clear(&err);
+  if ((method && !hg_find_method(method, &err)) || (problem && !hg_find_problem(problem, &err)))
+    return bad_input(err.msg);
+  for (const hg_entry *m = hg_method_list(); m->name; m++) {
+    if (method && strcmp(m->name, method))
+      continue;
+    for (const hg_entry *p = hg_problem_list(); p->name; p++) {
+      if (problem && strcmp(p->name, problem))
+        continue;
+      hg_error why;
+      int na = hg_method_applies(p->ops, m->ops, &why);
+      if (list) {
+        if (na)
+          printf("# n/a %s %s: %s\n", m->name, p->name, why.msg);
+        else
+          printf("method %s %s\n", m->name, p->name);
+        continue;
+      }
+      hg_selftest_report rep = {0};
+      char subject[96];
+      snprintf(subject, sizeof subject, "%s on %s", m->name, p->name);
+      int rc = hg_selftest_method(m->name, m->ops, p->name, &rep, &err);
+      failures += rc ? 1 : print_checks(subject, &rep);
+      checks += rep.n;
+      skipped += rep.skipped;
+      if (rc)
+        printf("FAIL  %-28s  %-44s  %s\n", subject, "battery", err.msg);
+      hg_selftest_release(&rep);
+    }
+  }
+  for (const hg_entry *p = hg_problem_list(); p->name && !method; p++) {
+    if (problem && strcmp(p->name, problem))
+      continue;
+    if (list) {
+      printf("problem %s\n", p->name);
+      continue;
+    }
+    hg_selftest_report rep = {0};
+    int rc = hg_selftest_problem(p->name, &rep, &err);
+    failures += rc ? 1 : print_checks(p->name, &rep);
+    checks += rep.n;
+    skipped += rep.skipped;
+    if (rc)
+      printf("FAIL  %-28s  %-44s  %s\n", p->name, "battery", err.msg);
+    hg_selftest_release(&rep);
+  }
+  if (list)
+    return 0;
+  printf("\nselftest: %d check(s), %d failed, %d not applicable or ungraded\n", checks, failures,
+         skipped);
+  return failures ? EXIT_FAILED : 0;
+}
+
 /* Split "name:key=value,key=value" into the name and parameter words (in buf). */
 static int split_method(const char *spec, char *buf, size_t len, const char **name,
                         const char **words, int *nwords, hg_error *err)
@@ -806,6 +894,8 @@ int main(int argc, char **argv)
   }
   if (!strcmp(cmd, "list"))
     return cmd_list(argc, argv);
+  if (!strcmp(cmd, "selftest"))
+    return cmd_selftest(argc, argv);
 
   static const struct {
     const char *name;
