@@ -4,7 +4,7 @@
  * files both work, and the Fashion-MNIST data set of Debian's dataset-fashion-mnist package
  * with deterministic subsampling, class selection, area downsampling and normalization.
  */
-#include "hgbench.h"
+#include "hg_io.h"
 
 #include <errno.h>
 #include <math.h>
