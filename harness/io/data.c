@@ -564,6 +564,148 @@ done:
   return status;
 }
 
+/* The state of one Matrix Market read (read_mm). */
+typedef struct mm_read {
+  int coord, pattern, lab; /* coordinate (else array), pattern field, label column (0-based) */
+  long M, N, NZ;           /* size line: rows, columns, entries (array: M N values) */
+  long count, size_line;   /* entries or values read so far; the size line's number (0: none) */
+  entry_list L;            /* coordinate: the entries */
+  double *tab;             /* array: the M x N values, column-major as in the file */
+  long tab_cap;
+} mm_read;
+
+/* The banner, the first line of tf: the format (coordinate or array), field and symmetry. */
+static int mm_banner(text_file *tf, fields *fv, mm_read *m, hg_error *err)
+{
+  int got, status = next_line(tf, &got, err);
+
+  if (status)
+    return status;
+  if (got) {
+    status = split_fields(tf->line, 0, fv, tf, err);
+    if (status)
+      return status;
+  }
+  if (!got || fv->n != 5 || strcmp(fv->f[0], "%%MatrixMarket") != 0 ||
+      strcasecmp(fv->f[1], "matrix") != 0)
+    return hg_fail(err, HG_ERR_PARSE, "%s:1: not a Matrix Market banner (expected "
+                   "'%%%%MatrixMarket matrix coordinate|array real|integer|pattern general')",
+                   tf->path);
+  m->coord = strcasecmp(fv->f[2], "coordinate") == 0;
+  m->pattern = strcasecmp(fv->f[3], "pattern") == 0;
+  if (!m->coord && strcasecmp(fv->f[2], "array") != 0)
+    return hg_fail(err, HG_ERR_PARSE, "%s:1: unknown Matrix Market format '%.40s' (expected "
+                   "coordinate or array)", tf->path, fv->f[2]);
+  if (!(strcasecmp(fv->f[3], "real") == 0 || strcasecmp(fv->f[3], "integer") == 0 ||
+        (m->pattern && m->coord)))
+    return hg_fail(err, HG_ERR_PARSE, "%s:1: unsupported Matrix Market field '%.40s' for "
+                   "%s data (expected real, integer%s)", tf->path, fv->f[3], fv->f[2],
+                   m->coord ? " or pattern" : "");
+  if (strcasecmp(fv->f[4], "general") != 0)
+    return hg_fail(err, HG_ERR_PARSE, "%s:1: unsupported Matrix Market symmetry '%.40s' "
+                   "(data files must be 'general')", tf->path, fv->f[4]);
+  return HG_OK;
+}
+
+/* The size line (fields fv of tf's current line): M, N (and NZ), checked, and the label
+ * column. */
+static int mm_size_line(const text_file *tf, const fields *fv, const char *label, mm_read *m,
+                        hg_error *err)
+{
+  m->size_line = tf->lineno;
+  if (fv->n != (m->coord ? 3 : 2) || !parse_long(fv->f[0], &m->M) ||
+      !parse_long(fv->f[1], &m->N) || (m->coord && !parse_long(fv->f[2], &m->NZ)))
+    return hg_fail(err, HG_ERR_PARSE, "%s:%ld: malformed size line (expected '%s')", tf->path,
+                   tf->lineno, m->coord ? "rows columns entries" : "rows columns");
+  if (m->M < 1 || m->M > INT_MAX || m->N < 2 || m->N > INT_MAX)
+    return hg_fail(err, HG_ERR_PARSE, "%s:%ld: size %ld x %ld: need 1 to %d rows "
+                   "(examples) and 2 to %d columns (a label and features)", tf->path,
+                   tf->lineno, m->M, m->N, INT_MAX, INT_MAX);
+  if (m->coord && (m->NZ < 0 || m->NZ > INT_MAX || m->NZ > (long long)m->M * m->N))
+    return hg_fail(err, HG_ERR_PARSE, "%s:%ld: %ld entries do not fit a %ld x %ld "
+                   "matrix with int indices", tf->path, tf->lineno, m->NZ, m->M, m->N);
+  if (!m->coord && !hg_matrix_dense_ok(m->M, m->N))
+    return hg_fail(err, HG_ERR_UNSUPPORTED, "%s:%ld: dense %ld x %ld matrix is too "
+                   "large", tf->path, tf->lineno, m->M, m->N);
+  if (!m->coord)
+    m->NZ = m->M * m->N;
+  return label_column(label, (int)m->N, NULL, tf->path, &m->lab, err);
+}
+
+/* One coordinate entry "i j value" (or "i j" for pattern) from the fields fv of tf's line. */
+static int mm_entry(text_file *tf, const fields *fv, mm_read *m, hg_error *err)
+{
+  long i, j;
+  double v = 1.0;
+
+  if (m->count == m->NZ)
+    return hg_fail(err, HG_ERR_PARSE, "%s:%ld: more entries than the %ld declared on "
+                   "line %ld", tf->path, tf->lineno, m->NZ, m->size_line);
+  if (fv->n != (m->pattern ? 2 : 3) || !parse_long(fv->f[0], &i) ||
+      !parse_long(fv->f[1], &j) || (!m->pattern && !parse_real(fv->f[2], &v)))
+    return hg_fail(err, HG_ERR_PARSE, "%s:%ld: malformed entry (expected '%s')", tf->path,
+                   tf->lineno, m->pattern ? "row column" : "row column value");
+  if (i < 1 || i > m->M || j < 1 || j > m->N)
+    return hg_fail(err, HG_ERR_PARSE, "%s:%ld: entry (%ld, %ld) is outside the %ld x %ld "
+                   "matrix", tf->path, tf->lineno, i, j, m->M, m->N);
+  if (!isfinite(v))
+    return hg_fail(err, HG_ERR_PARSE, "%s:%ld: non-finite value '%.40s'", tf->path,
+                   tf->lineno, fv->f[2]);
+  int status = push_entry(&m->L, (int)i - 1, (int)j - 1, v, tf, err);
+  if (!status)
+    m->count++;
+  return status;
+}
+
+/* The values of an array file on tf's line (fields fv), in column-major order, appended to
+ * m->tab. */
+static int mm_values(const text_file *tf, const fields *fv, mm_read *m, hg_error *err)
+{
+  for (long t = 0; t < fv->n; t++, m->count++) {
+    double v;
+    if (m->count == m->NZ)
+      return hg_fail(err, HG_ERR_PARSE, "%s:%ld: more values than the %ld x %ld declared "
+                     "on line %ld", tf->path, tf->lineno, m->M, m->N, m->size_line);
+    if (!parse_real(fv->f[t], &v) || !isfinite(v))
+      return hg_fail(err, HG_ERR_PARSE, "%s:%ld: value '%.40s' is not a finite number",
+                     tf->path, tf->lineno, fv->f[t]);
+    double *grown = grow(m->tab, &m->tab_cap, m->count + 1, sizeof *m->tab);
+    if (!grown)
+      return hg_fail(err, HG_ERR_NOMEM, "%s:%ld: out of memory for %ld values", tf->path,
+                     tf->lineno, m->count + 1);
+    m->tab = grown;
+    m->tab[m->count] = v;
+  }
+  return HG_OK;
+}
+
+/* The end of a Matrix Market read: every declared entry or value was there; X and y from
+ * them (dense from an array, CSR from coordinates). */
+static int mm_finish(const text_file *tf, mm_read *m, hg_matrix **X, double **y, hg_error *err)
+{
+  int status;
+  double *yv;
+
+  if (m->size_line == 0)
+    return hg_fail(err, HG_ERR_PARSE, "%s: no size line after the banner", tf->path);
+  if (m->count < m->NZ)
+    return hg_fail(err, HG_ERR_PARSE, "%s: %ld %s declared on line %ld, %ld found", tf->path,
+                   m->NZ, m->coord ? "entries" : "values", m->size_line, m->count);
+  if (!m->coord)
+    return table_split(m->tab, (int)m->M, (int)m->N, 1, (size_t)m->M, m->lab, X, y, err);
+  yv = hg_zalloc((size_t)m->M, sizeof *yv);
+  if (!yv)
+    return hg_fail(err, HG_ERR_NOMEM, "%s: out of memory for %ld labels", tf->path, m->M);
+  status = entries_to_csr(&m->L, (int)m->M, (int)m->N, tf->path, X, err);
+  if (status) {
+    free(yv);
+    return status;
+  }
+  csr_take_column(*X, m->lab, yv);
+  *y = yv;
+  return HG_OK;
+}
+
 /* Matrix Market: "%%MatrixMarket matrix coordinate|array real|integer|pattern general", then
  * '%' comment lines, the size line ("M N NZ" for coordinate, "M N" for array) and the data:
  * "i j value" per entry (1-based; "i j" for pattern, value 1), or the M*N values of an array
@@ -573,177 +715,33 @@ done:
 static int read_mm(text_file *tf, const char *label, hg_matrix **X, double **y,
                    hg_error *err)
 {
-  int status = HG_OK, got, coord = 0, pattern = 0, lab = 0;
-  long M = 0, N = 0, NZ = 0, count = 0, size_line = 0, t;
+  int status, got;
   fields fv = {0};
-  entry_list L = {0};
-  double *tab = NULL; /* array files: the M x N values, column-major as in the file */
-  long tab_cap = 0;
-  double *yv = NULL;
+  mm_read m = {0};
 
-  /* Banner: the first line. */
-  status = next_line(tf, &got, err);
-  if (status)
-    goto done;
-  if (got) {
-    status = split_fields(tf->line, 0, &fv, tf, err);
-    if (status)
-      goto done;
-  }
-  if (!got || fv.n != 5 || strcmp(fv.f[0], "%%MatrixMarket") != 0 ||
-      strcasecmp(fv.f[1], "matrix") != 0) {
-    status = hg_fail(err, HG_ERR_PARSE, "%s:1: not a Matrix Market banner (expected "
-                     "'%%%%MatrixMarket matrix coordinate|array real|integer|pattern general')",
-                     tf->path);
-    goto done;
-  }
-  coord = strcasecmp(fv.f[2], "coordinate") == 0;
-  pattern = strcasecmp(fv.f[3], "pattern") == 0;
-  if (!coord && strcasecmp(fv.f[2], "array") != 0) {
-    status = hg_fail(err, HG_ERR_PARSE, "%s:1: unknown Matrix Market format '%.40s' (expected "
-                     "coordinate or array)", tf->path, fv.f[2]);
-    goto done;
-  }
-  if (!(strcasecmp(fv.f[3], "real") == 0 || strcasecmp(fv.f[3], "integer") == 0 ||
-        (pattern && coord))) {
-    status = hg_fail(err, HG_ERR_PARSE, "%s:1: unsupported Matrix Market field '%.40s' for "
-                     "%s data (expected real, integer%s)", tf->path, fv.f[3], fv.f[2],
-                     coord ? " or pattern" : "");
-    goto done;
-  }
-  if (strcasecmp(fv.f[4], "general") != 0) {
-    status = hg_fail(err, HG_ERR_PARSE, "%s:1: unsupported Matrix Market symmetry '%.40s' "
-                     "(data files must be 'general')", tf->path, fv.f[4]);
-    goto done;
-  }
-
+  status = mm_banner(tf, &fv, &m, err);
   /* Everything after the banner: comments and blank lines, the size line, the data. */
-  for (;;) {
+  while (!status) {
     status = next_line(tf, &got, err);
-    if (status)
-      goto done;
-    if (!got)
+    if (status || !got)
       break;
     if (tf->line[0] == '%' || is_blank(tf->line))
       continue;
     status = split_fields(tf->line, 0, &fv, tf, err);
     if (status)
-      goto done;
-
-    if (size_line == 0) {
-      size_line = tf->lineno;
-      if (fv.n != (coord ? 3 : 2) || !parse_long(fv.f[0], &M) || !parse_long(fv.f[1], &N) ||
-          (coord && !parse_long(fv.f[2], &NZ))) {
-        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: malformed size line (expected '%s')",
-                         tf->path, tf->lineno, coord ? "rows columns entries" : "rows columns");
-        goto done;
-      }
-      if (M < 1 || M > INT_MAX || N < 2 || N > INT_MAX) {
-        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: size %ld x %ld: need 1 to %d rows "
-                         "(examples) and 2 to %d columns (a label and features)", tf->path,
-                         tf->lineno, M, N, INT_MAX, INT_MAX);
-        goto done;
-      }
-      if (coord && (NZ < 0 || NZ > INT_MAX || NZ > (long long)M * N)) {
-        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: %ld entries do not fit a %ld x %ld "
-                         "matrix with int indices", tf->path, tf->lineno, NZ, M, N);
-        goto done;
-      }
-      if (!coord && !hg_matrix_dense_ok(M, N)) {
-        status = hg_fail(err, HG_ERR_UNSUPPORTED, "%s:%ld: dense %ld x %ld matrix is too "
-                         "large", tf->path, tf->lineno, M, N);
-        goto done;
-      }
-      if (!coord)
-        NZ = M * N;
-      status = label_column(label, (int)N, NULL, tf->path, &lab, err);
-      if (status)
-        goto done;
-      continue;
-    }
-
-    if (coord) { /* one entry "i j value" (or "i j") per line */
-      long i, j;
-      double v = 1.0;
-      if (count == NZ) {
-        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: more entries than the %ld declared on "
-                         "line %ld", tf->path, tf->lineno, NZ, size_line);
-        goto done;
-      }
-      if (fv.n != (pattern ? 2 : 3) || !parse_long(fv.f[0], &i) || !parse_long(fv.f[1], &j) ||
-          (!pattern && !parse_real(fv.f[2], &v))) {
-        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: malformed entry (expected '%s')",
-                         tf->path, tf->lineno, pattern ? "row column" : "row column value");
-        goto done;
-      }
-      if (i < 1 || i > M || j < 1 || j > N) {
-        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: entry (%ld, %ld) is outside the %ld x %ld "
-                         "matrix", tf->path, tf->lineno, i, j, M, N);
-        goto done;
-      }
-      if (!isfinite(v)) {
-        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: non-finite value '%.40s'", tf->path,
-                         tf->lineno, fv.f[2]);
-        goto done;
-      }
-      status = push_entry(&L, (int)i - 1, (int)j - 1, v, tf, err);
-      if (status)
-        goto done;
-      count++;
-    } else { /* array: values in column-major order, any number per line */
-      for (t = 0; t < fv.n; t++, count++) {
-        double v;
-        if (count == NZ) {
-          status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: more values than the %ld x %ld declared "
-                           "on line %ld", tf->path, tf->lineno, M, N, size_line);
-          goto done;
-        }
-        if (!parse_real(fv.f[t], &v) || !isfinite(v)) {
-          status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: value '%.40s' is not a finite number",
-                           tf->path, tf->lineno, fv.f[t]);
-          goto done;
-        }
-        double *grown = grow(tab, &tab_cap, count + 1, sizeof *tab);
-        if (!grown) {
-          status = hg_fail(err, HG_ERR_NOMEM, "%s:%ld: out of memory for %ld values", tf->path,
-                           tf->lineno, count + 1);
-          goto done;
-        }
-        tab = grown;
-        tab[count] = v;
-      }
-    }
+      break;
+    if (m.size_line == 0)
+      status = mm_size_line(tf, &fv, label, &m, err);
+    else if (m.coord)
+      status = mm_entry(tf, &fv, &m, err);
+    else
+      status = mm_values(tf, &fv, &m, err);
   }
-
-  if (size_line == 0) {
-    status = hg_fail(err, HG_ERR_PARSE, "%s: no size line after the banner", tf->path);
-    goto done;
-  }
-  if (count < NZ) {
-    status = hg_fail(err, HG_ERR_PARSE, "%s: %ld %s declared on line %ld, %ld found", tf->path,
-                     NZ, coord ? "entries" : "values", size_line, count);
-    goto done;
-  }
-  if (!coord) {
-    status = table_split(tab, (int)M, (int)N, 1, (size_t)M, lab, X, y, err);
-    goto done;
-  }
-  yv = hg_zalloc((size_t)M, sizeof *yv);
-  if (!yv) {
-    status = hg_fail(err, HG_ERR_NOMEM, "%s: out of memory for %ld labels", tf->path, M);
-    goto done;
-  }
-  status = entries_to_csr(&L, (int)M, (int)N, tf->path, X, err);
-  if (status)
-    goto done;
-  csr_take_column(*X, lab, yv);
-  *y = yv;
-  yv = NULL;
-done:
+  if (!status)
+    status = mm_finish(tf, &m, X, y, err);
   free(fv.f);
-  free(L.e);
-  free(tab);
-  free(yv);
+  free(m.L.e);
+  free(m.tab);
   return status;
 }
 
