@@ -56,21 +56,25 @@ static int add(registry_kind *K, const char *name, const void *ops, hg_error *er
   return HG_OK;
 }
 
+/* Register a problem (see hg_core.h). */
 int hg_register_problem(const char *name, const hg_problem_ops *ops, hg_error *err)
 {
   return add(&problems, name, ops, err);
 }
 
+/* Register a hypergradient method. */
 int hg_register_method(const char *name, const hg_method_ops *ops, hg_error *err)
 {
   return add(&methods, name, ops, err);
 }
 
+/* Register an outer loop. */
 int hg_register_outer(const char *name, const hg_outer_ops *ops, hg_error *err)
 {
   return add(&outers, name, ops, err);
 }
 
+/* From now on the registry is read-only. */
 void hg_registry_freeze(void)
 {
   frozen = 1;
@@ -100,31 +104,37 @@ static const void *find(const hg_entry *list, const char *kind, const char *name
   return NULL;
 }
 
+/* The problem registered under name, or NULL with an error listing the known ones. */
 const hg_problem_ops *hg_find_problem(const char *name, hg_error *err)
 {
   return find(entries(&problems), "problem", name, err);
 }
 
+/* The method registered under name, or NULL with an error listing the known ones. */
 const hg_method_ops *hg_find_method(const char *name, hg_error *err)
 {
   return find(entries(&methods), "method", name, err);
 }
 
+/* The outer loop registered under name, or NULL with an error listing the known ones. */
 const hg_outer_ops *hg_find_outer(const char *name, hg_error *err)
 {
   return find(entries(&outers), "outer loop", name, err);
 }
 
+/* The registered problems in registration order, ending with {NULL, NULL}. */
 const hg_entry *hg_problem_list(void)
 {
   return entries(&problems);
 }
 
+/* The registered methods, likewise. */
 const hg_entry *hg_method_list(void)
 {
   return entries(&methods);
 }
 
+/* The registered outer loops, likewise. */
 const hg_entry *hg_outer_list(void)
 {
   return entries(&outers);

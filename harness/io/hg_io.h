@@ -9,7 +9,7 @@
 #include "hg_core.h"
 
 /* ------------------------------------------------------------------------------------------ */
-/* Scenarios: results rows, resume, expectations, report (harness/cli/scenario.c, report.c)        */
+/* Results rows and the scenario record (record.c; filled by cli/scenario.c, read by report.c) */
 /* ------------------------------------------------------------------------------------------ */
 
 /* One results.tsv row (DESIGN §6).  The key of a run is (problem, problem_params, method,

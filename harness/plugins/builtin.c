@@ -103,6 +103,7 @@ static const struct {
     }                                                                                          \
   } while (0)
 
+/* Register the three lists in order (see hg_plugins.h); a second call does nothing. */
 int hg_register_builtin(hg_error *err)
 {
   static int done;
