@@ -1,5 +1,9 @@
 /*
- * hgbench.h -- the one public header of hgbench.
+ * hgbench.h -- the public plugin header of hgbench: what the author of a problem, a
+ * hypergradient method or an outer loop needs, and nothing more.  The rest of the harness is
+ * declared in the internal header of its layer, each including the one below:
+ * harness/core/hg_core.h <- harness/io/hg_io.h <- harness/plugins/hg_plugins.h <-
+ * harness/cli/hg_cli.h.
  *
  * hgbench measures hypergradient methods for bilevel problems
  *
@@ -90,11 +94,6 @@ typedef struct hg_param_spec {
 
 typedef struct hg_params hg_params; /* validated values of one schema (opaque) */
 
-/* Parse words "key=value" against schema.  Unknown keys, repeated keys, values of the wrong
- * type or out of range are errors naming owner (e.g. "problem 'ridge'") and the key. */
-int hg_params_parse(const hg_param_spec *schema, const char *owner, int nwords,
-                    const char *const *words, hg_params **out, hg_error *err);
-void hg_params_destroy(hg_params **p);
 /* Value of key (which must be in the schema; default if not given). */
 long hg_params_int(const hg_params *p, const char *key);
 double hg_params_real(const hg_params *p, const char *key);   /* NAN when absent, no default */
@@ -107,8 +106,6 @@ int hg_params_int_in(const hg_params *p, const char *owner, const char *key, dou
                      double hi, long *out, hg_error *err);
 /* 1 if the key was given explicitly. */
 int hg_params_given(const hg_params *p, const char *key);
-/* "key=value key=value" of the explicitly given keys in schema order (owned by p). */
-const char *hg_params_text(const hg_params *p);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Random numbers: xoshiro256** seeded by SplitMix64 (same stream on every platform)          */
@@ -126,7 +123,7 @@ double hg_rng_normal(hg_rng *r);   /* standard normal (Marsaglia polar method) *
 void hg_rng_normals(hg_rng *r, size_t count, double scale, double *x);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Data matrices: dense row-major or CSR; sparse data stays sparse end to end                  */
+/* Data matrices (harness/core/matrix.c; readers in harness/io/data.c): dense or CSR         */
 /* ------------------------------------------------------------------------------------------ */
 
 typedef struct hg_matrix {
@@ -510,11 +507,6 @@ typedef struct hg_problem {
   void *theory_local;        /* owned: per-iterate values of the local constants (theory.c) */
 } hg_problem;
 
-/* Create problem `name` from "key=value" words. */
-int hg_problem_create(const char *name, int nwords, const char *const *words, hg_problem **out,
-                      hg_error *err);
-void hg_problem_destroy(hg_problem **P);
-
 /* The counting wrapper: methods reach the problem only through these. */
 void hg_phi(hg_problem *P, const double *w, const double *theta, double *out);
 void hg_jvp_w(hg_problem *P, const double *w, const double *theta, const double *v, double *out);
@@ -566,47 +558,6 @@ int hg_exact(hg_problem *P, const double *theta, double *wstar, double *grad, hg
 /* Constants at theta; HG_ERR_UNSUPPORTED without a constants op. */
 int hg_problem_constants(hg_problem *P, const double *theta, hg_constants *c, hg_error *err);
 
-/* The theory of P at theta from w0 (NULL: zeros) given w*: constants from the problem, then
- * L_E = ||grad_w E(w*)|| + mu1 D and L_Phi = ||d_theta Phi(w*)||_2 + nu2 D (the norm by Lanczos
- * on d_theta Phi^T d_theta Phi), and c1..c3.  Calls the problem's ops directly (not counted).
- * Constants the problem does not provide stay NAN, and so do the bounds built on them. */
-int hg_theory_at(hg_problem *P, const double *theta, const double *wstar, const double *w0,
-                 hg_theory *th, hg_error *err);
-/* Trajectory-local constants (DESIGN §7) along w*, w_0 .. w_t of the lower iteration from w0
- * (replayed, not counted): q = max ||d_w Phi(w_s)||, L_E = max ||grad_w E(w_s)||, L_Phi =
- * max ||d_theta Phi(w_s)||, nu1, nu2, mu1, mu2 the largest ratios ||A(w_s) - A(w*)|| /
- * ||w_s - w*||; then c1..c3.  Costs a few Lanczos runs per iterate: for analysis, not sweeps. */
-int hg_theory_local(hg_problem *P, const double *theta, const double *wstar, const double *w0,
-                    int t, hg_theory *th, hg_error *err);
-/* The inexact (eps, delta) bound of DESIGN §7 for an implicit estimate
- *     ghat = grad_theta E(w) + d_theta Phi(w)^T v,
- * with eps >= ||w - w*|| and delta >= ||(I - d_w Phi(w)^T) v - grad_w E(w)|| (the adjoint
- * system's residual) and gw_norm = ||grad_w E(w)||:
- *     omega = c eps + (L_Phi/(1-q)) delta,   c = mu2 + nu2 V + L_Phi (mu1 + nu1 V)/(1-q),
- *     V = (gw_norm + mu1 eps)/(1-q) >= ||v*||,
- * the form c(w)eps + (||J||/mu) delta + O(eps^2) of Ehrhardt & Roberts and MAID written for a
- * contraction Phi (mu -> 1 - q, J -> d_theta Phi); derivation in docs/theory.md.  NAN when a
- * constant is unknown or q >= 1. */
-double hg_omega(const hg_theory *th, double eps, double delta, double gw_norm);
-
-/* eps, delta and omega measured a posteriori at (w, v), as an adaptive method would (MAID):
- * eps = ||Phi(w) - w||/(1-q) >= ||w - w*||, delta the residual above (one Phi, one vjp_w and
- * one grad E, through the ops, not counted). */
-typedef struct hg_inexact {
-  double eps, delta, gw_norm, omega;
-} hg_inexact;
-int hg_inexact_at(hg_problem *P, const hg_theory *th, const double *theta, const double *w,
-                  const double *v, hg_inexact *x, hg_error *err);
-
-/* Free a problem's cache of local constants (hg_problem_destroy calls it). */
-void hg_theory_cache_free(void *cache);
-
-/* Read theta from a CLI/Lua spec: a number broadcast to all n entries, or "@FILE" with one
- * number per line.  NaN, infinities, wrong counts and malformed lines are errors. */
-int hg_theta_parse(const char *spec, int n, double *theta, hg_error *err);
-/* Reject theta with a non-finite entry, naming the index. */
-int hg_theta_check(int n, const double *theta, hg_error *err);
-
 /* ------------------------------------------------------------------------------------------ */
 /* Method plugins (DESIGN §2.2)                                                                */
 /* ------------------------------------------------------------------------------------------ */
@@ -620,49 +571,9 @@ typedef struct hg_budget {
   double tol_linear; /* > 0: stop the linear solver when its residual <= tol_linear */
 } hg_budget;
 
-/* Defaults: t = 100, k = 100, K = 10, no tolerances. */
-void hg_budget_default(hg_budget *b);
-
 /* Per-run context handed to a method: randomness, a memory account, a trace. */
-/*
- * A record of one lower trajectory w_{i+1} = Phi(w_i, theta) from w_0 = w0, shared by the runs
- * at one theta and w0 (hgbench verify runs every method at dozens of budgets on the same
- * trajectory): the residual ||w_{i+1} - w_i|| of every step done so far and w_i at the ends of
- * the runs, so hg_lower_run resumes from the latest recorded w_s its run can use and does only
- * the remaining steps; likewise the last fixed-point adjoint iteration (aid-fp, neumann) at
- * one w_t (verify's grid of k at t_big).  Phi and its products are deterministic, so iterates,
- * residuals, tolerance stops, traces and counts are those of the run from scratch (the skipped
- * steps are counted as the calls they stand for); only the wall time falls.  Created by the caller of the runs
- * (hg_run_opts.lower_cache), which destroys it; a different theta, w0 or problem resets it.
- * Running out of memory only stops the recording.
- */
+/* The lower-trajectory cache of a run (opaque: harness/core/lower_cache.c, hg_core.h). */
 typedef struct hg_lower_cache hg_lower_cache;
-hg_lower_cache *hg_lower_cache_create(void);
-void hg_lower_cache_destroy(hg_lower_cache **c);
-/* For hg_lower_run (methods/hypergrad/common.c), before a loop of at most t steps of P at
- * theta from w0 keeping `keep` iterates on its tape (0: none), stopping at the first residual
- * <= tol_lower when tol_lower > 0: *t_end = the step the loop will end at (the recorded stop,
- * else t); returns s, the latest recorded step <= *t_end with w_s (in *w_s) and no step of the
- * tape before it (s <= *t_end - keep + 1), 0 when none; (*res)[i] = ||w_{i+1} - w_i|| for
- * i < s.  Resets c when P, theta or w0 differ from its key. */
-int hg_lower_cache_start(hg_lower_cache *c, const hg_problem *P, const double *theta,
-                         const double *w0, int t, int keep, double tol_lower, int *t_end,
-                         const double **res, const double **w_s);
-/* After step i of that loop (w_{i+1} computed, its residual res checked): record res. */
-void hg_lower_cache_step(hg_lower_cache *c, int i, double res);
-/* At the end of that loop (no failure): record w_i, the iterate it ended at. */
-void hg_lower_cache_end(hg_lower_cache *c, int i, const double *w_i);
-/* The same for an adjoint iteration of `method` (a string that outlives c) at w with
- * right-hand side gw (after a lower loop through c): its state after j iterations is nvec
- * n_w-vectors, one after the other in *state; iteration j (0-based) has residual (*res)[j] and
- * the loop stops after the first <= tol_linear (> 0).  Returns the latest recorded iteration
- * <= *k_end (0 when none); a different method, w or gw starts a new record. */
-int hg_lower_cache_linear_start(hg_lower_cache *c, const char *method, const double *w,
-                                const double *gw, int k, double tol_linear, int nvec,
-                                int *k_end, const double **res, const double **state);
-void hg_lower_cache_linear_step(hg_lower_cache *c, int j, double res);
-void hg_lower_cache_linear_end(hg_lower_cache *c, int j, const double *const *state);
-
 typedef struct hg_ctx {
   hg_rng rng;          /* seeded from the run's seed */
   size_t mem_now;      /* bytes currently allocated through hg_alloc */
@@ -781,58 +692,9 @@ typedef struct hg_method_ops {
   const char *cost;       /* one line: what one call costs ("t Phi, t vjp_w, t vjp_theta") */
 } hg_method_ops;
 
-/* HG_OK when method M applies to problem P; else HG_ERR_UNSUPPORTED with a sentence naming
- * both and the reason: a need of M.needs that P lacks, or P's not_applicable entry for M. */
-int hg_method_applies(const hg_problem_ops *P, const hg_method_ops *M, hg_error *err);
-/* Why problem P cannot give `constant` (a field name of hg_constants), from P's unknown list;
- * NULL when P does not declare it unknown. */
-const char *hg_unknown_why(const hg_problem_ops *P, const char *constant);
-
-/* Workspace bytes of method M with parameters mp (NULL: the defaults) for n_w = n,
- * n_theta = m and budget b: space_params when the method has it, else space. */
-size_t hg_method_space(const hg_method_ops *M, int n, int m, const hg_budget *b,
-                       const hg_params *mp);
-/* Workspace bytes of M on problem P: space_problem when M has it, else hg_method_space with
- * P's n_w and n_theta. */
-size_t hg_method_space_on(const hg_method_ops *M, const hg_problem *P, const hg_budget *b,
-                          const hg_params *mp);
-
 /* ------------------------------------------------------------------------------------------ */
 /* Outer loops (DESIGN §2.3): plugins in methods/outer/, driven by harness/core/optimize.c          */
 /* ------------------------------------------------------------------------------------------ */
-
-/* One recorded outer step.  Step 0 is the start theta0; a rejected attempt (a failed line
- * search) is a row with accepted = 0 at the unchanged theta.  Costs are cumulative from the
- * start and exclude the exact reference the harness computes for f and ||grad f||. */
-typedef struct hg_outer_step {
-  int step;             /* row index (0: the start; rejected attempts make rows outnumber the
-                           outer iterations) */
-  int accepted;         /* 1: theta moved to this row's theta (step 0: 1) */
-  double value;         /* E(w, theta) at the w the evaluation returned */
-  double f, grad_norm;  /* exact f(theta) = E(w*(theta), theta) and ||grad f(theta)|| (NAN
-                           unless hg_optimize_opts.exact and the problem has exact) */
-  double hg_norm;       /* ||ghat|| of the hypergradient computed at this theta (NAN if none) */
-  double eps, delta;    /* accuracy of the hypergradient used for the step: a posteriori
-                           (hg_inexact_at) for an implicit method, else the targets asked for
-                           (NAN with a fixed t, k budget) */
-  double omega;         /* the a-posteriori bound omega(eps, delta) (NAN when unknown or when
-                           the loop does not need it: it costs a Lanczos run on n_theta) */
-  double step_size;     /* the step taken to reach this theta (0 at step 0) */
-  long lower, linear;   /* cumulative lower-level and linear-system iterations */
-  hg_counts counts;     /* cumulative oracle calls (Phi and Jacobian products, E) */
-  double wall_s;        /* cumulative wall time of the outer loop and its evaluations */
-} hg_outer_step;
-
-/* The trajectory of one outer run. */
-typedef struct hg_outer_result {
-  int n, cap, n_theta;
-  hg_outer_step *steps; /* owned, n rows */
-  double *theta;        /* owned, n x n_theta: row i's theta */
-  int status;           /* HG_OK, or the failure that stopped the loop (rows up to it kept) */
-  char message[512];    /* the failure's sentence */
-} hg_outer_result;
-
-void hg_outer_result_release(hg_outer_result *r);
 
 /* One evaluation at theta by the driver (hg_outer_hypergrad, hg_outer_value).  The arrays
  * belong to the driver and stay valid until its next evaluation. */
@@ -904,433 +766,5 @@ typedef struct hg_outer_ops {
   int revision;          /* the plugin's own revision: bumped whenever its numbers change */
   const char *display;   /* legend name ("MAID") */
 } hg_outer_ops;
-
-/* The most outer steps a run may take; also the front ends' default when only a work budget
- * (max_work) is given. */
-#define HG_OUTER_MAX_STEPS 1000000
-
-/* Options of one outer run. */
-typedef struct hg_optimize_opts {
-  const char *method;          /* hypergradient method (registry name) */
-  int nmwords;                 /* its key=value words */
-  const char *const *mwords;
-  hg_budget budget;            /* per hypergradient: fixed t, k, or tolerances with t, k as
-                                  maxima */
-  int max_t, max_k;            /* caps when the outer loop asks for an accuracy (0: 100000) */
-  int steps;                   /* outer steps (at most HG_OUTER_MAX_STEPS) */
-  long max_work;               /* stop at the first recorded row whose cumulative lower +
-                                  linear iterations reach this (0: no work budget) */
-  const double *theta0;        /* n_theta (NULL: the problem's theta0) */
-  int warm;                    /* 1: warm-start the lower level from the previous w */
-  int exact;                   /* 1: record the exact f and ||grad f|| per step */
-  uint64_t seed;
-} hg_optimize_opts;
-
-/* Run outer loop `outer` (with its key=value words) on P, for o->steps steps or until the
- * work budget o->max_work is spent (a success).  Unknown names and bad parameters
- * are errors naming them; a failure during the loop leaves the rows so far in res with
- * res->status and res->message set, and is returned.  Release res with
- * hg_outer_result_release. */
-int hg_optimize(hg_problem *P, const char *outer, int nowords, const char *const *owords,
-                const hg_optimize_opts *o, hg_outer_result *res, hg_error *err);
-/* The same for an outer loop given by its ops table. */
-int hg_optimize_ops(hg_problem *P, const hg_outer_ops *ops, int nowords,
-                    const char *const *owords, const hg_optimize_opts *o,
-                    hg_outer_result *res, hg_error *err);
-/* Write the rows of res as TSV lines (no header) to f, each starting with `label`, the
- * problem, outer loop and method names; the header line is HG_OPTIMIZE_TSV_HEADER. */
-#define HG_OPTIMIZE_TSV_HEADER                                                                \
-  "label\tproblem\touter\tmethod\tstep\taccepted\tvalue\tf\tgrad_norm\thg_norm\teps\t"        \
-  "delta\tomega\tstep_size\tlower\tlinear\tcalls\tjacobian\twall_s\ttheta\n"
-void hg_optimize_tsv(FILE *f, const hg_outer_result *res, const char *label,
-                     const char *problem, const char *outer, const char *method);
-
-/* ------------------------------------------------------------------------------------------ */
-/* Registry: the one list of plugins (harness/core/registry.c)                                      */
-/* ------------------------------------------------------------------------------------------ */
-
-typedef struct hg_entry {
-  const char *name;
-  const void *ops; /* const hg_problem_ops * or const hg_method_ops * */
-} hg_entry;
-
-/* The registered plugins of each kind in registration order, ending with {NULL, NULL}: every
- * caller iterates these, never a list of its own. */
-const hg_entry *hg_problem_list(void);
-const hg_entry *hg_method_list(void);
-const hg_entry *hg_outer_list(void); /* outer loops (const hg_outer_ops *) */
-
-/* Look up by name; NULL with an error listing the known names if absent. */
-const hg_problem_ops *hg_find_problem(const char *name, hg_error *err);
-const hg_method_ops *hg_find_method(const char *name, hg_error *err);
-const hg_outer_ops *hg_find_outer(const char *name, hg_error *err);
-
-/* ------------------------------------------------------------------------------------------ */
-/* Runs: one hypergradient through the counting wrapper, measured (harness/core/run.c)              */
-/* ------------------------------------------------------------------------------------------ */
-
-typedef struct hg_run {
-  int status;          /* HG_OK or the failure (its word goes to results.tsv) */
-  int t, k;            /* iterations used */
-  int n_w, n_theta;
-  double value;        /* E at the returned w */
-  double *grad;        /* n_theta, owned */
-  double *w;           /* n_w, owned */
-  double *exact;       /* n_theta, owned; NULL when the problem has no exact reference */
-  double rel_error;    /* ||grad - exact|| / ||exact|| (NAN without a reference) */
-  double abs_error;    /* ||grad - exact|| */
-  double wall_s;       /* wall time of the method's compute */
-  hg_counts counts;    /* oracle calls made by the method */
-  size_t peak_bytes;   /* peak extra memory held by the method */
-  hg_constants consts; /* constants at theta (NAN where unknown) */
-  double bound;        /* the method's bound on abs_error (DESIGN §7), NAN if none */
-  double eps, delta, omega; /* implicit methods: the inexact bound omega(eps, delta) of
-                               DESIGN §7 (hg_inexact_at), NAN otherwise */
-  int bound_violated;  /* abs_error > bound or > omega, beyond the round-off of the reference */
-  hg_theory theory;    /* the constants the bound used */
-  int n_lower_res, n_linear_res;
-  double *lower_res, *linear_res; /* traces when requested, owned */
-} hg_run;
-
-typedef struct hg_run_opts {
-  const double *w0;     /* warm start (NULL: zeros) */
-  uint64_t seed;        /* for stochastic methods */
-  int with_reference;   /* 1: compute the exact reference and the errors */
-  const double *reference; /* a precomputed exact hypergradient (used instead of solving) */
-  const double *wstar;  /* with reference: the w* it came with (for the bound; may be NULL) */
-  int trace;            /* 1: record residual traces */
-  int local_constants;  /* 1: the bound uses trajectory-local constants (hg_theory_local) */
-  size_t mem_cap;       /* 0: none */
-  int inexact;          /* without a reference too, a posteriori at the returned w (for outer
-                           loops): 1 eps and delta (hg_inexact_at with the problem's constants,
-                           omega NAN); 2 also omega, the theory taken at w itself (omega bounds
-                           ||B(w)|| by ||d_theta Phi(w)||: a Lanczos run on n_theta) */
-  hg_lower_cache *lower_cache; /* borrowed: the lower trajectory shared with other runs at this
-                                  theta and w0, or NULL (every run from w0) */
-} hg_run_opts;
-
-/* Run method M (with its parameter words) on P at theta.  A failure of the method itself
- * (non-contractive map, breakdown, NaN) returns that status and leaves r->status set too;
- * r must be released with hg_run_release. */
-int hg_hypergrad(hg_problem *P, const char *method, int nwords, const char *const *words,
-                 const double *theta, const hg_budget *b, const hg_run_opts *o, hg_run *r,
-                 hg_error *err);
-/* The same for a method given by its ops table, registered or not (tests run deliberately
- * wrong variants through it). */
-int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
-                     const char *const *words, const double *theta, const hg_budget *b,
-                     const hg_run_opts *o, hg_run *r, hg_error *err);
-void hg_run_release(hg_run *r);
-/* Seconds on a monotonic clock (for measuring intervals). */
-double hg_now(void);
-
-/* ------------------------------------------------------------------------------------------ */
-/* Checks (harness/core/check.c): finite differences of every derivative callback                   */
-/* ------------------------------------------------------------------------------------------ */
-
-typedef struct hg_check_row {
-  char what[48];     /* "jvp_w", "vjp_w (adjoint)", "exact vs fd", ... */
-  double error;      /* relative error measured */
-  double tol;        /* tolerance it is held to */
-  int pass;
-} hg_check_row;
-
-#define HG_CHECK_MAX_ROWS 20
-
-typedef struct hg_check_report {
-  int nrows;
-  hg_check_row rows[HG_CHECK_MAX_ROWS];
-  int all_pass;
-} hg_check_report;
-
-/* Check every callback of P at theta against central finite differences along seeded random
- * directions, the adjoint identities, and exact (fixed point and derivative of E(w*(theta))). */
-int hg_check(hg_problem *P, const double *theta, uint64_t seed, hg_check_report *rep,
-             hg_error *err);
-
-/* ------------------------------------------------------------------------------------------ */
-/* Rates (harness/core/rates.c)                                                                     */
-/* ------------------------------------------------------------------------------------------ */
-
-/* The theoretical rate of method `name` along axis 't' or 'k' (NAN when unknown). */
-double hg_method_rate(const char *name, const hg_constants *c, char axis);
-
-/* Fit error ~ C rate^x by least squares of log(err) on x over the points with err above
- * `floor` (round-off, excluded) and finite; *rate = exp(slope), [*lo, *hi] its 95 % interval
- * from the residuals (NAN when fewer than 3 points remain).  Returns the number of points
- * used (< 2: *rate = NAN). */
-int hg_fit_rate(int n, const double *x, const double *err, double floor, double *rate,
-                double *lo, double *hi);
-/* The same on log x: err ~ C x^slope (a power law: sid's log MSE against log t, DESIGN §7);
- * *slope with its 95 % interval; points need x > 0. */
-int hg_fit_slope(int n, const double *x, const double *err, double floor, double *slope,
-                 double *lo, double *hi);
-
-/* ------------------------------------------------------------------------------------------ */
-/* Scenarios: results rows, resume, expectations, report (harness/cli/scenario.c, report.c)        */
-/* ------------------------------------------------------------------------------------------ */
-
-/* One results.tsv row (DESIGN §6).  The key of a run is (problem, problem_params, method,
- * method_params, theta, seed, t_budget, k_budget, K, tol_lower, tol_linear). */
-typedef struct hg_record {
-  char problem[32];
-  char problem_params[512]; /* the explicit key=value words, a derived seed= excluded */
-  char method[32];
-  char method_params[128];
-  char theta[128];          /* "theta0", a number, or "@FILE" */
-  uint64_t seed;            /* problem seed (when derived) and the method's RNG seed */
-  int rep;                  /* repetition index within a sweep (0 based) */
-  int t_budget, k_budget, K; /* as asked */
-  double tol_lower, tol_linear;
-  int t, k;                 /* as used */
-  int status;               /* enum hg_status */
-  double rel_error, abs_error, bound, value, wall_s;
-  double eps, delta, omega; /* the inexact bound of an implicit method (NAN otherwise) */
-  int bound_violated;       /* abs_error exceeded bound or omega (beyond round-off) */
-  hg_counts counts;
-  size_t peak_bytes;
-  double q, kappa, mu, L;   /* constants at theta (NAN if unknown) */
-  double nu1, nu2, mu1, mu2, L_E, L_Phi, D; /* the rest of what the bound used (DESIGN §7) */
-  int local_constants;      /* the bound used trajectory-local constants (part of the key) */
-  char message[256];        /* the failure, when status != HG_OK */
-} hg_record;
-
-/* Oracle calls of a record: Phi and Jacobian products. */
-long hg_record_calls(const hg_record *r);
-/* 1 if a and b have the same run key. */
-int hg_record_same_key(const hg_record *a, const hg_record *b);
-
-typedef struct hg_expectation {
-  int pass;
-  char what[256];  /* the message */
-  char where[256]; /* "scenario.lua:12" */
-} hg_expectation;
-
-typedef struct hg_plot_ref {
-  char file[128];  /* relative to the output folder: "err_vs_t.png" */
-  char title[128];
-} hg_plot_ref;
-
-typedef struct hg_table_ref {
-  char title[128];
-  char *markdown;  /* owned: the table's markdown (header, separator, rows) */
-} hg_table_ref;
-
-/* The data one problem instance of a scenario's runs used: its describe() text, which states
- * the source first ("Fashion-MNIST train, 200 + 100 examples of 2 classes (0,6), 28x28,
- * seed 0: ..." or "synthetic (seed 0): ..."). */
-typedef struct hg_data_ref {
-  char problem[32];
-  char params[512];  /* the explicit key=value words, as results.tsv's problem_params */
-  char text[512];    /* the problem's describe() text ("" when it has none) */
-} hg_data_ref;
-
-/* A scenario run: its output folder, its rows (resumed ones included), expectations, plots,
- * tables. */
-typedef struct hg_scenario {
-  char name[128];        /* the script's base name without .lua */
-  char script[1024];     /* the script path as given */
-  char outdir[1024];
-  int n, cap;
-  hg_record *rows;       /* owned */
-  int n_resumed;         /* rows read back from an earlier results.tsv */
-  int n_skipped;         /* runs asked for again and answered from those rows */
-  int n_exp, cap_exp;
-  hg_expectation *exps;  /* owned */
-  int n_plots, cap_plots;
-  hg_plot_ref *plots;    /* owned */
-  int n_tables, cap_tables;
-  hg_table_ref *tables;  /* owned, each with its markdown */
-  int n_data, cap_data;
-  hg_data_ref *data;     /* owned: the distinct instances runs were made on (manifest "data") */
-  double start_time;     /* seconds since the epoch */
-  char start_iso[32];    /* UTC, ISO 8601 */
-  double last_flush;     /* hg_now() when results.tsv was last written */
-  int dirty;             /* rows added since then */
-  char *optimize_text;   /* owned: optimize.tsv (header and the rows of every outer run) */
-  size_t optimize_len;
-  int n_outer, n_outer_rows; /* outer runs added (hg_scenario_add_optimize) and their rows */
-} hg_scenario;
-
-/* Open a scenario writing into outdir (created if missing).  An existing outdir/results.tsv
- * is read back so runs already recorded are skipped (resume); a malformed one is an error
- * naming the file and line. */
-int hg_scenario_open(const char *script, const char *outdir, hg_scenario **S, hg_error *err);
-void hg_scenario_destroy(hg_scenario **S);
-/* The recorded row with the same key as r, or NULL. */
-const hg_record *hg_scenario_find(const hg_scenario *S, const hg_record *r);
-/* Append a row and rewrite results.tsv atomically (temporary file, then rename). */
-int hg_scenario_add(hg_scenario *S, const hg_record *r, hg_error *err);
-int hg_scenario_expect(hg_scenario *S, int pass, const char *what, const char *where,
-                       hg_error *err);
-int hg_scenario_add_plot(hg_scenario *S, const char *file, const char *title, hg_error *err);
-/* Add a table (its markdown copied) to the report, under its title. */
-int hg_scenario_add_table(hg_scenario *S, const char *title, const char *markdown,
-                          hg_error *err);
-/* Record that runs were made on problem P (params: its key=value words as results.tsv has
- * them): its describe() text joins S->data unless the same (problem, params, text) is there
- * already.  report.md lists them under "Data" and manifest.json in "data". */
-int hg_scenario_add_data(hg_scenario *S, const hg_problem *P, const char *params,
-                         hg_error *err);
-/* Write report.md and manifest.json (atomically).  *failed gets the number of failed
- * expectations. */
-int hg_scenario_finish(hg_scenario *S, int *failed, hg_error *err);
-
-/* Append the rows of an outer run (hg_optimize_tsv, prefixed by label) to S's optimize.tsv
- * and rewrite it atomically. */
-int hg_scenario_add_optimize(hg_scenario *S, const hg_outer_result *res, const char *label,
-                             const char *problem, const char *outer, const char *method,
-                             hg_error *err);
-/* mkdir -p dir (an existing folder is fine; a file in the way is an error naming it). */
-int hg_make_dirs(const char *dir, hg_error *err);
-
-/* report.md of S (harness/io/report.c), written atomically into S->outdir. */
-int hg_report_write(const hg_scenario *S, hg_error *err);
-
-/* Write `text` to dir/name through dir/.name.tmp and a rename, so a reader never sees half a
- * file. */
-int hg_write_atomic(const char *dir, const char *name, const char *text, size_t len,
-                    hg_error *err);
-
-/* ------------------------------------------------------------------------------------------ */
-/* Plots through gnuplot (harness/io/plot.c, templates in plots/)                                 */
-/* ------------------------------------------------------------------------------------------ */
-
-typedef struct hg_plot_series {
-  const char *name;     /* legend label, as papers name the method */
-  int n;                /* points */
-  const double *x, *y;  /* several y at one x are repetitions: median and 10-90 % band */
-  const double *bound;  /* n values or NULL: the theoretical bound at x, drawn dashed in the
-                           series' colour */
-} hg_plot_series;
-
-typedef struct hg_plot_spec {
-  const char *name;     /* file stem in the output folder: NAME.dat, NAME.gp, NAME.png ... */
-  const char *title, *xlabel, *ylabel;
-  int logx, logy;
-  const char *format;   /* "png" (default), "pdf", "svg" or "cairolatex" */
-  int nseries;
-  const hg_plot_series *series;
-  const char *bound_label; /* legend suffix of the dashed curves: NULL for "bound" */
-} hg_plot_spec;
-
-/* Write outdir/NAME.dat and NAME.gp and render them with gnuplot (the `gnuplot` on PATH, or
- * $HG_GNUPLOT).  A missing gnuplot is HG_ERR_UNSUPPORTED with a message saying so; the .dat
- * and .gp are written either way.  *rendered (may be NULL) gets the output file name. */
-int hg_plot(const char *outdir, const hg_plot_spec *spec, char *rendered, size_t len,
-            hg_error *err);
-
-/* Images side by side (clean, noisy, reconstructed ...), grey levels 0 (black) to 1 (white). */
-typedef struct hg_image_panel {
-  const char *title;
-  const double *pixels; /* h x w row-major */
-} hg_image_panel;
-
-typedef struct hg_image_plot_spec {
-  const char *name;     /* file stem: NAME.dat, NAME.gp, NAME.png */
-  const char *title;
-  const char *format;   /* "png" (default), "pdf" or "svg" */
-  int w, h;             /* every panel's size */
-  int columns;          /* panels per row (0: all in one row) */
-  int npanels;
-  const hg_image_panel *panels;
-} hg_image_plot_spec;
-
-/* Write outdir/NAME.dat (one matrix block per panel) and NAME.gp (from plots/images.gp: a
- * multiplot of `with image` panels in grey) and render them with gnuplot, as hg_plot. */
-int hg_plot_images(const char *outdir, const hg_image_plot_spec *spec, char *rendered,
-                   size_t len, hg_error *err);
-
-/* ------------------------------------------------------------------------------------------ */
-/* Verification (harness/core/verify.c): convergence to exact and the identities of DESIGN §7       */
-/* ------------------------------------------------------------------------------------------ */
-
-typedef struct hg_verify_row {
-  char what[64];      /* "converges to exact", "= itd-forward", "bound and rate in t" */
-  char method[32];    /* the method the row is about */
-  int t, k;           /* budget used (the largest, for a theory row) */
-  double error;       /* relative error or relative difference measured */
-  double tol;         /* what it is held to; NAN for an informational row */
-  double wall_s;      /* time of the method's run */
-  long calls;         /* Phi and Jacobian-product calls of the run */
-  int status;         /* HG_OK, or the run's failure */
-  int verdict;        /* 1 pass, 0 fail, -1 informational or not applicable */
-  char note[512];     /* why not applicable, or the failure message */
-  /* theory rows: over a grid of t from 1 to t_big (k = t, tbptt K = 10) */
-  int points;         /* runs on the grid */
-  double max_ratio;   /* max of abs_error / bound (NAN without a bound) */
-  int violations;     /* runs whose error exceeded the bound beyond round-off */
-  double rate, rate_lo, rate_hi; /* fitted along t past the error's peak, with 95 % interval */
-  double rate_theory; /* DESIGN §7's asymptotic rate along the axis */
-  double rate_bound;  /* the slower of rate_theory and the bound's own rate over the same
-                         budgets: what the fit is held to */
-} hg_verify_row;
-
-typedef struct hg_verify_report {
-  int nrows, cap;
-  hg_verify_row *rows; /* owned */
-  int failures;
-  int not_applicable;  /* rows that do not apply (the note says why) */
-  int informational;   /* rows reported without a grade (the note says why) */
-  int t_big, k_big;    /* the large budget chosen from q */
-  double q;            /* contraction constant at theta (NAN if unknown) */
-  int local;           /* the theory rows used trajectory-local constants */
-} hg_verify_report;
-
-/* Run every registered method on P at theta:
- *  - at a large budget (chosen from q so q^t <= 1e-14) each consistent method must reach
- *    relative error 1e-8 (fd 1e-6); a stochastic one (sid) is reported there, not graded.
- *    fd (2m + 1 exact solves) and itd-forward (m Jacobian products per step) run only for
- *    m = n_theta <= 300: beyond, hours on real data, their rows (identities included) are
- *    n/a and say so;
- *  - at a small budget the exact identities itd = itd-forward, neumann(k) = aid-fp(k+1),
- *    aid-fp(k=1) = jfb, tbptt(K=t) = itd must hold to 1e-10;
- *  - over a grid of t (k = t), and of k (t large) for methods with a rate in k, every run
- *    must stay under its bound (DESIGN §7), and the fitted linear rate must reach at least
- *    95 % of the exponent of the bound's rate over the same budgets (log rate / log rate_bound
- *    >= 0.95) or hold that rate in its 95 % interval; where the bound is NaN (a constant the
- *    problem cannot give) the fit is reported, not graded, and the note names the constant.
- * Release rep with hg_verify_release. */
-int hg_verify(hg_problem *P, const double *theta, int local_constants, hg_verify_report *rep,
-              hg_error *err);
-/* The same over the methods of `methods` (a {name, ops} list ending in {NULL}): the test hook
- * that shows deliberately wrong variants are caught.  local_constants: the bounds use
- * trajectory-local constants (hg_theory_local) instead of global ones. */
-int hg_verify_with(hg_problem *P, const double *theta, const hg_entry *methods,
-                   int local_constants, hg_verify_report *rep, hg_error *err);
-/* The rows of one method only (the self-test battery): M, registered or not, under `name`;
- * identities name other methods, looked up in the registry. */
-int hg_verify_method(hg_problem *P, const double *theta, const char *name,
-                     const hg_method_ops *M, int local_constants, hg_verify_report *rep,
-                     hg_error *err);
-void hg_verify_release(hg_verify_report *rep);
-
-/* ------------------------------------------------------------------------------------------ */
-/* The self-test battery (harness/core/selftest.c): what every plugin gets from the registry   */
-/* ------------------------------------------------------------------------------------------ */
-
-typedef struct hg_selftest_check {
-  char name[96];   /* "verify: converges to exact", "bad parameter: lower=no-such-choice" */
-  int verdict;     /* 1 pass, 0 fail, -1 not applicable or reported without a grade */
-  char note[640];  /* what was measured, or why it does not apply */
-} hg_selftest_check;
-
-typedef struct hg_selftest_report {
-  int n, cap;
-  hg_selftest_check *checks; /* owned */
-  int failures, skipped;
-} hg_selftest_report;
-
-/* The battery of method M (run under `name`, registered or not) on the default instance of
- * registered problem `problem`, appended to rep: verify's rows for M, bad parameters and
- * budgets, bookkeeping; one skipped check when M does not apply to the problem.  Returns a
- * status only when the battery itself could not run (rep->failures counts failed checks). */
-int hg_selftest_method(const char *name, const hg_method_ops *M, const char *problem,
-                       hg_selftest_report *rep, hg_error *err);
-/* The battery of registered problem `name`: finite-difference checks of every callback,
- * bad parameters, a deterministic instance. */
-int hg_selftest_problem(const char *name, hg_selftest_report *rep, hg_error *err);
-/* Zero rep's counts and free its checks (rep stays usable). */
-void hg_selftest_release(hg_selftest_report *rep);
 
 #endif /* HGBENCH_H */

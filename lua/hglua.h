@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "hgbench.h"
+#include "hg_cli.h"
 
 /* Run the scenario script at `script`, writing into outdir (results.tsv, plots, report.md,
  * manifest.json through hg_scenario_*).  Returns HG_OK when the script ran to the end (then

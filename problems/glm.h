@@ -15,6 +15,11 @@
  *
  * A plugin's state begins with an hg_glm (first member), so the shared ops below take the
  * plugin's `void *self` directly.
+ *
+ * One header, five files by concern: glm_data.c (parameters, files, data=, synthetic data,
+ * classes, init and release, describe), glm_sample.c (the sample ops' batches), glm_map.c
+ * (e^theta, the step, the d_theta Phi products, hg_rows_pass), glm_solve.c (Cholesky and the
+ * exact hypergradient) and glm_constants.c (eigenvalue extremes, norms, constants, the step).
  */
 #ifndef HG_GLM_H
 #define HG_GLM_H
@@ -225,6 +230,9 @@ const int *hg_glm_selected(const hg_glm *G, int which, int *count);
 /* Exchange the selected batches and the full data (a no-op without a selection): called in
  * pairs around code that must see the full problem (exact, constants, describe). */
 void hg_glm_swap_full(hg_glm *G);
+
+/* Put the full data back and free the batches of the sample ops (hg_glm_release calls it). */
+void hg_glm_batches_free(hg_glm *G);
 
 /* Free what hg_glm_init allocated (G itself is the caller's). */
 void hg_glm_release(hg_glm *G);

@@ -262,6 +262,87 @@ done:
   return status;
 }
 
+/* The sizes and spectrum parameters of either variant from p, and the seed. */
+static void quadratic_sizes(quadratic *qp, const hg_params *p)
+{
+  if (qp->benchopt) {
+    qp->n = (int)hg_params_int(p, "dim_inner");
+    qp->m = (int)hg_params_int(p, "dim_outer");
+    qp->mu = hg_params_real(p, "mu_inner");
+    qp->kappa = hg_params_real(p, "L_inner_inner") / qp->mu;
+    qp->rho = 0.0;
+  } else {
+    qp->n = (int)hg_params_int(p, "n");
+    qp->m = (int)hg_params_int(p, "m");
+    qp->kappa = hg_params_real(p, "kappa");
+    qp->mu = hg_params_real(p, "mu");
+    qp->rho = hg_params_real(p, "rho");
+  }
+  qp->seed = hg_params_int(p, "seed");
+}
+
+/* Allocate the arrays of qp for its n, m and variant; 1 when all were allocated (the ones
+ * that were are freed by quadratic_destroy either way). */
+static int quadratic_alloc(quadratic *qp)
+{
+  const int n = qp->n, m = qp->m;
+  const size_t nn = (size_t)n * (size_t)n, nm = (size_t)n * (size_t)m;
+
+  qp->lambda = malloc((size_t)n * sizeof(double));
+  qp->A = malloc(nn * sizeof(double));
+  qp->A_chol = malloc(nn * sizeof(double));
+  qp->B = malloc(nm * sizeof(double));
+  qp->b = malloc((size_t)n * sizeof(double));
+  qp->theta0 = malloc((size_t)m * sizeof(double));
+  qp->r = malloc((size_t)n * sizeof(double));
+  qp->s = malloc((size_t)n * sizeof(double));
+  int ok = qp->lambda && qp->A && qp->A_chol && qp->B && qp->b && qp->theta0 && qp->r && qp->s;
+  if (qp->benchopt) {
+    qp->H_ww = malloc(nn * sizeof(double));
+    qp->H_tt = malloc((size_t)m * m * sizeof(double));
+    qp->C_tw = malloc(nm * sizeof(double));
+    qp->c_w = malloc((size_t)n * sizeof(double));
+    qp->c_t = malloc((size_t)m * sizeof(double));
+    qp->t = malloc(2 * (size_t)m * sizeof(double));
+    return ok && qp->H_ww && qp->H_tt && qp->C_tw && qp->c_w && qp->c_t && qp->t;
+  }
+  qp->C = malloc(nn * sizeof(double));
+  qp->d = malloc((size_t)n * sizeof(double));
+  return ok && qp->C && qp->d;
+}
+
+/* The norms the constants need: ||B||_2 from the smaller Gram matrix of B (BtB: k x k
+ * scratch, k = min(m, n)) and, default variant, ||C||_2^2 (Q: n x n scratch). */
+static int quadratic_norms(quadratic *qp, double *BtB, double *Q, hg_error *err)
+{
+  const int n = qp->n, m = qp->m, k = m <= n ? m : n;
+
+  /* ||B||_2 = sqrt(lambda_max(B^T B)) (or of B B^T when n < m: the smaller Gram matrix), for
+   * L_Phi = eta ||B||_2. */
+  double bt_min = 0, bt_max = 0;
+  cblas_dgemm(CblasRowMajor, m <= n ? CblasTrans : CblasNoTrans,
+              m <= n ? CblasNoTrans : CblasTrans, k, k, m <= n ? n : m, 1.0, qp->B, m, qp->B, m,
+              0.0, BtB, k);
+  int status = hg_sym_extremes(k, BtB, &bt_min, &bt_max, err);
+  if (status != HG_OK)
+    return status;
+  qp->norm_B = sqrt(fmax(bt_max, 0.0));
+
+  /* ||C||_2^2 = lambda_max(C^T C) (C^T C formed in Q's storage, no longer needed), for mu1. */
+  if (!qp->benchopt) {
+    double ct_min = 0, ct_max = 0;
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, n, n, 1.0, qp->C, n, 0.0, Q, n);
+    for (int i = 0; i < n; i++)
+      for (int j = i + 1; j < n; j++)
+        Q[(size_t)j * n + i] = Q[(size_t)i * n + j];
+    status = hg_sym_extremes(n, Q, &ct_min, &ct_max, err);
+    if (status != HG_OK)
+      return status;
+    qp->norm_C2 = fmax(ct_max, 0.0);
+  }
+  return HG_OK;
+}
+
 /*
  * The instance of DESIGN §3 from seed, drawn in this order: an n x n standard normal matrix
  * whose Householder QR (dgeqrf + dorgqr) gives the orthogonal Q; then (default) B (n x m) /
@@ -289,54 +370,21 @@ static int quadratic_create(const hg_params *p, void **self, int *n_w, int *n_th
   status = quadratic_check_keys(p, qp->benchopt, err);
   if (status != HG_OK)
     goto done;
-  if (qp->benchopt) {
-    qp->n = (int)hg_params_int(p, "dim_inner");
-    qp->m = (int)hg_params_int(p, "dim_outer");
-    qp->mu = hg_params_real(p, "mu_inner");
-    qp->kappa = hg_params_real(p, "L_inner_inner") / qp->mu;
-    qp->rho = 0.0;
-  } else {
-    qp->n = (int)hg_params_int(p, "n");
-    qp->m = (int)hg_params_int(p, "m");
-    qp->kappa = hg_params_real(p, "kappa");
-    qp->mu = hg_params_real(p, "mu");
-    qp->rho = hg_params_real(p, "rho");
-  }
-  qp->seed = hg_params_int(p, "seed");
+  quadratic_sizes(qp, p);
   const int n = qp->n, m = qp->m, k = m <= n ? m : n; /* k: order of the smaller Gram of B */
   const int big = m > n ? m : n;
   const size_t nn = (size_t)n * (size_t)n, nm = (size_t)n * (size_t)m;
 
-  qp->lambda = malloc((size_t)n * sizeof(double));
-  qp->A = malloc(nn * sizeof(double));
-  qp->A_chol = malloc(nn * sizeof(double));
-  qp->B = malloc(nm * sizeof(double));
-  qp->b = malloc((size_t)n * sizeof(double));
-  qp->theta0 = malloc((size_t)m * sizeof(double));
-  qp->r = malloc((size_t)n * sizeof(double));
-  qp->s = malloc((size_t)n * sizeof(double));
   Q = malloc(nn * sizeof(double));
   tau = malloc((size_t)big * sizeof(double));
   BtB = malloc((size_t)k * (size_t)k * sizeof(double));
-  int ok = qp->lambda && qp->A && qp->A_chol && qp->B && qp->b && qp->theta0 && qp->r && qp->s &&
-           Q && tau && BtB;
+  int ok = quadratic_alloc(qp) && Q && tau && BtB;
   if (qp->benchopt) {
-    qp->H_ww = malloc(nn * sizeof(double));
-    qp->H_tt = malloc((size_t)m * m * sizeof(double));
-    qp->C_tw = malloc(nm * sizeof(double));
-    qp->c_w = malloc((size_t)n * sizeof(double));
-    qp->c_t = malloc((size_t)m * sizeof(double));
-    qp->t = malloc(2 * (size_t)m * sizeof(double));
     U = malloc((size_t)big * big * sizeof(double));
     V = malloc((size_t)big * big * sizeof(double));
     T = malloc((size_t)big * big * sizeof(double));
     sig = malloc((size_t)big * sizeof(double));
-    ok = ok && qp->H_ww && qp->H_tt && qp->C_tw && qp->c_w && qp->c_t && qp->t && U && V && T &&
-         sig;
-  } else {
-    qp->C = malloc(nn * sizeof(double));
-    qp->d = malloc((size_t)n * sizeof(double));
-    ok = ok && qp->C && qp->d;
+    ok = ok && U && V && T && sig;
   }
   if (!ok) {
     status = hg_fail(err, HG_ERR_NOMEM, "problem 'quadratic': out of memory for n=%d, m=%d",
@@ -375,29 +423,9 @@ static int quadratic_create(const hg_params *p, void **self, int *n_w, int *n_th
     goto done;
   }
 
-  /* ||B||_2 = sqrt(lambda_max(B^T B)) (or of B B^T when n < m: the smaller Gram matrix), for
-   * L_Phi = eta ||B||_2. */
-  double bt_min = 0, bt_max = 0;
-  cblas_dgemm(CblasRowMajor, m <= n ? CblasTrans : CblasNoTrans,
-              m <= n ? CblasNoTrans : CblasTrans, k, k, m <= n ? n : m, 1.0, qp->B, m, qp->B, m,
-              0.0, BtB, k);
-  status = hg_sym_extremes(k, BtB, &bt_min, &bt_max, err);
+  status = quadratic_norms(qp, BtB, Q, err);
   if (status != HG_OK)
     goto done;
-  qp->norm_B = sqrt(fmax(bt_max, 0.0));
-
-  /* ||C||_2^2 = lambda_max(C^T C) (C^T C formed in Q's storage, no longer needed), for mu1. */
-  if (!qp->benchopt) {
-    double ct_min = 0, ct_max = 0;
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, n, n, 1.0, qp->C, n, 0.0, Q, n);
-    for (int i = 0; i < n; i++)
-      for (int j = i + 1; j < n; j++)
-        Q[(size_t)j * n + i] = Q[(size_t)i * n + j];
-    status = hg_sym_extremes(n, Q, &ct_min, &ct_max, err);
-    if (status != HG_OK)
-      goto done;
-    qp->norm_C2 = fmax(ct_max, 0.0);
-  }
 
   qp->eta = hg_params_given(p, "step") ? hg_params_real(p, "step") : 1.0 / qp->lambda[n - 1];
   *n_w = n;

@@ -29,7 +29,7 @@
  * One line per check; exit status non-zero when any check fails.
  * usage: test_biased_reg_poison DIR   (DIR holds poison.train.csv and poison.val.csv)
  */
-#include "hgbench.h"
+#include "hg_cli.h"
 #include "newton.h"
 #include "testing.h"
 
@@ -467,6 +467,7 @@ files:
 
 int main(int argc, char **argv)
 {
+  testing_register_builtin();
   static const char *const none[] = {NULL};
   static const char *const logistic[] = {"loss=logistic", NULL};
   static const char *const wide[] = {"tasks=3", "d=20", "n=10", "beta=0.5", "seed=4", NULL};

@@ -12,7 +12,7 @@
  *
  * usage: test_conformance DIR   (DIR holds tiny.train.svm and tiny.val.svm)
  */
-#include "hgbench.h"
+#include "builtin.h" /* testing_register_builtin; hg_cli.h */
 #include "conformance_vectors.h"
 
 #include <math.h>
@@ -33,6 +33,7 @@ static double rel_diff(int m, const double *a, const double *b)
 
 int main(int argc, char **argv)
 {
+  testing_register_builtin();
   int failures = 0;
   char train[1024], val[1024], reg[64];
   hg_error err;

@@ -7,7 +7,7 @@
  * Error cases beyond the fixtures are written to a fresh temporary directory, removed at the
  * end.
  */
-#include "hgbench.h"
+#include "hg_cli.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -13,7 +13,7 @@
  *
  * usage: test_dataset SCRATCH_DIR
  */
-#include "hgbench.h"
+#include "hg_cli.h"
 #include "testing.h"
 
 #include <string.h>

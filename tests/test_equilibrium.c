@@ -21,7 +21,7 @@
  *
  * usage: test_equilibrium DIR   (DIR holds eq_classes.csv, eq_pm1.svm and conformance/)
  */
-#include "hgbench.h"
+#include "hg_cli.h"
 #include "testing.h"
 
 #include <math.h>
@@ -369,6 +369,7 @@ static void test_not_symmetric(void)
 
 int main(int argc, char **argv)
 {
+  testing_register_builtin();
   if (argc < 2) {
     fprintf(stderr, "usage: %s DIR (tests/data)\n", argv[0]);
     return 2;

@@ -23,7 +23,7 @@
  * naming the package.
  */
 #include "glm.h" /* white box: the data ridge and logreg hold */
-#include "hgbench.h"
+#include "hg_cli.h"
 #include "testing.h"
 
 #include <math.h>
@@ -278,6 +278,7 @@ static void test_biased_reg(void)
 
 int main(void)
 {
+  testing_register_builtin();
   test_ridge_logreg();
   test_multiclass();
   test_equilibrium();

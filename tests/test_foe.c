@@ -19,7 +19,7 @@
  *
  * usage: test_foe
  */
-#include "hgbench.h"
+#include "hg_cli.h"
 #include "testing.h"
 
 #include <math.h>
@@ -276,6 +276,7 @@ static void test_bad_input(void)
 
 int main(void)
 {
+  testing_register_builtin();
   static const char *const none[] = {NULL};
   static const char *const big[] = {"filters=3", "filter_size=5", "size=10", "seed=2", NULL};
 

@@ -17,7 +17,7 @@
  *
  * usage: test_image SCRATCH_DIR
  */
-#include "hgbench.h"
+#include "hg_cli.h"
 #include "imaging.h"
 
 #include <math.h>

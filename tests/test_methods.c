@@ -19,7 +19,7 @@
  * saddle-point problem denoise-tv-pd, and its refusal of a problem without saddle ops here.
  * One line per check; the exit status is the number of failed checks (capped at 1).
  */
-#include "hgbench.h"
+#include "builtin.h" /* testing_register_builtin; hg_cli.h */
 
 #include <lapacke.h>
 #include <math.h>
@@ -886,6 +886,7 @@ done:
 
 int main(void)
 {
+  testing_register_builtin();
   hg_error err;
   void *self = NULL;
   int n_w = 0, n_theta = 0;

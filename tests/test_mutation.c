@@ -12,7 +12,7 @@
  *
  * usage: test_mutation
  */
-#include "hgbench.h"
+#include "builtin.h" /* testing_register_builtin; hg_cli.h */
 #include "common.h"
 
 #include <math.h>
@@ -173,6 +173,7 @@ static int verify_list(hg_problem *P, const char *name, const hg_method_ops *ops
 
 int main(void)
 {
+  testing_register_builtin();
   static const char *const problems[][3] = {
     {"quadratic", "kappa=30", NULL},
     {"ridge", NULL, NULL},

@@ -585,6 +585,7 @@ static void test_maid_fixed(void)
 
 int main(void)
 {
+  testing_register_builtin();
   static const char *const tv[] = {"images=synthetic", "n_images=2", "size=16", "step=0.02",
                                    NULL};
   test_bookkeeping();

@@ -393,6 +393,7 @@ static void test_counts(void)
 
 int main(void)
 {
+  testing_register_builtin();
   const char *defaults[] = {NULL};
   const char *wide[] = {"huber=0.2", "n_images=3", "size=12", "seed=2", NULL};
   const char *sharp[] = {"huber=0.02", "noise=0.05", "seed=5", "size=20", "n_images=1", NULL};

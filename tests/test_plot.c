@@ -7,7 +7,7 @@
  * printed in the fewest digits that read back exactly.  Rendering is checked by the files'
  * signatures when gnuplot is installed and skipped (with a note) when it is not.
  */
-#include "hgbench.h"
+#include "builtin.h" /* testing_register_builtin; hg_cli.h */
 
 #include <dirent.h>
 #include <errno.h>
@@ -488,6 +488,7 @@ static void test_images(int have_gnuplot)
 
 int main(int argc, char **argv)
 {
+  testing_register_builtin();
   if (argc < 2) {
     fprintf(stderr, "usage: test_plot SCRATCH_DIR\n");
     return 2;

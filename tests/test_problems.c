@@ -27,7 +27,7 @@
  * usage: test_problems DIR   (DIR holds tiny.train.svm, tiny.val.svm)
  */
 #include "glm.h" /* white box: the data of ridge and logreg, for the Lipschitz references */
-#include "hgbench.h"
+#include "hg_cli.h"
 #include "testing.h"
 
 #include <math.h>
@@ -1027,6 +1027,7 @@ static void test_bad_input(const char *dir)
 
 int main(int argc, char **argv)
 {
+  testing_register_builtin();
   if (argc < 2) {
     fprintf(stderr, "usage: %s DIR (the conformance fixtures)\n", argv[0]);
     return 2;

@@ -434,6 +434,7 @@ static void sample_draws(void)
 
 int main(void)
 {
+  testing_register_builtin();
   for (size_t i = 0; i < sizeof specs / sizeof *specs; i++)
     sample_ops_checks(&specs[i]);
   sample_draws();

@@ -28,7 +28,7 @@
  *
  * usage: test_theory
  */
-#include "hgbench.h"
+#include "builtin.h" /* testing_register_builtin; hg_cli.h */
 
 #include <math.h>
 #include <stdio.h>
@@ -215,6 +215,7 @@ static void check_fits(void)
 
 int main(void)
 {
+  testing_register_builtin();
   check_fits();
   const char *sparse_ridge[] = {"density=0.3", "seed=2"};
   const char *sparse_logreg[] = {"density=0.3", "seed=5"};

@@ -6,7 +6,7 @@
 #ifndef HG_TESTING_H
 #define HG_TESTING_H
 
-#include "hgbench.h"
+#include "builtin.h" /* testing_register_builtin; hg_cli.h */
 
 #include <math.h>
 #include <stdarg.h>

@@ -4,7 +4,7 @@
  *
  * Exit status: 0 success, 1 a check or verification failed, 2 bad input or a failed run.
  */
-#include "hgbench.h"
+#include "hg_cli.h"
 #include "json.h"
 #include "hglua.h"
 
@@ -879,6 +879,12 @@ int main(int argc, char **argv)
   const char *cmd = argc > 1 ? argv[1] : NULL;
 
   hg_error_clear(&err);
+  /* The registry first: the built-in plugins, then read-only for the rest of the process. */
+  if (hg_register_builtin(&err)) {
+    fprintf(stderr, "hgbench: %s\n", err.msg);
+    return EXIT_FAILED;
+  }
+  hg_registry_freeze();
   /* One BLAS thread unless the user asks for more: on the small and medium problems hgbench
    * mostly runs, OpenBLAS's threads cost more than they gain (the quickstart: 6.4 s with two
    * threads, 3.8 s with one, on 2 cores).  manifest.json records the count used. */

@@ -3,7 +3,7 @@
  * to resume), expectations, the plots made, manifest.json.  Every file is written to a
  * temporary name and renamed when complete.
  */
-#include "hgbench.h"
+#include "hg_cli.h"
 #include "json.h"
 
 #include <cblas.h>
@@ -29,45 +29,9 @@ static const char *const columns[] = {
 };
 #define NCOLUMNS ((int)(sizeof columns / sizeof columns[0]))
 
-long hg_record_calls(const hg_record *r)
-{
-  return hg_counts_oracle(&r->counts);
-}
-
-int hg_record_same_key(const hg_record *a, const hg_record *b)
-{
-  return !strcmp(a->problem, b->problem) && !strcmp(a->problem_params, b->problem_params) &&
-         !strcmp(a->method, b->method) && !strcmp(a->method_params, b->method_params) &&
-         !strcmp(a->theta, b->theta) && a->seed == b->seed && a->t_budget == b->t_budget &&
-         a->k_budget == b->k_budget && a->K == b->K && a->tol_lower == b->tol_lower &&
-         a->tol_linear == b->tol_linear && a->local_constants == b->local_constants;
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* Files                                                                                       */
 /* ------------------------------------------------------------------------------------------ */
-
-int hg_write_atomic(const char *dir, const char *name, const char *text, size_t len,
-                    hg_error *err)
-{
-  char tmp[2048], path[2048];
-  int rc = HG_OK;
-
-  snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(tmp, "wb");
-  if (!f)
-    return hg_fail(err, HG_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
-  if (fwrite(text, 1, len, f) != len)
-    rc = hg_fail(err, HG_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
-  if (fclose(f) != 0 && !rc)
-    rc = hg_fail(err, HG_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
-  if (!rc && rename(tmp, path) != 0)
-    rc = hg_fail(err, HG_ERR_IO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-  if (rc)
-    remove(tmp);
-  return rc;
-}
 
 /* mkdir -p */
 static int make_dirs(const char *dir, hg_error *err)

@@ -15,7 +15,7 @@
  * passes when |a - b| <= tol * max(|a|, |b|) + noise: still far below the size of any wrong
  * derivative.
  */
-#include "hgbench.h"
+#include "hg_core.h"
 
 #include <float.h>
 #include <math.h>

@@ -2,7 +2,7 @@
  * eig.c -- extreme eigenvalues of symmetric matrices (LAPACK) and of symmetric operators given
  * only by products (Lanczos).  Used for the constants mu and L of DESIGN §7.
  */
-#include "hgbench.h"
+#include "hg_core.h"
 
 #include <cblas.h>
 #include <float.h>

@@ -1,7 +1,7 @@
 /*
  * error.c -- status codes (one X-macro list in hgbench.h) and the error record.
  */
-#include "hgbench.h"
+#include "hg_core.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,10 +1,10 @@
 /*
  * lower_cache.c -- the record of one lower trajectory shared by runs at the same theta and w0
- * (hgbench.h hg_lower_cache): the residual of every step done so far, and the iterates the
+ * (hg_core.h hg_lower_cache): the residual of every step done so far, and the iterates the
  * runs ended at; and likewise of the last adjoint iteration run at one w_t.  hg_lower_run and
  * the fixed-point adjoint solvers resume from them; verify gives one to all of its runs.
  */
-#include "hgbench.h"
+#include "hg_core.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -14,7 +14,7 @@
  * (one Phi, one vjp_w, one grad E and the norm of d_theta Phi(w) by Lanczos on n_theta) and
  * the exact reference are outside all three.
  */
-#include "hgbench.h"
+#include "hg_core.h"
 
 #include <math.h>
 #include <stdlib.h>

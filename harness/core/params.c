@@ -4,7 +4,7 @@
  * Every value is checked when parsed (type, range, choice), so plugins read them back with
  * hg_params_int() etc. and never see a malformed value.
  */
-#include "hgbench.h"
+#include "hg_core.h"
 
 #include <errno.h>
 #include <math.h>

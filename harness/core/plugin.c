@@ -3,7 +3,7 @@
  * verify, the self-test battery, the CLI): whether a method applies to a problem and why not,
  * why a problem's constant is unknown.
  */
-#include "hgbench.h"
+#include "hg_core.h"
 
 #include <string.h>
 

@@ -1,62 +1,16 @@
 /*
- * problem.c -- problem instances and the counting wrapper (DESIGN §2.2).
+ * problem.c -- the counting wrapper around a problem instance (DESIGN §2.2); instances are
+ * created and destroyed in instance.c.
  *
  * Methods never call a plugin's ops directly: every Phi / Jacobian product goes through the
  * hg_phi() family below, which counts it, so cost counters cannot be bypassed.
  */
-#include "hgbench.h"
+#include "hg_core.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-int hg_problem_create(const char *name, int nwords, const char *const *words, hg_problem **out,
-                      hg_error *err)
-{
-  int rc = HG_OK;
-  char owner[96];
-  hg_problem *P = NULL;
-  const hg_problem_ops *ops = hg_find_problem(name, err);
-
-  *out = NULL;
-  if (!ops)
-    return HG_ERR_UNKNOWN;
-  P = calloc(1, sizeof *P);
-  if (!P)
-    return hg_fail(err, HG_ERR_NOMEM, "problem '%s': out of memory", name);
-  P->ops = ops;
-  snprintf(owner, sizeof owner, "problem '%s'", ops->name);
-  rc = hg_params_parse(ops->params, owner, nwords, words, &P->params, err);
-  if (rc)
-    goto done;
-  rc = ops->create(P->params, &P->self, &P->n_w, &P->n_theta, err);
-  if (rc)
-    goto done;
-  if (P->n_w <= 0 || P->n_theta <= 0)
-    rc = hg_fail(err, HG_ERR_ARG, "problem '%s' has no variables (n_w = %d, n_theta = %d)",
-                 ops->name, P->n_w, P->n_theta);
-
-done:
-  if (rc)
-    hg_problem_destroy(&P);
-  *out = P;
-  return rc;
-}
-
-void hg_problem_destroy(hg_problem **pp)
-{
-  hg_problem *P = pp ? *pp : NULL;
-  if (!P)
-    return;
-  if (P->self)
-    P->ops->destroy(P->self);
-  hg_params_destroy(&P->params);
-  free(P->theory_key);
-  hg_theory_cache_free(P->theory_local);
-  free(P);
-  *pp = NULL;
-}
 
 long hg_counts_oracle(const hg_counts *c)
 {

@@ -2,7 +2,7 @@
  * rates.c -- theoretical rates (from the method plugins) and fitted rates of error curves
  * (DESIGN §7: "every error curve gets a fitted rate set against the theoretical rate").
  */
-#include "hgbench.h"
+#include "hg_core.h"
 
 #include <math.h>
 

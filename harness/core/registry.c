@@ -1,89 +1,90 @@
 /*
- * registry.c -- the one list of plugins (the only read-only global of hgbench).
+ * registry.c -- the registry of plugins (the only global of hgbench): the mechanism only.
  *
- * To add a problem or a method: write one .c file ending in a const ops table (copy
- * problems/quadratic.c, methods/hypergrad/jfb.c or methods/outer/hgd.c), then add one line
- * below.
- * Nothing else in the harness names a plugin.
+ * Core names no plugin.  The built-in plugins are listed once, in the plugins layer
+ * (harness/plugins/builtin.c), and registered by hg_register_builtin at start-up; a front end
+ * (hgbench's main, each test program) then calls hg_registry_freeze, after which the registry
+ * is read-only.  Lookups and the lists go through the functions below; names are unique per
+ * kind and the lists keep registration order.
  */
-#include "hgbench.h"
+#include "hg_core.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-extern const hg_problem_ops hg_problem_quadratic;
-extern const hg_problem_ops hg_problem_ridge;
-extern const hg_problem_ops hg_problem_logreg;
-extern const hg_problem_ops hg_problem_logreg_multi;
-extern const hg_problem_ops hg_problem_kernel_ridge;
-extern const hg_problem_ops hg_problem_equilibrium;
-extern const hg_problem_ops hg_problem_biased_reg;
-extern const hg_problem_ops hg_problem_poison;
-extern const hg_problem_ops hg_problem_denoise_tv;
-extern const hg_problem_ops hg_problem_deblur_tv;
-extern const hg_problem_ops hg_problem_denoise_foe;
-extern const hg_problem_ops hg_problem_denoise_tv_pd;
+/* One kind of plugin: a NULL-terminated array of entries, grown by realloc. */
+typedef struct registry_kind {
+  const char *what; /* "problem", "method", "outer loop": for messages */
+  hg_entry *list;   /* n entries then {NULL, NULL}; NULL until the first registration */
+  int n, cap;
+} registry_kind;
 
-static const hg_entry hg_problems[] = {
-  {"quadratic", &hg_problem_quadratic},
-  {"ridge", &hg_problem_ridge},
-  {"logreg", &hg_problem_logreg},
-  {"logreg-multi", &hg_problem_logreg_multi},
-  {"kernel-ridge", &hg_problem_kernel_ridge},
-  {"equilibrium", &hg_problem_equilibrium},
-  {"biased-reg", &hg_problem_biased_reg},
-  {"poison", &hg_problem_poison},
-  {"denoise-tv", &hg_problem_denoise_tv},
-  {"deblur-tv", &hg_problem_deblur_tv},
-  {"denoise-foe", &hg_problem_denoise_foe},
-  {"denoise-tv-pd", &hg_problem_denoise_tv_pd},
-  {NULL, NULL},
-};
+static registry_kind problems = {"problem", NULL, 0, 0};
+static registry_kind methods = {"method", NULL, 0, 0};
+static registry_kind outers = {"outer loop", NULL, 0, 0};
+static int frozen;
+static const hg_entry empty_list[] = {{NULL, NULL}};
 
-extern const hg_method_ops hg_method_exact;
-extern const hg_method_ops hg_method_itd;
-extern const hg_method_ops hg_method_itd_forward;
-extern const hg_method_ops hg_method_tbptt;
-extern const hg_method_ops hg_method_aid_fp;
-extern const hg_method_ops hg_method_aid_cg;
-extern const hg_method_ops hg_method_aid_cg_normal;
-extern const hg_method_ops hg_method_aid_gmres;
-extern const hg_method_ops hg_method_neumann;
-extern const hg_method_ops hg_method_jfb;
-extern const hg_method_ops hg_method_piggyback;
-extern const hg_method_ops hg_method_sid;
-extern const hg_method_ops hg_method_fd;
+/* Append {name, ops} to kind K; a duplicate name, a NULL name or ops, or a registration after
+ * hg_registry_freeze is an error naming the plugin. */
+static int add(registry_kind *K, const char *name, const void *ops, hg_error *err)
+{
+  if (!name || !ops)
+    return hg_fail(err, HG_ERR_ARG, "cannot register %s '%s': no %s", K->what,
+                   name ? name : "(none)", name ? "ops table" : "name");
+  if (frozen)
+    return hg_fail(err, HG_ERR_ARG, "cannot register %s '%s': the registry is frozen",
+                   K->what, name);
+  for (int i = 0; i < K->n; i++)
+    if (strcmp(K->list[i].name, name) == 0)
+      return hg_fail(err, HG_ERR_ARG, "cannot register %s '%s': the name is taken", K->what,
+                     name);
+  if (K->n + 1 >= K->cap) {
+    int cap = K->cap ? 2 * K->cap : 16;
+    hg_entry *grown = realloc(K->list, (size_t)cap * sizeof *grown);
+    if (!grown)
+      return hg_fail(err, HG_ERR_NOMEM, "cannot register %s '%s': out of memory", K->what,
+                     name);
+    K->list = grown;
+    K->cap = cap;
+  }
+  K->list[K->n].name = name;
+  K->list[K->n].ops = ops;
+  K->n++;
+  K->list[K->n].name = NULL;
+  K->list[K->n].ops = NULL;
+  return HG_OK;
+}
 
-static const hg_entry hg_methods[] = {
-  {"exact", &hg_method_exact},
-  {"itd", &hg_method_itd},
-  {"itd-forward", &hg_method_itd_forward},
-  {"tbptt", &hg_method_tbptt},
-  {"aid-fp", &hg_method_aid_fp},
-  {"aid-cg", &hg_method_aid_cg},
-  {"aid-cg-normal", &hg_method_aid_cg_normal},
-  {"aid-gmres", &hg_method_aid_gmres},
-  {"neumann", &hg_method_neumann},
-  {"jfb", &hg_method_jfb},
-  {"piggyback", &hg_method_piggyback},
-  {"sid", &hg_method_sid},
-  {"fd", &hg_method_fd},
-  {NULL, NULL},
-};
+/* Register a problem (see hg_core.h). */
+int hg_register_problem(const char *name, const hg_problem_ops *ops, hg_error *err)
+{
+  return add(&problems, name, ops, err);
+}
 
-extern const hg_outer_ops hg_outer_hgd;
-extern const hg_outer_ops hg_outer_projected;
-extern const hg_outer_ops hg_outer_hoag;
-extern const hg_outer_ops hg_outer_maid;
-extern const hg_outer_ops hg_outer_isgd;
+/* Register a hypergradient method. */
+int hg_register_method(const char *name, const hg_method_ops *ops, hg_error *err)
+{
+  return add(&methods, name, ops, err);
+}
 
-static const hg_entry hg_outers[] = {
-  {"hgd", &hg_outer_hgd},
-  {"projected", &hg_outer_projected},
-  {"hoag", &hg_outer_hoag},
-  {"maid", &hg_outer_maid},
-  {"isgd", &hg_outer_isgd},
-  {NULL, NULL},
-};
+/* Register an outer loop. */
+int hg_register_outer(const char *name, const hg_outer_ops *ops, hg_error *err)
+{
+  return add(&outers, name, ops, err);
+}
+
+/* From now on the registry is read-only. */
+void hg_registry_freeze(void)
+{
+  frozen = 1;
+}
+
+/* The entries of kind K, NULL-terminated (an empty list before any registration). */
+static const hg_entry *entries(const registry_kind *K)
+{
+  return K->list ? K->list : empty_list;
+}
 
 /* Find name in list; on failure the message lists every known name. */
 static const void *find(const hg_entry *list, const char *kind, const char *name, hg_error *err)
@@ -103,32 +104,38 @@ static const void *find(const hg_entry *list, const char *kind, const char *name
   return NULL;
 }
 
+/* The problem registered under name, or NULL with an error listing the known ones. */
 const hg_problem_ops *hg_find_problem(const char *name, hg_error *err)
 {
-  return find(hg_problems, "problem", name, err);
+  return find(entries(&problems), "problem", name, err);
 }
 
+/* The method registered under name, or NULL with an error listing the known ones. */
 const hg_method_ops *hg_find_method(const char *name, hg_error *err)
 {
-  return find(hg_methods, "method", name, err);
+  return find(entries(&methods), "method", name, err);
 }
 
+/* The outer loop registered under name, or NULL with an error listing the known ones. */
 const hg_outer_ops *hg_find_outer(const char *name, hg_error *err)
 {
-  return find(hg_outers, "outer loop", name, err);
+  return find(entries(&outers), "outer loop", name, err);
 }
 
+/* The registered problems in registration order, ending with {NULL, NULL}. */
 const hg_entry *hg_problem_list(void)
 {
-  return hg_problems;
+  return entries(&problems);
 }
 
+/* The registered methods, likewise. */
 const hg_entry *hg_method_list(void)
 {
-  return hg_methods;
+  return entries(&methods);
 }
 
+/* The registered outer loops, likewise. */
 const hg_entry *hg_outer_list(void)
 {
-  return hg_outers;
+  return entries(&outers);
 }

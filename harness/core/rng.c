@@ -2,7 +2,7 @@
  * rng.c -- the project's own portable PRNG: xoshiro256** (Blackman & Vigna 2018) seeded by
  * SplitMix64, so synthetic data are the same on every platform (never rand()).
  */
-#include "hgbench.h"
+#include "hg_core.h"
 
 #include <math.h>
 

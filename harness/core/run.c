@@ -3,7 +3,7 @@
  * wrapper, its workspace through a counting allocator, its time on a monotonic clock; the
  * result is compared with the problem's exact reference.
  */
-#include "hgbench.h"
+#include "hg_core.h"
 
 #include <float.h>
 #include <math.h>

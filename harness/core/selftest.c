@@ -18,7 +18,7 @@
  * unknown key and, for every key of its schema, a value outside its range or of the wrong type,
  * refused naming the key; a second instance with the same parameters identical.
  */
-#include "hgbench.h"
+#include "hg_core.h"
 
 #include <math.h>
 #include <stdarg.h>

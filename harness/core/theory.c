@@ -20,7 +20,7 @@
  * (rounded up); when Lanczos stops short, the Frobenius norm (an upper bound) for the global
  * L_Phi and the current Ritz value for the local measurements.
  */
-#include "hgbench.h"
+#include "hg_core.h"
 
 #include <math.h>
 #include <stdlib.h>

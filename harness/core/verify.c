@@ -33,7 +33,7 @@
  * the results, traces and counts are bitwise those of runs from scratch (tests/test_methods.c),
  * only the wall times of the rows fall.
  */
-#include "hgbench.h"
+#include "hg_core.h"
 
 #include <float.h>
 #include <math.h>

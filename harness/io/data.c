@@ -1,18 +1,16 @@
 /*
- * data.c -- data matrices (dense row-major or CSR) and the data file readers (DESIGN §3).
+ * data.c -- the data file readers (DESIGN §3), filling hg_matrix (harness/core/matrix.c).
  *
  * Contents:
- *   1. hg_matrix: create, destroy, convert, set_cols, append_ones, gemv, gram.
- *   2. Machinery shared by the readers: numbered lines, fields, numbers, growable arrays, and
+ *   1. Machinery shared by the readers: numbered lines, fields, numbers, growable arrays, and
  *      the two "finish" steps (entries -> CSR, table of numbers -> dense X and labels y).
- *   3. The readers (LIBSVM, CSV, Matrix Market) and hg_data_read, which picks one.
+ *   2. The readers (LIBSVM, CSV, Matrix Market) and hg_data_read, which picks one.
  *
  * Every reader error names the file and, where there is one, the line: "data.svm:17: ...".
  * Nothing is left allocated when a function fails.
  */
-#include "hgbench.h"
+#include "hg_io.h"
 
-#include <cblas.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -23,328 +21,7 @@
 #include <sys/types.h>
 
 /* ========================================================================================== */
-/* 1. Matrices                                                                                 */
-/* ========================================================================================== */
-
-/* calloc that never asks for 0 bytes (so NULL always means "out of memory"). */
-static void *zalloc(size_t count, size_t elem)
-{
-  return calloc(count ? count : 1, elem);
-}
-
-/* 1 if a dense rows x cols array of doubles can be addressed (its entry count fits a long,
- * which hg_matrix.nnz holds, and its byte size fits a size_t). */
-static int dense_size_ok(long rows, long cols)
-{
-  if (rows < 0 || cols < 0)
-    return 0;
-  if (cols == 0)
-    return 1;
-  return rows <= LONG_MAX / cols && (size_t)rows <= SIZE_MAX / sizeof(double) / (size_t)cols;
-}
-
-/* A zeroed rows x cols matrix.  Dense: val holds rows*cols zeros and nnz = rows*cols.  CSR:
- * val and colind have room for nnz entries (nnz <= INT_MAX since the indices are int),
- * rowptr is all 0 and X->nnz = nnz: the caller fills the entries and rowptr, and lowers
- * X->nnz if it stores fewer. */
-int hg_matrix_create(int rows, int cols, int sparse, long nnz, hg_matrix **out, hg_error *err)
-{
-  int status = HG_OK;
-  hg_matrix *X = NULL;
-
-  if (!out) {
-    status = hg_fail(err, HG_ERR_ARG, "hg_matrix_create: out is NULL");
-    goto done;
-  }
-  *out = NULL;
-  if (rows < 0 || cols < 0) {
-    status = hg_fail(err, HG_ERR_ARG, "hg_matrix_create: negative size %d x %d", rows, cols);
-    goto done;
-  }
-  if (sparse && (nnz < 0 || nnz > INT_MAX)) {
-    status = hg_fail(err, HG_ERR_ARG,
-                     "hg_matrix_create: a CSR matrix holds 0 to %d entries (int indices), "
-                     "not %ld", INT_MAX, nnz);
-    goto done;
-  }
-  if (!sparse) {
-    if (!dense_size_ok(rows, cols)) {
-      status = hg_fail(err, HG_ERR_ARG, "hg_matrix_create: dense %d x %d matrix is too large",
-                       rows, cols);
-      goto done;
-    }
-    nnz = (long)rows * cols;
-  }
-
-  X = calloc(1, sizeof *X);
-  if (X) {
-    X->rows = rows;
-    X->cols = cols;
-    X->sparse = sparse ? 1 : 0;
-    X->nnz = nnz;
-    X->val = zalloc((size_t)nnz, sizeof *X->val);
-    if (sparse) {
-      X->rowptr = zalloc((size_t)rows + 1, sizeof *X->rowptr);
-      X->colind = zalloc((size_t)nnz, sizeof *X->colind);
-    }
-  }
-  if (!X || !X->val || (sparse && (!X->rowptr || !X->colind))) {
-    status = hg_fail(err, HG_ERR_NOMEM, "hg_matrix_create: out of memory for a %d x %d %s "
-                     "matrix", rows, cols, sparse ? "CSR" : "dense");
-    goto done;
-  }
-  *out = X;
-  X = NULL;
-done:
-  hg_matrix_destroy(&X);
-  return status;
-}
-
-/* Free X and its arrays; accepts NULL and *X == NULL; sets *X = NULL. */
-void hg_matrix_destroy(hg_matrix **X)
-{
-  if (!X || !*X)
-    return;
-  free((*X)->val);
-  free((*X)->rowptr);
-  free((*X)->colind);
-  free(*X);
-  *X = NULL;
-}
-
-/* A new copy of X, dense (sparse = 0) or CSR (sparse = 1).  The CSR copy keeps only the
- * entries that are not exactly zero (NaN is kept); the dense copy has zeros where X stores
- * nothing. */
-int hg_matrix_convert(const hg_matrix *X, int sparse, hg_matrix **out, hg_error *err)
-{
-  int status = HG_OK;
-  hg_matrix *Y = NULL;
-  int i, j, k;
-
-  if (!out || !X) {
-    status = hg_fail(err, HG_ERR_ARG, "hg_matrix_convert: NULL matrix or output");
-    goto done;
-  }
-  *out = NULL;
-
-  if (!sparse) {
-    status = hg_matrix_create(X->rows, X->cols, 0, 0, &Y, err);
-    if (status)
-      goto done;
-    if (!X->sparse) {
-      if (Y->nnz > 0)
-        memcpy(Y->val, X->val, (size_t)Y->nnz * sizeof *Y->val);
-    } else {
-      for (i = 0; i < X->rows; i++)
-        for (k = X->rowptr[i]; k < X->rowptr[i + 1]; k++)
-          Y->val[(size_t)i * X->cols + X->colind[k]] = X->val[k];
-    }
-  } else {
-    /* Two passes: count the nonzeros (CSR needs its size first), then copy them. */
-    long nnz = 0;
-    if (X->sparse) {
-      for (k = 0; k < X->rowptr[X->rows]; k++)
-        nnz += X->val[k] != 0.0;
-    } else {
-      for (size_t q = 0; q < (size_t)X->nnz; q++)
-        nnz += X->val[q] != 0.0;
-    }
-    if (nnz > INT_MAX) {
-      status = hg_fail(err, HG_ERR_UNSUPPORTED,
-                       "hg_matrix_convert: %ld nonzeros do not fit a CSR matrix (at most %d)",
-                       nnz, INT_MAX);
-      goto done;
-    }
-    status = hg_matrix_create(X->rows, X->cols, 1, nnz, &Y, err);
-    if (status)
-      goto done;
-    int p = 0; /* next free slot of Y */
-    for (i = 0; i < X->rows; i++) {
-      if (X->sparse) {
-        for (k = X->rowptr[i]; k < X->rowptr[i + 1]; k++)
-          if (X->val[k] != 0.0) {
-            Y->val[p] = X->val[k];
-            Y->colind[p++] = X->colind[k];
-          }
-      } else {
-        const double *row = X->val + (size_t)i * X->cols;
-        for (j = 0; j < X->cols; j++)
-          if (row[j] != 0.0) {
-            Y->val[p] = row[j];
-            Y->colind[p++] = j;
-          }
-      }
-      Y->rowptr[i + 1] = p;
-    }
-    Y->nnz = p;
-  }
-  *out = Y;
-  Y = NULL;
-done:
-  hg_matrix_destroy(&Y);
-  return status;
-}
-
-/* Grow X to cols columns; the new columns (on the right) are zero.  CSR only changes
- * X->cols; dense moves every row to its wider place, last row first so no row is overwritten
- * before it has moved.  On failure X is unchanged. */
-int hg_matrix_set_cols(hg_matrix *X, int cols, hg_error *err)
-{
-  int status = HG_OK;
-  int old = X->cols, i;
-
-  if (cols < old) {
-    status = hg_fail(err, HG_ERR_ARG, "hg_matrix_set_cols: cannot shrink a %d-column matrix "
-                     "to %d columns", old, cols);
-    goto done;
-  }
-  if (cols == old || X->sparse) {
-    X->cols = cols;
-    goto done;
-  }
-  if (!dense_size_ok(X->rows, cols)) {
-    status = hg_fail(err, HG_ERR_ARG, "hg_matrix_set_cols: dense %d x %d matrix is too large",
-                     X->rows, cols);
-    goto done;
-  }
-  size_t total = (size_t)X->rows * (size_t)cols;
-  double *val = realloc(X->val, (total ? total : 1) * sizeof *val);
-  if (!val) {
-    status = hg_fail(err, HG_ERR_NOMEM, "hg_matrix_set_cols: out of memory for %d x %d",
-                     X->rows, cols);
-    goto done;
-  }
-  for (i = X->rows - 1; i >= 0; i--) {
-    double *dst = val + (size_t)i * cols;
-    memmove(dst, val + (size_t)i * old, (size_t)old * sizeof *val);
-    memset(dst + old, 0, (size_t)(cols - old) * sizeof *val);
-  }
-  X->val = val;
-  X->cols = cols;
-  X->nnz = (long)total;
-done:
-  return status;
-}
-
-/* Append a column of ones (the intercept) as column X->cols (0-based) of the grown X.  CSR:
- * row i gains one entry at its end (its columns stay increasing), so every row moves right by
- * i places; rows are moved last first.  On failure X still holds the same matrix. */
-int hg_matrix_append_ones(hg_matrix *X, hg_error *err)
-{
-  int status = HG_OK;
-  int i, old = X->cols;
-
-  if (old == INT_MAX) {
-    status = hg_fail(err, HG_ERR_ARG, "hg_matrix_append_ones: the matrix already has %d "
-                     "columns", old);
-    goto done;
-  }
-  if (!X->sparse) {
-    status = hg_matrix_set_cols(X, old + 1, err);
-    if (status)
-      goto done;
-    for (i = 0; i < X->rows; i++)
-      X->val[(size_t)i * X->cols + old] = 1.0;
-    goto done;
-  }
-
-  long nnz = X->rowptr[X->rows];
-  if (nnz + X->rows > INT_MAX) {
-    status = hg_fail(err, HG_ERR_UNSUPPORTED, "hg_matrix_append_ones: %ld + %d entries do not "
-                     "fit a CSR matrix", nnz, X->rows);
-    goto done;
-  }
-  size_t total = (size_t)(nnz + X->rows);
-  double *val = realloc(X->val, (total ? total : 1) * sizeof *val);
-  if (val)
-    X->val = val; /* larger, same contents: X stays valid if the next realloc fails */
-  int *colind = val ? realloc(X->colind, (total ? total : 1) * sizeof *colind) : NULL;
-  if (!colind) {
-    status = hg_fail(err, HG_ERR_NOMEM, "hg_matrix_append_ones: out of memory for %zu "
-                     "entries", total);
-    goto done;
-  }
-  X->colind = colind;
-
-  for (i = X->rows - 1; i >= 0; i--) {
-    int start = X->rowptr[i], len = X->rowptr[i + 1] - start;
-    memmove(val + start + i, val + start, (size_t)len * sizeof *val);
-    memmove(colind + start + i, colind + start, (size_t)len * sizeof *colind);
-    val[start + i + len] = 1.0;
-    colind[start + i + len] = old;
-  }
-  for (i = 0; i <= X->rows; i++)
-    X->rowptr[i] += i;
-  X->cols = old + 1;
-  X->nnz = (long)total;
-done:
-  return status;
-}
-
-/* y = alpha op(X) x + beta y with op(X) = X (trans = 0: x has cols entries, y rows) or X^T
- * (trans = 1: x has rows entries, y cols).  beta = 0 writes y without reading it.
- * Dense: cblas_dgemv on the row-major array (y is zeroed first when beta = 0, so a BLAS that
- * scales y by 0 cannot turn a NaN in y into the result).  CSR: a dot product per row, or for
- * X^T a scatter of alpha x_i times row i into y. */
-void hg_matrix_gemv(const hg_matrix *X, int trans, double alpha, const double *x, double beta,
-                    double *y)
-{
-  int i, k, ny = trans ? X->cols : X->rows;
-
-  if (!X->sparse && X->rows > 0 && X->cols > 0) {
-    if (beta == 0.0)
-      memset(y, 0, (size_t)ny * sizeof *y);
-    cblas_dgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, X->rows, X->cols, alpha,
-                X->val, X->cols, x, 1, beta, y, 1);
-  } else if (X->sparse && !trans) {
-    for (i = 0; i < X->rows; i++) {
-      double s = 0.0;
-      for (k = X->rowptr[i]; k < X->rowptr[i + 1]; k++)
-        s += X->val[k] * x[X->colind[k]];
-      y[i] = beta == 0.0 ? alpha * s : alpha * s + beta * y[i];
-    }
-  } else { /* CSR transposed, or a dense matrix with no rows or no columns */
-    for (i = 0; i < ny; i++)
-      y[i] = beta == 0.0 ? 0.0 : beta * y[i];
-    if (X->sparse)
-      for (i = 0; i < X->rows; i++) {
-        double a = alpha * x[i];
-        for (k = X->rowptr[i]; k < X->rowptr[i + 1]; k++)
-          y[X->colind[k]] += a * X->val[k];
-      }
-  }
-}
-
-/* G = scale X^T X (cols x cols, both triangles, row-major).  Dense: cblas_dsyrk fills the
- * upper triangle.  CSR: every row r adds scale r r^T, only its pairs (j <= l) of stored
- * columns, to the upper triangle (cost sum_i nnz_i^2 / 2; G itself is dense, which is fine
- * for the moderate cols of the problems).  The lower triangle is then mirrored. */
-void hg_matrix_gram(const hg_matrix *X, double scale, double *G)
-{
-  int n = X->cols, i, j, k, l;
-
-  memset(G, 0, (size_t)n * (size_t)n * sizeof *G);
-  if (n == 0 || X->rows == 0)
-    return;
-  if (!X->sparse) {
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, n, X->rows, scale, X->val, n, 0.0, G,
-                n);
-  } else {
-    for (i = 0; i < X->rows; i++)
-      for (k = X->rowptr[i]; k < X->rowptr[i + 1]; k++) {
-        double a = scale * X->val[k];
-        double *Grow = G + (size_t)X->colind[k] * n;
-        for (l = k; l < X->rowptr[i + 1]; l++)
-          Grow[X->colind[l]] += a * X->val[l]; /* colind[l] >= colind[k]: upper triangle */
-      }
-  }
-  for (i = 0; i < n; i++)
-    for (j = i + 1; j < n; j++)
-      G[(size_t)j * n + i] = G[(size_t)i * n + j];
-}
-
-/* ========================================================================================== */
-/* 2. Reading machinery shared by the three formats                                            */
+/* 1. Reading machinery shared by the three formats                                            */
 /* ========================================================================================== */
 
 /* A text file read line by line; lineno names the current line in messages. */
@@ -607,7 +284,7 @@ static int table_split(const double *t, int rows, int ncols, size_t rs, size_t c
   status = hg_matrix_create(rows, ncols - 1, 0, 0, &A, err);
   if (status)
     goto done;
-  lab = zalloc((size_t)rows, sizeof *lab);
+  lab = hg_zalloc((size_t)rows, sizeof *lab);
   if (!lab) {
     status = hg_fail(err, HG_ERR_NOMEM, "out of memory for %d labels", rows);
     goto done;
@@ -665,7 +342,7 @@ static int label_column(const char *label, int ncols, char *const *names, const 
 }
 
 /* ========================================================================================== */
-/* 3. Readers                                                                                  */
+/* 2. Readers                                                                                  */
 /* ========================================================================================== */
 
 /* Reader: parse the open file tf into *X and *y (the label option as in hg_read_opts). */
@@ -887,6 +564,148 @@ done:
   return status;
 }
 
+/* The state of one Matrix Market read (read_mm). */
+typedef struct mm_read {
+  int coord, pattern, lab; /* coordinate (else array), pattern field, label column (0-based) */
+  long M, N, NZ;           /* size line: rows, columns, entries (array: M N values) */
+  long count, size_line;   /* entries or values read so far; the size line's number (0: none) */
+  entry_list L;            /* coordinate: the entries */
+  double *tab;             /* array: the M x N values, column-major as in the file */
+  long tab_cap;
+} mm_read;
+
+/* The banner, the first line of tf: the format (coordinate or array), field and symmetry. */
+static int mm_banner(text_file *tf, fields *fv, mm_read *m, hg_error *err)
+{
+  int got, status = next_line(tf, &got, err);
+
+  if (status)
+    return status;
+  if (got) {
+    status = split_fields(tf->line, 0, fv, tf, err);
+    if (status)
+      return status;
+  }
+  if (!got || fv->n != 5 || strcmp(fv->f[0], "%%MatrixMarket") != 0 ||
+      strcasecmp(fv->f[1], "matrix") != 0)
+    return hg_fail(err, HG_ERR_PARSE, "%s:1: not a Matrix Market banner (expected "
+                   "'%%%%MatrixMarket matrix coordinate|array real|integer|pattern general')",
+                   tf->path);
+  m->coord = strcasecmp(fv->f[2], "coordinate") == 0;
+  m->pattern = strcasecmp(fv->f[3], "pattern") == 0;
+  if (!m->coord && strcasecmp(fv->f[2], "array") != 0)
+    return hg_fail(err, HG_ERR_PARSE, "%s:1: unknown Matrix Market format '%.40s' (expected "
+                   "coordinate or array)", tf->path, fv->f[2]);
+  if (!(strcasecmp(fv->f[3], "real") == 0 || strcasecmp(fv->f[3], "integer") == 0 ||
+        (m->pattern && m->coord)))
+    return hg_fail(err, HG_ERR_PARSE, "%s:1: unsupported Matrix Market field '%.40s' for "
+                   "%s data (expected real, integer%s)", tf->path, fv->f[3], fv->f[2],
+                   m->coord ? " or pattern" : "");
+  if (strcasecmp(fv->f[4], "general") != 0)
+    return hg_fail(err, HG_ERR_PARSE, "%s:1: unsupported Matrix Market symmetry '%.40s' "
+                   "(data files must be 'general')", tf->path, fv->f[4]);
+  return HG_OK;
+}
+
+/* The size line (fields fv of tf's current line): M, N (and NZ), checked, and the label
+ * column. */
+static int mm_size_line(const text_file *tf, const fields *fv, const char *label, mm_read *m,
+                        hg_error *err)
+{
+  m->size_line = tf->lineno;
+  if (fv->n != (m->coord ? 3 : 2) || !parse_long(fv->f[0], &m->M) ||
+      !parse_long(fv->f[1], &m->N) || (m->coord && !parse_long(fv->f[2], &m->NZ)))
+    return hg_fail(err, HG_ERR_PARSE, "%s:%ld: malformed size line (expected '%s')", tf->path,
+                   tf->lineno, m->coord ? "rows columns entries" : "rows columns");
+  if (m->M < 1 || m->M > INT_MAX || m->N < 2 || m->N > INT_MAX)
+    return hg_fail(err, HG_ERR_PARSE, "%s:%ld: size %ld x %ld: need 1 to %d rows "
+                   "(examples) and 2 to %d columns (a label and features)", tf->path,
+                   tf->lineno, m->M, m->N, INT_MAX, INT_MAX);
+  if (m->coord && (m->NZ < 0 || m->NZ > INT_MAX || m->NZ > (long long)m->M * m->N))
+    return hg_fail(err, HG_ERR_PARSE, "%s:%ld: %ld entries do not fit a %ld x %ld "
+                   "matrix with int indices", tf->path, tf->lineno, m->NZ, m->M, m->N);
+  if (!m->coord && !hg_matrix_dense_ok(m->M, m->N))
+    return hg_fail(err, HG_ERR_UNSUPPORTED, "%s:%ld: dense %ld x %ld matrix is too "
+                   "large", tf->path, tf->lineno, m->M, m->N);
+  if (!m->coord)
+    m->NZ = m->M * m->N;
+  return label_column(label, (int)m->N, NULL, tf->path, &m->lab, err);
+}
+
+/* One coordinate entry "i j value" (or "i j" for pattern) from the fields fv of tf's line. */
+static int mm_entry(text_file *tf, const fields *fv, mm_read *m, hg_error *err)
+{
+  long i, j;
+  double v = 1.0;
+
+  if (m->count == m->NZ)
+    return hg_fail(err, HG_ERR_PARSE, "%s:%ld: more entries than the %ld declared on "
+                   "line %ld", tf->path, tf->lineno, m->NZ, m->size_line);
+  if (fv->n != (m->pattern ? 2 : 3) || !parse_long(fv->f[0], &i) ||
+      !parse_long(fv->f[1], &j) || (!m->pattern && !parse_real(fv->f[2], &v)))
+    return hg_fail(err, HG_ERR_PARSE, "%s:%ld: malformed entry (expected '%s')", tf->path,
+                   tf->lineno, m->pattern ? "row column" : "row column value");
+  if (i < 1 || i > m->M || j < 1 || j > m->N)
+    return hg_fail(err, HG_ERR_PARSE, "%s:%ld: entry (%ld, %ld) is outside the %ld x %ld "
+                   "matrix", tf->path, tf->lineno, i, j, m->M, m->N);
+  if (!isfinite(v))
+    return hg_fail(err, HG_ERR_PARSE, "%s:%ld: non-finite value '%.40s'", tf->path,
+                   tf->lineno, fv->f[2]);
+  int status = push_entry(&m->L, (int)i - 1, (int)j - 1, v, tf, err);
+  if (!status)
+    m->count++;
+  return status;
+}
+
+/* The values of an array file on tf's line (fields fv), in column-major order, appended to
+ * m->tab. */
+static int mm_values(const text_file *tf, const fields *fv, mm_read *m, hg_error *err)
+{
+  for (long t = 0; t < fv->n; t++, m->count++) {
+    double v;
+    if (m->count == m->NZ)
+      return hg_fail(err, HG_ERR_PARSE, "%s:%ld: more values than the %ld x %ld declared "
+                     "on line %ld", tf->path, tf->lineno, m->M, m->N, m->size_line);
+    if (!parse_real(fv->f[t], &v) || !isfinite(v))
+      return hg_fail(err, HG_ERR_PARSE, "%s:%ld: value '%.40s' is not a finite number",
+                     tf->path, tf->lineno, fv->f[t]);
+    double *grown = grow(m->tab, &m->tab_cap, m->count + 1, sizeof *m->tab);
+    if (!grown)
+      return hg_fail(err, HG_ERR_NOMEM, "%s:%ld: out of memory for %ld values", tf->path,
+                     tf->lineno, m->count + 1);
+    m->tab = grown;
+    m->tab[m->count] = v;
+  }
+  return HG_OK;
+}
+
+/* The end of a Matrix Market read: every declared entry or value was there; X and y from
+ * them (dense from an array, CSR from coordinates). */
+static int mm_finish(const text_file *tf, mm_read *m, hg_matrix **X, double **y, hg_error *err)
+{
+  int status;
+  double *yv;
+
+  if (m->size_line == 0)
+    return hg_fail(err, HG_ERR_PARSE, "%s: no size line after the banner", tf->path);
+  if (m->count < m->NZ)
+    return hg_fail(err, HG_ERR_PARSE, "%s: %ld %s declared on line %ld, %ld found", tf->path,
+                   m->NZ, m->coord ? "entries" : "values", m->size_line, m->count);
+  if (!m->coord)
+    return table_split(m->tab, (int)m->M, (int)m->N, 1, (size_t)m->M, m->lab, X, y, err);
+  yv = hg_zalloc((size_t)m->M, sizeof *yv);
+  if (!yv)
+    return hg_fail(err, HG_ERR_NOMEM, "%s: out of memory for %ld labels", tf->path, m->M);
+  status = entries_to_csr(&m->L, (int)m->M, (int)m->N, tf->path, X, err);
+  if (status) {
+    free(yv);
+    return status;
+  }
+  csr_take_column(*X, m->lab, yv);
+  *y = yv;
+  return HG_OK;
+}
+
 /* Matrix Market: "%%MatrixMarket matrix coordinate|array real|integer|pattern general", then
  * '%' comment lines, the size line ("M N NZ" for coordinate, "M N" for array) and the data:
  * "i j value" per entry (1-based; "i j" for pattern, value 1), or the M*N values of an array
@@ -896,177 +715,33 @@ done:
 static int read_mm(text_file *tf, const char *label, hg_matrix **X, double **y,
                    hg_error *err)
 {
-  int status = HG_OK, got, coord = 0, pattern = 0, lab = 0;
-  long M = 0, N = 0, NZ = 0, count = 0, size_line = 0, t;
+  int status, got;
   fields fv = {0};
-  entry_list L = {0};
-  double *tab = NULL; /* array files: the M x N values, column-major as in the file */
-  long tab_cap = 0;
-  double *yv = NULL;
+  mm_read m = {0};
 
-  /* Banner: the first line. */
-  status = next_line(tf, &got, err);
-  if (status)
-    goto done;
-  if (got) {
-    status = split_fields(tf->line, 0, &fv, tf, err);
-    if (status)
-      goto done;
-  }
-  if (!got || fv.n != 5 || strcmp(fv.f[0], "%%MatrixMarket") != 0 ||
-      strcasecmp(fv.f[1], "matrix") != 0) {
-    status = hg_fail(err, HG_ERR_PARSE, "%s:1: not a Matrix Market banner (expected "
-                     "'%%%%MatrixMarket matrix coordinate|array real|integer|pattern general')",
-                     tf->path);
-    goto done;
-  }
-  coord = strcasecmp(fv.f[2], "coordinate") == 0;
-  pattern = strcasecmp(fv.f[3], "pattern") == 0;
-  if (!coord && strcasecmp(fv.f[2], "array") != 0) {
-    status = hg_fail(err, HG_ERR_PARSE, "%s:1: unknown Matrix Market format '%.40s' (expected "
-                     "coordinate or array)", tf->path, fv.f[2]);
-    goto done;
-  }
-  if (!(strcasecmp(fv.f[3], "real") == 0 || strcasecmp(fv.f[3], "integer") == 0 ||
-        (pattern && coord))) {
-    status = hg_fail(err, HG_ERR_PARSE, "%s:1: unsupported Matrix Market field '%.40s' for "
-                     "%s data (expected real, integer%s)", tf->path, fv.f[3], fv.f[2],
-                     coord ? " or pattern" : "");
-    goto done;
-  }
-  if (strcasecmp(fv.f[4], "general") != 0) {
-    status = hg_fail(err, HG_ERR_PARSE, "%s:1: unsupported Matrix Market symmetry '%.40s' "
-                     "(data files must be 'general')", tf->path, fv.f[4]);
-    goto done;
-  }
-
+  status = mm_banner(tf, &fv, &m, err);
   /* Everything after the banner: comments and blank lines, the size line, the data. */
-  for (;;) {
+  while (!status) {
     status = next_line(tf, &got, err);
-    if (status)
-      goto done;
-    if (!got)
+    if (status || !got)
       break;
     if (tf->line[0] == '%' || is_blank(tf->line))
       continue;
     status = split_fields(tf->line, 0, &fv, tf, err);
     if (status)
-      goto done;
-
-    if (size_line == 0) {
-      size_line = tf->lineno;
-      if (fv.n != (coord ? 3 : 2) || !parse_long(fv.f[0], &M) || !parse_long(fv.f[1], &N) ||
-          (coord && !parse_long(fv.f[2], &NZ))) {
-        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: malformed size line (expected '%s')",
-                         tf->path, tf->lineno, coord ? "rows columns entries" : "rows columns");
-        goto done;
-      }
-      if (M < 1 || M > INT_MAX || N < 2 || N > INT_MAX) {
-        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: size %ld x %ld: need 1 to %d rows "
-                         "(examples) and 2 to %d columns (a label and features)", tf->path,
-                         tf->lineno, M, N, INT_MAX, INT_MAX);
-        goto done;
-      }
-      if (coord && (NZ < 0 || NZ > INT_MAX || NZ > (long long)M * N)) {
-        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: %ld entries do not fit a %ld x %ld "
-                         "matrix with int indices", tf->path, tf->lineno, NZ, M, N);
-        goto done;
-      }
-      if (!coord && !dense_size_ok(M, N)) {
-        status = hg_fail(err, HG_ERR_UNSUPPORTED, "%s:%ld: dense %ld x %ld matrix is too "
-                         "large", tf->path, tf->lineno, M, N);
-        goto done;
-      }
-      if (!coord)
-        NZ = M * N;
-      status = label_column(label, (int)N, NULL, tf->path, &lab, err);
-      if (status)
-        goto done;
-      continue;
-    }
-
-    if (coord) { /* one entry "i j value" (or "i j") per line */
-      long i, j;
-      double v = 1.0;
-      if (count == NZ) {
-        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: more entries than the %ld declared on "
-                         "line %ld", tf->path, tf->lineno, NZ, size_line);
-        goto done;
-      }
-      if (fv.n != (pattern ? 2 : 3) || !parse_long(fv.f[0], &i) || !parse_long(fv.f[1], &j) ||
-          (!pattern && !parse_real(fv.f[2], &v))) {
-        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: malformed entry (expected '%s')",
-                         tf->path, tf->lineno, pattern ? "row column" : "row column value");
-        goto done;
-      }
-      if (i < 1 || i > M || j < 1 || j > N) {
-        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: entry (%ld, %ld) is outside the %ld x %ld "
-                         "matrix", tf->path, tf->lineno, i, j, M, N);
-        goto done;
-      }
-      if (!isfinite(v)) {
-        status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: non-finite value '%.40s'", tf->path,
-                         tf->lineno, fv.f[2]);
-        goto done;
-      }
-      status = push_entry(&L, (int)i - 1, (int)j - 1, v, tf, err);
-      if (status)
-        goto done;
-      count++;
-    } else { /* array: values in column-major order, any number per line */
-      for (t = 0; t < fv.n; t++, count++) {
-        double v;
-        if (count == NZ) {
-          status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: more values than the %ld x %ld declared "
-                           "on line %ld", tf->path, tf->lineno, M, N, size_line);
-          goto done;
-        }
-        if (!parse_real(fv.f[t], &v) || !isfinite(v)) {
-          status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: value '%.40s' is not a finite number",
-                           tf->path, tf->lineno, fv.f[t]);
-          goto done;
-        }
-        double *grown = grow(tab, &tab_cap, count + 1, sizeof *tab);
-        if (!grown) {
-          status = hg_fail(err, HG_ERR_NOMEM, "%s:%ld: out of memory for %ld values", tf->path,
-                           tf->lineno, count + 1);
-          goto done;
-        }
-        tab = grown;
-        tab[count] = v;
-      }
-    }
+      break;
+    if (m.size_line == 0)
+      status = mm_size_line(tf, &fv, label, &m, err);
+    else if (m.coord)
+      status = mm_entry(tf, &fv, &m, err);
+    else
+      status = mm_values(tf, &fv, &m, err);
   }
-
-  if (size_line == 0) {
-    status = hg_fail(err, HG_ERR_PARSE, "%s: no size line after the banner", tf->path);
-    goto done;
-  }
-  if (count < NZ) {
-    status = hg_fail(err, HG_ERR_PARSE, "%s: %ld %s declared on line %ld, %ld found", tf->path,
-                     NZ, coord ? "entries" : "values", size_line, count);
-    goto done;
-  }
-  if (!coord) {
-    status = table_split(tab, (int)M, (int)N, 1, (size_t)M, lab, X, y, err);
-    goto done;
-  }
-  yv = zalloc((size_t)M, sizeof *yv);
-  if (!yv) {
-    status = hg_fail(err, HG_ERR_NOMEM, "%s: out of memory for %ld labels", tf->path, M);
-    goto done;
-  }
-  status = entries_to_csr(&L, (int)M, (int)N, tf->path, X, err);
-  if (status)
-    goto done;
-  csr_take_column(*X, lab, yv);
-  *y = yv;
-  yv = NULL;
-done:
+  if (!status)
+    status = mm_finish(tf, &m, X, y, err);
   free(fv.f);
-  free(L.e);
-  free(tab);
-  free(yv);
+  free(m.L.e);
+  free(m.tab);
   return status;
 }
 

@@ -4,7 +4,7 @@
  * files both work, and the Fashion-MNIST data set of Debian's dataset-fashion-mnist package
  * with deterministic subsampling, class selection, area downsampling and normalization.
  */
-#include "hgbench.h"
+#include "hg_io.h"
 
 #include <errno.h>
 #include <math.h>
@@ -122,6 +122,135 @@ static int parse_classes(const char *s, int mask[10], int *count, hg_error *err)
   return HG_OK;
 }
 
+/* The examples of the classes in mask among the labels lab (read from lab_path), of which a
+ * seeded partial Fisher-Yates shuffle picks o->n + o->n_val: *pick (malloc'ed) gets the n
+ * training examples then the n_val validation ones, each part back in file order. */
+static int pick_examples(const hg_dataset_opts *o, const hg_idx *lab, const char *lab_path,
+                         const int mask[10], int test, int **pick_out, hg_error *err)
+{
+  int N = lab->dims[0], rc = HG_OK, avail = 0;
+  int *pick = malloc((size_t)N * sizeof *pick);
+
+  *pick_out = NULL;
+  if (!pick)
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory for %d examples", N);
+  for (int i = 0; i < N; i++) {
+    if (lab->data[i] > 9) {
+      rc = hg_fail(err, HG_ERR_PARSE, "'%s': label %d of example %d is not a class 0..9",
+                   lab_path, lab->data[i], i + 1);
+      goto done;
+    }
+    if (mask[lab->data[i]])
+      pick[avail++] = i;
+  }
+  long want = o->n + o->n_val;
+  if (o->n < 1 || o->n_val < 0 || want > avail) {
+    rc = hg_fail(err, HG_ERR_ARG, "n=%ld and n_val=%ld: the %s split has %d examples of the "
+                 "chosen classes", o->n, o->n_val, test ? "test" : "train", avail);
+    goto done;
+  }
+  hg_rng rng;
+  hg_rng_seed(&rng, o->seed);
+  for (long i = 0; i < want; i++) {
+    long j = i + (long)(hg_rng_uniform(&rng) * (double)(avail - i));
+    int t = pick[i];
+    pick[i] = pick[j];
+    pick[j] = t;
+  }
+  for (int part = 0; part < 2; part++) { /* insertion sort: the parts are small */
+    int *a = pick + (part ? o->n : 0);
+    long len = part ? o->n_val : o->n;
+    for (long i = 1; i < len; i++)
+      for (long j = i; j > 0 && a[j - 1] > a[j]; j--) {
+        int t = a[j];
+        a[j] = a[j - 1];
+        a[j - 1] = t;
+      }
+  }
+
+done:
+  if (rc)
+    free(pick);
+  else
+    *pick_out = pick;
+  return rc;
+}
+
+/* One part of a data set: the len examples idx of img (side x side) and lab, downsampled to
+ * out_side x out_side by area averaging, pixels in [0, 1], as the dense rows of *X and the
+ * labels *y (both allocated here; the caller frees them on failure too). */
+static int load_part(const hg_idx *img, const hg_idx *lab, const int *idx, long len, int side,
+                     int out_side, hg_matrix **X, double **y, hg_error *err)
+{
+  int d = out_side * out_side, rc;
+  hg_image full = {0, 0, NULL}, small = {0, 0, NULL};
+
+  if ((rc = hg_matrix_create((int)len, d, 0, len * d, X, err)))
+    return rc;
+  *y = malloc((size_t)len * sizeof **y);
+  if (!*y)
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory for %ld labels", len);
+  if ((rc = hg_image_create(side, side, &full, err)))
+    return rc;
+  for (long r = 0; r < len && !rc; r++) {
+    const unsigned char *src = img->data + (size_t)idx[r] * side * side;
+    for (int p = 0; p < side * side; p++)
+      full.px[p] = src[p] / 255.0;
+    double *row = (*X)->val + (size_t)r * d;
+    if (out_side == side) {
+      memcpy(row, full.px, (size_t)d * sizeof *row);
+    } else {
+      if ((rc = hg_image_resize(&full, out_side, out_side, &small, err)))
+        break;
+      memcpy(row, small.px, (size_t)d * sizeof *row);
+      hg_image_free(&small);
+    }
+    (*y)[r] = lab->data[idx[r]];
+  }
+  hg_image_free(&full);
+  return rc;
+}
+
+/* normalize=standardize: per pixel, the training part's (n rows of d) mean and deviation,
+ * applied to both parts (a pixel constant over the training part is only centred). */
+static void standardize(hg_dataset *ds, long n, int d)
+{
+  for (int p = 0; p < d; p++) {
+    double mean = 0, var = 0;
+    for (long r = 0; r < n; r++)
+      mean += ds->X->val[(size_t)r * d + p];
+    mean /= (double)n;
+    for (long r = 0; r < n; r++) {
+      double v = ds->X->val[(size_t)r * d + p] - mean;
+      var += v * v;
+    }
+    double sd = sqrt(var / (double)n);
+    for (int part = 0; part < 2; part++) {
+      hg_matrix *M = part ? ds->X_val : ds->X;
+      for (long r = 0; M && r < M->rows; r++) {
+        double *v = &M->val[(size_t)r * d + p];
+        *v = sd > 0 ? (*v - mean) / sd : *v - mean;
+      }
+    }
+  }
+}
+
+/* ds->source: split, sizes, the classes of mask, image side, normalization, seed. */
+static void describe_source(const hg_dataset_opts *o, const int mask[10], int nclasses,
+                            int test, int out_side, hg_dataset *ds)
+{
+  char list[32] = "", *lp = list; /* the classes chosen, "0,6" (at most 10 digits and commas) */
+
+  for (int c = 0; c < 10; c++)
+    if (mask[c])
+      lp += sprintf(lp, "%s%d", lp == list ? "" : ",", c);
+  snprintf(ds->source, sizeof ds->source, "Fashion-MNIST %s, %ld + %ld examples of %d "
+           "classes (%s), %dx%d%s, seed %llu", test ? "test" : "train", o->n, o->n_val,
+           nclasses, list, out_side, out_side,
+           o->normalize && !strcmp(o->normalize, "standardize") ? " standardized" : "",
+           (unsigned long long)o->seed);
+}
+
 int hg_fashion_mnist(const hg_dataset_opts *o, hg_dataset *ds, hg_error *err)
 {
   static const char *const split_files[2][2] = {
@@ -152,126 +281,29 @@ int hg_fashion_mnist(const hg_dataset_opts *o, hg_dataset *ds, hg_error *err)
                  "(got %d dimensions, %d labels)", path[0], path[1], img.ndim, lab.dims[0]);
     goto done;
   }
-  int N = img.dims[0], side = img.dims[1], out_side = o->downsample > 0 ? o->downsample : side;
+  int side = img.dims[1], out_side = o->downsample > 0 ? o->downsample : side;
   if (out_side > side) {
     rc = hg_fail(err, HG_ERR_ARG, "downsample=%d: at most the images' side, %d", out_side, side);
     goto done;
   }
-
-  /* the examples of the chosen classes, then a seeded partial Fisher-Yates shuffle picks
-   * n + n_val of them; each part is put back in file order */
-  pick = malloc((size_t)N * sizeof *pick);
-  if (!pick) {
-    rc = hg_fail(err, HG_ERR_NOMEM, "out of memory for %d examples", N);
+  if ((rc = pick_examples(o, &lab, path[1], mask, test, &pick, err)))
     goto done;
-  }
-  int avail = 0;
-  for (int i = 0; i < N; i++) {
-    if (lab.data[i] > 9) {
-      rc = hg_fail(err, HG_ERR_PARSE, "'%s': label %d of example %d is not a class 0..9",
-                   path[1], lab.data[i], i + 1);
-      goto done;
-    }
-    if (mask[lab.data[i]])
-      pick[avail++] = i;
-  }
-  long want = o->n + o->n_val;
-  if (o->n < 1 || o->n_val < 0 || want > avail) {
-    rc = hg_fail(err, HG_ERR_ARG, "n=%ld and n_val=%ld: the %s split has %d examples of the "
-                 "chosen classes", o->n, o->n_val, test ? "test" : "train", avail);
-    goto done;
-  }
-  hg_rng rng;
-  hg_rng_seed(&rng, o->seed);
-  for (long i = 0; i < want; i++) {
-    long j = i + (long)(hg_rng_uniform(&rng) * (double)(avail - i));
-    int t = pick[i];
-    pick[i] = pick[j];
-    pick[j] = t;
-  }
-  for (int part = 0; part < 2; part++) { /* insertion sort: the parts are small */
-    int *a = pick + (part ? o->n : 0);
-    long len = part ? o->n_val : o->n;
-    for (long i = 1; i < len; i++)
-      for (long j = i; j > 0 && a[j - 1] > a[j]; j--) {
-        int t = a[j];
-        a[j] = a[j - 1];
-        a[j - 1] = t;
-      }
-  }
 
   /* the images, downsampled by area averaging and normalized */
   int d = out_side * out_side;
-  hg_matrix **X[2] = {&ds->X, &ds->X_val};
-  double **Y[2] = {&ds->y, &ds->y_val};
-  for (int part = 0; part < 2 && !rc; part++) {
-    long len = part ? o->n_val : o->n;
-    const int *idx = pick + (part ? o->n : 0);
-    if (len == 0)
-      continue;
-    if ((rc = hg_matrix_create((int)len, d, 0, len * d, X[part], err)))
-      break;
-    *Y[part] = malloc((size_t)len * sizeof **Y[part]);
-    if (!*Y[part]) {
-      rc = hg_fail(err, HG_ERR_NOMEM, "out of memory for %ld labels", len);
-      break;
-    }
-    hg_image full = {0, 0, NULL}, small = {0, 0, NULL};
-    if ((rc = hg_image_create(side, side, &full, err)))
-      break;
-    for (long r = 0; r < len && !rc; r++) {
-      const unsigned char *src = img.data + (size_t)idx[r] * side * side;
-      for (int p = 0; p < side * side; p++)
-        full.px[p] = src[p] / 255.0;
-      double *row = (*X[part])->val + (size_t)r * d;
-      if (out_side == side) {
-        memcpy(row, full.px, (size_t)d * sizeof *row);
-      } else {
-        if ((rc = hg_image_resize(&full, out_side, out_side, &small, err)))
-          break;
-        memcpy(row, small.px, (size_t)d * sizeof *row);
-        hg_image_free(&small);
-      }
-      (*Y[part])[r] = lab.data[idx[r]];
-    }
-    hg_image_free(&full);
-  }
-  if (!rc && o->normalize && !strcmp(o->normalize, "standardize")) {
-    /* per pixel: the training part's mean and deviation, applied to both parts (a pixel
-     * constant over the training part is only centred) */
-    for (int p = 0; p < d; p++) {
-      double mean = 0, var = 0;
-      for (long r = 0; r < o->n; r++)
-        mean += ds->X->val[(size_t)r * d + p];
-      mean /= (double)o->n;
-      for (long r = 0; r < o->n; r++) {
-        double v = ds->X->val[(size_t)r * d + p] - mean;
-        var += v * v;
-      }
-      double sd = sqrt(var / (double)o->n);
-      for (int part = 0; part < 2; part++) {
-        hg_matrix *M = part ? ds->X_val : ds->X;
-        for (long r = 0; M && r < M->rows; r++) {
-          double *v = &M->val[(size_t)r * d + p];
-          *v = sd > 0 ? (*v - mean) / sd : *v - mean;
-        }
-      }
-    }
-  } else if (!rc && o->normalize && strcmp(o->normalize, "unit")) {
+  if ((rc = load_part(&img, &lab, pick, o->n, side, out_side, &ds->X, &ds->y, err)))
+    goto done;
+  if (o->n_val > 0 && (rc = load_part(&img, &lab, pick + o->n, o->n_val, side, out_side,
+                                      &ds->X_val, &ds->y_val, err)))
+    goto done;
+  if (o->normalize && !strcmp(o->normalize, "standardize"))
+    standardize(ds, o->n, d);
+  else if (o->normalize && strcmp(o->normalize, "unit"))
     rc = hg_fail(err, HG_ERR_ARG, "normalize=%s: unit (pixels in [0, 1]) or standardize",
                  o->normalize);
-  }
   ds->side = out_side;
   ds->classes = nclasses;
-  char list[32] = "", *lp = list; /* the classes chosen, "0,6" (at most 10 digits and commas) */
-  for (int c = 0; c < 10; c++)
-    if (mask[c])
-      lp += sprintf(lp, "%s%d", lp == list ? "" : ",", c);
-  snprintf(ds->source, sizeof ds->source, "Fashion-MNIST %s, %ld + %ld examples of %d "
-           "classes (%s), %dx%d%s, seed %llu", test ? "test" : "train", o->n, o->n_val,
-           nclasses, list, out_side, out_side,
-           o->normalize && !strcmp(o->normalize, "standardize") ? " standardized" : "",
-           (unsigned long long)o->seed);
+  describe_source(o, mask, nclasses, test, out_side, ds);
 
 done:
   free(pick);

@@ -7,7 +7,7 @@
  * HG_IMAGE_MAX_PIXELS) and name the file and the fault on a bad magic number, a malformed
  * header or truncated pixel data.
  */
-#include "hgbench.h"
+#include "hg_io.h"
 
 #include <ctype.h>
 #include <errno.h>

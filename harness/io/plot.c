@@ -9,7 +9,7 @@
  * gnuplot then runs in a scratch folder inside the output folder and what it draws is renamed
  * into place, so a reader never sees half a picture.
  */
-#include "hgbench.h"
+#include "hg_io.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -3,7 +3,7 @@
  * instance a table of every method at its largest budget, with its fitted rate set against the
  * theoretical rate (DESIGN §7); the expectations, passed or failed; the plots.
  */
-#include "hgbench.h"
+#include "hg_io.h"
 
 #include <float.h>
 #include <limits.h>

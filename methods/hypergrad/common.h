@@ -14,7 +14,7 @@
 #ifndef HG_HYPERGRAD_COMMON_H
 #define HG_HYPERGRAD_COMMON_H
 
-#include "hgbench.h"
+#include "hg_core.h" /* hgbench.h, and the lower-trajectory cache (hg_lower_cache_*) */
 
 /* An iteration whose residual exceeds this many times its first residual has diverged. */
 #define HG_DIVERGENCE_FACTOR 1e12

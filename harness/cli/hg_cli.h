@@ -1,0 +1,46 @@
+/*
+ * hg_cli.h -- the internal header of the cli layer (harness/cli, lua/, library hg_cli, the
+ * top): a scenario's output folder, driven by the commands and the Lua binding.
+ */
+#ifndef HG_CLI_H
+#define HG_CLI_H
+
+#include "hg_plugins.h"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Scenarios: the output folder of a scenario run (harness/cli/scenario.c)                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Open a scenario writing into outdir (created if missing).  An existing outdir/results.tsv
+ * is read back so runs already recorded are skipped (resume); a malformed one is an error
+ * naming the file and line. */
+int hg_scenario_open(const char *script, const char *outdir, hg_scenario **S, hg_error *err);
+void hg_scenario_destroy(hg_scenario **S);
+/* The recorded row with the same key as r, or NULL. */
+const hg_record *hg_scenario_find(const hg_scenario *S, const hg_record *r);
+/* Append a row and rewrite results.tsv atomically (temporary file, then rename). */
+int hg_scenario_add(hg_scenario *S, const hg_record *r, hg_error *err);
+int hg_scenario_expect(hg_scenario *S, int pass, const char *what, const char *where,
+                       hg_error *err);
+int hg_scenario_add_plot(hg_scenario *S, const char *file, const char *title, hg_error *err);
+/* Add a table (its markdown copied) to the report, under its title. */
+int hg_scenario_add_table(hg_scenario *S, const char *title, const char *markdown,
+                          hg_error *err);
+/* Record that runs were made on problem P (params: its key=value words as results.tsv has
+ * them): its describe() text joins S->data unless the same (problem, params, text) is there
+ * already.  report.md lists them under "Data" and manifest.json in "data". */
+int hg_scenario_add_data(hg_scenario *S, const hg_problem *P, const char *params,
+                         hg_error *err);
+/* Write report.md and manifest.json (atomically).  *failed gets the number of failed
+ * expectations. */
+int hg_scenario_finish(hg_scenario *S, int *failed, hg_error *err);
+
+/* Append the rows of an outer run (hg_optimize_tsv, prefixed by label) to S's optimize.tsv
+ * and rewrite it atomically. */
+int hg_scenario_add_optimize(hg_scenario *S, const hg_outer_result *res, const char *label,
+                             const char *problem, const char *outer, const char *method,
+                             hg_error *err);
+/* mkdir -p dir (an existing folder is fine; a file in the way is an error naming it). */
+int hg_make_dirs(const char *dir, hg_error *err);
+
+#endif /* HG_CLI_H */

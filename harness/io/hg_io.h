@@ -1,0 +1,154 @@
+/*
+ * hg_io.h -- the internal header of the io layer (harness/io, library hg_io, above hg_core):
+ * results rows and the scenario record the report reads, the report, atomic file writes and
+ * plots.  The readers plugins call (data files, images, data sets) are in hgbench.h.
+ */
+#ifndef HG_IO_H
+#define HG_IO_H
+
+#include "hg_core.h"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Results rows and the scenario record (record.c; filled by cli/scenario.c, read by report.c) */
+/* ------------------------------------------------------------------------------------------ */
+
+/* One results.tsv row (DESIGN §6).  The key of a run is (problem, problem_params, method,
+ * method_params, theta, seed, t_budget, k_budget, K, tol_lower, tol_linear). */
+typedef struct hg_record {
+  char problem[32];
+  char problem_params[512]; /* the explicit key=value words, a derived seed= excluded */
+  char method[32];
+  char method_params[128];
+  char theta[128];          /* "theta0", a number, or "@FILE" */
+  uint64_t seed;            /* problem seed (when derived) and the method's RNG seed */
+  int rep;                  /* repetition index within a sweep (0 based) */
+  int t_budget, k_budget, K; /* as asked */
+  double tol_lower, tol_linear;
+  int t, k;                 /* as used */
+  int status;               /* enum hg_status */
+  double rel_error, abs_error, bound, value, wall_s;
+  double eps, delta, omega; /* the inexact bound of an implicit method (NAN otherwise) */
+  int bound_violated;       /* abs_error exceeded bound or omega (beyond round-off) */
+  hg_counts counts;
+  size_t peak_bytes;
+  double q, kappa, mu, L;   /* constants at theta (NAN if unknown) */
+  double nu1, nu2, mu1, mu2, L_E, L_Phi, D; /* the rest of what the bound used (DESIGN §7) */
+  int local_constants;      /* the bound used trajectory-local constants (part of the key) */
+  char message[256];        /* the failure, when status != HG_OK */
+} hg_record;
+
+/* Oracle calls of a record: Phi and Jacobian products. */
+long hg_record_calls(const hg_record *r);
+/* 1 if a and b have the same run key. */
+int hg_record_same_key(const hg_record *a, const hg_record *b);
+
+typedef struct hg_expectation {
+  int pass;
+  char what[256];  /* the message */
+  char where[256]; /* "scenario.lua:12" */
+} hg_expectation;
+
+typedef struct hg_plot_ref {
+  char file[128];  /* relative to the output folder: "err_vs_t.png" */
+  char title[128];
+} hg_plot_ref;
+
+typedef struct hg_table_ref {
+  char title[128];
+  char *markdown;  /* owned: the table's markdown (header, separator, rows) */
+} hg_table_ref;
+
+/* The data one problem instance of a scenario's runs used: its describe() text, which states
+ * the source first ("Fashion-MNIST train, 200 + 100 examples of 2 classes (0,6), 28x28,
+ * seed 0: ..." or "synthetic (seed 0): ..."). */
+typedef struct hg_data_ref {
+  char problem[32];
+  char params[512];  /* the explicit key=value words, as results.tsv's problem_params */
+  char text[512];    /* the problem's describe() text ("" when it has none) */
+} hg_data_ref;
+
+/* A scenario run: its output folder, its rows (resumed ones included), expectations, plots,
+ * tables. */
+typedef struct hg_scenario {
+  char name[128];        /* the script's base name without .lua */
+  char script[1024];     /* the script path as given */
+  char outdir[1024];
+  int n, cap;
+  hg_record *rows;       /* owned */
+  int n_resumed;         /* rows read back from an earlier results.tsv */
+  int n_skipped;         /* runs asked for again and answered from those rows */
+  int n_exp, cap_exp;
+  hg_expectation *exps;  /* owned */
+  int n_plots, cap_plots;
+  hg_plot_ref *plots;    /* owned */
+  int n_tables, cap_tables;
+  hg_table_ref *tables;  /* owned, each with its markdown */
+  int n_data, cap_data;
+  hg_data_ref *data;     /* owned: the distinct instances runs were made on (manifest "data") */
+  double start_time;     /* seconds since the epoch */
+  char start_iso[32];    /* UTC, ISO 8601 */
+  double last_flush;     /* hg_now() when results.tsv was last written */
+  int dirty;             /* rows added since then */
+  char *optimize_text;   /* owned: optimize.tsv (header and the rows of every outer run) */
+  size_t optimize_len;
+  int n_outer, n_outer_rows; /* outer runs added (hg_scenario_add_optimize) and their rows */
+} hg_scenario;
+
+/* report.md of S (harness/io/report.c), written atomically into S->outdir. */
+int hg_report_write(const hg_scenario *S, hg_error *err);
+
+/* Write `text` to dir/name through dir/.name.tmp and a rename, so a reader never sees half a
+ * file. */
+int hg_write_atomic(const char *dir, const char *name, const char *text, size_t len,
+                    hg_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Plots through gnuplot (harness/io/plot.c, templates in plots/)                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct hg_plot_series {
+  const char *name;     /* legend label, as papers name the method */
+  int n;                /* points */
+  const double *x, *y;  /* several y at one x are repetitions: median and 10-90 % band */
+  const double *bound;  /* n values or NULL: the theoretical bound at x, drawn dashed in the
+                           series' colour */
+} hg_plot_series;
+
+typedef struct hg_plot_spec {
+  const char *name;     /* file stem in the output folder: NAME.dat, NAME.gp, NAME.png ... */
+  const char *title, *xlabel, *ylabel;
+  int logx, logy;
+  const char *format;   /* "png" (default), "pdf", "svg" or "cairolatex" */
+  int nseries;
+  const hg_plot_series *series;
+  const char *bound_label; /* legend suffix of the dashed curves: NULL for "bound" */
+} hg_plot_spec;
+
+/* Write outdir/NAME.dat and NAME.gp and render them with gnuplot (the `gnuplot` on PATH, or
+ * $HG_GNUPLOT).  A missing gnuplot is HG_ERR_UNSUPPORTED with a message saying so; the .dat
+ * and .gp are written either way.  *rendered (may be NULL) gets the output file name. */
+int hg_plot(const char *outdir, const hg_plot_spec *spec, char *rendered, size_t len,
+            hg_error *err);
+
+/* Images side by side (clean, noisy, reconstructed ...), grey levels 0 (black) to 1 (white). */
+typedef struct hg_image_panel {
+  const char *title;
+  const double *pixels; /* h x w row-major */
+} hg_image_panel;
+
+typedef struct hg_image_plot_spec {
+  const char *name;     /* file stem: NAME.dat, NAME.gp, NAME.png */
+  const char *title;
+  const char *format;   /* "png" (default), "pdf" or "svg" */
+  int w, h;             /* every panel's size */
+  int columns;          /* panels per row (0: all in one row) */
+  int npanels;
+  const hg_image_panel *panels;
+} hg_image_plot_spec;
+
+/* Write outdir/NAME.dat (one matrix block per panel) and NAME.gp (from plots/images.gp: a
+ * multiplot of `with image` panels in grey) and render them with gnuplot, as hg_plot. */
+int hg_plot_images(const char *outdir, const hg_image_plot_spec *spec, char *rendered,
+                   size_t len, hg_error *err);
+
+#endif /* HG_IO_H */
