@@ -945,6 +945,9 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
                      const char *const *words, const double *theta, const hg_budget *b,
                      const hg_run_opts *o, hg_run *r, hg_error *err);
 void hg_run_release(hg_run *r);
+/* The relative difference ||a - b|| / ||b|| of two n-vectors (||a - b|| when b = 0): a run's
+ * rel_error against the exact reference, verification's identities, the tests. */
+double hg_rel_diff(int n, const double *a, const double *b);
 /* Seconds on a monotonic clock (for measuring intervals). */
 double hg_now(void);
 
@@ -978,6 +981,20 @@ int hg_check(hg_problem *P, const double *theta, uint64_t seed, hg_check_report 
 
 /* The theoretical rate of method `name` along axis 't' or 'k' (NAN when unknown). */
 double hg_method_rate(const char *name, const hg_constants *c, char axis);
+
+/* The round-off floor of a relative error: 50 eps max(1, kappa) (eps = DBL_EPSILON; kappa
+ * NAN or infinite counts as 1).  The exact reference is a direct solve, accurate to about
+ * kappa eps relative, and so are the fixed points the methods iterate to: a relative error
+ * below the floor measures round-off, not the method.  Times ||grad f|| for an absolute
+ * error.  Rate fits leave such errors out (hg_rate_window), a run's error is held to its
+ * bound plus this (hg_run.bound_violated), reports and plots read nothing below it. */
+double hg_roundoff_floor(double kappa);
+
+/* The window a rate is fitted on (DESIGN §7), of n errors err at increasing budgets: the
+ * points from the largest error on (itd's error may rise before it falls) whose error is
+ * finite and above floor (round-off: hg_roundoff_floor).  Writes their indices, increasing,
+ * to idx (room for n) and returns their count. */
+int hg_rate_window(int n, const double *err, double floor, int *idx);
 
 /* Fit error ~ C rate^x by least squares of log(err) on x over the points with err above
  * `floor` (round-off, excluded) and finite; *rate = exp(slope), [*lo, *hi] its 95 % interval

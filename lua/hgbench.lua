@@ -587,9 +587,10 @@ end
 
 -- hg.expect_rate(runs, method [, {axis = "t"|"k", at_most = "theory"|number, slack = 0.05}]):
 -- the linear rate of `method`'s median relative error along the budget axis (default: the one
--- of t and k with more distinct values), fitted past the error's peak and above round-off
--- (50 eps max(1, kappa)), must be at most the reference rate: log(fitted) / log(reference)
--- >= 1 - slack, or the reference inside the fit's 95 % interval.  The reference is the
+-- of t and k with more distinct values), fitted over core.rate_window (past the error's peak,
+-- above the round-off floor core.roundoff_floor(kappa) = 50 eps max(1, kappa)), must be at
+-- most the reference rate: log(fitted) / log(reference) >= 1 - slack, or the reference inside
+-- the fit's 95 % interval.  The reference is the
 -- method's theoretical rate from the runs' constants (at_most = "theory", the default) or a
 -- number.  One expectation per problem instance.  Never raises; returns whether all passed,
 -- and the fits: a list of {method=, instance=, axis=, fitted=, lo=, hi=, reference=}.
@@ -641,23 +642,20 @@ function hg.expect_rate(runs, method, opts)
       table.insert(values[x], r.rel_error)
     end
     table.sort(xs)
-    local ys, peak = {}, 1
+    local ys = {}
     for i, x in ipairs(xs) do
       local v = values[x]
       table.sort(v)
       local mid = (#v + 1) // 2
       ys[i] = #v % 2 == 1 and v[mid] or 0.5 * (v[mid] + v[mid + 1])
-      if ys[i] > ys[peak] then
-        peak = i
-      end
-    end
-    local px, py = {}, {}
-    for i = peak, #xs do
-      px[#px + 1], py[#py + 1] = xs[i], ys[i]
     end
     local r0 = list[1]
-    local kappa = finite(r0.kappa) and math.max(1, r0.kappa) or 1
-    local rate, lo, hi, used = core.fit_rate(px, py, 50 * 2.220446049250313e-16 * kappa)
+    local floor = core.roundoff_floor(r0.kappa)
+    local px, py = {}, {}
+    for j, i in ipairs(core.rate_window(ys, floor)) do
+      px[j], py[j] = xs[i], ys[i]
+    end
+    local rate, lo, hi, used = core.fit_rate(px, py, floor)
     local ref = opts.at_most
     if ref == nil or ref == "theory" then
       ref = core.method_rate(method, r0.q, r0.kappa, r0.mu, r0.L, axis)

@@ -1431,6 +1431,36 @@ static int l_fit_slope(lua_State *L)
   return fit_with(L, hg_fit_slope);
 }
 
+/* core.roundoff_floor(kappa) -> hg_roundoff_floor(kappa) (kappa nil or NaN: 1). */
+static int l_roundoff_floor(lua_State *L)
+{
+  lua_pushnumber(L, hg_roundoff_floor(luaL_optnumber(L, 1, NAN)));
+  return 1;
+}
+
+/* core.rate_window(errs, floor) -> {i, ...}: hg_rate_window on a Lua array, its indices from 1. */
+static int l_rate_window(lua_State *L)
+{
+  luaL_checktype(L, 1, LUA_TTABLE);
+  double floor = luaL_checknumber(L, 2);
+  int n = (int)luaL_len(L, 1);
+  size_t cap = (size_t)(n > 0 ? n : 1);
+  double *err = lua_newuserdatauv(L, cap * (sizeof *err + sizeof(int)), 0);
+  int *idx = (int *)(err + cap);
+  for (int i = 0; i < n; i++) {
+    lua_geti(L, 1, i + 1);
+    err[i] = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : NAN;
+    lua_pop(L, 1);
+  }
+  int m = hg_rate_window(n, err, floor, idx);
+  lua_createtable(L, m, 0);
+  for (int i = 0; i < m; i++) {
+    lua_pushinteger(L, idx[i] + 1);
+    lua_rawseti(L, -2, i + 1);
+  }
+  return 1;
+}
+
 /* core.method_rate(method, q, kappa, mu, L, axis) -> the theoretical rate (NaN if none). */
 static int l_method_rate(lua_State *L)
 {
@@ -1450,6 +1480,8 @@ static const luaL_Reg core_functions[] = {
   {"fit_rate", l_fit_rate},
   {"fit_slope", l_fit_slope},
   {"method_rate", l_method_rate},
+  {"roundoff_floor", l_roundoff_floor},
+  {"rate_window", l_rate_window},
   {"problem", l_problem},
   {"hypergrad", l_hypergrad},
   {"optimize", l_optimize},

@@ -5,7 +5,6 @@
  */
 #include "hgbench.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +152,16 @@ static int theory_cached(hg_problem *P, const double *theta, const double *w0,
   return HG_OK;
 }
 
+double hg_rel_diff(int n, const double *a, const double *b)
+{
+  double d = 0, s = 0;
+  for (int i = 0; i < n; i++) {
+    d += (a[i] - b[i]) * (a[i] - b[i]);
+    s += b[i] * b[i];
+  }
+  return s > 0 ? sqrt(d / s) : sqrt(d);
+}
+
 void hg_run_release(hg_run *r)
 {
   if (!r)
@@ -264,16 +273,12 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
     } else if ((rc = hg_exact(P, theta, wstar, r->exact, err))) {
       goto done;
     }
-    double diff2 = 0, ref2 = 0;
-    for (int i = 0; i < m; i++) {
-      diff2 += (r->grad[i] - r->exact[i]) * (r->grad[i] - r->exact[i]);
-      ref2 += r->exact[i] * r->exact[i];
-    }
-    r->abs_error = sqrt(diff2);
-    r->rel_error = ref2 > 0 ? r->abs_error / sqrt(ref2) : r->abs_error;
+    double ref = hg_nrm2(m, r->exact);
+    r->rel_error = hg_rel_diff(m, r->grad, r->exact);
+    r->abs_error = ref > 0 ? r->rel_error * ref : r->rel_error;
 
     /* the bound of DESIGN §7, and whether the error exceeds it by more than the round-off of
-     * the reference (a direct solve: about kappa eps relative) */
+     * the reference (hg_roundoff_floor) */
     if (M->bound && ws) {
       if (o->local_constants) { /* along this run's own t iterates */
         if ((rc = hg_theory_local(P, theta, ws, w0, r->t, &r->theory, err)))
@@ -292,8 +297,7 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
         r->delta = x.delta;
         r->omega = x.omega;
       }
-      double kappa = isfinite(r->consts.kappa) ? fmax(1, r->consts.kappa) : 1;
-      double roundoff = 50 * DBL_EPSILON * kappa * sqrt(ref2);
+      double roundoff = hg_roundoff_floor(r->consts.kappa) * ref;
       r->bound_violated = (isfinite(r->bound) && r->abs_error > r->bound + roundoff) ||
                           (isfinite(r->omega) && r->abs_error > r->omega + roundoff);
     }

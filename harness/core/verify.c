@@ -144,17 +144,6 @@ static int run(hg_problem *P, const hg_method_ops *M, const double *theta, const
   return rc;
 }
 
-/* ||a - b|| / ||b|| (or ||a - b|| when b = 0). */
-static double rel_diff(int m, const double *a, const double *b)
-{
-  double d = 0, s = 0;
-  for (int i = 0; i < m; i++) {
-    d += (a[i] - b[i]) * (a[i] - b[i]);
-    s += b[i] * b[i];
-  }
-  return s > 0 ? sqrt(d / s) : sqrt(d);
-}
-
 /* The constants of th that are unknown (NAN), "nu1, nu2" (empty when all are known): why a
  * bound is NAN. */
 static void unknown_constants(const hg_theory *th, char *buf, size_t len)
@@ -181,7 +170,7 @@ static int theory_row(hg_problem *P, const hg_method_ops *M, char axis, const do
                       hg_verify_report *rep, hg_verify_row *row, const hg_constants *c)
 {
   double x[GRID + 3], err[GRID + 3], bnd[GRID + 3];
-  int n = 0, peak = 0, top = rep->t_big;
+  int n = 0, top = rep->t_big;
   char unknown[64] = "";
 
   row->rate_theory = M->rate ? M->rate(c, axis) : NAN;
@@ -211,27 +200,23 @@ static int theory_row(hg_problem *P, const hg_method_ops *M, char axis, const do
     x[n] = b;
     err[n] = r.rel_error;
     bnd[n] = r.bound;
-    if (err[n] > err[peak])
-      peak = n;
     n++;
     hg_run_release(&r);
   }
   row->points = n;
   /* the linear region: past the peak (itd may rise first), above round-off */
-  double floor = 50 * DBL_EPSILON * fmax(1, isfinite(c->kappa) ? c->kappa : 1);
-  int used = hg_fit_rate(n - peak, x + peak, err + peak, floor, &row->rate, &row->rate_lo,
-                         &row->rate_hi);
+  double floor = hg_roundoff_floor(c->kappa), xs[GRID + 3], es[GRID + 3], bs[GRID + 3], lo, hi;
+  int idx[GRID + 3], m = hg_rate_window(n, err, floor, idx);
+  for (int i = 0; i < m; i++) {
+    xs[i] = x[idx[i]];
+    es[i] = err[idx[i]];
+    bs[i] = bnd[idx[i]];
+  }
+  int used = hg_fit_rate(m, xs, es, floor, &row->rate, &row->rate_lo, &row->rate_hi);
 
   /* The theory's rate over the same budgets: the bound fitted like the error (on the points
    * the error fit used).  It is q for q^t-shaped bounds, and a little above q for itd's
    * (c1 + c2 t/q + c3) q^t, whose t factor the asymptotic rate q leaves out. */
-  double xs[GRID + 3], bs[GRID + 3], lo, hi;
-  int m = 0;
-  for (int i = peak; i < n; i++)
-    if (isfinite(err[i]) && err[i] > floor) {
-      xs[m] = x[i];
-      bs[m++] = bnd[i];
-    }
   if (hg_fit_rate(m, xs, bs, 0, &row->rate_bound, &lo, &hi) < 2 || !isfinite(row->rate_bound))
     row->rate_bound = row->rate_theory;
   /* A bound that is a sum of terms (aid-cg's lower part q^t and CG part) can fall faster over
@@ -425,7 +410,7 @@ int hg_verify_with(hg_problem *P, const double *theta, const hg_entry *methods,
       hg_verify_row other = *row;
       if (run(P, B, theta, ref, wstar, cache, 0, id->tb, id->kb, id->Kb, &rb, &other) ==
           HG_OK) {
-        row->error = rel_diff(m, ra.grad, rb.grad);
+        row->error = hg_rel_diff(m, ra.grad, rb.grad);
         row->tol = id->tol;
       } else {
         row->status = other.status;

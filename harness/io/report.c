@@ -5,16 +5,10 @@
  */
 #include "hgbench.h"
 
-#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Errors below FLOOR_EPS * max(1, kappa) * DBL_EPSILON are round-off, left out of rate fits:
- * the exact reference itself is a direct solve, accurate to about kappa * eps in relative
- * terms, and so are the fixed points the methods iterate to. */
-#define FLOOR_EPS 50.0
 
 #define DASH "—" /* for a number that is not there */
 
@@ -183,6 +177,7 @@ static int classify(const hg_scenario *S, int (*same)(const hg_record *, const h
 typedef struct scratch {
   const hg_record **rows; /* the method's rows */
   double *a, *b, *x, *y;
+  int *idx;
 } scratch;
 
 /* The budget asked along axis 't' or 'k'. */
@@ -233,7 +228,7 @@ static int collect(const hg_record *const *rows, int m, char along, int mode, sc
 /* The fitted rate of the method's error along the budget that varies: of the three ways to
  * read the rows -- along t with k = t, along t with k at its largest, along k with t at its
  * largest -- the one with the most budgets; hg_fit_rate on the median error at each budget,
- * from the error's peak on (itd may rise first).  *axis gets 't', 'k', or 0 when no budget
+ * over hg_rate_window (from the error's peak on, above round-off).  *axis gets 't', 'k', or 0 when no budget
  * varies. */
 static void fit(const hg_record *const *rows, int m, double kappa, scratch *w, char *axis,
                 double *rate, double *lo, double *hi)
@@ -251,12 +246,14 @@ static void fit(const hg_record *const *rows, int m, double kappa, scratch *w, c
   }
   if (best < 0)
     return;
-  int np = collect(rows, m, ways[best].along, ways[best].mode, w), peak = 0;
-  for (int i = 1; i < np; i++)
-    if (w->y[i] > w->y[peak])
-      peak = i;
-  double floor = FLOOR_EPS * DBL_EPSILON * (isfinite(kappa) && kappa > 1 ? kappa : 1);
-  hg_fit_rate(np - peak, w->x + peak, w->y + peak, floor, rate, lo, hi);
+  int np = collect(rows, m, ways[best].along, ways[best].mode, w);
+  double floor = hg_roundoff_floor(kappa);
+  int nw = hg_rate_window(np, w->y, floor, w->idx);
+  for (int i = 0; i < nw; i++) { /* the window, compacted in place (idx increases) */
+    w->x[i] = w->x[w->idx[i]];
+    w->y[i] = w->y[w->idx[i]];
+  }
+  hg_fit_rate(nw, w->x, w->y, floor, rate, lo, hi);
   *axis = ways[best].along;
 }
 
@@ -442,7 +439,8 @@ static int put_tables(FILE *f, const hg_scenario *S, hg_error *err)
   w.b = malloc(n * sizeof *w.b);
   w.x = malloc(n * sizeof *w.x);
   w.y = malloc(n * sizeof *w.y);
-  if (!inst || !grp || !w.rows || !w.a || !w.b || !w.x || !w.y ||
+  w.idx = malloc(n * sizeof *w.idx);
+  if (!inst || !grp || !w.rows || !w.a || !w.b || !w.x || !w.y || !w.idx ||
       (ni = classify(S, same_instance, inst, &inst_first)) < 0 ||
       (ng = classify(S, same_method, grp, &grp_first)) < 0) {
     status = hg_fail(err, HG_ERR_NOMEM, "out of memory writing report.md (%d rows)", S->n);
@@ -501,6 +499,7 @@ done:
   free(w.b);
   free(w.x);
   free(w.y);
+  free(w.idx);
   return status;
 }
 
