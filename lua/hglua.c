@@ -1265,9 +1265,10 @@ static const char **optimize_words(lua_State *L, int t, const char *key, int *n)
  * t=, k=, tol_lower=, tol_linear=, max_t=, max_k=, theta=, warm=, exact=, seed=, label=}): an
  * outer loop run by hg_optimize (steps steps or until lower + linear iterations reach
  * max_work, whichever comes first; steps 20 by default, HG_OUTER_MAX_STEPS with max_work);
- * its rows go to the scenario's optimize.tsv and come back as a list of row tables {step,
- * accepted, value, f, grad_norm, hg_norm, eps, delta, omega, step_size, lower, linear,
- * work = lower + linear, calls, jacobian, wall_s, theta = {...}} with fields label,
+ * its rows go to the scenario's optimize.tsv and come back as a list of row tables, a field
+ * per column of HG_OUTER_COLUMNS (step, accepted, value, f, grad_norm, hg_norm, eps, delta,
+ * omega, step_size, lower, linear, calls, jacobian, wall_s), work = lower + linear and
+ * theta = {...}; the list has fields label,
  * problem, outer, method, status (and message on a failure during the loop).  Unknown names
  * and bad parameters are Lua errors.
  */
@@ -1357,23 +1358,18 @@ static int l_optimize(lua_State *L)
     set_str(L, "message", R->message);
   for (int i = 0; i < R->n; i++) {
     const hg_outer_step *st = &R->steps[i];
-    lua_createtable(L, 0, 16);
-    set_int(L, "step", st->step);
-    set_bool(L, "accepted", st->accepted);
-    set_num(L, "value", st->value);
-    set_num(L, "f", st->f);
-    set_num(L, "grad_norm", st->grad_norm);
-    set_num(L, "hg_norm", st->hg_norm);
-    set_num(L, "eps", st->eps);
-    set_num(L, "delta", st->delta);
-    set_num(L, "omega", st->omega);
-    set_num(L, "step_size", st->step_size);
-    set_int(L, "lower", st->lower);
-    set_int(L, "linear", st->linear);
-    set_int(L, "work", st->lower + st->linear);
-    set_int(L, "calls", hg_counts_oracle(&st->counts));
-    set_int(L, "jacobian", hg_counts_jacobian(&st->counts));
-    set_num(L, "wall_s", st->wall_s);
+    lua_createtable(L, 0, HG_OUTER_NCOLUMNS + 2);
+    for (int c = 0; c < HG_OUTER_NCOLUMNS; c++) {
+      const hg_outer_column *col = &hg_outer_columns[c];
+      double v = col->get(st);
+      if (col->kind == 'd')
+        set_num(L, col->name, v);
+      else if (col->kind == 'b')
+        set_bool(L, col->name, v != 0);
+      else
+        set_int(L, col->name, (long long)v);
+    }
+    set_int(L, "work", st->lower + st->linear); /* derived: not a column of optimize.tsv */
     set_array(L, "theta", R->n_theta, R->theta + (size_t)i * (size_t)R->n_theta);
     lua_rawseti(L, -2, i + 1);
   }
