@@ -337,7 +337,9 @@ end
 -- or value of another run field; series are also split by problem instance (or method) when
 -- the runs hold several.  Every repetition is a point (the plot draws median and 10-90 % band);
 -- failed runs and non-finite values are left out.  bound=true (default) draws each run's
--- finite bound ("omega": the inexact bound omega(eps, delta) instead; false: none).  filter(run) -> boolean keeps a subset.  Returns the rendered file name, or
+-- finite bound ("omega": the inexact bound omega(eps, delta) instead; false: none), a bound
+-- below the round-off floor (core.roundoff_floor, the largest of the series' runs) drawn at
+-- the floor.  filter(run) -> boolean keeps a subset.  Returns the rendered file name, or
 -- nil when gnuplot is missing (a warning is printed) or no run has a point.
 -- Budget fields: a point's x is exactly its budget, shared by its repetitions.
 local budget_field = {t = true, k = true, K = true, t_budget = true, k_budget = true,
@@ -429,12 +431,22 @@ function hg.plot(spec)
       groups[label] = g
       order[#order + 1] = g
     end
-    -- the bound is on the absolute error: scaled by 1/||grad f|| for the relative error
-    local bound
+    -- the bound is on the absolute error: scaled by 1/||grad f|| for the relative error; the
+    -- round-off floor is on the relative error: scaled by ||grad f|| for the absolute error
+    local bound, floor
     if y == "abs_error" then
       bound = r[bound_field]
-    elseif y == "rel_error" and finite(r.abs_error) and r.abs_error > 0 then
-      bound = r[bound_field] * r.rel_error / r.abs_error
+      if finite(r.rel_error) and r.rel_error > 0 then
+        floor = core.roundoff_floor(r.kappa) * r.abs_error / r.rel_error
+      end
+    elseif y == "rel_error" then
+      floor = core.roundoff_floor(r.kappa)
+      if finite(r.abs_error) and r.abs_error > 0 then
+        bound = r[bound_field] * r.rel_error / r.abs_error
+      end
+    end
+    if floor and finite(floor) and floor > (g.floor or 0) then
+      g.floor = floor
     end
     g.points[#g.points + 1] = {x = r[x], y = r[y], bound = bound, i = i}
   end
@@ -468,7 +480,7 @@ function hg.plot(spec)
     table.sort(g.points, function(a, b)
       return a.x < b.x or (a.x == b.x and a.i < b.i)
     end)
-    local s = {name = g.name, x = {}, y = {}}
+    local s = {name = g.name, x = {}, y = {}, floor = g.floor}
     local bound, any = {}, false
     for j, p in ipairs(g.points) do
       s.x[j], s.y[j] = p.x, p.y
@@ -552,7 +564,9 @@ end
 -- hg.check_bounds(runs [, message]): no run's error exceeds its DESIGN §7 bound, nor (for an
 -- implicit method) its inexact bound omega (beyond the round-off of the reference: the
 -- bound_violated flag).  Runs without a bound are not counted; at least one run must have
--- one.  Records one expectation naming the worst ratio abs_error / bound (or / omega).  Never raises; returns whether it passed.
+-- one.  Records one expectation naming the worst ratio abs_error / bound (or / omega) over the
+-- runs whose error is above round-off (core.roundoff_floor: below it the ratio measures the
+-- reference's round-off, not the bound).  Never raises; returns whether it passed.
 function hg.check_bounds(runs, message)
   local head = message or "every error within its DESIGN §7 bound"
   if is_run(runs) then
@@ -572,7 +586,7 @@ function hg.check_bounds(runs, message)
       end
       local ratio = math.max(has_bound and r.abs_error / r.bound or 0,
                              has_omega and r.abs_error / r.omega or 0)
-      if ratio > worst_ratio then
+      if r.rel_error > core.roundoff_floor(r.kappa) and ratio > worst_ratio then
         worst, worst_ratio = r, ratio
       end
     end
@@ -580,9 +594,10 @@ function hg.check_bounds(runs, message)
   if checked == 0 then
     return core.expect(false, head .. " (no run carries a bound)")
   end
-  return core.expect(violated == 0, head .. fmt(" (%d of %d runs above; largest error/bound %s "
-                                                 .. "at %s)", violated, checked,
-                                                 number_text(worst_ratio), describe(worst)))
+  local largest = worst and fmt("largest error/bound %s at %s", number_text(worst_ratio),
+                                 describe(worst)) or "every error at round-off"
+  return core.expect(violated == 0, head .. fmt(" (%d of %d runs above; %s)", violated, checked,
+                                                 largest))
 end
 
 -- hg.expect_rate(runs, method [, {axis = "t"|"k", at_most = "theory"|number, slack = 0.05}]):

@@ -1090,7 +1090,7 @@ static int plot_done(lua_State *L, hg_scenario *S, int rc, char *rendered, size_
 
 /*
  * core.plot{name=, title=, xlabel=, ylabel=, logx=, logy=, format=, series={{name=, x={...},
- * y={...}, bound={...} or nil}, ...}}: hg_plot into the output folder, then
+ * y={...}, bound={...} or nil, floor= or nil}, ...}}: hg_plot into the output folder, then
  * hg_scenario_add_plot.  Returns the rendered file name, or nil when gnuplot is missing (one
  * warning line per scenario; the .dat and .gp are written).  Other failures are Lua errors.
  */
@@ -1140,7 +1140,9 @@ static int l_plot(lua_State *L)
     ser[i].x = buf;
     ser[i].y = buf + n;
     ser[i].bound = has_bound ? buf + 2 * n : NULL;
-    lua_pop(L, 1);
+    lua_getfield(L, si, "floor");
+    ser[i].floor = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : 0;
+    lua_pop(L, 2);
   }
   spec.nseries = ns;
   spec.series = ser;

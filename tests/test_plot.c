@@ -139,8 +139,8 @@ static hg_plot_series series[2];
 
 static hg_plot_spec make_spec(const char *name, const char *format)
 {
-  series[0] = (hg_plot_series){"ITD", 10, itd_x, itd_y, itd_b};
-  series[1] = (hg_plot_series){"AID-CG", 8, cg_x, cg_y, NULL};
+  series[0] = (hg_plot_series){"ITD", 10, itd_x, itd_y, itd_b, 0};
+  series[1] = (hg_plot_series){"AID-CG", 8, cg_x, cg_y, NULL, 0};
   return (hg_plot_spec){name, "Hypergradient error (ridge, κ = 10)", "lower-level iterations t",
                         "relative error", 0, 1, format, 2, series, NULL};
 }
@@ -304,7 +304,7 @@ static void test_bad_plots(void)
 
   /* every y dropped: nothing to draw, said so, the .dat and .gp still written */
   static const double xs[] = {1, 2}, ys[] = {NAN, -1};
-  hg_plot_series s = {"nothing", 2, xs, ys, NULL};
+  hg_plot_series s = {"nothing", 2, xs, ys, NULL, 0};
   spec = (hg_plot_spec){"empty", "t", "x", "y", 0, 1, NULL, 1, &s, NULL};
   int rc = hg_plot(scratch, &spec, NULL, 0, &err);
   CHECK(rc == HG_ERR_ARG && strstr(err.msg, "no point to draw"), "%d %s", rc, err.msg);

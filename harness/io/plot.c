@@ -213,6 +213,8 @@ static int put_series(FILE *dat, const hg_plot_series *s, const char *label, int
       nonpos_y++;
       continue;
     }
+    if (isfinite(bound) && bound < s->floor)
+      bound = s->floor; /* below round-off a bound is not what the error is held to */
     if (!isfinite(bound) || (logy && bound <= 0))
       bound = NAN;
     pts[kept++] = (point){x, y, bound};
@@ -254,6 +256,8 @@ static int put_series(FILE *dat, const hg_plot_series *s, const char *label, int
     if (nonpos_y)
       fprintf(dat, "%s %d with y <= 0 (log y axis)", sep, nonpos_y);
   }
+  if (s->bound && s->floor > 0)
+    fprintf(dat, "\n# bounds below the round-off floor %.3g are drawn at it", s->floor);
   fputs("\n# x median p10 p90 bound\n", dat);
   if (kept == 0)
     fputs("NaN NaN NaN NaN NaN\n", dat); /* keeps the block, so later indices still match */

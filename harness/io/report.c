@@ -11,6 +11,7 @@
 #include <string.h>
 
 #define DASH "—" /* for a number that is not there */
+#define ROUNDOFF_MARK "†" /* after the dash of a max err/bound left out at round-off */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Markdown                                                                                    */
@@ -276,9 +277,31 @@ static void put_budget(FILE *f, const hg_record *const *at, int m, char axis, sc
     fprintf(f, "%.0f of %d", used, asked);
 }
 
+/* The largest abs_error / bound over the usable rows with a bound whose relative error is
+ * above round-off (hg_roundoff_floor of the row's kappa): below the floor the error measures
+ * the round-off of the reference, not the method, and its ratio to a bound falling like q^t
+ * grows without meaning.  NAN when no row counts; *at_roundoff gets 1 when rows carry a bound
+ * but every one of their errors is at round-off. */
+static double max_ratio(const hg_record *const *rows, int m, int *at_roundoff)
+{
+  double worst = NAN;
+  int bounded = 0;
+  for (int i = 0; i < m; i++) {
+    const hg_record *r = rows[i];
+    if (!usable(r) || !isfinite(r->bound) || !(r->bound > 0))
+      continue;
+    bounded++;
+    if (r->rel_error > hg_roundoff_floor(r->kappa))
+      worst = isnan(worst) ? r->abs_error / r->bound : fmax(worst, r->abs_error / r->bound);
+  }
+  *at_roundoff = bounded > 0 && isnan(worst);
+  return worst;
+}
+
 /* The table line of one method configuration (rows[0..m-1], in recording order), and its
- * failures for the notes under the table. */
-static void method_line(FILE *f, FILE *notes, const hg_record *const *rows, int m, int show_K,
+ * failures for the notes under the table.  Returns 1 when its max err/bound is a dash because
+ * every error with a bound is at round-off (the table's footnote ROUNDOFF_MARK explains). */
+static int method_line(FILE *f, FILE *notes, const hg_record *const *rows, int m, int show_K,
                         scratch *w)
 {
   const hg_record *r0 = rows[0];
@@ -352,18 +375,16 @@ static void method_line(FILE *f, FILE *notes, const hg_record *const *rows, int 
   c.L = at[0]->L;
   put_rate(f, axis ? hg_method_rate(r0->method, &c, axis) : NAN);
 
-  /* max err/bound over every budget (DESIGN §7), and the runs above their bound */
-  double worst = NAN;
-  int violated = 0;
-  for (int i = 0; i < m; i++) {
-    if (usable(rows[i]) && isfinite(rows[i]->bound) && rows[i]->bound > 0) {
-      double ratio = rows[i]->abs_error / rows[i]->bound;
-      worst = isnan(worst) ? ratio : fmax(worst, ratio);
-    }
+  /* max err/bound over the budgets above round-off (DESIGN §7), and the runs above their
+   * bound */
+  int violated = 0, at_roundoff;
+  double worst = max_ratio(rows, m, &at_roundoff);
+  for (int i = 0; i < m; i++)
     violated += rows[i]->bound_violated;
-  }
   fputs(" | ", f);
   put_g3(f, worst);
+  if (at_roundoff)
+    fputs(ROUNDOFF_MARK, f);
   if (violated)
     fprintf(f, " (**%d above**)", violated);
 
@@ -400,6 +421,7 @@ static void method_line(FILE *f, FILE *notes, const hg_record *const *rows, int 
     }
     fputc('\n', notes);
   }
+  return at_roundoff;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -456,6 +478,7 @@ static int put_tables(FILE *f, const hg_scenario *S, hg_error *err)
       status = hg_fail(err, HG_ERR_NOMEM, "out of memory writing report.md");
       goto done;
     }
+    int roundoff_dash = 0;
     for (int g = 0; g < ng; g++) {
       const hg_record *r0 = &S->rows[grp_first[g]];
       if (inst[grp_first[g]] != k)
@@ -470,8 +493,12 @@ static int put_tables(FILE *f, const hg_scenario *S, hg_error *err)
         show_K = inst[grp_first[h]] == k && r->K != r0->K && !strcmp(r->method, r0->method) &&
                  !strcmp(r->method_params, r0->method_params);
       }
-      method_line(f, notes, w.rows, m, show_K, &w);
+      roundoff_dash |= method_line(f, notes, w.rows, m, show_K, &w);
     }
+    if (roundoff_dash)
+      fputs("\n" ROUNDOFF_MARK " Every error of this method that has a bound is at round-off "
+            "(below 50 ε max(1, κ)): its ratio to the bound would measure the round-off of the "
+            "reference, not the bound.\n", f);
     int bad = ferror(notes);
     bad = fclose(notes) != 0 || bad;
     notes = NULL;
@@ -561,7 +588,8 @@ int hg_report_write(const hg_scenario *S, hg_error *err)
           "(in parentheses), by least squares on the median errors above round-off "
           "(50 ε max(1, κ)), with its 95 % interval; theory: DESIGN §7, from the constants "
           "at θ; max err/bound: the largest ratio of the absolute error to its DESIGN §7 bound "
-          "over every budget (above 1: the bound is violated, flagged in results.tsv).\n\n", f);
+          "over the budgets whose error is above round-off (above 1: the bound is violated, "
+          "flagged in results.tsv).\n\n", f);
     if ((status = put_tables(f, S, err)) != HG_OK)
       goto done;
   }
