@@ -298,16 +298,10 @@ static double max_ratio(const hg_record *const *rows, int m, int *at_roundoff)
   return worst;
 }
 
-/* The table line of one method configuration (rows[0..m-1], in recording order), and its
- * failures for the notes under the table.  Returns 1 when its max err/bound is a dash because
- * every error with a bound is at round-off (the table's footnote ROUNDOFF_MARK explains). */
-static int method_line(FILE *f, FILE *notes, const hg_record *const *rows, int m, int show_K,
-                        scratch *w)
+/* The rows at the largest budget (largest t, then k) into at; returns how many. */
+static int largest_budget(const hg_record *const *rows, int m, const hg_record **at)
 {
-  const hg_record *r0 = rows[0];
-  const hg_record **at = w->rows + m; /* the rows at the largest budget, after rows */
-  int tmax = INT_MIN, kmax = INT_MIN, nat = 0, ne = 0;
-
+  int tmax = INT_MIN, kmax = INT_MIN, nat = 0;
   for (int i = 0; i < m; i++)
     if (rows[i]->t_budget > tmax)
       tmax = rows[i]->t_budget;
@@ -317,8 +311,12 @@ static int method_line(FILE *f, FILE *notes, const hg_record *const *rows, int m
   for (int i = 0; i < m; i++)
     if (rows[i]->t_budget == tmax && rows[i]->k_budget == kmax)
       at[nat++] = rows[i];
+  return nat;
+}
 
-  /* method | t | k */
+/* The method cell: name, parameters, K when show_K, tolerances when set. */
+static void put_method_cell(FILE *f, const hg_record *r0, int show_K)
+{
   fputs("| ", f);
   md_text(f, r0->method);
   if (r0->method_params[0]) {
@@ -331,12 +329,12 @@ static int method_line(FILE *f, FILE *notes, const hg_record *const *rows, int m
     fprintf(f, " tol\\_lower=%g", r0->tol_lower);
   if (r0->tol_linear > 0)
     fprintf(f, " tol\\_linear=%g", r0->tol_linear);
-  fputs(" | ", f);
-  put_budget(f, at, nat, 't', w);
-  fputs(" | ", f);
-  put_budget(f, at, nat, 'k', w);
+}
 
-  /* medians at the largest budget */
+/* " | error | calls | wall | peak bytes | ": medians over the rows at the largest budget. */
+static void put_medians(FILE *f, const hg_record *const *at, int nat, scratch *w)
+{
+  int ne = 0;
   for (int i = 0; i < nat; i++)
     if (usable(at[i]))
       w->a[ne++] = at[i]->rel_error;
@@ -351,11 +349,15 @@ static int method_line(FILE *f, FILE *notes, const hg_record *const *rows, int m
   for (int i = 0; i < nat; i++)
     w->a[i] = (double)at[i]->peak_bytes;
   fprintf(f, " | %.0f | ", median(w->a, nat));
+}
 
-  /* fitted rate | theoretical rate */
+/* "fitted rate [lo, hi] (axis) | theoretical rate", the theory from at0's constants. */
+static void put_rates(FILE *f, const hg_record *const *rows, int m, const hg_record *at0,
+                      scratch *w)
+{
   char axis;
   double rate, lo, hi;
-  fit(rows, m, at[0]->kappa, w, &axis, &rate, &lo, &hi);
+  fit(rows, m, at0->kappa, w, &axis, &rate, &lo, &hi);
   put_rate(f, rate);
   if (isfinite(rate) && isfinite(lo) && isfinite(hi)) {
     fputs(" [", f);
@@ -369,11 +371,56 @@ static int method_line(FILE *f, FILE *notes, const hg_record *const *rows, int m
   fputs(" | ", f);
   hg_constants c;
   hg_constants_unknown(&c);
-  c.q = at[0]->q;
-  c.kappa = at[0]->kappa;
-  c.mu = at[0]->mu;
-  c.L = at[0]->L;
-  put_rate(f, axis ? hg_method_rate(r0->method, &c, axis) : NAN);
+  c.q = at0->q;
+  c.kappa = at0->kappa;
+  c.mu = at0->mu;
+  c.L = at0->L;
+  put_rate(f, axis ? hg_method_rate(rows[0]->method, &c, axis) : NAN);
+}
+
+/* The notes under the table: the first message of each kind of failure among rows. */
+static void put_failures(FILE *notes, const hg_record *const *rows, int m,
+                         const int count[HG_STATUS_COUNT])
+{
+  for (int s = 1; s < HG_STATUS_COUNT; s++) {
+    if (!count[s])
+      continue;
+    const hg_record *r = NULL;
+    for (int i = 0; i < m && !r; i++)
+      if (status_index(rows[i]->status) == s)
+        r = rows[i];
+    fputs("- ", notes);
+    md_text(notes, r->method);
+    if (r->method_params[0]) {
+      fputc(' ', notes);
+      md_code(notes, r->method_params, 0);
+    }
+    fprintf(notes, ": %d %s (%s), e.g. at t = %d, k = %d", count[s], hg_status_word(s),
+            hg_status_text(s), r->t_budget, r->k_budget);
+    if (r->message[0]) {
+      fputs(": ", notes);
+      md_text(notes, r->message);
+    }
+    fputc('\n', notes);
+  }
+}
+
+/* The table line of one method configuration (rows[0..m-1], in recording order), and its
+ * failures for the notes under the table.  Returns 1 when its max err/bound is a dash because
+ * every error with a bound is at round-off (the table's footnote ROUNDOFF_MARK explains). */
+static int method_line(FILE *f, FILE *notes, const hg_record *const *rows, int m, int show_K,
+                       scratch *w)
+{
+  const hg_record **at = w->rows + m; /* the rows at the largest budget, after rows */
+  int nat = largest_budget(rows, m, at);
+
+  put_method_cell(f, rows[0], show_K);
+  fputs(" | ", f);
+  put_budget(f, at, nat, 't', w);
+  fputs(" | ", f);
+  put_budget(f, at, nat, 'k', w);
+  put_medians(f, at, nat, w);
+  put_rates(f, rows, m, at[0], w);
 
   /* max err/bound over the budgets above round-off (DESIGN §7), and the runs above their
    * bound */
@@ -398,29 +445,7 @@ static int method_line(FILE *f, FILE *notes, const hg_record *const *rows, int m
   else
     put_tally(f, count);
   fputs(" |\n", f);
-
-  /* notes: the first message of each kind of failure */
-  for (int s = 1; s < HG_STATUS_COUNT; s++) {
-    if (!count[s])
-      continue;
-    const hg_record *r = NULL;
-    for (int i = 0; i < m && !r; i++)
-      if (status_index(rows[i]->status) == s)
-        r = rows[i];
-    fputs("- ", notes);
-    md_text(notes, r->method);
-    if (r->method_params[0]) {
-      fputc(' ', notes);
-      md_code(notes, r->method_params, 0);
-    }
-    fprintf(notes, ": %d %s (%s), e.g. at t = %d, k = %d", count[s], hg_status_word(s),
-            hg_status_text(s), r->t_budget, r->k_budget);
-    if (r->message[0]) {
-      fputs(": ", notes);
-      md_text(notes, r->message);
-    }
-    fputc('\n', notes);
-  }
+  put_failures(notes, rows, m, count);
   return at_roundoff;
 }
 
@@ -530,19 +555,9 @@ done:
   return status;
 }
 
-int hg_report_write(const hg_scenario *S, hg_error *err)
+/* What ran: the script, when, how many runs and outer runs, their statuses, the data. */
+static void put_what_ran(FILE *f, const hg_scenario *S)
 {
-  int status = HG_OK;
-  char *text = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&text, &len);
-
-  if (!f) {
-    status = hg_fail(err, HG_ERR_NOMEM, "out of memory writing report.md");
-    goto done;
-  }
-
-  /* what ran */
   fputs("# Scenario ", f);
   md_text(f, S->name);
   fputs("\n\n- Script: ", f);
@@ -579,22 +594,11 @@ int hg_report_write(const hg_scenario *S, hg_error *err)
     md_text(f, d->text[0] ? d->text : "(no description)");
   }
   fputs("\n\n", f);
+}
 
-  /* the tables */
-  if (S->n) {
-    fputs("Each method at its largest budget (largest t, then k), medians over repetitions: "
-          "relative error ‖ĝ − ∇f‖ / ‖∇f‖, oracle calls (Φ and Jacobian products), wall time, "
-          "peak extra memory.  Fitted rate: r in error ≈ C r^b along the budget b that varies "
-          "(in parentheses), by least squares on the median errors above round-off "
-          "(50 ε max(1, κ)), with its 95 % interval; theory: DESIGN §7, from the constants "
-          "at θ; max err/bound: the largest ratio of the absolute error to its DESIGN §7 bound "
-          "over the budgets whose error is above round-off (above 1: the bound is violated, "
-          "flagged in results.tsv).\n\n", f);
-    if ((status = put_tables(f, S, err)) != HG_OK)
-      goto done;
-  }
-
-  /* expectations */
+/* The expectations, passed or failed, each where the script made it. */
+static void put_expectations(FILE *f, const hg_scenario *S)
+{
   int failed = 0;
   for (int i = 0; i < S->n_exp; i++)
     failed += !S->exps[i].pass;
@@ -614,8 +618,12 @@ int hg_report_write(const hg_scenario *S, hg_error *err)
     }
     fputc('\n', f);
   }
+}
 
-  /* tables the scenario made (hg.table) */
+/* The tables the scenario made (hg.table), then its plots: a PNG shown, other formats
+ * linked. */
+static void put_tables_and_plots(FILE *f, const hg_scenario *S)
+{
   if (S->n_tables > 0)
     fputs("\n## Tables\n", f);
   for (int i = 0; i < S->n_tables; i++) {
@@ -624,7 +632,6 @@ int hg_report_write(const hg_scenario *S, hg_error *err)
     fprintf(f, "\n\n%s\n", S->tables[i].markdown);
   }
 
-  /* plots: a PNG shown, other formats linked */
   fputs("\n## Plots\n\n", f);
   if (S->n_plots == 0)
     fputs("None.\n", f);
@@ -638,6 +645,38 @@ int hg_report_write(const hg_scenario *S, hg_error *err)
     md_dest(f, p->file);
     fputs(png ? ")\n\n" : ")\n", f);
   }
+}
+
+int hg_report_write(const hg_scenario *S, hg_error *err)
+{
+  int status = HG_OK;
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+
+  if (!f) {
+    status = hg_fail(err, HG_ERR_NOMEM, "out of memory writing report.md");
+    goto done;
+  }
+
+  put_what_ran(f, S);
+
+  /* the tables */
+  if (S->n) {
+    fputs("Each method at its largest budget (largest t, then k), medians over repetitions: "
+          "relative error ‖ĝ − ∇f‖ / ‖∇f‖, oracle calls (Φ and Jacobian products), wall time, "
+          "peak extra memory.  Fitted rate: r in error ≈ C r^b along the budget b that varies "
+          "(in parentheses), by least squares on the median errors above round-off "
+          "(50 ε max(1, κ)), with its 95 % interval; theory: DESIGN §7, from the constants "
+          "at θ; max err/bound: the largest ratio of the absolute error to its DESIGN §7 bound "
+          "over the budgets whose error is above round-off (above 1: the bound is violated, "
+          "flagged in results.tsv).\n\n", f);
+    if ((status = put_tables(f, S, err)) != HG_OK)
+      goto done;
+  }
+
+  put_expectations(f, S);
+  put_tables_and_plots(f, S);
 
   int bad = ferror(f);
   bad = fclose(f) != 0 || bad;
