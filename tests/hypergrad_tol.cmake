@@ -13,6 +13,7 @@
 # returned w and v have eps <= 1e-9 and delta <= 1e-10, and abs. error <= omega(eps, delta)
 # (DESIGN §7) must hold, with no slack: omega bounds the error in exact arithmetic and exceeds
 # it here by a factor of 5, far above round-off (1e-14 relative).
+cmake_minimum_required(VERSION 3.16) # quoted if() arguments are strings (CMP0054)
 set(TOL 1e-10)
 set(EPS_MAX 1e-9) # TOL / (1 - q) with q = 0.9, checked below
 
@@ -63,27 +64,28 @@ if(NOT rows_tol STREQUAL rows_fixed)
   message(FATAL_ERROR "t = ${t}, k = ${k} fixed gives another hypergradient:\n${tol}\n${fixed}")
 endif()
 
-# the lower rule: first met at w_{t-1}
-math(EXPR t1 "${t} - 1")
-math(EXPR t2 "${t} - 2")
-hg_run(r1 --t ${t1} --k ${k})
-hg_run(r2 --t ${t2} --k ${k})
-hg_field(eps1 "${r1}" "from eps = ")
-hg_field(eps2 "${r2}" "from eps = ")
-if(NOT (eps1 LESS_EQUAL EPS_MAX AND eps2 GREATER EPS_MAX))
-  message(FATAL_ERROR "t = ${t} is not where ||Phi(w) - w|| first reaches ${TOL}: eps "
-                      "${eps1} at t = ${t1}, ${eps2} at t = ${t2} (threshold ${EPS_MAX})")
-endif()
+# A stopping rule on `axis` (t or k, stopped at `at`, the other budget `other` fixed) first
+# holds one step before: the residual read as `label` is <= threshold with axis = at - 1 and
+# above it with axis = at - 2.
+function(hg_first_crossing axis at other label threshold)
+  foreach(back 1 2)
+    math(EXPR b "${at} - ${back}")
+    if(axis STREQUAL "t")
+      hg_run(text --t ${b} --k ${other})
+    else()
+      hg_run(text --t ${other} --k ${b})
+    endif()
+    hg_field(v${back} "${text}" "${label}")
+    set(at${back} ${b})
+  endforeach()
+  if(NOT (v1 LESS_EQUAL threshold AND v2 GREATER threshold))
+    message(FATAL_ERROR "${axis} = ${at} is not where the rule first holds: '${label}' ${v1} "
+                        "at ${axis} = ${at1}, ${v2} at ${axis} = ${at2} (threshold ${threshold})")
+  endif()
+endfunction()
 
-# the adjoint rule: first met at v_{k-1}
-math(EXPR k1 "${k} - 1")
-math(EXPR k2 "${k} - 2")
-hg_run(s1 --t ${t} --k ${k1})
-hg_run(s2 --t ${t} --k ${k2})
-hg_field(delta1 "${s1}" "delta = ")
-hg_field(delta2 "${s2}" "delta = ")
-if(NOT (delta1 LESS_EQUAL TOL AND delta2 GREATER TOL))
-  message(FATAL_ERROR "k = ${k} is not where ||v_{j+1} - v_j|| first reaches ${TOL}: delta "
-                      "${delta1} at k = ${k1}, ${delta2} at k = ${k2}")
-endif()
+# the lower rule ||Phi(w_i) - w_i|| <= TOL first at i = t - 1; the adjoint rule
+# ||v_{j+1} - v_j|| <= TOL first at j = k - 1
+hg_first_crossing(t ${t} ${k} "from eps = " ${EPS_MAX})
+hg_first_crossing(k ${k} ${t} "delta = " ${TOL})
 message(STATUS "t = ${t} and k = ${k} are where the stopping rules first hold; error within omega")
