@@ -229,8 +229,8 @@ static int collect(const hg_record *const *rows, int m, char along, int mode, sc
 /* The fitted rate of the method's error along the budget that varies: of the three ways to
  * read the rows -- along t with k = t, along t with k at its largest, along k with t at its
  * largest -- the one with the most budgets; hg_fit_rate on the median error at each budget,
- * over hg_rate_window (from the error's peak on, above round-off).  *axis gets 't', 'k', or 0 when no budget
- * varies. */
+ * over hg_rate_window (from the error's peak on, above round-off).  *axis gets 't', 'k', or 0
+ * when no budget varies. */
 static void fit(const hg_record *const *rows, int m, double kappa, scratch *w, char *axis,
                 double *rate, double *lo, double *hi)
 {
