@@ -337,7 +337,9 @@ end
 -- or value of another run field; series are also split by problem instance (or method) when
 -- the runs hold several.  Every repetition is a point (the plot draws median and 10-90 % band);
 -- failed runs and non-finite values are left out.  bound=true (default) draws each run's
--- finite bound ("omega": the inexact bound omega(eps, delta) instead; false: none).  filter(run) -> boolean keeps a subset.  Returns the rendered file name, or
+-- finite bound ("omega": the inexact bound omega(eps, delta) instead; false: none), a bound
+-- below the round-off floor (core.roundoff_floor, the largest of the series' runs) drawn at
+-- the floor.  filter(run) -> boolean keeps a subset.  Returns the rendered file name, or
 -- nil when gnuplot is missing (a warning is printed) or no run has a point.
 -- Budget fields: a point's x is exactly its budget, shared by its repetitions.
 local budget_field = {t = true, k = true, K = true, t_budget = true, k_budget = true,
@@ -429,12 +431,22 @@ function hg.plot(spec)
       groups[label] = g
       order[#order + 1] = g
     end
-    -- the bound is on the absolute error: scaled by 1/||grad f|| for the relative error
-    local bound
+    -- the bound is on the absolute error: scaled by 1/||grad f|| for the relative error; the
+    -- round-off floor is on the relative error: scaled by ||grad f|| for the absolute error
+    local bound, floor
     if y == "abs_error" then
       bound = r[bound_field]
-    elseif y == "rel_error" and finite(r.abs_error) and r.abs_error > 0 then
-      bound = r[bound_field] * r.rel_error / r.abs_error
+      if finite(r.rel_error) and r.rel_error > 0 then
+        floor = core.roundoff_floor(r.kappa) * r.abs_error / r.rel_error
+      end
+    elseif y == "rel_error" then
+      floor = core.roundoff_floor(r.kappa)
+      if finite(r.abs_error) and r.abs_error > 0 then
+        bound = r[bound_field] * r.rel_error / r.abs_error
+      end
+    end
+    if floor and finite(floor) and floor > (g.floor or 0) then
+      g.floor = floor
     end
     g.points[#g.points + 1] = {x = r[x], y = r[y], bound = bound, i = i}
   end
@@ -468,7 +480,7 @@ function hg.plot(spec)
     table.sort(g.points, function(a, b)
       return a.x < b.x or (a.x == b.x and a.i < b.i)
     end)
-    local s = {name = g.name, x = {}, y = {}}
+    local s = {name = g.name, x = {}, y = {}, floor = g.floor}
     local bound, any = {}, false
     for j, p in ipairs(g.points) do
       s.x[j], s.y[j] = p.x, p.y
@@ -552,7 +564,9 @@ end
 -- hg.check_bounds(runs [, message]): no run's error exceeds its DESIGN §7 bound, nor (for an
 -- implicit method) its inexact bound omega (beyond the round-off of the reference: the
 -- bound_violated flag).  Runs without a bound are not counted; at least one run must have
--- one.  Records one expectation naming the worst ratio abs_error / bound (or / omega).  Never raises; returns whether it passed.
+-- one.  Records one expectation naming the worst ratio abs_error / bound (or / omega) over the
+-- runs whose error is above round-off (core.roundoff_floor: below it the ratio measures the
+-- reference's round-off, not the bound).  Never raises; returns whether it passed.
 function hg.check_bounds(runs, message)
   local head = message or "every error within its DESIGN §7 bound"
   if is_run(runs) then
@@ -572,7 +586,7 @@ function hg.check_bounds(runs, message)
       end
       local ratio = math.max(has_bound and r.abs_error / r.bound or 0,
                              has_omega and r.abs_error / r.omega or 0)
-      if ratio > worst_ratio then
+      if r.rel_error > core.roundoff_floor(r.kappa) and ratio > worst_ratio then
         worst, worst_ratio = r, ratio
       end
     end
@@ -580,16 +594,18 @@ function hg.check_bounds(runs, message)
   if checked == 0 then
     return core.expect(false, head .. " (no run carries a bound)")
   end
-  return core.expect(violated == 0, head .. fmt(" (%d of %d runs above; largest error/bound %s "
-                                                 .. "at %s)", violated, checked,
-                                                 number_text(worst_ratio), describe(worst)))
+  local largest = worst and fmt("largest error/bound %s at %s", number_text(worst_ratio),
+                                 describe(worst)) or "every error at round-off"
+  return core.expect(violated == 0, head .. fmt(" (%d of %d runs above; %s)", violated, checked,
+                                                 largest))
 end
 
 -- hg.expect_rate(runs, method [, {axis = "t"|"k", at_most = "theory"|number, slack = 0.05}]):
 -- the linear rate of `method`'s median relative error along the budget axis (default: the one
--- of t and k with more distinct values), fitted past the error's peak and above round-off
--- (50 eps max(1, kappa)), must be at most the reference rate: log(fitted) / log(reference)
--- >= 1 - slack, or the reference inside the fit's 95 % interval.  The reference is the
+-- of t and k with more distinct values), fitted over core.rate_window (past the error's peak,
+-- above the round-off floor core.roundoff_floor(kappa) = 50 eps max(1, kappa)), must be at
+-- most the reference rate: log(fitted) / log(reference) >= 1 - slack, or the reference inside
+-- the fit's 95 % interval.  The reference is the
 -- method's theoretical rate from the runs' constants (at_most = "theory", the default) or a
 -- number.  One expectation per problem instance.  Never raises; returns whether all passed,
 -- and the fits: a list of {method=, instance=, axis=, fitted=, lo=, hi=, reference=}.
@@ -641,23 +657,20 @@ function hg.expect_rate(runs, method, opts)
       table.insert(values[x], r.rel_error)
     end
     table.sort(xs)
-    local ys, peak = {}, 1
+    local ys = {}
     for i, x in ipairs(xs) do
       local v = values[x]
       table.sort(v)
       local mid = (#v + 1) // 2
       ys[i] = #v % 2 == 1 and v[mid] or 0.5 * (v[mid] + v[mid + 1])
-      if ys[i] > ys[peak] then
-        peak = i
-      end
-    end
-    local px, py = {}, {}
-    for i = peak, #xs do
-      px[#px + 1], py[#py + 1] = xs[i], ys[i]
     end
     local r0 = list[1]
-    local kappa = finite(r0.kappa) and math.max(1, r0.kappa) or 1
-    local rate, lo, hi, used = core.fit_rate(px, py, 50 * 2.220446049250313e-16 * kappa)
+    local floor = core.roundoff_floor(r0.kappa)
+    local px, py = {}, {}
+    for j, i in ipairs(core.rate_window(ys, floor)) do
+      px[j], py[j] = xs[i], ys[i]
+    end
+    local rate, lo, hi, used = core.fit_rate(px, py, floor)
     local ref = opts.at_most
     if ref == nil or ref == "theory" then
       ref = core.method_rate(method, r0.q, r0.kappa, r0.mu, r0.L, axis)

@@ -1090,7 +1090,7 @@ static int plot_done(lua_State *L, hg_scenario *S, int rc, char *rendered, size_
 
 /*
  * core.plot{name=, title=, xlabel=, ylabel=, logx=, logy=, format=, series={{name=, x={...},
- * y={...}, bound={...} or nil}, ...}}: hg_plot into the output folder, then
+ * y={...}, bound={...} or nil, floor= or nil}, ...}}: hg_plot into the output folder, then
  * hg_scenario_add_plot.  Returns the rendered file name, or nil when gnuplot is missing (one
  * warning line per scenario; the .dat and .gp are written).  Other failures are Lua errors.
  */
@@ -1140,7 +1140,9 @@ static int l_plot(lua_State *L)
     ser[i].x = buf;
     ser[i].y = buf + n;
     ser[i].bound = has_bound ? buf + 2 * n : NULL;
-    lua_pop(L, 1);
+    lua_getfield(L, si, "floor");
+    ser[i].floor = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : 0;
+    lua_pop(L, 2);
   }
   spec.nseries = ns;
   spec.series = ser;
@@ -1265,9 +1267,10 @@ static const char **optimize_words(lua_State *L, int t, const char *key, int *n)
  * t=, k=, tol_lower=, tol_linear=, max_t=, max_k=, theta=, warm=, exact=, seed=, label=}): an
  * outer loop run by hg_optimize (steps steps or until lower + linear iterations reach
  * max_work, whichever comes first; steps 20 by default, HG_OUTER_MAX_STEPS with max_work);
- * its rows go to the scenario's optimize.tsv and come back as a list of row tables {step,
- * accepted, value, f, grad_norm, hg_norm, eps, delta, omega, step_size, lower, linear,
- * work = lower + linear, calls, jacobian, wall_s, theta = {...}} with fields label,
+ * its rows go to the scenario's optimize.tsv and come back as a list of row tables, a field
+ * per column of HG_OUTER_COLUMNS (step, accepted, value, f, grad_norm, hg_norm, eps, delta,
+ * omega, step_size, lower, linear, calls, jacobian, wall_s), work = lower + linear and
+ * theta = {...}; the list has fields label,
  * problem, outer, method, status (and message on a failure during the loop).  Unknown names
  * and bad parameters are Lua errors.
  */
@@ -1357,23 +1360,18 @@ static int l_optimize(lua_State *L)
     set_str(L, "message", R->message);
   for (int i = 0; i < R->n; i++) {
     const hg_outer_step *st = &R->steps[i];
-    lua_createtable(L, 0, 16);
-    set_int(L, "step", st->step);
-    set_bool(L, "accepted", st->accepted);
-    set_num(L, "value", st->value);
-    set_num(L, "f", st->f);
-    set_num(L, "grad_norm", st->grad_norm);
-    set_num(L, "hg_norm", st->hg_norm);
-    set_num(L, "eps", st->eps);
-    set_num(L, "delta", st->delta);
-    set_num(L, "omega", st->omega);
-    set_num(L, "step_size", st->step_size);
-    set_int(L, "lower", st->lower);
-    set_int(L, "linear", st->linear);
-    set_int(L, "work", st->lower + st->linear);
-    set_int(L, "calls", hg_counts_oracle(&st->counts));
-    set_int(L, "jacobian", hg_counts_jacobian(&st->counts));
-    set_num(L, "wall_s", st->wall_s);
+    lua_createtable(L, 0, HG_OUTER_NCOLUMNS + 2);
+    for (int c = 0; c < HG_OUTER_NCOLUMNS; c++) {
+      const hg_outer_column *col = &hg_outer_columns[c];
+      double v = col->get(st);
+      if (col->kind == 'd')
+        set_num(L, col->name, v);
+      else if (col->kind == 'b')
+        set_bool(L, col->name, v != 0);
+      else
+        set_int(L, col->name, (long long)v);
+    }
+    set_int(L, "work", st->lower + st->linear); /* derived: not a column of optimize.tsv */
     set_array(L, "theta", R->n_theta, R->theta + (size_t)i * (size_t)R->n_theta);
     lua_rawseti(L, -2, i + 1);
   }
@@ -1431,6 +1429,36 @@ static int l_fit_slope(lua_State *L)
   return fit_with(L, hg_fit_slope);
 }
 
+/* core.roundoff_floor(kappa) -> hg_roundoff_floor(kappa) (kappa nil or NaN: 1). */
+static int l_roundoff_floor(lua_State *L)
+{
+  lua_pushnumber(L, hg_roundoff_floor(luaL_optnumber(L, 1, NAN)));
+  return 1;
+}
+
+/* core.rate_window(errs, floor) -> {i, ...}: hg_rate_window on a Lua array, its indices from 1. */
+static int l_rate_window(lua_State *L)
+{
+  luaL_checktype(L, 1, LUA_TTABLE);
+  double floor = luaL_checknumber(L, 2);
+  int n = (int)luaL_len(L, 1);
+  size_t cap = (size_t)(n > 0 ? n : 1);
+  double *err = lua_newuserdatauv(L, cap * (sizeof *err + sizeof(int)), 0);
+  int *idx = (int *)(err + cap);
+  for (int i = 0; i < n; i++) {
+    lua_geti(L, 1, i + 1);
+    err[i] = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : NAN;
+    lua_pop(L, 1);
+  }
+  int m = hg_rate_window(n, err, floor, idx);
+  lua_createtable(L, m, 0);
+  for (int i = 0; i < m; i++) {
+    lua_pushinteger(L, idx[i] + 1);
+    lua_rawseti(L, -2, i + 1);
+  }
+  return 1;
+}
+
 /* core.method_rate(method, q, kappa, mu, L, axis) -> the theoretical rate (NaN if none). */
 static int l_method_rate(lua_State *L)
 {
@@ -1450,6 +1478,8 @@ static const luaL_Reg core_functions[] = {
   {"fit_rate", l_fit_rate},
   {"fit_slope", l_fit_slope},
   {"method_rate", l_method_rate},
+  {"roundoff_floor", l_roundoff_floor},
+  {"rate_window", l_rate_window},
   {"problem", l_problem},
   {"hypergrad", l_hypergrad},
   {"optimize", l_optimize},

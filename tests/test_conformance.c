@@ -21,16 +21,6 @@
 
 #define TOL 1e-9
 
-static double rel_diff(int m, const double *a, const double *b)
-{
-  double d = 0, s = 0;
-  for (int i = 0; i < m; i++) {
-    d += (a[i] - b[i]) * (a[i] - b[i]);
-    s += b[i] * b[i];
-  }
-  return sqrt(d / s);
-}
-
 int main(int argc, char **argv)
 {
   testing_register_builtin();
@@ -68,7 +58,7 @@ int main(int argc, char **argv)
           theta[j] = -1;
         rc = hg_hypergrad(P, c->method, 0, NULL, theta, &b, &o, &r, &err);
       }
-      double eg = rc ? NAN : rel_diff(c->m, r.grad, c->hypergrad);
+      double eg = rc ? NAN : hg_rel_diff(c->m, r.grad, c->hypergrad);
       double ev = rc ? NAN : fabs(r.value - c->value) / fabs(c->value);
       int ok = !rc && eg <= TOL && ev <= TOL;
       printf("%s %-6s %-11s %-6s %-6s t=%-3d k=%-3d grad rel err %.2e, value rel err %.2e%s%s\n",

@@ -388,15 +388,6 @@ static double norm(int n, const double *x)
   return sqrt(s);
 }
 
-/* ||a - b|| / ||b|| */
-static double rel(int n, const double *a, const double *b)
-{
-  double d[N > M ? N : M];
-  for (int i = 0; i < n; i++)
-    d[i] = a[i] - b[i];
-  return norm(n, d) / norm(n, b);
-}
-
 /* Run and insist on success (a failed run is a failed check with its message). */
 static int run_ok(hg_problem *P, const hg_method_ops *Mth, hg_budget b, const double *theta,
                   const double *w0, result *r)
@@ -414,7 +405,7 @@ static void same(hg_problem *P, const char *what, const hg_method_ops *M1, hg_bu
   result r1, r2;
   if (!run_ok(P, M1, b1, theta_ref, NULL, &r1) || !run_ok(P, M2, b2, theta_ref, NULL, &r2))
     return;
-  double e = rel(M, r1.grad, r2.grad);
+  double e = hg_rel_diff(M, r1.grad, r2.grad);
   check(e <= tol, what, "relative difference %.3g (tolerance %.0e)", e, tol);
 }
 
@@ -454,7 +445,7 @@ static void test_cg(const tq *s)
   rc = hg_cg(N, diag_op, d3, b, x, 3, 0, work, &k, &res, &err);
   for (int i = 0; i < N; i++)
     xstar[i] = b[i] / d3[i];
-  double e = rel(N, x, xstar);
+  double e = hg_rel_diff(N, x, xstar);
   check(rc == HG_OK && k == 3 && e < 1e-13, "cg: 3 distinct eigenvalues, exact after 3 steps",
         "rc %d, k_used %d, relative error %.3g (tolerance 1e-13: rounding)", rc, k, e);
 
@@ -491,7 +482,7 @@ static void test_cg(const tq *s)
   tq_solve(s, b, xstar);
   for (int i = 0; i < N; i++)
     xstar[i] /= s->eta;
-  e = rel(N, x, xstar);
+  e = hg_rel_diff(N, x, xstar);
   check(rc == HG_OK && k == N && e < 1e-12, "cg: exact after n = 8 steps from x0 != 0",
         "rc %d, k_used %d, relative error %.3g (tolerance 1e-12: rounding, kappa < 6)", rc, k, e);
 
@@ -565,7 +556,7 @@ static void test_gmres(void)
   /* restart >= n: the Krylov space is exhausted after n steps, x exact; no restart product */
   memset(x, 0, sizeof x);
   rc = hg_gmres(N, dense_apply, &ns, b, x, 100, 20, 0, work, &k, &res, &err);
-  double e = rel(N, x, xstar);
+  double e = hg_rel_diff(N, x, xstar);
   check(rc == HG_OK && k <= N && e < 1e-12 && ns.products == k,
         "gmres(20): non-symmetric n = 8, terminates exactly in <= n steps",
         "rc %d, k_used %d (of at most 100), relative error %.3g (tolerance 1e-12), products %d",
@@ -575,7 +566,7 @@ static void test_gmres(void)
   memset(x, 0, sizeof x);
   ns.products = 0;
   rc = hg_gmres(N, dense_apply, &ns, b, x, 60, 3, 0, work, &k, &res, &err);
-  e = rel(N, x, xstar);
+  e = hg_rel_diff(N, x, xstar);
   check(rc == HG_OK && k == 60 && e < 1e-12 && ns.products == 60 + 19,
         "gmres(3): restarted, converges; k + restarts products",
         "rc %d, k_used %d, relative error %.3g (tolerance 1e-12), products %d (expect 79)", rc,
@@ -599,7 +590,7 @@ static void test_gmres(void)
     xstar[i] = b[i] / d3[i];
   memset(x, 0, sizeof x);
   rc = hg_gmres(N, dense_apply, &dg, b, x, 3, 20, 0, work, &k, &res, &err);
-  e = rel(N, x, xstar);
+  e = hg_rel_diff(N, x, xstar);
   check(rc == HG_OK && k == 3 && e < 1e-13, "gmres: 3 distinct eigenvalues, exact after 3 steps",
         "rc %d, k_used %d, relative error %.3g (tolerance 1e-13: rounding)", rc, k, e);
 
@@ -983,7 +974,7 @@ int main(void)
     result a, c;
     if (run_ok(&P, &hg_method_tbptt, budget(5, 0, 2, 0, 0), theta_ref, NULL, &a) &&
         run_ok(&P, &hg_method_itd, budget(5, 0, 0, 0, 0), theta_ref, NULL, &c)) {
-      double e = rel(M, a.grad, c.grad);
+      double e = hg_rel_diff(M, a.grad, c.grad);
       check(e > 1e-6, "tbptt(K = 2 < t = 5) differs from itd", "relative difference %.3g", e);
     }
   }
@@ -1000,8 +991,8 @@ int main(void)
       if (!run_ok(&P, conv[i], budget(2, 2, 2, 0, 0), theta_ref, NULL, &lo) ||
           !run_ok(&P, conv[i], budget(300, 300, 300, 0, 0), theta_ref, NULL, &hi))
         continue;
-      double elo = rel(M, lo.grad, exact), ehi = rel(M, hi.grad, exact);
-      double ew = rel(N, hi.w, wstar);
+      double elo = hg_rel_diff(M, lo.grad, exact), ehi = hg_rel_diff(M, hi.grad, exact);
+      double ew = hg_rel_diff(N, hi.w, wstar);
       char what[96];
       snprintf(what, sizeof what, "%s -> exact (t = k = K = 300)", conv[i]->name);
       check(ehi < 1e-8 && elo > 1e-4 && ew < 1e-12 && hi.t_used == 300, what,
@@ -1012,8 +1003,8 @@ int main(void)
 
   /* fd against exact: central differences with h = cbrt(eps) are accurate to ~1e-10 here */
   if (run_ok(&P, &hg_method_fd, budget(0, 0, 0, 0, 0), theta_ref, NULL, &r)) {
-    double e = rel(M, r.grad, exact);
-    check(e < 1e-6 && rel(N, r.w, wstar) == 0, "fd vs exact",
+    double e = hg_rel_diff(M, r.grad, exact);
+    check(e < 1e-6 && hg_rel_diff(N, r.w, wstar) == 0, "fd vs exact",
           "relative error %.3g (tolerance 1e-6), w = w*", e);
   }
 
@@ -1022,7 +1013,7 @@ int main(void)
     result r8, r7;
     if (run_ok(&P, &hg_method_aid_cg, budget(300, 8, 0, 0, 0), theta_ref, NULL, &r8) &&
         run_ok(&P, &hg_method_aid_cg, budget(300, 7, 0, 0, 0), theta_ref, NULL, &r7)) {
-      double e8 = rel(M, r8.grad, exact), e7 = rel(M, r7.grad, exact);
+      double e8 = hg_rel_diff(M, r8.grad, exact), e7 = hg_rel_diff(M, r7.grad, exact);
       check(e8 < 1e-10 && e7 > 1e-10 && r8.k_used == 8, "aid-cg exact after n = 8 CG steps",
             "relative error %.3g at k = 8 (tolerance 1e-10), %.3g at k = 7, k_used %d", e8, e7,
             r8.k_used);
@@ -1039,7 +1030,7 @@ int main(void)
       if (!run_ok(&P, krylov[i], budget(300, gmres ? 100 : 8, 0, 0, 0), theta_ref, NULL, &r8) ||
           !run_ok(&P, krylov[i], budget(300, 7, 0, 0, 0), theta_ref, NULL, &r7))
         continue;
-      double e8 = rel(M, r8.grad, exact), e7 = rel(M, r7.grad, exact);
+      double e8 = hg_rel_diff(M, r8.grad, exact), e7 = hg_rel_diff(M, r7.grad, exact);
       char what[96];
       snprintf(what, sizeof what, "%s exact after n = 8 steps%s", krylov[i]->name,
                gmres ? " (k = 100: stops there)" : "");
@@ -1056,7 +1047,7 @@ int main(void)
                   0);
     r = run_with(&P, &hg_method_aid_gmres, "restart=3", budget(300, 300, 0, 0, 0), theta_ref,
                  NULL, 0);
-    double e = rel(M, r.grad, exact);
+    double e = hg_rel_diff(M, r.grad, exact);
     check(r7.rc == HG_OK && r7.k_used == 7 && r7.counts.vjp_w == 9 && r.rc == HG_OK && e < 1e-10,
           "aid-gmres restart=3: restart products counted, converges",
           "k = 7: rc %d, k_used %d, vjp_w %ld (expect 9); k = 300: relative error %.3g "
@@ -1149,7 +1140,7 @@ int main(void)
         continue;
       char what[96];
       snprintf(what, sizeof what, "%s: tol_lower = 1e-9 stops the lower loop", all[i]->name);
-      check(r.t_used == t_want && r.n_lower == t_want && rel(N, r.w, w) == 0, what,
+      check(r.t_used == t_want && r.n_lower == t_want && hg_rel_diff(N, r.w, w) == 0, what,
             "t_used %d (replayed: %d, of at most 100000), traced %d", r.t_used, t_want,
             r.n_lower);
     }

@@ -737,19 +737,18 @@ static void print_optimize_json(const hg_problem *P, const char *outer, const ch
   hg_json_string(f, method);
   fputs(", \"steps\": [", f);
   for (int i = 0; i < R->n; i++) {
-    const hg_outer_step *s = &R->steps[i];
-    const double num[] = {s->value, s->f, s->grad_norm, s->hg_norm, s->eps, s->delta,
-                          s->omega, s->step_size, s->wall_s};
-    static const char *const key[] = {"value", "f", "grad_norm", "hg_norm", "eps", "delta",
-                                      "omega", "step_size", "wall_s"};
-    fprintf(f, "%s\n  {\"step\": %d, \"accepted\": %d", i ? "," : "", s->step, s->accepted);
-    for (size_t j = 0; j < sizeof num / sizeof num[0]; j++) {
-      fprintf(f, ", \"%s\": ", key[j]);
-      hg_json_number(f, num[j]);
+    fprintf(f, "%s\n  {", i ? "," : "");
+    for (int c = 0; c < HG_OUTER_NCOLUMNS; c++) {
+      const hg_outer_column *col = &hg_outer_columns[c];
+      double v = col->get(&R->steps[i]);
+      fprintf(f, "\"%s\": ", col->name);
+      if (col->kind == 'd')
+        hg_json_number(f, v);
+      else
+        fprintf(f, "%ld", (long)v);
+      fputs(", ", f);
     }
-    fprintf(f, ", \"lower\": %ld, \"linear\": %ld, \"calls\": %ld, \"jacobian\": %ld, "
-            "\"theta\": ", s->lower, s->linear, hg_counts_oracle(&s->counts),
-            hg_counts_jacobian(&s->counts));
+    fputs("\"theta\": ", f);
     hg_json_array(f, R->n_theta, R->theta + (size_t)i * (size_t)R->n_theta);
     fputc('}', f);
   }
@@ -761,15 +760,29 @@ static void print_optimize_table(const hg_problem *P, const char *outer, const c
 {
   printf("optimize %s %s: outer %s, method %s, n_theta = %d\n", P->ops->name,
          hg_params_text(P->params), outer, method, P->n_theta);
-  printf("%5s %3s %13s %13s %10s %10s %10s %10s %10s %8s %8s %10s %10s %10s\n", "step",
-         "acc", "value", "f (exact)", "|grad f|", "eps", "delta", "omega", "step", "lower",
-         "linear", "calls", "jacobian", "wall [s]");
+  const char *sep = "";
+  for (int c = 0; c < HG_OUTER_NCOLUMNS; c++)
+    if (hg_outer_columns[c].heading) {
+      printf("%s%*s", sep, hg_outer_columns[c].width, hg_outer_columns[c].heading);
+      sep = " ";
+    }
+  putchar('\n');
   for (int i = 0; i < R->n; i++) {
-    const hg_outer_step *s = &R->steps[i];
-    printf("%5d %3s %13.6e %13.6e %10.3e %10.3e %10.3e %10.3e %10.3e %8ld %8ld %10ld %10ld "
-           "%10.3e\n", s->step, s->accepted ? "yes" : "no", s->value, s->f, s->grad_norm,
-           s->eps, s->delta, s->omega, s->step_size, s->lower, s->linear,
-           hg_counts_oracle(&s->counts), hg_counts_jacobian(&s->counts), s->wall_s);
+    sep = "";
+    for (int c = 0; c < HG_OUTER_NCOLUMNS; c++) {
+      const hg_outer_column *col = &hg_outer_columns[c];
+      double v = col->get(&R->steps[i]);
+      if (!col->heading)
+        continue;
+      if (col->kind == 'd')
+        printf("%s%*.*e", sep, col->width, col->digits, v);
+      else if (col->kind == 'b')
+        printf("%s%*s", sep, col->width, v ? "yes" : "no");
+      else
+        printf("%s%*ld", sep, col->width, (long)v);
+      sep = " ";
+    }
+    putchar('\n');
   }
 }
 

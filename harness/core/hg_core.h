@@ -212,11 +212,54 @@ int hg_optimize(hg_problem *P, const char *outer, int nowords, const char *const
 int hg_optimize_ops(hg_problem *P, const hg_outer_ops *ops, int nowords,
                     const char *const *owords, const hg_optimize_opts *o,
                     hg_outer_result *res, hg_error *err);
+/* The columns of an outer row (hg_outer_step), one line each, in optimize.tsv's order: every
+ * writer of the rows (optimize.tsv, `optimize --json`, the printed table, Lua's row tables)
+ * iterates hg_outer_columns, built from this list, so a new column is a field of
+ * hg_outer_step and one line here.  X(name, kind, tsv_digits, heading, width, digits, value):
+ *   name        the optimize.tsv header, JSON key and Lua field;
+ *   kind        'i' an integer, 'b' a flag 0/1 (a Lua boolean, "yes"/"no" in the table),
+ *               'd' a double (NaN: unknown);
+ *   tsv_digits  significant digits of a double in optimize.tsv (%.*g);
+ *   heading     the printed table's heading (NULL: not printed), width its column width,
+ *               digits a double's digits after the point there (%*.*e);
+ *   value       the value, an expression of `s` (const hg_outer_step *). */
+#define HG_OUTER_COLUMNS(X)                                                                   \
+  X(step, 'i', 0, "step", 5, 0, s->step)                                                      \
+  X(accepted, 'b', 0, "acc", 3, 0, s->accepted)                                               \
+  X(value, 'd', 10, "value", 13, 6, s->value)                                                 \
+  X(f, 'd', 10, "f (exact)", 13, 6, s->f)                                                     \
+  X(grad_norm, 'd', 6, "|grad f|", 10, 3, s->grad_norm)                                       \
+  X(hg_norm, 'd', 6, NULL, 0, 0, s->hg_norm)                                                  \
+  X(eps, 'd', 6, "eps", 10, 3, s->eps)                                                        \
+  X(delta, 'd', 6, "delta", 10, 3, s->delta)                                                  \
+  X(omega, 'd', 6, "omega", 10, 3, s->omega)                                                  \
+  X(step_size, 'd', 6, "step", 10, 3, s->step_size)                                           \
+  X(lower, 'i', 0, "lower", 8, 0, s->lower)                                                   \
+  X(linear, 'i', 0, "linear", 8, 0, s->linear)                                                \
+  X(calls, 'i', 0, "calls", 10, 0, hg_counts_oracle(&s->counts))                              \
+  X(jacobian, 'i', 0, "jacobian", 10, 0, hg_counts_jacobian(&s->counts))                      \
+  X(wall_s, 'd', 6, "wall [s]", 10, 3, s->wall_s)
+
+/* One column of HG_OUTER_COLUMNS, its value read by get. */
+typedef struct hg_outer_column {
+  const char *name;
+  char kind;
+  int tsv_digits;
+  const char *heading;
+  int width, digits;
+  double (*get)(const hg_outer_step *s); /* integers and flags exactly, as doubles */
+} hg_outer_column;
+
+#define HG_OUTER_COLUMN_COUNT_(name, ...) +1
+/* The columns of HG_OUTER_COLUMNS in order (harness/core/optimize.c). */
+enum { HG_OUTER_NCOLUMNS = 0 HG_OUTER_COLUMNS(HG_OUTER_COLUMN_COUNT_) };
+extern const hg_outer_column hg_outer_columns[HG_OUTER_NCOLUMNS];
+
 /* Write the rows of res as TSV lines (no header) to f, each starting with `label`, the
  * problem, outer loop and method names; the header line is HG_OPTIMIZE_TSV_HEADER. */
+#define HG_OUTER_COLUMN_TSV_(name, ...) #name "\t"
 #define HG_OPTIMIZE_TSV_HEADER                                                                \
-  "label\tproblem\touter\tmethod\tstep\taccepted\tvalue\tf\tgrad_norm\thg_norm\teps\t"        \
-  "delta\tomega\tstep_size\tlower\tlinear\tcalls\tjacobian\twall_s\ttheta\n"
+  "label\tproblem\touter\tmethod\t" HG_OUTER_COLUMNS(HG_OUTER_COLUMN_TSV_) "theta\n"
 void hg_optimize_tsv(FILE *f, const hg_outer_result *res, const char *label,
                      const char *problem, const char *outer, const char *method);
 
@@ -310,6 +353,9 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
                      const char *const *words, const double *theta, const hg_budget *b,
                      const hg_run_opts *o, hg_run *r, hg_error *err);
 void hg_run_release(hg_run *r);
+/* The relative difference ||a - b|| / ||b|| of two n-vectors (||a - b|| when b = 0): a run's
+ * rel_error against the exact reference, verification's identities, the tests. */
+double hg_rel_diff(int n, const double *a, const double *b);
 /* Seconds on a monotonic clock (for measuring intervals). */
 double hg_now(void);
 
@@ -350,6 +396,20 @@ double hg_method_rate(const char *name, const hg_constants *c, char axis);
  * used (< 2: *rate = NAN). */
 int hg_fit_rate(int n, const double *x, const double *err, double floor, double *rate,
                 double *lo, double *hi);
+
+/* The round-off floor of a relative error: 50 eps max(1, kappa) (eps = DBL_EPSILON; kappa
+ * NAN or infinite counts as 1).  The exact reference is a direct solve, accurate to about
+ * kappa eps relative, and so are the fixed points the methods iterate to: a relative error
+ * below the floor measures round-off, not the method.  Times ||grad f|| for an absolute
+ * error.  Rate fits leave such errors out (hg_rate_window), a run's error is held to its
+ * bound plus this (hg_run.bound_violated), reports and plots read nothing below it. */
+double hg_roundoff_floor(double kappa);
+
+/* The window a rate is fitted on (DESIGN §7), of n errors err at increasing budgets: the
+ * points from the largest error on (itd's error may rise before it falls) whose error is
+ * finite and above floor (round-off: hg_roundoff_floor).  Writes their indices, increasing,
+ * to idx (room for n) and returns their count. */
+int hg_rate_window(int n, const double *err, double floor, int *idx);
 /* The same on log x: err ~ C x^slope (a power law: sid's log MSE against log t, DESIGN §7);
  * *slope with its 95 % interval; points need x > 0. */
 int hg_fit_slope(int n, const double *x, const double *err, double floor, double *slope,

@@ -310,16 +310,29 @@ done:
   return rc;
 }
 
+/* The value of each column of HG_OUTER_COLUMNS, then the table of them. */
+#define GETTER(name, kind, tsv_digits, heading, width, digits, value)                          \
+  static double get_##name(const hg_outer_step *s) { return (double)(value); }
+HG_OUTER_COLUMNS(GETTER)
+#undef GETTER
+#define COLUMN(name, kind, tsv_digits, heading, width, digits, value)                          \
+  {#name, kind, tsv_digits, heading, width, digits, get_##name},
+const hg_outer_column hg_outer_columns[HG_OUTER_NCOLUMNS] = {HG_OUTER_COLUMNS(COLUMN)};
+#undef COLUMN
+
 void hg_optimize_tsv(FILE *f, const hg_outer_result *res, const char *label,
                      const char *problem, const char *outer, const char *method)
 {
   for (int i = 0; i < res->n; i++) {
-    const hg_outer_step *s = &res->steps[i];
-    fprintf(f, "%s\t%s\t%s\t%s\t%d\t%d\t%.10g\t%.10g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t"
-            "%ld\t%ld\t%ld\t%ld\t%.6g\t",
-            label, problem, outer, method, s->step, s->accepted, s->value, s->f, s->grad_norm,
-            s->hg_norm, s->eps, s->delta, s->omega, s->step_size, s->lower, s->linear,
-            hg_counts_oracle(&s->counts), hg_counts_jacobian(&s->counts), s->wall_s);
+    fprintf(f, "%s\t%s\t%s\t%s\t", label, problem, outer, method);
+    for (int c = 0; c < HG_OUTER_NCOLUMNS; c++) {
+      const hg_outer_column *col = &hg_outer_columns[c];
+      double v = col->get(&res->steps[i]);
+      if (col->kind == 'd')
+        fprintf(f, "%.*g\t", col->tsv_digits, v);
+      else
+        fprintf(f, "%ld\t", (long)v);
+    }
     for (int j = 0; j < res->n_theta; j++)
       fprintf(f, "%s%.10g", j ? "," : "",
               res->theta[(size_t)i * (size_t)res->n_theta + (size_t)j]);

@@ -4,12 +4,33 @@
  */
 #include "hg_core.h"
 
+#include <float.h>
 #include <math.h>
+
+/* Round-off of a relative error, in units of DBL_EPSILON * max(1, kappa). */
+#define FLOOR_EPS 50.0
 
 double hg_method_rate(const char *name, const hg_constants *c, char axis)
 {
   const hg_method_ops *M = hg_find_method(name, NULL);
   return M && M->rate ? M->rate(c, axis) : NAN;
+}
+
+double hg_roundoff_floor(double kappa)
+{
+  return FLOOR_EPS * DBL_EPSILON * (isfinite(kappa) && kappa > 1 ? kappa : 1);
+}
+
+int hg_rate_window(int n, const double *err, double floor, int *idx)
+{
+  int peak = 0, m = 0;
+  for (int i = 1; i < n; i++)
+    if (err[i] > err[peak])
+      peak = i;
+  for (int i = peak; i < n; i++)
+    if (isfinite(err[i]) && err[i] > floor)
+      idx[m++] = i;
+  return m;
 }
 
 /* t_{0.975} quantile of Student's t with dof degrees of freedom (1.96 beyond 30). */

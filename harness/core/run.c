@@ -5,7 +5,6 @@
  */
 #include "hg_core.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +139,16 @@ static int theory_cached(hg_problem *P, const double *theta, const double *w0,
   return HG_OK;
 }
 
+double hg_rel_diff(int n, const double *a, const double *b)
+{
+  double d = 0, s = 0;
+  for (int i = 0; i < n; i++) {
+    d += (a[i] - b[i]) * (a[i] - b[i]);
+    s += b[i] * b[i];
+  }
+  return s > 0 ? sqrt(d / s) : sqrt(d);
+}
+
 void hg_run_release(hg_run *r)
 {
   if (!r)
@@ -165,6 +174,106 @@ int hg_hypergrad(hg_problem *P, const char *method, int nwords, const char *cons
   return hg_hypergrad_ops(P, M, nwords, words, theta, b, o, r, err);
 }
 
+/* A hypergradient with a non-finite entry is a failure naming it. */
+static int check_finite(const hg_problem *P, const hg_method_ops *M, const hg_run *r,
+                        hg_error *err)
+{
+  for (int i = 0; i < r->n_theta; i++)
+    if (!isfinite(r->grad[i]))
+      return hg_fail(err, HG_ERR_NAN, "method '%s' on problem '%s': hypergradient entry %d is "
+                     "%g", M->name, P->ops->name, i, r->grad[i]);
+  return HG_OK;
+}
+
+/* eps, delta and omega of the adjoint v at the run's w, into r. */
+static int inexact_into(hg_problem *P, const double *theta, const double *v, hg_run *r,
+                        hg_error *err)
+{
+  hg_inexact x;
+  int rc = hg_inexact_at(P, &r->theory, theta, r->w, v, &x, err);
+  if (rc)
+    return rc;
+  r->eps = x.eps;
+  r->delta = x.delta;
+  r->omega = x.omega;
+  return HG_OK;
+}
+
+/* The bound of DESIGN §7 at w* = ws (from w0), omega(eps, delta) for an implicit estimate
+ * (v_set), and whether the error exceeds either by more than the round-off of the reference
+ * (hg_roundoff_floor times ||exact||). */
+static int bound_of_run(hg_problem *P, const hg_method_ops *M, const double *theta,
+                        const hg_budget *b, const hg_run_opts *o, const double *w0,
+                        const double *ws, const double *v, int v_set, int not_phi, hg_run *r,
+                        hg_error *err)
+{
+  int rc;
+  if (o->local_constants) { /* along this run's own t iterates */
+    if ((rc = hg_theory_local(P, theta, ws, w0, r->t, &r->theory, err)))
+      return rc;
+  } else {
+    if ((rc = theory_cached(P, theta, w0, ws, err)))
+      return rc;
+    r->theory = P->theory;
+  }
+  r->bound = not_phi ? NAN : M->bound(&r->theory, r->t, r->k, b->K);
+  if (v_set && (rc = inexact_into(P, theta, v, r, err)))
+    return rc;
+  double roundoff = hg_roundoff_floor(r->consts.kappa) * hg_nrm2(r->n_theta, r->exact);
+  r->bound_violated = (isfinite(r->bound) && r->abs_error > r->bound + roundoff) ||
+                      (isfinite(r->omega) && r->abs_error > r->omega + roundoff);
+  return HG_OK;
+}
+
+/* The exact reference (o->reference, or solved) into r->exact, the errors against it, and
+ * with a bound and a w* the bound check (bound_of_run). */
+static int compare_with_reference(hg_problem *P, const hg_method_ops *M, const double *theta,
+                                  const hg_budget *b, const hg_run_opts *o, const double *w0,
+                                  const double *v, int v_set, int not_phi, hg_run *r,
+                                  hg_error *err)
+{
+  int rc = HG_OK, m = r->n_theta;
+  double *wstar = malloc((size_t)r->n_w * sizeof *wstar);
+  const double *ws = wstar;
+  r->exact = malloc((size_t)m * sizeof *r->exact);
+  if (!r->exact || !wstar) {
+    rc = hg_fail(err, HG_ERR_NOMEM, "out of memory for the exact reference");
+    goto done;
+  }
+  if (o->reference) {
+    memcpy(r->exact, o->reference, (size_t)m * sizeof *r->exact);
+    ws = o->wstar;
+  } else if ((rc = hg_exact(P, theta, wstar, r->exact, err))) {
+    goto done;
+  }
+  double ref = hg_nrm2(m, r->exact);
+  r->rel_error = hg_rel_diff(m, r->grad, r->exact);
+  r->abs_error = ref > 0 ? r->rel_error * ref : r->rel_error;
+  if (M->bound && ws)
+    rc = bound_of_run(P, M, theta, b, o, w0, ws, v, v_set, not_phi, r, err);
+done:
+  free(wstar);
+  return rc;
+}
+
+/* Without a reference (outer loops): eps, delta (and omega when inexact = 2) a posteriori at
+ * the run's w, with the theory at w itself (inexact = 2) or the problem's constants only (q
+ * for eps, no L_Phi so omega is NAN). */
+static int inexact_at_w(hg_problem *P, const double *theta, int inexact, const double *v,
+                        hg_run *r, hg_error *err)
+{
+  if (inexact == 2) {
+    int rc = hg_theory_at(P, theta, r->w, r->w, &r->theory, err);
+    if (rc)
+      return rc;
+  } else {
+    memset(&r->theory, 0, sizeof r->theory);
+    r->theory.c = r->consts;
+    r->theory.D = r->theory.c1 = r->theory.c2 = r->theory.c3 = NAN;
+  }
+  return inexact_into(P, theta, v, r, err);
+}
+
 int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
                      const char *const *words, const double *theta, const hg_budget *b,
                      const hg_run_opts *o, hg_run *r, hg_error *err)
@@ -172,7 +281,7 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
   int rc = HG_OK, n = P->n_w, m = P->n_theta;
   char owner[96];
   hg_params *mp = NULL;
-  double *w0 = NULL, *wstar = NULL, *v = NULL;
+  double *w0 = NULL, *v = NULL;
   hg_ctx ctx;
   hg_out out;
 
@@ -227,80 +336,15 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
   r->peak_bytes = ctx.mem_peak;
   r->t = out.t_used;
   r->k = out.k_used;
-  if (rc)
+  if (rc || (rc = check_finite(P, M, r, err)))
     goto done;
-  for (int i = 0; i < m; i++)
-    if (!isfinite(r->grad[i])) {
-      rc = hg_fail(err, HG_ERR_NAN, "method '%s' on problem '%s': hypergradient entry %d is %g",
-                   M->name, P->ops->name, i, r->grad[i]);
-      goto done;
-    }
   r->value = P->ops->upper(P->self, r->w, theta, NULL, NULL);
 
-  if (o->reference || (o->with_reference && P->ops->exact)) {
-    r->exact = malloc((size_t)m * sizeof *r->exact);
-    wstar = malloc((size_t)n * sizeof *wstar);
-    if (!r->exact || !wstar) {
-      rc = hg_fail(err, HG_ERR_NOMEM, "out of memory for the exact reference");
-      goto done;
-    }
-    const double *ws = wstar;
-    if (o->reference) {
-      memcpy(r->exact, o->reference, (size_t)m * sizeof *r->exact);
-      ws = o->wstar;
-    } else if ((rc = hg_exact(P, theta, wstar, r->exact, err))) {
-      goto done;
-    }
-    double diff2 = 0, ref2 = 0;
-    for (int i = 0; i < m; i++) {
-      diff2 += (r->grad[i] - r->exact[i]) * (r->grad[i] - r->exact[i]);
-      ref2 += r->exact[i] * r->exact[i];
-    }
-    r->abs_error = sqrt(diff2);
-    r->rel_error = ref2 > 0 ? r->abs_error / sqrt(ref2) : r->abs_error;
-
-    /* the bound of DESIGN §7, and whether the error exceeds it by more than the round-off of
-     * the reference (a direct solve: about kappa eps relative) */
-    if (M->bound && ws) {
-      if (o->local_constants) { /* along this run's own t iterates */
-        if ((rc = hg_theory_local(P, theta, ws, w0, r->t, &r->theory, err)))
-          goto done;
-      } else {
-        if ((rc = theory_cached(P, theta, w0, ws, err)))
-          goto done;
-        r->theory = P->theory;
-      }
-      r->bound = out.not_phi ? NAN : M->bound(&r->theory, r->t, r->k, b->K);
-      if (out.v_set) { /* an implicit estimate: also the inexact bound omega(eps, delta) */
-        hg_inexact x;
-        if ((rc = hg_inexact_at(P, &r->theory, theta, r->w, v, &x, err)))
-          goto done;
-        r->eps = x.eps;
-        r->delta = x.delta;
-        r->omega = x.omega;
-      }
-      double kappa = isfinite(r->consts.kappa) ? fmax(1, r->consts.kappa) : 1;
-      double roundoff = 50 * DBL_EPSILON * kappa * sqrt(ref2);
-      r->bound_violated = (isfinite(r->bound) && r->abs_error > r->bound + roundoff) ||
-                          (isfinite(r->omega) && r->abs_error > r->omega + roundoff);
-    }
-  }
-
-  if (o->inexact && out.v_set && isnan(r->eps)) { /* no reference: the theory at w itself */
-    hg_inexact x;
-    if (o->inexact == 2) {
-      rc = hg_theory_at(P, theta, r->w, r->w, &r->theory, err);
-    } else { /* the problem's constants only: q for eps, no L_Phi so omega is NAN */
-      memset(&r->theory, 0, sizeof r->theory);
-      r->theory.c = r->consts;
-      r->theory.D = r->theory.c1 = r->theory.c2 = r->theory.c3 = NAN;
-    }
-    if (rc || (rc = hg_inexact_at(P, &r->theory, theta, r->w, v, &x, err)))
-      goto done;
-    r->eps = x.eps;
-    r->delta = x.delta;
-    r->omega = x.omega;
-  }
+  if ((o->reference || (o->with_reference && P->ops->exact)) &&
+      (rc = compare_with_reference(P, M, theta, b, o, w0, v, out.v_set, out.not_phi, r, err)))
+    goto done;
+  if (o->inexact && out.v_set && isnan(r->eps)) /* no reference: the theory at w itself */
+    rc = inexact_at_w(P, theta, o->inexact, v, r, err);
 
 done:
   if (ctx.trace_on) {
@@ -313,6 +357,5 @@ done:
   hg_params_destroy(&mp);
   free(w0);
   free(v);
-  free(wstar);
   return rc;
 }

@@ -35,7 +35,6 @@
  */
 #include "hg_core.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,17 +133,6 @@ static int run(hg_problem *P, const hg_method_ops *M, const double *theta, const
   return rc;
 }
 
-/* ||a - b|| / ||b|| (or ||a - b|| when b = 0). */
-static double rel_diff(int m, const double *a, const double *b)
-{
-  double d = 0, s = 0;
-  for (int i = 0; i < m; i++) {
-    d += (a[i] - b[i]) * (a[i] - b[i]);
-    s += b[i] * b[i];
-  }
-  return s > 0 ? sqrt(d / s) : sqrt(d);
-}
-
 /* The constants of th that are unknown (NAN): their names ("nu1, nu2", empty when all are
  * known) in names, and the problem's reasons ("nu1: why; nu2: why") in why.  Returns 1 when the
  * problem declares every one of them unknown (hg_problem_ops.unknown), 0 when one is NaN
@@ -184,7 +172,7 @@ static int theory_row(hg_problem *P, const hg_method_ops *M, char axis, const do
                       hg_verify_report *rep, hg_verify_row *row, const hg_constants *c)
 {
   double x[GRID + 3], err[GRID + 3], bnd[GRID + 3];
-  int n = 0, peak = 0, top = rep->t_big, declared = 1;
+  int n = 0, top = rep->t_big, declared = 1;
   char unknown[64] = "", why[256] = "";
 
   row->rate_theory = M->rate ? M->rate(c, axis) : NAN;
@@ -214,27 +202,23 @@ static int theory_row(hg_problem *P, const hg_method_ops *M, char axis, const do
     x[n] = b;
     err[n] = r.rel_error;
     bnd[n] = r.bound;
-    if (err[n] > err[peak])
-      peak = n;
     n++;
     hg_run_release(&r);
   }
   row->points = n;
   /* the linear region: past the peak (itd may rise first), above round-off */
-  double floor = 50 * DBL_EPSILON * fmax(1, isfinite(c->kappa) ? c->kappa : 1);
-  int used = hg_fit_rate(n - peak, x + peak, err + peak, floor, &row->rate, &row->rate_lo,
-                         &row->rate_hi);
+  double floor = hg_roundoff_floor(c->kappa), xs[GRID + 3], es[GRID + 3], bs[GRID + 3], lo, hi;
+  int idx[GRID + 3], m = hg_rate_window(n, err, floor, idx);
+  for (int i = 0; i < m; i++) {
+    xs[i] = x[idx[i]];
+    es[i] = err[idx[i]];
+    bs[i] = bnd[idx[i]];
+  }
+  int used = hg_fit_rate(m, xs, es, floor, &row->rate, &row->rate_lo, &row->rate_hi);
 
   /* The theory's rate over the same budgets: the bound fitted like the error (on the points
    * the error fit used).  It is q for q^t-shaped bounds, and a little above q for itd's
    * (c1 + c2 t/q + c3) q^t, whose t factor the asymptotic rate q leaves out. */
-  double xs[GRID + 3], bs[GRID + 3], lo, hi;
-  int m = 0;
-  for (int i = peak; i < n; i++)
-    if (isfinite(err[i]) && err[i] > floor) {
-      xs[m] = x[i];
-      bs[m++] = bnd[i];
-    }
   if (hg_fit_rate(m, xs, bs, 0, &row->rate_bound, &lo, &hi) < 2 || !isfinite(row->rate_bound))
     row->rate_bound = row->rate_theory;
   /* A bound that is a sum of terms (aid-cg's lower part q^t and CG part) can fall faster over
@@ -535,11 +519,11 @@ static int identity_rows(vctx *v, const char *name, const hg_method_ops *M, hg_e
                    at(v, id->K), &ra, row) == HG_OK) {
       hg_verify_row other = *row;
       if (is_exact) {
-        row->error = rel_diff(m, ra.grad, v->ref);
+        row->error = hg_rel_diff(m, ra.grad, v->ref);
         row->tol = id->tol;
       } else if (run(v->P, B, v->theta, v->ref, v->wstar, v->cache, 0, at(v, id->other_t),
                      at(v, id->other_k), at(v, id->other_K), &rb, &other) == HG_OK) {
-        row->error = rel_diff(m, ra.grad, rb.grad);
+        row->error = hg_rel_diff(m, ra.grad, rb.grad);
         row->tol = id->tol;
       } else {
         row->status = other.status;

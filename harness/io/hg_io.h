@@ -112,6 +112,9 @@ typedef struct hg_plot_series {
   const double *x, *y;  /* several y at one x are repetitions: median and 10-90 % band */
   const double *bound;  /* n values or NULL: the theoretical bound at x, drawn dashed in the
                            series' colour */
+  double floor;         /* the round-off floor of y (hg_roundoff_floor, scaled as y is; 0:
+                           none): a bound below it is drawn at it, as a run's error is held to
+                           bound + floor, and cannot squash the y range */
 } hg_plot_series;
 
 typedef struct hg_plot_spec {

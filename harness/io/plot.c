@@ -213,6 +213,8 @@ static int put_series(FILE *dat, const hg_plot_series *s, const char *label, int
       nonpos_y++;
       continue;
     }
+    if (isfinite(bound) && bound < s->floor)
+      bound = s->floor; /* below round-off a bound is not what the error is held to */
     if (!isfinite(bound) || (logy && bound <= 0))
       bound = NAN;
     pts[kept++] = (point){x, y, bound};
@@ -254,6 +256,8 @@ static int put_series(FILE *dat, const hg_plot_series *s, const char *label, int
     if (nonpos_y)
       fprintf(dat, "%s %d with y <= 0 (log y axis)", sep, nonpos_y);
   }
+  if (s->bound && s->floor > 0)
+    fprintf(dat, "\n# bounds below the round-off floor %.3g are drawn at it", s->floor);
   fputs("\n# x median p10 p90 bound\n", dat);
   if (kept == 0)
     fputs("NaN NaN NaN NaN NaN\n", dat); /* keeps the block, so later indices still match */
@@ -614,42 +618,170 @@ static void close_fd(int *fd)
   *fd = -1;
 }
 
+/* *prog gets the gnuplot to run (find_gnuplot on $HG_GNUPLOT or `gnuplot`), malloc'ed; when
+ * there is none, HG_ERR_UNSUPPORTED saying the .dat and .gp are written. */
+static int gnuplot_or_fail(const char *name, char **prog, hg_error *err)
+{
+  int oom = 0;
+  const char *env = getenv("HG_GNUPLOT");
+  int from_env = env && *env;
+  if ((*prog = find_gnuplot(from_env ? env : "gnuplot", &oom)))
+    return HG_OK;
+  if (oom)
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory looking for gnuplot");
+  if (from_env)
+    return hg_fail(err, HG_ERR_UNSUPPORTED, "gnuplot not found (install gnuplot-nox; "
+                   "$HG_GNUPLOT is '%.200s'): %s.dat and %s.gp written, plot not rendered",
+                   env, name, name);
+  return hg_fail(err, HG_ERR_UNSUPPORTED, "gnuplot not found (install gnuplot-nox): %s.dat "
+                 "and %s.gp written, plot not rendered", name, name);
+}
+
+/* A fresh scratch folder outdir/.NAME.XXXXXX, its path in tmpdir (PATH_MAX bytes; "" on
+ * failure). */
+static int make_scratch(const char *outdir, const char *name, char *tmpdir, hg_error *err)
+{
+  if ((size_t)snprintf(tmpdir, PATH_MAX, "%s/.%s.XXXXXX", outdir, name) >= PATH_MAX) {
+    tmpdir[0] = '\0';
+    return hg_fail(err, HG_ERR_ARG, "output folder path '%.200s...' is too long", outdir);
+  }
+  if (!mkdtemp(tmpdir)) {
+    int status = hg_fail(err, HG_ERR_IO, "cannot create a scratch folder in '%.300s' for "
+                         "gnuplot: %s", outdir, strerror(errno));
+    tmpdir[0] = '\0';
+    return status;
+  }
+  return HG_OK;
+}
+
+/* In the forked child: enter tmpdir, stdin and stdout to /dev/null, stderr to errfd, exec
+ * argv.  Only async-signal-safe calls until exec; on failure, tell the parent which step
+ * failed and why through reportfd (closed by a successful exec). */
+_Noreturn static void child_exec(const char *tmpdir, char *const *argv, int errfd, int reportfd)
+{
+  int report[2] = {0, 0};
+  int nul = open("/dev/null", O_RDWR);
+  if (chdir(tmpdir) != 0)
+    report[0] = 1;
+  else if (nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(errfd, 2) < 0)
+    report[0] = 2;
+  else {
+    execv(argv[0], argv);
+    report[0] = 3;
+  }
+  report[1] = errno;
+  ssize_t w = write(reportfd, report, sizeof report);
+  (void)w;
+  _exit(127);
+}
+
+/* Read up to n bytes from fd into buf (retrying on EINTR); returns how many came. */
+static ssize_t read_full(int fd, void *buf, size_t n)
+{
+  ssize_t got = 0;
+  while (got < (ssize_t)n) {
+    ssize_t r = read(fd, (char *)buf + got, n - (size_t)got);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break;
+    got += r;
+  }
+  return got;
+}
+
+/* The last STDERR_KEEP bytes read from fd up to its end, malloc'ed and terminated (NULL when
+ * memory ran out; fd is drained either way). */
+static char *read_tail(int fd)
+{
+  char *text = malloc(STDERR_KEEP + 1);
+  size_t n = 0;
+  for (;;) {
+    char chunk[1024];
+    ssize_t r = read(fd, chunk, sizeof chunk);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break;
+    if (!text)
+      continue;
+    if (n + (size_t)r > STDERR_KEEP) {
+      size_t drop = n + (size_t)r - STDERR_KEEP;
+      if (drop > n)
+        drop = n;
+      memmove(text, text + drop, n - drop);
+      n -= drop;
+    }
+    size_t take = (size_t)r <= STDERR_KEEP - n ? (size_t)r : STDERR_KEEP - n;
+    memcpy(text + n, chunk + (size_t)r - take, take);
+    n += take;
+  }
+  if (text)
+    text[n] = '\0';
+  return text;
+}
+
+/* How gnuplot ended, as a status: report (got bytes of it) from a child that could not exec
+ * prog, else its wait status wstatus with its stderr (may be NULL) condensed. */
+static int gnuplot_status(const char *prog, const char *name, const int report[2], ssize_t got,
+                          int wstatus, char *stderr_text, hg_error *err)
+{
+  if (got == (ssize_t)(2 * sizeof report[0])) {
+    if (report[0] == 3 && (report[1] == ENOENT || report[1] == ENOTDIR))
+      return hg_fail(err, HG_ERR_UNSUPPORTED, "gnuplot not found (install gnuplot-nox): "
+                     "%s.dat and %s.gp written, plot not rendered", name, name);
+    return hg_fail(err, HG_ERR_IO, "cannot run gnuplot '%.200s' (%s): %s", prog,
+                   report[0] == 1 ? "entering its scratch folder"
+                   : report[0] == 2 ? "redirecting its output" : "exec",
+                   strerror(report[1]));
+  }
+  if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
+    return HG_OK;
+  char why[48], tail[360], none[1] = "";
+  if (WIFEXITED(wstatus))
+    snprintf(why, sizeof why, "exit status %d", WEXITSTATUS(wstatus));
+  else
+    snprintf(why, sizeof why, "killed by signal %d",
+             WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
+  condense(stderr_text ? stderr_text : none, tail, sizeof tail);
+  return hg_fail(err, HG_ERR_IO, "gnuplot failed on %s.gp (%s): %s", name, why, tail);
+}
+
+/* Rename what gnuplot drew in tmpdir into outdir: the second file first, since cairolatex's
+ * .tex includes the .pdf, so the .tex comes last. */
+static int move_outputs(const char *tmpdir, const char *outdir, const char *name,
+                        const plot_format *f, hg_error *err)
+{
+  char from[PATH_MAX], to[PATH_MAX];
+  const char *exts[2] = {f->ext2, f->ext};
+  for (int i = 0; i < 2; i++) {
+    if (!exts[i])
+      continue;
+    if ((size_t)snprintf(from, sizeof from, "%s/%s.%s", tmpdir, name, exts[i]) >= sizeof from ||
+        (size_t)snprintf(to, sizeof to, "%s/%s.%s", outdir, name, exts[i]) >= sizeof to)
+      return hg_fail(err, HG_ERR_ARG, "output folder path '%.200s...' is too long", outdir);
+    if (access(from, F_OK) != 0)
+      return hg_fail(err, HG_ERR_IO, "gnuplot ran on %s.gp but wrote no %s.%s", name, name,
+                     exts[i]);
+    if (rename(from, to) != 0)
+      return hg_fail(err, HG_ERR_IO, "cannot rename '%.200s' to '%.200s': %s", from, to,
+                     strerror(errno));
+  }
+  return HG_OK;
+}
+
 /* Run `gnuplot -e "set loadpath '..'" ../NAME.gp` in a fresh scratch folder inside outdir (the
  * data file is found through the load path), then rename what it drew into outdir. */
 static int render(const char *outdir, const char *name, const plot_format *f, hg_error *err)
 {
-  int status = HG_OK, oom = 0;
+  int status = HG_OK;
   int errpipe[2] = {-1, -1}, outpipe[2] = {-1, -1};
   char *prog = NULL, *stderr_text = NULL;
-  char tmpdir[PATH_MAX] = "", script[NAME_MAX_LEN + 8], from[PATH_MAX], to[PATH_MAX];
-  const char *env = getenv("HG_GNUPLOT");
-  int from_env = env && *env;
+  char tmpdir[PATH_MAX] = "", script[NAME_MAX_LEN + 8];
 
-  prog = find_gnuplot(from_env ? env : "gnuplot", &oom);
-  if (!prog) {
-    if (oom)
-      status = hg_fail(err, HG_ERR_NOMEM, "out of memory looking for gnuplot");
-    else if (from_env)
-      status = hg_fail(err, HG_ERR_UNSUPPORTED,
-                       "gnuplot not found (install gnuplot-nox; $HG_GNUPLOT is '%.200s'): "
-                       "%s.dat and %s.gp written, plot not rendered", env, name, name);
-    else
-      status = hg_fail(err, HG_ERR_UNSUPPORTED, "gnuplot not found (install gnuplot-nox): "
-                       "%s.dat and %s.gp written, plot not rendered", name, name);
+  if ((status = gnuplot_or_fail(name, &prog, err)) ||
+      (status = make_scratch(outdir, name, tmpdir, err)))
     goto done;
-  }
-
-  if ((size_t)snprintf(tmpdir, sizeof tmpdir, "%s/.%s.XXXXXX", outdir, name) >= sizeof tmpdir) {
-    tmpdir[0] = '\0';
-    status = hg_fail(err, HG_ERR_ARG, "output folder path '%.200s...' is too long", outdir);
-    goto done;
-  }
-  if (!mkdtemp(tmpdir)) {
-    status = hg_fail(err, HG_ERR_IO, "cannot create a scratch folder in '%.300s' for gnuplot: "
-                     "%s", outdir, strerror(errno));
-    tmpdir[0] = '\0';
-    goto done;
-  }
   snprintf(script, sizeof script, "../%s.gp", name);
   char *const argv[] = {prog, "-e", "set loadpath '..'", script, NULL};
 
@@ -667,64 +799,14 @@ static int render(const char *outdir, const char *name, const plot_format *f, hg
     status = hg_fail(err, HG_ERR_IO, "cannot run gnuplot: fork: %s", strerror(errno));
     goto done;
   }
-  if (pid == 0) {
-    /* The child: only async-signal-safe calls until exec.  On failure, tell the parent which
-     * step failed and why through errpipe (closed by a successful exec). */
-    int report[2] = {0, 0};
-    int nul = open("/dev/null", O_RDWR);
-    if (chdir(tmpdir) != 0)
-      report[0] = 1;
-    else if (nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(outpipe[1], 2) < 0)
-      report[0] = 2;
-    else {
-      execv(prog, argv);
-      report[0] = 3;
-    }
-    report[1] = errno;
-    ssize_t w = write(errpipe[1], report, sizeof report);
-    (void)w;
-    _exit(127);
-  }
+  if (pid == 0)
+    child_exec(tmpdir, argv, outpipe[1], errpipe[1]);
   close_fd(&errpipe[1]);
   close_fd(&outpipe[1]);
 
   int report[2] = {0, 0};
-  ssize_t got = 0;
-  while (got < (ssize_t)sizeof report) {
-    ssize_t r = read(errpipe[0], (char *)report + got, sizeof report - (size_t)got);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      break;
-    got += r;
-  }
-
-  /* gnuplot's stderr, its last STDERR_KEEP bytes */
-  stderr_text = malloc(STDERR_KEEP + 1);
-  size_t nerr = 0;
-  for (;;) {
-    char chunk[1024];
-    ssize_t r = read(outpipe[0], chunk, sizeof chunk);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      break;
-    if (!stderr_text)
-      continue;
-    if (nerr + (size_t)r > STDERR_KEEP) {
-      size_t drop = nerr + (size_t)r - STDERR_KEEP;
-      if (drop > nerr)
-        drop = nerr;
-      memmove(stderr_text, stderr_text + drop, nerr - drop);
-      nerr -= drop;
-    }
-    size_t take = (size_t)r <= STDERR_KEEP - nerr ? (size_t)r : STDERR_KEEP - nerr;
-    memcpy(stderr_text + nerr, chunk + (size_t)r - take, take);
-    nerr += take;
-  }
-  if (stderr_text)
-    stderr_text[nerr] = '\0';
-
+  ssize_t got = read_full(errpipe[0], report, sizeof report);
+  stderr_text = read_tail(outpipe[0]); /* gnuplot's stderr, its last STDERR_KEEP bytes */
   int wstatus = 0;
   while (waitpid(pid, &wstatus, 0) < 0) {
     if (errno != EINTR) {
@@ -732,52 +814,8 @@ static int render(const char *outdir, const char *name, const plot_format *f, hg
       goto done;
     }
   }
-
-  if (got == (ssize_t)sizeof report) {
-    if (report[0] == 3 && (report[1] == ENOENT || report[1] == ENOTDIR))
-      status = hg_fail(err, HG_ERR_UNSUPPORTED, "gnuplot not found (install gnuplot-nox): "
-                       "%s.dat and %s.gp written, plot not rendered", name, name);
-    else
-      status = hg_fail(err, HG_ERR_IO, "cannot run gnuplot '%.200s' (%s): %s", prog,
-                       report[0] == 1 ? "entering its scratch folder"
-                       : report[0] == 2 ? "redirecting its output" : "exec",
-                       strerror(report[1]));
-    goto done;
-  }
-  if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
-    char why[48], tail[360];
-    if (WIFEXITED(wstatus))
-      snprintf(why, sizeof why, "exit status %d", WEXITSTATUS(wstatus));
-    else
-      snprintf(why, sizeof why, "killed by signal %d",
-               WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
-    char none[1] = "";
-    condense(stderr_text ? stderr_text : none, tail, sizeof tail);
-    status = hg_fail(err, HG_ERR_IO, "gnuplot failed on %s.gp (%s): %s", name, why, tail);
-    goto done;
-  }
-
-  /* The second file first: cairolatex's .tex includes the .pdf, so the .tex comes last. */
-  const char *exts[2] = {f->ext2, f->ext};
-  for (int i = 0; i < 2; i++) {
-    if (!exts[i])
-      continue;
-    if ((size_t)snprintf(from, sizeof from, "%s/%s.%s", tmpdir, name, exts[i]) >= sizeof from ||
-        (size_t)snprintf(to, sizeof to, "%s/%s.%s", outdir, name, exts[i]) >= sizeof to) {
-      status = hg_fail(err, HG_ERR_ARG, "output folder path '%.200s...' is too long", outdir);
-      goto done;
-    }
-    if (access(from, F_OK) != 0) {
-      status = hg_fail(err, HG_ERR_IO, "gnuplot ran on %s.gp but wrote no %s.%s", name, name,
-                       exts[i]);
-      goto done;
-    }
-    if (rename(from, to) != 0) {
-      status = hg_fail(err, HG_ERR_IO, "cannot rename '%.200s' to '%.200s': %s", from, to,
-                       strerror(errno));
-      goto done;
-    }
-  }
+  if (!(status = gnuplot_status(prog, name, report, got, wstatus, stderr_text, err)))
+    status = move_outputs(tmpdir, outdir, name, f, err);
 
 done:
   close_fd(&errpipe[0]);
@@ -859,6 +897,71 @@ static int write_pair(const char *outdir, const char *name, const memtext *dat,
   return status;
 }
 
+/* Each series' legend label into labels ("series N" in owned[i] when it has none), after
+ * checking its point count and arrays. */
+static int series_labels(const hg_plot_spec *spec, const char **labels, char **owned,
+                         hg_error *err)
+{
+  for (int i = 0; i < spec->nseries; i++) {
+    const hg_plot_series *s = &spec->series[i];
+    labels[i] = s->name;
+    if (!labels[i] || !*labels[i]) {
+      if (!(owned[i] = malloc(24)))
+        return hg_fail(err, HG_ERR_NOMEM, "out of memory for plot '%s'", spec->name);
+      snprintf(owned[i], 24, "series %d", i + 1);
+      labels[i] = owned[i];
+    }
+    if (s->n < 0 || (s->n > 0 && (!s->x || !s->y)))
+      return hg_fail(err, HG_ERR_ARG, "plot '%s', series '%.100s': %s", spec->name, labels[i],
+                     s->n < 0 ? "negative point count" : "no x or y values");
+  }
+  return HG_OK;
+}
+
+/* NAME.dat into dat (opened here): a header, then put_series for each series (info[i] filled
+ * in); *total gets the x values drawn over all series. */
+static int write_dat(const hg_plot_spec *spec, const char *const *labels, series_info *info,
+                     memtext *dat, int *total, hg_error *err)
+{
+  if (!text_open(dat))
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory for plot '%s'", spec->name);
+  fprintf(dat->f, "# %s.dat -- data of %s.gp, written by hgbench.\n", spec->name, spec->name);
+  fputs("# One block per series (gnuplot `index i`); at each x, over the repetitions: the "
+        "median of y,\n# its 10 % and 90 % quantiles (linear interpolation between order "
+        "statistics) and\n# the median of the finite bounds (NaN: none).\n\n", dat->f);
+  *total = 0;
+  for (int i = 0; i < spec->nseries; i++) {
+    int status = put_series(dat->f, &spec->series[i], labels[i], i, spec->logx, spec->logy,
+                            &info[i], err);
+    if (status != HG_OK)
+      return status;
+    *total += info[i].nx;
+  }
+  return HG_OK;
+}
+
+/* The template's AXES field: log scales with 10^k tic labels, and how each axis ends: at the
+ * data (and the offsets), unless it is a log axis holding fewer than two powers of ten: that
+ * one extends to them, so that it has labelled tics. */
+static void put_axes(FILE *axes, const hg_plot_spec *spec, const series_info *info,
+                     const plot_format *f)
+{
+  const char *power = f->latex ? "$10^{%L}$" : "10^{%L}"; /* tic labels on a log axis */
+  if (spec->logx)
+    fprintf(axes, "set logscale x 10\nset format x '%s'\n", power);
+  if (spec->logy)
+    fprintf(axes, "set logscale y 10\nset format y '%s'\n", power);
+  double ulo, uhi, vlo, vhi;
+  data_extent(spec, info, &ulo, &uhi, &vlo, &vhi);
+  int fix_x = !spec->logx || floor(uhi) - ceil(ulo) >= 1;
+  int fix_y = !spec->logy || floor(vhi) - ceil(vlo) >= 1;
+  fputs(fix_x && fix_y ? "set autoscale fix"
+        : fix_x        ? "set autoscale xfix"
+        : fix_y        ? "set autoscale yfix"
+                       : "set autoscale",
+        axes);
+}
+
 int hg_plot(const char *outdir, const hg_plot_spec *spec, char *rendered, size_t len,
             hg_error *err)
 {
@@ -885,42 +988,13 @@ int hg_plot(const char *outdir, const hg_plot_spec *spec, char *rendered, size_t
     status = hg_fail(err, HG_ERR_NOMEM, "out of memory for plot '%s'", name);
     goto done;
   }
-  for (int i = 0; i < spec->nseries; i++) {
-    const hg_plot_series *s = &spec->series[i];
-    labels[i] = s->name;
-    if (!labels[i] || !*labels[i]) {
-      owned[i] = malloc(24);
-      if (!owned[i]) {
-        status = hg_fail(err, HG_ERR_NOMEM, "out of memory for plot '%s'", name);
-        goto done;
-      }
-      snprintf(owned[i], 24, "series %d", i + 1);
-      labels[i] = owned[i];
-    }
-    if (s->n < 0 || (s->n > 0 && (!s->x || !s->y))) {
-      status = hg_fail(err, HG_ERR_ARG, "plot '%s', series '%.100s': %s", name, labels[i],
-                       s->n < 0 ? "negative point count" : "no x or y values");
-      goto done;
-    }
-  }
+  if ((status = series_labels(spec, labels, owned, err)))
+    goto done;
 
   /* NAME.dat */
   int total = 0;
-  if (!text_open(&dat)) {
-    status = hg_fail(err, HG_ERR_NOMEM, "out of memory for plot '%s'", name);
+  if ((status = write_dat(spec, labels, info, &dat, &total, err)))
     goto done;
-  }
-  fprintf(dat.f, "# %s.dat -- data of %s.gp, written by hgbench.\n", name, name);
-  fputs("# One block per series (gnuplot `index i`); at each x, over the repetitions: the "
-        "median of y,\n# its 10 % and 90 % quantiles (linear interpolation between order "
-        "statistics) and\n# the median of the finite bounds (NaN: none).\n\n", dat.f);
-  for (int i = 0; i < spec->nseries; i++) {
-    status = put_series(dat.f, &spec->series[i], labels[i], i, spec->logx, spec->logy,
-                        &info[i], err);
-    if (status != HG_OK)
-      goto done;
-    total += info[i].nx;
-  }
 
   /* NAME.gp: the template's fields, then the template filled in */
   if ((status = open_fields(&dat, fields, name, err)))
@@ -930,23 +1004,7 @@ int hg_plot(const char *outdir, const hg_plot_spec *spec, char *rendered, size_t
   put_literal(fields[F_TITLE].f, spec->title, "", f);
   put_literal(fields[F_XLABEL].f, spec->xlabel, "", f);
   put_literal(fields[F_YLABEL].f, spec->ylabel, "", f);
-  FILE *axes = fields[F_AXES].f;
-  const char *power = f->latex ? "$10^{%L}$" : "10^{%L}"; /* tic labels on a log axis */
-  if (spec->logx)
-    fprintf(axes, "set logscale x 10\nset format x '%s'\n", power);
-  if (spec->logy)
-    fprintf(axes, "set logscale y 10\nset format y '%s'\n", power);
-  /* An axis ends at the data (and the offsets), unless it is a log axis holding fewer than two
-   * powers of ten: that one extends to them, so that it has labelled tics. */
-  double ulo, uhi, vlo, vhi;
-  data_extent(spec, info, &ulo, &uhi, &vlo, &vhi);
-  int fix_x = !spec->logx || floor(uhi) - ceil(ulo) >= 1;
-  int fix_y = !spec->logy || floor(vhi) - ceil(vlo) >= 1;
-  fputs(fix_x && fix_y ? "set autoscale fix"
-        : fix_x        ? "set autoscale xfix"
-        : fix_y        ? "set autoscale yfix"
-                       : "set autoscale",
-        axes);
+  put_axes(fields[F_AXES].f, spec, info, f);
   fputs(key_place(spec, labels, info), fields[F_KEY].f);
   put_plot(fields[F_PLOT].f, spec, labels, info, f);
   if ((status = fill_script(hg_plot_lines_gp, "plots/lines.gp", fields, &gp, name, err)) ||

@@ -5,18 +5,13 @@
  */
 #include "hg_io.h"
 
-#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Errors below FLOOR_EPS * max(1, kappa) * DBL_EPSILON are round-off, left out of rate fits:
- * the exact reference itself is a direct solve, accurate to about kappa * eps in relative
- * terms, and so are the fixed points the methods iterate to. */
-#define FLOOR_EPS 50.0
-
 #define DASH "—" /* for a number that is not there */
+#define ROUNDOFF_MARK "†" /* after the dash of a max err/bound left out at round-off */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Markdown                                                                                    */
@@ -183,6 +178,7 @@ static int classify(const hg_scenario *S, int (*same)(const hg_record *, const h
 typedef struct scratch {
   const hg_record **rows; /* the method's rows */
   double *a, *b, *x, *y;
+  int *idx;
 } scratch;
 
 /* The budget asked along axis 't' or 'k'. */
@@ -233,8 +229,8 @@ static int collect(const hg_record *const *rows, int m, char along, int mode, sc
 /* The fitted rate of the method's error along the budget that varies: of the three ways to
  * read the rows -- along t with k = t, along t with k at its largest, along k with t at its
  * largest -- the one with the most budgets; hg_fit_rate on the median error at each budget,
- * from the error's peak on (itd may rise first).  *axis gets 't', 'k', or 0 when no budget
- * varies. */
+ * over hg_rate_window (from the error's peak on, above round-off).  *axis gets 't', 'k', or 0
+ * when no budget varies. */
 static void fit(const hg_record *const *rows, int m, double kappa, scratch *w, char *axis,
                 double *rate, double *lo, double *hi)
 {
@@ -251,12 +247,14 @@ static void fit(const hg_record *const *rows, int m, double kappa, scratch *w, c
   }
   if (best < 0)
     return;
-  int np = collect(rows, m, ways[best].along, ways[best].mode, w), peak = 0;
-  for (int i = 1; i < np; i++)
-    if (w->y[i] > w->y[peak])
-      peak = i;
-  double floor = FLOOR_EPS * DBL_EPSILON * (isfinite(kappa) && kappa > 1 ? kappa : 1);
-  hg_fit_rate(np - peak, w->x + peak, w->y + peak, floor, rate, lo, hi);
+  int np = collect(rows, m, ways[best].along, ways[best].mode, w);
+  double floor = hg_roundoff_floor(kappa);
+  int nw = hg_rate_window(np, w->y, floor, w->idx);
+  for (int i = 0; i < nw; i++) { /* the window, compacted in place (idx increases) */
+    w->x[i] = w->x[w->idx[i]];
+    w->y[i] = w->y[w->idx[i]];
+  }
+  hg_fit_rate(nw, w->x, w->y, floor, rate, lo, hi);
   *axis = ways[best].along;
 }
 
@@ -279,15 +277,31 @@ static void put_budget(FILE *f, const hg_record *const *at, int m, char axis, sc
     fprintf(f, "%.0f of %d", used, asked);
 }
 
-/* The table line of one method configuration (rows[0..m-1], in recording order), and its
- * failures for the notes under the table. */
-static void method_line(FILE *f, FILE *notes, const hg_record *const *rows, int m, int show_K,
-                        scratch *w)
+/* The largest abs_error / bound over the usable rows with a bound whose relative error is
+ * above round-off (hg_roundoff_floor of the row's kappa): below the floor the error measures
+ * the round-off of the reference, not the method, and its ratio to a bound falling like q^t
+ * grows without meaning.  NAN when no row counts; *at_roundoff gets 1 when rows carry a bound
+ * but every one of their errors is at round-off. */
+static double max_ratio(const hg_record *const *rows, int m, int *at_roundoff)
 {
-  const hg_record *r0 = rows[0];
-  const hg_record **at = w->rows + m; /* the rows at the largest budget, after rows */
-  int tmax = INT_MIN, kmax = INT_MIN, nat = 0, ne = 0;
+  double worst = NAN;
+  int bounded = 0;
+  for (int i = 0; i < m; i++) {
+    const hg_record *r = rows[i];
+    if (!usable(r) || !isfinite(r->bound) || !(r->bound > 0))
+      continue;
+    bounded++;
+    if (r->rel_error > hg_roundoff_floor(r->kappa))
+      worst = isnan(worst) ? r->abs_error / r->bound : fmax(worst, r->abs_error / r->bound);
+  }
+  *at_roundoff = bounded > 0 && isnan(worst);
+  return worst;
+}
 
+/* The rows at the largest budget (largest t, then k) into at; returns how many. */
+static int largest_budget(const hg_record *const *rows, int m, const hg_record **at)
+{
+  int tmax = INT_MIN, kmax = INT_MIN, nat = 0;
   for (int i = 0; i < m; i++)
     if (rows[i]->t_budget > tmax)
       tmax = rows[i]->t_budget;
@@ -297,8 +311,12 @@ static void method_line(FILE *f, FILE *notes, const hg_record *const *rows, int 
   for (int i = 0; i < m; i++)
     if (rows[i]->t_budget == tmax && rows[i]->k_budget == kmax)
       at[nat++] = rows[i];
+  return nat;
+}
 
-  /* method | t | k */
+/* The method cell: name, parameters, K when show_K, tolerances when set. */
+static void put_method_cell(FILE *f, const hg_record *r0, int show_K)
+{
   fputs("| ", f);
   md_text(f, r0->method);
   if (r0->method_params[0]) {
@@ -311,12 +329,12 @@ static void method_line(FILE *f, FILE *notes, const hg_record *const *rows, int 
     fprintf(f, " tol\\_lower=%g", r0->tol_lower);
   if (r0->tol_linear > 0)
     fprintf(f, " tol\\_linear=%g", r0->tol_linear);
-  fputs(" | ", f);
-  put_budget(f, at, nat, 't', w);
-  fputs(" | ", f);
-  put_budget(f, at, nat, 'k', w);
+}
 
-  /* medians at the largest budget */
+/* " | error | calls | wall | peak bytes | ": medians over the rows at the largest budget. */
+static void put_medians(FILE *f, const hg_record *const *at, int nat, scratch *w)
+{
+  int ne = 0;
   for (int i = 0; i < nat; i++)
     if (usable(at[i]))
       w->a[ne++] = at[i]->rel_error;
@@ -331,11 +349,15 @@ static void method_line(FILE *f, FILE *notes, const hg_record *const *rows, int 
   for (int i = 0; i < nat; i++)
     w->a[i] = (double)at[i]->peak_bytes;
   fprintf(f, " | %.0f | ", median(w->a, nat));
+}
 
-  /* fitted rate | theoretical rate */
+/* "fitted rate [lo, hi] (axis) | theoretical rate", the theory from at0's constants. */
+static void put_rates(FILE *f, const hg_record *const *rows, int m, const hg_record *at0,
+                      scratch *w)
+{
   char axis;
   double rate, lo, hi;
-  fit(rows, m, at[0]->kappa, w, &axis, &rate, &lo, &hi);
+  fit(rows, m, at0->kappa, w, &axis, &rate, &lo, &hi);
   put_rate(f, rate);
   if (isfinite(rate) && isfinite(lo) && isfinite(hi)) {
     fputs(" [", f);
@@ -349,39 +371,17 @@ static void method_line(FILE *f, FILE *notes, const hg_record *const *rows, int 
   fputs(" | ", f);
   hg_constants c;
   hg_constants_unknown(&c);
-  c.q = at[0]->q;
-  c.kappa = at[0]->kappa;
-  c.mu = at[0]->mu;
-  c.L = at[0]->L;
-  put_rate(f, axis ? hg_method_rate(r0->method, &c, axis) : NAN);
+  c.q = at0->q;
+  c.kappa = at0->kappa;
+  c.mu = at0->mu;
+  c.L = at0->L;
+  put_rate(f, axis ? hg_method_rate(rows[0]->method, &c, axis) : NAN);
+}
 
-  /* max err/bound over every budget (DESIGN §7), and the runs above their bound */
-  double worst = NAN;
-  int violated = 0;
-  for (int i = 0; i < m; i++) {
-    if (usable(rows[i]) && isfinite(rows[i]->bound) && rows[i]->bound > 0) {
-      double ratio = rows[i]->abs_error / rows[i]->bound;
-      worst = isnan(worst) ? ratio : fmax(worst, ratio);
-    }
-    violated += rows[i]->bound_violated;
-  }
-  fputs(" | ", f);
-  put_g3(f, worst);
-  if (violated)
-    fprintf(f, " (**%d above**)", violated);
-
-  /* status: the tally over every budget */
-  int count[HG_STATUS_COUNT] = {0};
-  for (int i = 0; i < m; i++)
-    count[status_index(rows[i]->status)]++;
-  fputs(" | ", f);
-  if (count[HG_OK] == m)
-    fputs("ok", f);
-  else
-    put_tally(f, count);
-  fputs(" |\n", f);
-
-  /* notes: the first message of each kind of failure */
+/* The notes under the table: the first message of each kind of failure among rows. */
+static void put_failures(FILE *notes, const hg_record *const *rows, int m,
+                         const int count[HG_STATUS_COUNT])
+{
   for (int s = 1; s < HG_STATUS_COUNT; s++) {
     if (!count[s])
       continue;
@@ -403,6 +403,50 @@ static void method_line(FILE *f, FILE *notes, const hg_record *const *rows, int 
     }
     fputc('\n', notes);
   }
+}
+
+/* The table line of one method configuration (rows[0..m-1], in recording order), and its
+ * failures for the notes under the table.  Returns 1 when its max err/bound is a dash because
+ * every error with a bound is at round-off (the table's footnote ROUNDOFF_MARK explains). */
+static int method_line(FILE *f, FILE *notes, const hg_record *const *rows, int m, int show_K,
+                       scratch *w)
+{
+  const hg_record **at = w->rows + m; /* the rows at the largest budget, after rows */
+  int nat = largest_budget(rows, m, at);
+
+  put_method_cell(f, rows[0], show_K);
+  fputs(" | ", f);
+  put_budget(f, at, nat, 't', w);
+  fputs(" | ", f);
+  put_budget(f, at, nat, 'k', w);
+  put_medians(f, at, nat, w);
+  put_rates(f, rows, m, at[0], w);
+
+  /* max err/bound over the budgets above round-off (DESIGN §7), and the runs above their
+   * bound */
+  int violated = 0, at_roundoff;
+  double worst = max_ratio(rows, m, &at_roundoff);
+  for (int i = 0; i < m; i++)
+    violated += rows[i]->bound_violated;
+  fputs(" | ", f);
+  put_g3(f, worst);
+  if (at_roundoff)
+    fputs(ROUNDOFF_MARK, f);
+  if (violated)
+    fprintf(f, " (**%d above**)", violated);
+
+  /* status: the tally over every budget */
+  int count[HG_STATUS_COUNT] = {0};
+  for (int i = 0; i < m; i++)
+    count[status_index(rows[i]->status)]++;
+  fputs(" | ", f);
+  if (count[HG_OK] == m)
+    fputs("ok", f);
+  else
+    put_tally(f, count);
+  fputs(" |\n", f);
+  put_failures(notes, rows, m, count);
+  return at_roundoff;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -442,7 +486,8 @@ static int put_tables(FILE *f, const hg_scenario *S, hg_error *err)
   w.b = malloc(n * sizeof *w.b);
   w.x = malloc(n * sizeof *w.x);
   w.y = malloc(n * sizeof *w.y);
-  if (!inst || !grp || !w.rows || !w.a || !w.b || !w.x || !w.y ||
+  w.idx = malloc(n * sizeof *w.idx);
+  if (!inst || !grp || !w.rows || !w.a || !w.b || !w.x || !w.y || !w.idx ||
       (ni = classify(S, same_instance, inst, &inst_first)) < 0 ||
       (ng = classify(S, same_method, grp, &grp_first)) < 0) {
     status = hg_fail(err, HG_ERR_NOMEM, "out of memory writing report.md (%d rows)", S->n);
@@ -458,6 +503,7 @@ static int put_tables(FILE *f, const hg_scenario *S, hg_error *err)
       status = hg_fail(err, HG_ERR_NOMEM, "out of memory writing report.md");
       goto done;
     }
+    int roundoff_dash = 0;
     for (int g = 0; g < ng; g++) {
       const hg_record *r0 = &S->rows[grp_first[g]];
       if (inst[grp_first[g]] != k)
@@ -472,8 +518,12 @@ static int put_tables(FILE *f, const hg_scenario *S, hg_error *err)
         show_K = inst[grp_first[h]] == k && r->K != r0->K && !strcmp(r->method, r0->method) &&
                  !strcmp(r->method_params, r0->method_params);
       }
-      method_line(f, notes, w.rows, m, show_K, &w);
+      roundoff_dash |= method_line(f, notes, w.rows, m, show_K, &w);
     }
+    if (roundoff_dash)
+      fputs("\n" ROUNDOFF_MARK " Every error of this method that has a bound is at round-off "
+            "(below 50 ε max(1, κ)): its ratio to the bound would measure the round-off of the "
+            "reference, not the bound.\n", f);
     int bad = ferror(notes);
     bad = fclose(notes) != 0 || bad;
     notes = NULL;
@@ -501,22 +551,13 @@ done:
   free(w.b);
   free(w.x);
   free(w.y);
+  free(w.idx);
   return status;
 }
 
-int hg_report_write(const hg_scenario *S, hg_error *err)
+/* What ran: the script, when, how many runs and outer runs, their statuses, the data. */
+static void put_what_ran(FILE *f, const hg_scenario *S)
 {
-  int status = HG_OK;
-  char *text = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&text, &len);
-
-  if (!f) {
-    status = hg_fail(err, HG_ERR_NOMEM, "out of memory writing report.md");
-    goto done;
-  }
-
-  /* what ran */
   fputs("# Scenario ", f);
   md_text(f, S->name);
   fputs("\n\n- Script: ", f);
@@ -553,21 +594,11 @@ int hg_report_write(const hg_scenario *S, hg_error *err)
     md_text(f, d->text[0] ? d->text : "(no description)");
   }
   fputs("\n\n", f);
+}
 
-  /* the tables */
-  if (S->n) {
-    fputs("Each method at its largest budget (largest t, then k), medians over repetitions: "
-          "relative error ‖ĝ − ∇f‖ / ‖∇f‖, oracle calls (Φ and Jacobian products), wall time, "
-          "peak extra memory.  Fitted rate: r in error ≈ C r^b along the budget b that varies "
-          "(in parentheses), by least squares on the median errors above round-off "
-          "(50 ε max(1, κ)), with its 95 % interval; theory: DESIGN §7, from the constants "
-          "at θ; max err/bound: the largest ratio of the absolute error to its DESIGN §7 bound "
-          "over every budget (above 1: the bound is violated, flagged in results.tsv).\n\n", f);
-    if ((status = put_tables(f, S, err)) != HG_OK)
-      goto done;
-  }
-
-  /* expectations */
+/* The expectations, passed or failed, each where the script made it. */
+static void put_expectations(FILE *f, const hg_scenario *S)
+{
   int failed = 0;
   for (int i = 0; i < S->n_exp; i++)
     failed += !S->exps[i].pass;
@@ -587,8 +618,12 @@ int hg_report_write(const hg_scenario *S, hg_error *err)
     }
     fputc('\n', f);
   }
+}
 
-  /* tables the scenario made (hg.table) */
+/* The tables the scenario made (hg.table), then its plots: a PNG shown, other formats
+ * linked. */
+static void put_tables_and_plots(FILE *f, const hg_scenario *S)
+{
   if (S->n_tables > 0)
     fputs("\n## Tables\n", f);
   for (int i = 0; i < S->n_tables; i++) {
@@ -597,7 +632,6 @@ int hg_report_write(const hg_scenario *S, hg_error *err)
     fprintf(f, "\n\n%s\n", S->tables[i].markdown);
   }
 
-  /* plots: a PNG shown, other formats linked */
   fputs("\n## Plots\n\n", f);
   if (S->n_plots == 0)
     fputs("None.\n", f);
@@ -611,6 +645,38 @@ int hg_report_write(const hg_scenario *S, hg_error *err)
     md_dest(f, p->file);
     fputs(png ? ")\n\n" : ")\n", f);
   }
+}
+
+int hg_report_write(const hg_scenario *S, hg_error *err)
+{
+  int status = HG_OK;
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+
+  if (!f) {
+    status = hg_fail(err, HG_ERR_NOMEM, "out of memory writing report.md");
+    goto done;
+  }
+
+  put_what_ran(f, S);
+
+  /* the tables */
+  if (S->n) {
+    fputs("Each method at its largest budget (largest t, then k), medians over repetitions: "
+          "relative error ‖ĝ − ∇f‖ / ‖∇f‖, oracle calls (Φ and Jacobian products), wall time, "
+          "peak extra memory.  Fitted rate: r in error ≈ C r^b along the budget b that varies "
+          "(in parentheses), by least squares on the median errors above round-off "
+          "(50 ε max(1, κ)), with its 95 % interval; theory: DESIGN §7, from the constants "
+          "at θ; max err/bound: the largest ratio of the absolute error to its DESIGN §7 bound "
+          "over the budgets whose error is above round-off (above 1: the bound is violated, "
+          "flagged in results.tsv).\n\n", f);
+    if ((status = put_tables(f, S, err)) != HG_OK)
+      goto done;
+  }
+
+  put_expectations(f, S);
+  put_tables_and_plots(f, S);
 
   int bad = ferror(f);
   bad = fclose(f) != 0 || bad;
