@@ -467,6 +467,9 @@ typedef struct hg_problem_ops {
   /* Optional: 1 when Phi is affine in w with d_theta Phi independent of w for this instance
    * (DESIGN §7: then itd(t) = aid-fp(t, k = t)); NULL: never. */
   int (*affine)(const void *self);
+  /* Optional: the key=value words (space-separated) of a small instance for the self-test
+   * battery and its CTest tests, when the defaults are slow to verify; NULL: the defaults. */
+  const char *selftest_params;
 } hg_problem_ops;
 
 /* The two means a problem's sample ops restrict (hg_problem_ops.select). */

@@ -59,8 +59,10 @@ static const char usage[] =
   "                                              each method on each problem it applies to\n"
   "                                              (verify's rows, bad parameters, bookkeeping),\n"
   "                                              each problem's finite-difference checks and\n"
-  "                                              bad input; a pass/fail table; --list prints\n"
-  "                                              the pairs (one CTest test each)\n"
+  "                                              bad input; a pass/fail table.  --method M: M\n"
+  "                                              on every problem (with --problem P: on P);\n"
+  "                                              --problem P alone: P's own battery; --list:\n"
+  "                                              the batteries (one CTest test each)\n"
   "  run SCENARIO.lua [--out DIR] [--traceback]  run a Lua scenario: results.tsv, plots,\n"
   "                                              report.md, manifest.json in DIR (default\n"
   "                                              out/SCENARIO); runs already in DIR's\n"
@@ -493,21 +495,14 @@ static int cmd_selftest(int argc, char **argv)
   hg_error_clear(&err);
   if ((method && !hg_find_method(method, &err)) || (problem && !hg_find_problem(problem, &err)))
     return bad_input(err.msg);
-  for (const hg_entry *m = hg_method_list(); m->name; m++) {
+  if (list)
+    return hg_selftest_list(stdout, method, problem) ? EXIT_BADINPUT : 0;
+  for (const hg_entry *m = hg_method_list(); m->name && (method || !problem); m++) {
     if (method && strcmp(m->name, method))
       continue;
     for (const hg_entry *p = hg_problem_list(); p->name; p++) {
       if (problem && strcmp(p->name, problem))
         continue;
-      hg_error why;
-      int na = hg_method_applies(p->ops, m->ops, &why);
-      if (list) {
-        if (na)
-          printf("# n/a %s %s: %s\n", m->name, p->name, why.msg);
-        else
-          printf("method %s %s\n", m->name, p->name);
-        continue;
-      }
       hg_selftest_report rep = {0};
       char subject[96];
       snprintf(subject, sizeof subject, "%s on %s", m->name, p->name);
@@ -523,10 +518,6 @@ static int cmd_selftest(int argc, char **argv)
   for (const hg_entry *p = hg_problem_list(); p->name && !method; p++) {
     if (problem && strcmp(p->name, problem))
       continue;
-    if (list) {
-      printf("problem %s\n", p->name);
-      continue;
-    }
     hg_selftest_report rep = {0};
     int rc = hg_selftest_problem(p->name, &rep, &err);
     failures += rc ? 1 : print_checks(p->name, &rep);
@@ -536,8 +527,6 @@ static int cmd_selftest(int argc, char **argv)
       printf("FAIL  %-28s  %-44s  %s\n", p->name, "battery", err.msg);
     hg_selftest_release(&rep);
   }
-  if (list)
-    return 0;
   printf("\nselftest: %d check(s), %d failed, %d not applicable or ungraded\n", checks, failures,
          skipped);
   return failures ? EXIT_FAILED : 0;

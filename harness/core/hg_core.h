@@ -289,8 +289,8 @@ const hg_outer_ops *hg_find_outer(const char *name, hg_error *err);
 
 /* Register a plugin under name (both borrowed: they must outlive the process, as static ops
  * tables and string literals do), after the ones of its kind registered before.  A duplicate
- * name, a NULL name or ops, or a registration after hg_registry_freeze is HG_ERR_ARG naming
- * the plugin; HG_ERR_NOMEM when the table cannot grow. */
+ * name, a NULL name or ops, an ops table of another layout (.version != HG_OPS_VERSION) or a
+ * registration after hg_registry_freeze is HG_ERR_ARG naming the plugin; HG_ERR_NOMEM when the table cannot grow. */
 int hg_register_problem(const char *name, const hg_problem_ops *ops, hg_error *err);
 int hg_register_method(const char *name, const hg_method_ops *ops, hg_error *err);
 int hg_register_outer(const char *name, const hg_outer_ops *ops, hg_error *err);
@@ -506,5 +506,10 @@ int hg_selftest_method(const char *name, const hg_method_ops *M, const char *pro
 int hg_selftest_problem(const char *name, hg_selftest_report *rep, hg_error *err);
 /* Zero rep's counts and free its checks (rep stays usable). */
 void hg_selftest_release(hg_selftest_report *rep);
+/* The batteries the registry gives, one line each, to f: "method M P" for every registered
+ * method M and problem P it applies to ("# n/a M P: why" for the others), then "problem P"
+ * for every problem; method or problem (not NULL) restricts the list.  CTest's discovery
+ * turns each line into one test. */
+int hg_selftest_list(FILE *f, const char *method, const char *problem);
 
 #endif /* HG_CORE_H */

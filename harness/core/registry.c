@@ -27,8 +27,12 @@ static const hg_entry empty_list[] = {{NULL, NULL}};
 
 /* Append {name, ops} to kind K; a duplicate name, a NULL name or ops, or a registration after
  * hg_registry_freeze is an error naming the plugin. */
-static int add(registry_kind *K, const char *name, const void *ops, hg_error *err)
+static int add(registry_kind *K, const char *name, const void *ops, int version, hg_error *err)
 {
+  if (name && ops && version != HG_OPS_VERSION)
+    return hg_fail(err, HG_ERR_ARG, "cannot register %s '%s': its ops table follows layout "
+                   "version %d, this hgbench version %d (rebuild it against this hgbench.h)",
+                   K->what, name, version, HG_OPS_VERSION);
   if (!name || !ops)
     return hg_fail(err, HG_ERR_ARG, "cannot register %s '%s': no %s", K->what,
                    name ? name : "(none)", name ? "ops table" : "name");
@@ -59,19 +63,19 @@ static int add(registry_kind *K, const char *name, const void *ops, hg_error *er
 /* Register a problem (see hg_core.h). */
 int hg_register_problem(const char *name, const hg_problem_ops *ops, hg_error *err)
 {
-  return add(&problems, name, ops, err);
+  return add(&problems, name, ops, ops ? ops->version : 0, err);
 }
 
 /* Register a hypergradient method. */
 int hg_register_method(const char *name, const hg_method_ops *ops, hg_error *err)
 {
-  return add(&methods, name, ops, err);
+  return add(&methods, name, ops, ops ? ops->version : 0, err);
 }
 
 /* Register an outer loop. */
 int hg_register_outer(const char *name, const hg_outer_ops *ops, hg_error *err)
 {
-  return add(&outers, name, ops, err);
+  return add(&outers, name, ops, ops ? ops->version : 0, err);
 }
 
 /* From now on the registry is read-only. */

@@ -112,6 +112,24 @@ static void bad_parameters(hg_selftest_report *rep, const char *owner, const hg_
   }
 }
 
+/* The battery's instance of registered problem `name`: its selftest_params words, or the
+ * defaults. */
+static int create_instance(const char *name, hg_problem **P, hg_error *err)
+{
+  const hg_problem_ops *ops = hg_find_problem(name, err);
+  char buf[256];
+  const char *words[16];
+  int n = 0;
+
+  if (!ops)
+    return err->status;
+  snprintf(buf, sizeof buf, "%s", ops->selftest_params ? ops->selftest_params : "");
+  char *save = NULL;
+  for (char *tok = strtok_r(buf, " ", &save); tok && n < 16; tok = strtok_r(NULL, " ", &save))
+    words[n++] = tok;
+  return hg_problem_create(name, n, words, P, err);
+}
+
 /* ---- methods -------------------------------------------------------------------------- */
 
 typedef struct method_ctx {
@@ -234,7 +252,7 @@ int hg_selftest_method(const char *name, const hg_method_ops *M, const char *pro
     add(rep, -1, "applies", "%s", why.msg);
     return HG_OK;
   }
-  if ((rc = hg_problem_create(problem, 0, NULL, &P, err)))
+  if ((rc = create_instance(problem, &P, err)))
     return rc;
   if (!(theta = malloc((size_t)P->n_theta * sizeof *theta))) {
     rc = hg_fail(err, HG_ERR_NOMEM, "selftest: out of memory");
@@ -291,9 +309,9 @@ int hg_selftest_problem(const char *name, hg_selftest_report *rep, hg_error *err
   hg_check_report ck;
   int rc;
 
-  if ((rc = hg_problem_create(name, 0, NULL, &P, err)))
+  if ((rc = create_instance(name, &P, err)))
     return rc;
-  if ((rc = hg_problem_create(name, 0, NULL, &Q, err)))
+  if ((rc = create_instance(name, &Q, err)))
     goto done;
   theta = malloc((size_t)P->n_theta * sizeof *theta);
   theta2 = malloc((size_t)P->n_theta * sizeof *theta2);
@@ -334,4 +352,25 @@ done:
   hg_problem_destroy(&P);
   hg_problem_destroy(&Q);
   return rc;
+}
+
+int hg_selftest_list(FILE *f, const char *method, const char *problem)
+{
+  for (const hg_entry *m = hg_method_list(); m->name; m++) {
+    if (method && strcmp(m->name, method))
+      continue;
+    for (const hg_entry *p = hg_problem_list(); p->name; p++) {
+      hg_error why;
+      if (problem && strcmp(p->name, problem))
+        continue;
+      if (hg_method_applies(p->ops, m->ops, &why))
+        fprintf(f, "# n/a %s %s: %s\n", m->name, p->name, why.msg);
+      else
+        fprintf(f, "method %s %s\n", m->name, p->name);
+    }
+  }
+  for (const hg_entry *p = hg_problem_list(); p->name && !method; p++)
+    if (!problem || !strcmp(p->name, problem))
+      fprintf(f, "problem %s\n", p->name);
+  return HG_OK;
 }
