@@ -1,14 +1,26 @@
 /*
  * test_mutation.c -- the verification must catch a method that silently goes wrong.
  *
- * Four deliberately wrong variants, each written the way such bugs are written, replace the
- * real method of the same name in the list handed to hg_verify_with (the test-only hook); the
- * verification must fail a row naming that method on every problem, while the real methods
- * pass.  The variants:
- *   aid-cg   CG whose direction update uses the wrong sign, p = r - beta p;
- *   aid-fp   an AID that drops the d_theta Phi^T v term: ghat = grad_theta E only;
- *   itd      an ITD whose backward loop skips one step (the last, i = t - 1);
- *   neumann  a Neumann series off by one: k terms instead of k + 1.
+ * For every registered method but the stochastic one, a deliberately wrong variant written the
+ * way such bugs are written is run through verify's rows for that method
+ * (hg_verify_method: its convergence or bias row, its own identities, its bounds and rates),
+ * on the problems listed with it; a row naming the method must fail there, while the real
+ * method's rows all pass.  The variants:
+ *   exact          the first entry of the hypergradient with the wrong sign;
+ *   itd            a backward loop that skips one step (the last, i = t - 1);
+ *   itd-forward    one lower step too few (t - 1) while reporting t;
+ *   tbptt          one backward step too few (K - 1);
+ *   aid-fp         the d_theta Phi^T v term dropped: ghat = grad_theta E only;
+ *   aid-cg         CG whose direction update uses the wrong sign, p = r - beta p;
+ *   aid-cg-normal  the last product dropped: v = y instead of (I - d_w Phi) y;
+ *   aid-gmres      GMRES on the untransposed system (I - d_w Phi) v = grad_w E (a transpose
+ *                  forgotten: invisible on a symmetric problem, so run on equilibrium);
+ *   neumann        a series off by one: k terms instead of k + 1;
+ *   jfb            the adjoint with the wrong sign, v = -grad_w E;
+ *   piggyback      the d_theta prox terms of the adjoint forgotten;
+ *   fd             the central difference divided by h instead of 2h.
+ * The stochastic method (sid), which verify reports without a grade, has its variant caught
+ * by its own test (tests/test_sid.c: full batches must converge to exact).
  *
  * usage: test_mutation
  */
@@ -17,10 +29,13 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 extern const hg_method_ops hg_method_aid_cg, hg_method_aid_fp, hg_method_itd,
-    hg_method_neumann;
+    hg_method_neumann, hg_method_exact, hg_method_itd_forward, hg_method_tbptt,
+    hg_method_aid_cg_normal, hg_method_aid_gmres, hg_method_jfb, hg_method_piggyback,
+    hg_method_fd;
 
 /* --- aid-cg with a wrong direction update -------------------------------------------------- */
 
@@ -128,85 +143,257 @@ static int short_neumann_compute(hg_problem *P, const hg_params *mp, const doubl
   return hg_method_neumann.compute(P, mp, theta, w0, &one_less, ctx, out, err);
 }
 
+/* --- exact with a sign error in the first entry ------------------------------------------- */
+
+static int signed_exact_compute(hg_problem *P, const hg_params *mp, const double *theta,
+                                const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
+                                hg_error *err)
+{
+  int rc = hg_method_exact.compute(P, mp, theta, w0, b, ctx, out, err);
+  out->grad[0] = -out->grad[0];
+  return rc;
+}
+
+/* --- itd-forward one lower step short ----------------------------------------------------- */
+
+static int short_forward_compute(hg_problem *P, const hg_params *mp, const double *theta,
+                                 const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
+                                 hg_error *err)
+{
+  hg_budget one_less = *b;
+  one_less.t = b->t > 0 ? b->t - 1 : 0;
+  int rc = hg_method_itd_forward.compute(P, mp, theta, w0, &one_less, ctx, out, err);
+  out->t_used = b->t;
+  return rc;
+}
+
+/* --- tbptt one backward step short -------------------------------------------------------- */
+
+static int short_tbptt_compute(hg_problem *P, const hg_params *mp, const double *theta,
+                               const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
+                               hg_error *err)
+{
+  hg_budget one_less = *b;
+  one_less.K = b->K > 1 ? b->K - 1 : 0;
+  return hg_method_tbptt.compute(P, mp, theta, w0, &one_less, ctx, out, err);
+}
+
+/* --- aid-cg-normal without the last product ------------------------------------------------ */
+
+/* S y = (I - J^T)(I - J) y; u scratch. */
+typedef struct normal_op {
+  hg_adjoint_op A;
+  double *u;
+} normal_op;
+
+static void normal_apply(void *ctx, const double *y, double *out)
+{
+  normal_op *S = ctx;
+  hg_adjoint_apply_t(&S->A, y, S->u);
+  hg_adjoint_apply(&S->A, S->u, out);
+}
+
+/* CG on the normal equations, then v = y (the bug: v = (I - J) y). */
+static int no_tail_solve(hg_problem *P, const hg_aid_solver *S, const double *theta,
+                         const double *w, double *gw, double *const *work, const hg_budget *b,
+                         hg_ctx *ctx, const double **v_out, int *k_used, hg_error *err)
+{
+  const int n = P->n_w;
+  normal_op op = {.A = {.P = P, .w = w, .theta = theta}, .u = work[0] + n};
+  int rc = hg_cg(n, normal_apply, &op, gw, work[0], b->k, b->tol_linear, work[1], k_used, NULL,
+                 err);
+  *v_out = work[0];
+  return rc;
+}
+
+static const hg_aid_solver no_tail = {.method = "aid-cg-normal", .work = {2, 3},
+                                      .solve = no_tail_solve};
+
+static int no_tail_compute(hg_problem *P, const hg_params *mp, const double *theta,
+                           const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
+                           hg_error *err)
+{
+  return hg_aid_run(P, &no_tail, theta, w0, b, ctx, out, err);
+}
+
+/* --- aid-gmres on the untransposed system ------------------------------------------------- */
+
+/* GMRES for (I - J) v = gw: the transpose forgotten (hg_adjoint_apply_t instead of
+ * hg_adjoint_apply). */
+static int untransposed_solve(hg_problem *P, const hg_aid_solver *S, const double *theta,
+                              const double *w, double *gw, double *const *work,
+                              const hg_budget *b, hg_ctx *ctx, const double **v_out,
+                              int *k_used, hg_error *err)
+{
+  const int n = P->n_w;
+  hg_adjoint_op op = {.P = P, .w = w, .theta = theta};
+  int rc = hg_gmres(n, hg_adjoint_apply_t, &op, gw, work[0], b->k, 20, b->tol_linear, work[1],
+                    k_used, NULL, err);
+  *v_out = work[0];
+  return rc;
+}
+
+static hg_aid_solver untransposed = {.method = "aid-gmres", .work = {1, 0},
+                                     .solve = untransposed_solve};
+
+static int untransposed_compute(hg_problem *P, const hg_params *mp, const double *theta,
+                                const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
+                                hg_error *err)
+{
+  hg_aid_solver S = untransposed;
+  S.extra[1] = hg_gmres_work(P->n_w, 20);
+  return hg_aid_run(P, &S, theta, w0, b, ctx, out, err);
+}
+
+/* --- jfb with the adjoint's sign flipped -------------------------------------------------- */
+
+static int negated_solve(hg_problem *P, const hg_aid_solver *S, const double *theta,
+                         const double *w, double *gw, double *const *work, const hg_budget *b,
+                         hg_ctx *ctx, const double **v_out, int *k_used, hg_error *err)
+{
+  for (int i = 0; i < P->n_w; i++)
+    gw[i] = -gw[i];
+  *v_out = gw;
+  *k_used = 0;
+  return HG_OK;
+}
+
+static const hg_aid_solver negated = {.method = "jfb", .work = {0, 0}, .solve = negated_solve};
+
+static int negated_compute(hg_problem *P, const hg_params *mp, const double *theta,
+                           const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
+                           hg_error *err)
+{
+  return hg_aid_run(P, &negated, theta, w0, b, ctx, out, err);
+}
+
+/* --- piggyback forgetting the d_theta prox terms ------------------------------------------ */
+
+/* The real piggyback on a view of the problem whose d_theta prox products are absent: what a
+ * piggyback that never adds d_theta prox(.)^T s computes. */
+static int no_prox_theta_compute(hg_problem *P, const hg_params *mp, const double *theta,
+                                 const double *w0, const hg_budget *b, hg_ctx *ctx,
+                                 hg_out *out, hg_error *err)
+{
+  const hg_problem_ops *real = P->ops;
+  hg_problem_ops ops = *real;
+  hg_saddle_ops saddle = *real->saddle;
+  saddle.prox_G_vjp_theta = NULL;
+  saddle.prox_F_vjp_theta = NULL;
+  ops.saddle = &saddle;
+  P->ops = &ops;
+  int rc = hg_method_piggyback.compute(P, mp, theta, w0, b, ctx, out, err);
+  P->ops = real;
+  return rc;
+}
+
+/* --- fd divided by h instead of 2h -------------------------------------------------------- */
+
+static int half_step_fd_compute(hg_problem *P, const hg_params *mp, const double *theta,
+                                const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
+                                hg_error *err)
+{
+  int rc = hg_method_fd.compute(P, mp, theta, w0, b, ctx, out, err);
+  for (int i = 0; i < P->n_theta; i++)
+    out->grad[i] *= 2;
+  return rc;
+}
+
 typedef struct mutant {
   const char *name;
   const hg_method_ops *real;
   int (*compute)(hg_problem *, const hg_params *, const double *, const double *,
                  const hg_budget *, hg_ctx *, hg_out *, hg_error *);
+  const char *problems[3][3]; /* problem name and up to two words, each */
 } mutant;
 
+#define QUAD {"quadratic", "kappa=30", NULL}
+#define RIDGE {"ridge", NULL, NULL}
+#define LOGREG {"logreg", "density=0.5", NULL}
+#define EQUIL {"equilibrium", NULL, NULL}
+#define PD {"denoise-tv-pd", "size=8", "n_images=1"}
+
 static const mutant mutants[] = {
-  {"aid-cg", &hg_method_aid_cg, wrong_cg_compute},
-  {"aid-fp", &hg_method_aid_fp, dropped_compute},
-  {"itd", &hg_method_itd, short_itd_compute},
-  {"neumann", &hg_method_neumann, short_neumann_compute},
+  {"exact", &hg_method_exact, signed_exact_compute, {QUAD, RIDGE}},
+  {"itd", &hg_method_itd, short_itd_compute, {QUAD, RIDGE, LOGREG}},
+  {"itd-forward", &hg_method_itd_forward, short_forward_compute, {QUAD, RIDGE, LOGREG}},
+  /* not on ridge, logreg or kernel-ridge: there d_theta Phi(w_0 = 0) = 0, so the backward
+   * step the variant drops (i = 0) contributes nothing at K = t */
+  {"tbptt", &hg_method_tbptt, short_tbptt_compute, {QUAD, {"biased-reg", NULL, NULL}}},
+  {"aid-fp", &hg_method_aid_fp, dropped_compute, {QUAD, RIDGE, LOGREG}},
+  {"aid-cg", &hg_method_aid_cg, wrong_cg_compute, {QUAD, RIDGE, LOGREG}},
+  {"aid-cg-normal", &hg_method_aid_cg_normal, no_tail_compute, {QUAD, RIDGE, EQUIL}},
+  {"aid-gmres", &hg_method_aid_gmres, untransposed_compute, {EQUIL}},
+  {"neumann", &hg_method_neumann, short_neumann_compute, {QUAD, RIDGE, LOGREG}},
+  {"jfb", &hg_method_jfb, negated_compute, {QUAD, RIDGE, LOGREG}},
+  {"piggyback", &hg_method_piggyback, no_prox_theta_compute, {PD}},
+  {"fd", &hg_method_fd, half_step_fd_compute, {QUAD, RIDGE}},
 };
 
-/* Verify P with the registry's methods, one of them (name) replaced by ops; the number of
- * failed rows about `name` in *fails_named, all failures in the return value (-1: error). */
-static int verify_list(hg_problem *P, const char *name, const hg_method_ops *ops,
-                       int *fails_named)
+/* verify's rows for method `name` with ops M on P at theta0: the number of failed rows. */
+static int failed_rows(hg_problem *P, const char *name, const hg_method_ops *M, int *rows)
 {
-  hg_entry list[32];
-  int n = 0;
   hg_verify_report rep;
   hg_error err;
-  double theta[4096];
+  double *theta = malloc((size_t)P->n_theta * sizeof *theta);
+  int failures = -1;
 
-  for (const hg_entry *e = hg_method_list(); e->name && n < 31; e++)
-    list[n++] = (hg_entry){e->name, name && !strcmp(e->name, name) ? (const void *)ops : e->ops};
-  list[n] = (hg_entry){NULL, NULL};
   P->ops->theta0(P->self, theta);
   hg_error_clear(&err);
-  if (hg_verify_with(P, theta, list, 0, &rep, &err)) {
+  if (hg_verify_method(P, theta, name, M, 0, &rep, &err) == HG_OK) {
+    failures = rep.failures;
+    *rows = rep.nrows;
+  } else {
     printf("  verify failed to run: %s\n", err.msg);
-    return -1;
   }
-  *fails_named = 0;
-  for (int i = 0; i < rep.nrows; i++)
-    if (rep.rows[i].verdict == 0 && name && !strcmp(rep.rows[i].method, name))
-      (*fails_named)++;
-  int failures = rep.failures;
   hg_verify_release(&rep);
+  free(theta);
   return failures;
 }
 
 int main(void)
 {
-  testing_register_builtin();
-  static const char *const problems[][3] = {
-    {"quadratic", "kappa=30", NULL},
-    {"ridge", NULL, NULL},
-    {"logreg", "density=0.5", NULL},
-  };
   int passed = 0, failed = 0;
+  size_t covered = 0, methods = 0;
 
-  for (size_t p = 0; p < sizeof problems / sizeof problems[0]; p++) {
-    hg_problem *P = NULL;
-    hg_error err;
-    int nw = problems[p][1] ? 1 : 0, named;
-    hg_error_clear(&err);
-    if (hg_problem_create(problems[p][0], nw, &problems[p][1], &P, &err)) {
-      printf("FAIL %s: %s\n", problems[p][0], err.msg);
-      failed++;
-      continue;
-    }
-    int base = verify_list(P, NULL, NULL, &named);
-    int ok = base == 0;
-    printf("%s %-10s the real methods verify cleanly (%d failures)\n", ok ? "PASS" : "FAIL",
-           problems[p][0], base);
-    ok ? passed++ : failed++;
-    for (size_t i = 0; i < sizeof mutants / sizeof mutants[0]; i++) {
+  testing_register_builtin();
+  for (size_t i = 0; i < sizeof mutants / sizeof mutants[0]; i++) {
+    for (int p = 0; p < 3 && mutants[i].problems[p][0]; p++) {
+      const char *const *words = &mutants[i].problems[p][1];
+      int nw = words[0] ? (words[1] ? 2 : 1) : 0, rows = 0, rows_real = 0;
+      hg_problem *P = NULL;
+      hg_error err;
+      hg_error_clear(&err);
+      if (hg_problem_create(mutants[i].problems[p][0], nw, words, &P, &err)) {
+        printf("FAIL %s: %s\n", mutants[i].problems[p][0], err.msg);
+        failed++;
+        continue;
+      }
       hg_method_ops wrong = *mutants[i].real;
       wrong.compute = mutants[i].compute;
-      int all = verify_list(P, mutants[i].name, &wrong, &named);
-      ok = all > 0 && named > 0;
-      printf("%s %-10s wrong %-8s caught: %d failed rows name it (%d failures in all)\n",
-             ok ? "PASS" : "FAIL", problems[p][0], mutants[i].name, named, all);
+      int real = failed_rows(P, mutants[i].name, mutants[i].real, &rows_real);
+      int bad = failed_rows(P, mutants[i].name, &wrong, &rows);
+      int ok = real == 0 && bad > 0;
+      printf("%s %-14s on %-13s the real one passes its %d rows (%d fail); the wrong one fails "
+             "%d of %d\n", ok ? "PASS" : "FAIL", mutants[i].name, mutants[i].problems[p][0],
+             rows_real, real, bad, rows);
       ok ? passed++ : failed++;
+      hg_problem_destroy(&P);
     }
-    hg_problem_destroy(&P);
   }
+  /* every registered method has a variant here, but the stochastic ones (their own tests) */
+  for (const hg_entry *e = hg_method_list(); e->name; e++) {
+    const hg_method_ops *M = e->ops;
+    if (M->stochastic)
+      continue;
+    methods++;
+    for (size_t i = 0; i < sizeof mutants / sizeof mutants[0]; i++)
+      covered += !strcmp(mutants[i].name, e->name);
+  }
+  int all = covered == methods;
+  printf("%s every deterministic method has a wrong variant here (%zu of %zu)\n",
+         all ? "PASS" : "FAIL", covered, methods);
+  all ? passed++ : failed++;
   printf("%d passed, %d failed\n", passed, failed);
   return failed != 0;
 }

@@ -264,9 +264,10 @@ static void sample_ops_checks(const spec *s)
   hg_problem_destroy(&P);
 }
 
-/* One sid run of budget t = k on P at theta0, seed; returns the status, r filled. */
-static int sid_run(hg_problem *P, const char *params, int t, uint64_t seed, hg_run *r,
-                   hg_error *err)
+/* One run of method M (sid, or a wrong variant of it) of budget t = k on P at theta0, seed;
+ * returns the status, r filled. */
+static int sid_run_ops(hg_problem *P, const hg_method_ops *M, const char *params, int t,
+                       uint64_t seed, hg_run *r, hg_error *err)
 {
   hg_budget b;
   hg_run_opts o = {0};
@@ -278,8 +279,57 @@ static int sid_run(hg_problem *P, const char *params, int t, uint64_t seed, hg_r
   o.seed = seed;
   o.with_reference = 1;
   P->ops->theta0(P->self, theta);
-  int rc = hg_hypergrad(P, "sid", params ? 1 : 0, words, theta, &b, &o, r, err);
+  int rc = hg_hypergrad_ops(P, M, params ? 1 : 0, words, theta, &b, &o, r, err);
   free(theta);
+  return rc;
+}
+
+/* The same with the registered sid. */
+static int sid_run(hg_problem *P, const char *params, int t, uint64_t seed, hg_run *r,
+                   hg_error *err)
+{
+  return sid_run_ops(P, hg_find_method("sid", err), params, t, seed, r, err);
+}
+
+/* sid's own criterion (verify leaves a stochastic method ungraded): with batch = every item
+ * the iterations are deterministic and must converge to exact, at least tenfold down from
+ * t = 2000 to 20000 and below 1e-5 relative.  1 when M meets it; the errors in e1, e2. */
+static int full_batches_converge(hg_problem *P, const hg_method_ops *M, double *e1, double *e2)
+{
+  char full[32];
+  hg_run r1, r2;
+  hg_error err;
+  snprintf(full, sizeof full, "batch=%d", hg_problem_n_items(P, HG_SAMPLE_LOWER));
+  int ra = sid_run_ops(P, M, full, 2000, 1, &r1, &err);
+  int rb = sid_run_ops(P, M, full, 20000, 2, &r2, &err);
+  *e1 = r1.rel_error;
+  *e2 = r2.rel_error;
+  hg_run_release(&r1);
+  hg_run_release(&r2);
+  return !ra && !rb && *e2 <= 1e-5 && *e2 <= 0.1 * *e1;
+}
+
+/* A wrong sid: the real one on a view of the problem whose d_theta Phi^T products are zero, as
+ * a sid that never adds d_theta Phi^T v computes (the bug of a dropped term). */
+static int dropped_m;
+static void zero_vjp_theta(void *self, const double *w, const double *theta, const double *v,
+                           double *out)
+{
+  for (int i = 0; i < dropped_m; i++)
+    out[i] = 0;
+}
+
+static int dropped_sid_compute(hg_problem *P, const hg_params *mp, const double *theta,
+                               const double *w0, const hg_budget *b, hg_ctx *ctx, hg_out *out,
+                               hg_error *err)
+{
+  const hg_problem_ops *real = P->ops;
+  hg_problem_ops ops = *real;
+  ops.vjp_theta = zero_vjp_theta;
+  dropped_m = P->n_theta;
+  P->ops = &ops;
+  int rc = hg_find_method("sid", err)->compute(P, mp, theta, w0, b, ctx, out, err);
+  P->ops = real;
   return rc;
 }
 
@@ -345,16 +395,18 @@ static void sid_checks(void)
     }
   }
 
-  /* batch = every item: deterministic, converges to exact */
+  /* batch = every item: deterministic, converges to exact; the criterion catches a sid that
+   * drops the d_theta Phi^T v term */
   {
-    char full[32];
-    snprintf(full, sizeof full, "batch=%d", hg_problem_n_items(P, HG_SAMPLE_LOWER));
-    int ra = sid_run(P, full, 2000, 1, &r1, &err), rb = sid_run(P, full, 20000, 2, &r2, &err);
-    check(!ra && !rb && r2.rel_error <= 1e-5 && r2.rel_error <= 0.1 * r1.rel_error,
-          "sid %s (full batches): error %.2e at t = 2000, %.2e at t = 20000 (<= 1e-5 and "
-          "tenfold down)", full, r1.rel_error, r2.rel_error);
-    hg_run_release(&r1);
-    hg_run_release(&r2);
+    double e1, e2;
+    int ok = full_batches_converge(P, hg_find_method("sid", &err), &e1, &e2);
+    check(ok, "sid (full batches): error %.2e at t = 2000, %.2e at t = 20000 (<= 1e-5 and "
+          "tenfold down)", e1, e2);
+    hg_method_ops wrong = *hg_find_method("sid", &err);
+    wrong.compute = dropped_sid_compute;
+    ok = full_batches_converge(P, &wrong, &e1, &e2);
+    check(!ok, "a sid without d_theta Phi^T v fails that criterion: error %.2e at t = 2000, "
+          "%.2e at t = 20000", e1, e2);
   }
 
   /* MSE over seeds against t: slope near -1 on log-log */
