@@ -297,12 +297,29 @@ end
 -- Plots
 -- ---------------------------------------------------------------------------------------------
 
--- Methods as papers name them (hg.plot's legend= overrides).
-local method_legend = {
-  exact = "exact", itd = "ITD (reverse)", ["itd-forward"] = "ITD (forward)", tbptt = "TBPTT",
-  ["aid-fp"] = "AID-FP", ["aid-cg"] = "AID-CG", neumann = "Neumann", jfb = "JFB", sid = "SID",
-  fd = "finite differences",
-}
+-- The registry's facts about each plugin (core.plugins: name, display, biased, budgets, ...).
+-- hg.methods() lists the methods in registration order; hg.method(name) gives one (nil when
+-- unknown); likewise hg.problems()/hg.problem_info(name) and hg.outers().
+local registry = {}
+for _, kind in ipairs({"methods", "problems", "outer"}) do
+  local list, by_name = core.plugins(kind), {}
+  for _, p in ipairs(list) do by_name[p.name] = p end
+  registry[kind] = {list = list, by_name = by_name}
+end
+local function copy_list(list)
+  local out = {}
+  for i, p in ipairs(list) do out[i] = p end
+  return out
+end
+function hg.methods() return copy_list(registry.methods.list) end
+function hg.method(name) return registry.methods.by_name[name] end
+function hg.problems() return copy_list(registry.problems.list) end
+function hg.problem_info(name) return registry.problems.by_name[name] end
+function hg.outers() return copy_list(registry.outer.list) end
+
+-- Methods as papers name them, from their ops tables (hg.plot's legend= overrides).
+local method_legend = {}
+for _, m in ipairs(registry.methods.list) do method_legend[m.name] = m.display end
 
 -- Axis labels with units, and short names for default titles.
 local axis_label = {

@@ -1474,7 +1474,81 @@ static int l_method_rate(lua_State *L)
   return 1;
 }
 
+/* Set t[key] = flag (a boolean) on the table at the top. */
+static void set_flag(lua_State *L, const char *key, int flag)
+{
+  lua_pushboolean(L, flag);
+  lua_setfield(L, -2, key);
+}
+
+/* Set t[key] = s (nil when s is NULL) on the table at the top. */
+static void set_string(lua_State *L, const char *key, const char *s)
+{
+  if (!s)
+    return;
+  lua_pushstring(L, s);
+  lua_setfield(L, -2, key);
+}
+
+/* core.plugins(kind): the registered plugins of kind "methods", "problems" or "outer", in
+ * registration order, each a table of the facts its ops table gives: name, display, summary,
+ * revision; methods also biased, stochastic, columnwise, cost, budgets = {t=, k=, K=,
+ * tol_lower=, tol_linear=} and needs = {exact=, symmetric=, jvp_theta=, saddle=, sample=}.
+ * Scenarios ask the registry through it (hg.methods), never a list of their own. */
+static int l_plugins(lua_State *L)
+{
+  static const char *const kinds[] = {"methods", "problems", "outer", NULL};
+  int kind = luaL_checkoption(L, 1, NULL, kinds), i = 0;
+  const hg_entry *list = kind == 0 ? hg_method_list() : kind == 1 ? hg_problem_list()
+                                                                 : hg_outer_list();
+  lua_newtable(L);
+  for (const hg_entry *e = list; e->name; e++) {
+    lua_newtable(L);
+    set_string(L, "name", e->name);
+    if (kind == 0) {
+      const hg_method_ops *M = e->ops;
+      set_string(L, "display", M->display ? M->display : e->name);
+      set_string(L, "summary", M->summary);
+      set_string(L, "cost", M->cost);
+      lua_pushinteger(L, M->revision);
+      lua_setfield(L, -2, "revision");
+      set_flag(L, "biased", M->biased);
+      set_flag(L, "stochastic", M->stochastic);
+      set_flag(L, "columnwise", M->columnwise);
+      lua_newtable(L);
+      set_flag(L, "t", (M->budgets & HG_BUDGET_T) != 0);
+      set_flag(L, "k", (M->budgets & HG_BUDGET_K) != 0);
+      set_flag(L, "K", (M->budgets & HG_BUDGET_KBACK) != 0);
+      set_flag(L, "tol_lower", (M->budgets & HG_BUDGET_TOL_LOWER) != 0);
+      set_flag(L, "tol_linear", (M->budgets & HG_BUDGET_TOL_LINEAR) != 0);
+      lua_setfield(L, -2, "budgets");
+      lua_newtable(L);
+      set_flag(L, "exact", (M->needs & HG_NEEDS_EXACT) != 0);
+      set_flag(L, "symmetric", (M->needs & HG_NEEDS_SYMMETRIC) != 0);
+      set_flag(L, "jvp_theta", (M->needs & HG_NEEDS_JVP_THETA) != 0);
+      set_flag(L, "saddle", (M->needs & HG_NEEDS_SADDLE) != 0);
+      set_flag(L, "sample", (M->needs & HG_NEEDS_SAMPLE) != 0);
+      lua_setfield(L, -2, "needs");
+    } else if (kind == 1) {
+      const hg_problem_ops *P = e->ops;
+      set_string(L, "display", P->display ? P->display : e->name);
+      set_string(L, "summary", P->summary);
+      lua_pushinteger(L, P->revision);
+      lua_setfield(L, -2, "revision");
+    } else {
+      const hg_outer_ops *O = e->ops;
+      set_string(L, "display", O->display ? O->display : e->name);
+      set_string(L, "summary", O->summary);
+      lua_pushinteger(L, O->revision);
+      lua_setfield(L, -2, "revision");
+    }
+    lua_rawseti(L, -2, ++i);
+  }
+  return 1;
+}
+
 static const luaL_Reg core_functions[] = {
+  {"plugins", l_plugins},
   {"fit_rate", l_fit_rate},
   {"fit_slope", l_fit_slope},
   {"method_rate", l_method_rate},
