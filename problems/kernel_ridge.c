@@ -151,7 +151,7 @@ done:
   return status;
 }
 
-/* The data: files or data= through the shared reader (glm.c; with data= the targets are the
+/* The data: files or data= through the shared reader (problems/glm_*.c; with data= the targets are the
  * class numbers), stored densely, or the seeded synthetic instance (training set first, then
  * validation). */
 static int kr_data(kernel_ridge *kr, const hg_params *p, hg_error *err)

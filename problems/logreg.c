@@ -9,7 +9,7 @@
  *     Hessian  = (1/n) X^T D X + diag(e^theta),  D_i = sigma(z_i)(1 - sigma(z_i)), z = y .* X w.
  *
  * Data, e^theta, d_theta Phi, the step and the Cholesky scaffolding are shared with ridge in
- * glm.c.  log(1 + e^z) and sigma are evaluated in forms that never overflow.
+ * the glm_*.c files.  log(1 + e^z) and sigma are evaluated in forms that never overflow.
  */
 #include "glm.h"
 #include "losses.h"
@@ -43,7 +43,7 @@ static void logreg_destroy(void *self)
   free(P);
 }
 
-/* Load the data (glm.c, labels to +-1); eta = step= or 1/L(theta0) with
+/* Load the data (problems/glm_*.c, labels to +-1); eta = step= or 1/L(theta0) with
  * L = lambda_max(X^T X / (4n) + diag(e^theta0)); cache ||X||_2^2 and max_i ||x_i|| for nu1.
  * When d <= n and d <= HG_GLM_DENSE_EIG_MAX, X^T X / (4n) is formed once for both. */
 static int logreg_create(const hg_params *p, void **self, int *n_w, int *n_theta,
@@ -344,10 +344,10 @@ done:
  *   |D_ii(w) - D_ii(w')| <= c3 |z_i - z'_i| = c3 |x_i^T (w - w')| <= c3 max_i ||x_i|| ||w - w'||;
  *   ||d_w Phi(w) - d_w Phi(w')|| = eta ||X^T (D(w) - D(w')) X|| / n <= eta (||X||^2/n) max|dD_ii|:
  *     nu1 = eta c3 (||X||_2^2 / n) max_i ||x_i||;
- *   d_theta Phi = -eta diag(e^theta .* w) (glm.c):                 nu2 = eta max_j e^theta_j;
+ *   d_theta Phi = -eta diag(e^theta .* w) (problems/glm_*.c):                 nu2 = eta max_j e^theta_j;
  *   grad_w E = -(1/n') X'^T (y' .* sigma(-y' .* X' w)), Hessian X'^T D' X' / n', D' <= 1/4:
  *     mu1 = lambda_max(X'^T X') / (4 n');
- *   grad_theta E = 0 (glm.c):                                      mu2 = 0.
+ *   grad_theta E = 0 (problems/glm_*.c):                                      mu2 = 0.
  */
 static int logreg_constants(void *self, const double *theta, hg_constants *c, hg_error *err)
 {
@@ -392,7 +392,7 @@ const hg_problem_ops hg_problem_logreg = {
   .describe = logreg_describe,         /* data sizes, storage, reg, step, labels */
   .symmetric = 1,                      /* d_w Phi = I - eta H(w) */
   .n_items = hg_glm_n_items,           /* training rows (Phi), validation rows (E) */
-  .select = hg_glm_select,             /* gathers the batch rows (glm.c) */
+  .select = hg_glm_select,             /* gathers the batch rows (problems/glm_*.c) */
   .revision = 1,                       /* bump when this problem's numbers change */
   .display = "logistic regression", /* legends and tables */
 };

@@ -13,7 +13,7 @@
  * or e^{theta_0} (reg=scalar, m = 1); P and Y are n x C (probabilities, one-hot labels).
  * The data stay as read (CSR for LIBSVM or density < 1), and every callback costs
  * O(nnz C + d C) with no allocation: no d x d or n x d object is ever formed.  Data loading,
- * class indices and ||X||_2^2 (Lanczos with a certified fallback) are glm.c's, the softmax
+ * class indices and ||X||_2^2 (Lanczos with a certified fallback) are the glm_*.c files', the softmax
  * pieces losses.h's, the Newton driver and the dense Cholesky newton.c's.
  */
 #include "glm.h"
@@ -426,7 +426,7 @@ static void lm_theta_reduce(const logreg_multi *M, const double *lam, const doub
 
 /*
  * Synthetic data (DESIGN §3) from seed: W_true (d x C) ~ N(0, 1) first, then the n training
- * and n' validation rows of glm.c's generator (hg_glm_synthetic_rows, no regression target),
+ * and n' validation rows of the glm_*.c files' generator (hg_glm_synthetic_rows, no regression target),
  * then per training row, then per validation row, y_i = argmax_c (x_i^T W_true)_c +
  * noise N(0,1) (C draws a row; the first maximum).  Labels 0..C-1.
  */
@@ -495,7 +495,7 @@ done:
 
 /*
  * Class indices (DESIGN §3).  Synthetic labels are the classes 0..classes-1.  Labels of files
- * and of data= go through hg_glm_classes (glm.c: integers; the distinct values seen in the
+ * and of data= go through hg_glm_classes (problems/glm_*.c: integers; the distinct values seen in the
  * training and validation parts together, in increasing order, are classes 0, 1, ...; at least
  * two); with files classes=K (K >= their number) adds classes no example has.
  */
@@ -563,8 +563,8 @@ static double lm_hessian_flops(const logreg_multi *M)
 }
 
 /*
- * Load the data (glm.c: files through hg_data_read, or lm_synthetic), map labels to classes,
- * choose the exact solve, allocate every buffer, bound ||X||_2^2 and ||X'||_2^2 (glm.c:
+ * Load the data (problems/glm_*.c: files through hg_data_read, or lm_synthetic), map labels to classes,
+ * choose the exact solve, allocate every buffer, bound ||X||_2^2 and ||X'||_2^2 (problems/glm_*.c:
  * dsyevr, or Lanczos with its residual, or ||X||_F^2), and set
  * eta = step= or 1/L(theta0), L(theta) = ||X||_2^2 / (2n) + max e^theta.
  */
@@ -886,7 +886,7 @@ static int lm_newton_direction(void *ctx, const double *W, const double *grad, d
   return lm_cg_solve(N, W, b, forcing, 0, dw, b + nw, err);
 }
 
-/* Exchange a selected batch and the full data (glm.c), forgetting the probabilities cached
+/* Exchange a selected batch and the full data (problems/glm_*.c), forgetting the probabilities cached
  * for the rows in use: called in pairs around exact and constants. */
 static void lm_swap_full(logreg_multi *M)
 {
@@ -894,7 +894,7 @@ static void lm_swap_full(logreg_multi *M)
   M->P_valid = 0;
 }
 
-/* The sample ops (hgbench.h): glm.c gathers the rows, and the classes follow them. */
+/* The sample ops (hgbench.h): glm_sample.c gathers the rows, and the classes follow them. */
 static int logreg_multi_select(void *self, int which, int count, const int *idx,
                                hg_error *err)
 {
@@ -1036,7 +1036,7 @@ const hg_problem_ops hg_problem_logreg_multi = {
   .describe = logreg_multi_describe,     /* data sizes, classes, reg, step, solver */
   .symmetric = 1,                        /* d_W Phi = I - eta H(W) */
   .n_items = hg_glm_n_items,             /* training rows (Phi), validation rows (E) */
-  .select = logreg_multi_select,         /* the rows (glm.c) and their classes */
+  .select = logreg_multi_select,         /* the rows (problems/glm_*.c) and their classes */
   .revision = 1,                       /* bump when this problem's numbers change */
   .display = "multinomial logistic regression", /* legends and tables */
 };

@@ -34,9 +34,16 @@
  *   5. Implement phi, jvp_w, vjp_w, vjp_theta, upper (required) and whatever optional slots
  *      the problem can offer (jvp_theta, exact, constants, describe), each with a comment
  *      giving its math.  Leave absent optional slots NULL.
- *   6. Add one line to harness/core/registry.c (an extern declaration and a {name, ops} entry).
- *   7. Run `hgbench check NAME` (finite differences of every callback) and `hgbench verify
- *      NAME`; the conformance suite in tests/ then runs every method on it.
+ *   6. Fill the facts the harness reads from the table, never from the name: .revision (bump
+ *      it whenever the problem's numbers change), .display, .unknown for every constant that
+ *      comes out NaN and why, .not_applicable for a method that cannot apply beyond what its
+ *      needs show, .affine when Phi is affine in w with d_theta Phi constant, and
+ *      .selftest_params when the defaults are slow to verify.
+ *   7. Add one line to harness/plugins/builtin.c (an extern declaration and a {name, ops}
+ *      entry).
+ *   8. Run `hgbench check NAME` (finite differences of every callback), `hgbench verify NAME`
+ *      and `hgbench selftest --problem NAME`; after the build CTest has a selftest.M.NAME test
+ *      for every method M that applies and selftest.problem.NAME, without a line of CMake.
  */
 #include "hgbench.h"
 

@@ -7,7 +7,7 @@
  *     Phi(w, theta) = w - eta (X^T (X w - y)/n + e^theta .* w)
  *
  * Data, e^theta, d_theta Phi, the step and the Cholesky scaffolding are shared with logreg in
- * glm.c.  When it pays (dense data with d <= n, or CSR with d^2 <= 2 nnz and d <= 8192;
+ * the glm_*.c files.  When it pays (dense data with d <= n, or CSR with d^2 <= 2 nnz and d <= 8192;
  * gram=yes|no forces it), G = X^T X / n and X^T y / n are cached at create, so Phi and its
  * Jacobian products cost one d x d product instead of two passes over X.
  */
@@ -57,7 +57,7 @@ static int ridge_gram_pays(const hg_matrix *X)
   return d * d <= 2LL * X->rowptr[X->rows] && d <= 8192;
 }
 
-/* Load the data (glm.c), form X^T y / n and, when cached, G = X^T X / n; eta = step= or
+/* Load the data (problems/glm_*.c), form X^T y / n and, when cached, G = X^T X / n; eta = step= or
  * 1/lambda_max(G + diag(e^theta0)). */
 static int ridge_create(const hg_params *p, void **self, int *n_w, int *n_theta, hg_error *err)
 {
@@ -208,12 +208,12 @@ done:
 }
 
 /*
- * Constants (DESIGN §7): the exact extremes of H = X^T X / n + diag(e^theta) (glm.c), and the
+ * Constants (DESIGN §7): the exact extremes of H = X^T X / n + diag(e^theta) (problems/glm_*.c), and the
  * global Lipschitz constants in w (Grazzi et al. 2020, §2), all attained:
  *   d_w Phi = I - eta H does not depend on w:               nu1 = 0;
- *   d_theta Phi = -eta diag(e^theta .* w) (glm.c):          nu2 = eta max_j e^theta_j;
+ *   d_theta Phi = -eta diag(e^theta .* w) (problems/glm_*.c):          nu2 = eta max_j e^theta_j;
  *   grad_w E(w) - grad_w E(w') = X'^T X' (w - w') / n':    mu1 = lambda_max(X'^T X') / n';
- *   grad_theta E = 0 (glm.c):                               mu2 = 0.
+ *   grad_theta E = 0 (problems/glm_*.c):                               mu2 = 0.
  */
 static int ridge_constants(void *self, const double *theta, hg_constants *c, hg_error *err)
 {
@@ -261,7 +261,7 @@ const hg_problem_ops hg_problem_ridge = {
   .describe = ridge_describe,          /* data sizes, storage, reg, step, Gram */
   .symmetric = 1,                      /* d_w Phi = I - eta H */
   .n_items = hg_glm_n_items,           /* training rows (Phi), validation rows (E) */
-  .select = hg_glm_select,             /* gathers the batch rows (glm.c) */
+  .select = hg_glm_select,             /* gathers the batch rows (problems/glm_*.c) */
   .project = ridge_project,            /* theta into [box_lo, box_hi] */
   .revision = 1,                       /* bump when this problem's numbers change */
   .display = "ridge regression", /* legends and tables */

@@ -104,7 +104,8 @@ const hg_method_ops hg_method_aid_cg_normal = {
   .name = "aid-cg-normal",              /* registry name (file aid_cg_normal.c) */
   .summary = "implicit differentiation, adjoint system by k CG steps on the normal equations "
              "(any contraction)",       /* one line */
-  HG_AID_OPS,                           /* lower=, workspace, hg_aid_run, t k tolerances */
+  HG_AID_OPS,                           /* lower=, workspace, hg_aid_run (common.h) */
+  .budgets = HG_AID_BUDGETS, /* what it reads of hg_budget */
   .needs = HG_NEEDS_CONTRACTION,        /* kappa_lin <= (1+q)/(1-q) needs q < 1 */
   .rate = cg_normal_rate,               /* q in t, (kappa_lin-1)/(kappa_lin+1) in k */
   .bound = cg_normal_bound,             /* CGNE convergence in the c3 term */

@@ -215,7 +215,7 @@ struct hg_aid_solver {
 
 #define HG_AID_OPS                                                                            \
   .params = aid_params, .space = aid_space, .space_params = aid_space_params,                 \
-  .compute = aid_compute, .budgets = HG_AID_BUDGETS
+  .compute = aid_compute
 
 /* *base with the lower-level solver mp asks for (lower=). */
 hg_aid_solver hg_aid_with(const hg_aid_solver *base, const hg_params *mp);

@@ -26,10 +26,15 @@
  *      driver, hg_aid_space(n, m, &solver), which counts the solver's blocks.  When they depend
  *      on the method's parameters, give space_params too (space() then answers for the
  *      defaults).
- *   5. Add one line to harness/core/registry.c:  extern const hg_method_ops hg_method_<name>;  and
- *      {"<name>", &hg_method_<name>} in hg_methods[].
- *   6. The conformance tests run it against exact on every problem; add its exact identities
- *      (DESIGN §7) to tests/test_methods.c.
+ *   5. Fill the facts the harness reads from the table, never from the name: .revision (bump
+ *      it whenever the method's numbers change), .display (the legend name), .budgets (the
+ *      hg_budget fields it reads), .biased / .stochastic, .rate and .bound (DESIGN §7), its
+ *      exact .identities with other methods (verify checks each), .columnwise and .cost.
+ *   6. Add one line to harness/plugins/builtin.c:  extern const hg_method_ops
+ *      hg_method_<name>;  and {"<name>", &hg_method_<name>} in its list.
+ *   7. Build: CTest then has a selftest.<name>.P test for every problem P it applies to
+ *      (verify's rows, bad parameters, bookkeeping), without a line of CMake; run
+ *      `hgbench selftest --method <name>` to see the table.
  */
 #include "common.h"
 
@@ -53,10 +58,10 @@ static const hg_aid_solver jfb_solver = {
   .solve = jfb_solve,                                /* v from grad_w E */
 };
 
-/* aid_params, aid_space, aid_space_params, aid_compute: the shared slots (common.h). */
+/* aid_params (lower=gd|fista, as every implicit method), aid_space, aid_space_params and
+ * aid_compute: the slots every method on hg_aid_run shares (common.h). */
 HG_AID_METHOD(jfb_solver)
 
-/* jfb takes no parameters: an empty schema. */
 /* DESIGN §7: (c1 + c2/(1-q)) q^t + c3 q, a floor no t removes. */
 static double jfb_bound(const hg_theory *th, int t, int k, int K)
 {
@@ -77,7 +82,8 @@ const hg_method_ops hg_method_jfb = {
   .version = HG_OPS_VERSION,                  /* ops layout this table follows */
   .name = "jfb",                                     /* registry name (file jfb.c) */
   .summary = "Jacobian-free: grad_theta E + d_theta Phi^T grad_w E at w_t (biased)", /* list */
-  HG_AID_OPS,                           /* lower=, workspace, hg_aid_run, t k tolerances */
+  HG_AID_OPS,                           /* lower=, workspace, hg_aid_run (common.h) */
+  .budgets = HG_BUDGET_T | HG_BUDGET_TOL_LOWER, /* what it reads of hg_budget */
   .needs = HG_NEEDS_CONTRACTION,                     /* iterates Phi */
   .biased = 1,                                       /* bias floor c3 q: never -> exact */
   .bound = jfb_bound,                                 /* bias floor c3 q */

@@ -201,7 +201,7 @@ const hg_method_ops hg_method_piggyback = {
   .version = HG_OPS_VERSION,          /* ops layout this table follows */
   .name = "piggyback",                       /* registry name (file piggyback.c) */
   .summary = "adjoint iterates alongside Chambolle-Pock PDHG (saddle-point lower levels)",
-  .params = piggyback_params,                /* no parameters */
+  .params = piggyback_params,                /* an empty schema */
   .needs = HG_NEEDS_SADDLE,                  /* the saddle ops */
   .space = piggyback_space,                  /* for n_y = 2 n */
   .compute = piggyback_compute,              /* the method */

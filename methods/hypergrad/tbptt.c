@@ -45,7 +45,7 @@ const hg_method_ops hg_method_tbptt = {
   .version = HG_OPS_VERSION,     /* ops layout this table follows */
   .name = "tbptt",                      /* registry name (file tbptt.c) */
   .summary = "itd truncated to the last K lower steps (budget K)", /* one line */
-  .params = tbptt_params,               /* no parameters: K comes with the budget */
+  .params = tbptt_params,               /* an empty schema: K comes with the budget */
   .needs = HG_NEEDS_CONTRACTION,        /* iterates Phi */
   .space = tbptt_space,                 /* workspace bytes: O(K n) */
   .compute = tbptt_compute,             /* the method */
@@ -54,7 +54,7 @@ const hg_method_ops hg_method_tbptt = {
   .biased = 1,                            /* K < t keeps a floor c3 q^K as t grows */
   .revision = 1,                        /* bump when this method's numbers change */
   .display = "TBPTT",                   /* legend name */
-  .budgets = HG_BUDGET_T | HG_BUDGET_KBACK | HG_BUDGET_TOL_LOWER, /* what it reads of hg_budget */
+  .budgets = HG_BUDGET_T | HG_BUDGET_KBACK | HG_BUDGET_TOL_LOWER, /* of hg_budget */
   .identities = tbptt_identities, /* DESIGN §7 */
   .cost = "t Phi, K vjp_w, K vjp_theta; a tape of K + 1 iterates",
 };
