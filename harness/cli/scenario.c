@@ -622,6 +622,38 @@ static void cpu_model(char *buf, size_t len)
 #define HG_COMPILER "unknown"
 #endif
 
+/* The distinct seeds of S's rows in the order they first appear, comma separated: a set of
+ * seen seeds by open addressing, so a sweep of many seeds costs the same per row. */
+static void put_seeds(FILE *f, const hg_scenario *S)
+{
+  size_t cap = 16;
+  while (cap < 2 * (size_t)S->n)
+    cap *= 2;
+  uint64_t *set = calloc(cap, sizeof *set);
+  unsigned char *used = calloc(cap, 1);
+  int first = 1;
+  for (int i = 0; i < S->n; i++) {
+    uint64_t seed = S->rows[i].seed;
+    int seen = 0;
+    if (set && used) {
+      size_t j = (size_t)(seed * 0x9e3779b97f4a7c15ULL >> 32) & (cap - 1);
+      for (; used[j] && !(seen = set[j] == seed); j = (j + 1) & (cap - 1))
+        ;
+      used[j] = 1;
+      set[j] = seed;
+    } else { /* out of memory: the quadratic search */
+      for (int k = 0; k < i && !seen; k++)
+        seen = S->rows[k].seed == seed;
+    }
+    if (!seen) {
+      fprintf(f, "%s%llu", first ? "" : ", ", (unsigned long long)seed);
+      first = 0;
+    }
+  }
+  free(set);
+  free(used);
+}
+
 /* manifest.json (DESIGN §6): version, commit, compiler, BLAS and its threads, machine, seeds,
  * time, and the data of every problem instance run on. */
 static int write_manifest(const hg_scenario *S, int failed, hg_error *err)
@@ -663,16 +695,7 @@ static int write_manifest(const hg_scenario *S, int failed, hg_error *err)
   fprintf(f, "  \"redone\": %d,\n", S->n_redone);
   fprintf(f, "  \"expectations\": {\"passed\": %d, \"failed\": %d},\n  \"seeds\": [",
           S->n_exp - failed, failed);
-  int first = 1;
-  for (int i = 0; i < S->n; i++) {
-    int seen = 0;
-    for (int j = 0; j < i && !seen; j++)
-      seen = S->rows[j].seed == S->rows[i].seed;
-    if (!seen) {
-      fprintf(f, "%s%llu", first ? "" : ", ", (unsigned long long)S->rows[i].seed);
-      first = 0;
-    }
-  }
+  put_seeds(f, S);
   fputs("],\n  \"data\": [", f);
   for (int i = 0; i < S->n_data; i++) {
     fputs(i ? ",\n    {\"problem\": " : "\n    {\"problem\": ", f);
