@@ -266,7 +266,8 @@ struct hg_key_slot {
 static struct hg_key_slot *slot_of(const hg_scenario *S, const hg_record *r, uint64_t h)
 {
   size_t mask = (size_t)S->n_slots - 1;
-  for (size_t i = (size_t)h & mask; ; i = (i + 1) & mask) {
+  /* the home slot from all 64 bits (Fibonacci hashing): FNV-1a's low bits alone cluster */
+  for (size_t i = (size_t)((h * 0x9e3779b97f4a7c15ULL) >> 32) & mask; ; i = (i + 1) & mask) {
     struct hg_key_slot *e = &S->slots[i];
     if (e->row < 0 || (e->h == h && hg_record_same_key(&S->rows[e->row], r)))
       return e;
