@@ -391,7 +391,7 @@ static int read_results(hg_scenario *S, const char *path, long *keep, hg_error *
 }
 
 /* Open results.tsv for appending: read back what it holds (read_results), cut a torn last line
- * away, write the header into a new or empty file. */
+ * away; a missing or empty file is first written with the header alone. */
 static int open_results(hg_scenario *S, hg_error *err)
 {
   char path[2048];
@@ -399,27 +399,16 @@ static int open_results(hg_scenario *S, hg_error *err)
   int rc;
 
   snprintf(path, sizeof path, "%s/%s", S->outdir, RESULTS);
-  if ((rc = read_results(S, path, &keep, err)))
+  if ((rc = read_results(S, path, &keep, err)) || (keep < 0 && (rc = write_results(S, err))))
     return rc;
-  S->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+  S->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
   if (S->fd < 0)
     return hg_fail(err, HG_ERR_IO, "cannot open '%s' for appending: %s", path,
                    strerror(errno));
-  if (ftruncate(S->fd, keep < 0 ? 0 : (off_t)keep) != 0)
+  if (keep >= 0 && ftruncate(S->fd, (off_t)keep) != 0)
     return hg_fail(err, HG_ERR_IO, "cannot cut '%s' to its whole lines: %s", path,
                    strerror(errno));
-  if (keep < 0) {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f)
-      return hg_fail(err, HG_ERR_NOMEM, "out of memory for results.tsv");
-    put_header(f);
-    fclose(f);
-    rc = append_results(S, text, len, err);
-    free(text);
-  }
-  return rc;
+  return HG_OK;
 }
 
 /* ------------------------------------------------------------------------------------------ */

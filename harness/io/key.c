@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -149,36 +150,40 @@ static void sink_field(key_sink *k, const char *s)
     sink_bytes(k, e, (size_t)escape_byte((unsigned char)*s, e));
 }
 
+/* One field printf-style (numbers: no escaping needed, but the same path). */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void sink_fmt(key_sink *k, const char *fmt, ...)
+{
+  char text[64];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  sink_field(k, text);
+}
+
 uint64_t hg_run_key(const hg_record *r, int full, char *buf, size_t len)
 {
   key_sink k = {buf, len, 0, FNV_OFFSET};
-  char num[64];
 
   sink_field(&k, r->problem);
   sink_field(&k, r->problem_params);
   sink_field(&k, r->method);
   sink_field(&k, r->method_params);
   sink_field(&k, r->theta);
-  snprintf(num, sizeof num, "%llu", (unsigned long long)r->seed);
-  sink_field(&k, num);
-  snprintf(num, sizeof num, "t=%d", r->t_budget);
-  sink_field(&k, num);
-  snprintf(num, sizeof num, "k=%d", r->k_budget);
-  sink_field(&k, num);
-  snprintf(num, sizeof num, "K=%d", r->K);
-  sink_field(&k, num);
-  snprintf(num, sizeof num, "tol_lower=%.17g", r->tol_lower);
-  sink_field(&k, num);
-  snprintf(num, sizeof num, "tol_linear=%.17g", r->tol_linear);
-  sink_field(&k, num);
+  sink_fmt(&k, "%llu", (unsigned long long)r->seed);
+  sink_fmt(&k, "t=%d", r->t_budget);
+  sink_fmt(&k, "k=%d", r->k_budget);
+  sink_fmt(&k, "K=%d", r->K);
+  sink_fmt(&k, "tol_lower=%.17g", r->tol_lower);
+  sink_fmt(&k, "tol_linear=%.17g", r->tol_linear);
   sink_field(&k, r->local_constants ? "local" : "global");
   if (full) {
-    snprintf(num, sizeof num, "inputs=%016llx", (unsigned long long)r->inputs);
-    sink_field(&k, num);
-    snprintf(num, sizeof num, "problem_rev=%d", r->problem_rev);
-    sink_field(&k, num);
-    snprintf(num, sizeof num, "method_rev=%d", r->method_rev);
-    sink_field(&k, num);
+    sink_fmt(&k, "inputs=%016llx", (unsigned long long)r->inputs);
+    sink_fmt(&k, "problem_rev=%d", r->problem_rev);
+    sink_fmt(&k, "method_rev=%d", r->method_rev);
   }
   if (buf && len)
     buf[k.pos < len ? k.pos : len - 1] = '\0';
@@ -206,17 +211,17 @@ int hg_record_fresh(const hg_record *old, const hg_record *now)
 
 /* One hashed file: its content hash, valid while path, device, inode, size and mtime agree. */
 typedef struct file_entry {
-  char *path; /* owned */
+  struct file_entry *next; /* owned */
   dev_t dev;
   ino_t ino;
   off_t size;
   struct timespec mtime;
   uint64_t h;
+  char path[];
 } file_entry;
 
 struct hg_file_hashes {
-  int n, cap;
-  file_entry *e; /* owned; a handful of distinct files per scenario, searched in order */
+  file_entry *first; /* owned; a handful of distinct files per scenario, searched in order */
 };
 
 void hg_file_hashes_destroy(hg_file_hashes **pc)
@@ -224,9 +229,11 @@ void hg_file_hashes_destroy(hg_file_hashes **pc)
   hg_file_hashes *c = pc ? *pc : NULL;
   if (!c)
     return;
-  for (int i = 0; i < c->n; i++)
-    free(c->e[i].path);
-  free(c->e);
+  while (c->first) {
+    file_entry *e = c->first;
+    c->first = e->next;
+    free(e);
+  }
   free(c);
   *pc = NULL;
 }
@@ -254,29 +261,20 @@ static uint64_t hash_content(const char *path)
  * and mtime agree, hashed (and cached) otherwise. */
 static uint64_t cached_hash(hg_file_hashes *c, const char *path, const struct stat *st)
 {
-  file_entry *e = NULL;
-  for (int i = 0; i < c->n && !e; i++)
-    if (!strcmp(c->e[i].path, path))
-      e = &c->e[i];
+  file_entry *e = c->first;
+  while (e && strcmp(e->path, path))
+    e = e->next;
   if (e && e->dev == st->st_dev && e->ino == st->st_ino && e->size == st->st_size &&
       e->mtime.tv_sec == st->st_mtim.tv_sec && e->mtime.tv_nsec == st->st_mtim.tv_nsec)
     return e->h;
   uint64_t h = hash_content(path);
-  if (!e && c->n == c->cap) { /* out of memory: not cached, still correct */
-    int cap = c->cap ? 2 * c->cap : 8;
-    file_entry *a = realloc(c->e, (size_t)cap * sizeof *a);
-    if (!a)
-      return h;
-    c->e = a;
-    c->cap = cap;
+  if (!e && (e = malloc(sizeof *e + strlen(path) + 1)) != NULL) {
+    strcpy(e->path, path);
+    e->next = c->first;
+    c->first = e;
   }
-  if (!e) {
-    char *p = strdup(path);
-    if (!p)
-      return h;
-    e = &c->e[c->n++];
-    e->path = p;
-  }
+  if (!e) /* out of memory: not cached, still correct */
+    return h;
   e->dev = st->st_dev;
   e->ino = st->st_ino;
   e->size = st->st_size;
