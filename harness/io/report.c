@@ -585,7 +585,7 @@ static void put_what_ran(FILE *f, const hg_scenario *S)
   hg_plugin_ref used[64];
   int n_used = hg_scenario_plugins(S, used, 64);
   if (n_used)
-    fputs("\n- Plugins and their revisions (part of every run key):", f);
+    fputs("\n- Plugins used and their revisions:", f);
   for (int i = 0; i < n_used; i++) {
     fprintf(f, "%s %s ", i ? "," : "", used[i].kind);
     md_code(f, used[i].name, 0);
