@@ -818,6 +818,8 @@ static void push_run_table(lua_State *L, const lproblem *up, const hg_record *r,
 /*
  * hg.hypergrad(P, opts): one hypergradient, recorded in results.tsv, or the recorded row when
  * the scenario already has one with the same key (resume: not run again, skipped = true).  A
+ * recorded row of the same base key from other input files or plugin revisions is stale: the
+ * run is made again (redone = true) and its row replaces that one (DESIGN §6).  A
  * failed run (non-contractive, breakdown, NaN, a method the problem cannot serve...) is
  * recorded with its status and returned; bad arguments are Lua errors.
  */
