@@ -5,7 +5,9 @@
 #   3. one data file changed: exactly its 4 runs are redone, the file keeps 12 rows;
 #   4. itd's method_rev edited in results.tsv: exactly itd's 6 rows are stale and redone;
 #   5. the last line cut short (a kill while it was written): a warning naming the file, that
-#      run redone, the file whole again.
+#      run redone, the file whole again;
+#   6. a results.tsv of an older hgbench (44 columns, no revisions): read, all 12 runs redone,
+#      the file in today's columns.
 set -u
 HG=$1 SCEN=$2 CSV=$3 OUT=$4
 DIR=$OUT/data RES=$OUT/out/results.tsv LOG=$OUT/log
@@ -63,3 +65,10 @@ expect_log "warning: .*results.tsv:13: no line end"
 expect_log "11 of 12 runs already recorded"
 expect_rows
 echo "5. last line cut short: dropped with a warning, its run redone"
+
+cut -f 1-44 "$RES" >"$RES.v1" && mv "$RES.v1" "$RES" || exit 1
+run
+expect_log "warning: .*results.tsv was written by an older hgbench"
+expect_log "12 of 12 runs redone"
+expect_rows
+echo "6. an older results.tsv: its rows read as stale, all 12 redone, today's columns"

@@ -29,6 +29,10 @@ static const char *const columns[] = {
   "method_rev", "inputs", "key", "base_key",
 };
 #define NCOLUMNS ((int)(sizeof columns / sizeof columns[0]))
+#define NCOLUMNS_V1 44 /* an older hgbench's results.tsv: up to message, no revisions or key */
+/* What an older file's rows lack: the revisions unknown (-1: stale against any plugin), no
+ * inputs, the keys recomputed. */
+static char *const v1_tail[NCOLUMNS - NCOLUMNS_V1] = {"-1", "-1", "0", "", ""};
 
 /* ------------------------------------------------------------------------------------------ */
 /* Files                                                                                       */
@@ -327,7 +331,8 @@ static int keep_row(hg_scenario *S, const hg_record *r, hg_error *err)
  * (no line end, a wrong field count or a malformed field: a kill while it was written) is
  * dropped with a warning and *keep gets the length of what precedes it (the file is cut
  * there); the same fault on an earlier line is an error naming it.  *keep is -1 when the file
- * does not exist or holds not even a whole header. */
+ * does not exist, holds not even a whole header, or has an older hgbench's columns (its rows
+ * are read with unknown revisions, so stale, and the file is to be written anew). */
 static int read_results(hg_scenario *S, const char *path, long *keep, hg_error *err)
 {
   char *line = NULL, *field[NCOLUMNS + 1];
@@ -335,7 +340,7 @@ static int read_results(hg_scenario *S, const char *path, long *keep, hg_error *
   long lineno = 0, good = 0;
   ssize_t got;
   hg_error bad;
-  int rc = HG_OK, pending = 0;
+  int rc = HG_OK, pending = 0, ncol = NCOLUMNS;
 
   *keep = -1;
   hg_error_clear(&bad);
@@ -355,8 +360,9 @@ static int read_results(hg_scenario *S, const char *path, long *keep, hg_error *
     if (lineno == 1) {
       if (!whole)
         break; /* a header cut short: the file starts afresh */
-      for (int c = 0; c < NCOLUMNS && !rc; c++)
-        if (n != NCOLUMNS || strcmp(field[c], columns[c]))
+      ncol = n == NCOLUMNS_V1 ? NCOLUMNS_V1 : NCOLUMNS;
+      for (int c = 0; c < ncol && !rc; c++)
+        if (n != ncol || strcmp(field[c], columns[c]))
           rc = hg_fail(err, HG_ERR_PARSE, "%s:1: its columns are not this hgbench's (move the "
                        "file away to start afresh)", path);
       if (rc)
@@ -366,11 +372,13 @@ static int read_results(hg_scenario *S, const char *path, long *keep, hg_error *
     }
     hg_record r;
     int col = 0;
+    if (ncol == NCOLUMNS_V1 && n == ncol) /* an older file's row: the columns it lacks */
+      memcpy(field + ncol, v1_tail, sizeof v1_tail);
     if (!whole)
       pending = hg_fail(&bad, HG_ERR_PARSE, "%s:%ld: no line end", path, lineno);
-    else if (n != NCOLUMNS)
+    else if (n != ncol)
       pending = hg_fail(&bad, HG_ERR_PARSE, "%s:%ld: %d fields, expected %d", path, lineno, n,
-                        NCOLUMNS);
+                        ncol);
     else if (!parse_row(field, &r, &col))
       pending = hg_fail(&bad, HG_ERR_PARSE, "%s:%ld: malformed %s '%s'", path, lineno,
                         columns[col], field[col]);
@@ -384,7 +392,11 @@ static int read_results(hg_scenario *S, const char *path, long *keep, hg_error *
   if (!rc && pending)
     fprintf(stderr, "hgbench: warning: %s (the last line, cut short by a kill while it was "
             "written?): dropped from the file, its run is done again\n", bad.msg);
-  if (!rc && lineno > 0 && good > 0)
+  if (!rc && ncol == NCOLUMNS_V1) /* *keep stays -1: rewritten whole, in this format */
+    fprintf(stderr, "hgbench: warning: %s was written by an older hgbench, without plugin "
+            "revisions or input hashes: its %d rows are kept, but as stale, so their runs are "
+            "done again\n", path, S->n);
+  else if (!rc && lineno > 0 && good > 0)
     *keep = good;
   S->n_resumed = rc ? 0 : S->n;
   return rc;
