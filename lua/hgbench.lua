@@ -182,7 +182,7 @@ Progress.__close = function(self)
 end
 
 local function new_progress(total, show_K)
-  return setmetatable({total = total, done = 0, skipped = 0, show_K = show_K,
+  return setmetatable({total = total, done = 0, skipped = 0, redone = 0, show_K = show_K,
                        start = core.clock(), tty = core.stderr_is_tty(), open = false}, Progress)
 end
 
@@ -190,6 +190,9 @@ function Progress:step(run)
   self.done = self.done + 1
   if run.skipped then
     self.skipped = self.skipped + 1
+  end
+  if run.redone then
+    self.redone = self.redone + 1
   end
   local outcome
   if run.skipped then
@@ -222,6 +225,10 @@ function Progress:finish()
   if self.skipped > 0 then
     io.stderr:write(fmt("hgbench: %d of %d runs already recorded in %s/results.tsv: skipped\n",
                         self.skipped, self.total, hg.out or "."))
+  end
+  if self.redone > 0 then
+    io.stderr:write(fmt("hgbench: %d of %d runs redone: results.tsv had them from other input "
+                        .. "files or plugin revisions\n", self.redone, self.total))
   end
 end
 

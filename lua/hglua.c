@@ -80,33 +80,6 @@ static hg_scenario *scenario(lua_State *L)
   return S;
 }
 
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
-
-/* FNV-1a, 64 bits, of len bytes continuing from h. */
-static uint64_t fnv1a(uint64_t h, const void *p, size_t len)
-{
-  const unsigned char *b = p;
-  for (size_t i = 0; i < len; i++) {
-    h ^= b[i];
-    h *= FNV_PRIME;
-  }
-  return h;
-}
-
-static uint64_t fnv1a_str(uint64_t h, const char *s)
-{
-  return fnv1a(h, s, strlen(s));
-}
-
-/* The SplitMix64 finalizer: a bijective mix of all 64 bits. */
-static uint64_t mix64(uint64_t z)
-{
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 static const hg_param_spec *find_spec(const hg_param_spec *schema, const char *key)
 {
   for (; schema && schema->key; schema++)
@@ -116,23 +89,14 @@ static const hg_param_spec *find_spec(const hg_param_spec *schema, const char *k
 }
 
 /*
- * The seed of repetition r of problem `name` with parameters `params` (canonical text):
- * SplitMix64's finalizer over FNV-1a of "name|params|r", kept to its top 53 bits (exact as a
- * Lua number and a double, and inside the seed= range [0, 2^53] of the synthetic problems),
- * and reduced into the schema's seed= range when that is narrower.
+ * The seed of repetition r of problem `name` with parameters `params` (canonical text): from
+ * the problem's part of the run key, without file hashes or revisions (hg_run_seed, DESIGN
+ * §6: 53 bits, exact as a Lua number and a double, and inside the seed= range [0, 2^53] of
+ * the synthetic problems), reduced into the schema's seed= range when that is narrower.
  */
 static uint64_t rep_seed(const hg_problem_ops *ops, const char *params, long long r)
 {
-  char rs[32];
-  uint64_t h = FNV_OFFSET;
-
-  snprintf(rs, sizeof rs, "%lld", r);
-  h = fnv1a_str(h, ops->name);
-  h = fnv1a_str(h, "|");
-  h = fnv1a_str(h, params);
-  h = fnv1a_str(h, "|");
-  h = fnv1a_str(h, rs);
-  uint64_t s = mix64(h) >> 11;
+  uint64_t s = hg_run_seed(ops->name, params, r);
   const hg_param_spec *sp = find_spec(ops->params, "seed");
   if (sp && sp->type == HG_PARAM_INT && !(sp->lo == 0 && sp->hi == 0)) {
     double lo = sp->lo > 0 ? ceil(sp->lo) : 0, hi = floor(sp->hi);
@@ -582,7 +546,7 @@ static double *push_theta(lua_State *L, const lproblem *up, int idx, int arg, co
       lua_pop(L, 1);
     }
     snprintf(rec, reclen, "table:%016llx",
-             (unsigned long long)fnv1a(FNV_OFFSET, theta, (size_t)m * sizeof *theta));
+             (unsigned long long)hg_fnv1a(HG_FNV_OFFSET, theta, (size_t)m * sizeof *theta));
     break;
   }
   default:
@@ -847,11 +811,15 @@ static void push_run_table(lua_State *L, const lproblem *up, const hg_record *r,
   set_num(L, "kappa", r->kappa);
   set_num(L, "mu", r->mu);
   set_num(L, "L", r->L);
+  set_int(L, "problem_rev", r->problem_rev);
+  set_int(L, "method_rev", r->method_rev);
 }
 
 /*
  * hg.hypergrad(P, opts): one hypergradient, recorded in results.tsv, or the recorded row when
  * the scenario already has one with the same key (resume: not run again, skipped = true).  A
+ * recorded row of the same base key from other input files or plugin revisions is stale: the
+ * run is made again (redone = true) and its row replaces that one (DESIGN §6).  A
  * failed run (non-contractive, breakdown, NaN, a method the problem cannot serve...) is
  * recorded with its status and returned; bad arguments are Lua errors.
  */
@@ -914,8 +882,11 @@ static int l_hypergrad(lua_State *L)
   rec.K = b.K;
   rec.tol_lower = b.tol_lower;
   rec.tol_linear = b.tol_linear;
+  rec.problem_rev = P->ops->revision;
+  rec.method_rev = M->revision;
 
-  const hg_record *old = hg_scenario_find(S, &rec);
+  int stale = 0;
+  const hg_record *old = hg_scenario_find(S, &rec, &stale);
   if (old) {
     S->n_skipped++;
     push_run_table(L, up, old, NULL, NULL);
@@ -973,6 +944,8 @@ static int l_hypergrad(lua_State *L)
   if (hg_scenario_add(S, &rec, &err))
     return luaL_error(L, "%s", err.msg);
   push_run_table(L, up, &rec, rc ? NULL : run->grad, ref);
+  if (stale)
+    set_bool(L, "redone", 1);
   hg_run_release(run); /* now rather than at the next collection */
   return 1;
 }

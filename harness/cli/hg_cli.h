@@ -12,13 +12,17 @@
 /* ------------------------------------------------------------------------------------------ */
 
 /* Open a scenario writing into outdir (created if missing).  An existing outdir/results.tsv
- * is read back so runs already recorded are skipped (resume); a malformed one is an error
- * naming the file and line. */
+ * is read back once into a hash index so runs already recorded are skipped (resume); a last
+ * line cut short by a kill is dropped with a warning on stderr and cut from the file; any
+ * other malformed line is an error naming the file and line. */
 int hg_scenario_open(const char *script, const char *outdir, hg_scenario **S, hg_error *err);
 void hg_scenario_destroy(hg_scenario **S);
-/* The recorded row with the same key as r, or NULL. */
-const hg_record *hg_scenario_find(const hg_scenario *S, const hg_record *r);
-/* Append a row and rewrite results.tsv atomically (temporary file, then rename). */
+/* Complete r's key (r->inputs: its input files' content hash; r's revisions are the
+ * caller's) and return the recorded row with that key (hg_run_key), or NULL.  *stale (may be
+ * NULL) is 1 when a row with r's base key is recorded from other input files or revisions:
+ * the run is to be redone, and hg_scenario_add's row then replaces it. */
+const hg_record *hg_scenario_find(hg_scenario *S, hg_record *r, int *stale);
+/* Append r's row to results.tsv and flush it to the disk (fdatasync). */
 int hg_scenario_add(hg_scenario *S, const hg_record *r, hg_error *err);
 int hg_scenario_expect(hg_scenario *S, int pass, const char *what, const char *where,
                        hg_error *err);
@@ -31,8 +35,8 @@ int hg_scenario_add_table(hg_scenario *S, const char *title, const char *markdow
  * already.  report.md lists them under "Data" and manifest.json in "data". */
 int hg_scenario_add_data(hg_scenario *S, const hg_problem *P, const char *params,
                          hg_error *err);
-/* Write report.md and manifest.json (atomically).  *failed gets the number of failed
- * expectations. */
+/* Write report.md and manifest.json (atomically), and rewrite results.tsv (atomically) when
+ * rows were superseded by runs redone.  *failed gets the number of failed expectations. */
 int hg_scenario_finish(hg_scenario *S, int *failed, hg_error *err);
 
 /* Append the rows of an outer run (hg_optimize_tsv, prefixed by label) to S's optimize.tsv

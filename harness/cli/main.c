@@ -570,8 +570,11 @@ static void print_json(const hg_problem *P, const char *method, const hg_run *r)
   fputs(", \"wall_s\": ", f);
   hg_json_number(f, r->wall_s);
   fprintf(f, ", \"counts\": {\"phi\": %ld, \"jvp_w\": %ld, \"vjp_w\": %ld, \"vjp_theta\": %ld, "
-          "\"jvp_theta\": %ld}, \"peak_bytes\": %zu}\n", r->counts.phi, r->counts.jvp_w,
+          "\"jvp_theta\": %ld}, \"peak_bytes\": %zu", r->counts.phi, r->counts.jvp_w,
           r->counts.vjp_w, r->counts.vjp_theta, r->counts.jvp_theta, r->peak_bytes);
+  const hg_method_ops *M = hg_find_method(method, NULL);
+  fprintf(f, ", \"problem_rev\": %d, \"method_rev\": %d}\n", P->ops->revision,
+          M ? M->revision : 0);
 }
 
 static int cmd_hypergrad(cli *c, hg_error *err)

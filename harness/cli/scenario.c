@@ -1,13 +1,14 @@
 /*
- * scenario.c -- a scenario's output folder (DESIGN §6): results.tsv (one row per run, read back
- * to resume), expectations, the plots made, manifest.json.  Every file is written to a
- * temporary name and renamed when complete.
+ * scenario.c -- a scenario's output folder (DESIGN §6): results.tsv (one row appended and
+ * fsync'ed per run, read back once into a hash index to resume), expectations, the plots made,
+ * manifest.json.  Every other file is written to a temporary name and renamed when complete.
  */
 #include "hg_cli.h"
 #include "json.h"
 
 #include <cblas.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,6 @@
 #include <unistd.h>
 
 #define RESULTS "results.tsv"
-#define FLUSH_INTERVAL_S 0.5 /* results.tsv is rewritten at most this often during a run */
 
 /* results.tsv columns, in order (DESIGN §6). */
 static const char *const columns[] = {
@@ -25,9 +25,14 @@ static const char *const columns[] = {
   "t_budget", "k_budget", "K", "tol_lower", "tol_linear", "t", "k", "status", "rel_error",
   "abs_error", "bound", "bound_violated", "value", "wall_s", "phi", "jvp_w", "vjp_w",
   "vjp_theta", "jvp_theta", "peak_bytes", "q", "kappa", "mu", "L", "nu1", "nu2", "mu1", "mu2",
-  "L_E", "L_Phi", "D", "eps", "delta", "omega", "constants", "message",
+  "L_E", "L_Phi", "D", "eps", "delta", "omega", "constants", "message", "problem_rev",
+  "method_rev", "inputs", "key", "base_key",
 };
 #define NCOLUMNS ((int)(sizeof columns / sizeof columns[0]))
+#define NCOLUMNS_V1 44 /* an older hgbench's results.tsv: up to message, no revisions or key */
+/* What an older file's rows lack: the revisions unknown (-1: stale against any plugin), no
+ * inputs, the keys recomputed. */
+static char *const v1_tail[NCOLUMNS - NCOLUMNS_V1] = {"-1", "-1", "0", "", ""};
 
 /* ------------------------------------------------------------------------------------------ */
 /* Files                                                                                       */
@@ -59,12 +64,7 @@ static int make_dirs(const char *dir, hg_error *err)
   return HG_OK;
 }
 
-/* A string of TSV field text: tabs and line breaks become spaces. */
-static void put_field(FILE *f, const char *s)
-{
-  for (; *s; s++)
-    fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, f);
-}
+#define put_field hg_tsv_put /* a string as TSV field text, escaped (key.c) */
 
 static void put_real(FILE *f, double x)
 {
@@ -113,10 +113,21 @@ static void put_row(FILE *f, const char *scenario, const hg_record *r)
   }
   fprintf(f, "\t%s\t", r->local_constants ? "local" : "global");
   put_field(f, r->message);
+  fprintf(f, "\t%d\t%d\t%016llx\t%016llx\t%016llx\n", r->problem_rev, r->method_rev,
+          (unsigned long long)r->inputs, (unsigned long long)hg_run_key(r, 1, NULL, 0),
+          (unsigned long long)hg_run_key(r, 0, NULL, 0));
+}
+
+/* The header line of results.tsv into f. */
+static void put_header(FILE *f)
+{
+  for (int c = 0; c < NCOLUMNS; c++)
+    fprintf(f, "%s%s", c ? "\t" : "", columns[c]);
   fputc('\n', f);
 }
 
-/* Rewrite results.tsv with every row (atomically). */
+/* Rewrite results.tsv with the rows in memory (atomically): the compaction after stale rows
+ * were superseded. */
 static int write_results(hg_scenario *S, hg_error *err)
 {
   char *text = NULL;
@@ -124,17 +135,34 @@ static int write_results(hg_scenario *S, hg_error *err)
   FILE *f = open_memstream(&text, &len);
   if (!f)
     return hg_fail(err, HG_ERR_NOMEM, "out of memory for results.tsv");
-  for (int c = 0; c < NCOLUMNS; c++)
-    fprintf(f, "%s%s", c ? "\t" : "", columns[c]);
-  fputc('\n', f);
+  put_header(f);
   for (int i = 0; i < S->n; i++)
     put_row(f, S->name, &S->rows[i]);
   fclose(f);
   int rc = hg_write_atomic(S->outdir, RESULTS, text, len, err);
   free(text);
-  S->last_flush = hg_now();
-  S->dirty = rc != HG_OK;
+  if (!rc)
+    S->n_superseded = 0;
   return rc;
+}
+
+/* Append text (whole lines) to results.tsv and flush it to the disk. */
+static int append_results(hg_scenario *S, const char *text, size_t len, hg_error *err)
+{
+  while (len > 0) {
+    ssize_t w = write(S->fd, text, len);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return hg_fail(err, HG_ERR_IO, "cannot append to '%s/%s': %s", S->outdir, RESULTS,
+                     strerror(errno));
+    text += w;
+    len -= (size_t)w;
+  }
+  if (fdatasync(S->fd) != 0 && errno != EINVAL)
+    return hg_fail(err, HG_ERR_IO, "cannot sync '%s/%s': %s", S->outdir, RESULTS,
+                   strerror(errno));
+  return HG_OK;
 }
 
 /* Split line (modified in place) at tabs into at most max fields; returns the count. */
@@ -164,20 +192,21 @@ static int status_code(const char *word)
 static int parse_row(char **v, hg_record *r, int *bad)
 {
   memset(r, 0, sizeof *r);
-  snprintf(r->problem, sizeof r->problem, "%s", v[1]);
-  snprintf(r->problem_params, sizeof r->problem_params, "%s", v[2]);
-  snprintf(r->method, sizeof r->method, "%s", v[3]);
-  snprintf(r->method_params, sizeof r->method_params, "%s", v[4]);
-  snprintf(r->theta, sizeof r->theta, "%s", v[5]);
-  snprintf(r->message, sizeof r->message, "%s", v[43]);
+  snprintf(r->problem, sizeof r->problem, "%s", hg_tsv_unescape(v[1]));
+  snprintf(r->problem_params, sizeof r->problem_params, "%s", hg_tsv_unescape(v[2]));
+  snprintf(r->method, sizeof r->method, "%s", hg_tsv_unescape(v[3]));
+  snprintf(r->method_params, sizeof r->method_params, "%s", hg_tsv_unescape(v[4]));
+  snprintf(r->theta, sizeof r->theta, "%s", hg_tsv_unescape(v[5]));
+  snprintf(r->message, sizeof r->message, "%s", hg_tsv_unescape(v[43]));
   if (strcmp(v[42], "global") && strcmp(v[42], "local"))
     return *bad = 42, 0;
   r->local_constants = !strcmp(v[42], "local");
   if ((r->status = status_code(v[15])) < 0)
     return *bad = 15, 0;
 
-  /* the numeric columns: 'i' int, 'l' long, 'u' 64-bit unsigned, 'z' size_t, 'd' double */
-  unsigned long long seed = 0, peak = 0;
+  /* the numeric columns: 'i' int, 'l' long, 'u' 64-bit unsigned, 'x' the same in hex,
+   * 'd' double */
+  unsigned long long seed = 0, peak = 0, inputs = 0;
   const struct { int col; char type; void *p; } num[] = {
     {6, 'u', &seed},           {7, 'i', &r->rep},         {8, 'i', &r->t_budget},
     {9, 'i', &r->k_budget},    {10, 'i', &r->K},          {11, 'd', &r->tol_lower},
@@ -190,7 +219,8 @@ static int parse_row(char **v, hg_record *r, int *bad)
     {31, 'd', &r->L},          {32, 'd', &r->nu1},        {33, 'd', &r->nu2},
     {34, 'd', &r->mu1},        {35, 'd', &r->mu2},        {36, 'd', &r->L_E},
     {37, 'd', &r->L_Phi},      {38, 'd', &r->D},          {39, 'd', &r->eps},
-    {40, 'd', &r->delta},      {41, 'd', &r->omega},
+    {40, 'd', &r->delta},      {41, 'd', &r->omega},      {44, 'i', &r->problem_rev},
+    {45, 'i', &r->method_rev}, {46, 'x', &inputs},
   };
   for (size_t i = 0; i < sizeof num / sizeof num[0]; i++) {
     const char *s = v[num[i].col];
@@ -200,6 +230,7 @@ static int parse_row(char **v, hg_record *r, int *bad)
     case 'i': *(int *)num[i].p = (int)strtol(s, &end, 10); break;
     case 'l': *(long *)num[i].p = strtol(s, &end, 10); break;
     case 'u': *(unsigned long long *)num[i].p = strtoull(s, &end, 10); break;
+    case 'x': *(unsigned long long *)num[i].p = strtoull(s, &end, 16); break;
     default: *(double *)num[i].p = strtod(s, &end); break;
     }
     if ((errno == ERANGE && num[i].type != 'd') || end == s || *end) /* denormals read fine */
@@ -207,6 +238,7 @@ static int parse_row(char **v, hg_record *r, int *bad)
   }
   r->seed = seed;
   r->peak_bytes = (size_t)peak;
+  r->inputs = inputs;
   return 1;
 }
 
@@ -224,61 +256,171 @@ static void *grow(void *a, int n, int *cap, size_t size, int first)
   return p;
 }
 
-static int push_row(hg_scenario *S, const hg_record *r, hg_error *err)
+/* ------------------------------------------------------------------------------------------ */
+/* The index: base key hash -> row, open addressing with linear probing                       */
+/* ------------------------------------------------------------------------------------------ */
+
+struct hg_key_slot {
+  uint64_t h; /* hg_run_key(row, 0) */
+  int row;    /* index into S->rows; -1: empty */
+};
+
+/* The slot of r's base key (hash h): the one holding a row with that key, or the empty one
+ * where it would go. */
+static struct hg_key_slot *slot_of(const hg_scenario *S, const hg_record *r, uint64_t h)
 {
+  size_t mask = (size_t)S->n_slots - 1;
+  /* the home slot from all 64 bits (Fibonacci hashing): FNV-1a's low bits alone cluster */
+  for (size_t i = (size_t)((h * 0x9e3779b97f4a7c15ULL) >> 32) & mask; ; i = (i + 1) & mask) {
+    struct hg_key_slot *e = &S->slots[i];
+    if (e->row < 0 || (e->h == h && hg_record_same_key(&S->rows[e->row], r)))
+      return e;
+  }
+}
+
+/* Room in the index for one more row (kept at most half full). */
+static int index_reserve(hg_scenario *S, hg_error *err)
+{
+  if (2 * (S->n + 1) <= S->n_slots)
+    return HG_OK;
+  int n_slots = S->n_slots ? 2 * S->n_slots : 256;
+  struct hg_key_slot *old = S->slots, *a = malloc((size_t)n_slots * sizeof *a);
+  if (!a)
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory for the index of %d results rows", S->n);
+  for (int i = 0; i < n_slots; i++)
+    a[i].row = -1;
+  int n_old = S->n_slots;
+  S->slots = a;
+  S->n_slots = n_slots;
+  for (int i = 0; i < n_old; i++)
+    if (old[i].row >= 0)
+      *slot_of(S, &S->rows[old[i].row], old[i].h) = old[i];
+  free(old);
+  return HG_OK;
+}
+
+/* Keep r in memory: a new row, or in place of the row with its base key (which it
+ * supersedes: a run redone, or a later line of results.tsv). */
+static int keep_row(hg_scenario *S, const hg_record *r, hg_error *err)
+{
+  int rc = index_reserve(S, err);
+  if (rc)
+    return rc;
+  uint64_t h = hg_run_key(r, 0, NULL, 0);
+  struct hg_key_slot *e = slot_of(S, r, h);
+  if (e->row >= 0) {
+    S->rows[e->row] = *r;
+    S->n_superseded++;
+    return HG_OK;
+  }
   void *a = grow(S->rows, S->n, &S->cap, sizeof *S->rows, 64);
   if (!a)
     return hg_fail(err, HG_ERR_NOMEM, "out of memory for %d results rows", S->n + 1);
   S->rows = a;
-  S->rows[S->n++] = *r;
+  S->rows[S->n] = *r;
+  e->h = h;
+  e->row = S->n++;
   return HG_OK;
 }
 
-/* Read an existing results.tsv back (resume). */
-static int read_results(hg_scenario *S, hg_error *err)
-{
-  char path[2048], *line = NULL, *field[NCOLUMNS + 1];
-  size_t cap = 0;
-  long lineno = 0;
-  int rc = HG_OK;
+/* ------------------------------------------------------------------------------------------ */
+/* Reading results.tsv back (resume)                                                           */
+/* ------------------------------------------------------------------------------------------ */
 
-  snprintf(path, sizeof path, "%s/%s", S->outdir, RESULTS);
+/* Read an existing results.tsv back, once, into S's rows and index.  A last line cut short
+ * (no line end, a wrong field count or a malformed field: a kill while it was written) is
+ * dropped with a warning and *keep gets the length of what precedes it (the file is cut
+ * there); the same fault on an earlier line is an error naming it.  *keep is -1 when the file
+ * does not exist, holds not even a whole header, or has an older hgbench's columns (its rows
+ * are read with unknown revisions, so stale, and the file is to be written anew). */
+static int read_results(hg_scenario *S, const char *path, long *keep, hg_error *err)
+{
+  char *line = NULL, *field[NCOLUMNS + 1];
+  size_t cap = 0;
+  long lineno = 0, good = 0;
+  ssize_t got;
+  hg_error bad;
+  int rc = HG_OK, pending = 0, ncol = NCOLUMNS;
+
+  *keep = -1;
+  hg_error_clear(&bad);
   FILE *f = fopen(path, "r");
   if (!f)
     return errno == ENOENT ? HG_OK
                            : hg_fail(err, HG_ERR_IO, "cannot read '%s': %s", path,
                                      strerror(errno));
-  while (getline(&line, &cap, f) > 0) {
+  while ((got = getline(&line, &cap, f)) > 0) {
     lineno++;
+    if (pending) { /* a faulty line with more after it: not a torn end */
+      rc = hg_fail(err, bad.status, "%s", bad.msg);
+      break;
+    }
+    int whole = line[got - 1] == '\n';
     int n = split_tabs(line, field, NCOLUMNS + 1);
     if (lineno == 1) {
-      for (int c = 0; c < NCOLUMNS && !rc; c++)
-        if (n != NCOLUMNS || strcmp(field[c], columns[c]))
+      if (!whole)
+        break; /* a header cut short: the file starts afresh */
+      ncol = n == NCOLUMNS_V1 ? NCOLUMNS_V1 : NCOLUMNS;
+      for (int c = 0; c < ncol && !rc; c++)
+        if (n != ncol || strcmp(field[c], columns[c]))
           rc = hg_fail(err, HG_ERR_PARSE, "%s:1: its columns are not this hgbench's (move the "
                        "file away to start afresh)", path);
       if (rc)
         break;
+      good = (long)got;
       continue;
     }
     hg_record r;
-    int bad = 0;
-    if (n != NCOLUMNS) {
-      rc = hg_fail(err, HG_ERR_PARSE, "%s:%ld: %d fields, expected %d", path, lineno, n,
-                   NCOLUMNS);
+    int col = 0;
+    if (ncol == NCOLUMNS_V1 && n == ncol) /* an older file's row: the columns it lacks */
+      memcpy(field + ncol, v1_tail, sizeof v1_tail);
+    if (!whole)
+      pending = hg_fail(&bad, HG_ERR_PARSE, "%s:%ld: no line end", path, lineno);
+    else if (n != ncol)
+      pending = hg_fail(&bad, HG_ERR_PARSE, "%s:%ld: %d fields, expected %d", path, lineno, n,
+                        ncol);
+    else if (!parse_row(field, &r, &col))
+      pending = hg_fail(&bad, HG_ERR_PARSE, "%s:%ld: malformed %s '%s'", path, lineno,
+                        columns[col], field[col]);
+    else if ((rc = keep_row(S, &r, err)))
       break;
-    }
-    if (!parse_row(field, &r, &bad)) {
-      rc = hg_fail(err, HG_ERR_PARSE, "%s:%ld: malformed %s '%s'", path, lineno, columns[bad],
-                   field[bad]);
-      break;
-    }
-    if ((rc = push_row(S, &r, err)))
-      break;
+    else
+      good += (long)got;
   }
   free(line);
   fclose(f);
+  if (!rc && pending)
+    fprintf(stderr, "hgbench: warning: %s (the last line, cut short by a kill while it was "
+            "written?): dropped from the file, its run is done again\n", bad.msg);
+  if (!rc && ncol == NCOLUMNS_V1) /* *keep stays -1: rewritten whole, in this format */
+    fprintf(stderr, "hgbench: warning: %s was written by an older hgbench, without plugin "
+            "revisions or input hashes: its %d rows are kept, but as stale, so their runs are "
+            "done again\n", path, S->n);
+  else if (!rc && lineno > 0 && good > 0)
+    *keep = good;
   S->n_resumed = rc ? 0 : S->n;
   return rc;
+}
+
+/* Open results.tsv for appending: read back what it holds (read_results), cut a torn last line
+ * away; a missing or empty file is first written with the header alone. */
+static int open_results(hg_scenario *S, hg_error *err)
+{
+  char path[2048];
+  long keep = -1;
+  int rc;
+
+  snprintf(path, sizeof path, "%s/%s", S->outdir, RESULTS);
+  if ((rc = read_results(S, path, &keep, err)) || (keep < 0 && (rc = write_results(S, err))))
+    return rc;
+  S->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (S->fd < 0)
+    return hg_fail(err, HG_ERR_IO, "cannot open '%s' for appending: %s", path,
+                   strerror(errno));
+  if (keep >= 0 && ftruncate(S->fd, (off_t)keep) != 0)
+    return hg_fail(err, HG_ERR_IO, "cannot cut '%s' to its whole lines: %s", path,
+                   strerror(errno));
+  return HG_OK;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -316,10 +458,10 @@ int hg_scenario_open(const char *script, const char *outdir, hg_scenario **out, 
   if (len > 4 && !strcmp(S->name + len - 4, ".lua"))
     S->name[len - 4] = '\0';
   S->start_time = epoch_now();
+  S->fd = -1;
   iso_time(S->start_time, S->start_iso, sizeof S->start_iso);
-  if ((rc = make_dirs(outdir, err)) || (rc = read_results(S, err)))
+  if ((rc = make_dirs(outdir, err)) || (rc = open_results(S, err)))
     goto done;
-  S->last_flush = hg_now();
 
 done:
   if (rc)
@@ -333,9 +475,12 @@ void hg_scenario_destroy(hg_scenario **pS)
   hg_scenario *S = pS ? *pS : NULL;
   if (!S)
     return;
-  if (S->dirty)
-    write_results(S, NULL); /* best effort: rows recorded since the last flush */
+  if (S->fd >= 0)
+    close(S->fd);
   free(S->rows);
+  free(S->slots);
+  hg_file_hashes_destroy(&S->files);
+  free(S->outer_plugins);
   free(S->exps);
   free(S->plots);
   for (int i = 0; i < S->n_tables; i++)
@@ -347,21 +492,42 @@ void hg_scenario_destroy(hg_scenario **pS)
   *pS = NULL;
 }
 
-const hg_record *hg_scenario_find(const hg_scenario *S, const hg_record *r)
+const hg_record *hg_scenario_find(hg_scenario *S, hg_record *r, int *stale)
 {
-  for (int i = 0; i < S->n; i++)
-    if (hg_record_same_key(&S->rows[i], r))
-      return &S->rows[i];
+  r->inputs = hg_inputs_hash(&S->files, r);
+  if (stale)
+    *stale = 0;
+  if (!S->n_slots)
+    return NULL;
+  const struct hg_key_slot *e = slot_of(S, r, hg_run_key(r, 0, NULL, 0));
+  if (e->row < 0)
+    return NULL;
+  if (hg_record_fresh(&S->rows[e->row], r))
+    return &S->rows[e->row];
+  if (stale)
+    *stale = 1;
   return NULL;
 }
 
 int hg_scenario_add(hg_scenario *S, const hg_record *r, hg_error *err)
 {
-  int rc = push_row(S, r, err);
-  if (rc)
-    return rc;
-  S->dirty = 1;
-  return hg_now() - S->last_flush >= FLUSH_INTERVAL_S ? write_results(S, err) : HG_OK;
+  char *text = NULL;
+  size_t len = 0;
+  int before = S->n_superseded, rc;
+  FILE *f = open_memstream(&text, &len);
+
+  if (!f)
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory for a results row");
+  put_row(f, S->name, r);
+  if (fclose(f) != 0) {
+    free(text);
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory for a results row");
+  }
+  rc = append_results(S, text, len, err);
+  free(text);
+  if (!rc && !(rc = keep_row(S, r, err)))
+    S->n_redone += S->n_superseded > before;
+  return rc;
 }
 
 int hg_scenario_expect(hg_scenario *S, int pass, const char *what, const char *where,
@@ -458,6 +624,38 @@ static void cpu_model(char *buf, size_t len)
 #define HG_COMPILER "unknown"
 #endif
 
+/* The distinct seeds of S's rows in the order they first appear, comma separated: a set of
+ * seen seeds by open addressing, so a sweep of many seeds costs the same per row. */
+static void put_seeds(FILE *f, const hg_scenario *S)
+{
+  size_t cap = 16;
+  while (cap < 2 * (size_t)S->n)
+    cap *= 2;
+  uint64_t *set = calloc(cap, sizeof *set);
+  unsigned char *used = calloc(cap, 1);
+  int first = 1;
+  for (int i = 0; i < S->n; i++) {
+    uint64_t seed = S->rows[i].seed;
+    int seen = 0;
+    if (set && used) {
+      size_t j = (size_t)(seed * 0x9e3779b97f4a7c15ULL >> 32) & (cap - 1);
+      for (; used[j] && !(seen = set[j] == seed); j = (j + 1) & (cap - 1))
+        ;
+      used[j] = 1;
+      set[j] = seed;
+    } else { /* out of memory: the quadratic search */
+      for (int k = 0; k < i && !seen; k++)
+        seen = S->rows[k].seed == seed;
+    }
+    if (!seen) {
+      fprintf(f, "%s%llu", first ? "" : ", ", (unsigned long long)seed);
+      first = 0;
+    }
+  }
+  free(set);
+  free(used);
+}
+
 /* manifest.json (DESIGN §6): version, commit, compiler, BLAS and its threads, machine, seeds,
  * time, and the data of every problem instance run on. */
 static int write_manifest(const hg_scenario *S, int failed, hg_error *err)
@@ -496,18 +694,10 @@ static int write_manifest(const hg_scenario *S, int failed, hg_error *err)
   hg_json_string(f, end_iso);
   fprintf(f, ",\n  \"wall_s\": %.3f,\n  \"runs\": %d,\n  \"resumed\": %d,\n  \"skipped\": %d,\n",
           end - S->start_time, S->n, S->n_resumed, S->n_skipped);
+  fprintf(f, "  \"redone\": %d,\n", S->n_redone);
   fprintf(f, "  \"expectations\": {\"passed\": %d, \"failed\": %d},\n  \"seeds\": [",
           S->n_exp - failed, failed);
-  int first = 1;
-  for (int i = 0; i < S->n; i++) {
-    int seen = 0;
-    for (int j = 0; j < i && !seen; j++)
-      seen = S->rows[j].seed == S->rows[i].seed;
-    if (!seen) {
-      fprintf(f, "%s%llu", first ? "" : ", ", (unsigned long long)S->rows[i].seed);
-      first = 0;
-    }
-  }
+  put_seeds(f, S);
   fputs("],\n  \"data\": [", f);
   for (int i = 0; i < S->n_data; i++) {
     fputs(i ? ",\n    {\"problem\": " : "\n    {\"problem\": ", f);
@@ -518,7 +708,15 @@ static int write_manifest(const hg_scenario *S, int failed, hg_error *err)
     hg_json_string(f, S->data[i].text);
     fputc('}', f);
   }
-  fputs(S->n_data ? "\n  ]\n}\n" : "]\n}\n", f);
+  fputs(S->n_data ? "\n  ],\n  \"plugins\": [" : "],\n  \"plugins\": [", f);
+  hg_plugin_ref used[64];
+  int n_used = hg_scenario_plugins(S, used, 64);
+  for (int i = 0; i < n_used; i++) {
+    fprintf(f, "%s\n    {\"kind\": \"%s\", \"name\": ", i ? "," : "", used[i].kind);
+    hg_json_string(f, used[i].name);
+    fprintf(f, ", \"revision\": %d}", used[i].revision);
+  }
+  fputs(n_used ? "\n  ]\n}\n" : "]\n}\n", f);
   fclose(f);
   int rc = hg_write_atomic(S->outdir, "manifest.json", text, len, err);
   free(text);
@@ -531,7 +729,7 @@ int hg_scenario_finish(hg_scenario *S, int *failed, hg_error *err)
   *failed = 0;
   for (int i = 0; i < S->n_exp; i++)
     *failed += !S->exps[i].pass;
-  if ((rc = write_results(S, err)) || (rc = hg_report_write(S, err)) ||
+  if ((S->n_superseded && (rc = write_results(S, err))) || (rc = hg_report_write(S, err)) ||
       (rc = write_manifest(S, *failed, err)))
     return rc;
   return HG_OK;
@@ -546,10 +744,39 @@ int hg_make_dirs(const char *dir, hg_error *err)
   return make_dirs(dir, err);
 }
 
+/* Note the plugins of an outer run with their revisions (manifest.json, report.md). */
+static int note_outer_plugins(hg_scenario *S, const char *problem, const char *outer,
+                              const char *method, hg_error *err)
+{
+  const hg_problem_ops *P = hg_find_problem(problem, NULL);
+  const hg_outer_ops *O = hg_find_outer(outer, NULL);
+  const hg_method_ops *M = hg_find_method(method, NULL);
+  const hg_plugin_ref refs[] = {
+    {"problem", "", P ? P->revision : 0},
+    {"outer", "", O ? O->revision : 0},
+    {"method", "", M ? M->revision : 0},
+  };
+  const char *names[] = {problem, outer, method};
+  for (int i = 0; i < 3; i++) {
+    void *a = grow(S->outer_plugins, S->n_outer_plugins, &S->cap_outer_plugins,
+                   sizeof *S->outer_plugins, 4);
+    if (!a)
+      return hg_fail(err, HG_ERR_NOMEM, "out of memory for the scenario's plugin list");
+    S->outer_plugins = a;
+    S->outer_plugins[S->n_outer_plugins] = refs[i];
+    snprintf(S->outer_plugins[S->n_outer_plugins].name, sizeof refs[i].name, "%s", names[i]);
+    S->n_outer_plugins++;
+  }
+  return HG_OK;
+}
+
 int hg_scenario_add_optimize(hg_scenario *S, const hg_outer_result *res, const char *label,
                              const char *problem, const char *outer, const char *method,
                              hg_error *err)
 {
+  int rc = note_outer_plugins(S, problem, outer, method, err);
+  if (rc)
+    return rc;
   char *text = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&text, &len);

@@ -12,8 +12,9 @@
 /* Results rows and the scenario record (record.c; filled by cli/scenario.c, read by report.c) */
 /* ------------------------------------------------------------------------------------------ */
 
-/* One results.tsv row (DESIGN §6).  The key of a run is (problem, problem_params, method,
- * method_params, theta, seed, t_budget, k_budget, K, tol_lower, tol_linear). */
+/* One results.tsv row (DESIGN §6).  The base key of a run is (problem, problem_params,
+ * method, method_params, theta, seed, t_budget, k_budget, K, tol_lower, tol_linear,
+ * local_constants); its key adds inputs, problem_rev and method_rev (hg_run_key). */
 typedef struct hg_record {
   char problem[32];
   char problem_params[512]; /* the explicit key=value words, a derived seed= excluded */
@@ -35,12 +36,54 @@ typedef struct hg_record {
   double nu1, nu2, mu1, mu2, L_E, L_Phi, D; /* the rest of what the bound used (DESIGN §7) */
   int local_constants;      /* the bound used trajectory-local constants (part of the key) */
   char message[256];        /* the failure, when status != HG_OK */
+  int problem_rev, method_rev; /* the plugins' revision (hg_problem_ops/hg_method_ops) */
+  uint64_t inputs;          /* content hash of the input files (hg_inputs_hash; 0: none) */
 } hg_record;
 
 /* Oracle calls of a record: Phi and Jacobian products. */
 long hg_record_calls(const hg_record *r);
-/* 1 if a and b have the same run key. */
+
+/* ------------------------------------------------------------------------------------------ */
+/* The run key (key.c, DESIGN §6)                                                             */
+/* ------------------------------------------------------------------------------------------ */
+
+#define HG_FNV_OFFSET 0xcbf29ce484222325ULL /* FNV-1a's offset basis: hg_fnv1a's first h */
+#define HG_RUN_KEY_MAX 4096                 /* room for any key text */
+
+/* FNV-1a, 64 bits, of len bytes at p continuing from h (HG_FNV_OFFSET to start). */
+uint64_t hg_fnv1a(uint64_t h, const void *p, size_t len);
+/* The key text of run r into buf (len bytes, truncated if shorter, may be NULL) and its
+ * FNV-1a hash (of the whole text, truncated or not).  The text is the fields problem,
+ * problem_params, method, method_params, theta, seed, t=, k=, K=, tol_lower=, tol_linear=,
+ * constants, each escaped as hg_tsv_put does and tab separated; full adds inputs=HEX,
+ * problem_rev=N, method_rev=N.  Without full it is the base key: the same run whatever its
+ * input files' content and its plugins' revisions. */
+uint64_t hg_run_key(const hg_record *r, int full, char *buf, size_t len);
+/* 1 if a and b have the same base key (hg_run_key without full). */
 int hg_record_same_key(const hg_record *a, const hg_record *b);
+/* 1 if old, a row with now's base key, is also current: same input files and revisions. */
+int hg_record_fresh(const hg_record *old, const hg_record *now);
+/* The seed of repetition rep of a problem instance, from the problem's part of the base key
+ * (problem, problem_params, rep) and nothing else, so that a revision or data change leaves
+ * every seed as it was: SplitMix64's finalizer over FNV-1a of "problem|params|rep", its top
+ * 53 bits. */
+uint64_t hg_run_seed(const char *problem, const char *params, long long rep);
+
+/* Content hashes of files, cached by path, device, inode, size and mtime (created on first
+ * use by hg_inputs_hash; NULL is an empty cache). */
+typedef struct hg_file_hashes hg_file_hashes;
+void hg_file_hashes_destroy(hg_file_hashes **c);
+/* The combined content hash of r's input files (0: none): every value of problem_params and
+ * method_params (comma-separated lists too) that names an existing file -- a folder: its
+ * regular files -- and theta's @FILE, each as its path and the FNV-1a of its bytes.  Numbers
+ * are never taken for file names.  An unreadable file hashes as 0 (the run fails on it). */
+uint64_t hg_inputs_hash(hg_file_hashes **c, const hg_record *r);
+
+/* Write s to f as results.tsv field text: tab, newline, carriage return and backslash as \t,
+ * \n, \r, \\, other control bytes as \xHH, so a field never splits or adds a row. */
+void hg_tsv_put(FILE *f, const char *s);
+/* Undo hg_tsv_put in place; returns s. */
+char *hg_tsv_unescape(char *s);
 
 typedef struct hg_expectation {
   int pass;
@@ -57,6 +100,13 @@ typedef struct hg_table_ref {
   char title[128];
   char *markdown;  /* owned: the table's markdown (header, separator, rows) */
 } hg_table_ref;
+
+/* A plugin a scenario's runs used, and its revision (manifest.json "plugins", report.md). */
+typedef struct hg_plugin_ref {
+  const char *kind;    /* "problem", "method" or "outer" (static) */
+  char name[32];
+  int revision;
+} hg_plugin_ref;
 
 /* The data one problem instance of a scenario's runs used: its describe() text, which states
  * the source first ("Fashion-MNIST train, 200 + 100 examples of 2 classes (0,6), 28x28,
@@ -87,12 +137,23 @@ typedef struct hg_scenario {
   hg_data_ref *data;     /* owned: the distinct instances runs were made on (manifest "data") */
   double start_time;     /* seconds since the epoch */
   char start_iso[32];    /* UTC, ISO 8601 */
-  double last_flush;     /* hg_now() when results.tsv was last written */
-  int dirty;             /* rows added since then */
+  int fd;                /* results.tsv open for appending (-1: not open) */
+  int n_slots;           /* the index: a power of two, at least twice n */
+  struct hg_key_slot *slots; /* owned: open addressing on the base key hash -> row */
+  int n_redone;          /* runs whose recorded row was stale (other inputs or revisions) */
+  int n_superseded;      /* rows replaced in memory by a later row of the same base key:
+                            results.tsv is compacted (rewritten atomically) at the end */
+  hg_file_hashes *files; /* owned: content hashes of the input files seen */
+  int n_outer_plugins, cap_outer_plugins;
+  hg_plugin_ref *outer_plugins; /* owned: the plugins of the outer runs, with revisions */
   char *optimize_text;   /* owned: optimize.tsv (header and the rows of every outer run) */
   size_t optimize_len;
   int n_outer, n_outer_rows; /* outer runs added (hg_scenario_add_optimize) and their rows */
 } hg_scenario;
+
+/* The distinct (kind, name, revision) of S's rows and outer runs into out (at most max);
+ * returns how many. */
+int hg_scenario_plugins(const hg_scenario *S, hg_plugin_ref *out, int max);
 
 /* report.md of S (harness/io/report.c), written atomically into S->outdir. */
 int hg_report_write(const hg_scenario *S, hg_error *err);

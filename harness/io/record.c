@@ -12,12 +12,30 @@ long hg_record_calls(const hg_record *r)
   return hg_counts_oracle(&r->counts);
 }
 
-/* 1 if a and b have the same run key (the fields listed at hg_record). */
-int hg_record_same_key(const hg_record *a, const hg_record *b)
+/* Add (kind, name, rev) to out[0..*n) unless there already (a scenario uses a few plugins). */
+static void note_plugin(hg_plugin_ref *out, int max, int *n, const char *kind, const char *name,
+                        int rev)
 {
-  return !strcmp(a->problem, b->problem) && !strcmp(a->problem_params, b->problem_params) &&
-         !strcmp(a->method, b->method) && !strcmp(a->method_params, b->method_params) &&
-         !strcmp(a->theta, b->theta) && a->seed == b->seed && a->t_budget == b->t_budget &&
-         a->k_budget == b->k_budget && a->K == b->K && a->tol_lower == b->tol_lower &&
-         a->tol_linear == b->tol_linear && a->local_constants == b->local_constants;
+  for (int i = 0; i < *n; i++)
+    if (out[i].revision == rev && !strcmp(out[i].kind, kind) && !strcmp(out[i].name, name))
+      return;
+  if (*n >= max)
+    return;
+  out[*n].kind = kind;
+  snprintf(out[*n].name, sizeof out[*n].name, "%s", name);
+  out[*n].revision = rev;
+  (*n)++;
+}
+
+int hg_scenario_plugins(const hg_scenario *S, hg_plugin_ref *out, int max)
+{
+  int n = 0;
+  for (int i = 0; i < S->n; i++) {
+    note_plugin(out, max, &n, "problem", S->rows[i].problem, S->rows[i].problem_rev);
+    note_plugin(out, max, &n, "method", S->rows[i].method, S->rows[i].method_rev);
+  }
+  for (int i = 0; i < S->n_outer_plugins; i++)
+    note_plugin(out, max, &n, S->outer_plugins[i].kind, S->outer_plugins[i].name,
+                S->outer_plugins[i].revision);
+  return n;
 }

@@ -582,6 +582,18 @@ static void put_what_ran(FILE *f, const hg_scenario *S)
   } else if (!S->n_outer) {
     fputs("\n- Status: no runs", f);
   }
+  hg_plugin_ref used[64];
+  int n_used = hg_scenario_plugins(S, used, 64);
+  if (n_used)
+    fputs("\n- Plugins used and their revisions:", f);
+  for (int i = 0; i < n_used; i++) {
+    fprintf(f, "%s %s ", i ? "," : "", used[i].kind);
+    md_code(f, used[i].name, 0);
+    fprintf(f, " r%d", used[i].revision);
+  }
+  if (S->n_redone)
+    fprintf(f, "\n- Redone: %d runs whose rows in results.tsv came from other input files or "
+            "plugin revisions", S->n_redone);
   if (S->n_data)
     fputs("\n- Data (each problem instance run on, as `hgbench info` describes it):", f);
   for (int i = 0; i < S->n_data; i++) {
