@@ -744,7 +744,9 @@ static void print_optimize_json(const hg_problem *P, const char *outer, const ch
     hg_json_array(f, R->n_theta, R->theta + (size_t)i * (size_t)R->n_theta);
     fputc('}', f);
   }
-  fprintf(f, "], \"status\": \"%s\"}\n", hg_status_word(R->status));
+  fprintf(f, "], \"status\": \"%s\", \"problem_rev\": %d, \"outer_rev\": %d, "
+          "\"method_rev\": %d}\n", hg_status_word(R->status), R->problem_rev, R->outer_rev,
+          R->method_rev);
 }
 
 static void print_optimize_table(const hg_problem *P, const char *outer, const char *method,

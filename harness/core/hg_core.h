@@ -176,6 +176,7 @@ typedef struct hg_outer_result {
   double *theta;        /* owned, n x n_theta: row i's theta */
   int status;           /* HG_OK, or the failure that stopped the loop (rows up to it kept) */
   char message[512];    /* the failure's sentence */
+  int problem_rev, outer_rev, method_rev; /* the plugins' revisions (hg_*_ops.revision) */
 } hg_outer_result;
 
 void hg_outer_result_release(hg_outer_result *r);
@@ -259,7 +260,8 @@ extern const hg_outer_column hg_outer_columns[HG_OUTER_NCOLUMNS];
  * problem, outer loop and method names; the header line is HG_OPTIMIZE_TSV_HEADER. */
 #define HG_OUTER_COLUMN_TSV_(name, ...) #name "\t"
 #define HG_OPTIMIZE_TSV_HEADER                                                                \
-  "label\tproblem\touter\tmethod\t" HG_OUTER_COLUMNS(HG_OUTER_COLUMN_TSV_) "theta\n"
+  "label\tproblem\touter\tmethod\t" HG_OUTER_COLUMNS(HG_OUTER_COLUMN_TSV_)                    \
+  "theta\tproblem_rev\touter_rev\tmethod_rev\n"
 void hg_optimize_tsv(FILE *f, const hg_outer_result *res, const char *label,
                      const char *problem, const char *outer, const char *method);
 

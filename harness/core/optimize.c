@@ -255,13 +255,17 @@ int hg_optimize_ops(hg_problem *P, const hg_outer_ops *ops, int nowords,
   memset(res, 0, sizeof *res);
   memset(&O, 0, sizeof O);
   res->n_theta = m;
+  res->problem_rev = P->ops->revision;
+  res->outer_rev = ops->revision;
   snprintf(owner, sizeof owner, "outer loop '%s'", ops->name);
   if ((rc = hg_params_parse(ops->params, owner, nowords, owords, &op, err)))
     goto done;
-  if (!hg_find_method(o->method, err)) {
+  const hg_method_ops *M = hg_find_method(o->method, err);
+  if (!M) {
     rc = HG_ERR_UNKNOWN;
     goto done;
   }
+  res->method_rev = M->revision;
   if (o->steps < 0 || o->steps > HG_OUTER_MAX_STEPS || o->max_work < 0) {
     rc = hg_fail(err, HG_ERR_ARG, "outer loop '%s': steps must be in [0, %d] and max_work >= 0 "
                  "(got %d, %ld)", ops->name, HG_OUTER_MAX_STEPS, o->steps, o->max_work);
@@ -336,6 +340,6 @@ void hg_optimize_tsv(FILE *f, const hg_outer_result *res, const char *label,
     for (int j = 0; j < res->n_theta; j++)
       fprintf(f, "%s%.10g", j ? "," : "",
               res->theta[(size_t)i * (size_t)res->n_theta + (size_t)j]);
-    fputc('\n', f);
+    fprintf(f, "\t%d\t%d\t%d\n", res->problem_rev, res->outer_rev, res->method_rev);
   }
 }
