@@ -30,9 +30,6 @@ local studies = {
                               seed = 4}},
    cg = "aid-cg-normal"},
 }
-local legend = {itd = "ITD", ["aid-fp"] = "AID-FP", ["aid-cg"] = "AID-CG",
-                ["aid-cg-normal"] = "AID-CG (normal eq.)"}
-
 -- A t in (lo, hi] with rel_error <= TARGET whose predecessor is above it, by bisection: the
 -- error at lo is above the target, at hi below (each probe is a recorded run).  The bracket is
 -- the sweep's last budget above the target before its first below, so this is the first
@@ -55,7 +52,7 @@ for _, st in ipairs(studies) do
   local methods = {"itd", "aid-fp", st.cg}
   local runs = hg.sweep{problems = {P}, methods = methods, t = hg.range(1, T, 24, "log"),
                         k = "t", theta = st.theta}
-  hg.plot{runs = runs, x = "t", legend = legend, logx = true,
+  hg.plot{runs = runs, x = "t", logx = true,
           name = "grazzi2020_" .. st.problem[1],
           title = st.name .. ": hypergradient error against t (k = t), bounds dashed"}
   hg.check_bounds(runs, st.name .. ": every error within its DESIGN §7 bound")

@@ -29,9 +29,6 @@ local cases = {
 }
 local methods = {"itd", "aid-fp", "aid-cg", {"aid-cg", {lower = "fista"}}, "neumann", "jfb",
                  "piggyback"}
-local legend = {itd = "ITD", ["aid-fp"] = "AID-FP", ["aid-cg"] = "AID-CG",
-                neumann = "Neumann", jfb = "JFB", piggyback = "piggyback (PDHG)"}
-
 local rows = {}
 for _, c in ipairs(cases) do
   local tag = c.tag or c.name
@@ -66,7 +63,7 @@ for _, c in ipairs(cases) do
   local T = math.ceil(math.log(1e-10) / math.log(info.q))
   local runs = hg.sweep{problems = {P}, methods = c.methods or methods,
                         t = hg.range(2, T, 10, "log"), k = "t", theta = c.theta}
-  hg.plot{runs = runs, x = "calls", logx = true, legend = legend, name = tag .. "_error_vs_cost",
+  hg.plot{runs = runs, x = "calls", logx = true, name = tag .. "_error_vs_cost",
           title = c.title .. ": hypergradient error against oracle calls (k = t)"}
   if c.nobounds then
     local last = {}

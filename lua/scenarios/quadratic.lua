@@ -3,8 +3,6 @@
 -- new random spectrum basis and data).
 local hg = require "hgbench"
 
-local legend = {["itd"] = "ITD", ["aid-fp"] = "AID-FP", ["aid-cg"] = "AID-CG",
-                ["neumann"] = "Neumann"}
 for _, kappa in ipairs({10, 100, 1000}) do
   local T = math.ceil(30 * kappa) -- q = 1 - 1/kappa for step 1/L: q^T = e^-30
   local runs = hg.sweep{
@@ -12,7 +10,7 @@ for _, kappa in ipairs({10, 100, 1000}) do
     methods = {"itd", "aid-fp", "aid-cg", "neumann"},
     t = hg.range(1, T, 14, "log"), k = T,
   }
-  hg.plot{runs = runs, x = "t", legend = legend, name = "quadratic_kappa" .. kappa,
+  hg.plot{runs = runs, x = "t", name = "quadratic_kappa" .. kappa,
           title = "quadratic, kappa = " .. kappa .. ": error against lower iterations"}
   local last = {}
   for _, r in ipairs(runs) do
