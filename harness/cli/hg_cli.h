@@ -44,6 +44,15 @@ int hg_scenario_finish(hg_scenario *S, int *failed, hg_error *err);
 int hg_scenario_add_optimize(hg_scenario *S, const hg_outer_result *res, const char *label,
                              const char *problem, const char *outer, const char *method,
                              hg_error *err);
+/* Read the rows of a results.tsv (read-only: nothing is cut or rewritten) into *rows (n of
+ * them, malloc'ed), a later row with the same base key replacing an earlier one, as on
+ * resume; a malformed line is an error naming the file and line, a torn last line is dropped
+ * with a warning on stderr. */
+int hg_results_read(const char *path, hg_record **rows, int *n, hg_error *err);
+/* hgbench compare BASE NEW [--rtol R] [--time-ratio X] (harness/cli/compare.c): argv from the
+ * command on; returns the exit status (0 no regression, 1 a regression, 2 bad input). */
+int hg_cli_compare(int argc, char **argv);
+
 /* mkdir -p dir (an existing folder is fine; a file in the way is an error naming it). */
 int hg_make_dirs(const char *dir, hg_error *err);
 

@@ -63,6 +63,15 @@ static const char usage[] =
   "                                              on every problem (with --problem P: on P);\n"
   "                                              --problem P alone: P's own battery; --list:\n"
   "                                              the batteries (one CTest test each)\n"
+  "  compare BASE NEW [--rtol R] [--time-ratio X]\n"
+  "                                              two results folders (or results.tsv files)\n"
+  "                                              run by run, matched by run key (revisions\n"
+  "                                              and data changes reported): error, calls,\n"
+  "                                              fitted rates, time; exit 1 on a regression\n"
+  "                                              (error or exponent of a rate worse by more\n"
+  "                                              than R, default 0.05; more calls; a failed\n"
+  "                                              run; median time ratio above X, default 1.5,\n"
+  "                                              and beyond the ratios' noise)\n"
   "  run SCENARIO.lua [--out DIR] [--traceback]  run a Lua scenario: results.tsv, plots,\n"
   "                                              report.md, manifest.json in DIR (default\n"
   "                                              out/SCENARIO); runs already in DIR's\n"
@@ -909,6 +918,8 @@ int main(int argc, char **argv)
     return cmd_list(argc, argv);
   if (!strcmp(cmd, "selftest"))
     return cmd_selftest(argc, argv);
+  if (!strcmp(cmd, "compare"))
+    return hg_cli_compare(argc, argv);
 
   static const struct {
     const char *name;

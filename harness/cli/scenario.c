@@ -402,6 +402,29 @@ static int read_results(hg_scenario *S, const char *path, long *keep, hg_error *
   return rc;
 }
 
+int hg_results_read(const char *path, hg_record **rows, int *n, hg_error *err)
+{
+  hg_scenario S;
+  long keep;
+  struct stat st;
+
+  memset(&S, 0, sizeof S);
+  S.fd = -1;
+  *rows = NULL;
+  *n = 0;
+  if (stat(path, &st) != 0)
+    return hg_fail(err, HG_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+  int rc = read_results(&S, path, &keep, err);
+  free(S.slots);
+  if (rc) {
+    free(S.rows);
+    return rc;
+  }
+  *rows = S.rows;
+  *n = S.n;
+  return HG_OK;
+}
+
 /* Open results.tsv for appending: read back what it holds (read_results), cut a torn last line
  * away; a missing or empty file is first written with the header alone. */
 static int open_results(hg_scenario *S, hg_error *err)
