@@ -511,7 +511,8 @@ static int cmd_selftest(int argc, char **argv)
     return bad_input(err.msg);
   if (list)
     return hg_selftest_list(stdout, method, problem) ? EXIT_BADINPUT : 0;
-  for (const hg_entry *m = hg_method_list(); m->name && (method || !problem); m++) {
+  for (const hg_entry *m = hg_method_list();
+       m->name && (method || !problem || hg_plugins_from_args()); m++) {
     if (method && strcmp(m->name, method))
       continue;
     for (const hg_entry *p = hg_problem_list(); p->name; p++) {
