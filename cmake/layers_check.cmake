@@ -9,6 +9,8 @@
 # (b) Reads the #include "..." lines of every source and header of each layer and fails when a
 #     file includes a header that lives in a higher layer (core: harness/core and hgbench.h;
 #     io: harness/io; plugins: harness/plugins, problems, methods; cli: harness/cli, lua).
+# (a2) libhgbench.so (hgbench_shared) is exactly the four layers, and the Lua binding hg_lua
+#     links none of them.
 # Every violation is printed, naming the file and the header; the test fails if there is one.
 
 if(NOT SRC OR NOT SCRATCH)
@@ -60,6 +62,27 @@ foreach(want hg_io->hg_core hg_plugins->hg_io hg_cli->hg_plugins)
     math(EXPR failures "${failures} + 1")
   endif()
 endforeach()
+
+# --- (a2) the shared library and the Lua binding ----------------------------------------------
+# libhgbench.so (target hgbench_shared) is the four layers' objects and nothing of Lua; the Lua
+# binding hg_lua links no layer (its calls are resolved by the executable or the module that
+# links it), so the module hgbench.so can take the harness from libhgbench.so alone.
+file(STRINGS ${SCRATCH}/layers.dot all_edges REGEX "// [A-Za-z_:]+ -> [A-Za-z_:]+")
+set(shared_parts "")
+foreach(line IN LISTS all_edges)
+  string(REGEX MATCH "// ([A-Za-z_:]+) -> ([A-Za-z_:]+)" _ "${line}")
+  if(CMAKE_MATCH_1 STREQUAL "hgbench_shared")
+    list(APPEND shared_parts ${CMAKE_MATCH_2})
+  elseif(CMAKE_MATCH_1 STREQUAL "hg_lua")
+    message("layers_acyclic: hg_lua links ${CMAKE_MATCH_2}: the Lua binding must link nothing")
+    math(EXPR failures "${failures} + 1")
+  endif()
+endforeach()
+list(SORT shared_parts)
+if(NOT shared_parts STREQUAL "hg_cli;hg_core;hg_io;hg_plugins")
+  message("layers_acyclic: libhgbench.so is made of '${shared_parts}', expected the four layers")
+  math(EXPR failures "${failures} + 1")
+endif()
 
 # --- (b) the #include lines -------------------------------------------------------------------
 # Which layer each header belongs to, by the folder it lives in.

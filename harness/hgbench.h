@@ -770,4 +770,38 @@ typedef struct hg_outer_ops {
   const char *display;   /* legend name ("MAID") */
 } hg_outer_ops;
 
+/* ------------------------------------------------------------------------------------------ */
+/* Plugins in shared objects: `hgbench --plugin PATH.so` (or HGBENCH_PLUGIN_PATH)               */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The layout of hg_plugin and hg_plugin_registrar below: bumped when they change.  The loader
+ * reads a plugin's hg_plugin first and refuses one built against another version (or another
+ * HG_OPS_VERSION) before calling anything in it. */
+#define HG_PLUGIN_API_VERSION 1
+
+/* How a plugin registers its entries (the same checks as the built-ins: ops .version, a name
+ * taken, a NULL name or table are HG_ERR_ARG naming the entry).  Names and tables must stay
+ * valid for the life of the process (static tables and string literals do). */
+typedef struct hg_plugin_registrar {
+  int (*problem)(const char *name, const hg_problem_ops *ops, hg_error *err);
+  int (*method)(const char *name, const hg_method_ops *ops, hg_error *err);
+  int (*outer)(const char *name, const hg_outer_ops *ops, hg_error *err);
+} hg_plugin_registrar;
+
+/* The one symbol a plugin exports, HG_PLUGIN_SYMBOL: its versions, its name, and init, which
+ * registers its entries through reg and returns HG_OK (or a status with err filled). */
+typedef struct hg_plugin {
+  int api_version;  /* HG_PLUGIN_API_VERSION */
+  int ops_version;  /* HG_OPS_VERSION */
+  const char *name; /* for messages */
+  int (*init)(const hg_plugin_registrar *reg, hg_error *err);
+} hg_plugin;
+
+#define HG_PLUGIN_SYMBOL "hgbench_plugin"
+
+/* Define the entry point in one .c file of a plugin: HG_PLUGIN_DEFINE("bicgstab", my_init); */
+#define HG_PLUGIN_DEFINE(plugin_name, init_fn)                                                 \
+  __attribute__((visibility("default"))) const hg_plugin hgbench_plugin = {                    \
+    HG_PLUGIN_API_VERSION, HG_OPS_VERSION, plugin_name, init_fn}
+
 #endif /* HGBENCH_H */

@@ -21,6 +21,7 @@
  * hg_scenario belongs to hg_lua_run; Lua sees it as a light pointer in the registry.
  */
 #include "hglua.h"
+#include "plugin_load.h"
 
 #include "hg_prelude.h" /* generated from lua/hgbench.lua: static const char hg_prelude_lua[] */
 
@@ -1672,4 +1673,103 @@ done:
     *failed = nfailed;
   hg_scenario_destroy(&S);
   return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The module for a stock interpreter: `lua5.4 scenario.lua` with hgbench.so on LUA_CPATH      */
+/* ------------------------------------------------------------------------------------------ */
+
+#define MODULE_SCENARIO_KEY "hgbench.module_scenario" /* registry: the full userdata below */
+
+/* The scenario the module opened; finished (report.md, manifest.json) by hg.finish() or, at
+ * the latest, when the interpreter closes its state. */
+typedef struct mscenario {
+  hg_scenario *S; /* owned; NULL before opening and after finishing */
+} mscenario;
+
+/* Finish the module's scenario: returns the failed expectations (and prints a summary), or
+ * raises an error naming the failure. */
+static int module_finish(lua_State *L)
+{
+  lua_getfield(L, LUA_REGISTRYINDEX, MODULE_SCENARIO_KEY);
+  mscenario *ms = lua_touserdata(L, -1);
+  hg_error err;
+  int failed = 0, rc = HG_OK;
+
+  hg_error_clear(&err);
+  if (ms && ms->S) {
+    rc = hg_scenario_finish(ms->S, &failed, &err);
+    if (!rc)
+      fprintf(stderr, "hgbench: %d expectation(s) failed; report in %s/report.md\n", failed,
+              ms->S->outdir);
+    hg_scenario_destroy(&ms->S);
+    lua_pushnil(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, SCENARIO_KEY);
+  }
+  if (rc)
+    return luaL_error(L, "hgbench: %s", err.msg);
+  lua_pushinteger(L, failed);
+  return 1;
+}
+
+/* __gc of the module's scenario: finish it if the script did not. */
+static int module_scenario_gc(lua_State *L)
+{
+  mscenario *ms = lua_touserdata(L, 1);
+  hg_error err;
+  int failed = 0;
+  hg_error_clear(&err);
+  if (ms->S && hg_scenario_finish(ms->S, &failed, &err))
+    fprintf(stderr, "hgbench: %s\n", err.msg);
+  hg_scenario_destroy(&ms->S);
+  return 0;
+}
+
+/*
+ * require "hgbench" from a stock lua5.4: register the built-in plugins (and those of
+ * HGBENCH_PLUGIN_PATH) in libhgbench.so unless its front end did, open a scenario writing into
+ * $HGBENCH_OUT (default out/<script name>, the script being arg[0]) and return the module with
+ * finish() added (the failed expectations; also done when the state closes).  Inside
+ * `hgbench run` the module is already loaded and this is not called.
+ */
+LUAMOD_API int luaopen_hgbench(lua_State *L)
+{
+  hg_error err;
+  char outdir[1024];
+  const char *script = "scenario.lua", *out = getenv("HGBENCH_OUT");
+
+  hg_error_clear(&err);
+  if (!hg_method_list()->name) {
+    int argc = 1;
+    char *argv[] = {"lua", NULL};
+    if (hg_register_builtin(&err) || hg_plugins_load(&argc, argv, &err))
+      return luaL_error(L, "hgbench: %s", err.msg);
+    hg_registry_freeze();
+  }
+  if (lua_getglobal(L, "arg") == LUA_TTABLE && lua_geti(L, -1, 0) == LUA_TSTRING)
+    script = lua_tostring(L, -1); /* stays on the stack while used */
+  if (out && *out) {
+    snprintf(outdir, sizeof outdir, "%s", out);
+  } else {
+    const char *base = strrchr(script, '/') ? strrchr(script, '/') + 1 : script;
+    size_t len = strlen(base);
+    if (len > 4 && !strcmp(base + len - 4, ".lua"))
+      len -= 4;
+    snprintf(outdir, sizeof outdir, "out/%.*s", (int)len, base);
+  }
+  mscenario *ms = lua_newuserdatauv(L, sizeof *ms, 0);
+  ms->S = NULL;
+  lua_newtable(L);
+  lua_pushcfunction(L, module_scenario_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, MODULE_SCENARIO_KEY);
+  if (hg_scenario_open(script, outdir, &ms->S, &err))
+    return luaL_error(L, "hgbench: %s", err.msg);
+  lua_pushlightuserdata(L, ms->S);
+  lua_setfield(L, LUA_REGISTRYINDEX, SCENARIO_KEY);
+  open_module(L);
+  lua_pushcfunction(L, module_finish);
+  lua_setfield(L, -2, "finish");
+  return 1;
 }

@@ -7,6 +7,7 @@
 #include "hg_cli.h"
 #include "json.h"
 #include "hglua.h"
+#include "plugin_load.h"
 
 #include <cblas.h>
 #include <errno.h>
@@ -54,7 +55,7 @@ static const char usage[] =
   "                                              step whose lower + linear iterations reach N\n"
   "                                              or after --steps, whichever comes first;\n"
   "                                              --out writes DIR/optimize.tsv\n"
-  "  selftest [--method NAME] [--problem NAME] [--list]\n"
+  "  selftest [--method NAME] [--problem NAME] [--list] [--plugin PATH.so]\n"
   "                                              the battery every registered plugin gets:\n"
   "                                              each method on each problem it applies to\n"
   "                                              (verify's rows, bad parameters, bookkeeping),\n"
@@ -62,7 +63,8 @@ static const char usage[] =
   "                                              bad input; a pass/fail table.  --method M: M\n"
   "                                              on every problem (with --problem P: on P);\n"
   "                                              --problem P alone: P's own battery; --list:\n"
-  "                                              the batteries (one CTest test each)\n"
+  "                                              the batteries (one CTest test each);\n"
+  "                                              --plugin: only the plugin's entries\n"
   "  compare BASE NEW [--rtol R] [--time-ratio X]\n"
   "                                              two results folders (or results.tsv files)\n"
   "                                              run by run, matched by run key (revisions\n"
@@ -77,6 +79,9 @@ static const char usage[] =
   "                                              out/SCENARIO); runs already in DIR's\n"
   "                                              results.tsv are skipped (resume)\n"
   "\n"
+  "--plugin PATH.so (repeatable, before or after COMMAND) loads a shared object's methods,\n"
+  "problems and outer loops (HG_PLUGIN_DEFINE in hgbench.h); HGBENCH_PLUGIN_PATH lists more\n"
+  "(.so files or folders of them, colon-separated).\n"
   "key=value words set problem parameters (see `hgbench list problems`), except the budget\n"
   "words tol_lower=EPS (stop the lower loop when ||w - Phi(w)|| <= EPS, --t iterations at most)\n"
   "and tol_linear=DELTA (stop the linear solver at residual <= DELTA, --k at most).\n"
@@ -484,6 +489,15 @@ static int print_checks(const char *subject, const hg_selftest_report *rep)
   return rep->failures;
 }
 
+/* With --plugin PATH.so on the command line, selftest runs only what involves the plugins'
+ * entries: their methods on every problem, their problems with every method (method NULL:
+ * the problem's own battery). */
+static int from_plugin(const char *method, const char *problem)
+{
+  return !hg_plugins_from_args() || hg_plugin_gave_problem(problem) ||
+         (method && hg_plugin_gave_method(method));
+}
+
 /* hgbench selftest [--method NAME] [--problem NAME] [--list]: the registry-driven battery. */
 static int cmd_selftest(int argc, char **argv)
 {
@@ -506,11 +520,12 @@ static int cmd_selftest(int argc, char **argv)
     return bad_input(err.msg);
   if (list)
     return hg_selftest_list(stdout, method, problem) ? EXIT_BADINPUT : 0;
-  for (const hg_entry *m = hg_method_list(); m->name && (method || !problem); m++) {
+  for (const hg_entry *m = hg_method_list();
+       m->name && (method || !problem || hg_plugins_from_args()); m++) {
     if (method && strcmp(m->name, method))
       continue;
     for (const hg_entry *p = hg_problem_list(); p->name; p++) {
-      if (problem && strcmp(p->name, problem))
+      if ((problem && strcmp(p->name, problem)) || !from_plugin(m->name, p->name))
         continue;
       hg_selftest_report rep = {0};
       char subject[96];
@@ -525,7 +540,7 @@ static int cmd_selftest(int argc, char **argv)
     }
   }
   for (const hg_entry *p = hg_problem_list(); p->name && !method; p++) {
-    if (problem && strcmp(p->name, problem))
+    if ((problem && strcmp(p->name, problem)) || !from_plugin(NULL, p->name))
       continue;
     hg_selftest_report rep = {0};
     int rc = hg_selftest_problem(p->name, &rep, &err);
@@ -892,7 +907,7 @@ int main(int argc, char **argv)
   hg_error err;
   cli c;
   int status;
-  const char *cmd = argc > 1 ? argv[1] : NULL;
+  const char *cmd;
 
   hg_error_clear(&err);
   /* The registry first: the built-in plugins, then read-only for the rest of the process. */
@@ -900,7 +915,11 @@ int main(int argc, char **argv)
     fprintf(stderr, "hgbench: %s\n", err.msg);
     return EXIT_FAILED;
   }
+  /* Plugins from HGBENCH_PLUGIN_PATH and --plugin PATH.so (taken out of argv) join it. */
+  if (hg_plugins_load(&argc, argv, &err))
+    return bad_input(err.msg);
   hg_registry_freeze();
+  cmd = argc > 1 ? argv[1] : NULL;
   /* One BLAS thread unless the user asks for more: on the small and medium problems hgbench
    * mostly runs, OpenBLAS's threads cost more than they gain (the quickstart: 6.4 s with two
    * threads, 3.8 s with one, on 2 cores).  manifest.json records the count used. */
