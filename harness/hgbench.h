@@ -106,6 +106,14 @@ int hg_params_int_in(const hg_params *p, const char *owner, const char *key, dou
                      double hi, long *out, hg_error *err);
 /* 1 if the key was given explicitly. */
 int hg_params_given(const hg_params *p, const char *key);
+/* For a problem's create: HG_OK if allocating `bytes` (a double, so that sizes computed from
+ * parameters cannot overflow) for `what` stays within the memory cap the problem is created
+ * under (--max-memory, a scenario's max_memory=); else HG_ERR_MEMCAP with "owner: needs 3.2 GB
+ * for what, over --max-memory 2.0 GB".  Call it before each large allocation. */
+int hg_params_reserve(const hg_params *p, const char *owner, double bytes, const char *what,
+                      hg_error *err);
+/* The same test against a cap in bytes (0: none). */
+int hg_over_cap(size_t cap, double bytes, const char *owner, const char *what, hg_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Random numbers: xoshiro256** seeded by SplitMix64 (same stream on every platform)          */
@@ -251,6 +259,7 @@ void hg_image_add_noise(hg_image *img, double sigma, hg_rng *rng);
 /* ------------------------------------------------------------------------------------------ */
 
 #define HG_IDX_MAX_DIMS 4
+#define HG_DATASETS_DIR "/usr/share/datasets" /* installed data sets (Debian packages) */
 #define HG_FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist" /* dataset-fashion-mnist */
 
 /* An IDX file (the MNIST format) of unsigned bytes. */

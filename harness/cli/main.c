@@ -14,9 +14,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define EXIT_FAILED 1
 #define EXIT_BADINPUT 2
+#define SANDBOX_MAX_SECONDS 600 /* run --sandbox without --max-seconds */
 
 static const char usage[] =
   "usage: hgbench COMMAND [ARGS]\n"
@@ -62,9 +64,15 @@ static const char usage[] =
   "                                              bad input; a pass/fail table; --list prints\n"
   "                                              the pairs (one CTest test each)\n"
   "  run SCENARIO.lua [--out DIR] [--traceback]  run a Lua scenario: results.tsv, plots,\n"
-  "                                              report.md, manifest.json in DIR (default\n"
+  "            [--sandbox [--allow-read DIR]...] report.md, manifest.json in DIR (default\n"
   "                                              out/SCENARIO); runs already in DIR's\n"
-  "                                              results.tsv are skipped (resume)\n"
+  "                                              results.tsv are skipped (resume); --sandbox\n"
+  "                                              for a scenario from someone else: no\n"
+  "                                              os.execute, io.popen, package.loadlib, C\n"
+  "                                              modules or debug library; files written\n"
+  "                                              under DIR only, read from the scenario's\n"
+  "                                              folder, " HG_DATASETS_DIR ", DIR and\n"
+  "                                              each --allow-read DIR\n"
   "\n"
   "key=value words set problem parameters (see `hgbench list problems`), except the budget\n"
   "words tol_lower=EPS (stop the lower loop when ||w - Phi(w)|| <= EPS, --t iterations at most)\n"
@@ -98,6 +106,12 @@ typedef struct cli {
   long seed, repeat;
   int json;
   int not_applicable, informational; /* verify: rows counted over every problem */
+  int sandbox;            /* --sandbox (run) */
+  int nallow;
+  const char **allow_read; /* --allow-read DIR, repeatable (points into argv) */
+  double max_seconds;     /* --max-seconds (run; 0: none) */
+  int max_seconds_given;
+  size_t max_memory;      /* --max-memory (default: half the physical memory) */
 } cli;
 
 static int bad_input(const char *msg)
@@ -129,6 +143,54 @@ static int parse_tol(const char *word, const char *value, double *out, hg_error 
   return HG_OK;
 }
 
+/* A size in bytes: a whole number with an optional suffix K, M, G or T (powers of 1024, an
+ * optional trailing B), at least 1 MB. */
+static int parse_size(const char *opt, const char *s, size_t *out, hg_error *err)
+{
+  char *end, esc[128];
+  errno = 0;
+  double v = s ? strtod(s, &end) : 0;
+  double scale = 1;
+  if (s && !errno && end != s) {
+    switch (*end) {
+    case 'K': case 'k': scale = 1024.0; end++; break;
+    case 'M': case 'm': scale = 1024.0 * 1024; end++; break;
+    case 'G': case 'g': scale = 1024.0 * 1024 * 1024; end++; break;
+    case 'T': case 't': scale = 1024.0 * 1024 * 1024 * 1024; end++; break;
+    default: break;
+    }
+    if (*end == 'B' || *end == 'b')
+      end++;
+  }
+  v *= scale;
+  if (!s || errno || end == s || *end || !isfinite(v) || v < 1048576.0 || v > 9.0e18)
+    return hg_fail(err, HG_ERR_ARG, "%s %s: expected a size of at least 1M (bytes, or with a "
+                   "suffix K, M, G, T: 512M, 2G)", opt, s ? hg_escape(s, esc, sizeof esc)
+                                                             : "(missing)");
+  *out = (size_t)v;
+  return HG_OK;
+}
+
+/* A duration in seconds > 0. */
+static int parse_seconds(const char *opt, const char *s, double *out, hg_error *err)
+{
+  char *end, esc[128];
+  errno = 0;
+  double v = s ? strtod(s, &end) : 0;
+  if (!s || errno || end == s || *end || !isfinite(v) || v <= 0)
+    return hg_fail(err, HG_ERR_ARG, "%s %s: expected a number of seconds > 0", opt,
+                   s ? hg_escape(s, esc, sizeof esc) : "(missing)");
+  *out = v;
+  return HG_OK;
+}
+
+/* Half the physical memory: the default --max-memory (0 when unknown: no cap). */
+static size_t default_max_memory(void)
+{
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? (size_t)pages / 2 * (size_t)page : 0;
+}
+
 /* Parse argv[first..]: optional PROBLEM (when want_problem), key=value words and options. */
 static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c, hg_error *err)
 {
@@ -141,13 +203,16 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
   c->steps = 20;
   c->warm = 1;
   c->exact = 1;
+  c->max_memory = default_max_memory();
   c->words = calloc((size_t)argc + 1, sizeof *c->words);
-  if (!c->words)
+  c->allow_read = calloc((size_t)argc + 1, sizeof *c->allow_read);
+  if (!c->words || !c->allow_read)
     return hg_fail(err, HG_ERR_NOMEM, "out of memory");
   for (int i = first; i < argc && !rc; i++) {
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (strncmp(a, "--", 2) == 0) {
-      int takes = strcmp(a, "--json") && strcmp(a, "--traceback") && strcmp(a, "--local");
+      int takes = strcmp(a, "--json") && strcmp(a, "--traceback") && strcmp(a, "--local") &&
+                  strcmp(a, "--sandbox");
       if (takes && !next)
         return hg_fail(err, HG_ERR_ARG, "%s needs a value", a);
       if (!strcmp(a, "--json"))
@@ -156,6 +221,14 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
         c->traceback = 1;
       else if (!strcmp(a, "--local"))
         c->local = 1;
+      else if (!strcmp(a, "--sandbox"))
+        c->sandbox = 1;
+      else if (!strcmp(a, "--allow-read"))
+        c->allow_read[c->nallow++] = next;
+      else if (!strcmp(a, "--max-memory"))
+        rc = parse_size(a, next, &c->max_memory, err);
+      else if (!strcmp(a, "--max-seconds"))
+        rc = parse_seconds(a, next, &c->max_seconds, err), c->max_seconds_given = 1;
       else if (!strcmp(a, "--out"))
         c->out = next;
       else if (!strcmp(a, "--theta"))
@@ -870,7 +943,14 @@ static int cmd_run(cli *c, hg_error *err)
       len -= 4;
     snprintf(outdir, sizeof outdir, "out/%.*s", (int)len, base);
   }
-  int rc = hg_lua_run(script, outdir, &failed, trace, sizeof trace, err);
+  hg_lua_opts lo = {.sandbox = c->sandbox, .allow_read = c->allow_read,
+                    .n_allow_read = c->nallow, .max_seconds = c->max_seconds,
+                    .max_memory = c->max_memory};
+  if (c->sandbox && !c->max_seconds_given)
+    lo.max_seconds = SANDBOX_MAX_SECONDS;
+  if (c->nallow && !c->sandbox)
+    return bad_input("--allow-read applies only with --sandbox");
+  int rc = hg_lua_run(script, outdir, &lo, &failed, trace, sizeof trace, err);
   if (rc) {
     if (c->traceback && *trace)
       fprintf(stderr, "%s\n", trace);
@@ -931,10 +1011,12 @@ int main(int argc, char **argv)
       continue;
     if (parse_cli(argc, argv, 2, commands[i].want_problem, &c, &err)) {
       free(c.words);
+      free(c.allow_read);
       return bad_input(err.msg);
     }
     status = commands[i].run(&c, &err);
     free(c.words);
+    free(c.allow_read);
     if (err.status)
       fprintf(stderr, "hgbench: %s\n", err.msg);
     return status;

@@ -17,6 +17,7 @@ struct hg_params {
   char **value;                /* count values (given or default text, NULL if absent) */
   int *given;                  /* count flags */
   char *text;                  /* "key=value ..." of the given keys */
+  const hg_policy *policy;     /* borrowed while the problem is created, else NULL */
 };
 
 static int spec_index(const hg_param_spec *schema, const char *key, size_t keylen)
@@ -250,4 +251,39 @@ int hg_params_given(const hg_params *p, const char *key)
 const char *hg_params_text(const hg_params *p)
 {
   return p->text;
+}
+
+void hg_params_set_policy(hg_params *p, const hg_policy *pol)
+{
+  if (p)
+    p->policy = pol;
+}
+
+/* Bytes in a human unit ("37.3 GB", "512 MB"). */
+static void human_bytes(double bytes, char *buf, size_t len)
+{
+  static const char *const unit[] = {"bytes", "KB", "MB", "GB", "TB", "PB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 5) {
+    bytes /= 1024;
+    u++;
+  }
+  snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", bytes, unit[u]);
+}
+
+int hg_over_cap(size_t cap, double bytes, const char *owner, const char *what, hg_error *err)
+{
+  char need[32], have[32];
+  if (!cap || !(bytes > (double)cap))
+    return HG_OK;
+  human_bytes(bytes, need, sizeof need);
+  human_bytes((double)cap, have, sizeof have);
+  return hg_fail(err, HG_ERR_MEMCAP, "%s: needs %s %s, over --max-memory %s", owner, need, what,
+                 have);
+}
+
+int hg_params_reserve(const hg_params *p, const char *owner, double bytes, const char *what,
+                      hg_error *err)
+{
+  return hg_over_cap(p && p->policy ? p->policy->mem_cap : 0, bytes, owner, what, err);
 }
