@@ -593,13 +593,19 @@ typedef struct hg_ctx {
   double *lower_res;   /* ||w_{i+1} - w_i|| per lower iteration (owned) */
   double *linear_res;  /* linear residual per iteration (owned) */
   hg_lower_cache *lower_cache; /* borrowed (hg_run_opts.lower_cache), or NULL */
+  double last_lower, last_linear; /* the last residuals traced (also when trace_on is 0; NAN
+                                     before the first): did a tolerance-driven run meet its
+                                     tolerance or stop at its cap */
+  double deadline;     /* hg_now() time after which the run stops with HG_ERR_TIMEOUT (0:
+                          none; hg_past_deadline) */
 } hg_ctx;
 
 /* Allocate / free method workspace; counted in ctx's memory account.  hg_alloc zeroes the
  * block and returns NULL when out of memory or over the cap (check with ctx->mem_cap). */
 void *hg_alloc(hg_ctx *ctx, size_t bytes);
 void hg_free(hg_ctx *ctx, void *p);
-/* Record a residual in the trace (no-op unless ctx->trace_on). */
+/* Record a residual in the trace (kept in the list only when ctx->trace_on; the last one is
+ * always remembered in ctx->last_lower / last_linear). */
 void hg_trace_lower(hg_ctx *ctx, double residual);
 void hg_trace_linear(hg_ctx *ctx, double residual);
 

@@ -958,6 +958,9 @@ static int l_hypergrad(lua_State *L)
     o.wstar = wstar;
     o.local_constants = rec.local_constants;
     o.with_reference = ref != NULL;
+    const hg_policy *pol = policy_or_null(L);
+    o.mem_cap = pol ? pol->mem_cap : 0;
+    o.deadline = pol ? pol->deadline : 0;
     rc = hg_hypergrad(P, M->name, nw, words, theta, &b, &o, run, &err);
     rec.t = run->t;
     rec.k = run->k;
@@ -989,11 +992,12 @@ static int l_hypergrad(lua_State *L)
     rec.nu1 = rec.nu2 = rec.mu1 = rec.mu2 = rec.L_E = rec.L_Phi = rec.D = NAN;
     rec.eps = rec.delta = rec.omega = NAN;
   }
-  rec.status = rc;
+  rec.status = rc ? rc : run->status; /* budget: a tolerance not met, the numbers kept */
   rec.bound = rc ? NAN : run->bound;
   rec.bound_violated = !rc && run->bound_violated;
-  if (rc)
-    snprintf(rec.message, sizeof rec.message, "%.*s", (int)sizeof rec.message - 1, err.msg);
+  if (rc || run->status)
+    snprintf(rec.message, sizeof rec.message, "%.*s", (int)sizeof rec.message - 1,
+             rc ? err.msg : run->note);
   if (hg_scenario_add(S, &rec, &err))
     return luaL_error(L, "%s", err.msg);
   push_run_table(L, up, &rec, rc ? NULL : run->grad, ref);
@@ -1502,7 +1506,30 @@ static int l_method_rate(lua_State *L)
   return 1;
 }
 
+/* hg.max_memory([SIZE]): set the cap on the memory of each later run (bytes, or a string
+ * "512M", "2G"; 0 for none; the default is --max-memory) and return the cap in bytes. */
+static int l_max_memory(lua_State *L)
+{
+  hg_policy *pol = (hg_policy *)policy_or_null(L);
+  size_t cap = 0;
+  if (!pol)
+    return luaL_error(L, "hgbench: no scenario is open (scenarios run through `hgbench run`)");
+  if (lua_type(L, 1) == LUA_TNUMBER) {
+    lua_Number x = lua_tonumber(L, 1);
+    luaL_argcheck(L, x >= 0 && x <= 9.0e18, 1, "a size in bytes >= 0 expected");
+    pol->mem_cap = (size_t)x;
+  } else if (!lua_isnoneornil(L, 1)) {
+    const char *s = luaL_checkstring(L, 1);
+    if (hg_parse_size(s, &cap))
+      luaL_argerror(L, 1, lua_pushfstring(L, "'%s' is not a size (bytes, or 512M, 2G)", s));
+    pol->mem_cap = cap;
+  }
+  lua_pushinteger(L, (lua_Integer)pol->mem_cap);
+  return 1;
+}
+
 static const luaL_Reg core_functions[] = {
+  {"max_memory", l_max_memory},
   {"fit_rate", l_fit_rate},
   {"fit_slope", l_fit_slope},
   {"method_rate", l_method_rate},

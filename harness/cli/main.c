@@ -143,31 +143,14 @@ static int parse_tol(const char *word, const char *value, double *out, hg_error 
   return HG_OK;
 }
 
-/* A size in bytes: a whole number with an optional suffix K, M, G or T (powers of 1024, an
- * optional trailing B), at least 1 MB. */
+/* A size (hg_parse_size) of at least 1 MB. */
 static int parse_size(const char *opt, const char *s, size_t *out, hg_error *err)
 {
-  char *end, esc[128];
-  errno = 0;
-  double v = s ? strtod(s, &end) : 0;
-  double scale = 1;
-  if (s && !errno && end != s) {
-    switch (*end) {
-    case 'K': case 'k': scale = 1024.0; end++; break;
-    case 'M': case 'm': scale = 1024.0 * 1024; end++; break;
-    case 'G': case 'g': scale = 1024.0 * 1024 * 1024; end++; break;
-    case 'T': case 't': scale = 1024.0 * 1024 * 1024 * 1024; end++; break;
-    default: break;
-    }
-    if (*end == 'B' || *end == 'b')
-      end++;
-  }
-  v *= scale;
-  if (!s || errno || end == s || *end || !isfinite(v) || v < 1048576.0 || v > 9.0e18)
+  char esc[128];
+  if (!s || hg_parse_size(s, out) || *out < 1048576)
     return hg_fail(err, HG_ERR_ARG, "%s %s: expected a size of at least 1M (bytes, or with a "
                    "suffix K, M, G, T: 512M, 2G)", opt, s ? hg_escape(s, esc, sizeof esc)
                                                              : "(missing)");
-  *out = (size_t)v;
   return HG_OK;
 }
 
@@ -684,6 +667,7 @@ static int cmd_hypergrad(cli *c, hg_error *err)
   }
   o.w0 = w0;
   o.seed = (uint64_t)c->seed;
+  o.mem_cap = c->max_memory;
   o.with_reference = 1;
   o.local_constants = c->local;
   if ((rc = hg_hypergrad(P, name, nm, mwords, theta, &c->budget, &o, &r, err)))
@@ -707,6 +691,8 @@ static int cmd_hypergrad(cli *c, hg_error *err)
       printf("inexact bound omega %.3e from eps = %.3e >= ||w - w*||, delta = %.3e (adjoint "
              "residual)\n", r.omega, r.eps, r.delta);
   }
+  if (r.status) /* budget: the numbers stand, the tolerance was not met */
+    fprintf(stderr, "hgbench: status %s: %s\n", hg_status_word(r.status), r.note);
 done:
   hg_run_release(&r);
   free(w0);
@@ -767,6 +753,7 @@ static int cmd_bench(cli *c, hg_error *err)
     const char *name, *mwords[16];
     int nm = 0;
     o.reference = ref;
+    o.mem_cap = c->max_memory;
     if ((rc = split_method(entries[e], buf, sizeof buf, &name, mwords, &nm, err)))
       goto done;
     for (long i = 0; i < reps && !rc; i++) {

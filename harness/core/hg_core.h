@@ -67,6 +67,10 @@ int hg_policy_check_words(const hg_policy *pol, const char *owner, int nwords,
  * file", or why it cannot be opened).  Opens without blocking (a FIFO, a terminal) and
  * closes again. */
 int hg_regular_file(const char *path, const char *what, hg_error *err);
+/* Parse a size in bytes: a number with an optional suffix K, M, G or T (powers of 1024,
+ * "k" also accepted) and an optional B: "512M", "2G", "1048576".  HG_ERR_ARG (and *out
+ * untouched) otherwise. */
+int hg_parse_size(const char *s, size_t *out);
 /* s with control bytes escaped (\n, \t, \xNN) for an error message, in buf (truncated to
  * len with "..."); returns buf. */
 const char *hg_escape(const char *s, char *buf, size_t len);
@@ -346,7 +350,11 @@ void hg_registry_freeze(void);
 /* ------------------------------------------------------------------------------------------ */
 
 typedef struct hg_run {
-  int status;          /* HG_OK or the failure (its word goes to results.tsv) */
+  int status;          /* HG_OK or the failure (its word goes to results.tsv); also
+                          HG_ERR_BUDGET for a tolerance-driven run that stopped at its t or k
+                          cap before its tolerance, whose numbers stand (hg_hypergrad then
+                          returns HG_OK, and note says which tolerance) */
+  char note[256];      /* with status HG_ERR_BUDGET after HG_OK: the tolerance not reached */
   int t, k;            /* iterations used */
   int n_w, n_theta;
   double value;        /* E at the returned w */
@@ -376,7 +384,10 @@ typedef struct hg_run_opts {
   const double *wstar;  /* with reference: the w* it came with (for the bound; may be NULL) */
   int trace;            /* 1: record residual traces */
   int local_constants;  /* 1: the bound uses trajectory-local constants (hg_theory_local) */
-  size_t mem_cap;       /* 0: none */
+  size_t mem_cap;       /* 0: none; the method's declared space() over it is refused before
+                           anything is allocated (HG_ERR_MEMCAP), and hg_alloc keeps to it */
+  double deadline;      /* hg_now() time past which the run stops with HG_ERR_TIMEOUT (0:
+                           none) */
   int inexact;          /* without a reference too, a posteriori at the returned w (for outer
                            loops): 1 eps and delta (hg_inexact_at with the problem's constants,
                            omega NAN); 2 also omega, the theory taken at w itself (omega bounds

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -159,5 +160,24 @@ int hg_regular_file(const char *path, const char *what, hg_error *err)
   if (!ok)
     return hg_fail(err, HG_ERR_IO, "%s '%s' is not a regular file", what,
                    hg_escape(path, esc, sizeof esc));
+  return HG_OK;
+}
+
+int hg_parse_size(const char *s, size_t *out)
+{
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end), scale = 1;
+  if (errno || end == s)
+    return HG_ERR_ARG;
+  const char *units = "KMGT", *u = *end ? strchr(units, *end == 'k' ? 'K' : *end) : NULL;
+  for (const char *x = units; u && x <= u; x++)
+    scale *= 1024;
+  end += u != NULL;
+  end += *end == 'B';
+  v *= scale;
+  if (*end || !isfinite(v) || v < 0 || v > 9.0e18)
+    return HG_ERR_ARG;
+  *out = (size_t)v;
   return HG_OK;
 }
