@@ -112,6 +112,9 @@ int hg_params_given(const hg_params *p, const char *key);
  * for what, over --max-memory 2.0 GB".  Call it before each large allocation. */
 int hg_params_reserve(const hg_params *p, const char *owner, double bytes, const char *what,
                       hg_error *err);
+/* The memory cap the problem was created under (0: none), for a problem to keep and check
+ * allocations made after create (a factorization in exact) with hg_over_cap. */
+size_t hg_params_mem_cap(const hg_params *p);
 /* The same test against a cap in bytes (0: none). */
 int hg_over_cap(size_t cap, double bytes, const char *owner, const char *what, hg_error *err);
 

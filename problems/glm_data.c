@@ -459,6 +459,7 @@ int hg_glm_load(hg_glm *G, const hg_params *p, const char *name, hg_glm_synth sy
 
   memset(G, 0, sizeof *G);
   G->name = name;
+  G->mem_cap = hg_params_mem_cap(p);
   status = hg_glm_read_files(name, p, synth_keys, &G->X, &G->y, &G->X_val, &G->y_val,
                              G->source, sizeof G->source, err);
   if (status == HG_OK && !G->X)

@@ -81,6 +81,10 @@ static const char usage[] =
   "problem's theta0.  Defaults: --t 100 --k 100 --K 10 --seed 0; optimize: --steps 20\n"
   "(1000000 with --max-work), --max-work 0 (none), --warm 1 (the lower level starts from\n"
   "the previous step's w), --exact 1.\n"
+  "--max-memory SIZE (512M, 2G, bytes; default half the physical memory) caps what a run may\n"
+  "allocate: a method's declared workspace (itd's tape, itd-forward's n x m, ...) and a\n"
+  "problem's data, kernel matrices, Gram caches and factorizations, each refused before it is\n"
+  "allocated (exit 2; inside a scenario the run's status is memory and the sweep goes on).\n"
   "BLAS runs one thread unless OPENBLAS_NUM_THREADS is set (e.g. 2 for large dense data).\n"
   "Exit status: 0 success, 1 a check, verification or expectation failed, 2 bad input or an\n"
   "error (one line on stderr naming the culprit).\n";
@@ -271,7 +275,8 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
 /* Create the problem and read theta (from --theta, or the problem's theta0). */
 static int setup(const cli *c, hg_problem **P, double **theta, hg_error *err)
 {
-  int rc = hg_problem_create(c->problem, c->nwords, c->words, P, err);
+  hg_policy pol = {.mem_cap = c->max_memory}; /* its runs keep to the cap too */
+  int rc = hg_problem_create_under(c->problem, c->nwords, c->words, &pol, P, err);
   if (rc)
     return rc;
   *theta = calloc((size_t)(*P)->n_theta, sizeof **theta);

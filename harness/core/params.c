@@ -18,6 +18,7 @@ struct hg_params {
   int *given;                  /* count flags */
   char *text;                  /* "key=value ..." of the given keys */
   const hg_policy *policy;     /* borrowed while the problem is created, else NULL */
+  size_t mem_cap;              /* the policy's memory cap, kept after creation (0: none) */
 };
 
 static int spec_index(const hg_param_spec *schema, const char *key, size_t keylen)
@@ -255,8 +256,16 @@ const char *hg_params_text(const hg_params *p)
 
 void hg_params_set_policy(hg_params *p, const hg_policy *pol)
 {
-  if (p)
+  if (p) {
     p->policy = pol;
+    if (pol)
+      p->mem_cap = pol->mem_cap;
+  }
+}
+
+size_t hg_params_mem_cap(const hg_params *p)
+{
+  return p ? p->mem_cap : 0;
 }
 
 /* Bytes in a human unit ("37.3 GB", "512 MB"). */
@@ -285,5 +294,5 @@ int hg_over_cap(size_t cap, double bytes, const char *owner, const char *what, h
 int hg_params_reserve(const hg_params *p, const char *owner, double bytes, const char *what,
                       hg_error *err)
 {
-  return hg_over_cap(p && p->policy ? p->policy->mem_cap : 0, bytes, owner, what, err);
+  return hg_over_cap(hg_params_mem_cap(p), bytes, owner, what, err);
 }

@@ -359,7 +359,9 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
       goto done;
   }
 
-  if ((rc = check_space(P, M, b, mp, o->mem_cap, err)))
+  /* the cap: the run's own, else the one the problem was created under (--max-memory) */
+  size_t cap = o->mem_cap ? o->mem_cap : hg_params_mem_cap(P->params);
+  if ((rc = check_space(P, M, b, mp, cap, err)))
     goto done;
 
   r->grad = calloc((size_t)m, sizeof *r->grad);
@@ -374,7 +376,7 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
     memcpy(w0, o->w0, (size_t)n * sizeof *w0);
 
   hg_rng_seed(&ctx.rng, o->seed);
-  ctx.mem_cap = o->mem_cap;
+  ctx.mem_cap = cap;
   ctx.last_lower = ctx.last_linear = NAN;
   ctx.trace_on = o->trace;
   ctx.lower_cache = o->lower_cache;
