@@ -46,7 +46,8 @@
   X(HG_ERR_DIVERGED,    "diverged",        "iteration diverged")                \
   X(HG_ERR_NONCONTRACT, "not-contractive", "map is not a contraction")          \
   X(HG_ERR_BREAKDOWN,   "breakdown",       "solver breakdown")                  \
-  X(HG_ERR_BUDGET,      "budget",          "budget exhausted")
+  X(HG_ERR_BUDGET,      "budget",          "budget exhausted")                  \
+  X(HG_ERR_TIMEOUT,     "timeout",         "wall-clock budget exhausted")
 
 enum hg_status {
 #define HG_X_(code, word, text) code,
@@ -517,6 +518,8 @@ typedef struct hg_problem {
   hg_theory theory;          /* the last hg_theory_at result, reused for the same theta, w0 */
   double *theory_key;        /* owned: theta (n_theta) then w0 (n_w) it was computed for */
   void *theory_local;        /* owned: per-iterate values of the local constants (theory.c) */
+  double deadline;           /* hg_now() time past which the iterations of the run in progress
+                                stop with HG_ERR_TIMEOUT (set by the harness per run; 0: none) */
 } hg_problem;
 
 /* The counting wrapper: methods reach the problem only through these. */
@@ -599,8 +602,6 @@ typedef struct hg_ctx {
   double last_lower, last_linear; /* the last residuals traced (also when trace_on is 0; NAN
                                      before the first): did a tolerance-driven run meet its
                                      tolerance or stop at its cap */
-  double deadline;     /* hg_now() time after which the run stops with HG_ERR_TIMEOUT (0:
-                          none; hg_past_deadline) */
 } hg_ctx;
 
 /* Allocate / free method workspace; counted in ctx's memory account.  hg_alloc zeroes the

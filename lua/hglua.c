@@ -1374,6 +1374,8 @@ static int l_optimize(lua_State *L)
                         .max_t = (int)max_t, .max_k = (int)max_k, .steps = (int)steps,
                         .max_work = (long)max_work,
                         .theta0 = theta, .warm = warm, .exact = exact, .seed = (uint64_t)seed};
+  const hg_policy *pol = policy_or_null(L);
+  o.deadline = pol ? pol->deadline : 0;
   int rc = hg_optimize(P, outer, no, ow, &o, R, &err);
   if (rc && R->n == 0)
     return luaL_error(L, "%s", err.msg);
@@ -1870,6 +1872,25 @@ static int run_protected(lua_State *L)
   return 0;
 }
 
+/* The wall-clock budget (--max-seconds): a count hook that raises an error once the deadline
+ * has passed, then on every instruction so that a script catching it with pcall cannot go
+ * on.  Long C calls (a run) check the same deadline themselves (hg_run_opts.deadline). */
+static void deadline_hook(lua_State *L, lua_Debug *ar)
+{
+  const hg_policy *pol = policy_or_null(L);
+  (void)ar;
+  if (pol && pol->deadline > 0 && hg_now() > pol->deadline) {
+    lua_sethook(L, deadline_hook, LUA_MASKCOUNT, 1);
+    luaL_where(L, 0); /* level 0 in a hook: the function running, "file:line:" */
+    lua_pushliteral(L, "scenario stopped: past its --max-seconds budget (results so far are "
+                       "kept)");
+    lua_concat(L, 2);
+    lua_error(L);
+  }
+}
+
+#define HOOK_COUNT 1000 /* instructions between two looks at the clock */
+
 /* Resolve dir (realpath) into buf, or an error naming what it is. */
 static int resolve_root(const char *dir, const char *what, char *buf, hg_error *err)
 {
@@ -1923,16 +1944,20 @@ int hg_lua_run(const char *script, const char *outdir, const hg_lua_opts *opts, 
   for (int i = 0; i < opts->n_allow_read; i++)
     read_roots[pol.n_read++] = roots[i];
   pol.mem_cap = opts->max_memory;
+  pol.deadline = opts->max_seconds > 0 ? hg_now() + opts->max_seconds : 0;
   if (!(L = luaL_newstate())) {
     rc = hg_fail(err, HG_ERR_NOMEM, "out of memory for a Lua state");
     goto done;
   }
+  if (pol.deadline > 0)
+    lua_sethook(L, deadline_hook, LUA_MASKCOUNT, HOOK_COUNT);
   lua_pushcfunction(L, msghandler);
   lua_pushcfunction(L, run_protected);
   lua_pushlightuserdata(L, S);
   lua_pushlightuserdata(L, (void *)script);
   lua_pushlightuserdata(L, &pol);
   int status = lua_pcall(L, 3, 0, 1);
+  lua_sethook(L, NULL, 0, 0); /* finalizers run at lua_close, past any deadline */
   if (status != LUA_OK) {
     const char *msg = lua_tostring(L, -1);
     const char *tb = msg ? strstr(msg, "\nstack traceback:\n") : NULL;

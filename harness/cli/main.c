@@ -85,6 +85,10 @@ static const char usage[] =
   "allocate: a method's declared workspace (itd's tape, itd-forward's n x m, ...) and a\n"
   "problem's data, kernel matrices, Gram caches and factorizations, each refused before it is\n"
   "allocated (exit 2; inside a scenario the run's status is memory and the sweep goes on).\n"
+  "--max-seconds S (run, hypergrad, bench, optimize; none by default, 600 for run --sandbox)\n"
+  "bounds the wall-clock time: a script's loops, a run's iterations and an outer loop stop at\n"
+  "the deadline with a clear error (a run inside a scenario: status timeout), the results so\n"
+  "far kept.  File arguments (--theta @FILE, --w0 @FILE, SCENARIO.lua) must be regular files.\n"
   "BLAS runs one thread unless OPENBLAS_NUM_THREADS is set (e.g. 2 for large dense data).\n"
   "Exit status: 0 success, 1 a check, verification or expectation failed, 2 bad input or an\n"
   "error (one line on stderr naming the culprit).\n";
@@ -116,6 +120,7 @@ typedef struct cli {
   double max_seconds;     /* --max-seconds (run; 0: none) */
   int max_seconds_given;
   size_t max_memory;      /* --max-memory (default: half the physical memory) */
+  double deadline;        /* hg_now() + --max-seconds (0: none) */
 } cli;
 
 static int bad_input(const char *msg)
@@ -266,6 +271,8 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
       return hg_fail(err, HG_ERR_ARG, "unexpected argument '%s' (see hgbench --help)", a);
     }
   }
+  if (!rc && c->max_seconds > 0)
+    c->deadline = hg_now() + c->max_seconds;
   if (!rc && want_problem == 2 && !c->problem)
     rc = hg_fail(err, HG_ERR_ARG, "missing %s (see hgbench --help)",
                  strcmp(argv[1], "run") ? "PROBLEM" : "SCENARIO.lua");
@@ -282,6 +289,9 @@ static int setup(const cli *c, hg_problem **P, double **theta, hg_error *err)
   *theta = calloc((size_t)(*P)->n_theta, sizeof **theta);
   if (!*theta)
     return hg_fail(err, HG_ERR_NOMEM, "out of memory for theta");
+  if (c->theta_spec && c->theta_spec[0] == '@' &&
+      (rc = hg_regular_file(c->theta_spec + 1, "--theta file", err)))
+    return rc;
   if (c->theta_spec)
     return hg_theta_parse(c->theta_spec, (*P)->n_theta, *theta, err);
   (*P)->ops->theta0((*P)->self, *theta);
@@ -667,12 +677,14 @@ static int cmd_hypergrad(cli *c, hg_error *err)
       goto done;
     }
     w0 = calloc((size_t)P->n_w, sizeof *w0);
-    if (!w0 || (rc = hg_theta_parse(c->w0_spec, P->n_w, w0, err)))
+    if (!w0 || (rc = hg_regular_file(c->w0_spec + 1, "--w0 file", err)) ||
+        (rc = hg_theta_parse(c->w0_spec, P->n_w, w0, err)))
       goto done;
   }
   o.w0 = w0;
   o.seed = (uint64_t)c->seed;
   o.mem_cap = c->max_memory;
+  o.deadline = c->deadline;
   o.with_reference = 1;
   o.local_constants = c->local;
   if ((rc = hg_hypergrad(P, name, nm, mwords, theta, &c->budget, &o, &r, err)))
@@ -759,6 +771,7 @@ static int cmd_bench(cli *c, hg_error *err)
     int nm = 0;
     o.reference = ref;
     o.mem_cap = c->max_memory;
+    o.deadline = c->deadline;
     if ((rc = split_method(entries[e], buf, sizeof buf, &name, mwords, &nm, err)))
       goto done;
     for (long i = 0; i < reps && !rc; i++) {
@@ -881,7 +894,7 @@ static int cmd_optimize(cli *c, hg_error *err)
                         .budget = c->budget, .steps = (int)c->steps,
                         .max_work = c->max_work, .theta0 = theta,
                         .warm = (int)c->warm, .exact = (int)c->exact,
-                        .seed = (uint64_t)c->seed};
+                        .seed = (uint64_t)c->seed, .deadline = c->deadline};
   rc = hg_optimize(P, oname, no, owords, &o, &R, err);
   if (R.n == 0 && rc)
     goto done;

@@ -247,6 +247,8 @@ typedef struct hg_optimize_opts {
   int warm;                    /* 1: warm-start the lower level from the previous w */
   int exact;                   /* 1: record the exact f and ||grad f|| per step */
   uint64_t seed;
+  double deadline;             /* hg_now() time past which the loop stops with HG_ERR_TIMEOUT,
+                                  the rows so far kept (0: none) */
 } hg_optimize_opts;
 
 /* Run outer loop `outer` (with its key=value words) on P, for o->steps steps or until the

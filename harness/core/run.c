@@ -388,7 +388,14 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
   memset(&P->counts, 0, sizeof P->counts);
 
   double t0 = hg_now();
+  if (o->deadline > 0 && t0 > o->deadline) {
+    rc = hg_fail(err, HG_ERR_TIMEOUT, "method '%s' on problem '%s': not started, past the "
+                 "--max-seconds deadline", M->name, P->ops->name);
+    goto done;
+  }
+  P->deadline = o->deadline; /* hg_watch stops the iterations past it */
   rc = M->compute(P, mp, theta, w0, b, &ctx, &out, err);
+  P->deadline = 0;
   r->wall_s = hg_now() - t0;
   r->counts = P->counts;
   r->peak_bytes = ctx.mem_peak;
