@@ -123,9 +123,17 @@ typedef struct cli {
   double deadline;        /* hg_now() + --max-seconds (0: none) */
 } cli;
 
+/* Print an error line: "hgbench: " and msg with control bytes escaped (user input echoed in
+ * a message cannot break the line or drive the terminal). */
+static void print_error(const char *msg)
+{
+  char esc[4 * sizeof ((hg_error *)0)->msg + 8];
+  fprintf(stderr, "hgbench: %s\n", hg_escape(msg, esc, sizeof esc));
+}
+
 static int bad_input(const char *msg)
 {
-  fprintf(stderr, "hgbench: %s\n", msg);
+  print_error(msg);
   return EXIT_BADINPUT;
 }
 
@@ -632,6 +640,36 @@ static int split_method(const char *spec, char *buf, size_t len, const char **na
   return HG_OK;
 }
 
+/* Check a plugin spec NAME[:key=value,...] of a method (kind 'm') or an outer loop ('o'):
+ * the name in the registry and the words against its schema, before any output. */
+static int check_spec(char kind, const char *spec, hg_error *err)
+{
+  char buf[256], owner[96];
+  const char *name, *words[16];
+  const hg_param_spec *schema = NULL;
+  hg_params *p = NULL;
+  int nw = 0, rc = split_method(spec, buf, sizeof buf, &name, words, &nw, err);
+
+  if (rc)
+    return rc;
+  if (kind == 'm') {
+    const hg_method_ops *M = hg_find_method(name, err);
+    if (!M)
+      return err->status;
+    schema = M->params;
+    snprintf(owner, sizeof owner, "method '%s'", M->name);
+  } else {
+    const hg_outer_ops *O = hg_find_outer(name, err);
+    if (!O)
+      return err->status;
+    schema = O->params;
+    snprintf(owner, sizeof owner, "outer loop '%s'", O->name);
+  }
+  rc = hg_params_parse(schema, owner, nw, words, &p, err);
+  hg_params_destroy(&p);
+  return rc;
+}
+
 static void print_json(const hg_problem *P, const char *method, const hg_run *r)
 {
   FILE *f = stdout;
@@ -668,7 +706,8 @@ static int cmd_hypergrad(cli *c, hg_error *err)
 
   if (!c->method)
     return bad_input("hypergrad needs --method NAME (see hgbench list methods)");
-  if ((rc = split_method(c->method, buf, sizeof buf, &name, mwords, &nm, err)) ||
+  if ((rc = check_spec('m', c->method, err)) ||
+      (rc = split_method(c->method, buf, sizeof buf, &name, mwords, &nm, err)) ||
       (rc = setup(c, &P, &theta, err)))
     goto done;
   if (c->w0_spec) {
@@ -735,6 +774,19 @@ static int cmd_bench(cli *c, hg_error *err)
     goto done;
   snprintf(list, sizeof list, "%s", c->methods ? c->methods
            : "exact,itd,itd-forward,tbptt,aid-fp,aid-cg,neumann,jfb");
+  /* entries "name[:key=value]" separated by commas; a token with '=' and no ':' is one more
+   * parameter of the entry before it (aid-gmres:restart=5,lower=fista,aid-cg) */
+  char *entries[64];
+  int nentries = 0;
+  for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+    if (strchr(tok, '=') && !strchr(tok, ':') && nentries > 0)
+      tok[-1] = ','; /* rejoin with the entry before: it ends right before this token */
+    else if (nentries < 64)
+      entries[nentries++] = tok;
+  }
+  for (int e = 0; e < nentries; e++) /* every name and word before the first line */
+    if ((rc = check_spec('m', entries[e], err)))
+      goto done;
   if (P->ops->exact) {
     ref = malloc((size_t)P->n_theta * sizeof *ref);
     wstar = malloc((size_t)P->n_w * sizeof *wstar);
@@ -752,16 +804,6 @@ static int cmd_bench(cli *c, hg_error *err)
          c->budget.t, c->budget.k, c->budget.K, c->repeat);
   printf("%-24s %6s %6s %11s %12s %12s %10s %12s\n", "method", "t", "k", "rel. error",
          "median [s]", "min [s]", "calls", "peak bytes");
-  /* entries "name[:key=value]" separated by commas; a token with '=' and no ':' is one more
-   * parameter of the entry before it (aid-gmres:restart=5,lower=fista,aid-cg) */
-  char *entries[64];
-  int nentries = 0;
-  for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
-    if (strchr(tok, '=') && !strchr(tok, ':') && nentries > 0)
-      tok[-1] = ','; /* rejoin with the entry before: it ends right before this token */
-    else if (nentries < 64)
-      entries[nentries++] = tok;
-  }
   for (int e = 0; e < nentries; e++) {
     hg_run r = {0};
     hg_run_opts o = {0};
@@ -882,10 +924,8 @@ static int cmd_optimize(cli *c, hg_error *err)
   if ((rc = split_method(c->outer, obuf, sizeof obuf, &oname, owords, &no, err)) ||
       (rc = split_method(c->method, mbuf, sizeof mbuf, &mname, mwords, &nm, err)))
     goto done;
-  if (!hg_find_outer(oname, err) || !hg_find_method(mname, err)) {
-    rc = err->status;
+  if ((rc = check_spec('o', c->outer, err)) || (rc = check_spec('m', c->method, err)))
     goto done;
-  }
   if ((rc = setup(c, &P, &theta, err)))
     goto done;
   if (c->max_work > 0 && !c->steps_given) /* a work budget: the steps only cap it */
@@ -1023,7 +1063,7 @@ int main(int argc, char **argv)
     free(c.words);
     free(c.allow_read);
     if (err.status)
-      fprintf(stderr, "hgbench: %s\n", err.msg);
+      print_error(err.msg);
     return status;
   }
   fprintf(stderr, "hgbench: unknown command '%s' (see hgbench --help)\n", cmd);
