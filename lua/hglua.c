@@ -1519,11 +1519,15 @@ static int l_max_memory(lua_State *L)
   if (lua_type(L, 1) == LUA_TNUMBER) {
     lua_Number x = lua_tonumber(L, 1);
     luaL_argcheck(L, x >= 0 && x <= 9.0e18, 1, "a size in bytes >= 0 expected");
-    pol->mem_cap = (size_t)x;
+    cap = (size_t)x;
   } else if (!lua_isnoneornil(L, 1)) {
     const char *s = luaL_checkstring(L, 1);
     if (hg_parse_size(s, &cap))
       luaL_argerror(L, 1, lua_pushfstring(L, "'%s' is not a size (bytes, or 512M, 2G)", s));
+  }
+  if (!lua_isnoneornil(L, 1)) {
+    if (pol->sandbox && pol->mem_cap && (!cap || cap > pol->mem_cap))
+      luaL_argerror(L, 1, "a sandboxed scenario cannot raise the cap above --max-memory");
     pol->mem_cap = cap;
   }
   lua_pushinteger(L, (lua_Integer)pol->mem_cap);
@@ -1903,9 +1907,33 @@ static int resolve_root(const char *dir, const char *what, char *buf, hg_error *
 
 #define MAX_READ_ROOTS 32
 
+/* The Lua state's own memory, held to --max-memory: a script building a huge string or table
+ * gets Lua's "not enough memory" error instead of exhausting the machine. */
+typedef struct lua_memory {
+  size_t used, cap; /* cap 0: none */
+} lua_memory;
+
+static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+  lua_memory *m = ud;
+  size_t old = ptr ? osize : 0;
+  if (nsize == 0) {
+    free(ptr);
+    m->used -= old;
+    return NULL;
+  }
+  if (m->cap && nsize > old && m->used - old + nsize > m->cap)
+    return NULL;
+  void *p = realloc(ptr, nsize);
+  if (p)
+    m->used = m->used - old + nsize;
+  return p;
+}
+
 int hg_lua_run(const char *script, const char *outdir, const hg_lua_opts *opts, int *failed,
                char *trace, size_t tracelen, hg_error *err)
 {
+  lua_memory lua_mem = {0};
   static const hg_lua_opts none = {0};
   hg_scenario *S = NULL;
   lua_State *L = NULL;
@@ -1945,7 +1973,8 @@ int hg_lua_run(const char *script, const char *outdir, const hg_lua_opts *opts, 
     read_roots[pol.n_read++] = roots[i];
   pol.mem_cap = opts->max_memory;
   pol.deadline = opts->max_seconds > 0 ? hg_now() + opts->max_seconds : 0;
-  if (!(L = luaL_newstate())) {
+  lua_mem.cap = opts->max_memory;
+  if (!(L = lua_newstate(capped_alloc, &lua_mem))) {
     rc = hg_fail(err, HG_ERR_NOMEM, "out of memory for a Lua state");
     goto done;
   }
@@ -1962,8 +1991,12 @@ int hg_lua_run(const char *script, const char *outdir, const hg_lua_opts *opts, 
     const char *msg = lua_tostring(L, -1);
     const char *tb = msg ? strstr(msg, "\nstack traceback:\n") : NULL;
     int len = msg ? (tb ? (int)(tb - msg) : (int)strlen(msg)) : 0;
-    rc = hg_fail(err, status == LUA_ERRMEM ? HG_ERR_NOMEM : HG_ERR_ARG, "%.*s", len,
-                 msg ? msg : "(no message)");
+    if (status == LUA_ERRMEM && lua_mem.cap)
+      rc = hg_fail(err, HG_ERR_MEMCAP, "scenario '%s': the script's own data went over "
+                   "--max-memory (%zu bytes)", script, lua_mem.cap);
+    else
+      rc = hg_fail(err, status == LUA_ERRMEM ? HG_ERR_NOMEM : HG_ERR_ARG, "%.*s", len,
+                   msg ? msg : "(no message)");
     if (trace && tracelen && tb)
       snprintf(trace, tracelen, "%s", tb + 1);
   }

@@ -203,20 +203,24 @@ static int check_value(const hg_problem *P, const hg_method_ops *M, double value
 static int check_budget(const hg_method_ops *M, const hg_budget *b, const hg_ctx *ctx,
                         hg_run *r)
 {
-  if (b->tol_lower > 0 && (M->budgets & HG_BUDGET_TOL_LOWER) && r->t >= b->t &&
-      !(ctx->last_lower <= b->tol_lower)) {
-    snprintf(r->note, sizeof r->note, "method '%s': tol_lower = %g not reached within t = %d "
-             "lower iterations (last residual %.3g)", M->name, b->tol_lower, b->t,
-             ctx->last_lower);
-    return HG_ERR_BUDGET;
-  }
-  if (b->tol_linear > 0 && (M->budgets & HG_BUDGET_TOL_LINEAR) && r->k >= b->k &&
-      !(ctx->last_linear <= b->tol_linear)) {
-    snprintf(r->note, sizeof r->note, "method '%s': tol_linear = %g not reached within k = %d "
-             "linear iterations (last residual %.3g)", M->name, b->tol_linear, b->k,
-             ctx->last_linear);
-    return HG_ERR_BUDGET;
-  }
+  const struct {
+    const char *tol_name, *cap_name, *what;
+    double tol, last;
+    unsigned flag;
+    int used, cap;
+  } loop[2] = {
+    {"tol_lower", "t", "lower", b->tol_lower, ctx->last_lower, HG_BUDGET_TOL_LOWER, r->t, b->t},
+    {"tol_linear", "k", "linear", b->tol_linear, ctx->last_linear, HG_BUDGET_TOL_LINEAR, r->k,
+     b->k},
+  };
+  for (int i = 0; i < 2; i++)
+    if (loop[i].tol > 0 && (M->budgets & loop[i].flag) && loop[i].used >= loop[i].cap &&
+        !(loop[i].last <= loop[i].tol)) {
+      snprintf(r->note, sizeof r->note, "method '%s': %s = %g not reached within %s = %d %s "
+               "iterations (last residual %.3g)", M->name, loop[i].tol_name, loop[i].tol,
+               loop[i].cap_name, loop[i].cap, loop[i].what, loop[i].last);
+      return HG_ERR_BUDGET;
+    }
   return HG_OK;
 }
 
