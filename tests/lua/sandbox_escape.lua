@@ -58,3 +58,15 @@ hg.expect(io.open(out .. "/note.txt"):read("l") == "inside", "write and read und
 hg.expect(os.remove(out .. "/note.txt") == true, "os.remove under the output folder")
 hg.expect(require("hgbench") == hg, "require \"hgbench\" still works")
 hg.expect(load("return 1 + 1")() == 2, "text chunks still load")
+
+-- --allow-read DIR opens a folder to the Lua readers and the C readers alike (the test passes
+-- a file of that folder in HG_ALLOWED_FILE)
+local allowed = os.getenv("HG_ALLOWED_FILE")
+hg.expect(allowed ~= nil, "HG_ALLOWED_FILE is set by the test")
+if allowed then
+  local g = io.open(allowed)
+  hg.expect(g ~= nil and g:read("l") ~= nil, "io.open reads " .. allowed .. " under --allow-read")
+  if g then g:close() end
+  local ok, P = pcall(hg.problem, "ridge", {train = allowed, val = allowed})
+  hg.expect(ok, "the C reader reads " .. allowed .. " under --allow-read (" .. tostring(P) .. ")")
+end
