@@ -46,7 +46,8 @@
   X(HG_ERR_DIVERGED,    "diverged",        "iteration diverged")                \
   X(HG_ERR_NONCONTRACT, "not-contractive", "map is not a contraction")          \
   X(HG_ERR_BREAKDOWN,   "breakdown",       "solver breakdown")                  \
-  X(HG_ERR_BUDGET,      "budget",          "budget exhausted")
+  X(HG_ERR_BUDGET,      "budget",          "budget exhausted")                  \
+  X(HG_ERR_TIMEOUT,     "timeout",         "wall-clock budget exhausted")
 
 enum hg_status {
 #define HG_X_(code, word, text) code,
@@ -106,6 +107,17 @@ int hg_params_int_in(const hg_params *p, const char *owner, const char *key, dou
                      double hi, long *out, hg_error *err);
 /* 1 if the key was given explicitly. */
 int hg_params_given(const hg_params *p, const char *key);
+/* For a problem's create: HG_OK if allocating `bytes` (a double, so that sizes computed from
+ * parameters cannot overflow) for `what` stays within the memory cap the problem is created
+ * under (--max-memory, a scenario's max_memory=); else HG_ERR_MEMCAP with "owner: needs 3.2 GB
+ * for what, over --max-memory 2.0 GB".  Call it before each large allocation. */
+int hg_params_reserve(const hg_params *p, const char *owner, double bytes, const char *what,
+                      hg_error *err);
+/* The memory cap the problem was created under (0: none), for a problem to keep and check
+ * allocations made after create (a factorization in exact) with hg_over_cap. */
+size_t hg_params_mem_cap(const hg_params *p);
+/* The same test against a cap in bytes (0: none). */
+int hg_over_cap(size_t cap, double bytes, const char *owner, const char *what, hg_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Random numbers: xoshiro256** seeded by SplitMix64 (same stream on every platform)          */
@@ -251,6 +263,7 @@ void hg_image_add_noise(hg_image *img, double sigma, hg_rng *rng);
 /* ------------------------------------------------------------------------------------------ */
 
 #define HG_IDX_MAX_DIMS 4
+#define HG_DATASETS_DIR "/usr/share/datasets" /* installed data sets (Debian packages) */
 #define HG_FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist" /* dataset-fashion-mnist */
 
 /* An IDX file (the MNIST format) of unsigned bytes. */
@@ -508,6 +521,8 @@ typedef struct hg_problem {
   hg_theory theory;          /* the last hg_theory_at result, reused for the same theta, w0 */
   double *theory_key;        /* owned: theta (n_theta) then w0 (n_w) it was computed for */
   void *theory_local;        /* owned: per-iterate values of the local constants (theory.c) */
+  double deadline;           /* hg_now() time past which the iterations of the run in progress
+                                stop with HG_ERR_TIMEOUT (set by the harness per run; 0: none) */
 } hg_problem;
 
 /* The counting wrapper: methods reach the problem only through these. */
@@ -587,13 +602,17 @@ typedef struct hg_ctx {
   double *lower_res;   /* ||w_{i+1} - w_i|| per lower iteration (owned) */
   double *linear_res;  /* linear residual per iteration (owned) */
   hg_lower_cache *lower_cache; /* borrowed (hg_run_opts.lower_cache), or NULL */
+  double last_lower, last_linear; /* the last residuals traced (also when trace_on is 0; NAN
+                                     before the first): did a tolerance-driven run meet its
+                                     tolerance or stop at its cap */
 } hg_ctx;
 
 /* Allocate / free method workspace; counted in ctx's memory account.  hg_alloc zeroes the
  * block and returns NULL when out of memory or over the cap (check with ctx->mem_cap). */
 void *hg_alloc(hg_ctx *ctx, size_t bytes);
 void hg_free(hg_ctx *ctx, void *p);
-/* Record a residual in the trace (no-op unless ctx->trace_on). */
+/* Record a residual in the trace (kept in the list only when ctx->trace_on; the last one is
+ * always remembered in ctx->last_lower / last_linear). */
 void hg_trace_lower(hg_ctx *ctx, double residual);
 void hg_trace_linear(hg_ctx *ctx, double residual);
 

@@ -11,6 +11,7 @@ local core = ...
 local hg = {
   problem = core.problem,     -- hg.problem(name [, params [, rep]]) -> problem
   hypergrad = core.hypergrad, -- hg.hypergrad(P, opts) -> run
+  max_memory = core.max_memory, -- hg.max_memory([SIZE]) -> the cap on one run's memory
   expect = core.expect,       -- hg.expect(cond, message) -> cond
   out = core.out,             -- the output folder
   version = core.version,

@@ -20,6 +20,7 @@
  * are Lua userdata too, so no Lua error is ever raised while malloc'ed memory is held.  The
  * hg_scenario belongs to hg_lua_run; Lua sees it as a light pointer in the registry.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "hglua.h"
 #include "plugin_load.h"
 
@@ -30,6 +31,7 @@
 #include <lualib.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +81,27 @@ static hg_scenario *scenario(lua_State *L)
   if (!S)
     luaL_error(L, "hgbench: no scenario is open (scenarios run through `hgbench run`)");
   return S;
+}
+
+#define POLICY_KEY "hgbench.policy" /* registry: light pointer to the run's hg_policy */
+#define BINARY_REFUSED "a precompiled (binary) chunk: only Lua source text is loaded"
+
+/* The run's policy (paths, memory, time), or NULL outside hg_lua_run. */
+static const hg_policy *policy_or_null(lua_State *L)
+{
+  lua_getfield(L, LUA_REGISTRYINDEX, POLICY_KEY);
+  const hg_policy *pol = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  return pol;
+}
+
+/* Raise a Lua error unless the policy lets `who` read (write = 0) or write path. */
+static void check_path(lua_State *L, const char *path, int write, const char *who)
+{
+  hg_error err;
+  hg_error_clear(&err);
+  if (hg_policy_check(policy_or_null(L), path, write, who, &err))
+    luaL_error(L, "%s", err.msg);
 }
 
 static const hg_param_spec *find_spec(const hg_param_spec *schema, const char *key)
@@ -476,7 +499,7 @@ static int l_problem(lua_State *L)
       words[n++] = up->seed_word;
     }
   }
-  if (hg_problem_create(ops->name, n, words, &up->P, &err))
+  if (hg_problem_create_under(ops->name, n, words, policy_or_null(L), &up->P, &err))
     return luaL_error(L, "%s", err.msg);
   lua_pushvalue(L, ui);
   return 1;
@@ -527,7 +550,8 @@ static double *push_theta(lua_State *L, const lproblem *up, int idx, int arg, co
                                             "'@FILE', got '%s'", what, s));
     if (strlen(s) >= reclen)
       luaL_argerror(L, arg, lua_pushfstring(L, "%s: file name '%s' too long", what, s));
-    if (hg_theta_parse(s, m, theta, &err))
+    check_path(L, s + 1, 0, what);
+    if (hg_regular_file(s + 1, what, &err) || hg_theta_parse(s, m, theta, &err))
       luaL_error(L, "%s", err.msg);
     snprintf(rec, reclen, "%s", s);
     break;
@@ -906,6 +930,9 @@ static int l_hypergrad(lua_State *L)
     o.wstar = wstar;
     o.local_constants = rec.local_constants;
     o.with_reference = ref != NULL;
+    const hg_policy *pol = policy_or_null(L);
+    o.mem_cap = pol ? pol->mem_cap : 0;
+    o.deadline = pol ? pol->deadline : 0;
     rc = hg_hypergrad(P, M->name, nw, words, theta, &b, &o, run, &err);
     rec.t = run->t;
     rec.k = run->k;
@@ -937,11 +964,12 @@ static int l_hypergrad(lua_State *L)
     rec.nu1 = rec.nu2 = rec.mu1 = rec.mu2 = rec.L_E = rec.L_Phi = rec.D = NAN;
     rec.eps = rec.delta = rec.omega = NAN;
   }
-  rec.status = rc;
+  rec.status = rc ? rc : run->status; /* budget: a tolerance not met, the numbers kept */
   rec.bound = rc ? NAN : run->bound;
   rec.bound_violated = !rc && run->bound_violated;
-  if (rc)
-    snprintf(rec.message, sizeof rec.message, "%.*s", (int)sizeof rec.message - 1, err.msg);
+  if (rc || run->status)
+    snprintf(rec.message, sizeof rec.message, "%.*s", (int)sizeof rec.message - 1,
+             rc ? err.msg : run->note);
   if (hg_scenario_add(S, &rec, &err))
     return luaL_error(L, "%s", err.msg);
   push_run_table(L, up, &rec, rc ? NULL : run->grad, ref);
@@ -1032,6 +1060,10 @@ static hg_scenario *plot_fields(lua_State *L, const char *who, const char **name
   *name = opt_str_field(L, 1, "name", NULL);
   if (!*name)
     luaL_error(L, "%s: name= is required", who);
+  const hg_policy *pol = policy_or_null(L);
+  if (pol && pol->sandbox && (strchr(*name, '/') || !strcmp(*name, "..")))
+    luaL_error(L, "%s: refused name '%s' under --sandbox: plots are files of the output folder",
+               who, *name);
   *title = opt_str_field(L, 1, "title", *name);
   *format = opt_str_field(L, 1, "format", "png");
   return S;
@@ -1316,6 +1348,8 @@ static int l_optimize(lua_State *L)
                         .max_t = (int)max_t, .max_k = (int)max_k, .steps = (int)steps,
                         .max_work = (long)max_work,
                         .theta0 = theta, .warm = warm, .exact = exact, .seed = (uint64_t)seed};
+  const hg_policy *pol = policy_or_null(L);
+  o.deadline = pol ? pol->deadline : 0;
   int rc = hg_optimize(P, outer, no, ow, &o, R, &err);
   if (rc && R->n == 0)
     return luaL_error(L, "%s", err.msg);
@@ -1521,8 +1555,35 @@ static int l_plugins(lua_State *L)
   return 1;
 }
 
+/* hg.max_memory([SIZE]): set the cap on the memory of each later run (bytes, or a string
+ * "512M", "2G"; 0 for none; the default is --max-memory) and return the cap in bytes. */
+static int l_max_memory(lua_State *L)
+{
+  hg_policy *pol = (hg_policy *)policy_or_null(L);
+  size_t cap = 0;
+  if (!pol)
+    return luaL_error(L, "hgbench: no scenario is open (scenarios run through `hgbench run`)");
+  if (lua_type(L, 1) == LUA_TNUMBER) {
+    lua_Number x = lua_tonumber(L, 1);
+    luaL_argcheck(L, x >= 0 && x <= 9.0e18, 1, "a size in bytes >= 0 expected");
+    cap = (size_t)x;
+  } else if (!lua_isnoneornil(L, 1)) {
+    const char *s = luaL_checkstring(L, 1);
+    if (hg_parse_size(s, &cap))
+      luaL_argerror(L, 1, lua_pushfstring(L, "'%s' is not a size (bytes, or 512M, 2G)", s));
+  }
+  if (!lua_isnoneornil(L, 1)) {
+    if (pol->sandbox && pol->mem_cap && (!cap || cap > pol->mem_cap))
+      luaL_argerror(L, 1, "a sandboxed scenario cannot raise the cap above --max-memory");
+    pol->mem_cap = cap;
+  }
+  lua_pushinteger(L, (lua_Integer)pol->mem_cap);
+  return 1;
+}
+
 static const luaL_Reg core_functions[] = {
   {"plugins", l_plugins},
+  {"max_memory", l_max_memory},
   {"fit_rate", l_fit_rate},
   {"fit_slope", l_fit_slope},
   {"method_rate", l_method_rate},
@@ -1580,6 +1641,238 @@ static int open_module(lua_State *L)
   return 1;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Loading code (text only) and the sandbox (hgbench run --sandbox)                            */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Load file fname (NULL: standard input) as text only: a binary chunk is refused with a
+ * message naming who and the file.  Pushes the chunk, or nil and the message (returns 1 / 2). */
+static int load_text_file(lua_State *L, const char *fname, const char *who)
+{
+  const hg_policy *pol = policy_or_null(L);
+  if (!fname && pol && pol->sandbox)
+    return luaL_error(L, "%s: reading standard input is refused under --sandbox", who);
+  if (fname)
+    check_path(L, fname, 0, who);
+  if (luaL_loadfilex(L, fname, "t") == LUA_OK)
+    return 1;
+  if (strstr(lua_tostring(L, -1), "binary chunk"))
+    lua_pushfstring(L, "%s: refused '%s': " BINARY_REFUSED, who, fname ? fname : "stdin");
+  else
+    lua_pushvalue(L, -1);
+  lua_pushnil(L);
+  lua_replace(L, -3);
+  return 2;
+}
+
+/* load(chunk [, chunkname [, mode [, env]]]) with mode forced to "t" (upvalue 1: base load). */
+static int l_load(lua_State *L)
+{
+  int n = lua_gettop(L);
+  size_t len;
+  if (lua_type(L, 1) == LUA_TSTRING && lua_tolstring(L, 1, &len) && len &&
+      lua_tostring(L, 1)[0] == LUA_SIGNATURE[0]) {
+    lua_pushnil(L);
+    lua_pushliteral(L, "load: refused " BINARY_REFUSED);
+    return 2;
+  }
+  int nargs = n >= 4 ? 4 : 3; /* an explicit env, even nil, is passed on */
+  lua_settop(L, nargs);
+  lua_pushliteral(L, "t");
+  lua_replace(L, 3);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, nargs, LUA_MULTRET);
+  if (lua_gettop(L) == 2 && lua_isnil(L, 1) && lua_type(L, 2) == LUA_TSTRING &&
+      strstr(lua_tostring(L, 2), "binary chunk")) { /* a reader function's binary chunk */
+    lua_pushliteral(L, "load: refused " BINARY_REFUSED);
+    lua_replace(L, 2);
+  }
+  return lua_gettop(L);
+}
+
+/* loadfile([filename [, mode [, env]]]): text only, and under --sandbox from allowed folders. */
+static int l_loadfile(lua_State *L)
+{
+  const char *fname = luaL_optstring(L, 1, NULL);
+  int env = !lua_isnone(L, 3) ? 3 : 0;
+  if (load_text_file(L, fname, "loadfile") == 2)
+    return 2;
+  if (env) {
+    lua_pushvalue(L, env);
+    if (!lua_setupvalue(L, -2, 1))
+      lua_pop(L, 1);
+  }
+  return 1;
+}
+
+/* dofile([filename]): as loadfile, then call the chunk; errors propagate. */
+static int l_dofile(lua_State *L)
+{
+  const char *fname = luaL_optstring(L, 1, NULL);
+  lua_settop(L, 1);
+  if (load_text_file(L, fname, "dofile") == 2)
+    return lua_error(L);
+  lua_call(L, 0, LUA_MULTRET);
+  return lua_gettop(L) - 1;
+}
+
+/* package.searchers[2] for Lua files, text only (upvalue 1: the package table). */
+static int l_search_lua(lua_State *L)
+{
+  const char *name = luaL_checkstring(L, 1);
+  lua_getfield(L, lua_upvalueindex(1), "searchpath");
+  lua_pushvalue(L, 1);
+  lua_getfield(L, lua_upvalueindex(1), "path");
+  lua_call(L, 2, 2);
+  if (lua_isnil(L, -2))
+    return 1; /* the "no file ..." message */
+  const char *fname = lua_tostring(L, -2);
+  if (load_text_file(L, fname, "require") == 2)
+    return luaL_error(L, "error loading module '%s' from file '%s':\n\t%s", name, fname,
+                      lua_tostring(L, -1));
+  lua_pushstring(L, fname);
+  return 2;
+}
+
+/* package.searchers[3] under --sandbox: C modules are never searched, and the "module not
+ * found" message says so. */
+static int l_search_c_refused(lua_State *L)
+{
+  lua_pushfstring(L, "\n\tC modules ('%s') are refused under --sandbox", luaL_checkstring(L, 1));
+  return 1;
+}
+
+/* A function the sandbox removed: calling it is an error naming it (upvalue 1). */
+static int l_refused(lua_State *L)
+{
+  return luaL_error(L, "%s is disabled under --sandbox", lua_tostring(L, lua_upvalueindex(1)));
+}
+
+/* Call upvalue 1 (the original function) with this call's arguments. */
+static int call_original(lua_State *L)
+{
+  int n = lua_gettop(L);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, n, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+/* io.open(path [, mode]): reading from allowed folders, writing under the output folder. */
+static int l_io_open(lua_State *L)
+{
+  const char *path = luaL_checkstring(L, 1), *mode = luaL_optstring(L, 2, "r");
+  check_path(L, path, strpbrk(mode, "wa+") != NULL, "io.open");
+  return call_original(L);
+}
+
+/* io.lines([path, ...]) and io.input([path]): a path is read. */
+static int l_io_read_path(lua_State *L)
+{
+  if (lua_type(L, 1) == LUA_TSTRING)
+    check_path(L, lua_tostring(L, 1), 0, lua_tostring(L, lua_upvalueindex(2)));
+  return call_original(L);
+}
+
+/* io.output([path]): a path is written. */
+static int l_io_output(lua_State *L)
+{
+  if (lua_type(L, 1) == LUA_TSTRING)
+    check_path(L, lua_tostring(L, 1), 1, "io.output");
+  return call_original(L);
+}
+
+/* os.remove(path), os.rename(from, to): only under the output folder. */
+static int l_os_remove(lua_State *L)
+{
+  check_path(L, luaL_checkstring(L, 1), 1, "os.remove");
+  return call_original(L);
+}
+
+static int l_os_rename(lua_State *L)
+{
+  check_path(L, luaL_checkstring(L, 1), 1, "os.rename");
+  check_path(L, luaL_checkstring(L, 2), 1, "os.rename");
+  return call_original(L);
+}
+
+/* Replace field `name` of the table on top with fn closed over the old value (and label). */
+static void wrap_field(lua_State *L, const char *name, lua_CFunction fn, const char *label)
+{
+  lua_getfield(L, -1, name);
+  int n = 1;
+  if (label) {
+    lua_pushstring(L, label);
+    n = 2;
+  }
+  lua_pushcclosure(L, fn, n);
+  lua_setfield(L, -2, name);
+}
+
+/* Replace field `name` of the table on top with a function refusing to run, naming lib.name. */
+static void refuse_field(lua_State *L, const char *lib, const char *name)
+{
+  lua_pushfstring(L, "%s%s%s", lib, *lib ? "." : "", name);
+  lua_pushcclosure(L, l_refused, 1);
+  lua_setfield(L, -2, name);
+}
+
+/* Every way of loading code reads text only: load, loadfile, dofile and require's Lua
+ * searcher; under --sandbox also the sandbox's limits (loaded_sandbox). */
+static void install_loaders(lua_State *L)
+{
+  lua_pushglobaltable(L);
+  wrap_field(L, "load", l_load, NULL);
+  lua_pushcfunction(L, l_loadfile);
+  lua_setfield(L, -2, "loadfile");
+  lua_pushcfunction(L, l_dofile);
+  lua_setfield(L, -2, "dofile");
+  lua_pop(L, 1);
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "searchers");
+  lua_pushvalue(L, -2);
+  lua_pushcclosure(L, l_search_lua, 1);
+  lua_rawseti(L, -2, 2);
+  lua_pop(L, 2);
+}
+
+/* The sandbox (hgbench run --sandbox): no processes, no native code, no debug library; files
+ * read from the allowed folders and written under the output folder only (hg_policy_check). */
+static void install_sandbox(lua_State *L)
+{
+  lua_getglobal(L, "os");
+  refuse_field(L, "os", "execute");
+  refuse_field(L, "os", "exit");
+  refuse_field(L, "os", "tmpname");
+  wrap_field(L, "remove", l_os_remove, NULL);
+  wrap_field(L, "rename", l_os_rename, NULL);
+  lua_pop(L, 1);
+  lua_getglobal(L, "io");
+  refuse_field(L, "io", "popen");
+  wrap_field(L, "open", l_io_open, NULL);
+  wrap_field(L, "lines", l_io_read_path, "io.lines");
+  wrap_field(L, "input", l_io_read_path, "io.input");
+  wrap_field(L, "output", l_io_output, NULL);
+  lua_pop(L, 1);
+  lua_getglobal(L, "package");
+  refuse_field(L, "package", "loadlib");
+  lua_getfield(L, -1, "searchers"); /* preload and Lua files only: no C modules */
+  for (lua_Integer i = luaL_len(L, -1); i > 3; i--) {
+    lua_pushnil(L);
+    lua_rawseti(L, -2, i);
+  }
+  lua_pushcfunction(L, l_search_c_refused);
+  lua_rawseti(L, -2, 3);
+  lua_pop(L, 1);
+  lua_getfield(L, -1, "loaded");
+  lua_pushnil(L);
+  lua_setfield(L, -2, "debug");
+  lua_pop(L, 2);
+  lua_pushnil(L);
+  lua_setglobal(L, "debug");
+}
+
 /*
  * Message handler (lua.c's msghandler): the message as a string, its position moved from the
  * module's Lua half to the scenario line that called into it, and a traceback appended.
@@ -1610,51 +1903,148 @@ static int run_protected(lua_State *L)
   hg_scenario *S = lua_touserdata(L, 1);
   const char *script = lua_touserdata(L, 2);
 
+  const hg_policy *pol = lua_touserdata(L, 3);
+
   lua_pushlightuserdata(L, S);
   lua_setfield(L, LUA_REGISTRYINDEX, SCENARIO_KEY);
+  lua_pushlightuserdata(L, (void *)pol);
+  lua_setfield(L, LUA_REGISTRYINDEX, POLICY_KEY);
   luaL_openlibs(L);
+  install_loaders(L);
+  if (pol->sandbox)
+    install_sandbox(L);
   luaL_requiref(L, "hgbench", open_module, 0);
   lua_setglobal(L, "hg");
-  if (luaL_loadfile(L, script) != LUA_OK)
+  if (luaL_loadfilex(L, script, "t") != LUA_OK) {
+    if (strstr(lua_tostring(L, -1), "binary chunk"))
+      return luaL_error(L, "scenario '%s' is " BINARY_REFUSED, script);
     return lua_error(L);
+  }
   lua_call(L, 0, 0);
   return 0;
 }
 
-int hg_lua_run(const char *script, const char *outdir, int *failed, char *trace, size_t tracelen,
-               hg_error *err)
+/* The wall-clock budget (--max-seconds): a count hook that raises an error once the deadline
+ * has passed, then on every instruction so that a script catching it with pcall cannot go
+ * on.  Long C calls (a run) check the same deadline themselves (hg_run_opts.deadline). */
+static void deadline_hook(lua_State *L, lua_Debug *ar)
 {
+  const hg_policy *pol = policy_or_null(L);
+  (void)ar;
+  if (pol && pol->deadline > 0 && hg_now() > pol->deadline) {
+    lua_sethook(L, deadline_hook, LUA_MASKCOUNT, 1);
+    luaL_where(L, 0); /* level 0 in a hook: the function running, "file:line:" */
+    lua_pushliteral(L, "scenario stopped: past its --max-seconds budget (results so far are "
+                       "kept)");
+    lua_concat(L, 2);
+    lua_error(L);
+  }
+}
+
+#define HOOK_COUNT 1000 /* instructions between two looks at the clock */
+
+/* Resolve dir (realpath) into buf, or an error naming what it is. */
+static int resolve_root(const char *dir, const char *what, char *buf, hg_error *err)
+{
+  char esc[256];
+  if (!realpath(dir, buf))
+    return hg_fail(err, HG_ERR_IO, "%s '%s': %s", what, hg_escape(dir, esc, sizeof esc),
+                   strerror(errno));
+  return HG_OK;
+}
+
+#define MAX_READ_ROOTS 32
+
+/* The Lua state's own memory, held to --max-memory: a script building a huge string or table
+ * gets Lua's "not enough memory" error instead of exhausting the machine. */
+typedef struct lua_memory {
+  size_t used, cap; /* cap 0: none */
+} lua_memory;
+
+static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+  lua_memory *m = ud;
+  size_t old = ptr ? osize : 0;
+  if (nsize == 0) {
+    free(ptr);
+    m->used -= old;
+    return NULL;
+  }
+  if (m->cap && nsize > old && m->used - old + nsize > m->cap)
+    return NULL;
+  void *p = realloc(ptr, nsize);
+  if (p)
+    m->used = m->used - old + nsize;
+  return p;
+}
+
+int hg_lua_run(const char *script, const char *outdir, const hg_lua_opts *opts, int *failed,
+               char *trace, size_t tracelen, hg_error *err)
+{
+  lua_memory lua_mem = {0};
+  static const hg_lua_opts none = {0};
   hg_scenario *S = NULL;
   lua_State *L = NULL;
   hg_error ferr;
   int rc = HG_OK, nfailed = 0;
-  FILE *f;
+  hg_policy pol = {0};
+  char roots[MAX_READ_ROOTS + 1][PATH_MAX], script_dir[PATH_MAX];
+  const char *read_roots[MAX_READ_ROOTS + 2];
 
   hg_error_clear(err);
+  if (!opts)
+    opts = &none;
   if (failed)
     *failed = 0;
   if (trace && tracelen)
     trace[0] = '\0';
-  if (!(f = fopen(script, "r")))
-    return hg_fail(err, HG_ERR_IO, "cannot open scenario '%s': %s", script, strerror(errno));
-  fclose(f);
+  if ((rc = hg_regular_file(script, "scenario", err)))
+    return rc;
+  if (opts->n_allow_read > MAX_READ_ROOTS)
+    return hg_fail(err, HG_ERR_ARG, "--allow-read: at most %d folders", MAX_READ_ROOTS);
+  for (int i = 0; i < opts->n_allow_read; i++)
+    if ((rc = resolve_root(opts->allow_read[i], "--allow-read", roots[i], err)))
+      return rc;
+  if ((rc = resolve_root(script, "scenario", script_dir, err)))
+    return rc;
+  *strrchr(script_dir, '/') = '\0'; /* its folder ("" for "/": the whole tree) */
   if ((rc = hg_scenario_open(script, outdir, &S, err)))
     return rc;
-  if (!(L = luaL_newstate())) {
+  if ((rc = resolve_root(outdir, "output folder", roots[MAX_READ_ROOTS], err)))
+    goto done;
+  pol.sandbox = opts->sandbox;
+  pol.write_root = roots[MAX_READ_ROOTS];
+  pol.read_roots = read_roots;
+  read_roots[pol.n_read++] = *script_dir ? script_dir : "/";
+  read_roots[pol.n_read++] = HG_DATASETS_DIR;
+  for (int i = 0; i < opts->n_allow_read; i++)
+    read_roots[pol.n_read++] = roots[i];
+  pol.mem_cap = opts->max_memory;
+  pol.deadline = opts->max_seconds > 0 ? hg_now() + opts->max_seconds : 0;
+  lua_mem.cap = opts->max_memory;
+  if (!(L = lua_newstate(capped_alloc, &lua_mem))) {
     rc = hg_fail(err, HG_ERR_NOMEM, "out of memory for a Lua state");
     goto done;
   }
+  if (pol.deadline > 0)
+    lua_sethook(L, deadline_hook, LUA_MASKCOUNT, HOOK_COUNT);
   lua_pushcfunction(L, msghandler);
   lua_pushcfunction(L, run_protected);
   lua_pushlightuserdata(L, S);
   lua_pushlightuserdata(L, (void *)script);
-  int status = lua_pcall(L, 2, 0, 1);
+  lua_pushlightuserdata(L, &pol);
+  int status = lua_pcall(L, 3, 0, 1);
+  lua_sethook(L, NULL, 0, 0); /* finalizers run at lua_close, past any deadline */
   if (status != LUA_OK) {
     const char *msg = lua_tostring(L, -1);
     const char *tb = msg ? strstr(msg, "\nstack traceback:\n") : NULL;
     int len = msg ? (tb ? (int)(tb - msg) : (int)strlen(msg)) : 0;
-    rc = hg_fail(err, status == LUA_ERRMEM ? HG_ERR_NOMEM : HG_ERR_ARG, "%.*s", len,
-                 msg ? msg : "(no message)");
+    if (status == LUA_ERRMEM && lua_mem.cap)
+      rc = hg_fail(err, HG_ERR_MEMCAP, "scenario '%s': the script's own data went over "
+                   "--max-memory (%zu bytes)", script, lua_mem.cap);
+    else
+      rc = hg_fail(err, status == LUA_ERRMEM ? HG_ERR_NOMEM : HG_ERR_ARG, "%.*s", len,
+                   msg ? msg : "(no message)");
     if (trace && tracelen && tb)
       snprintf(trace, tracelen, "%s", tb + 1);
   }

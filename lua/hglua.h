@@ -16,7 +16,20 @@
  * recorded so far is still written (results.tsv, report.md, manifest.json).  A script that
  * cannot be opened is HG_ERR_IO, before anything is created; a failure of hg_scenario_open or
  * hg_scenario_finish returns its status. */
-int hg_lua_run(const char *script, const char *outdir, int *failed, char *trace, size_t tracelen,
-               hg_error *err);
+/* What a scenario may do (hgbench run's options). */
+typedef struct hg_lua_opts {
+  int sandbox;                   /* --sandbox: no processes, native code or debug library;
+                                    files written under outdir only, read from the script's
+                                    folder, the installed data sets, outdir and allow_read */
+  const char *const *allow_read; /* --allow-read DIR folders (may be NULL) */
+  int n_allow_read;
+  double max_seconds;            /* --max-seconds: wall-clock budget of the script (0: none) */
+  size_t max_memory;             /* --max-memory: cap on one run's workspace (0: none) */
+} hg_lua_opts;
+
+/* opts may be NULL (no limits).  A binary (precompiled) script is refused, as is any binary
+ * chunk the script tries to load. */
+int hg_lua_run(const char *script, const char *outdir, const hg_lua_opts *opts, int *failed,
+               char *trace, size_t tracelen, hg_error *err);
 
 #endif /* HGLUA_H */

@@ -287,6 +287,10 @@ static int biased_reg_create(const hg_params *p, void **self, int *n_w, int *n_t
     goto done;
   }
 
+  if ((status = hg_params_reserve(p, "problem 'biased-reg'",
+                                  ((double)td * (B->n + B->n_val) + (double)T * dd) *
+                                  sizeof(double), "for the tasks' data and factors", err)))
+    goto done;
   B->X = malloc(td * (size_t)B->n * sizeof(double));
   B->y = malloc((size_t)T * (size_t)B->n * sizeof(double));
   B->X_val = malloc(td * (size_t)B->n_val * sizeof(double));

@@ -273,6 +273,7 @@ static int foe_create(const hg_params *p, void **self, int *n_w, int *n_theta, h
   if ((rc = hg_image_chol_start(&F->chol, F->P, "problem 'denoise-foe'", err)) ||
       (rc = hg_items_init(&F->batch, F->N, "denoise-foe", err)))
     goto fail;
+  F->chol.mem_cap = hg_params_mem_cap(p);
   make_theta0(F, (uint64_t)hg_params_int(p, "seed"));
   update_filters(F, F->theta0);
   F->eta = hg_params_given(p, "step") ? hg_params_real(p, "step") : 1 / bound_L(F, F->theta0);

@@ -175,6 +175,10 @@ static int eq_synthetic(equilibrium *e, const hg_params *p, hg_rng *rng, hg_erro
   if ((double)e->N * e->p > (double)INT_MAX || (double)e->C * e->p > (double)INT_MAX)
     return hg_fail(err, HG_ERR_ARG, "problem 'equilibrium': n=%d with d=%d is too large", e->N,
                    e->p);
+  if ((status = hg_params_reserve(p, "problem 'equilibrium'",
+                                  ((double)e->N + e->C) * e->p * sizeof(double),
+                                  "for the synthetic data", err)))
+    return status;
   double *W = malloc((size_t)e->C * (size_t)e->p * sizeof(double));
   e->X = malloc((size_t)e->N * (size_t)e->p * sizeof(double));
   e->y = malloc((size_t)e->N * sizeof(int));

@@ -141,6 +141,8 @@ typedef struct hg_glm {
   /* CHOLMOD's workspace for this instance (started at create, finished at destroy). */
   cholmod_common cc;
   int cc_on;
+  size_t mem_cap;        /* the memory cap it was created under (hg_params_mem_cap; 0: none),
+                            for the factorizations exact() makes later */
   /* The sample ops' batches: [0] the training mean (Phi), [1] the validation mean (E). */
   hg_glm_batch batch[2];
   int swapped;           /* 1 between the two calls of hg_glm_swap_full */

@@ -126,7 +126,16 @@ static int glm_synthetic(hg_glm *G, const hg_params *p, hg_error *err)
   const int d = (int)hg_params_int(p, "d");
   const double density = hg_params_real(p, "density"), noise = hg_params_real(p, "noise");
   const long seed = hg_params_int(p, "seed");
+  char owner[64];
 
+  /* the n + n_val rows: dense doubles, or CSR values and column indices for the expected
+   * density fraction of entries */
+  snprintf(owner, sizeof owner, "problem '%s'", G->name);
+  if ((status = hg_params_reserve(p, owner, ((double)n + n_val) * d *
+                                  (density < 1.0 ? density * (sizeof(double) + sizeof(int))
+                                                 : sizeof(double)),
+                                  "for the synthetic data", err)))
+    goto done;
   w_true = malloc((size_t)d * sizeof(double));
   if (!w_true) {
     status = hg_fail(err, HG_ERR_NOMEM, "problem '%s': out of memory for d=%d", G->name, d);
@@ -459,6 +468,7 @@ int hg_glm_load(hg_glm *G, const hg_params *p, const char *name, hg_glm_synth sy
 
   memset(G, 0, sizeof *G);
   G->name = name;
+  G->mem_cap = hg_params_mem_cap(p);
   status = hg_glm_read_files(name, p, synth_keys, &G->X, &G->y, &G->X_val, &G->y_val,
                              G->source, sizeof G->source, err);
   if (status == HG_OK && !G->X)

@@ -54,7 +54,12 @@ int hg_glm_chol_factor(hg_glm *G, const hg_matrix *Xs, double s, const double *g
   memset(F, 0, sizeof *F);
   F->d = d;
   F->cc = &G->cc;
+  char owner[64];
+  snprintf(owner, sizeof owner, "problem '%s'", G->name);
   if (!Xs->sparse) {
+    if ((status = hg_over_cap(G->mem_cap, (double)d * d * sizeof(double), owner,
+                              "for the dense d x d Hessian factor", err)))
+      goto done;
     F->H = malloc((size_t)d * (size_t)d * sizeof(double));
     if (!F->H) {
       status = hg_fail(err, HG_ERR_NOMEM, "problem '%s': out of memory for a %d x %d Hessian",
@@ -98,6 +103,11 @@ int hg_glm_chol_factor(hg_glm *G, const hg_matrix *Xs, double s, const double *g
     status = glm_cholmod_fail(G, "analysis", err);
     goto done;
   }
+  /* the factor's size as the analysis predicts it: lnz values and row indices */
+  if ((status = hg_over_cap(G->mem_cap, G->cc.lnz * (sizeof(double) + sizeof(int)), owner,
+                            "for the CHOLMOD factor of the Hessian (estimated by its analysis)",
+                            err)))
+    goto done;
   if (!cholmod_factorize(H, F->L, &G->cc) || G->cc.status < CHOLMOD_OK) {
     status = glm_cholmod_fail(G, "factorization", err);
     goto done;

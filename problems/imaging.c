@@ -438,6 +438,11 @@ int hg_image_chol_factor(hg_image_chol *C, double shift, int nterms, const hg_he
     goto cholmod_fail;
   if (!C->L && !(C->L = cholmod_analyze(upper, cc)))
     goto cholmod_fail;
+  /* the factor's size as the analysis predicts it: lnz values and row indices */
+  if ((rc = hg_over_cap(C->mem_cap, cc->lnz * (sizeof(double) + sizeof(int)), C->name,
+                        "for the CHOLMOD factor of the Hessian (estimated by its analysis)",
+                        err)))
+    goto done;
   if (!cholmod_factorize(upper, C->L, cc) || cc->status < CHOLMOD_OK)
     goto cholmod_fail;
   goto done;

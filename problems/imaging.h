@@ -104,6 +104,8 @@ typedef struct hg_image_chol {
   cholmod_factor *L;   /* NULL before the first factorization of an exact solve */
   int P;
   const char *name;    /* the problem's registry name, for messages (borrowed) */
+  size_t mem_cap;      /* the memory cap of the problem's creation (0: none): the factor, as
+                          the analysis estimates it, is held to it */
 } hg_image_chol;
 
 /* Start CHOLMOD for P x P Hessians (quiet); on failure nothing is left to finish. */

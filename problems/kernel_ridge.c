@@ -630,6 +630,11 @@ static int kernel_ridge_create(const hg_params *p, void **self, int *n_w, int *n
 
   const size_t n = (size_t)kr->n, nv = (size_t)kr->n_val, s = (size_t)kr->s;
   const size_t m = (size_t)kr->m;
+  /* K, chol, dK (s n x n) and Kv, dKv ((1 + s) n_val x n) */
+  if ((status = hg_params_reserve(p, "problem 'kernel-ridge'",
+                                  ((2.0 + s) * n * n + (1.0 + s) * nv * n) * sizeof(double),
+                                  "for the kernel matrices and their derivatives", err)))
+    goto done;
   kr->k_theta = malloc(s * sizeof(double));
   kr->inv_s2 = malloc((size_t)kr->d * sizeof(double));
   kr->K = malloc(n * n * sizeof(double));

@@ -65,6 +65,9 @@ static int logreg_create(const hg_params *p, void **self, int *n_w, int *n_theta
   for (int i = 0; i < G->n; i++)
     P->n_pos += G->y[i] > 0;
   if (G->d <= HG_GLM_DENSE_EIG_MAX && G->d <= G->n) {
+    if ((status = hg_params_reserve(p, "problem 'logreg'", (double)G->d * G->d * sizeof(double),
+                                    "for the d x d Gram matrix", err)))
+      goto done;
     gram = malloc((size_t)G->d * (size_t)G->d * sizeof(double));
     if (!gram) {
       status = hg_fail(err, HG_ERR_NOMEM, "problem 'logreg': out of memory for the %d x %d "

@@ -85,6 +85,9 @@ static int ridge_create(const hg_params *p, void **self, int *n_w, int *n_theta,
 
   const char *gram = hg_params_str(p, "gram");
   if (strcmp(gram, "yes") == 0 || (strcmp(gram, "auto") == 0 && ridge_gram_pays(G->X))) {
+    if ((status = hg_params_reserve(p, "problem 'ridge'", (double)d * (double)d * sizeof(double),
+                                    "for the d x d Gram matrix (gram=no avoids it)", err)))
+      goto done;
     R->gram = malloc(d * d * sizeof(double));
     if (!R->gram) {
       status = hg_fail(err, HG_ERR_NOMEM, "problem 'ridge': out of memory for the %d x %d "

@@ -151,6 +151,7 @@ int hg_tv_create(const hg_params *p, const char *name, int blur_size, double blu
     goto fail;
   if ((rc = hg_image_chol_start(&T->chol, T->P, name, err)))
     goto fail;
+  T->chol.mem_cap = hg_params_mem_cap(p);
   hg_tv_theta0(T, theta0);
   T->eta = hg_params_given(p, "step") ? hg_params_real(p, "step") : 1 / bound_L(T, theta0);
   *out = T;

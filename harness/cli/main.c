@@ -15,9 +15,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define EXIT_FAILED 1
 #define EXIT_BADINPUT 2
+#define SANDBOX_MAX_SECONDS 600 /* run --sandbox without --max-seconds */
 
 static const char usage[] =
   "usage: hgbench COMMAND [ARGS]\n"
@@ -75,9 +77,15 @@ static const char usage[] =
   "                                              run; median time ratio above X, default 1.5,\n"
   "                                              and beyond the ratios' noise)\n"
   "  run SCENARIO.lua [--out DIR] [--traceback]  run a Lua scenario: results.tsv, plots,\n"
-  "                                              report.md, manifest.json in DIR (default\n"
+  "            [--sandbox [--allow-read DIR]...] report.md, manifest.json in DIR (default\n"
   "                                              out/SCENARIO); runs already in DIR's\n"
-  "                                              results.tsv are skipped (resume)\n"
+  "                                              results.tsv are skipped (resume); --sandbox\n"
+  "                                              for a scenario from someone else: no\n"
+  "                                              os.execute, io.popen, package.loadlib, C\n"
+  "                                              modules or debug library; files written\n"
+  "                                              under DIR only, read from the scenario's\n"
+  "                                              folder, " HG_DATASETS_DIR ", DIR and\n"
+  "                                              each --allow-read DIR\n"
   "\n"
   "--plugin PATH.so (repeatable, before or after COMMAND) loads a shared object's methods,\n"
   "problems and outer loops (HG_PLUGIN_DEFINE in hgbench.h); HGBENCH_PLUGIN_PATH lists more\n"
@@ -89,6 +97,14 @@ static const char usage[] =
   "problem's theta0.  Defaults: --t 100 --k 100 --K 10 --seed 0; optimize: --steps 20\n"
   "(1000000 with --max-work), --max-work 0 (none), --warm 1 (the lower level starts from\n"
   "the previous step's w), --exact 1.\n"
+  "--max-memory SIZE (512M, 2G, bytes; default half the physical memory) caps what a run may\n"
+  "allocate: a method's declared workspace (itd's tape, itd-forward's n x m, ...) and a\n"
+  "problem's data, kernel matrices, Gram caches and factorizations, each refused before it is\n"
+  "allocated (exit 2; inside a scenario the run's status is memory and the sweep goes on).\n"
+  "--max-seconds S (run, hypergrad, bench, optimize; none by default, 600 for run --sandbox)\n"
+  "bounds the wall-clock time: a script's loops, a run's iterations and an outer loop stop at\n"
+  "the deadline with a clear error (a run inside a scenario: status timeout), the results so\n"
+  "far kept.  File arguments (--theta @FILE, --w0 @FILE, SCENARIO.lua) must be regular files.\n"
   "BLAS runs one thread unless OPENBLAS_NUM_THREADS is set (e.g. 2 for large dense data).\n"
   "Exit status: 0 success, 1 a check, verification or expectation failed, 2 bad input or an\n"
   "error (one line on stderr naming the culprit).\n";
@@ -114,11 +130,26 @@ typedef struct cli {
   long seed, repeat;
   int json;
   int not_applicable, informational; /* verify: rows counted over every problem */
+  int sandbox;            /* --sandbox (run) */
+  int nallow;
+  const char **allow_read; /* --allow-read DIR, repeatable (points into argv) */
+  double max_seconds;     /* --max-seconds (run; 0: none) */
+  int max_seconds_given;
+  size_t max_memory;      /* --max-memory (default: half the physical memory) */
+  double deadline;        /* hg_now() + --max-seconds (0: none) */
 } cli;
+
+/* Print an error line: "hgbench: " and msg with control bytes escaped (user input echoed in
+ * a message cannot break the line or drive the terminal). */
+static void print_error(const char *msg)
+{
+  char esc[4 * sizeof ((hg_error *)0)->msg + 8];
+  fprintf(stderr, "hgbench: %s\n", hg_escape(msg, esc, sizeof esc));
+}
 
 static int bad_input(const char *msg)
 {
-  fprintf(stderr, "hgbench: %s\n", msg);
+  print_error(msg);
   return EXIT_BADINPUT;
 }
 
@@ -145,6 +176,37 @@ static int parse_tol(const char *word, const char *value, double *out, hg_error 
   return HG_OK;
 }
 
+/* A size (hg_parse_size) of at least 1 MB. */
+static int parse_size(const char *opt, const char *s, size_t *out, hg_error *err)
+{
+  char esc[128];
+  if (!s || hg_parse_size(s, out) || *out < 1048576)
+    return hg_fail(err, HG_ERR_ARG, "%s %s: expected a size of at least 1M (bytes, or with a "
+                   "suffix K, M, G, T: 512M, 2G)", opt, s ? hg_escape(s, esc, sizeof esc)
+                                                             : "(missing)");
+  return HG_OK;
+}
+
+/* A duration in seconds > 0. */
+static int parse_seconds(const char *opt, const char *s, double *out, hg_error *err)
+{
+  char *end, esc[128];
+  errno = 0;
+  double v = s ? strtod(s, &end) : 0;
+  if (!s || errno || end == s || *end || !isfinite(v) || v <= 0)
+    return hg_fail(err, HG_ERR_ARG, "%s %s: expected a number of seconds > 0", opt,
+                   s ? hg_escape(s, esc, sizeof esc) : "(missing)");
+  *out = v;
+  return HG_OK;
+}
+
+/* Half the physical memory: the default --max-memory (0 when unknown: no cap). */
+static size_t default_max_memory(void)
+{
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? (size_t)pages / 2 * (size_t)page : 0;
+}
+
 /* Parse argv[first..]: optional PROBLEM (when want_problem), key=value words and options. */
 static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c, hg_error *err)
 {
@@ -157,13 +219,16 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
   c->steps = 20;
   c->warm = 1;
   c->exact = 1;
+  c->max_memory = default_max_memory();
   c->words = calloc((size_t)argc + 1, sizeof *c->words);
-  if (!c->words)
+  c->allow_read = calloc((size_t)argc + 1, sizeof *c->allow_read);
+  if (!c->words || !c->allow_read)
     return hg_fail(err, HG_ERR_NOMEM, "out of memory");
   for (int i = first; i < argc && !rc; i++) {
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (strncmp(a, "--", 2) == 0) {
-      int takes = strcmp(a, "--json") && strcmp(a, "--traceback") && strcmp(a, "--local");
+      int takes = strcmp(a, "--json") && strcmp(a, "--traceback") && strcmp(a, "--local") &&
+                  strcmp(a, "--sandbox");
       if (takes && !next)
         return hg_fail(err, HG_ERR_ARG, "%s needs a value", a);
       if (!strcmp(a, "--json"))
@@ -172,6 +237,14 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
         c->traceback = 1;
       else if (!strcmp(a, "--local"))
         c->local = 1;
+      else if (!strcmp(a, "--sandbox"))
+        c->sandbox = 1;
+      else if (!strcmp(a, "--allow-read"))
+        c->allow_read[c->nallow++] = next;
+      else if (!strcmp(a, "--max-memory"))
+        rc = parse_size(a, next, &c->max_memory, err);
+      else if (!strcmp(a, "--max-seconds"))
+        rc = parse_seconds(a, next, &c->max_seconds, err), c->max_seconds_given = 1;
       else if (!strcmp(a, "--out"))
         c->out = next;
       else if (!strcmp(a, "--theta"))
@@ -222,6 +295,8 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
       return hg_fail(err, HG_ERR_ARG, "unexpected argument '%s' (see hgbench --help)", a);
     }
   }
+  if (!rc && c->max_seconds > 0)
+    c->deadline = hg_now() + c->max_seconds;
   if (!rc && want_problem == 2 && !c->problem)
     rc = hg_fail(err, HG_ERR_ARG, "missing %s (see hgbench --help)",
                  strcmp(argv[1], "run") ? "PROBLEM" : "SCENARIO.lua");
@@ -231,12 +306,16 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
 /* Create the problem and read theta (from --theta, or the problem's theta0). */
 static int setup(const cli *c, hg_problem **P, double **theta, hg_error *err)
 {
-  int rc = hg_problem_create(c->problem, c->nwords, c->words, P, err);
+  hg_policy pol = {.mem_cap = c->max_memory}; /* its runs keep to the cap too */
+  int rc = hg_problem_create_under(c->problem, c->nwords, c->words, &pol, P, err);
   if (rc)
     return rc;
   *theta = calloc((size_t)(*P)->n_theta, sizeof **theta);
   if (!*theta)
     return hg_fail(err, HG_ERR_NOMEM, "out of memory for theta");
+  if (c->theta_spec && c->theta_spec[0] == '@' &&
+      (rc = hg_regular_file(c->theta_spec + 1, "--theta file", err)))
+    return rc;
   if (c->theta_spec)
     return hg_theta_parse(c->theta_spec, (*P)->n_theta, *theta, err);
   (*P)->ops->theta0((*P)->self, *theta);
@@ -574,6 +653,36 @@ static int split_method(const char *spec, char *buf, size_t len, const char **na
   return HG_OK;
 }
 
+/* Check a plugin spec NAME[:key=value,...] of a method (kind 'm') or an outer loop ('o'):
+ * the name in the registry and the words against its schema, before any output. */
+static int check_spec(char kind, const char *spec, hg_error *err)
+{
+  char buf[256], owner[96];
+  const char *name, *words[16];
+  const hg_param_spec *schema = NULL;
+  hg_params *p = NULL;
+  int nw = 0, rc = split_method(spec, buf, sizeof buf, &name, words, &nw, err);
+
+  if (rc)
+    return rc;
+  if (kind == 'm') {
+    const hg_method_ops *M = hg_find_method(name, err);
+    if (!M)
+      return err->status;
+    schema = M->params;
+    snprintf(owner, sizeof owner, "method '%s'", M->name);
+  } else {
+    const hg_outer_ops *O = hg_find_outer(name, err);
+    if (!O)
+      return err->status;
+    schema = O->params;
+    snprintf(owner, sizeof owner, "outer loop '%s'", O->name);
+  }
+  rc = hg_params_parse(schema, owner, nw, words, &p, err);
+  hg_params_destroy(&p);
+  return rc;
+}
+
 static void print_json(const hg_problem *P, const char *method, const hg_run *r)
 {
   FILE *f = stdout;
@@ -613,7 +722,8 @@ static int cmd_hypergrad(cli *c, hg_error *err)
 
   if (!c->method)
     return bad_input("hypergrad needs --method NAME (see hgbench list methods)");
-  if ((rc = split_method(c->method, buf, sizeof buf, &name, mwords, &nm, err)) ||
+  if ((rc = check_spec('m', c->method, err)) ||
+      (rc = split_method(c->method, buf, sizeof buf, &name, mwords, &nm, err)) ||
       (rc = setup(c, &P, &theta, err)))
     goto done;
   if (c->w0_spec) {
@@ -622,11 +732,14 @@ static int cmd_hypergrad(cli *c, hg_error *err)
       goto done;
     }
     w0 = calloc((size_t)P->n_w, sizeof *w0);
-    if (!w0 || (rc = hg_theta_parse(c->w0_spec, P->n_w, w0, err)))
+    if (!w0 || (rc = hg_regular_file(c->w0_spec + 1, "--w0 file", err)) ||
+        (rc = hg_theta_parse(c->w0_spec, P->n_w, w0, err)))
       goto done;
   }
   o.w0 = w0;
   o.seed = (uint64_t)c->seed;
+  o.mem_cap = c->max_memory;
+  o.deadline = c->deadline;
   o.with_reference = 1;
   o.local_constants = c->local;
   if ((rc = hg_hypergrad(P, name, nm, mwords, theta, &c->budget, &o, &r, err)))
@@ -650,6 +763,8 @@ static int cmd_hypergrad(cli *c, hg_error *err)
       printf("inexact bound omega %.3e from eps = %.3e >= ||w - w*||, delta = %.3e (adjoint "
              "residual)\n", r.omega, r.eps, r.delta);
   }
+  if (r.status) /* budget: the numbers stand, the tolerance was not met */
+    fprintf(stderr, "hgbench: status %s: %s\n", hg_status_word(r.status), r.note);
 done:
   hg_run_release(&r);
   free(w0);
@@ -675,6 +790,19 @@ static int cmd_bench(cli *c, hg_error *err)
     goto done;
   snprintf(list, sizeof list, "%s", c->methods ? c->methods
            : "exact,itd,itd-forward,tbptt,aid-fp,aid-cg,neumann,jfb");
+  /* entries "name[:key=value]" separated by commas; a token with '=' and no ':' is one more
+   * parameter of the entry before it (aid-gmres:restart=5,lower=fista,aid-cg) */
+  char *entries[64];
+  int nentries = 0;
+  for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+    if (strchr(tok, '=') && !strchr(tok, ':') && nentries > 0)
+      tok[-1] = ','; /* rejoin with the entry before: it ends right before this token */
+    else if (nentries < 64)
+      entries[nentries++] = tok;
+  }
+  for (int e = 0; e < nentries; e++) /* every name and word before the first line */
+    if ((rc = check_spec('m', entries[e], err)))
+      goto done;
   if (P->ops->exact) {
     ref = malloc((size_t)P->n_theta * sizeof *ref);
     wstar = malloc((size_t)P->n_w * sizeof *wstar);
@@ -692,16 +820,6 @@ static int cmd_bench(cli *c, hg_error *err)
          c->budget.t, c->budget.k, c->budget.K, c->repeat);
   printf("%-24s %6s %6s %11s %12s %12s %10s %12s\n", "method", "t", "k", "rel. error",
          "median [s]", "min [s]", "calls", "peak bytes");
-  /* entries "name[:key=value]" separated by commas; a token with '=' and no ':' is one more
-   * parameter of the entry before it (aid-gmres:restart=5,lower=fista,aid-cg) */
-  char *entries[64];
-  int nentries = 0;
-  for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
-    if (strchr(tok, '=') && !strchr(tok, ':') && nentries > 0)
-      tok[-1] = ','; /* rejoin with the entry before: it ends right before this token */
-    else if (nentries < 64)
-      entries[nentries++] = tok;
-  }
   for (int e = 0; e < nentries; e++) {
     hg_run r = {0};
     hg_run_opts o = {0};
@@ -710,6 +828,8 @@ static int cmd_bench(cli *c, hg_error *err)
     const char *name, *mwords[16];
     int nm = 0;
     o.reference = ref;
+    o.mem_cap = c->max_memory;
+    o.deadline = c->deadline;
     if ((rc = split_method(entries[e], buf, sizeof buf, &name, mwords, &nm, err)))
       goto done;
     for (long i = 0; i < reps && !rc; i++) {
@@ -822,10 +942,8 @@ static int cmd_optimize(cli *c, hg_error *err)
   if ((rc = split_method(c->outer, obuf, sizeof obuf, &oname, owords, &no, err)) ||
       (rc = split_method(c->method, mbuf, sizeof mbuf, &mname, mwords, &nm, err)))
     goto done;
-  if (!hg_find_outer(oname, err) || !hg_find_method(mname, err)) {
-    rc = err->status;
+  if ((rc = check_spec('o', c->outer, err)) || (rc = check_spec('m', c->method, err)))
     goto done;
-  }
   if ((rc = setup(c, &P, &theta, err)))
     goto done;
   if (c->max_work > 0 && !c->steps_given) /* a work budget: the steps only cap it */
@@ -834,7 +952,7 @@ static int cmd_optimize(cli *c, hg_error *err)
                         .budget = c->budget, .steps = (int)c->steps,
                         .max_work = c->max_work, .theta0 = theta,
                         .warm = (int)c->warm, .exact = (int)c->exact,
-                        .seed = (uint64_t)c->seed};
+                        .seed = (uint64_t)c->seed, .deadline = c->deadline};
   rc = hg_optimize(P, oname, no, owords, &o, &R, err);
   if (R.n == 0 && rc)
     goto done;
@@ -888,7 +1006,14 @@ static int cmd_run(cli *c, hg_error *err)
       len -= 4;
     snprintf(outdir, sizeof outdir, "out/%.*s", (int)len, base);
   }
-  int rc = hg_lua_run(script, outdir, &failed, trace, sizeof trace, err);
+  hg_lua_opts lo = {.sandbox = c->sandbox, .allow_read = c->allow_read,
+                    .n_allow_read = c->nallow, .max_seconds = c->max_seconds,
+                    .max_memory = c->max_memory};
+  if (c->sandbox && !c->max_seconds_given)
+    lo.max_seconds = SANDBOX_MAX_SECONDS;
+  if (c->nallow && !c->sandbox)
+    return bad_input("--allow-read applies only with --sandbox");
+  int rc = hg_lua_run(script, outdir, &lo, &failed, trace, sizeof trace, err);
   if (rc) {
     if (c->traceback && *trace)
       fprintf(stderr, "%s\n", trace);
@@ -955,12 +1080,14 @@ int main(int argc, char **argv)
       continue;
     if (parse_cli(argc, argv, 2, commands[i].want_problem, &c, &err)) {
       free(c.words);
+      free(c.allow_read);
       return bad_input(err.msg);
     }
     status = commands[i].run(&c, &err);
     free(c.words);
+    free(c.allow_read);
     if (err.status)
-      fprintf(stderr, "hgbench: %s\n", err.msg);
+      print_error(err.msg);
     return status;
   }
   fprintf(stderr, "hgbench: unknown command '%s' (see hgbench --help)\n", cmd);

@@ -10,6 +10,8 @@
 
 #include "hgbench.h"
 
+typedef struct hg_policy hg_policy; /* what a run may touch: below, "What a run may touch" */
+
 /* ------------------------------------------------------------------------------------------ */
 /* Parameters: parsing, and the text of what was given (harness/core/params.c)                */
 /* ------------------------------------------------------------------------------------------ */
@@ -21,6 +23,9 @@ int hg_params_parse(const hg_param_spec *schema, const char *owner, int nwords,
 void hg_params_destroy(hg_params **p);
 /* "key=value key=value" of the explicitly given keys in schema order (owned by p). */
 const char *hg_params_text(const hg_params *p);
+/* Attach the policy problem creation runs under (borrowed; NULL: none): hg_params_reserve
+ * reads its memory cap. */
+void hg_params_set_policy(hg_params *p, const hg_policy *pol);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Matrices: helpers shared with the readers of harness/io (harness/core/matrix.c)            */
@@ -33,6 +38,44 @@ void *hg_zalloc(size_t count, size_t elem);
 int hg_matrix_dense_ok(long rows, long cols);
 
 /* ------------------------------------------------------------------------------------------ */
+/* What a run may touch (harness/core/policy.c): files, memory, time                          */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The limits the user set for a command or a scenario, passed explicitly to whatever opens
+ * files or runs methods on its behalf (hg_problem_create_under, hg_run_opts.policy). */
+struct hg_policy {
+  int sandbox;                   /* 1: paths are checked against the roots below */
+  const char *const *read_roots; /* resolved folders files may be read from (borrowed) */
+  int n_read;
+  const char *write_root;        /* resolved folder files may be written (and read) under */
+  size_t mem_cap;                /* bytes one run may allocate (0: no cap) */
+  double deadline;               /* hg_now() time after which runs stop (0: none) */
+};
+
+/* Under pol->sandbox, HG_ERR_IO naming who and path unless path, resolved by realpath (".."
+ * and symlinks followed), lies under the write root, or for reading (write = 0) under a read
+ * root.  A path that does not exist yet is resolved through its folder.  HG_OK when pol is
+ * NULL or not a sandbox. */
+int hg_policy_check(const hg_policy *pol, const char *path, int write, const char *who,
+                    hg_error *err);
+/* hg_policy_check for reading on every file named by a problem's data parameters among words
+ * (train=, val=, images=, clean=, noisy=, path=; comma-separated lists; the keywords
+ * synthetic and fashion-mnist are not files). */
+int hg_policy_check_words(const hg_policy *pol, const char *owner, int nwords,
+                          const char *const *words, hg_error *err);
+/* HG_OK if path is a regular file; else HG_ERR_IO naming `what` and path ("is not a regular
+ * file", or why it cannot be opened).  Opens without blocking (a FIFO, a terminal) and
+ * closes again. */
+int hg_regular_file(const char *path, const char *what, hg_error *err);
+/* Parse a size in bytes: a number with an optional suffix K, M, G or T (powers of 1024,
+ * "k" also accepted) and an optional B: "512M", "2G", "1048576".  HG_ERR_ARG (and *out
+ * untouched) otherwise. */
+int hg_parse_size(const char *s, size_t *out);
+/* s with control bytes escaped (\n, \t, \xNN) for an error message, in buf (truncated to
+ * len with "..."); returns buf. */
+const char *hg_escape(const char *s, char *buf, size_t len);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Problem instances, theory and theta (harness/core/instance.c, problem.c, theory.c)         */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -40,6 +83,11 @@ int hg_matrix_dense_ok(long rows, long cols);
 int hg_problem_create(const char *name, int nwords, const char *const *words, hg_problem **out,
                       hg_error *err);
 void hg_problem_destroy(hg_problem **P);
+/* The same within pol's limits (NULL: none): under a sandbox the data files its parameters
+ * name are checked first (hg_policy_check_words); the problem reads the memory cap through
+ * its parameters (hg_params_reserve).  pol is borrowed for the problem's creation only. */
+int hg_problem_create_under(const char *name, int nwords, const char *const *words,
+                            const hg_policy *pol, hg_problem **out, hg_error *err);
 
 /* The theory of P at theta from w0 (NULL: zeros) given w*: constants from the problem, then
  * L_E = ||grad_w E(w*)|| + mu1 D and L_Phi = ||d_theta Phi(w*)||_2 + nu2 D (the norm by Lanczos
@@ -200,6 +248,8 @@ typedef struct hg_optimize_opts {
   int warm;                    /* 1: warm-start the lower level from the previous w */
   int exact;                   /* 1: record the exact f and ||grad f|| per step */
   uint64_t seed;
+  double deadline;             /* hg_now() time past which the loop stops with HG_ERR_TIMEOUT,
+                                  the rows so far kept (0: none) */
 } hg_optimize_opts;
 
 /* Run outer loop `outer` (with its key=value words) on P, for o->steps steps or until the
@@ -304,7 +354,11 @@ void hg_registry_freeze(void);
 /* ------------------------------------------------------------------------------------------ */
 
 typedef struct hg_run {
-  int status;          /* HG_OK or the failure (its word goes to results.tsv) */
+  int status;          /* HG_OK or the failure (its word goes to results.tsv); also
+                          HG_ERR_BUDGET for a tolerance-driven run that stopped at its t or k
+                          cap before its tolerance, whose numbers stand (hg_hypergrad then
+                          returns HG_OK, and note says which tolerance) */
+  char note[256];      /* with status HG_ERR_BUDGET after HG_OK: the tolerance not reached */
   int t, k;            /* iterations used */
   int n_w, n_theta;
   double value;        /* E at the returned w */
@@ -334,7 +388,10 @@ typedef struct hg_run_opts {
   const double *wstar;  /* with reference: the w* it came with (for the bound; may be NULL) */
   int trace;            /* 1: record residual traces */
   int local_constants;  /* 1: the bound uses trajectory-local constants (hg_theory_local) */
-  size_t mem_cap;       /* 0: none */
+  size_t mem_cap;       /* 0: none; the method's declared space() over it is refused before
+                           anything is allocated (HG_ERR_MEMCAP), and hg_alloc keeps to it */
+  double deadline;      /* hg_now() time past which the run stops with HG_ERR_TIMEOUT (0:
+                           none) */
   int inexact;          /* without a reference too, a posteriori at the returned w (for outer
                            loops): 1 eps and delta (hg_inexact_at with the problem's constants,
                            omega NAN); 2 also omega, the theory taken at w itself (omega bounds

@@ -11,6 +11,13 @@
 int hg_problem_create(const char *name, int nwords, const char *const *words, hg_problem **out,
                       hg_error *err)
 {
+  return hg_problem_create_under(name, nwords, words, NULL, out, err);
+}
+
+/* The same within a policy's limits (see hg_core.h). */
+int hg_problem_create_under(const char *name, int nwords, const char *const *words,
+                            const hg_policy *pol, hg_problem **out, hg_error *err)
+{
   int rc = HG_OK;
   char owner[96];
   hg_problem *P = NULL;
@@ -25,9 +32,13 @@ int hg_problem_create(const char *name, int nwords, const char *const *words, hg
   P->ops = ops;
   snprintf(owner, sizeof owner, "problem '%s'", ops->name);
   rc = hg_params_parse(ops->params, owner, nwords, words, &P->params, err);
+  if (!rc)
+    rc = hg_policy_check_words(pol, owner, nwords, words, err);
   if (rc)
     goto done;
+  hg_params_set_policy(P->params, pol);
   rc = ops->create(P->params, &P->self, &P->n_w, &P->n_theta, err);
+  hg_params_set_policy(P->params, NULL); /* borrowed for the creation only */
   if (rc)
     goto done;
   if (P->n_w <= 0 || P->n_theta <= 0)

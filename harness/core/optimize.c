@@ -130,6 +130,7 @@ static int evaluate(hg_outer *O, const double *theta, double eps, double delta, 
   memset(&ro, 0, sizeof ro);
   ro.w0 = o->warm && O->have_w ? O->w : NULL;
   ro.seed = o->seed;
+  ro.deadline = o->deadline;
   ro.inexact = O->omega ? 2 : 1;
   rc = hg_hypergrad(O->P, o->method, o->nmwords, o->mwords, theta, &b, &ro, &run, err);
   O->lower += run.t;
@@ -224,6 +225,9 @@ int hg_outer_record(hg_outer *O, const double *theta, const hg_outer_eval *ev,
   }
   memcpy(R->theta + (size_t)R->n * (size_t)m, theta, (size_t)m * sizeof *theta);
   R->n++;
+  if (O->o->deadline > 0 && hg_now() > O->o->deadline)
+    return hg_fail(err, HG_ERR_TIMEOUT, "outer loop '%s': stopped after %d rows, past the "
+                   "--max-seconds deadline", O->name, R->n);
   if (O->o->max_work > 0 && O->lower + O->linear >= O->o->max_work) {
     /* the loops stop at a failing record; hg_optimize_ops turns this one into success */
     O->spent = 1;

@@ -17,6 +17,8 @@ struct hg_params {
   char **value;                /* count values (given or default text, NULL if absent) */
   int *given;                  /* count flags */
   char *text;                  /* "key=value ..." of the given keys */
+  const hg_policy *policy;     /* borrowed while the problem is created, else NULL */
+  size_t mem_cap;              /* the policy's memory cap, kept after creation (0: none) */
 };
 
 static int spec_index(const hg_param_spec *schema, const char *key, size_t keylen)
@@ -70,20 +72,22 @@ static int validate(const hg_param_spec *s, const char *owner, const char *v, hg
   int ranged = !(s->lo == 0 && s->hi == 0);
   double x = 0;
   long n = 0;
+  char esc[128]; /* the value as the message shows it: control bytes escaped */
 
+  hg_escape(v, esc, sizeof esc);
   switch (s->type) {
   case HG_PARAM_INT:
     if (!parse_long(v, &n))
-      return hg_fail(err, HG_ERR_ARG, "%s: %s=%s is not an integer", owner, s->key, v);
+      return hg_fail(err, HG_ERR_ARG, "%s: %s=%s is not an integer", owner, s->key, esc);
     x = (double)n;
     break;
   case HG_PARAM_REAL:
     if (!parse_real(v, &x))
-      return hg_fail(err, HG_ERR_ARG, "%s: %s=%s is not a finite number", owner, s->key, v);
+      return hg_fail(err, HG_ERR_ARG, "%s: %s=%s is not a finite number", owner, s->key, esc);
     break;
   case HG_PARAM_CHOICE:
     if (!choice_ok(s->choices, v))
-      return hg_fail(err, HG_ERR_ARG, "%s: %s=%s is not one of %s", owner, s->key, v,
+      return hg_fail(err, HG_ERR_ARG, "%s: %s=%s is not one of %s", owner, s->key, esc,
                      s->choices);
     return HG_OK;
   case HG_PARAM_STRING:
@@ -92,7 +96,7 @@ static int validate(const hg_param_spec *s, const char *owner, const char *v, hg
     return HG_OK;
   }
   if (ranged && (x < s->lo || x > s->hi))
-    return hg_fail(err, HG_ERR_ARG, "%s: %s=%s is outside [%g, %g]", owner, s->key, v, s->lo,
+    return hg_fail(err, HG_ERR_ARG, "%s: %s=%s is outside [%g, %g]", owner, s->key, esc, s->lo,
                    s->hi);
   return HG_OK;
 }
@@ -130,7 +134,9 @@ int hg_params_parse(const hg_param_spec *schema, const char *owner, int nwords,
   for (int w = 0; w < nwords; w++) {
     const char *eq = strchr(words[w], '=');
     if (!eq || eq == words[w]) {
-      rc = hg_fail(err, HG_ERR_ARG, "%s: '%s' is not of the form key=value", owner, words[w]);
+      char esc[128];
+      rc = hg_fail(err, HG_ERR_ARG, "%s: '%s' is not of the form key=value", owner,
+                   hg_escape(words[w], esc, sizeof esc));
       goto done;
     }
     int i = spec_index(schema, words[w], (size_t)(eq - words[w]));
@@ -138,8 +144,10 @@ int hg_params_parse(const hg_param_spec *schema, const char *owner, int nwords,
       char known[256] = "";
       for (int j = 0; j < p->count && strlen(known) + strlen(schema[j].key) + 2 < sizeof known; j++)
         strcat(strcat(known, j ? " " : ""), schema[j].key);
-      rc = hg_fail(err, HG_ERR_ARG, "%s: unknown key '%.*s' (known: %s)", owner,
-                   (int)(eq - words[w]), words[w], p->count ? known : "none");
+      char key[128], esc[128];
+      snprintf(key, sizeof key, "%.*s", (int)(eq - words[w]), words[w]);
+      rc = hg_fail(err, HG_ERR_ARG, "%s: unknown key '%s' (known: %s)", owner,
+                   hg_escape(key, esc, sizeof esc), p->count ? known : "none");
       goto done;
     }
     if (p->given[i]) {
@@ -250,4 +258,47 @@ int hg_params_given(const hg_params *p, const char *key)
 const char *hg_params_text(const hg_params *p)
 {
   return p->text;
+}
+
+void hg_params_set_policy(hg_params *p, const hg_policy *pol)
+{
+  if (p) {
+    p->policy = pol;
+    if (pol)
+      p->mem_cap = pol->mem_cap;
+  }
+}
+
+size_t hg_params_mem_cap(const hg_params *p)
+{
+  return p ? p->mem_cap : 0;
+}
+
+/* Bytes in a human unit ("37.3 GB", "512 MB"). */
+static void human_bytes(double bytes, char *buf, size_t len)
+{
+  static const char *const unit[] = {"bytes", "KB", "MB", "GB", "TB", "PB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 5) {
+    bytes /= 1024;
+    u++;
+  }
+  snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", bytes, unit[u]);
+}
+
+int hg_over_cap(size_t cap, double bytes, const char *owner, const char *what, hg_error *err)
+{
+  char need[32], have[32];
+  if (!cap || !(bytes > (double)cap))
+    return HG_OK;
+  human_bytes(bytes, need, sizeof need);
+  human_bytes((double)cap, have, sizeof have);
+  return hg_fail(err, HG_ERR_MEMCAP, "%s: needs %s %s, over --max-memory %s", owner, need, what,
+                 have);
+}
+
+int hg_params_reserve(const hg_params *p, const char *owner, double bytes, const char *what,
+                      hg_error *err)
+{
+  return hg_over_cap(hg_params_mem_cap(p), bytes, owner, what, err);
 }

@@ -57,12 +57,14 @@ static void trace_push(double **a, int *n, int *cap, double x)
 
 void hg_trace_lower(hg_ctx *ctx, double residual)
 {
+  ctx->last_lower = residual;
   if (ctx->trace_on)
     trace_push(&ctx->lower_res, &ctx->n_lower, &ctx->cap_lower, residual);
 }
 
 void hg_trace_linear(hg_ctx *ctx, double residual)
 {
+  ctx->last_linear = residual;
   if (ctx->trace_on)
     trace_push(&ctx->linear_res, &ctx->n_linear, &ctx->cap_linear, residual);
 }
@@ -183,6 +185,60 @@ static int check_finite(const hg_problem *P, const hg_method_ops *M, const hg_ru
       return hg_fail(err, HG_ERR_NAN, "method '%s' on problem '%s': hypergradient entry %d is "
                      "%g", M->name, P->ops->name, i, r->grad[i]);
   return HG_OK;
+}
+
+/* A non-finite upper value E(w) is a failure naming it (as check_finite for the estimate). */
+static int check_value(const hg_problem *P, const hg_method_ops *M, double value,
+                       hg_error *err)
+{
+  if (isfinite(value))
+    return HG_OK;
+  return hg_fail(err, HG_ERR_NAN, "method '%s' on problem '%s': the upper value E at the "
+                 "returned w is %g", M->name, P->ops->name, value);
+}
+
+/* A tolerance-driven run (tol_lower or tol_linear > 0, read by M) that used its whole t or k
+ * without its last residual reaching the tolerance: HG_ERR_BUDGET with a note saying which,
+ * else HG_OK.  The run's numbers stand; only its status tells. */
+static int check_budget(const hg_method_ops *M, const hg_budget *b, const hg_ctx *ctx,
+                        hg_run *r)
+{
+  const struct {
+    const char *tol_name, *cap_name, *what;
+    double tol, last;
+    unsigned flag;
+    int used, cap;
+  } loop[2] = {
+    {"tol_lower", "t", "lower", b->tol_lower, ctx->last_lower, HG_BUDGET_TOL_LOWER, r->t, b->t},
+    {"tol_linear", "k", "linear", b->tol_linear, ctx->last_linear, HG_BUDGET_TOL_LINEAR, r->k,
+     b->k},
+  };
+  for (int i = 0; i < 2; i++)
+    if (loop[i].tol > 0 && (M->budgets & loop[i].flag) && loop[i].used >= loop[i].cap &&
+        !(loop[i].last <= loop[i].tol)) {
+      snprintf(r->note, sizeof r->note, "method '%s': %s = %g not reached within %s = %d %s "
+               "iterations (last residual %.3g)", M->name, loop[i].tol_name, loop[i].tol,
+               loop[i].cap_name, loop[i].cap, loop[i].what, loop[i].last);
+      return HG_ERR_BUDGET;
+    }
+  return HG_OK;
+}
+
+/* The workspace M declares for this budget (space()), with the run's own vectors, against
+ * the memory cap: refused before anything is allocated, so a tape of tens of GB fails in
+ * microseconds instead of being discovered by the kernel. */
+static int check_space(const hg_problem *P, const hg_method_ops *M, const hg_budget *b,
+                       const hg_params *mp, size_t cap, hg_error *err)
+{
+  char owner[96], what[160];
+  if (!cap)
+    return HG_OK;
+  double need = (double)hg_method_space_on(M, P, b, mp) +
+                (3.0 * P->n_w + 2.0 * P->n_theta) * sizeof(double);
+  snprintf(owner, sizeof owner, "method '%s'", M->name);
+  snprintf(what, sizeof what, "of workspace for t = %d, k = %d on problem '%s' (n_w = %d, "
+           "n_theta = %d)", b->t, b->k, P->ops->name, P->n_w, P->n_theta);
+  return hg_over_cap(cap, need, owner, what, err);
 }
 
 /* eps, delta and omega of the adjoint v at the run's w, into r. */
@@ -307,6 +363,11 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
       goto done;
   }
 
+  /* the cap: the run's own, else the one the problem was created under (--max-memory) */
+  size_t cap = o->mem_cap ? o->mem_cap : hg_params_mem_cap(P->params);
+  if ((rc = check_space(P, M, b, mp, cap, err)))
+    goto done;
+
   r->grad = calloc((size_t)m, sizeof *r->grad);
   r->w = calloc((size_t)n, sizeof *r->w);
   w0 = calloc((size_t)n, sizeof *w0);
@@ -319,7 +380,8 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
     memcpy(w0, o->w0, (size_t)n * sizeof *w0);
 
   hg_rng_seed(&ctx.rng, o->seed);
-  ctx.mem_cap = o->mem_cap;
+  ctx.mem_cap = cap;
+  ctx.last_lower = ctx.last_linear = NAN;
   ctx.trace_on = o->trace;
   ctx.lower_cache = o->lower_cache;
   out.grad = r->grad;
@@ -330,7 +392,14 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
   memset(&P->counts, 0, sizeof P->counts);
 
   double t0 = hg_now();
+  if (o->deadline > 0 && t0 > o->deadline) {
+    rc = hg_fail(err, HG_ERR_TIMEOUT, "method '%s' on problem '%s': not started, past the "
+                 "--max-seconds deadline", M->name, P->ops->name);
+    goto done;
+  }
+  P->deadline = o->deadline; /* hg_watch stops the iterations past it */
   rc = M->compute(P, mp, theta, w0, b, &ctx, &out, err);
+  P->deadline = 0;
   r->wall_s = hg_now() - t0;
   r->counts = P->counts;
   r->peak_bytes = ctx.mem_peak;
@@ -339,6 +408,8 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
   if (rc || (rc = check_finite(P, M, r, err)))
     goto done;
   r->value = P->ops->upper(P->self, r->w, theta, NULL, NULL);
+  if ((rc = check_value(P, M, r->value, err)))
+    goto done;
 
   if ((o->reference || (o->with_reference && P->ops->exact)) &&
       (rc = compare_with_reference(P, M, theta, b, o, w0, v, out.v_set, out.not_phi, r, err)))
@@ -353,7 +424,7 @@ done:
     r->linear_res = ctx.linear_res;
     r->n_linear_res = ctx.n_linear;
   }
-  r->status = rc;
+  r->status = rc ? rc : check_budget(M, b, &ctx, r);
   hg_params_destroy(&mp);
   free(w0);
   free(v);

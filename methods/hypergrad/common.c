@@ -63,6 +63,9 @@ int hg_watch(const hg_problem *P, const char *method, const char *what, int i, d
     return hg_fail(err, HG_ERR_DIVERGED, "method '%s' on problem '%s': %s_%d diverged "
                    "(residual %.3g, more than %.0e times the first, %.3g)", method,
                    P->ops->name, what, i, res, HG_DIVERGENCE_FACTOR, res0);
+  if (P->deadline > 0 && hg_now() > P->deadline)
+    return hg_fail(err, HG_ERR_TIMEOUT, "method '%s' on problem '%s': stopped at %s_%d, past "
+                   "the --max-seconds deadline", method, P->ops->name, what, i);
   return HG_OK;
 }
 

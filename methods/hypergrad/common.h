@@ -48,6 +48,7 @@ int hg_method_fail(const hg_problem *P, const char *method, int rc, hg_error *er
 /* Watch residual res of iteration i ("what" names the iterate, e.g. "linear iterate v"):
  * HG_ERR_NAN when it is not finite, HG_ERR_DIVERGED when res > HG_DIVERGENCE_FACTOR res0
  * (res0 > 0, the first residual of the same iteration); HG_OK otherwise. */
+/* (also: HG_ERR_TIMEOUT once hg_now() passes P->deadline, the run's --max-seconds) */
 int hg_watch(const hg_problem *P, const char *method, const char *what, int i, double res,
              double res0, hg_error *err);
 
