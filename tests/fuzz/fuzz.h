@@ -27,4 +27,11 @@
 const char *hg_fuzz_file(const char *tag, const void *head, size_t hlen, const uint8_t *data,
                          size_t size);
 
+/* The bytes through hg_data_read with this format ("libsvm", "csv", "mm"): success gives a
+ * matrix and its labels, failure nothing allocated and a message (else abort). */
+void hg_fuzz_data_read(const char *format, const uint8_t *data, size_t size);
+
+/* hg_image_read of path: success gives pixels, failure none and a message (else abort). */
+void hg_fuzz_image_read(const char *path);
+
 #endif /* HG_FUZZ_H */

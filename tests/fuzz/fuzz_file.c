@@ -1,8 +1,10 @@
 /*
- * fuzz_file.c -- hg_fuzz_file (fuzz.h): the scratch file a target hands a reader.
+ * fuzz_file.c -- what the targets share (fuzz.h): the scratch file a target hands a reader,
+ * and the data and image readers run with their contracts checked.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "fuzz.h"
+#include "hg_io.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,4 +44,37 @@ const char *hg_fuzz_file(const char *tag, const void *head, size_t hlen, const u
     abort();
   fclose(f);
   return paths[i];
+}
+
+void hg_fuzz_data_read(const char *format, const uint8_t *data, size_t size)
+{
+  hg_matrix *X = NULL;
+  double *y = NULL;
+  hg_error err;
+  const hg_read_opts opts = {format, NULL};
+
+  hg_error_clear(&err);
+  if (hg_data_read(hg_fuzz_file(format, NULL, 0, data, size), &opts, &X, &y, &err) == HG_OK) {
+    if (!X || !y || X->rows < 1)
+      abort(); /* success must give a matrix and its labels */
+  } else if (X || y || !err.msg[0]) {
+    abort(); /* failure leaves nothing allocated and says why */
+  }
+  hg_matrix_destroy(&X);
+  free(y);
+}
+
+void hg_fuzz_image_read(const char *path)
+{
+  hg_image img;
+  hg_error err;
+
+  hg_error_clear(&err);
+  if (hg_image_read(path, &img, &err) == HG_OK) {
+    if (!img.px || img.w < 1 || img.h < 1)
+      abort();
+  } else if (img.px || !err.msg[0]) {
+    abort();
+  }
+  hg_image_free(&img);
 }
