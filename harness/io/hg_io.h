@@ -28,7 +28,7 @@ typedef struct hg_limits {
   long long max_idx_bytes;    /* the data an IDX header announces */
 } hg_limits;
 
-/* The defaults: files up to 2 GiB, 2^24 rows, 2^24 columns, 2^28 stored entries or dense
+/* The defaults: files up to 2 GiB, 2^22 rows and columns, 2^28 stored entries or dense
  * values, 2^24 pixels per image (4096 x 4096) and 2^25 in all, IDX data up to 2^31 bytes. */
 void hg_limits_default(hg_limits *lim);
 /* Tighten lim so that what it admits fits in about `bytes` of memory (0: unchanged): each

@@ -10,8 +10,8 @@
 void hg_limits_default(hg_limits *lim)
 {
   lim->max_file_bytes = 1LL << 31;
-  lim->max_rows = 1L << 24;
-  lim->max_cols = 1L << 24;
+  lim->max_rows = 1L << 22;
+  lim->max_cols = 1L << 22;
   lim->max_nnz = 1LL << 28;
   lim->max_dense = 1LL << 28;
   lim->max_image_pixels = 1LL << 24;
