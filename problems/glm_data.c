@@ -4,6 +4,7 @@
  * hg_glm_init / hg_glm_release, and describe.
  */
 #include "glm.h"
+#include "hg_io.h" /* hg_limits */
 
 #include <math.h>
 #include <stdlib.h>
@@ -126,7 +127,21 @@ static int glm_synthetic(hg_glm *G, const hg_params *p, hg_error *err)
   const int d = (int)hg_params_int(p, "d");
   const double density = hg_params_real(p, "density"), noise = hg_params_real(p, "noise");
   const long seed = hg_params_int(p, "seed");
+  hg_limits lim;
   char owner[64];
+
+  /* the sizes asked for, against the readers' limits, before anything is drawn */
+  hg_limits_default(&lim);
+  if (d > lim.max_cols || (double)n + n_val > (double)lim.max_rows ||
+      ((double)n + n_val) * d * (density < 1.0 ? density : 1.0) >
+          (double)(density < 1.0 ? lim.max_nnz : lim.max_dense)) {
+    status = hg_fail(err, HG_ERR_ARG, "problem '%s': synthetic n=%d, n_val=%d, d=%d is beyond "
+                     "the limits of %ld rows, %ld features and %lld %s", G->name, n, n_val, d,
+                     lim.max_rows, lim.max_cols,
+                     density < 1.0 ? lim.max_nnz : lim.max_dense,
+                     density < 1.0 ? "expected nonzeros" : "dense values");
+    goto done;
+  }
 
   /* the n + n_val rows: dense doubles, or CSR values and column indices for the expected
    * density fraction of entries */
@@ -291,6 +306,13 @@ int hg_glm_read_files(const char *name, const hg_params *p, const char *const *s
 
   const int seen = (*X)->cols > (*X_val)->cols ? (*X)->cols : (*X_val)->cols;
   const long features = hg_params_int(p, "features");
+  hg_limits lim;
+  hg_limits_default(&lim);
+  if (features > lim.max_cols) {
+    status = hg_fail(err, HG_ERR_ARG, "problem '%s': features=%ld is beyond the limit of %ld "
+                     "features", name, features, lim.max_cols);
+    goto done;
+  }
   if (features > 0 && features < seen) {
     status = hg_fail(err, HG_ERR_ARG, "problem '%s': features=%ld is smaller than feature "
                      "index %d seen in '%s'", name, features, seen,
@@ -523,10 +545,21 @@ int hg_glm_init(hg_glm *G, const hg_params *p, const char *name, int logistic, h
       for (int i = 0; i < G->n_val; i++)
         neg = fmin(neg, G->y_val[i]);
     }
-    for (int i = 0; i < G->n; i++)
+    int pos = 0;
+    for (int i = 0; i < G->n; i++) {
       G->y[i] = G->y[i] > neg ? 1.0 : -1.0;
+      pos += G->y[i] > 0;
+    }
     for (int i = 0; i < G->n_val; i++)
       G->y_val[i] = G->y_val[i] > neg ? 1.0 : -1.0;
+    if (pos == 0 || pos == G->n) {
+      const char *train = hg_params_str(p, "train");
+      status = hg_fail(err, HG_ERR_ARG, "problem '%s': all %d training labels%s%s%s are %s "
+                       "(labels above %g give +1, the others -1): logistic regression needs "
+                       "both classes", name, G->n, train ? " of '" : "", train ? train : "",
+                       train ? "'" : "", pos ? "+1" : "-1", neg);
+      goto done;
+    }
   }
   G->scalar = strcmp(hg_params_str(p, "reg"), "scalar") == 0;
   G->m = G->scalar ? 1 : G->d;

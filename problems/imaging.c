@@ -5,6 +5,7 @@
  */
 #include "imaging.h"
 #include "glm.h" /* hg_csr_cholmod_view */
+#include "hg_io.h" /* hg_limits_images */
 
 #include <math.h>
 #include <stdlib.h>
@@ -51,8 +52,12 @@ static int load_file(const char *key, const char *list, int i, int resize, int s
     return rc;
   if (resize > 0 && resize != whole.w) {
     hg_image scaled;
-    int h = (int)lround((double)resize * whole.h / whole.w);
-    rc = hg_image_resize(&whole, resize, h > 0 ? h : 1, &scaled, err);
+    double h = fmax(1, round((double)resize * whole.h / whole.w));
+    char what[1100];
+    snprintf(what, sizeof what, "resize=%d of '%s' (%d x %d)", resize, path, whole.w, whole.h);
+    rc = hg_limits_images(NULL, what, 1, resize, h > INT_MAX ? LONG_MAX : (long)h, err);
+    if (!rc)
+      rc = hg_image_resize(&whole, resize, (int)h, &scaled, err);
     hg_image_free(&whole);
     if (rc)
       return rc;
@@ -85,8 +90,14 @@ static int put(hg_pairs *pairs, double *a, int i, const hg_image *im, const char
   return HG_OK;
 }
 
-static int alloc_pairs(hg_pairs *pairs, int N, int w, int h, hg_error *err)
+/* The N pairs of w x h images, checked against the limits first (source names them). */
+static int alloc_pairs(hg_pairs *pairs, int N, int w, int h, const char *source, hg_error *err)
 {
+  char what[96];
+  snprintf(what, sizeof what, "%s (%d image%s)", source, N, N == 1 ? "" : "s");
+  int rc = hg_limits_images(NULL, what, N, w, h, err);
+  if (rc)
+    return rc;
   pairs->N = N;
   pairs->w = w;
   pairs->h = h;
@@ -112,11 +123,13 @@ static int fashion_pairs(const hg_params *p, hg_pairs *pairs, hg_error *err)
   hg_dataset ds;
   hg_image tile = {0, 0, NULL}, out = {0, 0, NULL};
 
-  if ((rc = hg_fashion_mnist(&o, &ds, err)))
+  if ((rc = hg_limits_images(NULL, "images=fashion-mnist tiles", 1, 28L * k, 28L * k, err)) ||
+      (rc = hg_limits_images(NULL, "images=fashion-mnist", N, side, side, err)) ||
+      (rc = hg_fashion_mnist(&o, &ds, err)))
     return rc;
   snprintf(pairs->source, sizeof pairs->source, "Fashion-MNIST test images%s",
            k > 1 ? ", tiled" : "");
-  if ((rc = alloc_pairs(pairs, N, side, side, err)) ||
+  if ((rc = alloc_pairs(pairs, N, side, side, "images=fashion-mnist", err)) ||
       (rc = hg_image_create(28 * k, 28 * k, &tile, err)))
     goto done;
   for (int i = 0; i < N && !rc; i++) {
@@ -164,7 +177,7 @@ int hg_pairs_load(const hg_params *p, hg_pairs *pairs, hg_error *err)
     for (int i = 0; i < N && !rc; i++) {
       rc = load_file("clean", clean, i, resize, size, &im, err);
       if (!rc && i == 0)
-        rc = alloc_pairs(pairs, N, im.w, im.h, err);
+        rc = alloc_pairs(pairs, N, im.w, im.h, "clean=", err);
       if (!rc)
         rc = put(pairs, pairs->clean, i, &im, "clean", err);
       hg_image_free(&im);
@@ -182,7 +195,7 @@ int hg_pairs_load(const hg_params *p, hg_pairs *pairs, hg_error *err)
       return hg_fail(err, HG_ERR_ARG, "size=%d: synthetic images need a side of at least 2",
                      size);
     snprintf(pairs->source, sizeof pairs->source, "synthetic");
-    rc = alloc_pairs(pairs, N, size, size, err);
+    rc = alloc_pairs(pairs, N, size, size, "images=synthetic", err);
     for (int i = 0; i < N && !rc; i++) {
       rc = hg_image_synthetic(size, size, hg_rng_next(&rng), &im, err);
       if (!rc)
@@ -195,7 +208,7 @@ int hg_pairs_load(const hg_params *p, hg_pairs *pairs, hg_error *err)
     for (int i = 0; i < N && !rc; i++) {
       rc = load_file("images", images, i, resize, size, &im, err);
       if (!rc && i == 0)
-        rc = alloc_pairs(pairs, N, im.w, im.h, err);
+        rc = alloc_pairs(pairs, N, im.w, im.h, "images=", err);
       if (!rc)
         rc = put(pairs, pairs->clean, i, &im, "images", err);
       hg_image_free(&im);

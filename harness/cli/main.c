@@ -998,6 +998,10 @@ static int cmd_run(cli *c, hg_error *err)
   if (c->nwords)
     return bad_input("run takes SCENARIO.lua and options, not key=value words");
   if (c->out) {
+    /* room for the scenario's file names (hg_plot_ref.file) under the folder */
+    int rc = hg_path_fits("--out", c->out, sizeof outdir, 128, err);
+    if (rc)
+      return rc;
     snprintf(outdir, sizeof outdir, "%s", c->out);
   } else { /* out/<script base name without .lua> */
     const char *base = strrchr(script, '/') ? strrchr(script, '/') + 1 : script;

@@ -129,6 +129,43 @@ void hg_theory_cache_free(void *cache);
 int hg_theta_parse(const char *spec, int n, double *theta, hg_error *err);
 /* Reject theta with a non-finite entry, naming the index. */
 int hg_theta_check(int n, const double *theta, hg_error *err);
+/* Bytes of a theta/w0 file at most (n values of at most a few hundred bytes each). */
+#define HG_THETA_MAX_BYTES (64LL << 20)
+
+/* ------------------------------------------------------------------------------------------ */
+/* Files users name, opened and read within bounds (harness/core/textfile.c)                  */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Open path for reading as a stream, if it is a regular file of at most max_bytes (0: any
+ * size): opened with O_NONBLOCK (a FIFO never blocks) and checked with fstat, so a FIFO, a
+ * directory or a device (/dev/zero) is refused before a byte is read.  *size (may be NULL)
+ * gets the size seen at open.  Messages name what ("theta file", "image"; "" for none) and
+ * the path. */
+int hg_open_regular(const char *path, const char *what, long long max_bytes, FILE **f,
+                    long long *size, hg_error *err);
+
+/* Bytes a file may grow by, past its size at open, before a reader cuts it off. */
+#define HG_TEXT_GROWTH (64LL << 10)
+
+/* A text file read line by line, whole lines of any length; lineno names the current line. */
+typedef struct hg_text {
+  FILE *f;
+  const char *path;      /* borrowed from the caller */
+  char *line;            /* the current line without "\n" or "\r\n" (owned) */
+  size_t len, cap;       /* its length and the buffer's size */
+  long lineno;           /* 1-based number of the current line */
+  long long size;        /* bytes at open */
+  long long nread;       /* bytes read so far */
+  long long max_read;    /* size + HG_TEXT_GROWTH: reading past it is an error */
+} hg_text;
+
+/* hg_open_regular into t (zeroed first, so hg_text_close is safe after a failure). */
+int hg_text_open(hg_text *t, const char *path, const char *what, long long max_bytes,
+                 hg_error *err);
+/* The next line into t->line: *got = 1 with a line, 0 at the end of the file.  A NUL byte
+ * in the text, or more bytes than t->max_read (the file grew), is an error naming the line. */
+int hg_text_next(hg_text *t, int *got, hg_error *err);
+void hg_text_close(hg_text *t);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Budgets, the lower-trajectory cache, workspace sizes (harness/core/run.c, lower_cache.c)   */

@@ -254,7 +254,8 @@ int hg_theta_check(int n, const double *theta, hg_error *err)
   return HG_OK;
 }
 
-/* A finite number filling all of s (surrounding blanks allowed). */
+/* A finite number filling all of s (surrounding blanks allowed): strtod's syntax, nothing
+ * after it but blanks ("1.0abc" is refused). */
 static int parse_number(const char *s, double *x)
 {
   char *end;
@@ -269,9 +270,8 @@ static int parse_number(const char *s, double *x)
 
 int hg_theta_parse(const char *spec, int n, double *theta, hg_error *err)
 {
-  int rc = HG_OK, count = 0, lineno = 0;
-  char line[256];
-  FILE *f = NULL;
+  int rc = HG_OK, count = 0, got;
+  hg_text tf;
   double x;
 
   if (!spec || !*spec)
@@ -283,30 +283,28 @@ int hg_theta_parse(const char *spec, int n, double *theta, hg_error *err)
       theta[i] = x;
     return HG_OK;
   }
-  f = fopen(spec + 1, "r");
-  if (!f)
-    return hg_fail(err, HG_ERR_IO, "cannot open theta file '%s': %s", spec + 1, strerror(errno));
-  while (fgets(line, sizeof line, f)) {
-    lineno++;
-    if (strspn(line, " \t\r\n") == strlen(line))
+  /* one value per line, lines of any length; a NUL byte or a growing file is refused */
+  if ((rc = hg_text_open(&tf, spec + 1, "theta file", HG_THETA_MAX_BYTES, err)))
+    goto done;
+  while (!(rc = hg_text_next(&tf, &got, err)) && got) {
+    if (strspn(tf.line, " \t\r") == tf.len)
       continue; /* blank line */
-    if (!parse_number(line, &x)) {
-      line[strcspn(line, "\r\n")] = '\0';
-      rc = hg_fail(err, HG_ERR_PARSE, "%s:%d: '%s' is not a finite number", spec + 1, lineno,
-                   line);
+    if (!parse_number(tf.line, &x)) {
+      rc = hg_fail(err, HG_ERR_PARSE, "%s:%ld: '%.60s%s' is not a finite number", spec + 1,
+                   tf.lineno, tf.line, tf.len > 60 ? "..." : "");
       goto done;
     }
     if (count >= n) {
-      rc = hg_fail(err, HG_ERR_ARG, "%s:%d: more than %d values (the problem has n_theta = %d)",
-                   spec + 1, lineno, n, n);
+      rc = hg_fail(err, HG_ERR_ARG, "%s:%ld: more than %d values (the problem has n_theta = %d)",
+                   spec + 1, tf.lineno, n, n);
       goto done;
     }
     theta[count++] = x;
   }
-  if (count != n)
+  if (!rc && count != n)
     rc = hg_fail(err, HG_ERR_ARG, "%s: %d values, but the problem has n_theta = %d", spec + 1,
                  count, n);
 done:
-  fclose(f);
+  hg_text_close(&tf);
   return rc;
 }

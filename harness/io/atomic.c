@@ -13,8 +13,10 @@ int hg_write_atomic(const char *dir, const char *name, const char *text, size_t 
                     hg_error *err)
 {
   char tmp[2048], path[2048];
-  int rc = HG_OK;
+  int rc = hg_path_fits("output folder", dir, sizeof tmp, strlen(name) + sizeof "/..tmp", err);
 
+  if (rc)
+    return rc;
   snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
   snprintf(path, sizeof path, "%s/%s", dir, name);
   FILE *f = fopen(tmp, "wb");

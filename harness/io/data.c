@@ -24,39 +24,26 @@
 /* 1. Reading machinery shared by the three formats                                            */
 /* ========================================================================================== */
 
-/* A text file read line by line; lineno names the current line in messages. */
+/* A data file read line by line (hg_text: whole lines, bounded by the size at open), the
+ * path named in messages and the limits the reader checks sizes against before allocating. */
 typedef struct text_file {
-  FILE *f;
-  const char *path; /* borrowed from the caller of hg_data_read */
-  char *line;       /* the current line without its "\n" or "\r\n" (owned, getline's buffer) */
-  size_t cap;
-  long lineno;      /* 1-based number of the current line */
+  hg_text t;
+  const char *path;       /* borrowed from the caller of hg_data_read */
+  const hg_limits *lim;   /* borrowed */
 } text_file;
 
-/* Read the next line into tf->line, without its line end (and without a UTF-8 byte order
+/* Read the next line into tf->t.line, without its line end (and without a UTF-8 byte order
  * mark on line 1).  *got = 1 with a line, 0 at the end of the file. */
 static int next_line(text_file *tf, int *got, hg_error *err)
 {
-  ssize_t len = getline(&tf->line, &tf->cap, tf->f);
+  int status = hg_text_next(&tf->t, got, err);
 
-  *got = 0;
-  if (len < 0) {
-    if (ferror(tf->f))
-      return hg_fail(err, HG_ERR_IO, "error reading '%s' after line %ld: %s", tf->path,
-                     tf->lineno, strerror(errno));
-    if (!feof(tf->f))
-      return hg_fail(err, HG_ERR_NOMEM, "%s:%ld: out of memory reading the line", tf->path,
-                     tf->lineno + 1);
-    return HG_OK;
+  if (status || !*got)
+    return status;
+  if (tf->t.lineno == 1 && tf->t.len >= 3 && memcmp(tf->t.line, "\xEF\xBB\xBF", 3) == 0) {
+    memmove(tf->t.line, tf->t.line + 3, tf->t.len - 2); /* a UTF-8 byte order mark (Excel) */
+    tf->t.len -= 3;
   }
-  tf->lineno++;
-  if (tf->lineno == 1 && len >= 3 && memcmp(tf->line, "\xEF\xBB\xBF", 3) == 0) {
-    memmove(tf->line, tf->line + 3, (size_t)len - 2); /* a UTF-8 byte order mark (Excel) */
-    len -= 3;
-  }
-  while (len > 0 && (tf->line[len - 1] == '\n' || tf->line[len - 1] == '\r'))
-    tf->line[--len] = '\0';
-  *got = 1;
   return HG_OK;
 }
 
@@ -124,7 +111,7 @@ static int split_fields(char *line, char sep, fields *fv, const text_file *tf, h
     char **f = grow(fv->f, &fv->cap, fv->n + 1, sizeof *fv->f);
     if (!f)
       return hg_fail(err, HG_ERR_NOMEM, "%s:%ld: out of memory splitting the line", tf->path,
-                     tf->lineno);
+                     tf->t.lineno);
     fv->f = f;
     fv->f[fv->n++] = s;
     if (stop == '\0')
@@ -158,6 +145,15 @@ static int parse_long(const char *s, long *v)
   return *end == '\0' && errno != ERANGE;
 }
 
+/* Refuse one more example when the file already gave `rows`, the limit (or INT_MAX). */
+static int check_rows(const text_file *tf, int rows, hg_error *err)
+{
+  if (rows == INT_MAX || rows >= tf->lim->max_rows)
+    return hg_fail(err, HG_ERR_UNSUPPORTED, "%s:%ld: more than %ld examples, the limit",
+                   tf->path, tf->t.lineno, rows == INT_MAX ? (long)INT_MAX : tf->lim->max_rows);
+  return HG_OK;
+}
+
 /* One stored entry of a sparse file: 0-based place, value, and the line it came from. */
 typedef struct entry {
   int row, col;
@@ -176,13 +172,16 @@ static int push_entry(entry_list *L, int row, int col, double val, const text_fi
 {
   if (L->n >= INT_MAX)
     return hg_fail(err, HG_ERR_UNSUPPORTED, "%s:%ld: more than %d stored entries (CSR uses int "
-                   "indices)", tf->path, tf->lineno, INT_MAX);
+                   "indices)", tf->path, tf->t.lineno, INT_MAX);
+  if (L->n >= tf->lim->max_nnz)
+    return hg_fail(err, HG_ERR_UNSUPPORTED, "%s:%ld: more than %lld stored entries, the limit",
+                   tf->path, tf->t.lineno, tf->lim->max_nnz);
   entry *e = grow(L->e, &L->cap, L->n + 1, sizeof *e);
   if (!e)
     return hg_fail(err, HG_ERR_NOMEM, "%s:%ld: out of memory storing %ld entries", tf->path,
-                   tf->lineno, L->n + 1);
+                   tf->t.lineno, L->n + 1);
   L->e = e;
-  L->e[L->n++] = (entry){row, col, val, tf->lineno};
+  L->e[L->n++] = (entry){row, col, val, tf->t.lineno};
   return HG_OK;
 }
 
@@ -373,35 +372,33 @@ static int read_libsvm(text_file *tf, const char *label, hg_matrix **X, double *
       goto done;
     if (!got)
       break;
-    char *hash = strchr(tf->line, '#');
+    char *hash = strchr(tf->t.line, '#');
     if (hash)
       *hash = '\0';
-    status = split_fields(tf->line, 0, &fv, tf, err);
+    status = split_fields(tf->t.line, 0, &fv, tf, err);
     if (status)
       goto done;
     if (fv.n == 0)
       continue;
 
-    if (rows == INT_MAX) {
-      status = hg_fail(err, HG_ERR_UNSUPPORTED, "%s:%ld: more than %d examples", tf->path,
-                       tf->lineno, INT_MAX);
+    status = check_rows(tf, rows, err);
+    if (status)
       goto done;
-    }
     double v;
     if (!parse_real(fv.f[0], &v)) {
       status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: malformed label '%.40s'", tf->path,
-                       tf->lineno, fv.f[0]);
+                       tf->t.lineno, fv.f[0]);
       goto done;
     }
     if (!isfinite(v)) {
       status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: non-finite label '%.40s'", tf->path,
-                       tf->lineno, fv.f[0]);
+                       tf->t.lineno, fv.f[0]);
       goto done;
     }
     double *grown = grow(lab, &lab_cap, rows + 1L, sizeof *lab);
     if (!grown) {
       status = hg_fail(err, HG_ERR_NOMEM, "%s:%ld: out of memory for the labels", tf->path,
-                       tf->lineno);
+                       tf->t.lineno);
       goto done;
     }
     lab = grown;
@@ -419,24 +416,30 @@ static int read_libsvm(text_file *tf, const char *label, hg_matrix **X, double *
       }
       if (!ok) {
         status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: malformed feature '%.40s' (expected "
-                         "index:value)", tf->path, tf->lineno, tok);
+                         "index:value)", tf->path, tf->t.lineno, tok);
         goto done;
       }
       if (idx < 1 || idx > INT_MAX) {
         status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: feature index %ld in '%.40s' is out of "
-                         "range (indices start at 1 and are at most %d)", tf->path, tf->lineno,
+                         "range (indices start at 1 and are at most %d)", tf->path, tf->t.lineno,
                          idx, tok, INT_MAX);
+        goto done;
+      }
+      if (idx > tf->lim->max_cols) {
+        status = hg_fail(err, HG_ERR_UNSUPPORTED, "%s:%ld: feature index %ld is beyond the "
+                         "limit of %ld features", tf->path, tf->t.lineno, idx,
+                         tf->lim->max_cols);
         goto done;
       }
       if (idx <= prev) {
         status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: feature index %ld follows index %ld "
-                         "(indices must increase along a line)", tf->path, tf->lineno, idx,
+                         "(indices must increase along a line)", tf->path, tf->t.lineno, idx,
                          prev);
         goto done;
       }
       if (!isfinite(v)) {
         status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: non-finite value '%.40s' for feature %ld",
-                         tf->path, tf->lineno, colon + 1, idx);
+                         tf->path, tf->t.lineno, colon + 1, idx);
         goto done;
       }
       status = push_entry(&L, rows, (int)idx - 1, v, tf, err);
@@ -484,20 +487,25 @@ static int read_csv(text_file *tf, const char *label, hg_matrix **X, double **y,
       goto done;
     if (!got)
       break;
-    if (is_blank(tf->line))
+    if (is_blank(tf->t.line))
       continue;
-    status = split_fields(tf->line, ',', &fv, tf, err);
+    status = split_fields(tf->t.line, ',', &fv, tf, err);
     if (status)
       goto done;
 
     if (first == 0) { /* the first line fixes the column count and may be a header */
       double v;
       int header = 0;
-      first = tf->lineno;
+      first = tf->t.lineno;
       if (fv.n < 2 || fv.n > INT_MAX) {
         status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: %ld field(s); a CSV data file needs a "
                          "label and at least one feature, separated by ','", tf->path,
-                         tf->lineno, fv.n);
+                         tf->t.lineno, fv.n);
+        goto done;
+      }
+      if (fv.n - 1 > tf->lim->max_cols) {
+        status = hg_fail(err, HG_ERR_UNSUPPORTED, "%s:%ld: %ld fields are beyond the limit of "
+                         "%ld features", tf->path, tf->t.lineno, fv.n, tf->lim->max_cols);
         goto done;
       }
       ncols = (int)fv.n;
@@ -520,18 +528,20 @@ static int read_csv(text_file *tf, const char *label, hg_matrix **X, double **y,
 
     if (fv.n != ncols) {
       status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: %ld fields, expected %d (as on line %ld)",
-                       tf->path, tf->lineno, fv.n, ncols, first);
+                       tf->path, tf->t.lineno, fv.n, ncols, first);
       goto done;
     }
-    if (rows == INT_MAX) {
-      status = hg_fail(err, HG_ERR_UNSUPPORTED, "%s:%ld: more than %d examples", tf->path,
-                       tf->lineno, INT_MAX);
+    status = check_rows(tf, rows, err);
+    if (!status && (rows + 1.0) * ncols > (double)tf->lim->max_dense)
+      status = hg_fail(err, HG_ERR_UNSUPPORTED, "%s:%ld: %d rows of %d values are beyond the "
+                       "limit of %lld values", tf->path, tf->t.lineno, rows + 1, ncols,
+                       tf->lim->max_dense);
+    if (status)
       goto done;
-    }
     double *grown = grow(tab, &tab_cap, (rows + 1L) * ncols, sizeof *tab);
     if (!grown) {
       status = hg_fail(err, HG_ERR_NOMEM, "%s:%ld: out of memory for %d rows", tf->path,
-                       tf->lineno, rows + 1);
+                       tf->t.lineno, rows + 1);
       goto done;
     }
     tab = grown;
@@ -540,13 +550,13 @@ static int read_csv(text_file *tf, const char *label, hg_matrix **X, double **y,
       const char *s = fv.f[j];
       if (!parse_real(s, v)) {
         status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: field %ld '%.40s' is not a number%s",
-                         tf->path, tf->lineno, j + 1, s,
+                         tf->path, tf->t.lineno, j + 1, s,
                          strpbrk(s, ";\t") ? " (fields are separated by ',')" : "");
         goto done;
       }
       if (!isfinite(*v)) {
         status = hg_fail(err, HG_ERR_PARSE, "%s:%ld: field %ld is non-finite ('%.40s')",
-                         tf->path, tf->lineno, j + 1, s);
+                         tf->path, tf->t.lineno, j + 1, s);
         goto done;
       }
     }
@@ -582,7 +592,7 @@ static int mm_banner(text_file *tf, fields *fv, mm_read *m, hg_error *err)
   if (status)
     return status;
   if (got) {
-    status = split_fields(tf->line, 0, fv, tf, err);
+    status = split_fields(tf->t.line, 0, fv, tf, err);
     if (status)
       return status;
   }
@@ -607,29 +617,58 @@ static int mm_banner(text_file *tf, fields *fv, mm_read *m, hg_error *err)
   return HG_OK;
 }
 
+/* The sizes the size line declares against the limits and, for coordinate entries, against
+ * what the rest of the file could hold (an entry takes at least 4 bytes, "i j" and a line
+ * end), before anything is allocated for them.  (An array's values are stored as they are
+ * read, and counted at the end.) */
+static int mm_size_limits(const text_file *tf, const mm_read *m, hg_error *err)
+{
+  const hg_limits *L = tf->lim;
+  long long left = tf->t.size - tf->t.nread + 1; /* after the size line (+1: no last \n) */
+  const char *what = NULL;
+  long long value = 0, limit = 0;
+
+  if (m->M > L->max_rows)
+    what = "rows", value = m->M, limit = L->max_rows;
+  else if (m->N - 1 > L->max_cols)
+    what = "feature columns", value = m->N - 1, limit = L->max_cols;
+  else if (m->coord && m->NZ > L->max_nnz)
+    what = "entries", value = m->NZ, limit = L->max_nnz;
+  else if (!m->coord && m->NZ > L->max_dense)
+    what = "values", value = m->NZ, limit = L->max_dense;
+  if (what)
+    return hg_fail(err, HG_ERR_UNSUPPORTED, "%s:%ld: %lld %s declared, beyond the limit of %lld",
+                   tf->path, tf->t.lineno, value, what, limit);
+  if (m->coord && m->NZ > left / 4)
+    return hg_fail(err, HG_ERR_PARSE, "%s:%ld: %ld entries declared, but the %lld bytes left in "
+                   "the file hold at most %lld", tf->path, tf->t.lineno, m->NZ, left, left / 4);
+  return HG_OK;
+}
+
 /* The size line (fields fv of tf's current line): M, N (and NZ), checked, and the label
  * column. */
 static int mm_size_line(const text_file *tf, const fields *fv, const char *label, mm_read *m,
                         hg_error *err)
 {
-  m->size_line = tf->lineno;
+  m->size_line = tf->t.lineno;
   if (fv->n != (m->coord ? 3 : 2) || !parse_long(fv->f[0], &m->M) ||
       !parse_long(fv->f[1], &m->N) || (m->coord && !parse_long(fv->f[2], &m->NZ)))
     return hg_fail(err, HG_ERR_PARSE, "%s:%ld: malformed size line (expected '%s')", tf->path,
-                   tf->lineno, m->coord ? "rows columns entries" : "rows columns");
+                   tf->t.lineno, m->coord ? "rows columns entries" : "rows columns");
   if (m->M < 1 || m->M > INT_MAX || m->N < 2 || m->N > INT_MAX)
     return hg_fail(err, HG_ERR_PARSE, "%s:%ld: size %ld x %ld: need 1 to %d rows "
                    "(examples) and 2 to %d columns (a label and features)", tf->path,
-                   tf->lineno, m->M, m->N, INT_MAX, INT_MAX);
+                   tf->t.lineno, m->M, m->N, INT_MAX, INT_MAX);
   if (m->coord && (m->NZ < 0 || m->NZ > INT_MAX || m->NZ > (long long)m->M * m->N))
     return hg_fail(err, HG_ERR_PARSE, "%s:%ld: %ld entries do not fit a %ld x %ld "
-                   "matrix with int indices", tf->path, tf->lineno, m->NZ, m->M, m->N);
+                   "matrix with int indices", tf->path, tf->t.lineno, m->NZ, m->M, m->N);
   if (!m->coord && !hg_matrix_dense_ok(m->M, m->N))
     return hg_fail(err, HG_ERR_UNSUPPORTED, "%s:%ld: dense %ld x %ld matrix is too "
-                   "large", tf->path, tf->lineno, m->M, m->N);
+                   "large", tf->path, tf->t.lineno, m->M, m->N);
   if (!m->coord)
     m->NZ = m->M * m->N;
-  return label_column(label, (int)m->N, NULL, tf->path, &m->lab, err);
+  int status = mm_size_limits(tf, m, err);
+  return status ? status : label_column(label, (int)m->N, NULL, tf->path, &m->lab, err);
 }
 
 /* One coordinate entry "i j value" (or "i j" for pattern) from the fields fv of tf's line. */
@@ -640,17 +679,17 @@ static int mm_entry(text_file *tf, const fields *fv, mm_read *m, hg_error *err)
 
   if (m->count == m->NZ)
     return hg_fail(err, HG_ERR_PARSE, "%s:%ld: more entries than the %ld declared on "
-                   "line %ld", tf->path, tf->lineno, m->NZ, m->size_line);
+                   "line %ld", tf->path, tf->t.lineno, m->NZ, m->size_line);
   if (fv->n != (m->pattern ? 2 : 3) || !parse_long(fv->f[0], &i) ||
       !parse_long(fv->f[1], &j) || (!m->pattern && !parse_real(fv->f[2], &v)))
     return hg_fail(err, HG_ERR_PARSE, "%s:%ld: malformed entry (expected '%s')", tf->path,
-                   tf->lineno, m->pattern ? "row column" : "row column value");
+                   tf->t.lineno, m->pattern ? "row column" : "row column value");
   if (i < 1 || i > m->M || j < 1 || j > m->N)
     return hg_fail(err, HG_ERR_PARSE, "%s:%ld: entry (%ld, %ld) is outside the %ld x %ld "
-                   "matrix", tf->path, tf->lineno, i, j, m->M, m->N);
+                   "matrix", tf->path, tf->t.lineno, i, j, m->M, m->N);
   if (!isfinite(v))
     return hg_fail(err, HG_ERR_PARSE, "%s:%ld: non-finite value '%.40s'", tf->path,
-                   tf->lineno, fv->f[2]);
+                   tf->t.lineno, fv->f[2]);
   int status = push_entry(&m->L, (int)i - 1, (int)j - 1, v, tf, err);
   if (!status)
     m->count++;
@@ -665,14 +704,14 @@ static int mm_values(const text_file *tf, const fields *fv, mm_read *m, hg_error
     double v;
     if (m->count == m->NZ)
       return hg_fail(err, HG_ERR_PARSE, "%s:%ld: more values than the %ld x %ld declared "
-                     "on line %ld", tf->path, tf->lineno, m->M, m->N, m->size_line);
+                     "on line %ld", tf->path, tf->t.lineno, m->M, m->N, m->size_line);
     if (!parse_real(fv->f[t], &v) || !isfinite(v))
       return hg_fail(err, HG_ERR_PARSE, "%s:%ld: value '%.40s' is not a finite number",
-                     tf->path, tf->lineno, fv->f[t]);
+                     tf->path, tf->t.lineno, fv->f[t]);
     double *grown = grow(m->tab, &m->tab_cap, m->count + 1, sizeof *m->tab);
     if (!grown)
       return hg_fail(err, HG_ERR_NOMEM, "%s:%ld: out of memory for %ld values", tf->path,
-                     tf->lineno, m->count + 1);
+                     tf->t.lineno, m->count + 1);
     m->tab = grown;
     m->tab[m->count] = v;
   }
@@ -725,9 +764,9 @@ static int read_mm(text_file *tf, const char *label, hg_matrix **X, double **y,
     status = next_line(tf, &got, err);
     if (status || !got)
       break;
-    if (tf->line[0] == '%' || is_blank(tf->line))
+    if (tf->t.line[0] == '%' || is_blank(tf->t.line))
       continue;
-    status = split_fields(tf->line, 0, &fv, tf, err);
+    status = split_fields(tf->t.line, 0, &fv, tf, err);
     if (status)
       break;
     if (m.size_line == 0)
@@ -782,9 +821,17 @@ static const char *detect_format(const char *path, FILE *f)
 int hg_data_read(const char *path, const hg_read_opts *opts, hg_matrix **X, double **y,
                  hg_error *err)
 {
+  return hg_data_read_lim(path, opts, NULL, X, y, err);
+}
+
+/* hg_data_read under the limits lim (hg_io.h). */
+int hg_data_read_lim(const char *path, const hg_read_opts *opts, const hg_limits *lim,
+                     hg_matrix **X, double **y, hg_error *err)
+{
   int status = HG_OK, r;
   const char *format = opts && opts->format ? opts->format : "auto";
   text_file tf = {0};
+  hg_limits own;
 
   if (!X || !y || !path) {
     status = hg_fail(err, HG_ERR_ARG, "hg_data_read: NULL path or output");
@@ -801,20 +848,17 @@ int hg_data_read(const char *path, const hg_read_opts *opts, hg_matrix **X, doub
     goto done;
   }
   tf.path = path;
-  tf.f = fopen(path, "r");
-  if (!tf.f) {
-    status = hg_fail(err, HG_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+  tf.lim = hg_limits_or_default(lim, &own);
+  status = hg_text_open(&tf.t, path, "", tf.lim->max_file_bytes, err);
+  if (status)
     goto done;
-  }
   if (!readers[r].name) {
-    format = detect_format(path, tf.f);
+    format = detect_format(path, tf.t.f);
     for (r = 0; strcmp(format, readers[r].name) != 0; r++)
       ;
   }
   status = readers[r].read(&tf, opts ? opts->label : NULL, X, y, err);
 done:
-  if (tf.f)
-    fclose(tf.f);
-  free(tf.line);
+  hg_text_close(&tf.t);
   return status;
 }

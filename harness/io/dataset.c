@@ -10,9 +10,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
-#define IDX_MAX_BYTES (1L << 31) /* refuse headers announcing more data than this */
+#define IDX_GZIP_RATIO 1032 /* deflate expands a byte to at most about 1032 */
 
 void hg_idx_free(hg_idx *x)
 {
@@ -30,14 +31,47 @@ static int read_exact(gzFile f, void *buf, unsigned len)
 
 int hg_idx_read(const char *path, hg_idx *x, hg_error *err)
 {
+  return hg_idx_read_lim(path, NULL, x, err);
+}
+
+/* The gzip stream of the regular file path (hg_open_regular), *size its bytes on disk and
+ * *gz whether it is compressed (else zlib reads it as it is). */
+static int idx_open(const char *path, const hg_limits *L, gzFile *out, long long *size,
+                    int *gz, hg_error *err)
+{
+  unsigned char magic[2] = {0, 0};
+  FILE *f;
+  int rc = hg_open_regular(path, "IDX file", L->max_file_bytes, &f, size, err);
+
+  *out = NULL;
+  if (rc)
+    return rc;
+  *gz = fread(magic, 1, 2, f) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  rewind(f);
+  int fd = dup(fileno(f)); /* gzclose closes fd, fclose the original */
+  fclose(f);
+  if (fd >= 0 && !(*out = gzdopen(fd, "rb")))
+    close(fd);
+  if (!*out)
+    return hg_fail(err, HG_ERR_IO, "cannot open IDX file '%s': %s", path,
+                   fd < 0 ? strerror(errno) : "out of memory");
+  return HG_OK;
+}
+
+int hg_idx_read_lim(const char *path, const hg_limits *lim, hg_idx *x, hg_error *err)
+{
   unsigned char head[4], d[4];
-  int rc = HG_OK;
+  int rc = HG_OK, gz = 0;
+  long long size = 0;
+  hg_limits own;
+  const hg_limits *L = hg_limits_or_default(lim, &own);
+  gzFile f;
 
   memset(x, 0, sizeof *x);
-  gzFile f = gzopen(path, "rb");
-  if (!f)
-    return hg_fail(err, HG_ERR_IO, "cannot open IDX file '%s': %s", path,
-                   errno ? strerror(errno) : "out of memory");
+  if ((rc = idx_open(path, L, &f, &size, &gz, err)))
+    return rc;
+  /* what the file can hold: its bytes after the header, or deflate's largest expansion */
+  double room = gz ? (double)size * IDX_GZIP_RATIO : (double)size;
   /* magic: two zero bytes, the element type (0x08: unsigned byte), the number of dimensions */
   if (!read_exact(f, head, 4) || head[0] != 0 || head[1] != 0) {
     rc = hg_fail(err, HG_ERR_PARSE, "'%s': not an IDX file (bad magic number)", path);
@@ -62,9 +96,15 @@ int hg_idx_read(const char *path, hg_idx *x, hg_error *err)
     }
     unsigned long v = (unsigned long)d[0] << 24 | (unsigned long)d[1] << 16 |
                       (unsigned long)d[2] << 8 | d[3];
-    if (v == 0 || v > IDX_MAX_BYTES || (double)total * v > IDX_MAX_BYTES) {
+    if (v == 0 || (double)total * v > (double)L->max_idx_bytes) {
       rc = hg_fail(err, HG_ERR_PARSE, "'%s': IDX dimension %d is %lu (the data would exceed "
-                   "%ld bytes)", path, i + 1, v, IDX_MAX_BYTES);
+                   "the limit of %lld bytes)", path, i + 1, v, L->max_idx_bytes);
+      goto done;
+    }
+    if ((double)total * v > room) {
+      rc = hg_fail(err, HG_ERR_PARSE, "'%s': truncated IDX file: dimension %d is %lu, more "
+                   "data than its %lld bytes%s can hold", path, i + 1, v, size,
+                   gz ? " (gzip)" : "");
       goto done;
     }
     x->dims[i] = (int)v;

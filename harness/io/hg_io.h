@@ -9,6 +9,54 @@
 #include "hg_core.h"
 
 /* ------------------------------------------------------------------------------------------ */
+/* Size limits of the readers (harness/io/limits.c)                                           */
+/* ------------------------------------------------------------------------------------------ */
+
+/* What a reader accepts, checked against a declared or implied size before it allocates
+ * (a header's dimensions, the largest feature index, an image's pixels): a refusal is one
+ * line naming the file, the line and the limit.  The readers of hgbench.h use the defaults;
+ * the *_lim variants below take a caller's limits (tightened by hg_limits_budget for a
+ * memory cap).  No global state: the struct is passed. */
+typedef struct hg_limits {
+  long long max_file_bytes;   /* a data, image or IDX file (bytes on disk) */
+  long max_rows;              /* examples of a data file */
+  long max_cols;              /* features (columns, the largest LIBSVM index) */
+  long long max_nnz;          /* stored entries of a sparse file */
+  long long max_dense;        /* values of a dense table (rows x columns) */
+  long long max_image_pixels; /* one image, read, resized or made */
+  long long max_total_pixels; /* a problem's training images together (N w h) */
+  long long max_idx_bytes;    /* the data an IDX header announces */
+} hg_limits;
+
+/* The defaults: files up to 2 GiB, 2^22 rows and columns, 2^28 stored entries or dense
+ * values, 2^24 pixels per image (4096 x 4096) and 2^25 in all, IDX data up to 2^31 bytes. */
+void hg_limits_default(hg_limits *lim);
+/* Tighten lim so that what it admits fits in about `bytes` of memory (0: unchanged): each
+ * count is capped by bytes over what one unit costs (an entry 16 bytes, a dense value or a
+ * pixel 8, a column 64: the d-vectors a problem keeps). */
+void hg_limits_budget(hg_limits *lim, size_t bytes);
+/* lim, or the defaults in *own when lim is NULL. */
+const hg_limits *hg_limits_or_default(const hg_limits *lim, hg_limits *own);
+
+/* hg_data_read, hg_image_read and hg_idx_read (hgbench.h) under the limits lim (NULL: the
+ * defaults). */
+int hg_data_read_lim(const char *path, const hg_read_opts *opts, const hg_limits *lim,
+                     hg_matrix **X, double **y, hg_error *err);
+int hg_image_read_lim(const char *path, const hg_limits *lim, hg_image *img, hg_error *err);
+int hg_idx_read_lim(const char *path, const hg_limits *lim, hg_idx *x, hg_error *err);
+
+/* Refuse a w x h image (what: "resize=512 of 'a.png'", a parameter or a file) above
+ * lim->max_image_pixels, and n of them above lim->max_total_pixels, before they are made. */
+int hg_limits_images(const hg_limits *lim, const char *what, long n, long w, long h,
+                     hg_error *err);
+
+/* An output path (--out DIR, a file under it) that must fit a buffer of cap bytes with room
+ * for `suffix_room` more (a file name under the folder): an error naming it when it does not,
+ * never a silent truncation. */
+int hg_path_fits(const char *what, const char *path, size_t cap, size_t suffix_room,
+                 hg_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Results rows and the scenario record (record.c; filled by cli/scenario.c, read by report.c) */
 /* ------------------------------------------------------------------------------------------ */
 

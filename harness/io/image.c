@@ -3,9 +3,10 @@
  * and PNG (libpng) files read to doubles in [0, 1], PGM written back, crops, area-averaging
  * resizes, seeded synthetic images and Gaussian noise.
  *
- * Readers check the header before allocating (dimensions positive and at most
- * HG_IMAGE_MAX_PIXELS) and name the file and the fault on a bad magic number, a malformed
- * header or truncated pixel data.
+ * Readers open regular files only (hg_open_regular), check the header before allocating
+ * (dimensions positive, at most hg_limits' pixels per image, and for PGM no more pixels than
+ * the file's bytes can hold) and name the file and the fault on a bad magic number, a
+ * malformed header or truncated pixel data.
  */
 #include "hg_io.h"
 
@@ -45,15 +46,31 @@ void hg_image_free(hg_image *img)
 /* PGM                                                                                         */
 /* ------------------------------------------------------------------------------------------ */
 
+/* A PGM file being read: at most `left` more bytes are taken from it (its size at open and
+ * HG_TEXT_GROWTH), so a file that grows while it is read ends as a truncated one. */
+typedef struct pgm_in {
+  FILE *f;
+  long long left;
+} pgm_in;
+
+/* The next byte, or EOF at the end of the file or of the allowance. */
+static int pgm_getc(pgm_in *in)
+{
+  if (in->left <= 0)
+    return EOF;
+  in->left--;
+  return getc(in->f);
+}
+
 /* The next header integer of a PGM file, skipping white space and '#' comments; -1 when
  * missing or not a non-negative integer below 2^31. */
-static long pgm_int(FILE *f)
+static long pgm_int(pgm_in *f)
 {
   int c;
   for (;;) {
-    c = fgetc(f);
+    c = pgm_getc(f);
     if (c == '#') {
-      while ((c = fgetc(f)) != EOF && c != '\n')
+      while ((c = pgm_getc(f)) != EOF && c != '\n')
         ;
     } else if (!isspace(c)) {
       break;
@@ -66,25 +83,36 @@ static long pgm_int(FILE *f)
     v = 10 * v + (c - '0');
     if (v > 0x7fffffff)
       return -1;
-    c = fgetc(f);
+    c = pgm_getc(f);
   }
   if (c != EOF && !isspace(c))
     return -1;
   return v; /* the single white-space byte after maxval is consumed here, as the format says */
 }
 
-static int read_pgm(const char *path, FILE *f, hg_image *img, hg_error *err)
+/* PGM from f (size bytes at open), under the limits L. */
+static int read_pgm(const char *path, FILE *file, long long size, const hg_limits *L,
+                    hg_image *img, hg_error *err)
 {
   char magic[2];
-  if (fread(magic, 1, 2, f) != 2 || magic[0] != 'P' || (magic[1] != '2' && magic[1] != '5'))
+  pgm_in in = {file, size + HG_TEXT_GROWTH}, *f = &in;
+  if (fread(magic, 1, 2, file) != 2 || magic[0] != 'P' || (magic[1] != '2' && magic[1] != '5'))
     return hg_fail(err, HG_ERR_PARSE, "'%s': not a PGM file (magic P2 or P5 expected)", path);
+  in.left -= 2;
   long w = pgm_int(f), h = pgm_int(f), maxval = pgm_int(f);
   if (w < 1 || h < 1 || maxval < 1 || maxval > 65535)
     return hg_fail(err, HG_ERR_PARSE, "'%s': malformed PGM header (width %ld, height %ld, "
                    "maxval %ld; maxval must be 1..65535)", path, w, h, maxval);
-  if ((double)w * (double)h > HG_IMAGE_MAX_PIXELS)
-    return hg_fail(err, HG_ERR_PARSE, "'%s': %ld x %ld pixels exceed the limit of %d", path, w,
-                   h, HG_IMAGE_MAX_PIXELS);
+  if ((double)w * (double)h > (double)L->max_image_pixels)
+    return hg_fail(err, HG_ERR_PARSE, "'%s': %ld x %ld pixels exceed the limit of %lld", path,
+                   w, h, L->max_image_pixels);
+  /* each pixel takes a byte or two (P5), or a digit and a separator (P2, the last without) */
+  long long body = size + HG_TEXT_GROWTH - in.left, room = size - body;
+  long long fits = magic[1] == '5' ? room / (maxval < 256 ? 1 : 2) : (room + 1) / 2;
+  if ((double)w * (double)h > (double)fits)
+    return hg_fail(err, HG_ERR_PARSE, "'%s': truncated PGM: the header announces %ld x %ld "
+                   "pixels, but the %lld bytes after it hold at most %lld", path, w, h,
+                   room < 0 ? 0 : room, fits < 0 ? 0 : fits);
   int rc = hg_image_create((int)w, (int)h, img, err);
   if (rc)
     return rc;
@@ -94,10 +122,10 @@ static int read_pgm(const char *path, FILE *f, hg_image *img, hg_error *err)
     if (magic[1] == '2') {
       v = pgm_int(f);
     } else if (maxval < 256) {
-      int c = fgetc(f);
+      int c = pgm_getc(f);
       v = c == EOF ? -1 : c;
     } else { /* 16 bit, most significant byte first */
-      int hi = fgetc(f), lo = fgetc(f);
+      int hi = pgm_getc(f), lo = pgm_getc(f);
       v = hi == EOF || lo == EOF ? -1 : hi << 8 | lo;
     }
     if (v < 0 || v > maxval) {
@@ -136,18 +164,20 @@ int hg_image_write_pgm(const char *path, const hg_image *img, hg_error *err)
 /* PNG (libpng's simplified API: any PNG to 8-bit gray; colour through its luminance)           */
 /* ------------------------------------------------------------------------------------------ */
 
-static int read_png(const char *path, hg_image *img, hg_error *err)
+/* PNG from the open file f (at its start), under the limits L. */
+static int read_png(const char *path, FILE *f, const hg_limits *L, hg_image *img,
+                    hg_error *err)
 {
   png_image pi;
   memset(&pi, 0, sizeof pi);
   pi.version = PNG_IMAGE_VERSION;
-  if (!png_image_begin_read_from_file(&pi, path))
+  if (!png_image_begin_read_from_stdio(&pi, f))
     return hg_fail(err, HG_ERR_PARSE, "'%s': not a readable PNG file (%s)", path, pi.message);
   pi.format = PNG_FORMAT_GRAY;
-  if ((double)pi.width * (double)pi.height > HG_IMAGE_MAX_PIXELS) {
+  if ((double)pi.width * (double)pi.height > (double)L->max_image_pixels) {
     png_image_free(&pi);
-    return hg_fail(err, HG_ERR_PARSE, "'%s': %u x %u pixels exceed the limit of %d", path,
-                   pi.width, pi.height, HG_IMAGE_MAX_PIXELS);
+    return hg_fail(err, HG_ERR_PARSE, "'%s': %u x %u pixels exceed the limit of %lld", path,
+                   pi.width, pi.height, L->max_image_pixels);
   }
   int rc = hg_image_create((int)pi.width, (int)pi.height, img, err);
   if (rc) {
@@ -174,22 +204,29 @@ static int read_png(const char *path, hg_image *img, hg_error *err)
 
 int hg_image_read(const char *path, hg_image *img, hg_error *err)
 {
+  return hg_image_read_lim(path, NULL, img, err);
+}
+
+int hg_image_read_lim(const char *path, const hg_limits *lim, hg_image *img, hg_error *err)
+{
   static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   unsigned char head[8] = {0};
+  hg_limits own;
+  const hg_limits *L = hg_limits_or_default(lim, &own);
+  long long size;
+  FILE *f;
 
   img->w = img->h = 0;
   img->px = NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return hg_fail(err, HG_ERR_IO, "cannot open image '%s': %s", path, strerror(errno));
+  int rc = hg_open_regular(path, "image", L->max_file_bytes, &f, &size, err);
+  if (rc)
+    return rc;
   size_t got = fread(head, 1, sizeof head, f);
-  int rc;
-  if (got == sizeof head && !memcmp(head, png_sig, sizeof png_sig)) {
-    fclose(f);
-    return read_png(path, img, err);
-  }
   rewind(f);
-  rc = read_pgm(path, f, img, err);
+  if (got == sizeof head && !memcmp(head, png_sig, sizeof png_sig))
+    rc = read_png(path, f, L, img, err);
+  else
+    rc = read_pgm(path, f, size, L, img, err);
   fclose(f);
   return rc;
 }
