@@ -29,6 +29,7 @@
  */
 #include "glm.h"
 #include "items.h"
+#include "hg_io.h" /* hg_limits */
 
 #include <cblas.h>
 #include <float.h>
@@ -226,7 +227,11 @@ static int eq_read(equilibrium *e, const hg_params *p, const char *train, hg_err
                        "cannot be combined with train='%s'", *k, train);
       goto done;
     }
-  if ((status = hg_data_read(train, &opts, &X, &labels, err)))
+  hg_limits lim; /* the readers' limits, tightened to what --max-memory leaves */
+  hg_limits_default(&lim);
+  if (hg_params_mem_cap(p))
+    hg_limits_budget(&lim, hg_params_mem_cap(p));
+  if ((status = hg_data_read_lim(train, &opts, &lim, &X, &labels, err)))
     goto done;
   if (X->rows == 0 || X->cols == 0) {
     status = hg_fail(err, HG_ERR_PARSE, "problem 'equilibrium': data file '%s' has no %s",

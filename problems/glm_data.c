@@ -292,10 +292,15 @@ int hg_glm_read_files(const char *name, const hg_params *p, const char *const *s
                        "combined with train='%s'", name, *k, train);
       goto done;
     }
-  status = hg_data_read(train, &opts, X, y, err);
+  /* the readers' limits, tightened to what --max-memory leaves for the data */
+  hg_limits lim;
+  hg_limits_default(&lim);
+  if (hg_params_mem_cap(p))
+    hg_limits_budget(&lim, hg_params_mem_cap(p));
+  status = hg_data_read_lim(train, &opts, &lim, X, y, err);
   if (status != HG_OK)
     goto done;
-  status = hg_data_read(val, &opts, X_val, y_val, err);
+  status = hg_data_read_lim(val, &opts, &lim, X_val, y_val, err);
   if (status != HG_OK)
     goto done;
   if ((*X)->rows == 0 || (*X_val)->rows == 0) {
@@ -306,8 +311,6 @@ int hg_glm_read_files(const char *name, const hg_params *p, const char *const *s
 
   const int seen = (*X)->cols > (*X_val)->cols ? (*X)->cols : (*X_val)->cols;
   const long features = hg_params_int(p, "features");
-  hg_limits lim;
-  hg_limits_default(&lim);
   if (features > lim.max_cols) {
     status = hg_fail(err, HG_ERR_ARG, "problem '%s': features=%ld is beyond the limit of %ld "
                      "features", name, features, lim.max_cols);

@@ -149,18 +149,11 @@ int hg_policy_check_words(const hg_policy *pol, const char *owner, int nwords,
 
 int hg_regular_file(const char *path, const char *what, hg_error *err)
 {
-  char esc[256];
-  struct stat st;
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0)
-    return hg_fail(err, HG_ERR_IO, "cannot open %s '%s': %s", what,
-                   hg_escape(path, esc, sizeof esc), strerror(errno));
-  int ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-  close(fd);
-  if (!ok)
-    return hg_fail(err, HG_ERR_IO, "%s '%s' is not a regular file", what,
-                   hg_escape(path, esc, sizeof esc));
-  return HG_OK;
+  FILE *f = NULL;
+  int rc = hg_open_regular(path, what, 0, &f, NULL, err); /* the one check (textfile.c) */
+  if (f)
+    fclose(f);
+  return rc;
 }
 
 int hg_parse_size(const char *s, size_t *out)

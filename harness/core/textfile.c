@@ -34,29 +34,31 @@ int hg_open_regular(const char *path, const char *what, long long max_bytes, FIL
   struct stat st;
   int fd, flags;
   const char *sp = what && *what ? " " : "";
+  char esc[512];
 
   *f = NULL;
+  const char *shown = hg_escape(path, esc, sizeof esc); /* control bytes escaped, for messages */
   if (size)
     *size = 0;
   what = what ? what : "";
   /* O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting */
   fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
   if (fd < 0)
-    return hg_fail(err, HG_ERR_IO, "cannot open %s%s'%s': %s", what, sp, path, strerror(errno));
+    return hg_fail(err, HG_ERR_IO, "cannot open %s%s'%s': %s", what, sp, shown, strerror(errno));
   if (fstat(fd, &st) != 0) {
     int e = errno;
     close(fd);
-    return hg_fail(err, HG_ERR_IO, "cannot open %s%s'%s': %s", what, sp, path, strerror(e));
+    return hg_fail(err, HG_ERR_IO, "cannot open %s%s'%s': %s", what, sp, shown, strerror(e));
   }
   if (!S_ISREG(st.st_mode)) {
     close(fd);
     return hg_fail(err, HG_ERR_IO, "%s%s'%s' is %s, not a regular file: it is refused "
-                   "unread", what, sp, path, file_kind(&st));
+                   "unread", what, sp, shown, file_kind(&st));
   }
   if (max_bytes > 0 && (long long)st.st_size > max_bytes) {
     close(fd);
     return hg_fail(err, HG_ERR_UNSUPPORTED, "%s%s'%s' has %lld bytes, more than the limit of "
-                   "%lld", what, sp, path, (long long)st.st_size, max_bytes);
+                   "%lld", what, sp, shown, (long long)st.st_size, max_bytes);
   }
   flags = fcntl(fd, F_GETFL);
   if (flags >= 0)
@@ -65,7 +67,7 @@ int hg_open_regular(const char *path, const char *what, long long max_bytes, FIL
   if (!*f) {
     int e = errno;
     close(fd);
-    return hg_fail(err, HG_ERR_IO, "cannot open %s%s'%s': %s", what, sp, path, strerror(e));
+    return hg_fail(err, HG_ERR_IO, "cannot open %s%s'%s': %s", what, sp, shown, strerror(e));
   }
   if (size)
     *size = (long long)st.st_size;
