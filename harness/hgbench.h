@@ -605,6 +605,8 @@ typedef struct hg_ctx {
   double last_lower, last_linear; /* the last residuals traced (also when trace_on is 0; NAN
                                      before the first): did a tolerance-driven run meet its
                                      tolerance or stop at its cap */
+  double deadline;     /* hg_now() time past which the Krylov solvers that are handed this
+                          context stop with HG_ERR_TIMEOUT (0: none; the harness sets it) */
 } hg_ctx;
 
 /* Allocate / free method workspace; counted in ctx's memory account.  hg_alloc zeroes the

@@ -20,6 +20,16 @@ int hg_gmres_trace(int n, hg_linop op, void *ctx, const double *b, double *x, in
                    double *res, hg_error *err);
 
 /* 1 if every entry of x is exactly zero. */
+/* HG_ERR_TIMEOUT, naming the solver and its iteration, when the run's --max-seconds deadline
+ * (trace->deadline, set by the harness) has passed; HG_OK otherwise or without a context. */
+static int past_deadline(const hg_ctx *trace, const char *solver, int j, hg_error *err)
+{
+  if (trace && trace->deadline > 0 && hg_now() > trace->deadline)
+    return hg_fail(err, HG_ERR_TIMEOUT, "%s: stopped at iteration %d, past the --max-seconds "
+                   "deadline", solver, j);
+  return HG_OK;
+}
+
 static int all_zero(int n, const double *x)
 {
   for (int i = 0; i < n; i++)
@@ -76,6 +86,8 @@ int hg_cg_trace(int n, hg_linop op, void *ctx, const double *b, double *x, int k
   for (j = 0; j < kmax; j++) {
     if (rr < DBL_MIN || (tol > 0 && sqrt(rr) <= tol))
       break;
+    if ((rc = past_deadline(trace, "conjugate gradient", j, err)))
+      goto done;
     op(ctx, p, Sp);
     double pSp = hg_dot(n, p, Sp);
     if (isnan(pSp)) {
@@ -184,6 +196,8 @@ int hg_gmres_trace(int n, hg_linop op, void *ctx, const double *b, double *x, in
     int j = 0, exhausted = 0;
     while (j < m && k < kmax) {
       double *u = V + (size_t)(j + 1) * n, *h = H + (size_t)j * (m + 1);
+      if ((rc = past_deadline(trace, "GMRES", k, err)))
+        goto done;
       op(ctx, V + (size_t)j * n, u);
       /* h[0..j] = V^T u, u -= V h, twice ("twice is enough": orthogonal to working precision) */
       cblas_dgemv(CblasRowMajor, CblasNoTrans, j + 1, n, 1.0, V, n, u, 1, 0.0, h, 1);

@@ -398,6 +398,7 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
     goto done;
   }
   P->deadline = o->deadline; /* hg_watch stops the iterations past it */
+  ctx.deadline = o->deadline; /* and the Krylov solvers (krylov.c) */
   rc = M->compute(P, mp, theta, w0, b, &ctx, &out, err);
   P->deadline = 0;
   r->wall_s = hg_now() - t0;
