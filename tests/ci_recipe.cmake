@@ -1,7 +1,9 @@
 # ci_recipe.cmake -- the CI job of docs/ci.md, run as a user would: hgbench installed into an
 # empty prefix, a project holding a plugin (the example's source as my_method.c), a tracked
 # scenario and a committed baseline; the job's shell block, extracted from the docs, must pass,
-# and fail once the baseline claims runs three times faster than they are.
+# and fail once the baseline claims runs ten times faster than they are.  The test runs on a
+# machine that may be busy (a developer's): the job's time ratio is raised to 4
+# (HGBENCH_TIME_RATIO, as docs/ci.md advises for noisy runners), so only a real slowdown fails.
 #
 #   cmake -DBUILD=<build tree> -DSRC=<source tree> -DSCRATCH=<folder> -P ci_recipe.cmake
 file(REMOVE_RECURSE ${SCRATCH})
@@ -40,6 +42,7 @@ endif()
 set(ENV{PATH} "${P}/bin:$ENV{PATH}")
 set(ENV{CMAKE_PREFIX_PATH} "${P}")
 set(ENV{OPENBLAS_NUM_THREADS} 1)
+set(ENV{HGBENCH_TIME_RATIO} 4)
 
 # the baseline, recorded once with the same plugin, then the job against it
 run("building the plugin" ${CMAKE_COMMAND} -S . -B build-baseline -DCMAKE_BUILD_TYPE=Release)
@@ -51,12 +54,12 @@ if(NOT EXISTS ${PROJ}/out/report.md)
   message(FATAL_ERROR "ci_recipe: the job wrote no out/report.md")
 endif()
 
-# a baseline three times faster than the truth: the job must fail on the slowdown
-execute_process(COMMAND awk "BEGIN { FS = OFS = \"\\t\" } NR > 1 { $22 = $22 / 3 } { print }"
+# a baseline ten times faster than the truth: the job must fail on the slowdown
+execute_process(COMMAND awk "BEGIN { FS = OFS = \"\\t\" } NR > 1 { $22 = $22 / 10 } { print }"
                 ${PROJ}/out/results.tsv OUTPUT_FILE ${PROJ}/baseline/results.tsv)
 execute_process(COMMAND sh job.sh WORKING_DIRECTORY ${PROJ} RESULT_VARIABLE rc
                 OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(rc EQUAL 0 OR NOT out MATCHES "REGRESSION: slower")
-  message(FATAL_ERROR "ci_recipe: the job passed against a baseline 3x faster (${rc}):\n${out}")
+  message(FATAL_ERROR "ci_recipe: the job passed against a baseline 10x faster (${rc}):\n${out}")
 endif()
-message("ci_recipe: the job of docs/ci.md passes against its baseline and fails on a 3x slowdown")
+message("ci_recipe: the job of docs/ci.md passes against its baseline and fails on a 10x slowdown")
