@@ -126,7 +126,7 @@ static void args(reader *r, buf *b)
 /* One scenario and one sandboxed Lua state for the whole process, as a long script calling the
  * module many times would have: a fresh state per input (a whole hg_lua_run) managed about a
  * hundred inputs a second, too few to reach a million; what is fuzzed is the marshalling, which
- * is the same either way.  Each input is one chunk run with a fresh 5 s deadline and a 16 MB
+ * is the same either way.  Each input is one chunk run with a fresh 5 s deadline and a 1 MB
  * cap on each problem's data and run's workspace (larger instances, the slowest inputs, are
  * refused by the cap, itself a path worth fuzzing); the state is collected after each input,
  * so the problems and runs it made are freed before the next. */
@@ -172,7 +172,7 @@ static void open_scenario(void)
   read_roots[0] = root;
   read_roots[1] = HG_DATASETS_DIR;
   pol = (hg_policy){.sandbox = 1, .read_roots = read_roots, .n_read = 2, .write_root = root,
-                    .mem_cap = (size_t)16 << 20};
+                    .mem_cap = (size_t)1 << 20};
   if (!(L = luaL_newstate()) || hg_lua_prepare(L, S, &pol, &err))
     abort();
 }
