@@ -31,6 +31,10 @@
  * the derivative in c of d_theta Phi(u)^T v = -eta lam [grad_c <K psi-part>] (below) holds
  * psi'(K u), which jumps too: nu2 is then unknown as well.
  *
+ * f=charbonnier replaces F by sqrt(z^2 + s^2) - s + gamma/2 z^2 on K = lam K0 (K0 = D or the
+ * filter bank; theta acts through K only), smooth: its constants (charb_* below, docs/theory.md
+ * "The saddle bound") make piggyback's a-posteriori bound and every bound of DESIGN §7 finite.
+ *
  * The state (pairs, D, step, CHOLMOD) is problems/tv.c's hg_tv; the exact solve is the imaging
  * problems' one (imaging.c hg_image_exact) with the generalized Hessian as the Hessian:
  * semismooth Newton, which ends in finitely many steps once the active set {|K u| < nu} is the
@@ -965,8 +969,8 @@ static const hg_unknown_constant pd_unknown[] = {
 const hg_problem_ops hg_problem_denoise_tv_pd = {
   .version = HG_OPS_VERSION,
   .name = "denoise-tv-pd",
-  .summary = "Huber-TV denoising in saddle-point form (K = D or a learned filter bank; PDHG, "
-             "piggyback)",
+  .summary = "Huber- or Charbonnier-TV denoising in saddle-point form (K = D or a learned filter "
+             "bank; PDHG, piggyback)",
   .params = denoise_pd_params,
   .create = denoise_pd_create,
   .destroy = denoise_pd_destroy,

@@ -37,6 +37,9 @@
  * Counts (hgbench.h saddle wrapper): K products are jvp_w, K^T products vjp_w: t + 1 + k + 1
  * and t + 1 + k, and one vjp_theta per theta-dependent prox (two more for a learned K).
  * ||zeta_{j+1} - zeta_j|| is the linear trace, the certified distance the lower trace.
+ * When the harness asks (hg_out.post), the inputs of the a-posteriori saddle bound are
+ * certified at the returned estimate (measure_posterior: one more K and K^T, not counted) and
+ * the posterior slot turns them into the bound (piggyback_posterior; docs/theory.md).
  */
 #include "common.h"
 
