@@ -27,7 +27,8 @@
  *   - the images op hands out the training pairs the problem was built from (n_w = N w h, and
  *     E(f) = (1/2N) ||f - u-dagger||^2 computed from them matches upper());
  *   - f=charbonnier: the saddle point, and piggyback's a-posteriori saddle bound at every
- *     budget (test_saddle_bound); NaN on Huber.
+ *     budget (test_saddle_bound); NaN on Huber; the certified adjoint distances on their own
+ *     against the exact adjoint at a frozen PDHG point (test_adjoint_certificate).
  *
  * One line per check; exit status non-zero when any check fails.
  */
@@ -479,6 +480,92 @@ done:
   hg_problem_destroy(&P);
 }
 
+/* piggyback's compute at (t, k) from w0 = 0 with the a-posteriori inputs measured into *pb;
+ * grad gets n_theta entries.  Returns the status. */
+static int compute_post(hg_problem *P, const double *theta, int t, int k, double *grad,
+                        hg_posterior *pb)
+{
+  extern const hg_method_ops hg_method_piggyback;
+  hg_params *mp = NULL;
+  hg_error err;
+  hg_ctx ctx;
+  hg_out out;
+  hg_budget b;
+  double *w0 = calloc((size_t)P->n_w, sizeof *w0), *w = calloc((size_t)P->n_w, sizeof *w);
+  double *v = calloc((size_t)P->n_w, sizeof *v);
+  int rc = !w0 || !w || !v ? HG_ERR_NOMEM : HG_OK;
+
+  memset(&ctx, 0, sizeof ctx);
+  memset(&out, 0, sizeof out);
+  memset(pb, 0, sizeof *pb);
+  hg_error_clear(&err);
+  hg_budget_default(&b);
+  b.t = t;
+  b.k = k;
+  out.grad = grad;
+  out.w = w;
+  out.v = v;
+  out.post = pb;
+  if (!rc)
+    rc = hg_params_parse(hg_method_piggyback.params, "piggyback", 0, NULL, &mp, &err);
+  if (!rc)
+    rc = hg_method_piggyback.compute(P, mp, theta, w0, &b, &ctx, &out, &err);
+  if (rc)
+    check(0, "piggyback compute t = %d k = %d: %s", t, k, err.msg);
+  hg_params_destroy(&mp);
+  free(w0);
+  free(w);
+  free(v);
+  return rc;
+}
+
+/*
+ * The adjoint certificate on its own: at one frozen PDHG point (t fixed), piggyback's ĝ(k)
+ * differs from ĝ(k = 3000), whose adjoint states are those of the linearized system's exact
+ * solution (X̄, Ȳ) to round-off, by b(ū, Ỹ - Ȳ) + b(X̃ - X̄, ỹ) (docs/theory.md), so
+ *     ||ĝ(k) - ĝ(3000)|| <= B (||ū|| delta_y + ||ỹ|| delta_x)
+ * must hold for the certified delta_x, delta_y of every k (k = t .. t + 60, t = 30; the
+ * adjoint joins at step 0 and runs k - t frozen steps), and be informative (ratio > 1e-6).
+ */
+static void test_adjoint_certificate(const char *const *words)
+{
+  hg_problem *P = make(words);
+  if (!P)
+    return;
+  int m = P->n_theta, t = 30, ok = 1;
+  double *theta = malloc((size_t)m * sizeof *theta), *g = malloc((size_t)m * sizeof *g);
+  double *ginf = malloc((size_t)m * sizeof *ginf), worst = 0;
+  hg_posterior pb;
+  hg_saddle_constants c;
+
+  P->ops->theta0(P->self, theta);
+  hg_saddle_constants_at(P, theta, &c);
+  if (!theta || !g || !ginf || compute_post(P, theta, t, 3000, ginf, &pb))
+    goto done;
+  for (int k = t; k <= t + 60; k += 5) {
+    if (compute_post(P, theta, t, k, g, &pb)) {
+      ok = 0;
+      break;
+    }
+    double diff = 0;
+    for (int j = 0; j < m; j++)
+      diff += (g[j] - ginf[j]) * (g[j] - ginf[j]);
+    diff = sqrt(diff);
+    double cert = c.norm_dK * (pb.norm_x * pb.delta_y + pb.norm_y * pb.delta_x);
+    ok &= diff <= cert * (1 + 1e-9) + 1e-14 * hg_nrm2(m, ginf);
+    if (diff > 1e-13 * hg_nrm2(m, ginf))
+      worst = fmax(worst, diff / cert);
+  }
+  check(ok && worst > 1e-6, "piggyback's certified adjoint distances bound the adjoint part of "
+        "the error at a frozen PDHG point (t = 30, k = 30 .. 90; largest |g(k) - g(3000)| / "
+        "B(|ubar| delta_y + |y| delta_x) = %.2e)", worst);
+done:
+  free(theta);
+  free(g);
+  free(ginf);
+  hg_problem_destroy(&P);
+}
+
 /* Huber: F* has a kink and depends on theta, so the saddle bound is NaN (constants unknown). */
 static void test_saddle_bound_huber(void)
 {
@@ -529,6 +616,8 @@ int main(void)
   test_saddle_bound("Charbonnier-TV theta = 0 (lam = 1: slower PDHG)", charb, "0", 866);
   test_saddle_bound("Charbonnier, 3 learned filters", charb_f, NULL, 98);
   test_saddle_bound_huber();
+  test_adjoint_certificate(charb);
+  test_adjoint_certificate(charb_f);
   printf("%s: %d of %d check(s) failed\n", failures ? "FAIL" : "PASS", failures, checks);
   return failures != 0;
 }
