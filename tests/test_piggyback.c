@@ -547,10 +547,7 @@ static void test_adjoint_certificate(const char *const *words)
       ok = 0;
       break;
     }
-    double diff = 0;
-    for (int j = 0; j < m; j++)
-      diff += (g[j] - ginf[j]) * (g[j] - ginf[j]);
-    diff = sqrt(diff);
+    double diff = hg_dist(m, g, ginf);
     double cert = c.norm_dK * (pb.norm_x * pb.delta_y + pb.norm_y * pb.delta_x);
     ok &= diff <= cert * (1 + 1e-9) + 1e-14 * hg_nrm2(m, ginf);
     if (diff > 1e-13 * hg_nrm2(m, ginf))
