@@ -335,13 +335,20 @@ typedef struct hg_image_set {
 
 /* The layout of every ops table (problem, method, outer loop): the same number in each, bumped
  * when slots are added; a plugin built against another layout is refused at registration. */
-#define HG_OPS_VERSION 2
+#define HG_OPS_VERSION 3
 
 /* Constants of a saddle-point lower level at theta (hg_saddle_ops.constants). */
 typedef struct hg_saddle_constants {
   double mu_G;   /* strong convexity of G(., theta) */
   double mu_F;   /* strong convexity of F*(., theta) */
   double norm_K; /* >= ||K(theta)||_2 */
+  /* For the a-posteriori bound of piggyback (docs/theory.md "The saddle bound"); the harness
+   * sets them NAN before calling constants, so a problem that does not know them leaves them: */
+  double L_hess_G; /* Lipschitz constant of the Hessian of G (0 for a quadratic G) */
+  double L_hess_F; /* Lipschitz constant of the Hessian of F* */
+  double norm_dK;  /* B with ||grad_theta <K(theta) a, b>|| <= B ||a|| ||b|| for all a, b,
+                      when G and F* do not depend on theta (theta acts through K only);
+                      NAN otherwise: the saddle bound then does not apply */
 } hg_saddle_constants;
 
 /*
@@ -618,6 +625,22 @@ void hg_free(hg_ctx *ctx, void *p);
 void hg_trace_lower(hg_ctx *ctx, double residual);
 void hg_trace_linear(hg_ctx *ctx, double residual);
 
+/* The a-posteriori bound a method computes itself (hg_method_ops.posterior, DESIGN §2.4):
+ * compute measures the inputs at its returned estimate when the harness hands it
+ * hg_out.post, and the slot turns them into eps, delta and the bound.  The fields are those of
+ * the saddle bound of docs/theory.md (piggyback); NAN where not measured. */
+typedef struct hg_posterior {
+  int set;                 /* 1 when compute measured the inputs below */
+  double eps_w;            /* certified ||w - w*|| of the returned w */
+  double eps_x, eps_y;     /* certified distances of the primal and dual points ghat uses */
+  double delta_x, delta_y; /* certified distances of the adjoint states (residuals over mu) */
+  double norm_x, norm_y, norm_X, norm_Y; /* norms of those points and adjoint states */
+  double rate;             /* the a-priori linear rate per lower iteration of the method's
+                              iteration (PDHG: sqrt(1/(1 + m))), verify's theory column */
+  double eps, delta, bound; /* filled by the slot: eps = eps_w, delta = |(delta_x, delta_y)|,
+                               bound >= ||ghat - grad f|| (NAN: a constant is unknown) */
+} hg_posterior;
+
 /* What a method returns (arrays allocated by the harness). */
 typedef struct hg_out {
   double *grad;   /* n_theta: the hypergradient estimate */
@@ -629,6 +652,8 @@ typedef struct hg_out {
   int v_set;      /* 1 when v holds the adjoint of the returned estimate */
   int not_phi;    /* 1 when the lower level was not t steps of Phi (lower=fista): the budget
                      bounds of DESIGN §7 do not apply, omega does */
+  hg_posterior *post; /* a method with a posterior slot: measure its inputs here (not counted:
+                         the harness's check, as omega's); NULL for other methods */
 } hg_out;
 
 /* What a method requires of a problem; the harness refuses mismatches with a clear error. */
@@ -714,6 +739,12 @@ typedef struct hg_method_ops {
    * runs it only up to HG_COLUMNWISE_MAX_THETA hyperparameters. */
   int columnwise;
   const char *cost;       /* one line: what one call costs ("t Phi, t vjp_w, t vjp_theta") */
+  /* Optional: the method's own a-posteriori bound (DESIGN §2.4): from what compute measured
+   * into out->post, fill pb->eps, pb->delta and pb->bound (>= ||ghat - grad f||, NAN when a
+   * constant is unknown).  The harness reports it as the run's bound, eps, delta and omega
+   * (results, plots, verify's bounds rows), and adaptive outer loops (maid) test it in place
+   * of omega. */
+  void (*posterior)(hg_problem *P, const double *theta, hg_posterior *pb);
 } hg_method_ops;
 
 /* ------------------------------------------------------------------------------------------ */

@@ -18,6 +18,15 @@ void hg_pairs_free(hg_pairs *pairs)
   memset(pairs, 0, sizeof *pairs);
 }
 
+void hg_pairs_images(const hg_pairs *pairs, hg_image_set *set)
+{
+  set->N = pairs->N;
+  set->w = pairs->w;
+  set->h = pairs->h;
+  set->clean = pairs->clean;
+  set->noisy = pairs->noisy;
+}
+
 /* The number of comma-separated items of list. */
 static int count_items(const char *list)
 {

@@ -42,6 +42,8 @@ typedef struct hg_pairs {
  * Errors name the key or the file. */
 int hg_pairs_load(const hg_params *p, hg_pairs *pairs, hg_error *err);
 void hg_pairs_free(hg_pairs *pairs);
+/* The pairs as the images op hands them out (hgbench.h hg_image_set; borrowed). */
+void hg_pairs_images(const hg_pairs *pairs, hg_image_set *set);
 
 /*
  * D: the stacked horizontal and vertical forward differences of a w x h image with Neumann

@@ -410,11 +410,8 @@ void hg_tv_describe(const void *self, char *buf, size_t len)
 void hg_tv_images(const void *self, hg_image_set *set)
 {
   const hg_tv *T = self;
+  hg_pairs_images(&T->pairs, set);
   set->N = T->N;
-  set->w = T->pairs.w;
-  set->h = T->pairs.h;
-  set->clean = T->pairs.clean;
-  set->noisy = T->pairs.noisy;
 }
 
 int hg_tv_n_items(const void *self, int which)

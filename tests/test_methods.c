@@ -344,6 +344,7 @@ static result run_with(hg_problem *P, const hg_method_ops *Mth, const char *word
   out.w = r.w;
   out.v = r.v;
   out.v_set = out.not_phi = 0;
+  out.post = NULL; /* no a-posteriori measurement asked */
   out.t_used = out.k_used = -1;
   r.rc = hg_params_parse(Mth->params, Mth->name, word ? 1 : 0, &word, &mp, &r.err);
   if (r.rc)

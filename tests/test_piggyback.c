@@ -25,7 +25,10 @@
  *     piggyback(150, 100) differs from piggyback(150, 150) while both converge (1e-8);
  *   - mu = 1 and L of constants() bound the generalized Hessian rebuilt from jvp_w;
  *   - the images op hands out the training pairs the problem was built from (n_w = N w h, and
- *     E(f) = (1/2N) ||f - u-dagger||^2 computed from them matches upper()).
+ *     E(f) = (1/2N) ||f - u-dagger||^2 computed from them matches upper());
+ *   - f=charbonnier: the saddle point, and piggyback's a-posteriori saddle bound at every
+ *     budget (test_saddle_bound); NaN on Huber; the certified adjoint distances on their own
+ *     against the exact adjoint at a frozen PDHG point (test_adjoint_certificate).
  *
  * One line per check; exit status non-zero when any check fails.
  */
@@ -391,6 +394,193 @@ static void test_counts(void)
   hg_problem_destroy(&P);
 }
 
+/*
+ * f=charbonnier (F(z) = sqrt(z^2 + s^2) - s + gamma z^2/2, K = lam K0): the saddle ops and the
+ * primal describe one problem (y* = F'(K u*) is a fixed point of both prox steps, 1e-12), and
+ * piggyback's a-posteriori saddle bound (docs/theory.md) holds at every budget t = k = 2 .. t_max
+ * (error <= bound + 1e-15 |exact|), its eps_w certifies ||u_t - u*|| (to 1e-12, the reference's
+ * round-off as in test_pdhg), it is informative (the
+ * largest error/bound above 1e-8) and it falls to round-off; on Huber it is NaN (constants
+ * unknown).
+ */
+static void test_saddle_bound(const char *label, const char *const *words, const char *theta_spec,
+                              int t_max)
+{
+  hg_problem *P = make(words);
+  if (!P)
+    return;
+  int n = P->n_w, d = hg_saddle_n_dual(P), m = P->n_theta, ok = 1, fixed_ok = 1;
+  double *theta = malloc((size_t)m * sizeof *theta), *g = malloc((size_t)m * sizeof *g);
+  double *ustar = malloc((size_t)n * sizeof *ustar), *ystar = malloc((size_t)d * sizeof *ystar);
+  double *tmp = malloc((size_t)d * sizeof *tmp), *ub = malloc((size_t)n * sizeof *ub);
+  double worst = 0, last_bound = NAN, cs = 0.05, gamma = 1;
+  hg_error err;
+
+  hg_error_clear(&err);
+  P->ops->theta0(P->self, theta);
+  if (theta_spec)
+    theta[0] = atof(theta_spec);
+  if (hg_exact(P, theta, ustar, g, &err)) {
+    check(0, "%s: exact: %s", label, err.msg);
+    goto done;
+  }
+  /* the fixed point of both prox steps, with PDHG's steps (any sigma, tau > 0 would do) */
+  hg_saddle_constants c;
+  hg_saddle_constants_at(P, theta, &c);
+  double sigma = 1 / c.norm_K, tau = 1 / c.norm_K;
+  hg_saddle_K(P, theta, ustar, ystar);
+  for (int j = 0; j < d; j++)
+    ystar[j] = ystar[j] / hypot(ystar[j], cs) + gamma * ystar[j];
+  hg_saddle_K(P, theta, ustar, tmp);
+  for (int j = 0; j < d; j++)
+    tmp[j] = ystar[j] + sigma * tmp[j];
+  hg_saddle_prox_F(P, theta, sigma, tmp, tmp);
+  double ey = dist(d, tmp, ystar);
+  hg_saddle_Kt(P, theta, ystar, ub);
+  for (int j = 0; j < n; j++)
+    ub[j] = ustar[j] - tau * ub[j];
+  hg_saddle_prox_G(P, theta, tau, ub, ub);
+  double eu = dist(n, ub, ustar);
+  fixed_ok = ey <= 1e-12 && eu <= 1e-12;
+  check(fixed_ok, "%s: (u*, y* = F'(K u*)) is a fixed point of both prox steps: %.2e (dual), "
+        "%.2e (primal)", label, ey, eu);
+  for (int t = 2; t <= t_max; t += (t_max - 2) / 16) {
+    hg_run r;
+    hg_budget b;
+    hg_run_opts o = {0};
+    hg_budget_default(&b);
+    b.t = b.k = t;
+    o.with_reference = 1;
+    if (hg_hypergrad(P, "piggyback", 0, NULL, theta, &b, &o, &r, &err)) {
+      check(0, "%s: piggyback t = %d: %s", label, t, err.msg);
+      ok = 0;
+      break;
+    }
+    double ew = dist(n, r.w, ustar), ref = hg_nrm2(m, r.exact);
+    int good = r.abs_error <= r.bound + 1e-15 * ref && ew <= r.eps + 1e-12 && !isnan(r.bound);
+    if (!good)
+      printf("     t = %d: error %.3e, bound %.3e, ||u - u*|| %.3e, eps %.3e\n", t,
+             r.abs_error, r.bound, ew, r.eps);
+    ok &= good;
+    if (isfinite(r.bound) && r.abs_error > 1e-13 * ref)
+      worst = fmax(worst, r.abs_error / r.bound);
+    last_bound = r.bound / ref;
+    hg_run_release(&r);
+  }
+  check(ok && worst > 1e-8 && last_bound < 1e-8, "%s: piggyback's saddle bound holds at t = k "
+        "= 2 .. %d (largest error/bound %.2e), eps certifies ||u - u*||, and falls to %.2e "
+        "relative", label, t_max, worst, last_bound);
+done:
+  free(theta);
+  free(g);
+  free(ustar);
+  free(ystar);
+  free(tmp);
+  free(ub);
+  hg_problem_destroy(&P);
+}
+
+/* piggyback's compute at (t, k) from w0 = 0 with the a-posteriori inputs measured into *pb;
+ * grad gets n_theta entries.  Returns the status. */
+static int compute_post(hg_problem *P, const double *theta, int t, int k, double *grad,
+                        hg_posterior *pb)
+{
+  extern const hg_method_ops hg_method_piggyback;
+  hg_params *mp = NULL;
+  hg_error err;
+  hg_ctx ctx;
+  hg_out out;
+  hg_budget b;
+  double *w0 = calloc((size_t)P->n_w, sizeof *w0), *w = calloc((size_t)P->n_w, sizeof *w);
+  double *v = calloc((size_t)P->n_w, sizeof *v);
+  int rc = !w0 || !w || !v ? HG_ERR_NOMEM : HG_OK;
+
+  memset(&ctx, 0, sizeof ctx);
+  memset(&out, 0, sizeof out);
+  memset(pb, 0, sizeof *pb);
+  hg_error_clear(&err);
+  hg_budget_default(&b);
+  b.t = t;
+  b.k = k;
+  out.grad = grad;
+  out.w = w;
+  out.v = v;
+  out.post = pb;
+  if (!rc)
+    rc = hg_params_parse(hg_method_piggyback.params, "piggyback", 0, NULL, &mp, &err);
+  if (!rc)
+    rc = hg_method_piggyback.compute(P, mp, theta, w0, &b, &ctx, &out, &err);
+  if (rc)
+    check(0, "piggyback compute t = %d k = %d: %s", t, k, err.msg);
+  hg_params_destroy(&mp);
+  free(w0);
+  free(w);
+  free(v);
+  return rc;
+}
+
+/*
+ * The adjoint certificate on its own: at one frozen PDHG point (t fixed), piggyback's ĝ(k)
+ * differs from ĝ(k = 3000), whose adjoint states are those of the linearized system's exact
+ * solution (X̄, Ȳ) to round-off, by b(ū, Ỹ - Ȳ) + b(X̃ - X̄, ỹ) (docs/theory.md), so
+ *     ||ĝ(k) - ĝ(3000)|| <= B (||ū|| delta_y + ||ỹ|| delta_x)
+ * must hold for the certified delta_x, delta_y of every k (k = t .. t + 60, t = 30; the
+ * adjoint joins at step 0 and runs k - t frozen steps), and be informative (ratio > 1e-6).
+ */
+static void test_adjoint_certificate(const char *const *words)
+{
+  hg_problem *P = make(words);
+  if (!P)
+    return;
+  int m = P->n_theta, t = 30, ok = 1;
+  double *theta = malloc((size_t)m * sizeof *theta), *g = malloc((size_t)m * sizeof *g);
+  double *ginf = malloc((size_t)m * sizeof *ginf), worst = 0;
+  hg_posterior pb;
+  hg_saddle_constants c;
+
+  P->ops->theta0(P->self, theta);
+  hg_saddle_constants_at(P, theta, &c);
+  if (!theta || !g || !ginf || compute_post(P, theta, t, 3000, ginf, &pb))
+    goto done;
+  for (int k = t; k <= t + 60; k += 5) {
+    if (compute_post(P, theta, t, k, g, &pb)) {
+      ok = 0;
+      break;
+    }
+    double diff = hg_dist(m, g, ginf);
+    double cert = c.norm_dK * (pb.norm_x * pb.delta_y + pb.norm_y * pb.delta_x);
+    ok &= diff <= cert * (1 + 1e-9) + 1e-14 * hg_nrm2(m, ginf);
+    if (diff > 1e-13 * hg_nrm2(m, ginf))
+      worst = fmax(worst, diff / cert);
+  }
+  check(ok && worst > 1e-6, "piggyback's certified adjoint distances bound the adjoint part of "
+        "the error at a frozen PDHG point (t = 30, k = 30 .. 90; largest |g(k) - g(3000)| / "
+        "B(|ubar| delta_y + |y| delta_x) = %.2e)", worst);
+done:
+  free(theta);
+  free(g);
+  free(ginf);
+  hg_problem_destroy(&P);
+}
+
+/* Huber: F* has a kink and depends on theta, so the saddle bound is NaN (constants unknown). */
+static void test_saddle_bound_huber(void)
+{
+  const char *words[] = {NULL};
+  hg_problem *P = make(words);
+  hg_run r;
+  if (!P)
+    return;
+  double theta[1];
+  P->ops->theta0(P->self, theta);
+  if (!run(P, "piggyback", theta, 50, 50, 0, &r))
+    check(isnan(r.bound) && isfinite(r.eps) && isfinite(r.delta),
+          "Huber: piggyback's saddle bound is NaN (constants unknown), eps %.2e and delta %.2e "
+          "are still certified", r.eps, r.delta);
+  hg_run_release(&r);
+  hg_problem_destroy(&P);
+}
+
 int main(void)
 {
   testing_register_builtin();
@@ -416,6 +606,15 @@ int main(void)
   test_agreement("learned K, 3 filters 5 x 5", filters5, NULL, 11);
   test_filters_start_at_D();
   test_counts();
+  const char *charb[] = {"f=charbonnier", "charbonnier=0.05", "gamma=1", NULL};
+  const char *charb_f[] = {"f=charbonnier", "operator=filters", "filters=3", "size=12",
+                           "n_images=2", "charbonnier=0.05", "gamma=1", NULL};
+  test_saddle_bound("Charbonnier-TV", charb, NULL, 98);
+  test_saddle_bound("Charbonnier-TV theta = 0 (lam = 1: slower PDHG)", charb, "0", 866);
+  test_saddle_bound("Charbonnier, 3 learned filters", charb_f, NULL, 98);
+  test_saddle_bound_huber();
+  test_adjoint_certificate(charb);
+  test_adjoint_certificate(charb_f);
   printf("%s: %d of %d check(s) failed\n", failures ? "FAIL" : "PASS", failures, checks);
   return failures != 0;
 }

@@ -412,6 +412,7 @@ typedef struct hg_run {
   double eps, delta, omega; /* implicit methods: the inexact bound omega(eps, delta) of
                                DESIGN §7 (hg_inexact_at), NAN otherwise */
   int bound_violated;  /* abs_error > bound or > omega, beyond the round-off of the reference */
+  double post_rate;    /* a posterior bound's a-priori rate per t (hg_posterior.rate), NAN */
   hg_theory theory;    /* the constants the bound used */
   int n_lower_res, n_linear_res;
   double *lower_res, *linear_res; /* traces when requested, owned */

@@ -97,8 +97,10 @@ static int budget_for(hg_outer *O, const double *theta, double eps, double delta
       q = c.q;
     }
     /* the lower loop stops at ||w_{i+1} - w_i|| <= tol; then ||w_{i+1} - w*|| <=
-     * q tol/(1 - q) <= eps for tol = eps (1 - q) */
-    b->tol_lower = q < 1 ? eps * (1 - q) : eps;
+     * q tol/(1 - q) <= eps for tol = eps (1 - q); a method with its own a-posteriori bound
+     * (hg_method_ops.posterior: piggyback) stops on its certified distance itself */
+    const hg_method_ops *M = hg_find_method(O->o->method, NULL);
+    b->tol_lower = q < 1 && !(M && M->posterior) ? eps * (1 - q) : eps;
     b->t = O->o->max_t > 0 ? O->o->max_t : 100000;
   }
   if (!isnan(delta)) {

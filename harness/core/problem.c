@@ -152,6 +152,7 @@ int hg_saddle_n_dual(const hg_problem *P)
 
 void hg_saddle_constants_at(hg_problem *P, const double *theta, hg_saddle_constants *c)
 {
+  c->L_hess_G = c->L_hess_F = c->norm_dK = NAN; /* unknown unless the problem gives them */
   P->ops->saddle->constants(P->self, theta, c);
 }
 

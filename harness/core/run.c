@@ -307,6 +307,11 @@ static int compare_with_reference(hg_problem *P, const hg_method_ops *M, const d
   r->abs_error = ref > 0 ? r->rel_error * ref : r->rel_error;
   if (M->bound && ws)
     rc = bound_of_run(P, M, theta, b, o, w0, ws, v, v_set, not_phi, r, err);
+  else if (M->posterior && isfinite(r->bound)) /* the method's own bound (hg_posterior) */
+    r->bound_violated = r->abs_error > r->bound + hg_roundoff_floor(r->consts.kappa) * ref;
+  if (M->posterior && ws && P->ops->constants && !rc) /* the constants, for verify's notes */
+    if (!(rc = theory_cached(P, theta, w0, ws, err)))
+      r->theory = P->theory;
 done:
   free(wstar);
   return rc;
@@ -340,13 +345,14 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
   double *w0 = NULL, *v = NULL;
   hg_ctx ctx;
   hg_out out;
+  hg_posterior post;
 
   memset(r, 0, sizeof *r);
   memset(&ctx, 0, sizeof ctx);
   r->n_w = n;
   r->n_theta = m;
   r->rel_error = r->abs_error = r->bound = NAN;
-  r->eps = r->delta = r->omega = NAN;
+  r->eps = r->delta = r->omega = r->post_rate = NAN;
   hg_constants_unknown(&r->consts);
   snprintf(owner, sizeof owner, "method '%s'", M->name);
   if ((rc = hg_params_parse(M->params, owner, nwords, words, &mp, err)) ||
@@ -388,6 +394,8 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
   out.w = r->w;
   out.v = v;
   out.v_set = out.not_phi = 0;
+  memset(&post, 0, sizeof post);
+  out.post = M->posterior ? &post : NULL;
   out.t_used = out.k_used = 0;
   memset(&P->counts, 0, sizeof P->counts);
 
@@ -411,6 +419,14 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
   r->value = P->ops->upper(P->self, r->w, theta, NULL, NULL);
   if ((rc = check_value(P, M, r->value, err)))
     goto done;
+  if (M->posterior && post.set) { /* the method's own a-posteriori bound (DESIGN §2.4) */
+    M->posterior(P, theta, &post);
+    r->eps = post.eps;
+    r->delta = post.delta;
+    r->omega = r->bound = post.bound;
+    r->post_rate = post.rate;
+    r->theory.c = r->consts; /* mu1 for an outer loop's value error */
+  }
 
   if ((o->reference || (o->with_reference && P->ops->exact)) &&
       (rc = compare_with_reference(P, M, theta, b, o, w0, v, out.v_set, out.not_phi, r, err)))

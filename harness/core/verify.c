@@ -193,6 +193,8 @@ static int theory_row(hg_problem *P, const hg_method_ops *M, char axis, const do
     }
     row->t = t;
     row->k = b;
+    if (axis == 't' && isnan(row->rate_theory)) /* a posterior bound's iteration rate */
+      row->rate_theory = r.post_rate;
     if (isfinite(r.bound) && r.bound > 0)
       row->max_ratio = isnan(row->max_ratio) ? r.abs_error / r.bound
                                              : fmax(row->max_ratio, r.abs_error / r.bound);
@@ -563,8 +565,10 @@ static int method_rows(vctx *v, const char *name, const hg_method_ops *M, hg_err
   if ((rc = convergence_row(v, name, M, err)) || (rc = identity_rows(v, name, M, err)))
     return rc;
   for (const char *axis = "tk"; *axis; axis++) {
-    if (!M->bound || (*axis == 'k' && !(M->rate && isfinite(M->rate(&v->c, 'k')))))
-      continue; /* along k only the methods whose theory has a rate in k */
+    if (!(M->bound || M->posterior) ||
+        (*axis == 'k' && !(M->rate && isfinite(M->rate(&v->c, 'k')))))
+      continue; /* along k only the methods whose theory has a rate in k; a posterior bound
+                   (hg_method_ops.posterior) is graded like an a-priori one */
     if ((rc = add_row(v, name, *axis == 't' ? "bound and rate in t" : "bound and rate in k",
                       &row, err)))
       return rc;

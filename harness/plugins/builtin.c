@@ -21,6 +21,7 @@ extern const hg_problem_ops hg_problem_denoise_tv;
 extern const hg_problem_ops hg_problem_deblur_tv;
 extern const hg_problem_ops hg_problem_denoise_foe;
 extern const hg_problem_ops hg_problem_denoise_tv_pd;
+extern const hg_problem_ops hg_problem_denoise_icnn;
 
 /* The built-in problems, in the order `hgbench list` shows them. */
 static const struct {
@@ -39,6 +40,7 @@ static const struct {
   {"deblur-tv", &hg_problem_deblur_tv},
   {"denoise-foe", &hg_problem_denoise_foe},
   {"denoise-tv-pd", &hg_problem_denoise_tv_pd},
+  {"denoise-icnn", &hg_problem_denoise_icnn},
 };
 
 extern const hg_method_ops hg_method_exact;

@@ -37,7 +37,9 @@
  * the certified bounds (the paper's form).  The omega measurement (one Phi, vjp_w, grad E, the
  * Lanczos norm of d_theta Phi(w)) is outside the counted costs.  Needs an implicit method
  * (aid-*: one that returns its adjoint v) and a problem whose constants give q, mu1 and the
- * Lipschitz constants of omega.  Stops early when eps falls below eps_min.  omega is the
+ * Lipschitz constants of omega, or a method with its own a-posteriori bound
+ * (hg_method_ops.posterior: piggyback, whose saddle bound then stands for omega and whose
+ * certified eps, delta the same rule tightens and loosens; scenario outer_piggyback.lua).  Stops early when eps falls below eps_min.  omega is the
  * certified bound of hg_inexact_at, not the authors' estimate (power step and random
  * perturbations): an upper bound of the true error, so loose where the problem's global
  * constants are (smoothed TV: docs/theory.md, "Why MAID does not win on outer_tv").
@@ -88,7 +90,8 @@ static int maid_direction(hg_outer *O, const double *theta, double *eps, double 
     if (isnan(ev->omega) || isnan(ev->value_err))
       return hg_fail(err, HG_ERR_UNSUPPORTED, "outer loop 'maid' needs the a-posteriori bound "
                      "omega and the value error, which method and problem '%s' do not give "
-                     "(use an implicit method, aid-*, on a problem with constants)",
+                     "(use an implicit method, aid-*, on a problem with constants, or a method "
+                     "with its own bound: piggyback on denoise-tv-pd f=charbonnier)",
                      hg_outer_problem(O)->ops->name);
     if (!c->adaptive || c->scale * ev->omega <= (1 - c->eta) * ev->hg_norm)
       return HG_OK;
