@@ -183,12 +183,17 @@ Progress.__close = function(self)
 end
 
 local function new_progress(total, show_K)
+  local _, sweep_pass = core.planning() -- a sweep's planning or reporting pass: silent
   return setmetatable({total = total, done = 0, skipped = 0, redone = 0, show_K = show_K,
-                       start = core.clock(), tty = core.stderr_is_tty(), open = false}, Progress)
+                       start = core.clock(), tty = core.stderr_is_tty(), open = false,
+                       quiet = sweep_pass}, Progress)
 end
 
 function Progress:step(run)
   self.done = self.done + 1
+  if self.quiet then
+    return
+  end
   if run.skipped then
     self.skipped = self.skipped + 1
   end
@@ -223,6 +228,9 @@ end
 
 function Progress:finish()
   self:__close()
+  if self.quiet then
+    return
+  end
   if self.skipped > 0 then
     io.stderr:write(fmt("hgbench: %d of %d runs already recorded in %s/results.tsv: skipped\n",
                         self.skipped, self.total, hg.out or "."))
@@ -422,8 +430,10 @@ function hg.plot(spec)
   end
   local name = spec.name or fmt("%s_vs_%s", y, x)
   if #kept == 0 then
-    io.stderr:write(fmt("hgbench: warning: plot %s: no run has a finite %s and %s%s: not drawn\n",
-                        name, x, y, logy and " > 0" or ""))
+    if not core.planning() then -- placeholders have no numbers
+      io.stderr:write(fmt("hgbench: warning: plot %s: no run has a finite %s and %s%s: not "
+                          .. "drawn\n", name, x, y, logy and " > 0" or ""))
+    end
     return nil
   end
 
