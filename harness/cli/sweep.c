@@ -192,6 +192,8 @@ typedef struct sources {
   int n;
   char dir[MAX_SOURCES][1100];
   double mtime[MAX_SOURCES]; /* of results.tsv (0: none) */
+  char derived[MAX_SOURCES]; /* a folder with shard-* or rank-* folders: its results.tsv is
+                                their earlier merge (no duplicates reported against it) */
 } sources;
 
 static double results_mtime(const char *dir)
@@ -221,31 +223,39 @@ static void add_source(sources *s, const char *dir)
 static void add_tree(sources *s, const char *dir, int with_self)
 {
   struct dirent **names = NULL;
+  int self = s->n, subs = 0;
   if (with_self)
     add_source(s, dir);
   int n = scandir(dir, &names, NULL, alphasort);
   for (int i = 0; i < n; i++) {
     char sub[1100];
     if ((!strncmp(names[i]->d_name, "shard-", 6) || !strncmp(names[i]->d_name, "rank-", 5)) &&
-        (size_t)snprintf(sub, sizeof sub, "%s/%s", dir, names[i]->d_name) < sizeof sub)
+        (size_t)snprintf(sub, sizeof sub, "%s/%s", dir, names[i]->d_name) < sizeof sub) {
       add_source(s, sub);
+      subs++;
+    }
     free(names[i]);
   }
   free(names);
+  if (with_self && subs && self < s->n && !strcmp(s->dir[self], dir))
+    s->derived[self] = 1;
 }
 
 /* The rows of every source, one per base key: a later results.tsv (mtime) wins over an
- * earlier one, as a later line wins within one.  *dups counts base keys found in two sources
- * with different rows (the first few printed when `say`). */
+ * earlier one, as a later line wins within one; the rows of the output folder and of folders
+ * with shard-* or rank-* folders (src -1: an earlier merge's copies) only fill in keys no source
+ * folder has.  dups counts base keys found in two source folders, the first few printed when
+ * say. */
 typedef struct merged {
   hg_record *rows;
+  int *src;  /* the source folder of each row (-1: the output folder) */
   int n, cap;
   int *slot; /* open addressing: base key hash -> row, -1 empty */
   int n_slot;
   int dups;
 } merged;
 
-static int merged_put(merged *m, const hg_record *r, const char *from, int say)
+static int merged_put(merged *m, const hg_record *r, int src, const char *from, int say)
 {
   if (2 * (m->n + 1) > m->n_slot) {
     int ns = m->n_slot ? 2 * m->n_slot : 1024;
@@ -271,29 +281,31 @@ static int merged_put(merged *m, const hg_record *r, const char *from, int say)
       if (m->n == m->cap) {
         int cap = m->cap ? 2 * m->cap : 256;
         hg_record *a = realloc(m->rows, (size_t)cap * sizeof *a);
-        if (!a)
+        int *b = a ? realloc(m->src, (size_t)cap * sizeof *b) : NULL;
+        if (a)
+          m->rows = a;
+        if (!b)
           return HG_ERR_NOMEM;
-        m->rows = a;
+        m->src = b;
         m->cap = cap;
       }
       m->rows[m->n] = *r;
+      m->src[m->n] = src;
       *e = m->n++;
       return HG_OK;
     }
     if (hg_record_same_key(&m->rows[*e], r)) {
-      hg_record *old = &m->rows[*e];
-      if (say >= 0 && (old->status != r->status || hg_run_key(old, 1, NULL, 0) !=
-                       hg_run_key(r, 1, NULL, 0) || memcmp(&old->rel_error, &r->rel_error,
-                                                           sizeof r->rel_error))) {
+      if (src < 0 && m->src[*e] >= 0) /* a copy made by an earlier merge: the source's row */
+        return HG_OK;
+      if (src >= 0 && m->src[*e] >= 0 && m->src[*e] != src) {
         if (say && m->dups < 5)
           fprintf(stderr, "hgbench: merge: duplicate key %016llx (%s %s rep %d) again in %s: "
                   "the newer row kept\n", (unsigned long long)hg_run_key(r, 0, NULL, 0),
                   r->problem, r->method, r->rep, from);
         m->dups++;
-      } else if (say >= 0) {
-        m->dups++; /* the same run twice (a shard rerun into another folder) */
       }
-      *old = *r;
+      m->rows[*e] = *r;
+      m->src[*e] = src;
       return HG_OK;
     }
   }
@@ -306,6 +318,9 @@ static void sort_sources(sources *s)
     for (int j = i; j > 0 && s->mtime[j - 1] > s->mtime[j]; j--) {
       char tmp[1100];
       double t = s->mtime[j];
+      char d = s->derived[j];
+      s->derived[j] = s->derived[j - 1];
+      s->derived[j - 1] = d;
       memcpy(tmp, s->dir[j], sizeof tmp);
       memcpy(s->dir[j], s->dir[j - 1], sizeof tmp);
       memcpy(s->dir[j - 1], tmp, sizeof tmp);
@@ -329,9 +344,9 @@ static int read_sources(sources *s, merged *m, int say, const char *self, hg_err
     if (rc)
       return rc;
     /* the output folder's own rows are the oldest: no duplicate reported against them */
-    int quiet = self && !strcmp(s->dir[i], self);
+    int quiet = s->derived[i] || (self && !strcmp(s->dir[i], self));
     for (int k = 0; k < n && !rc; k++)
-      if (merged_put(m, &rows[k], s->dir[i], quiet ? -1 : say))
+      if (merged_put(m, &rows[k], quiet ? -1 : i, s->dir[i], say))
         rc = hg_fail(err, HG_ERR_NOMEM, "out of memory merging results");
     free(rows);
     if (rc)
@@ -343,6 +358,7 @@ static int read_sources(sources *s, merged *m, int say, const char *self, hg_err
 static void merged_free(merged *m)
 {
   free(m->rows);
+  free(m->src);
   free(m->slot);
   memset(m, 0, sizeof *m);
 }
@@ -387,7 +403,7 @@ int hg_sweep_states(const char *dir, const hg_plan *plan, int *state, hg_error *
   if (!s)
     return hg_fail(err, HG_ERR_NOMEM, "out of memory");
   add_tree(s, dir, 1);
-  int rc = read_sources(s, &m, -1, NULL, err);
+  int rc = read_sources(s, &m, 0, NULL, err);
   for (int j = 0; !rc && j < plan->n; j++)
     state[j] = unit_state(s, &m, &plan->units[j]);
   merged_free(&m);

@@ -1,0 +1,135 @@
+#!/bin/sh
+# sweep.sh -- the scale-out tests (issue 22; README "Scale-out"):
+#   sh sweep.sh HG MODE OUT SMALL SLOW [MPIRUN]
+# MODE
+#   shard   serial run, then --shard 0/3, 1/3, 2/3 and merge: the same results.tsv (wall_s
+#           aside), optimize.tsv (wall_s aside) and expectations; plan's keys are the serial
+#           run's keys; status counts 32 done, then 10 missing after a shard's file is lost.
+#   mpi     serial run against mpirun -np 2 ... --mpi: the same results.tsv (wall_s aside).
+#   kill    a shard killed (SIGKILL) between two finished runs, and an MPI rank killed
+#           (SIGKILL; OpenMPI then aborts the job), are finished by a rerun that runs only what
+#           is missing; the merged results equal a serial run's.
+# Exit 77 (CTest: skipped) with a line saying why when MPI is not built.
+set -u
+HG=$1 MODE=$2 OUT=$3 SMALL=$4 SLOW=$5 MPIRUN=${6:-}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 # mpirun as root (containers)
+export OMPI_MCA_btl_base_warn_component_unused=0
+rm -rf "$OUT"
+mkdir -p "$OUT"
+cd "$OUT" || exit 1
+fail() { echo "FAIL: $*"; exit 1; }
+# results.tsv without its wall_s column (22), which is timing
+strip() { cut -f1-21,23- "$1/results.tsv"; }
+same() { strip "$1" > "$1.cut"; strip "$2" > "$2.cut"
+         cmp -s "$1.cut" "$2.cut" || { diff "$1.cut" "$2.cut" | head -5; fail "$1 and $2 differ"; }
+         echo "ok: $1/results.tsv = $2/results.tsv ($(($(wc -l < "$1.cut") - 1)) rows, wall_s aside)"; }
+rows() { echo $(($(wc -l < "$1") - 1)); }
+mpirun_np2() { "$MPIRUN" --oversubscribe -np 2 "$@"; }
+
+case $MODE in
+shard)
+  "$HG" run "$SMALL" --out serial > /dev/null 2> serial.log || fail "serial run"
+  "$HG" plan "$SMALL" --shards 3 > plan.txt || fail "plan"
+  grep -q '^# .*: 32 runs, estimated cost' plan.txt || fail "plan: no '32 runs' header"
+  [ "$(grep -c '  run  ' plan.txt)" = 30 ] && [ "$(grep -c '  outer  ' plan.txt)" = 2 ] ||
+    fail "plan: expected 30 hypergradient runs and 2 outer runs"
+  grep -q '^# 3 shards: busiest .* (balance 1\.0[0-9]*)' plan.txt ||
+    fail "plan: 3 shards not balanced within 10 %: $(tail -1 plan.txt)"
+  # the plan's keys are the keys the serial run recorded (results.tsv's key column, 48)
+  awk '$3 == "run" {print $2}' plan.txt | sort > plan.keys
+  cut -f48 serial/results.tsv | tail -n +2 | sort > serial.keys
+  cmp -s plan.keys serial.keys || fail "plan's keys are not the serial run's"
+  echo "ok: plan lists the serial run's 30 keys, 2 outer runs and a balance within 1.1"
+  for i in 0 1 2; do
+    "$HG" run "$SMALL" --shard $i/3 --out sh > shard$i.log 2>&1 || fail "shard $i/3"
+  done
+  n0=$(rows sh/shard-0-of-3/results.tsv) n1=$(rows sh/shard-1-of-3/results.tsv)
+  n2=$(rows sh/shard-2-of-3/results.tsv)
+  [ $((n0 + n1 + n2)) = 30 ] || fail "the shards hold $n0 + $n1 + $n2 rows, not 30"
+  "$HG" merge sh --out sh > merge.log 2>&1 || { cat merge.log; fail "merge"; }
+  same serial sh
+  cut -f1-18,20- serial/optimize.tsv > o1; cut -f1-18,20- sh/optimize.tsv > o2
+  cmp -s o1 o2 || fail "optimize.tsv differs between serial and merged"
+  grep -q 'PASS sid t=200: bias2 is a number' sh/report.md || fail "bias2 of resumed runs"
+  grep -c '^- PASS' serial/report.md > e1; grep -c '^- PASS' sh/report.md > e2
+  cmp -s e1 e2 && ! grep -q '^- FAIL' sh/report.md || fail "expectations differ"
+  echo "ok: optimize.tsv, bias2 and the $(cat e1) expectations equal the serial run's"
+  # shard 0/3 again into another folder: merging both reports its keys as duplicates
+  "$HG" run "$SMALL" --shard 0/3 --out sh2 > /dev/null 2>&1 || fail "shard 0/3 into sh2"
+  "$HG" merge sh sh2 --out m2 > dup.log 2>&1 || { cat dup.log; fail "merge sh sh2"; }
+  grep -q "^hgbench: merge: $n0 run key(s) found in more than one folder: the newest row of each kept" dup.log &&
+    grep -q "duplicate key .* again in sh2/shard-0-of-3" dup.log ||
+    fail "merge did not report shard 0's $n0 keys as duplicates: $(cat dup.log)"
+  same serial m2
+  echo "ok: the $n0 duplicate keys of a shard run twice are reported, the newest kept"
+  "$HG" status sh > status.txt; rc=$?
+  [ $rc = 0 ] && grep -q '^sh: 32 runs: 32 done, 0 failed, 0 missing$' status.txt ||
+    fail "status after merge: $(cat status.txt) (exit $rc)"
+  rm sh/results.tsv sh/shard-1-of-3/results.tsv sh/shard-1-of-3/vectors.tsv
+  "$HG" status sh > status.txt; rc=$?
+  [ $rc = 1 ] && grep -q "^sh: 32 runs: $((32 - n1)) done, 0 failed, $n1 missing\$" status.txt ||
+    fail "status without shard 1's results: $(head -1 status.txt) (exit $rc)"
+  echo "ok: status counts 32 done, then $n1 missing when shard 1/3's file is gone (exit 1)"
+  "$HG" merge sh --out sh > merge2.log 2>&1; rc=$?
+  [ $rc = 1 ] && grep -q "$n1 run(s) missing" merge2.log || fail "merge with runs missing"
+  "$HG" run "$SMALL" --shard 1/3 --out sh > rerun.log 2>&1 || fail "shard 1/3 again"
+  # its n1 hypergradient runs again; its outer run was kept (sh/shard-1-of-3/outer)
+  grep -q "$n1 run now, 1 already" rerun.log || fail "rerun of shard 1: $(cat rerun.log)"
+  "$HG" merge sh --out sh > merge3.log 2>&1 || fail "merge after the rerun"
+  same serial sh
+  ;;
+mpi)
+  if [ -z "$MPIRUN" ]; then
+    echo "SKIPPED: this hgbench was built without MPI (HGBENCH_MPI off: install openmpi-bin and libopenmpi-dev)"
+    exit 77
+  fi
+  "$HG" run "$SMALL" --out serial > /dev/null 2> serial.log || fail "serial run"
+  mpirun_np2 "$HG" run "$SMALL" --mpi --out mp > mpi.log 2>&1 || { cat mpi.log; fail "mpirun"; }
+  cat mpi.log
+  grep -q '2 ranks, 32 runs (32 handed out now)' mpi.log || fail "mpi: not 32 runs handed out"
+  same serial mp
+  "$HG" status mp | grep -q '32 done, 0 failed, 0 missing' || fail "status after mpi"
+  ;;
+kill)
+  "$HG" run "$SLOW" --out serial > /dev/null 2> serial.log || fail "serial run"
+  # a shard killed between two finished runs
+  "$HG" run "$SLOW" --shard 0/2 --out ks > ks.log 2>&1 &
+  pid=$!
+  f=ks/shard-0-of-2/results.tsv
+  while kill -0 $pid 2> /dev/null && [ "$( (wc -l < $f) 2> /dev/null || echo 0)" -lt 3 ]; do
+    sleep 0.02
+  done
+  kill -KILL $pid 2> /dev/null && killed=yes || killed=no
+  wait $pid 2> /dev/null
+  done0=$(rows $f)
+  [ $killed = yes ] || echo "note: shard 0/2 finished before it could be killed"
+  echo "shard 0/2 killed: $killed, with $done0 runs on disk"
+  "$HG" run "$SLOW" --shard 0/2 --out ks > ks2.log 2>&1 || fail "shard 0/2 again"
+  "$HG" run "$SLOW" --shard 1/2 --out ks > ks3.log 2>&1 || fail "shard 1/2"
+  grep -q "run now, $done0 already" ks2.log || fail "the rerun redid finished runs: $(cat ks2.log)"
+  "$HG" merge ks --out ks > ksm.log 2>&1 || fail "merge"
+  same serial ks
+  if [ -n "$MPIRUN" ]; then
+    "$MPIRUN" --oversubscribe -np 2 "$HG" run "$SLOW" --mpi --out km > km.log 2>&1 &
+    pid=$!
+    while kill -0 $pid 2> /dev/null &&
+          [ "$(cat km/rank-*/results.tsv 2> /dev/null | grep -vc "^scenario")" -lt 2 ]; do
+      sleep 0.02
+    done
+    # one rank (a child of this mpirun) killed: OpenMPI then aborts the whole job
+    rank=$(pgrep -P $pid | head -1)
+    [ -n "$rank" ] && kill -KILL $rank 2> /dev/null && killed=yes || killed=no
+    wait $pid 2> /dev/null
+    done1=$(cat km/rank-*/results.tsv 2> /dev/null | grep -vc '^scenario')
+    echo "MPI rank killed: $killed, with $done1 runs on disk"
+    mpirun_np2 "$HG" run "$SLOW" --mpi --out km > km2.log 2>&1 || { cat km2.log; fail "mpirun again"; }
+    grep -q "12 runs ($((12 - done1)) handed out now)" km2.log ||
+      fail "the MPI rerun did not hand out exactly the $((12 - done1)) missing runs: $(cat km2.log)"
+    same serial km
+  else
+    echo "note: MPI not built: the killed-rank case skipped"
+  fi
+  ;;
+*) fail "unknown mode $MODE" ;;
+esac
+echo "PASS"
