@@ -9,7 +9,11 @@
 #   kill    a shard killed (SIGKILL) between two finished runs, and an MPI rank killed
 #           (SIGKILL; OpenMPI then aborts the job), are finished by a rerun that runs only what
 #           is missing; the merged results equal a serial run's.
-# Exit 77 (CTest: skipped) with a line saying why when MPI is not built.
+#   slurm   the sbatch script of `hgbench slurm`: array range, commands, merge dependency, --mem.
+#   slurm-real  slurmctld and slurmd started in the test's folder (a one-node cluster,
+#           auth/none, its own ports) run the job array and the merge: the serial results.
+# Exit 77 (CTest: skipped) with a line saying why when MPI is not built or the slurm daemons
+# cannot be started here.
 set -u
 HG=$1 MODE=$2 OUT=$3 SMALL=$4 SLOW=$5 MPIRUN=${6:-}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 # mpirun as root (containers)
@@ -129,6 +133,78 @@ kill)
   else
     echo "note: MPI not built: the killed-rank case skipped"
   fi
+  ;;
+slurm)
+  # the generated sbatch script: array range, the shard and merge commands, the dependency
+  "$HG" slurm "$SMALL" --tasks 3 --time 00:10:00 --partition debug > slurm.sh || fail "slurm"
+  big=$("$HG" plan "$SMALL" | awk '$3 == "run" || $3 == "outer" {sub("M", "", $5); if ($5 > m) m = $5} END {print m}')
+  mem=$(( (big * 5 + 3) / 4 )) # the largest run's estimate and 25 %, as slurm.c rounds up
+  sh -n slurm.sh || fail "slurm.sh is not a valid sh script"
+  for want in '^#SBATCH --array=0-2$' '^#SBATCH --time=00:10:00$' '^#SBATCH --partition=debug$' \
+              "^#SBATCH --mem=[0-9]*M\$" '^#SBATCH --cpus-per-task=1$' \
+              "^exec '.*hgbench' run '.*/sweep_small.lua' --shard \"\$SLURM_ARRAY_TASK_ID/3\" --out '/.*/out/sweep_small'\$" \
+              '^merge=\$(sbatch --parsable --dependency=afterok:\$array ' \
+              "^exec '.*hgbench' merge '/.*/out/sweep_small' --out '/.*/out/sweep_small'\$"; do
+    grep -q -- "$want" slurm.sh || fail "slurm.sh lacks a line matching $want"
+  done
+  [ "$(grep -c '^#SBATCH --array' slurm.sh)" = 1 ] || fail "one job array expected"
+  got=$(sed -n 's/^#SBATCH --mem=\([0-9]*\)M$/\1/p' slurm.sh | head -1)
+  [ "$got" -ge "$big" ] && [ "$got" -le "$((mem + 1))" ] ||
+    fail "--mem=${got}M: expected the largest run's ${big}M and a 25 % margin"
+  "$HG" slurm "$SMALL" --tasks 2 --mem 2G --out sl > /dev/null || fail "slurm --out"
+  grep -q '^#SBATCH --mem=2G$' sl/slurm.sh && grep -q '^#SBATCH --array=0-1$' sl/slurm.sh &&
+    ! grep -q -- '--partition' sl/slurm.sh || fail "slurm --tasks 2 --mem 2G --out sl"
+  echo "ok: slurm.sh: array 0-2, --shard \$SLURM_ARRAY_TASK_ID/3, merge after afterok, --mem ${got}M from the largest run (${big}M)"
+  ;;
+slurm-real)
+  # a one-node cluster of Debian's slurm daemons in this folder (auth/none, its own ports)
+  command -v slurmctld > /dev/null && command -v slurmd > /dev/null && command -v sbatch > /dev/null ||
+    { echo "SKIPPED: slurmctld, slurmd or sbatch not installed (Debian: slurm-wlm)"; exit 77; }
+  D=$PWD host=$(hostname -s) port=$((20000 + $$ % 20000))
+  memmb=$(awk '/MemTotal/ {print int($2 / 1024 * 0.5)}' /proc/meminfo)
+  mkdir -p state spool
+  cat > slurm.conf <<EOC
+ClusterName=hgbench
+SlurmctldHost=$host
+SlurmUser=$(id -un)
+SlurmdUser=$(id -un)
+SlurmctldPort=$port
+SlurmdPort=$((port + 1))
+AuthType=auth/none
+CredType=cred/none
+StateSaveLocation=$D/state
+SlurmdSpoolDir=$D/spool
+SlurmctldPidFile=$D/slurmctld.pid
+SlurmdPidFile=$D/slurmd.pid
+SlurmctldLogFile=$D/slurmctld.log
+SlurmdLogFile=$D/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SchedulerType=sched/builtin
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core_Memory
+ReturnToService=2
+MpiDefault=none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+NodeName=$host CPUs=$(nproc) RealMemory=$memmb State=UNKNOWN
+PartitionName=hgbench Nodes=$host Default=YES MaxTime=INFINITE State=UP
+EOC
+  export SLURM_CONF=$D/slurm.conf
+  stop() { for p in slurmd slurmctld; do [ -s $p.pid ] && kill "$(cat $p.pid)" 2> /dev/null; done; }
+  trap stop EXIT
+  slurmctld -f slurm.conf > ctld.out 2>&1 && slurmd -f slurm.conf > d.out 2>&1 ||
+    { echo "SKIPPED: the slurm daemons did not start here ($(cat ctld.out d.out | head -2))"; exit 77; }
+  for i in $(seq 50); do sinfo -h -o %t 2> /dev/null | grep -q idle && break; sleep 0.2; done
+  sinfo -h -o %t 2> /dev/null | grep -q idle ||
+    { echo "SKIPPED: the one-node slurm cluster did not come up: $(tail -2 slurmctld.log)"; exit 77; }
+  "$HG" run "$SMALL" --out serial > /dev/null 2> serial.log || fail "serial run"
+  "$HG" slurm "$SMALL" --tasks 3 --out cl > /dev/null || fail "slurm --out cl"
+  sh cl/slurm.sh || fail "submitting cl/slurm.sh"
+  for i in $(seq 600); do [ -z "$(squeue -h 2> /dev/null)" ] && break; sleep 0.2; done
+  [ -s cl/results.tsv ] || fail "no merged results.tsv: $(cat cl/slurm-*.log)"
+  same serial cl
+  echo "ok: the job array and its merge job ran on a one-node slurm cluster"
   ;;
 *) fail "unknown mode $MODE" ;;
 esac
