@@ -775,7 +775,8 @@ end
 -- bias=, bias2=} (calls and wall_s the repetitions' means), in order of first appearance, that
 -- hg.plot draws (y = "mse") and hg.expect_slope fits.  Failed runs and non-finite errors are
 -- left out.  The bias of the estimator, from the runs' vectors (hypergrad and exact; a
--- resumed run has none, and then bias and bias2 are NaN), with e_i = hypergrad_i - exact over
+-- resumed run's come from the folder's vectors.tsv; a run without them makes bias and bias2
+-- NaN), with e_i = hypergrad_i - exact over
 -- S repetitions at the same theta: bias = ||mean e_i|| (which carries sampling noise:
 -- E||mean e||^2 = ||b||^2 + tr Cov/S for b = E e) and bias2 = (S ||mean e||^2 - mse)/(S - 1),
 -- an unbiased estimate of ||b||^2 (mse = ||b||^2 + tr Cov), which may come out negative.
@@ -913,8 +914,8 @@ end
 -- scenario's optimize.tsv and returned as a list of rows {step, accepted, value, f,
 -- grad_norm, hg_norm, eps, delta, omega, step_size, lower, linear, work, calls, jacobian,
 -- wall_s, theta} carrying label, problem, outer, method, status (message).  warm and exact
--- default to true; label to the outer loop's name.  Outer runs are not resumed: a
--- second `hgbench run` runs them again.
+-- default to true; label to the outer loop's name.  An outer run is resumed like a
+-- hypergradient run: a second `hgbench run` answers it from the folder's outer/KEY.run.
 function hg.optimize(P, opts)
   if not is_problem(P) then
     error(fmt("hg.optimize: argument 1 must be a problem, got %s", type(P)), 2)

@@ -1,6 +1,6 @@
 /*
- * sweep.c -- scale-out commands (DESIGN §6.4): `hgbench plan`, `run --shard i/N`, `merge`,
- * `status` and `slurm`.  Linked into the executable with main.c (they drive hg_lua_run, which
+ * sweep.c -- scale-out commands (DESIGN §6, "A scenario as a list of runs"): `hgbench plan`,
+ * `run --shard i/N`, `merge`, `status` and `slurm`.  Linked into the executable with main.c (they drive hg_lua_run, which
  * libhgbench.so does not hold); the run list, estimates and stores are sweep_store.c's, the MPI
  * driver is mpi.c's.
  *

@@ -1,6 +1,6 @@
 /*
- * sweep.h -- a scenario as a list of runs (DESIGN §6.4): the planning pass records every run
- * call of a script (its key and estimated cost) without executing it, and a driver then
+ * sweep.h -- a scenario as a list of runs (DESIGN §6): the planning pass records every run call
+ * of a script (its key and estimated cost) without executing it, and a driver then
  * executes the runs it is given (a shard, MPI's dynamic hand-out) through the same Lua state.
  * The reporting pass reruns the script over the collected results.  harness/cli/sweep.c holds
  * plan, shards, merge, status and slurm; harness/cli/mpi.c the MPI driver; lua/hglua.c the
