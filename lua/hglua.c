@@ -199,6 +199,24 @@ static int compare_words(const void *a, const void *b)
  * pointer array, which is returned with room for `extra` more words; *n gets the count.  A bad
  * key or value is an argument error on argument arg.
  */
+/* The string at idx, refused with an argument error on arg when it holds a NUL byte: C reads
+ * only up to it, so "ridge\0x" would silently become "ridge" (and a path its prefix). */
+static const char *nul_free(lua_State *L, int idx, int arg, const char *what)
+{
+  size_t len;
+  const char *s = lua_tolstring(L, idx, &len);
+  if (s && strlen(s) != len)
+    luaL_argerror(L, arg, lua_pushfstring(L, "%s contains a NUL byte", what));
+  return s;
+}
+
+/* luaL_checkstring(L, arg), refused when it holds a NUL byte. */
+static const char *check_text(lua_State *L, int arg, const char *what)
+{
+  luaL_checkstring(L, arg);
+  return nul_free(L, arg, arg, what);
+}
+
 static const char **push_words(lua_State *L, int t, int arg, const char *const *skip, int extra,
                                int *n)
 {
@@ -215,10 +233,14 @@ static const char **push_words(lua_State *L, int t, int arg, const char *const *
                                               luaL_typename(L, -2)));
         return NULL;
       }
-      const char *key = lua_tostring(L, -2);
+      const char *key = nul_free(L, -2, arg, "a parameter key");
       if (!in_list(skip, key)) {
         switch (lua_type(L, -1)) {
         case LUA_TSTRING:
+          if (strlen(lua_tostring(L, -1)) != lua_rawlen(L, -1)) {
+            luaL_argerror(L, arg, lua_pushfstring(L, "parameter '%s' contains a NUL byte", key));
+            return NULL;
+          }
           lua_pushfstring(L, "%s=%s", key, lua_tostring(L, -1));
           break;
         case LUA_TBOOLEAN:
@@ -306,7 +328,7 @@ static int l_check(lua_State *L)
 {
   static const char *const kinds[] = {"problem", "method", NULL};
   int kind = luaL_checkoption(L, 1, NULL, kinds), n = 0;
-  const char *name = luaL_checkstring(L, 2);
+  const char *name = check_text(L, 2, "the name");
   const char **words;
   hg_record rec; /* for the sizes of its parameter texts */
 
@@ -494,7 +516,7 @@ static int problem_index(lua_State *L)
  */
 static int l_problem(lua_State *L)
 {
-  const char *name = luaL_checkstring(L, 1);
+  const char *name = check_text(L, 1, "the problem name");
   int has_params = !lua_isnoneornil(L, 2), n = 0;
   lua_Integer rep = -1;
   const char **words;
@@ -566,7 +588,7 @@ static double *push_theta(lua_State *L, const lproblem *up, int idx, int arg, co
       theta[i] = lua_tonumber(L, idx);
     break;
   case LUA_TSTRING: {
-    const char *s = lua_tostring(L, idx);
+    const char *s = nul_free(L, idx, arg, what);
     if (s[0] != '@')
       luaL_argerror(L, arg, lua_pushfstring(L, "%s must be a number, an array of numbers or "
                                             "'@FILE', got '%s'", what, s));
@@ -1018,7 +1040,8 @@ static int l_hypergrad(lua_State *L)
     return luaL_argerror(L, 2, lua_pushfstring(L, "field 'method' must be a method name, got %s",
                                                luaL_typename(L, -1)));
   const char **words;
-  const hg_method_ops *M = plugin_words(L, 'm', lua_tostring(L, -1), 2, 2, run_keys, 0,
+  const hg_method_ops *M = plugin_words(L, 'm', nul_free(L, -1, 2, "field 'method'"), 2, 2,
+                                        run_keys, 0,
                                         &words, &nw, rec.method_params,
                                         sizeof rec.method_params);
 
@@ -1514,10 +1537,10 @@ static int l_optimize(lua_State *L)
   }
   if (lua_getfield(L, 2, "outer") != LUA_TSTRING)
     return luaL_argerror(L, 2, "field 'outer' must be an outer loop name (hgbench list outer)");
-  const char *outer = lua_tostring(L, -1);
+  const char *outer = nul_free(L, -1, 2, "field 'outer'");
   if (lua_getfield(L, 2, "method") != LUA_TSTRING)
     return luaL_argerror(L, 2, "field 'method' must be a method name");
-  const char *method = lua_tostring(L, -1);
+  const char *method = nul_free(L, -1, 2, "field 'method'");
   const char **ow = optimize_words(L, 2, "outer_params", &no);
   const char **mw = optimize_words(L, 2, "method_params", &nm);
   hg_budget_default(&b);
@@ -1823,7 +1846,7 @@ static int l_max_memory(lua_State *L)
     luaL_argcheck(L, x >= 0 && x <= 9.0e18, 1, "a size in bytes >= 0 expected");
     cap = (size_t)x;
   } else if (!lua_isnoneornil(L, 1)) {
-    const char *s = luaL_checkstring(L, 1);
+    const char *s = check_text(L, 1, "the size");
     if (hg_parse_size(s, &cap))
       luaL_argerror(L, 1, lua_pushfstring(L, "'%s' is not a size (bytes, or 512M, 2G)", s));
   }
@@ -2018,7 +2041,8 @@ static int call_original(lua_State *L)
 /* io.open(path [, mode]): reading from allowed folders, writing under the output folder. */
 static int l_io_open(lua_State *L)
 {
-  const char *path = luaL_checkstring(L, 1), *mode = luaL_optstring(L, 2, "r");
+  const char *path = check_text(L, 1, "the path");
+  const char *mode = luaL_optstring(L, 2, "r");
   check_path(L, path, strpbrk(mode, "wa+") != NULL, "io.open");
   return call_original(L);
 }
@@ -2027,7 +2051,7 @@ static int l_io_open(lua_State *L)
 static int l_io_read_path(lua_State *L)
 {
   if (lua_type(L, 1) == LUA_TSTRING)
-    check_path(L, lua_tostring(L, 1), 0, lua_tostring(L, lua_upvalueindex(2)));
+    check_path(L, nul_free(L, 1, 1, "the path"), 0, lua_tostring(L, lua_upvalueindex(2)));
   return call_original(L);
 }
 
@@ -2035,21 +2059,21 @@ static int l_io_read_path(lua_State *L)
 static int l_io_output(lua_State *L)
 {
   if (lua_type(L, 1) == LUA_TSTRING)
-    check_path(L, lua_tostring(L, 1), 1, "io.output");
+    check_path(L, nul_free(L, 1, 1, "the path"), 1, "io.output");
   return call_original(L);
 }
 
 /* os.remove(path), os.rename(from, to): only under the output folder. */
 static int l_os_remove(lua_State *L)
 {
-  check_path(L, luaL_checkstring(L, 1), 1, "os.remove");
+  check_path(L, check_text(L, 1, "the path"), 1, "os.remove");
   return call_original(L);
 }
 
 static int l_os_rename(lua_State *L)
 {
-  check_path(L, luaL_checkstring(L, 1), 1, "os.rename");
-  check_path(L, luaL_checkstring(L, 2), 1, "os.rename");
+  check_path(L, check_text(L, 1, "the path"), 1, "os.rename");
+  check_path(L, check_text(L, 2, "the path"), 1, "os.rename");
   return call_original(L);
 }
 
@@ -2154,13 +2178,14 @@ static int msghandler(lua_State *L)
 }
 
 /* Protected part of hg_lua_run: libraries, the module as global `hg`, the script. */
-static int run_protected(lua_State *L)
+/* Set up a fresh state the way every scenario runs: its scenario and policy in the registry,
+ * the standard libraries, the loaders, the sandbox when asked, and the module as global hg.
+ * Called protected: (S, pol[, plan]) as light userdata arguments. */
+static int prepare_state(lua_State *L)
 {
   hg_scenario *S = lua_touserdata(L, 1);
-  const char *script = lua_touserdata(L, 2);
-
-  const hg_policy *pol = lua_touserdata(L, 3);
-  hg_plan *plan = lua_touserdata(L, 4);
+  const hg_policy *pol = lua_touserdata(L, 2);
+  hg_plan *plan = lua_touserdata(L, 3); /* a sweep's pass (sweep.h), or none */
 
   lua_pushlightuserdata(L, plan);
   lua_setfield(L, LUA_REGISTRYINDEX, PLAN_KEY);
@@ -2177,6 +2202,18 @@ static int run_protected(lua_State *L)
     install_sandbox(L);
   luaL_requiref(L, "hgbench", open_module, 0);
   lua_setglobal(L, "hg");
+  return 0;
+}
+
+static int run_protected(lua_State *L)
+{
+  const char *script = lua_touserdata(L, 2);
+
+  lua_pushcfunction(L, prepare_state);
+  lua_pushvalue(L, 1);
+  lua_pushvalue(L, 3);
+  lua_pushvalue(L, 4);
+  lua_call(L, 3, 0);
   if (luaL_loadfilex(L, script, "t") != LUA_OK) {
     if (strstr(lua_tostring(L, -1), "binary chunk"))
       return luaL_error(L, "scenario '%s' is " BINARY_REFUSED, script);
@@ -2289,7 +2326,7 @@ int hg_lua_run(const char *script, const char *outdir, const hg_lua_opts *opts, 
     goto done;
   }
   if (pol.deadline > 0)
-    lua_sethook(L, deadline_hook, LUA_MASKCOUNT, HOOK_COUNT);
+    hg_lua_arm_deadline(L);
   lua_pushcfunction(L, msghandler);
   lua_pushcfunction(L, run_protected);
   lua_pushlightuserdata(L, S);
@@ -2357,6 +2394,26 @@ done:
     *failed = nfailed;
   hg_scenario_destroy(&S);
   return rc;
+}
+
+int hg_lua_prepare(lua_State *L, hg_scenario *S, const hg_policy *pol, hg_error *err)
+{
+  hg_error_clear(err);
+  lua_pushcfunction(L, prepare_state);
+  lua_pushlightuserdata(L, S);
+  lua_pushlightuserdata(L, (void *)pol);
+  if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+    int rc = hg_fail(err, HG_ERR_NOMEM, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "?");
+    lua_pop(L, 1);
+    return rc;
+  }
+  hg_lua_arm_deadline(L);
+  return HG_OK;
+}
+
+void hg_lua_arm_deadline(lua_State *L)
+{
+  lua_sethook(L, deadline_hook, LUA_MASKCOUNT, HOOK_COUNT);
 }
 
 /* ------------------------------------------------------------------------------------------ */

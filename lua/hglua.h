@@ -36,4 +36,15 @@ typedef struct hg_lua_opts {
 int hg_lua_run(const char *script, const char *outdir, const hg_lua_opts *opts, int *failed,
                char *trace, size_t tracelen, hg_error *err);
 
+/* For a caller that runs many chunks in one state (the Lua fuzz target; hg_lua_run does this
+ * for one script): set up L as hg_lua_run sets up its state -- the standard libraries, the
+ * loaders, the sandbox when pol->sandbox, the module as global hg -- recording runs into S under
+ * pol (both borrowed, and read again on every call, so the caller may move pol->deadline).
+ * Returns HG_ERR_NOMEM when Lua ran out of memory. */
+typedef struct lua_State lua_State;
+int hg_lua_prepare(lua_State *L, hg_scenario *S, const hg_policy *pol, hg_error *err);
+/* (Re)arm the check of pol->deadline (every few thousand instructions; once it has fired, the
+ * hook checks at every instruction until re-armed). */
+void hg_lua_arm_deadline(lua_State *L);
+
 #endif /* HGLUA_H */

@@ -91,11 +91,15 @@ static int put(hg_pairs *pairs, double *a, int i, const hg_image *im, const char
 }
 
 /* The N pairs of w x h images, checked against the limits first (source names them). */
-static int alloc_pairs(hg_pairs *pairs, int N, int w, int h, const char *source, hg_error *err)
+static int alloc_pairs(const hg_params *p, hg_pairs *pairs, int N, int w, int h,
+                       const char *source, hg_error *err)
 {
   char what[96];
   snprintf(what, sizeof what, "%s (%d image%s)", source, N, N == 1 ? "" : "s");
   int rc = hg_limits_images(NULL, what, N, w, h, err);
+  if (!rc) /* and, clean and noisy, against --max-memory */
+    rc = hg_params_reserve(p, source, 2.0 * N * w * h * sizeof(double), "for the image pairs",
+                           err);
   if (rc)
     return rc;
   pairs->N = N;
@@ -129,7 +133,7 @@ static int fashion_pairs(const hg_params *p, hg_pairs *pairs, hg_error *err)
     return rc;
   snprintf(pairs->source, sizeof pairs->source, "Fashion-MNIST test images%s",
            k > 1 ? ", tiled" : "");
-  if ((rc = alloc_pairs(pairs, N, side, side, "images=fashion-mnist", err)) ||
+  if ((rc = alloc_pairs(p, pairs, N, side, side, "images=fashion-mnist", err)) ||
       (rc = hg_image_create(28 * k, 28 * k, &tile, err)))
     goto done;
   for (int i = 0; i < N && !rc; i++) {
@@ -177,7 +181,7 @@ int hg_pairs_load(const hg_params *p, hg_pairs *pairs, hg_error *err)
     for (int i = 0; i < N && !rc; i++) {
       rc = load_file("clean", clean, i, resize, size, &im, err);
       if (!rc && i == 0)
-        rc = alloc_pairs(pairs, N, im.w, im.h, "clean=", err);
+        rc = alloc_pairs(p, pairs, N, im.w, im.h, "clean=", err);
       if (!rc)
         rc = put(pairs, pairs->clean, i, &im, "clean", err);
       hg_image_free(&im);
@@ -195,7 +199,7 @@ int hg_pairs_load(const hg_params *p, hg_pairs *pairs, hg_error *err)
       return hg_fail(err, HG_ERR_ARG, "size=%d: synthetic images need a side of at least 2",
                      size);
     snprintf(pairs->source, sizeof pairs->source, "synthetic");
-    rc = alloc_pairs(pairs, N, size, size, "images=synthetic", err);
+    rc = alloc_pairs(p, pairs, N, size, size, "images=synthetic", err);
     for (int i = 0; i < N && !rc; i++) {
       rc = hg_image_synthetic(size, size, hg_rng_next(&rng), &im, err);
       if (!rc)
@@ -208,7 +212,7 @@ int hg_pairs_load(const hg_params *p, hg_pairs *pairs, hg_error *err)
     for (int i = 0; i < N && !rc; i++) {
       rc = load_file("images", images, i, resize, size, &im, err);
       if (!rc && i == 0)
-        rc = alloc_pairs(pairs, N, im.w, im.h, "images=", err);
+        rc = alloc_pairs(p, pairs, N, im.w, im.h, "images=", err);
       if (!rc)
         rc = put(pairs, pairs->clean, i, &im, "images", err);
       hg_image_free(&im);

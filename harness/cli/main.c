@@ -397,15 +397,27 @@ static int cmd_list(int argc, char **argv)
 static int cmd_info(cli *c, hg_error *err)
 {
   hg_problem *P = NULL;
-  double *theta = NULL;
+  double *theta = NULL, *wstar = NULL, *grad = NULL;
   hg_constants k;
+  hg_theory th, tl; /* the DESIGN §7 constants at w*, and along the first t iterates */
   char desc[512] = "";
   int rc = setup(c, &P, &theta, err);
+  /* everything that can fail is computed before the first line is printed */
+  int theory = !rc && P->ops->exact && P->ops->constants, local = c->t_given || c->local;
 
   if (!rc)
     rc = hg_theta_check(P->n_theta, theta, err);
   if (!rc && P->ops->constants)
     rc = hg_problem_constants(P, theta, &k, err);
+  if (!rc && theory) { /* from w0 = 0 */
+    wstar = malloc((size_t)P->n_w * sizeof *wstar);
+    grad = malloc((size_t)P->n_theta * sizeof *grad);
+    if (!wstar || !grad)
+      rc = hg_fail(err, HG_ERR_NOMEM, "out of memory");
+    if (!rc && !(rc = hg_exact(P, theta, wstar, grad, err)) &&
+        !(rc = hg_theory_at(P, theta, wstar, NULL, &th, err)) && local)
+      rc = hg_theory_local(P, theta, wstar, NULL, c->budget.t, &tl, err);
+  }
   if (rc)
     goto done;
   if (P->ops->describe)
@@ -438,36 +450,26 @@ static int cmd_info(cli *c, hg_error *err)
     printf("mu1, mu2   %.6g, %.6g   (Lipschitz in w of grad_w E, grad_theta E)\n", k.mu1,
            k.mu2);
   }
-  if (P->ops->exact && P->ops->constants) { /* the constants of DESIGN §7 from w0 = 0 */
-    hg_theory th;
-    double *wstar = malloc((size_t)P->n_w * sizeof *wstar);
-    double *grad = malloc((size_t)P->n_theta * sizeof *grad);
-    if (!wstar || !grad)
-      rc = hg_fail(err, HG_ERR_NOMEM, "out of memory");
-    if (!rc && !(rc = hg_exact(P, theta, wstar, grad, err)) &&
-        !(rc = hg_theory_at(P, theta, wstar, NULL, &th, err))) {
-      printf("D          %.6g   (||w0 - w*|| from w0 = 0)\n", th.D);
-      printf("L_E        %.6g   (||grad_w E(w*)|| + mu1 D)\n", th.c.L_E);
-      printf("L_Phi      %.6g   (||d_theta Phi(w*)|| + nu2 D)\n", th.c.L_Phi);
-      printf("c1, c2, c3 %.6g, %.6g, %.6g   (DESIGN §7)\n", th.c1, th.c2, th.c3);
-      if (!c->t_given && !c->local)
-        printf("trajectory-local constants: not computed (--t N or --local: along the first N "
-               "iterates, %d by default; a few Lanczos runs per iterate)\n", c->budget.t);
-      else
-        printf("trajectory-local, along w_0 .. w_%d from w0 = 0 (--t):\n", c->budget.t);
-      if ((c->t_given || c->local) &&
-          !(rc = hg_theory_local(P, theta, wstar, NULL, c->budget.t, &th, err))) {
-        printf("  q        %.6g   (max ||d_w Phi(w_s)||)\n", th.c.q);
-        printf("  nu1, nu2 %.6g, %.6g\n  mu1, mu2 %.6g, %.6g\n", th.c.nu1, th.c.nu2,
-               th.c.mu1, th.c.mu2);
-        printf("  L_E      %.6g\n  L_Phi    %.6g\n", th.c.L_E, th.c.L_Phi);
-        printf("  c1, c2, c3 %.6g, %.6g, %.6g\n", th.c1, th.c2, th.c3);
-      }
+  if (theory) {
+    printf("D          %.6g   (||w0 - w*|| from w0 = 0)\n", th.D);
+    printf("L_E        %.6g   (||grad_w E(w*)|| + mu1 D)\n", th.c.L_E);
+    printf("L_Phi      %.6g   (||d_theta Phi(w*)|| + nu2 D)\n", th.c.L_Phi);
+    printf("c1, c2, c3 %.6g, %.6g, %.6g   (DESIGN §7)\n", th.c1, th.c2, th.c3);
+    if (!local) {
+      printf("trajectory-local constants: not computed (--t N or --local: along the first N "
+             "iterates, %d by default; a few Lanczos runs per iterate)\n", c->budget.t);
+    } else {
+      printf("trajectory-local, along w_0 .. w_%d from w0 = 0 (--t):\n", c->budget.t);
+      printf("  q        %.6g   (max ||d_w Phi(w_s)||)\n", tl.c.q);
+      printf("  nu1, nu2 %.6g, %.6g\n  mu1, mu2 %.6g, %.6g\n", tl.c.nu1, tl.c.nu2,
+             tl.c.mu1, tl.c.mu2);
+      printf("  L_E      %.6g\n  L_Phi    %.6g\n", tl.c.L_E, tl.c.L_Phi);
+      printf("  c1, c2, c3 %.6g, %.6g, %.6g\n", tl.c1, tl.c2, tl.c3);
     }
-    free(wstar);
-    free(grad);
   }
 done:
+  free(wstar);
+  free(grad);
   free(theta);
   hg_problem_destroy(&P);
   return rc ? EXIT_BADINPUT : 0;

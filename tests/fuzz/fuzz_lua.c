@@ -3,13 +3,19 @@
  * Lua argument lists (nil, booleans, numbers from NaN and infinities to the integer extremes,
  * problem, method and key names, raw strings, nested tables with array and key=value parts)
  * for hg.problem, hg.hypergrad (on the problem made, when one was) and hg.optimize, each call
- * in a pcall; the scenario runs through hg_lua_run, the public entry point of the Lua module.
+ * in a pcall; each input is a chunk run in one sandboxed state set up by hg_lua_prepare, the
+ * set-up hg_lua_run gives every scenario.
  * Numbers stay small where they would be budgets, so a valid call finishes quickly.
  * HG_FUZZ_SHOW=1 in the environment prints each script to stderr.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700
 #include "fuzz.h"
 #include "hglua.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <limits.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,46 +123,94 @@ static void args(reader *r, buf *b)
   }
 }
 
-static char dir[96], script[128];
+/* One scenario and one sandboxed Lua state for the whole process, as a long script calling the
+ * module many times would have: a fresh state per input (a whole hg_lua_run) managed about a
+ * hundred inputs a second, too few to reach a million; what is fuzzed is the marshalling, which
+ * is the same either way.  Each input is one chunk run with a fresh 5 s deadline and a 1 MB
+ * cap on each problem's data and run's workspace (larger instances, the slowest inputs, are
+ * refused by the cap, itself a path worth fuzzing); the state is collected after each input,
+ * so the problems and runs it made are freed before the next. */
+static char dir[96], script[128], root[4096];
+static lua_State *L;
+static hg_scenario *S;
+static hg_policy pol;
+static const char *read_roots[2];
 static const char *const files[] = {"results.tsv", "manifest.json", "report.md", "optimize.tsv"};
 
-/* Remove what the last scenario wrote (and, with all = 1, the script and the folder). */
-static void clean(int all)
+/* Close the state and the scenario, and remove what they wrote. */
+static void close_scenario(void)
 {
   char path[160];
+  hg_error err;
+  int failed;
+  if (L)
+    lua_close(L);
+  L = NULL;
+  if (S)
+    (void)hg_scenario_finish(S, &failed, &err);
+  hg_scenario_destroy(&S);
   for (size_t i = 0; i < COUNT(files); i++) {
     snprintf(path, sizeof path, "%s/%s", dir, files[i]);
     remove(path);
-  }
-  if (all) {
-    remove(script);
-    rmdir(dir);
   }
 }
 
 static void clean_all(void)
 {
-  clean(1);
+  close_scenario();
+  remove(script);
+  rmdir(dir);
 }
+
+/* A fresh scenario in the folder and a state set up for it (abort on failure: the harness
+ * itself is broken, not the input). */
+static void open_scenario(void)
+{
+  hg_error err;
+  if (hg_scenario_open(script, dir, &S, &err) || !realpath(dir, root))
+    abort();
+  read_roots[0] = root;
+  read_roots[1] = HG_DATASETS_DIR;
+  pol = (hg_policy){.sandbox = 1, .read_roots = read_roots, .n_read = 2, .write_root = root,
+                    .mem_cap = (size_t)1 << 20};
+  if (!(L = luaL_newstate()) || hg_lua_prepare(L, S, &pol, &err))
+    abort();
+}
+
+/* The registry, the folder's name and the script, once per process. */
+static void setup(void)
+{
+  hg_error err;
+  FILE *f;
+
+  if (hg_register_builtin(&err))
+    abort();
+  hg_registry_freeze();
+  snprintf(dir, sizeof dir, "%s/hgfuzz-%ld-lua", access("/dev/shm", W_OK) == 0 ? "/dev/shm"
+           : "/tmp", (long)getpid());
+  snprintf(script, sizeof script, "%s.lua", dir);
+  atexit(clean_all);
+  if (!(f = fopen(script, "w")) || fputs("-- fuzz_lua: chunks come from the fuzzer\n", f) < 0
+      || fclose(f) != 0)
+    abort();
+}
+
+/* Inputs between two fresh scenarios: a scenario keeps every run it recorded, so one kept for
+ * a million inputs would grow past libFuzzer's memory limit. */
+#define INPUTS_PER_SCENARIO 2000
 
 FUZZ_TARGET(lua)
 {
-  static int ready;
   reader r = {data, size};
   buf b = {{0}, 0};
-  hg_error err;
-  int failed;
 
-  if (!ready) { /* the registry, once per process (as main does) */
-    if (hg_register_builtin(&err))
-      abort();
-    hg_registry_freeze();
-    snprintf(dir, sizeof dir, "%s/hgfuzz-%ld-lua", access("/dev/shm", W_OK) == 0 ? "/dev/shm"
-             : "/tmp", (long)getpid());
-    snprintf(script, sizeof script, "%s.lua", dir);
-    atexit(clean_all);
-    ready = 1;
-  }
+  static long inputs;
+  if (!inputs++)
+    setup();
+  if (L && inputs % INPUTS_PER_SCENARIO == 0)
+    close_scenario();
+  if (!L)
+    open_scenario();
   put(&b, "local P\npcall(function() P = hg.problem(");
   value(&r, &b, 0);
   args(&r, &b);
@@ -169,13 +223,11 @@ FUZZ_TARGET(lua)
   put(&b, ")\n");
   if (getenv("HG_FUZZ_SHOW")) /* the script an input makes, to reproduce a crash by hand */
     fputs(b.s, stderr);
-  FILE *f = fopen(script, "w");
-  if (!f || fputs(b.s, f) < 0 || fclose(f) != 0)
-    abort();
-  clean(0); /* a fresh folder each time: nothing resumed from the last input */
-  hg_error_clear(&err);
-  /* sandboxed (a fuzzed script stays in its folder), with time and memory caps */
-  const hg_lua_opts o = {.sandbox = 1, .max_seconds = 5, .max_memory = (size_t)256 << 20};
-  (void)hg_lua_run(script, dir, &o, &failed, NULL, 0, &err);
+  pol.deadline = hg_now() + 5; /* time cap of this input's runs and of the chunk itself */
+  hg_lua_arm_deadline(L);
+  if (luaL_loadbufferx(L, b.s, b.len, "=fuzz", "t") == LUA_OK)
+    (void)lua_pcall(L, 0, 0, 0); /* an error past the pcalls (the deadline) is a clean stop */
+  lua_settop(L, 0);
+  lua_gc(L, LUA_GCCOLLECT, 0);
   return 0;
 }
