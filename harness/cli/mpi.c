@@ -2,8 +2,9 @@
  * mpi.c -- `mpirun -np N hgbench run SCENARIO.lua --mpi --out DIR` (built with HGBENCH_MPI).
  *
  * Every rank runs the planning pass (the same list on every rank) and then executes the runs
- * rank 0 hands out, longest estimated first, one at a time: dynamic assignment, so one slow
- * run does not stall a rank's share.  Rank 0 computes too: a second thread of rank 0 answers
+ * rank 0 hands out, longest estimated first, one at a time (a rank asks for its next run before
+ * executing the current one, hiding the answer's latency): dynamic assignment, so one slow run
+ * does not stall a rank's share.  Rank 0 computes too: a second thread of rank 0 answers
  * the other ranks' requests (MPI_THREAD_SERIALIZED: only that thread calls MPI meanwhile), and
  * polls with short sleeps rather than spinning, so it leaves rank 0's core to the runs.  Each
  * rank writes its own folder DIR/rank-R, one fsync'ed results.tsv row per finished run, so
@@ -35,6 +36,7 @@ typedef struct mpi_ctx {
   /* this rank's share */
   int ran;
   double busy_s, cost;
+  double t0, planned, finished; /* MPI_Wtime at the start, at the end of planning, of its runs */
 } mpi_ctx;
 
 static void nap(void)
@@ -92,9 +94,20 @@ static int run_one(hg_plan *plan, mpi_ctx *c, int j, hg_error *err)
   return rc;
 }
 
+static int mpi_share(hg_plan *plan, mpi_ctx *c, hg_error *err);
+
 static int mpi_drive(hg_plan *plan, void *ctx, hg_error *err)
 {
   mpi_ctx *c = ctx;
+  c->planned = MPI_Wtime() - c->t0;
+  int rc = mpi_share(plan, c, err);
+  c->finished = MPI_Wtime() - c->t0;
+  return rc;
+}
+
+/* mpi_drive's work: rank 0 hands out and computes, the others ask and compute. */
+static int mpi_share(hg_plan *plan, mpi_ctx *c, hg_error *err)
+{
   int rc = HG_OK;
 
   if (c->rank == 0) {
@@ -129,18 +142,22 @@ static int mpi_drive(hg_plan *plan, void *ctx, hg_error *err)
       pthread_join(th, NULL);
     return HG_OK;
   }
-  for (;;) {
-    int ask = 0, j;
-    MPI_Request req;
-    MPI_Status st;
+  /* Ask for the next run before executing the current one, so that rank 0's answer (its
+   * dispatcher shares a core with its runs) arrives while this rank computes. */
+  int ask = 0, j, next;
+  MPI_Request req;
+  MPI_Send(&ask, 1, MPI_INT, 0, TAG_ASK, MPI_COMM_WORLD);
+  MPI_Irecv(&j, 1, MPI_INT, 0, TAG_GIVE, MPI_COMM_WORLD, &req);
+  wait_for(&req, MPI_STATUS_IGNORE);
+  while (j >= 0) {
     MPI_Send(&ask, 1, MPI_INT, 0, TAG_ASK, MPI_COMM_WORLD);
-    MPI_Irecv(&j, 1, MPI_INT, 0, TAG_GIVE, MPI_COMM_WORLD, &req);
-    wait_for(&req, &st);
-    if (j < 0)
-      return HG_OK;
+    MPI_Irecv(&next, 1, MPI_INT, 0, TAG_GIVE, MPI_COMM_WORLD, &req);
     if ((rc = run_one(plan, c, j, err)))
-      return rc;
+      return rc; /* the caller aborts the job */
+    wait_for(&req, MPI_STATUS_IGNORE);
+    j = next;
   }
+  return HG_OK;
 }
 
 int hg_cli_run_mpi(const char *script, const char *outdir, const hg_lua_opts *lo, int traceback)
@@ -162,6 +179,7 @@ int hg_cli_run_mpi(const char *script, const char *outdir, const hg_lua_opts *lo
   pthread_mutex_init(&c.lock, NULL);
   openblas_set_num_threads(1); /* one BLAS thread per rank, whatever the environment says */
   double t0 = MPI_Wtime();
+  c.t0 = t0;
 
   int rc = c.rank == 0 ? hg_sweep_note(outdir, script, &err) : HG_OK;
   snprintf(dir, sizeof dir, "%s/rank-%d", outdir, c.rank);
@@ -186,16 +204,19 @@ int hg_cli_run_mpi(const char *script, const char *outdir, const hg_lua_opts *lo
   MPI_Request bar;
   MPI_Ibarrier(MPI_COMM_WORLD, &bar);
   wait_for(&bar, MPI_STATUS_IGNORE);
-  double mine[3] = {c.busy_s, c.cost, (double)c.ran};
-  double *all = c.rank == 0 ? calloc(3 * (size_t)c.size, sizeof *all) : NULL;
-  MPI_Gather(mine, 3, MPI_DOUBLE, all, 3, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+  enum { NSTAT = 5 };
+  double mine[NSTAT] = {c.busy_s, c.cost, (double)c.ran, c.planned, c.finished};
+  double *all = c.rank == 0 ? calloc(NSTAT * (size_t)c.size, sizeof *all) : NULL;
+  MPI_Gather(mine, NSTAT, MPI_DOUBLE, all, NSTAT, MPI_DOUBLE, 0, MPI_COMM_WORLD);
   int status = 0;
   if (c.rank == 0) {
-    double t_runs = MPI_Wtime() - t0, busiest = 0, sum = 0;
+    double t_runs = MPI_Wtime() - t0, busiest = 0, sum = 0, last = 0, sum_end = 0;
     int missing = 0, merged_failed = 0;
     for (int r = 0; all && r < c.size; r++) {
-      busiest = busiest > all[3 * r] ? busiest : all[3 * r];
-      sum += all[3 * r];
+      busiest = busiest > all[NSTAT * r] ? busiest : all[NSTAT * r];
+      sum += all[NSTAT * r];
+      last = last > all[NSTAT * r + 4] ? last : all[NSTAT * r + 4];
+      sum_end += all[NSTAT * r + 4];
     }
     const char *srcs[] = {outdir};
     rc = hg_sweep_merge(srcs, 1, outdir, script, lo, 1, &missing, &merged_failed, &err);
@@ -208,11 +229,12 @@ int hg_cli_run_mpi(const char *script, const char *outdir, const hg_lua_opts *lo
       printf("hgbench: %s: %d ranks, %d runs (%d handed out now); runs done in %.2f s, with "
              "merge and report %.2f s\n", script, c.size, plan.n, c.n_todo, t_runs, t_all);
       for (int r = 0; all && r < c.size; r++)
-        printf("hgbench:   rank %d: %d runs, busy %.2f s, estimated cost %.4g\n", r,
-               (int)all[3 * r + 2], all[3 * r], all[3 * r + 1]);
+        printf("hgbench:   rank %d: planned by %.2f s, %d runs (estimated cost %.4g), busy "
+               "%.2f s, done at %.2f s\n", r, all[NSTAT * r + 3], (int)all[NSTAT * r + 2],
+               all[NSTAT * r + 1], all[NSTAT * r], all[NSTAT * r + 4]);
       if (sum > 0)
-        printf("hgbench:   balance (busiest rank's busy time / mean): %.3f\n",
-               busiest / (sum / c.size));
+        printf("hgbench:   balance: busiest rank's busy time / mean %.3f; last rank done / "
+               "mean %.3f\n", busiest / (sum / c.size), last / (sum_end / c.size));
       if (merged_failed)
         fprintf(stderr, "hgbench: %s: %d expectation(s) failed (see %s/report.md)\n", script,
                 merged_failed, outdir);
