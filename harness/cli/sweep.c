@@ -432,7 +432,7 @@ int hg_sweep_states(const char *dir, const hg_plan *plan, int *state, hg_error *
 
 /* vectors.tsv lines gathered by merge into one file, each key once (the later source's). */
 typedef struct vector_sink {
-  const char *dir;   /* where vectors.tsv is written */
+  FILE *out;         /* the merged file's text (a memory stream) */
   uint64_t *keys;    /* open addressing, 0 empty (a key of 0 is kept every time) */
   size_t cap, n;
   int rc;
@@ -470,28 +470,26 @@ static void keep_vector(void *ctx, uint64_t key, int n, const double *grad, cons
     v->keys[h & (v->cap - 1)] = key;
     v->n++;
   }
-  v->rc = hg_vectors_append(v->dir, key, n, grad, exact, v->err);
+  hg_vectors_put(v->out, key, n, grad, exact);
 }
 
-/* dir/vectors.tsv: the lines of every source's (dir's own included), each key once. */
+/* dir/vectors.tsv: the lines of every source's (dir's own included), each key once, written
+ * atomically. */
 static int merge_vectors(const sources *s, const char *dir, hg_error *err)
 {
-  char tmp[1200], from[1300], to[1300];
-  snprintf(tmp, sizeof tmp, "%s/.vectors.merge", dir);
-  snprintf(from, sizeof from, "%s/vectors.tsv", tmp);
-  snprintf(to, sizeof to, "%s/vectors.tsv", dir);
-  int rc = hg_make_dirs(tmp, err);
-  if (rc)
-    return rc;
-  remove(from);
-  vector_sink v = {.dir = tmp, .err = err};
+  char *text = NULL;
+  size_t len = 0;
+  vector_sink v = {.err = err};
+  if (!(v.out = open_memstream(&text, &len)))
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory merging vectors.tsv");
   for (int i = s->n - 1; i >= 0 && !v.rc; i--) /* newest first: its line wins */
     hg_vectors_read(s->dir[i], keep_vector, &v);
   free(v.keys);
-  if (!v.rc && v.n && rename(from, to) != 0)
-    v.rc = hg_fail(err, HG_ERR_IO, "cannot rename '%s' to '%s': %s", from, to, strerror(errno));
-  remove(from);
-  rmdir(tmp);
+  if (fclose(v.out) != 0 && !v.rc)
+    v.rc = hg_fail(err, HG_ERR_NOMEM, "out of memory merging vectors.tsv");
+  if (!v.rc && v.n)
+    v.rc = hg_write_atomic(dir, "vectors.tsv", text, len, err);
+  free(text);
   return v.rc;
 }
 

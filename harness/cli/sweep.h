@@ -66,6 +66,8 @@ void hg_estimate_run(int n_w, int n_theta, const hg_budget *b, double *cost, dou
  * DIR/outer/KEY.run (an outer run's rows).  Both are read back on resume and merged. */
 int hg_vectors_append(const char *dir, uint64_t key, int n, const double *grad,
                       const double *exact, hg_error *err);
+/* One vectors.tsv line into f (hg_vectors_append's format). */
+void hg_vectors_put(FILE *f, uint64_t key, int n, const double *grad, const double *exact);
 /* Call row for each line of DIR/vectors.tsv (exact NULL when the run had none); a missing
  * file has no lines.  Returns the number of lines read. */
 int hg_vectors_read(const char *dir,

@@ -105,6 +105,18 @@ static void put_vector(FILE *f, int n, const double *x)
     fprintf(f, "%s%a", i ? "," : "", x[i]);
 }
 
+void hg_vectors_put(FILE *f, uint64_t key, int n, const double *grad, const double *exact)
+{
+  fprintf(f, "%016llx\t%d\t", (unsigned long long)key, n);
+  put_vector(f, n, grad);
+  fputc('\t', f);
+  if (exact)
+    put_vector(f, n, exact);
+  else
+    fputc('-', f);
+  fputc('\n', f);
+}
+
 int hg_vectors_append(const char *dir, uint64_t key, int n, const double *grad,
                       const double *exact, hg_error *err)
 {
@@ -115,14 +127,7 @@ int hg_vectors_append(const char *dir, uint64_t key, int n, const double *grad,
   FILE *m = open_memstream(&text, &len);
   if (!m)
     return hg_fail(err, HG_ERR_NOMEM, "out of memory for a vectors.tsv line");
-  fprintf(m, "%016llx\t%d\t", (unsigned long long)key, n);
-  put_vector(m, n, grad);
-  fputc('\t', m);
-  if (exact)
-    put_vector(m, n, exact);
-  else
-    fputc('-', m);
-  fputc('\n', m);
+  hg_vectors_put(m, key, n, grad, exact);
   if (fclose(m) != 0) {
     free(text);
     return hg_fail(err, HG_ERR_NOMEM, "out of memory for a vectors.tsv line");
