@@ -912,9 +912,12 @@ static void copy_table(lua_State *L, int idx, int depth)
 static void plan_unit(lua_State *L, hg_plan *plan, lua_CFunction fn, const hg_unit *u)
 {
   hg_error err;
+  int added;
   hg_error_clear(&err);
-  if (hg_plan_add(plan, u, &err))
+  if (hg_plan_add(plan, u, &added, &err))
     luaL_error(L, "%s", err.msg);
+  if (!added) /* asked for before: that unit runs it */
+    return;
   lua_getfield(L, LUA_REGISTRYINDEX, UNITS_KEY);
   lua_createtable(L, 3, 0);
   lua_pushcfunction(L, fn);
@@ -1092,7 +1095,7 @@ static int l_hypergrad(lua_State *L)
              rec.rep);
     if (plan->mode != HG_PLAN_RECORD) {
       hg_error_clear(&err);
-      if (hg_plan_add(plan, &u, &err))
+      if (hg_plan_add(plan, &u, NULL, &err))
         return luaL_error(L, "%s", err.msg);
     } else { /* the planning pass: a unit, not a run */
       plan_unit(L, plan, l_hypergrad, &u);

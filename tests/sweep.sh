@@ -54,6 +54,8 @@ shard)
   cut -f48 serial/results.tsv | tail -n +2 | sort > serial.keys
   cmp -s plan.keys serial.keys || fail "plan's keys are not the serial run's"
   echo "ok: plan lists the serial run's 30 keys, 2 outer runs and a balance within 1.1"
+  "$HG" plan "$(dirname "$SMALL")/twice.lua" > twice.txt || fail "plan twice.lua"
+  [ "$(grep -c '  run  ' twice.txt)" = 2 ] || fail "a run asked for twice is not one unit: $(cat twice.txt)"
   for i in 0 1 2; do
     "$HG" run "$SMALL" --shard $i/3 --out sh > shard$i.log 2>&1 || fail "shard $i/3"
   done

@@ -34,7 +34,9 @@ typedef struct hg_unit {
 typedef struct hg_plan {
   int mode;         /* HG_PLAN_* */
   int n, cap;
-  hg_unit *units;   /* owned: in the order the script asked for them */
+  hg_unit *units;   /* owned: in the order the script asked for them, each key once */
+  uint64_t *seen;   /* owned: the keys of units, open addressing (0: empty slot) */
+  int n_seen;       /* slots of seen, a power of two at least twice n */
   int n_missing;    /* HG_PLAN_REPORT: runs asked for and not recorded */
   int n_ran;        /* HG_PLAN_EXEC: units executed (not answered from the folder) */
   /* Set by hg_lua_run for the driver: execute unit j (recorded in the folder, or answered
@@ -46,8 +48,9 @@ typedef struct hg_plan {
   void *ctx;
 } hg_plan;
 
-/* Record a unit (copied); HG_ERR_NOMEM when out of memory. */
-int hg_plan_add(hg_plan *plan, const hg_unit *u, hg_error *err);
+/* Record a unit (copied) unless one with its key is recorded already (a run the script asks
+ * for twice is one unit); *added (may be NULL) says which.  HG_ERR_NOMEM when out of memory. */
+int hg_plan_add(hg_plan *plan, const hg_unit *u, int *added, hg_error *err);
 void hg_plan_release(hg_plan *plan);
 
 /* The units of shard i of n: longest estimated first, each to the shard with the least

@@ -12,8 +12,36 @@
 #include <string.h>
 #include <unistd.h>
 
-int hg_plan_add(hg_plan *plan, const hg_unit *u, hg_error *err)
+/* The slot of key in plan->seen: where it is, or the empty one where it would go. */
+static uint64_t *seen_slot(const hg_plan *plan, uint64_t key)
 {
+  size_t mask = (size_t)plan->n_seen - 1;
+  for (size_t i = (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 32) & mask;; i = (i + 1) & mask)
+    if (plan->seen[i] == key || plan->seen[i] == 0)
+      return &plan->seen[i];
+}
+
+int hg_plan_add(hg_plan *plan, const hg_unit *u, int *added, hg_error *err)
+{
+  uint64_t key = u->key ? u->key : 1; /* 0 marks an empty slot */
+  if (added)
+    *added = 0;
+  if (2 * (plan->n + 1) > plan->n_seen) {
+    int ns = plan->n_seen ? 2 * plan->n_seen : 256;
+    uint64_t *old = plan->seen, *a = calloc((size_t)ns, sizeof *a);
+    if (!a)
+      return hg_fail(err, HG_ERR_NOMEM, "out of memory for a plan of %d runs", plan->n + 1);
+    int n_old = plan->n_seen;
+    plan->seen = a;
+    plan->n_seen = ns;
+    for (int i = 0; i < n_old; i++)
+      if (old[i])
+        *seen_slot(plan, old[i]) = old[i];
+    free(old);
+  }
+  uint64_t *slot = seen_slot(plan, key);
+  if (*slot)
+    return HG_OK;
   if (plan->n == plan->cap) {
     int cap = plan->cap ? 2 * plan->cap : 64;
     hg_unit *a = realloc(plan->units, (size_t)cap * sizeof *a);
@@ -22,15 +50,20 @@ int hg_plan_add(hg_plan *plan, const hg_unit *u, hg_error *err)
     plan->units = a;
     plan->cap = cap;
   }
+  *slot = key;
   plan->units[plan->n++] = *u;
+  if (added)
+    *added = 1;
   return HG_OK;
 }
 
 void hg_plan_release(hg_plan *plan)
 {
   free(plan->units);
+  free(plan->seen);
   plan->units = NULL;
-  plan->n = plan->cap = 0;
+  plan->seen = NULL;
+  plan->n = plan->cap = plan->n_seen = 0;
 }
 
 /* Estimated cost and memory.  A run touches vectors of n_w entries about t + k times (the
