@@ -183,12 +183,17 @@ Progress.__close = function(self)
 end
 
 local function new_progress(total, show_K)
+  local _, sweep_pass = core.planning() -- a sweep's planning or reporting pass: silent
   return setmetatable({total = total, done = 0, skipped = 0, redone = 0, show_K = show_K,
-                       start = core.clock(), tty = core.stderr_is_tty(), open = false}, Progress)
+                       start = core.clock(), tty = core.stderr_is_tty(), open = false,
+                       quiet = sweep_pass}, Progress)
 end
 
 function Progress:step(run)
   self.done = self.done + 1
+  if self.quiet then
+    return
+  end
   if run.skipped then
     self.skipped = self.skipped + 1
   end
@@ -223,6 +228,9 @@ end
 
 function Progress:finish()
   self:__close()
+  if self.quiet then
+    return
+  end
   if self.skipped > 0 then
     io.stderr:write(fmt("hgbench: %d of %d runs already recorded in %s/results.tsv: skipped\n",
                         self.skipped, self.total, hg.out or "."))
@@ -422,8 +430,10 @@ function hg.plot(spec)
   end
   local name = spec.name or fmt("%s_vs_%s", y, x)
   if #kept == 0 then
-    io.stderr:write(fmt("hgbench: warning: plot %s: no run has a finite %s and %s%s: not drawn\n",
-                        name, x, y, logy and " > 0" or ""))
+    if not core.planning() then -- placeholders have no numbers
+      io.stderr:write(fmt("hgbench: warning: plot %s: no run has a finite %s and %s%s: not "
+                          .. "drawn\n", name, x, y, logy and " > 0" or ""))
+    end
     return nil
   end
 
@@ -765,7 +775,8 @@ end
 -- bias=, bias2=} (calls and wall_s the repetitions' means), in order of first appearance, that
 -- hg.plot draws (y = "mse") and hg.expect_slope fits.  Failed runs and non-finite errors are
 -- left out.  The bias of the estimator, from the runs' vectors (hypergrad and exact; a
--- resumed run has none, and then bias and bias2 are NaN), with e_i = hypergrad_i - exact over
+-- resumed run's come from the folder's vectors.tsv; a run without them makes bias and bias2
+-- NaN), with e_i = hypergrad_i - exact over
 -- S repetitions at the same theta: bias = ||mean e_i|| (which carries sampling noise:
 -- E||mean e||^2 = ||b||^2 + tr Cov/S for b = E e) and bias2 = (S ||mean e||^2 - mse)/(S - 1),
 -- an unbiased estimate of ||b||^2 (mse = ||b||^2 + tr Cov), which may come out negative.
@@ -903,8 +914,8 @@ end
 -- scenario's optimize.tsv and returned as a list of rows {step, accepted, value, f,
 -- grad_norm, hg_norm, eps, delta, omega, step_size, lower, linear, work, calls, jacobian,
 -- wall_s, theta} carrying label, problem, outer, method, status (message).  warm and exact
--- default to true; label to the outer loop's name.  Outer runs are not resumed: a
--- second `hgbench run` runs them again.
+-- default to true; label to the outer loop's name.  An outer run is resumed like a
+-- hypergradient run: a second `hgbench run` answers it from the folder's outer/KEY.run.
 function hg.optimize(P, opts)
   if not is_problem(P) then
     error(fmt("hg.optimize: argument 1 must be a problem, got %s", type(P)), 2)

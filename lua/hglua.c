@@ -23,6 +23,7 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "hglua.h"
 #include "plugin_load.h"
+#include "sweep.h"
 
 #include "hg_prelude.h" /* generated from lua/hgbench.lua: static const char hg_prelude_lua[] */
 
@@ -44,6 +45,9 @@
 #define SWEEP_MT "hgbench.sweep"
 #define SCENARIO_KEY "hgbench.scenario" /* registry: light pointer to the hg_scenario */
 #define WARNED_KEY "hgbench.plot_warned" /* registry: the missing-gnuplot warning was printed */
+#define PLAN_KEY "hgbench.plan"     /* registry: light pointer to the hg_plan (sweep.h), or nil */
+#define UNITS_KEY "hgbench.units"   /* registry: unit j+1 = {function, problem, options} */
+#define VECTORS_KEY "hgbench.vectors" /* registry: key hex -> {hypergrad, exact} read back */
 
 /* A problem handed to Lua.  uservalue 1: the exact-reference cache (see push_reference). */
 typedef struct lproblem {
@@ -93,6 +97,22 @@ static const hg_policy *policy_or_null(lua_State *L)
   const hg_policy *pol = lua_touserdata(L, -1);
   lua_pop(L, 1);
   return pol;
+}
+
+/* The sweep plan (sweep.h), or NULL for a plain run. */
+static hg_plan *plan_or_null(lua_State *L)
+{
+  lua_getfield(L, LUA_REGISTRYINDEX, PLAN_KEY);
+  hg_plan *plan = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  return plan;
+}
+
+/* 1 in the planning pass: results-dependent calls (expectations, plots, tables) do nothing. */
+static int planning(lua_State *L)
+{
+  const hg_plan *plan = plan_or_null(L);
+  return plan && plan->mode == HG_PLAN_RECORD;
 }
 
 /* Raise a Lua error unless the policy lets `who` read (write = 0) or write path. */
@@ -445,6 +465,8 @@ static int problem_gc(lua_State *L)
 /* P:close(): free the problem now (also `local P <close> = hg.problem(...)`). */
 static int problem_close(lua_State *L)
 {
+  if (planning(L)) /* its units may still run (sweep.h): freed with the state */
+    return 0;
   problem_gc(L);
   lua_newtable(L); /* drop the reference cache */
   lua_setiuservalue(L, 1, 1);
@@ -862,6 +884,132 @@ static void push_run_table(lua_State *L, const lproblem *up, const hg_record *r,
   set_int(L, "method_rev", r->method_rev);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Sweeps: units of the planning pass, placeholders, the vectors of resumed runs (sweep.h)     */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A deep copy of the table at idx (tables copied, other values shared; depth-limited), pushed:
+ * a unit keeps its options as they were when the script asked for the run. */
+static void copy_table(lua_State *L, int idx, int depth)
+{
+  idx = lua_absindex(L, idx);
+  luaL_checkstack(L, 4, "copying run options");
+  lua_newtable(L);
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pushvalue(L, -2);
+    if (lua_type(L, -2) == LUA_TTABLE && depth > 0)
+      copy_table(L, -2, depth - 1);
+    else
+      lua_pushvalue(L, -2);
+    lua_rawset(L, -5);
+    lua_pop(L, 1);
+  }
+}
+
+/* Record the call (the C function fn on the problem at 1 and the options at 2) as unit u of
+ * the plan, to be executed later by exec_unit. */
+static void plan_unit(lua_State *L, hg_plan *plan, lua_CFunction fn, const hg_unit *u)
+{
+  hg_error err;
+  int added;
+  hg_error_clear(&err);
+  if (hg_plan_add(plan, u, &added, &err))
+    luaL_error(L, "%s", err.msg);
+  if (!added) /* asked for before: that unit runs it */
+    return;
+  lua_getfield(L, LUA_REGISTRYINDEX, UNITS_KEY);
+  lua_createtable(L, 3, 0);
+  lua_pushcfunction(L, fn);
+  lua_rawseti(L, -2, 1);
+  lua_pushvalue(L, 1);
+  lua_rawseti(L, -2, 2);
+  copy_table(L, 2, 8);
+  lua_rawseti(L, -2, 3);
+  lua_rawseti(L, -2, plan->n);
+  lua_pop(L, 1);
+}
+
+static int msghandler(lua_State *L);
+
+/* Execute unit j of the plan (hg_plan.exec): the recorded call, with the scenario answering
+ * it when its results are in the folder already. */
+static int exec_unit(hg_plan *plan, int j, hg_error *err)
+{
+  lua_State *L = plan->lua;
+  int top = lua_gettop(L);
+  lua_pushcfunction(L, msghandler);
+  lua_getfield(L, LUA_REGISTRYINDEX, UNITS_KEY);
+  lua_rawgeti(L, -1, j + 1);
+  lua_remove(L, -2);
+  for (int i = 1; i <= 3; i++)
+    lua_rawgeti(L, top + 2, i);
+  lua_remove(L, top + 2);
+  int status = lua_pcall(L, 2, 0, top + 1);
+  int rc = HG_OK;
+  if (status != LUA_OK) {
+    const char *msg = lua_tostring(L, -1);
+    const char *tb = msg ? strstr(msg, "\nstack traceback:\n") : NULL;
+    rc = hg_fail(err, status == LUA_ERRMEM ? HG_ERR_NOMEM : HG_ERR_ARG, "run %d (%s): %.*s",
+                 j + 1, plan->units[j].what, msg ? (tb ? (int)(tb - msg) : (int)strlen(msg)) : 0,
+                 msg ? msg : "(no message)");
+  }
+  lua_settop(L, top);
+  return rc;
+}
+
+/* The run table of a run not made: r's key fields, NaN numbers, status `word` ("planned" in
+ * the planning pass, "missing" in a reporting pass over a folder that lacks it). */
+static void push_placeholder(lua_State *L, const lproblem *up, const hg_record *key,
+                             const char *word)
+{
+  hg_record r = *key;
+  r.rel_error = r.abs_error = r.bound = r.value = r.wall_s = NAN;
+  r.eps = r.delta = r.omega = r.q = r.kappa = r.mu = r.L = NAN;
+  push_run_table(L, up, &r, NULL, NULL);
+  set_str(L, "status", word);
+}
+
+static void vector_row(void *ctx, uint64_t key, int n, const double *grad, const double *exact)
+{
+  lua_State *L = ctx;
+  char hex[17];
+  snprintf(hex, sizeof hex, "%016llx", (unsigned long long)key);
+  lua_createtable(L, 0, 2);
+  set_array(L, "hypergrad", n, grad);
+  if (exact)
+    set_array(L, "exact", n, exact);
+  lua_setfield(L, -2, hex);
+}
+
+/* Set the fields hypergrad and exact of the run table on top from the folder's vectors.tsv
+ * (read once), when it holds those of the run with full key `key`: hg.mse's bias of resumed
+ * runs then equals a fresh run's. */
+static void resumed_vectors(lua_State *L, hg_scenario *S, uint64_t key)
+{
+  char hex[17];
+  if (!S->outdir[0])
+    return;
+  if (lua_getfield(L, LUA_REGISTRYINDEX, VECTORS_KEY) == LUA_TNIL) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    hg_vectors_read(S->outdir, vector_row, L);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, VECTORS_KEY);
+  }
+  snprintf(hex, sizeof hex, "%016llx", (unsigned long long)key);
+  if (lua_getfield(L, -1, hex) == LUA_TTABLE)
+    for (int i = 0; i < 2; i++) {
+      const char *field = i ? "exact" : "hypergrad";
+      if (lua_getfield(L, -1, field) == LUA_TTABLE) {
+        copy_table(L, -1, 0);
+        lua_setfield(L, -5, field);
+      }
+      lua_pop(L, 1);
+    }
+  lua_pop(L, 2);
+}
+
 /*
  * hg.hypergrad(P, opts): one hypergradient, recorded in results.tsv, or the recorded row when
  * the scenario already has one with the same key (resume: not run again, skipped = true).  A
@@ -935,12 +1083,40 @@ static int l_hypergrad(lua_State *L)
 
   int stale = 0;
   const hg_record *old = hg_scenario_find(S, &rec, &stale);
+  hg_plan *plan = plan_or_null(L);
+  if (plan && plan->mode != HG_PLAN_EXEC) { /* a unit of the list (reporting: its order) */
+    hg_unit u;
+    memset(&u, 0, sizeof u);
+    u.kind = 'h';
+    u.key = hg_run_key(&rec, 1, NULL, 0);
+    u.base = hg_run_key(&rec, 0, NULL, 0);
+    hg_estimate_run(P->n_w, P->n_theta, &b, &u.cost, &u.mem);
+    snprintf(u.what, sizeof u.what, "%s %s t=%d k=%d rep=%d", rec.problem, rec.method, b.t, b.k,
+             rec.rep);
+    if (plan->mode != HG_PLAN_RECORD) {
+      hg_error_clear(&err);
+      if (hg_plan_add(plan, &u, NULL, &err))
+        return luaL_error(L, "%s", err.msg);
+    } else { /* the planning pass: a unit, not a run */
+      plan_unit(L, plan, l_hypergrad, &u);
+      push_placeholder(L, up, &rec, "planned");
+      return 1;
+    }
+  }
   if (old) {
     S->n_skipped++;
     push_run_table(L, up, old, NULL, NULL);
     set_bool(L, "skipped", 1);
+    resumed_vectors(L, S, hg_run_key(old, 1, NULL, 0));
     return 1;
   }
+  if (plan && plan->mode == HG_PLAN_REPORT) { /* not in the collected results: not run here */
+    plan->n_missing++;
+    push_placeholder(L, up, &rec, "missing");
+    return 1;
+  }
+  if (plan && plan->mode == HG_PLAN_EXEC)
+    plan->n_ran++;
 
   rc = push_reference(L, 1, up, theta, &ref, &wstar, &err);
   lrun *box = new_run(L);
@@ -993,7 +1169,9 @@ static int l_hypergrad(lua_State *L)
   if (rc || run->status)
     snprintf(rec.message, sizeof rec.message, "%.*s", (int)sizeof rec.message - 1,
              rc ? err.msg : run->note);
-  if (hg_scenario_add(S, &rec, &err))
+  if (hg_scenario_add(S, &rec, &err) ||
+      (!rc && hg_vectors_append(S->outdir, hg_run_key(&rec, 1, NULL, 0), P->n_theta, run->grad,
+                                ref, &err)))
     return luaL_error(L, "%s", err.msg);
   push_run_table(L, up, &rec, rc ? NULL : run->grad, ref);
   if (stale)
@@ -1026,6 +1204,8 @@ static int l_expect(lua_State *L)
     const char *slash = strrchr(file, '/');
     snprintf(where, sizeof where, "%s:%d", slash ? slash + 1 : file, ar.currentline);
   }
+  if (planning(L)) /* on placeholders: judged by the reporting pass */
+    return lua_pushboolean(L, pass), 1;
   if (!pass)
     fprintf(stderr, "hgbench: FAIL %s: %s\n", where, what);
   hg_error_clear(&err);
@@ -1125,6 +1305,8 @@ static int plot_done(lua_State *L, hg_scenario *S, int rc, char *rendered, size_
  */
 static int l_plot(lua_State *L)
 {
+  if (planning(L)) /* drawn by the reporting pass */
+    return 0;
   hg_scenario *S;
   hg_plot_spec spec;
   hg_error err;
@@ -1186,6 +1368,8 @@ static int l_plot(lua_State *L)
  * without gnuplot (a warning), as core.plot. */
 static int l_images(lua_State *L)
 {
+  if (planning(L)) /* drawn by the reporting pass */
+    return 0;
   hg_scenario *S;
   hg_image_plot_spec spec;
   hg_error err;
@@ -1233,6 +1417,8 @@ static int l_images(lua_State *L)
 /* core.table(title, markdown): a table for report.md. */
 static int l_table(lua_State *L)
 {
+  if (planning(L))
+    return 0;
   hg_error err;
   const char *title = luaL_checkstring(L, 1), *markdown = luaL_checkstring(L, 2);
   hg_scenario *S = scenario(L);
@@ -1247,6 +1433,15 @@ static int l_clock(lua_State *L)
 {
   lua_pushnumber(L, hg_now());
   return 1;
+}
+
+/* core.planning(): true in a sweep's planning pass (sweep.h): run tables are placeholders. */
+static int l_planning(lua_State *L)
+{
+  const hg_plan *plan = plan_or_null(L);
+  lua_pushboolean(L, planning(L));
+  lua_pushboolean(L, plan && plan->mode != HG_PLAN_EXEC); /* a pass of a sweep: no progress */
+  return 2;
 }
 
 /* core.stderr_is_tty(): 1 when progress can update one line in place. */
@@ -1275,6 +1470,21 @@ static int outer_result_gc(lua_State *L)
 {
   hg_outer_result_release(luaL_checkudata(L, 1, "hgbench.outer_result"));
   return 0;
+}
+
+/* The list an outer run returns, with room for n rows: its fields label, problem,
+ * problem_params, outer, method and status (word). */
+static void push_outer_head(lua_State *L, int n, const char *label, const char *problem,
+                            const char *params, const char *outer, const char *method,
+                            const char *word)
+{
+  lua_createtable(L, n, 8);
+  set_str(L, "label", label);
+  set_str(L, "problem", problem);
+  set_str(L, "problem_params", params);
+  set_str(L, "outer", outer);
+  set_str(L, "method", method);
+  set_str(L, "status", word);
 }
 
 /* Field `key` of the table at t: nil or a table of parameters, as push_words' words (two
@@ -1373,20 +1583,68 @@ static int l_optimize(lua_State *L)
                         .theta0 = theta, .warm = warm, .exact = exact, .seed = (uint64_t)seed};
   const hg_policy *pol = policy_or_null(L);
   o.deadline = pol ? pol->deadline : 0;
-  int rc = hg_optimize(P, outer, no, ow, &o, R, &err);
-  if (rc && R->n == 0)
-    return luaL_error(L, "%s", err.msg);
+  /* the outer run's key: everything that makes its rows (not label), input files, revisions */
+  hg_record kr;
+  memset(&kr, 0, sizeof kr);
+  snprintf(kr.problem_params, sizeof kr.problem_params, "%s", up->params);
+  snprintf(kr.theta, sizeof kr.theta, "%s", rec);
+  for (int i = 0; i < nm; i++) /* input files named by the method's words */
+    snprintf(kr.method_params + strlen(kr.method_params),
+             sizeof kr.method_params - strlen(kr.method_params), "%s%s", i ? " " : "", mw[i]);
+  const hg_outer_ops *OO = hg_find_outer(outer, NULL);
+  const hg_method_ops *MO = hg_find_method(method, NULL);
+  uint64_t key = hg_fnv1a(HG_FNV_OFFSET, "outer", 6);
+  const char *kparts[] = {P->ops->name, up->params, outer, method, rec};
+  for (size_t i = 0; i < sizeof kparts / sizeof kparts[0]; i++)
+    key = hg_fnv1a(key, kparts[i], strlen(kparts[i]) + 1);
+  for (int i = 0; i < no + nm; i++)
+    key = hg_fnv1a(key, i < no ? ow[i] : mw[i - no], strlen(i < no ? ow[i] : mw[i - no]) + 1);
+  const double kreal[] = {b.tol_lower, b.tol_linear};
+  const long long kint[] = {b.t, b.k, b.K, steps, max_work, max_t, max_k, warm, exact, seed,
+                            no, nm, P->ops->revision, OO ? OO->revision : -1,
+                            MO ? MO->revision : -1};
+  key = hg_fnv1a(key, kreal, sizeof kreal);
+  key = hg_fnv1a(key, kint, sizeof kint);
+  uint64_t inputs = hg_inputs_hash(&S->files, &kr);
+  key = hg_fnv1a(key, &inputs, sizeof inputs);
+  hg_plan *plan = plan_or_null(L);
+  if (plan && plan->mode == HG_PLAN_RECORD) { /* the planning pass: a unit, not a run */
+    hg_unit u;
+    memset(&u, 0, sizeof u);
+    u.kind = 'o';
+    u.key = u.base = key;
+    hg_estimate_run(P->n_w, P->n_theta, &b, &u.cost, &u.mem);
+    u.cost *= max_work > 0 ? fmin((double)steps, (double)max_work / fmax(1, b.t + b.k) + 1)
+                           : (double)steps + 1;
+    snprintf(u.what, sizeof u.what, "%s %s/%s steps=%lld t=%d k=%d", P->ops->name, outer,
+             method, steps, b.t, b.k);
+    plan_unit(L, plan, l_optimize, &u);
+    push_outer_head(L, 0, label, P->ops->name, up->params, outer, method, "planned");
+    return 1;
+  }
+  int rc = HG_OK, resumed = S->outdir[0] && hg_outer_load(S->outdir, key, R);
+  if (!resumed && plan && plan->mode == HG_PLAN_REPORT) {
+    plan->n_missing++;
+    push_outer_head(L, 0, label, P->ops->name, up->params, outer, method, "missing");
+    return 1;
+  }
+  if (!resumed) {
+    if (plan && plan->mode == HG_PLAN_EXEC)
+      plan->n_ran++;
+    rc = hg_optimize(P, outer, no, ow, &o, R, &err);
+    if (rc && R->n == 0)
+      return luaL_error(L, "%s", err.msg);
+    hg_error serr;
+    hg_error_clear(&serr);
+    if (S->outdir[0] && hg_outer_store(S->outdir, key, R, &serr))
+      return luaL_error(L, "%s", serr.msg);
+  }
   if (hg_scenario_add_optimize(S, R, label, P->ops->name, outer, method, &err))
     return luaL_error(L, "%s", err.msg);
   note_data(L, S, up);
 
-  lua_createtable(L, R->n, 8);
-  set_str(L, "label", label);
-  set_str(L, "problem", P->ops->name);
-  set_str(L, "problem_params", up->params);
-  set_str(L, "outer", outer);
-  set_str(L, "method", method);
-  set_str(L, "status", hg_status_word(R->status));
+  push_outer_head(L, R->n, label, P->ops->name, up->params, outer, method,
+                  hg_status_word(R->status));
   if (R->status)
     set_str(L, "message", R->message);
   for (int i = 0; i < R->n; i++) {
@@ -1623,6 +1881,7 @@ static const luaL_Reg core_functions[] = {
   {"check", l_check},
   {"clock", l_clock},
   {"stderr_is_tty", l_stderr_is_tty},
+  {"planning", l_planning},
   {NULL, NULL},
 };
 
@@ -1924,11 +2183,17 @@ static int msghandler(lua_State *L)
 /* Protected part of hg_lua_run: libraries, the module as global `hg`, the script. */
 /* Set up a fresh state the way every scenario runs: its scenario and policy in the registry,
  * the standard libraries, the loaders, the sandbox when asked, and the module as global hg.
- * Called protected: (S, pol) as light userdata arguments. */
+ * Called protected: (S, pol[, plan]) as light userdata arguments. */
 static int prepare_state(lua_State *L)
 {
   hg_scenario *S = lua_touserdata(L, 1);
   const hg_policy *pol = lua_touserdata(L, 2);
+  hg_plan *plan = lua_touserdata(L, 3); /* a sweep's pass (sweep.h), or none */
+
+  lua_pushlightuserdata(L, plan);
+  lua_setfield(L, LUA_REGISTRYINDEX, PLAN_KEY);
+  lua_newtable(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, UNITS_KEY);
 
   lua_pushlightuserdata(L, S);
   lua_setfield(L, LUA_REGISTRYINDEX, SCENARIO_KEY);
@@ -1950,7 +2215,8 @@ static int run_protected(lua_State *L)
   lua_pushcfunction(L, prepare_state);
   lua_pushvalue(L, 1);
   lua_pushvalue(L, 3);
-  lua_call(L, 2, 0);
+  lua_pushvalue(L, 4);
+  lua_call(L, 3, 0);
   if (luaL_loadfilex(L, script, "t") != LUA_OK) {
     if (strstr(lua_tostring(L, -1), "binary chunk"))
       return luaL_error(L, "scenario '%s' is " BINARY_REFUSED, script);
@@ -2046,10 +2312,10 @@ int hg_lua_run(const char *script, const char *outdir, const hg_lua_opts *opts, 
   *strrchr(script_dir, '/') = '\0'; /* its folder ("" for "/": the whole tree) */
   if ((rc = hg_scenario_open(script, outdir, &S, err)))
     return rc;
-  if ((rc = resolve_root(outdir, "output folder", roots[MAX_READ_ROOTS], err)))
+  if (outdir && (rc = resolve_root(outdir, "output folder", roots[MAX_READ_ROOTS], err)))
     goto done;
   pol.sandbox = opts->sandbox;
-  pol.write_root = roots[MAX_READ_ROOTS];
+  pol.write_root = outdir ? roots[MAX_READ_ROOTS] : NULL; /* a plan writes nothing */
   pol.read_roots = read_roots;
   read_roots[pol.n_read++] = *script_dir ? script_dir : "/";
   read_roots[pol.n_read++] = HG_DATASETS_DIR;
@@ -2069,7 +2335,39 @@ int hg_lua_run(const char *script, const char *outdir, const hg_lua_opts *opts, 
   lua_pushlightuserdata(L, S);
   lua_pushlightuserdata(L, (void *)script);
   lua_pushlightuserdata(L, &pol);
-  int status = lua_pcall(L, 3, 0, 1);
+  lua_pushlightuserdata(L, opts->plan);
+  int status = lua_pcall(L, 4, 0, 1);
+  if (status == LUA_ERRRUN && opts->plan && opts->plan->mode == HG_PLAN_RECORD &&
+      opts->plan->n > 0) {
+    /* code that reads results, run on placeholders: the runs before it are the plan, what
+     * follows is left to the reporting pass */
+    const char *msg = lua_tostring(L, -1);
+    const char *tb = msg ? strstr(msg, "\nstack traceback:\n") : NULL;
+    fprintf(stderr, "hgbench: note: the planning pass stopped at an error on placeholder "
+            "results (%.*s); the %d runs before it are planned, any later ones are run by the "
+            "reporting pass\n", msg ? (tb ? (int)(tb - msg) : (int)strlen(msg)) : 0,
+            msg ? msg : "?", opts->plan->n);
+    lua_pop(L, 1);
+    status = LUA_OK;
+  }
+  if (status == LUA_OK && opts->plan && opts->plan->drive) { /* execute the units given */
+    opts->plan->mode = HG_PLAN_EXEC;
+    opts->plan->lua = L;
+    opts->plan->exec = exec_unit;
+    rc = opts->plan->drive(opts->plan, opts->plan->ctx, err);
+    opts->plan->lua = NULL;
+  }
+  if (opts->plan && (opts->plan->mode == HG_PLAN_REPORT || opts->plan->mode == HG_PLAN_OFF)) {
+    /* a reporting pass: rows in the order the script asked for them, as a serial run's */
+    uint64_t *base = malloc(((size_t)opts->plan->n + 1) * sizeof *base);
+    int nb = 0;
+    for (int j = 0; base && j < opts->plan->n; j++)
+      if (opts->plan->units[j].kind == 'h')
+        base[nb++] = opts->plan->units[j].base;
+    if (!base || hg_scenario_order(S, base, nb, err))
+      rc = base ? err->status : hg_fail(err, HG_ERR_NOMEM, "out of memory ordering results");
+    free(base);
+  }
   lua_sethook(L, NULL, 0, 0); /* finalizers run at lua_close, past any deadline */
   if (status != LUA_OK) {
     const char *msg = lua_tostring(L, -1);
@@ -2088,7 +2386,7 @@ int hg_lua_run(const char *script, const char *outdir, const hg_lua_opts *opts, 
 
 done:
   hg_error_clear(&ferr);
-  int frc = hg_scenario_finish(S, &nfailed, &ferr);
+  int frc = outdir ? hg_scenario_finish(S, &nfailed, &ferr) : HG_OK; /* a plan: no folder */
   if (frc && !rc) {
     rc = frc;
     *err = ferr;

@@ -25,6 +25,10 @@ typedef struct hg_lua_opts {
   int n_allow_read;
   double max_seconds;            /* --max-seconds: wall-clock budget of the script (0: none) */
   size_t max_memory;             /* --max-memory: cap on one run's workspace (0: none) */
+  struct hg_plan *plan;          /* a sweep's pass (sweep.h; NULL: a plain run).  Planning
+                                    (HG_PLAN_RECORD): outdir may be NULL (nothing written);
+                                    an error after the first unit ends the pass, not the run;
+                                    plan->drive then executes units in the same state */
 } hg_lua_opts;
 
 /* opts may be NULL (no limits).  A binary (precompiled) script is refused, as is any binary

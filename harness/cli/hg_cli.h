@@ -11,7 +11,8 @@
 /* Scenarios: the output folder of a scenario run (harness/cli/scenario.c)                    */
 /* ------------------------------------------------------------------------------------------ */
 
-/* Open a scenario writing into outdir (created if missing).  An existing outdir/results.tsv
+/* Open a scenario writing into outdir (created if missing; NULL: none, for a plan, which
+ * records nothing).  An existing outdir/results.tsv
  * is read back once into a hash index so runs already recorded are skipped (resume); a last
  * line cut short by a kill is dropped with a warning on stderr and cut from the file; any
  * other malformed line is an error naming the file and line. */
@@ -49,6 +50,13 @@ int hg_scenario_add_optimize(hg_scenario *S, const hg_outer_result *res, const c
  * resume; a malformed line is an error naming the file and line, a torn last line is dropped
  * with a warning on stderr. */
 int hg_results_read(const char *path, hg_record **rows, int *n, hg_error *err);
+/* Put S's rows in the order of the base keys (hg_run_key hashes) base[0..n), rows not named
+ * after them in their order: report.md and the results.tsv that hg_scenario_finish rewrites
+ * then follow it (a sweep's reporting pass: a serial run's order). */
+int hg_scenario_order(hg_scenario *S, const uint64_t *base, int n, hg_error *err);
+/* Write dir/results.tsv (atomically) with the header and rows, scenario their first column. */
+int hg_results_write(const char *dir, const char *scenario, const hg_record *rows, int n,
+                     hg_error *err);
 /* hgbench compare BASE NEW [--rtol R] [--time-ratio X] (harness/cli/compare.c): argv from the
  * command on; returns the exit status (0 no regression, 1 a regression, 2 bad input). */
 int hg_cli_compare(int argc, char **argv);

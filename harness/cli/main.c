@@ -8,6 +8,7 @@
 #include "json.h"
 #include "hglua.h"
 #include "plugin_load.h"
+#include "sweep.h"
 
 #include <cblas.h>
 #include <errno.h>
@@ -86,6 +87,26 @@ static const char usage[] =
   "                                              under DIR only, read from the scenario's\n"
   "                                              folder, " HG_DATASETS_DIR ", DIR and\n"
   "                                              each --allow-read DIR\n"
+  "            [--shard i/N | --mpi]             scale-out (README \"Scale-out\"): --shard\n"
+  "                                              runs shard i of N (0 <= i < N, balanced by\n"
+  "                                              estimated cost) into DIR/shard-i-of-N;\n"
+  "                                              --mpi under mpirun: ranks take runs from\n"
+  "                                              rank 0, longest first, into DIR/rank-R,\n"
+  "                                              then rank 0 merges and reports into DIR\n"
+  "  plan SCENARIO.lua [--shards N]              the scenario's runs (nothing executed):\n"
+  "                                              key, estimated cost and memory; with\n"
+  "                                              --shards N each run's shard and the balance\n"
+  "  merge SHARD_DIR... --out DIR [--scenario FILE] [--run-missing]\n"
+  "                                              one results.tsv (duplicate keys reported,\n"
+  "                                              the newest kept), report, plots from shard\n"
+  "                                              or rank folders; exit 1 if runs are missing\n"
+  "  status DIR [--scenario FILE]                runs done, failed and missing in DIR and its\n"
+  "                                              shard/rank folders (exit 1 if any missing)\n"
+  "  slurm SCENARIO.lua --tasks N [--time T] [--partition P] [--mem M] [--out DIR]\n"
+  "                                              an sbatch job array (task i runs --shard\n"
+  "                                              i/N) and a merge job after it; --mem\n"
+  "                                              defaults to the largest run's estimate;\n"
+  "                                              printed, or written to DIR/slurm.sh\n"
   "\n"
   "--plugin PATH.so (repeatable, before or after COMMAND) loads a shared object's methods,\n"
   "problems and outer loops (HG_PLUGIN_DEFINE in hgbench.h); HGBENCH_PLUGIN_PATH lists more\n"
@@ -137,6 +158,8 @@ typedef struct cli {
   int max_seconds_given;
   size_t max_memory;      /* --max-memory (default: half the physical memory) */
   double deadline;        /* hg_now() + --max-seconds (0: none) */
+  const char *shard;      /* --shard i/N (run) */
+  int mpi;                /* --mpi (run) */
 } cli;
 
 /* Print an error line: "hgbench: " and msg with control bytes escaped (user input echoed in
@@ -228,7 +251,7 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (strncmp(a, "--", 2) == 0) {
       int takes = strcmp(a, "--json") && strcmp(a, "--traceback") && strcmp(a, "--local") &&
-                  strcmp(a, "--sandbox");
+                  strcmp(a, "--sandbox") && strcmp(a, "--mpi");
       if (takes && !next)
         return hg_fail(err, HG_ERR_ARG, "%s needs a value", a);
       if (!strcmp(a, "--json"))
@@ -239,6 +262,10 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
         c->local = 1;
       else if (!strcmp(a, "--sandbox"))
         c->sandbox = 1;
+      else if (!strcmp(a, "--mpi"))
+        c->mpi = 1;
+      else if (!strcmp(a, "--shard"))
+        c->shard = next;
       else if (!strcmp(a, "--allow-read"))
         c->allow_read[c->nallow++] = next;
       else if (!strcmp(a, "--max-memory"))
@@ -1022,6 +1049,12 @@ static int cmd_run(cli *c, hg_error *err)
     lo.max_seconds = SANDBOX_MAX_SECONDS;
   if (c->nallow && !c->sandbox)
     return bad_input("--allow-read applies only with --sandbox");
+  if (c->shard && c->mpi)
+    return bad_input("run takes --shard or --mpi, not both");
+  if (c->shard) /* sweep.c */
+    return hg_cli_run_shard(script, outdir, &lo, c->shard, c->traceback);
+  if (c->mpi) /* mpi.c */
+    return hg_cli_run_mpi(script, outdir, &lo, c->traceback);
   int rc = hg_lua_run(script, outdir, &lo, &failed, trace, sizeof trace, err);
   if (rc) {
     if (c->traceback && *trace)
@@ -1073,6 +1106,14 @@ int main(int argc, char **argv)
     return cmd_selftest(argc, argv);
   if (!strcmp(cmd, "compare"))
     return hg_cli_compare(argc, argv);
+  if (!strcmp(cmd, "plan")) /* scale-out (sweep.c) */
+    return hg_cli_plan(argc, argv);
+  if (!strcmp(cmd, "merge"))
+    return hg_cli_merge(argc, argv);
+  if (!strcmp(cmd, "status"))
+    return hg_cli_status(argc, argv);
+  if (!strcmp(cmd, "slurm"))
+    return hg_cli_slurm(argc, argv);
 
   static const struct {
     const char *name;

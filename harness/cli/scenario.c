@@ -425,6 +425,57 @@ int hg_results_read(const char *path, hg_record **rows, int *n, hg_error *err)
   return HG_OK;
 }
 
+int hg_scenario_order(hg_scenario *S, const uint64_t *base, int n, hg_error *err)
+{
+  hg_record *rows = malloc(((size_t)S->n + 1) * sizeof *rows);
+  unsigned char *used = calloc((size_t)S->n + 1, 1);
+  int k = 0;
+  if (!rows || !used) {
+    free(rows);
+    free(used);
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory ordering %d results rows", S->n);
+  }
+  size_t mask = (size_t)S->n_slots - 1;
+  for (int j = 0; j < n && S->n_slots; j++)
+    for (size_t i = (size_t)((base[j] * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
+         S->slots[i].row >= 0; i = (i + 1) & mask)
+      if (S->slots[i].h == base[j]) {
+        if (!used[S->slots[i].row]) {
+          used[S->slots[i].row] = 1;
+          rows[k++] = S->rows[S->slots[i].row];
+        }
+        break;
+      }
+  for (int i = 0; i < S->n; i++)
+    if (!used[i])
+      rows[k++] = S->rows[i];
+  memcpy(S->rows, rows, (size_t)S->n * sizeof *rows);
+  free(rows);
+  free(used);
+  for (int i = 0; i < S->n_slots; i++) /* the index anew, on the rows' new places */
+    S->slots[i].row = -1;
+  for (int i = 0; i < S->n; i++) {
+    uint64_t h = hg_run_key(&S->rows[i], 0, NULL, 0);
+    struct hg_key_slot *e = slot_of(S, &S->rows[i], h);
+    e->h = h;
+    e->row = i;
+  }
+  S->n_superseded++; /* results.tsv rewritten in this order at the end */
+  return HG_OK;
+}
+
+int hg_results_write(const char *dir, const char *scenario, const hg_record *rows, int n,
+                     hg_error *err)
+{
+  hg_scenario S;
+  memset(&S, 0, sizeof S);
+  snprintf(S.outdir, sizeof S.outdir, "%s", dir);
+  snprintf(S.name, sizeof S.name, "%s", scenario);
+  S.rows = (hg_record *)rows;
+  S.n = n;
+  return write_results(&S, err);
+}
+
 /* Open results.tsv for appending: read back what it holds (read_results), cut a torn last line
  * away; a missing or empty file is first written with the header alone. */
 static int open_results(hg_scenario *S, hg_error *err)
@@ -474,7 +525,7 @@ int hg_scenario_open(const char *script, const char *outdir, hg_scenario **out, 
   if (!S)
     return hg_fail(err, HG_ERR_NOMEM, "out of memory for a scenario");
   snprintf(S->script, sizeof S->script, "%s", script);
-  snprintf(S->outdir, sizeof S->outdir, "%s", outdir);
+  snprintf(S->outdir, sizeof S->outdir, "%s", outdir ? outdir : ""); /* "": a plan's */
   const char *base = strrchr(script, '/') ? strrchr(script, '/') + 1 : script;
   snprintf(S->name, sizeof S->name, "%s", base);
   size_t len = strlen(S->name);
@@ -483,7 +534,7 @@ int hg_scenario_open(const char *script, const char *outdir, hg_scenario **out, 
   S->start_time = epoch_now();
   S->fd = -1;
   iso_time(S->start_time, S->start_iso, sizeof S->start_iso);
-  if ((rc = make_dirs(outdir, err)) || (rc = open_results(S, err)))
+  if (outdir && ((rc = make_dirs(outdir, err)) || (rc = open_results(S, err))))
     goto done;
 
 done:
