@@ -237,6 +237,13 @@ int hg_glm_read_dataset(const char *name, const hg_params *p, const char *const 
     .normalize = hg_params_str(p, "normalize"),
     .seed = (uint64_t)hg_params_int(p, "seed"),
   };
+  /* the n + n_val rows as doubles, against --max-memory before the files are read */
+  const int ds_step = o.downsample > 1 ? o.downsample : 1, side = (28 + ds_step - 1) / ds_step;
+  char owner[96];
+  snprintf(owner, sizeof owner, "problem '%s'", name);
+  if ((status = hg_params_reserve(p, owner, ((double)o.n + o.n_val) * side * side *
+                                  sizeof(double), "for the data set's rows", err)))
+    goto done;
   hg_error_clear(&e);
   status = hg_fashion_mnist(&o, ds, &e);
   if (status != HG_OK)

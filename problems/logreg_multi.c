@@ -611,6 +611,12 @@ static int logreg_multi_create(const hg_params *p, void **self, int *n_w, int *n
   }
 
   const size_t nw = (size_t)M->nw, C = (size_t)M->C;
+  if ((status = hg_params_reserve(p, "problem 'logreg-multi'",
+                                  ((double)nw * (10.0 + (M->cholesky ? (double)nw : 0)) +
+                                   (2.0 * G->n + G->n_val) * C + M->m) * sizeof(double),
+                                  M->cholesky ? "for its work arrays and dense Hessian"
+                                              : "for its work arrays", err)))
+    goto done;
   M->lam = malloc(nw * sizeof(double));
   M->lam_theta = malloc((size_t)M->m * sizeof(double));
   M->P = malloc((size_t)G->n * C * sizeof(double));

@@ -41,6 +41,7 @@ typedef struct poison {
   char source[160];   /* "synthetic (seed 0)", "train.csv / val.csv" or data='s description */
   int n, n_val, d, dp; /* dp = d' = d + intercept */
   int C, n_p, intercept;
+  size_t mem_cap;     /* --max-memory (hg_params_mem_cap), for exact's Hessian */
   double lambda, radius, eta;
   hg_matrix *X, *X_val; /* dense n x d' and n' x d' (intercept column appended) */
   int *y, *y_val;       /* class indices 0 .. C-1 */
@@ -555,6 +556,10 @@ static int poison_exact(void *self, const double *theta, double *wstar, double *
   const int nw = P->C * P->dp;
   int status = HG_OK;
   poison_newton N = {P, poison_points(P, theta), NULL, NULL};
+  if ((status = hg_over_cap(P->mem_cap, ((double)nw * nw + (double)P->n * P->dp +
+                                          HG_NEWTON_WORK(nw) + nw) * sizeof(double),
+                            poison_name, "for the Hessian of its exact reference", err)))
+    return status;
   double *work = malloc((HG_NEWTON_WORK(nw) + (size_t)nw) * sizeof(double));
 
   N.H = malloc((size_t)nw * (size_t)nw * sizeof(double));
@@ -726,6 +731,12 @@ static int poison_create(const hg_params *p, void **self, int *n_w, int *n_theta
   }
   const size_t n = (size_t)P->n, dp = (size_t)P->dp, C = (size_t)P->C;
   const size_t m = (size_t)P->n_p * (size_t)P->d;
+  P->mem_cap = hg_params_mem_cap(p);
+  if ((status = hg_params_reserve(p, poison_name, ((double)n * dp * 2 + 4.0 * m + 3.0 * n * C +
+                                                   (double)P->n_val * C + (double)dp * dp +
+                                                   HG_ROWS_BLOCK * 2.0 * C) * sizeof(double),
+                                  "for its work arrays", err)))
+    goto done;
   P->Xt = malloc(n * dp * sizeof(double));
   P->Xt_theta = malloc(m * sizeof(double));
   P->Z = malloc(n * C * sizeof(double));

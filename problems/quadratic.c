@@ -382,6 +382,12 @@ static int quadratic_create(const hg_params *p, void **self, int *n_w, int *n_th
   const int big = m > n ? m : n;
   const size_t nn = (size_t)n * (size_t)n, nm = (size_t)n * (size_t)m;
 
+  /* A, its factor and Q (n x n), B (n x m), the Gram of B; benchopt's SVD work (3 big^2) */
+  double bytes = (3.0 * nn + nm + (double)k * k + 6.0 * big) * sizeof(double);
+  if (qp->benchopt)
+    bytes += (2.0 * nn + (double)m * m + nm + 3.0 * big * big) * sizeof(double);
+  if ((status = hg_params_reserve(p, "problem 'quadratic'", bytes, "for its matrices", err)))
+    goto done;
   Q = malloc(nn * sizeof(double));
   tau = malloc((size_t)big * sizeof(double));
   BtB = malloc((size_t)k * (size_t)k * sizeof(double));
