@@ -189,14 +189,14 @@ static void logreg_phi(void *self, const double *w, const double *theta, double 
   hg_glm *G = &P->glm;
   const double *lam = hg_glm_lam(G, theta);
 
-  P->H_same = 0; /* ends a row of products at one w (logreg_use_hessian) */
   logreg_pass(P, w, NULL, logreg_rows_phi, G->r_d);
   hg_glm_step(G, w, lam, G->r_d, out);
 }
 
 /* Whether the product at w goes through the formed Hessian (DESIGN §3 "Formed Hessian"): a
- * ski-rental rule.  Products at one w in a row are counted (phi and upper, called before every
- * adjoint solve, end a row, so a run's choices do not depend on the runs before it); once
+ * ski-rental rule.  Products at one w in a row are counted (upper, called before every adjoint
+ * solve and reverse sweep, ends a row, so a run's choices do not depend on the runs before it;
+ * Phi does not, so itd:checkpoints= recomputing iterates makes the same choices); once
  * they have cost as much as forming H = X^T D(w) X / n (P->H_cost products, glm.h
  * hg_glm_form_cost), or at once under hessian=yes, H is formed (unless it already is, at this
  * w) and the rest are one dsymv each.  So k products at one w cost at most twice the better

@@ -11,7 +11,10 @@
  *     hessian=auto switches to it after the cost model's count and still agrees; aid-cg with
  *     each agrees with exact alike;
  *   - storage=auto: CSR data with half its entries or more nonzero is stored densely, sparser
- *     data stays CSR, and the two storages give the same Phi (1e-13).
+ *     data stays CSR, and the two storages give the same Phi (1e-13);
+ *   - itd:checkpoints=C returns the full tape's hypergradient and w_t bit for bit (memcmp),
+ *     for C from 1 (everything recomputed) to t, with t vjp_w and t vjp_theta and at least t
+ *     Phi, on quadratic, ridge (Gram and not) and logreg (dense and CSR).
  *
  * One line per check; exit status non-zero when any check fails.
  * usage: test_perf DIR (unused: the data are drawn here)
@@ -268,6 +271,69 @@ static void test_auto_storage(void)
   hg_problem_destroy(&C);
 }
 
+/* itd:checkpoints=C against itd, bit for bit. */
+static void test_checkpoints(void)
+{
+  static const char *const quad[] = {NULL};
+  static const char *const ridge_g[] = {"n=60", "d=12", NULL};
+  static const char *const ridge_ng[] = {"n=60", "d=12", "gram=no", NULL};
+  static const char *const lr[] = {"n=80", "d=9", NULL};
+  static const char *const lr_sp[] = {"n=80", "d=9", "density=0.3", NULL};
+  static const struct {
+    const char *name;
+    const char *const *words;
+  } probs[] = {{"quadratic", quad}, {"ridge", ridge_g}, {"ridge", ridge_ng}, {"logreg", lr},
+               {"logreg", lr_sp}};
+  static const int ts[] = {1, 2, 37, 100};
+  static const char *const cks[] = {"checkpoints=1", "checkpoints=2", "checkpoints=3",
+                                    "checkpoints=7", "checkpoints=37"};
+
+  for (size_t p = 0; p < sizeof probs / sizeof probs[0]; p++) {
+    hg_problem *P = make(probs[p].name, probs[p].words);
+    if (!P)
+      continue;
+    double *theta = calloc((size_t)P->n_theta, sizeof(double));
+    P->ops->theta0(P->self, theta);
+    int bad = 0, runs = 0;
+    char what[768] = "";
+    for (size_t it = 0; it < sizeof ts / sizeof ts[0]; it++) {
+      hg_budget bud = {.t = ts[it], .k = 1};
+      hg_run_opts o = {0};
+      hg_run full = {0};
+      hg_error err;
+      hg_error_clear(&err);
+      if (hg_hypergrad(P, "itd", 0, NULL, theta, &bud, &o, &full, &err) != HG_OK) {
+        check(0, "itd on %s: %s", probs[p].name, err.msg);
+        hg_run_release(&full);
+        continue;
+      }
+      for (size_t c = 0; c < sizeof cks / sizeof cks[0]; c++) {
+        hg_run r = {0};
+        const char *words[1] = {cks[c]};
+        runs++;
+        if (hg_hypergrad(P, "itd", 1, words, theta, &bud, &o, &r, &err) != HG_OK ||
+            memcmp(r.grad, full.grad, (size_t)P->n_theta * sizeof(double)) != 0 ||
+            memcmp(r.w, full.w, (size_t)P->n_w * sizeof(double)) != 0 ||
+            r.counts.vjp_w != full.counts.vjp_w || r.counts.vjp_theta != full.counts.vjp_theta ||
+            r.counts.phi < full.counts.phi) {
+          if (!bad++)
+            snprintf(what, sizeof what, "t = %d, %s: %s (|dg| %.3g, phi %ld vs %ld)", ts[it],
+                     cks[c], err.msg, hg_rel_diff(P->n_theta, r.grad, full.grad),
+                     r.counts.phi, full.counts.phi);
+        }
+        hg_run_release(&r);
+      }
+      hg_run_release(&full);
+    }
+    check(bad == 0, "itd:checkpoints=C on %s %s: %d runs bit-identical to the full tape "
+          "(grad and w_t, memcmp), %d differ %s", probs[p].name,
+          probs[p].words[0] ? probs[p].words[probs[p].words[1] && probs[p].words[2] ? 2 : 0]
+                            : "", runs - bad, bad, what);
+    free(theta);
+    hg_problem_destroy(&P);
+  }
+}
+
 int main(int argc, char **argv)
 {
   (void)argc;
@@ -276,6 +342,7 @@ int main(int argc, char **argv)
   test_pass();
   test_formed_hessian();
   test_auto_storage();
+  test_checkpoints();
   printf("%d checks, %d failed\n", checks, failures);
   return failures != 0;
 }
