@@ -478,8 +478,9 @@ static int verify_one(cli *c, hg_error *err)
   if (!rc)
     rc = hg_verify(P, theta, c->local, &rep, err);
   if (!rc) {
-    printf("\n== %s %s  (n_w = %d, n_theta = %d, q = %.4g, large budget t = k = %d)\n",
-           P->ops->name, hg_params_text(P->params), P->n_w, P->n_theta, rep.q, rep.t_big);
+    printf("\n== %s %s  (n_w = %d, n_theta = %d, q = %.4g, large budget t = k = %d; "
+           "verified in %.3g s)\n", P->ops->name, hg_params_text(P->params), P->n_w,
+           P->n_theta, rep.q, rep.t_big, rep.wall_s);
     printf("%-13s %-22s %6s %6s %11s %9s %10s %8s  %s\n", "method", "check", "t", "k",
            "rel. error", "tolerance", "wall [s]", "calls", "result");
     for (int i = 0; i < rep.nrows; i++) {
