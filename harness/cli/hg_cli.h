@@ -53,6 +53,19 @@ int hg_results_read(const char *path, hg_record **rows, int *n, hg_error *err);
  * command on; returns the exit status (0 no regression, 1 a regression, 2 bad input). */
 int hg_cli_compare(int argc, char **argv);
 
+/* The measuring modes of hgbench bench (harness/cli/bench.c), mode "limits" or "vs-torch":
+ *   --limits [n=N d=D]: the machine's read bandwidth and GEMV/GEMM rates, then each kernel's
+ *     time, bytes, flops and fraction of them (a PROBLEM is an error: the instances are its
+ *     own);
+ *   PROBLEM train= val= ... --vs-torch: itd, aid-fp, aid-cg of hgbench and of
+ *     bench/torch_baseline.py (embedded; run by HGBENCH_PYTHON or /usr/bin/python3) on the
+ *     same files at budget b, median of `repeat` runs, errors against exact.
+ * Prints to stdout; returns the exit status (0, 2 bad input or an error in err, 77 when the
+ * torch baseline cannot run: no python3 with torch). */
+int hg_cli_bench_mode(const char *mode, const char *problem, int nwords,
+                      const char *const *words, const hg_budget *b, long repeat,
+                      hg_error *err);
+
 /* mkdir -p dir (an existing folder is fine; a file in the way is an error naming it). */
 int hg_make_dirs(const char *dir, hg_error *err);
 

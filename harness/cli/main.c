@@ -45,6 +45,12 @@ static const char usage[] =
   "                                              one hypergradient, measured, with its bound\n"
   "  bench PROBLEM [key=value ...] [--methods a,b:key=value,...] [--t N] [--k N] [--K N]\n"
   "            [--theta V|@FILE] [--repeat N]   time per hypergradient of each method\n"
+  "  bench --limits [n=N d=D]   read bandwidth, GEMV/GEMM rates and each kernel's time,\n"
+  "            bytes, flops and fraction of them (ridge, logreg dense and CSR at N x D,\n"
+  "            default 20000 x 1000; denoise-tv, deblur-tv, denoise-foe, equilibrium)\n"
+  "  bench ridge|logreg train=F val=F --vs-torch [--t N] [--k N] [--repeat N]   itd, aid-fp,\n"
+  "            aid-cg against bench/torch_baseline.py (Debian's python3-torch, float64, one\n"
+  "            thread) on the same files: times, speed-up, both errors against exact\n"
   "  optimize PROBLEM [key=value ...] --outer NAME[:key=value,...]\n"
   "            --method NAME[:key=value,...] [--steps N] [--max-work N]\n"
   "            [--t N --k N | tol words]\n"
@@ -129,6 +135,7 @@ typedef struct cli {
   hg_budget budget;
   long seed, repeat;
   int json;
+  const char *bench_mode; /* bench --limits, --vs-torch (harness/cli/bench.c) */
   int not_applicable, informational; /* verify: rows counted over every problem */
   int sandbox;            /* --sandbox (run) */
   int nallow;
@@ -228,11 +235,13 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (strncmp(a, "--", 2) == 0) {
       int takes = strcmp(a, "--json") && strcmp(a, "--traceback") && strcmp(a, "--local") &&
-                  strcmp(a, "--sandbox");
+                  strcmp(a, "--sandbox") && strcmp(a, "--limits") && strcmp(a, "--vs-torch");
       if (takes && !next)
         return hg_fail(err, HG_ERR_ARG, "%s needs a value", a);
       if (!strcmp(a, "--json"))
         c->json = 1;
+      else if (!strcmp(a, "--limits") || !strcmp(a, "--vs-torch"))
+        c->bench_mode = a + 2;
       else if (!strcmp(a, "--traceback"))
         c->traceback = 1;
       else if (!strcmp(a, "--local"))
@@ -785,6 +794,11 @@ static int cmd_bench(cli *c, hg_error *err)
   hg_problem *P = NULL;
   double *theta = NULL, *ref = NULL, *wstar = NULL, times[64], t_exact = 0;
   char list[512];
+  if (c->bench_mode) /* harness/cli/bench.c */
+    return hg_cli_bench_mode(c->bench_mode, c->problem, c->nwords, c->words, &c->budget,
+                             c->repeat, err);
+  if (!c->problem)
+    return hg_fail(err, HG_ERR_ARG, "missing PROBLEM (see hgbench --help)"), EXIT_BADINPUT;
   int rc = setup(c, &P, &theta, err);
 
   if (rc)
@@ -1077,7 +1091,7 @@ int main(int argc, char **argv)
   } commands[] = {
     {"info", 2, cmd_info},           {"check", 2, cmd_check},
     {"verify", 1, cmd_verify},       {"hypergrad", 2, cmd_hypergrad},
-    {"bench", 2, cmd_bench},         {"run", 2, cmd_run},
+    {"bench", 1, cmd_bench},         {"run", 2, cmd_run},
     {"optimize", 2, cmd_optimize},
   };
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
