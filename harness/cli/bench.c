@@ -17,6 +17,7 @@
  *     the same product as two separate GEMV passes over X.
  */
 #include "hg_cli.h"
+#include "hg_io.h" /* hg_plot */
 #include "hg_torch_baseline.h" /* hg_torch_baseline_py[]: bench/torch_baseline.py */
 
 #include <cblas.h>
@@ -500,11 +501,142 @@ done:
   return rc == 77 ? 77 : rc ? 2 : 0;
 }
 
-int hg_cli_bench_mode(const char *mode, const char *problem, int nwords,
-                      const char *const *words, const hg_budget *b, long repeat,
-                      hg_error *err)
+#define SCALE_POINTS 5
+#define SCALE_METHODS 8
+
+/* --scale n|d|t: see hg_cli.h. */
+static int bench_scale(const hg_bench_args *a, hg_error *err)
 {
-  if (!strcmp(mode, "limits"))
-    return bench_limits(problem, nwords, words, err) ? 2 : 0;
-  return bench_vs_torch(problem, nwords, words, b, repeat, err);
+  const char *axis = a->axis;
+  char list[512], *names[SCALE_METHODS];
+  int nm = 0, rc = HG_OK;
+  double size[SCALE_POINTS], secs[SCALE_METHODS][SCALE_POINTS], mem[SCALE_METHODS][SCALE_POINTS];
+
+  if (!a->problem)
+    return hg_fail(err, HG_ERR_ARG, "bench --scale needs a PROBLEM");
+  if (!axis || (strcmp(axis, "n") && strcmp(axis, "d") && strcmp(axis, "t")))
+    return hg_fail(err, HG_ERR_ARG, "bench --scale %s: the axis is n, d or t",
+                   axis ? axis : "(none)");
+  snprintf(list, sizeof list, "%s", a->methods ? a->methods
+           : "itd,itd:checkpoints=10,aid-fp,aid-cg");
+  for (char *tok = strtok(list, ","); tok && nm < SCALE_METHODS; tok = strtok(NULL, ","))
+    names[nm++] = tok;
+  const char *given = axis[0] == 't' ? NULL : word_value(a->nwords, a->words, axis);
+  const double base = axis[0] == 't' ? a->budget.t : given ? atof(given)
+                      : axis[0] == 'n' ? 1000 : 100;
+  if (!(base >= 1))
+    return hg_fail(err, HG_ERR_ARG, "bench --scale %s: the base size %g is not a count", axis,
+                   base);
+  const char **words = calloc((size_t)a->nwords + 1, sizeof *words);
+  if (!words)
+    return hg_fail(err, HG_ERR_NOMEM, "out of memory");
+  char sizeword[64];
+  for (int p = 0; p < SCALE_POINTS && !rc; p++) {
+    size[p] = base * (1 << p);
+    int nw = 0;
+    for (int i = 0; i < a->nwords; i++)
+      if (axis[0] == 't' || strncmp(a->words[i], axis, 1) || a->words[i][1] != '=')
+        words[nw++] = a->words[i];
+    if (axis[0] != 't') {
+      snprintf(sizeword, sizeof sizeword, "%s=%.0f", axis, size[p]);
+      words[nw++] = sizeword;
+    }
+    hg_problem *P = NULL;
+    double *theta = NULL;
+    if ((rc = hg_problem_create(a->problem, nw, words, &P, err)))
+      break;
+    theta = malloc((size_t)P->n_theta * sizeof *theta);
+    if (!theta) {
+      rc = hg_fail(err, HG_ERR_NOMEM, "out of memory");
+      hg_problem_destroy(&P);
+      break;
+    }
+    P->ops->theta0(P->self, theta);
+    hg_budget b = a->budget;
+    if (axis[0] == 't')
+      b.t = (int)size[p];
+    for (int m = 0; m < nm && !rc; m++) {
+      char buf[256];
+      const char *mw[16];
+      int nmw = 0;
+      snprintf(buf, sizeof buf, "%s", names[m]);
+      char *colon = strchr(buf, ':');
+      if (colon) {
+        *colon = '\0';
+        for (char *tok = strtok(colon + 1, ";"); tok && nmw < 16; tok = strtok(NULL, ";"))
+          mw[nmw++] = tok;
+      }
+      double t[64];
+      const long reps = a->repeat < 64 ? a->repeat : 64;
+      for (long r = 0; r < reps && !rc; r++) {
+        hg_run run = {0};
+        hg_run_opts o = {0};
+        rc = hg_hypergrad(P, buf, nmw, mw, theta, &b, &o, &run, err);
+        t[r] = run.wall_s;
+        mem[m][p] = (double)run.peak_bytes;
+        hg_run_release(&run);
+      }
+      if (!rc) {
+        qsort(t, (size_t)reps, sizeof *t, cmp_double);
+        secs[m][p] = t[reps / 2];
+      }
+    }
+    free(theta);
+    hg_problem_destroy(&P);
+  }
+  free(words);
+  if (rc)
+    return rc;
+
+  printf("bench --scale %s %s (%s = %g x 1, 2, 4, 8, 16; t = %d, k = %d; median of %ld)\n",
+         axis, a->problem, axis, base, a->budget.t, a->budget.k, a->repeat);
+  printf("%-24s", "method");
+  for (int p = 0; p < SCALE_POINTS; p++)
+    printf(" %10.0f", size[p]);
+  printf("   %-26s %-26s\n", "time ~ size^b [95 %]", "peak memory ~ size^b [95 %]");
+  hg_plot_series ts[SCALE_METHODS], ms[SCALE_METHODS];
+  for (int m = 0; m < nm; m++) {
+    double bt, lt, ht, bm, lm, hm;
+    hg_fit_slope(SCALE_POINTS, size, secs[m], 0.0, &bt, &lt, &ht);
+    hg_fit_slope(SCALE_POINTS, size, mem[m], 0.0, &bm, &lm, &hm);
+    printf("%-24s", names[m]);
+    for (int p = 0; p < SCALE_POINTS; p++)
+      printf(" %10.3e", secs[m][p]);
+    printf("   %5.2f [%5.2f, %5.2f]     %5.2f [%5.2f, %5.2f]\n", bt, lt, ht, bm, lm, hm);
+    printf("%-24s", "  peak bytes");
+    for (int p = 0; p < SCALE_POINTS; p++)
+      printf(" %10.3e", mem[m][p]);
+    printf("\n");
+    ts[m] = (hg_plot_series){.name = names[m], .n = SCALE_POINTS, .x = size, .y = secs[m]};
+    ms[m] = (hg_plot_series){.name = names[m], .n = SCALE_POINTS, .x = size, .y = mem[m]};
+  }
+  char name[64], title[128], xlabel[16], rendered[512];
+  snprintf(xlabel, sizeof xlabel, "%s", axis);
+  const char *outdir = a->out ? a->out : ".";
+  for (int k = 0; k < 2; k++) {
+    snprintf(name, sizeof name, "scale-%s-%s", axis, k ? "memory" : "time");
+    snprintf(title, sizeof title, "%s: %s against %s", a->problem, k ? "peak memory" : "time",
+             axis);
+    hg_plot_spec spec = {.name = name, .title = title, .xlabel = xlabel,
+                         .ylabel = k ? "peak bytes" : "seconds", .logx = 1, .logy = 1,
+                         .nseries = nm, .series = k ? ms : ts};
+    hg_error perr;
+    hg_error_clear(&perr);
+    if ((rc = hg_make_dirs(outdir, err)))
+      return rc;
+    if (hg_plot(outdir, &spec, rendered, sizeof rendered, &perr) == HG_OK)
+      printf("plot: %s/%s\n", outdir, rendered);
+    else
+      printf("plot: %s/%s.dat and .gp written (%s)\n", outdir, name, perr.msg);
+  }
+  return HG_OK;
+}
+
+int hg_cli_bench_mode(const hg_bench_args *a, hg_error *err)
+{
+  if (!strcmp(a->mode, "limits"))
+    return bench_limits(a->problem, a->nwords, a->words, err) ? 2 : 0;
+  if (!strcmp(a->mode, "scale"))
+    return bench_scale(a, err) ? 2 : 0;
+  return bench_vs_torch(a->problem, a->nwords, a->words, &a->budget, a->repeat, err);
 }

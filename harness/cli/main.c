@@ -51,6 +51,9 @@ static const char usage[] =
   "  bench ridge|logreg train=F val=F --vs-torch [--t N] [--k N] [--repeat N]   itd, aid-fp,\n"
   "            aid-cg against bench/torch_baseline.py (Debian's python3-torch, float64, one\n"
   "            thread) on the same files: times, speed-up, both errors against exact\n"
+  "  bench PROBLEM [key=value ...] --scale n|d|t [--methods ...] [--out DIR]   time and peak\n"
+  "            memory on a grid x1..x16 of n=, d= or --t, fitted to size^b (95 % interval),\n"
+  "            plotted to DIR/scale-AXIS-{time,memory}.png\n"
   "  optimize PROBLEM [key=value ...] --outer NAME[:key=value,...]\n"
   "            --method NAME[:key=value,...] [--steps N] [--max-work N]\n"
   "            [--t N --k N | tol words]\n"
@@ -135,7 +138,8 @@ typedef struct cli {
   hg_budget budget;
   long seed, repeat;
   int json;
-  const char *bench_mode; /* bench --limits, --vs-torch (harness/cli/bench.c) */
+  const char *bench_mode; /* bench --limits, --vs-torch, --scale (harness/cli/bench.c) */
+  const char *scale_axis; /* bench --scale n|d|t */
   int not_applicable, informational; /* verify: rows counted over every problem */
   int sandbox;            /* --sandbox (run) */
   int nallow;
@@ -242,6 +246,8 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
         c->json = 1;
       else if (!strcmp(a, "--limits") || !strcmp(a, "--vs-torch"))
         c->bench_mode = a + 2;
+      else if (!strcmp(a, "--scale"))
+        c->bench_mode = "scale", c->scale_axis = next;
       else if (!strcmp(a, "--traceback"))
         c->traceback = 1;
       else if (!strcmp(a, "--local"))
@@ -794,9 +800,11 @@ static int cmd_bench(cli *c, hg_error *err)
   hg_problem *P = NULL;
   double *theta = NULL, *ref = NULL, *wstar = NULL, times[64], t_exact = 0;
   char list[512];
-  if (c->bench_mode) /* harness/cli/bench.c */
-    return hg_cli_bench_mode(c->bench_mode, c->problem, c->nwords, c->words, &c->budget,
-                             c->repeat, err);
+  if (c->bench_mode) { /* harness/cli/bench.c */
+    hg_bench_args a = {c->bench_mode, c->scale_axis, c->problem, c->methods, c->out,
+                       c->nwords, c->words, c->budget, c->repeat};
+    return hg_cli_bench_mode(&a, err);
+  }
   if (!c->problem)
     return hg_fail(err, HG_ERR_ARG, "missing PROBLEM (see hgbench --help)"), EXIT_BADINPUT;
   int rc = setup(c, &P, &theta, err);
