@@ -10,9 +10,10 @@
  * Memory O(n m), no tape; cost m Jacobian-vector products of each kind per step.  The m
  * products d_w Phi(w_i) z_j of a step are one block (hg_jvp_w_block: matrix-matrix products
  * where the problem has them, counted as m jvp_w and one block).  With the run's lower cache
- * (verify), the state (w_i, Z_i) at the end of each run is recorded and a later run at the
- * same theta and w0 with a fixed t resumes from the latest one at or before its t: the same
- * bits and counts as from scratch, and verify's grid of t costs one sweep.
+ * (verify), the state (w_i, Z_i) at the end of each run and every t/32 steps on the way is
+ * recorded, and a later run at the same theta and w0 with a fixed t resumes from the latest
+ * one at or before its t: the same bits and counts as from scratch, and verify's large budget
+ * and grid of t together cost about one sweep.
  */
 #include "common.h"
 
@@ -30,7 +31,13 @@ typedef struct fwd_state {
   hg_lower_cache *cache; /* recording the residuals (NULL: not recording) */
   double *w_prev;        /* w_{i-1}, for the residual of step i - 1 recorded at step i */
   int from;              /* the step the run started at */
+  int stride;            /* states (w_i, Z_i) recorded every stride steps on the way */
+  const double **state;  /* m + 1 pointers: w_i, then Z's columns (NULL: none recorded) */
 } fwd_state;
+
+/* States recorded on the way per run: every t / HG_FWD_STATES steps, so a later run at a
+ * smaller t (verify's grid after its large budget) redoes at most t / HG_FWD_STATES steps. */
+#define HG_FWD_STATES 32
 
 /* Bytes: lower scratch (n), Z (n m), zw, zt, grad_w E, w_prev (n each), e (m). */
 static size_t itd_forward_space(int n, int m, const hg_budget *b)
@@ -52,6 +59,10 @@ static void fwd_step(void *hctx, int i, const double *w_i)
     if (i > s->from)
       hg_lower_cache_forward_step(s->cache, i - 1, hg_dist(n, w_i, s->w_prev));
     hg_copy(n, w_i, s->w_prev);
+    if (s->state && i > s->from && i % s->stride == 0) { /* (w_i, Z_i) on the way */
+      s->state[0] = w_i;
+      hg_lower_cache_forward_end(s->cache, i, s->state);
+    }
   }
   hg_jvp_w_block(s->P, w_i, s->theta, m, s->Z, s->Z, s->zw);
   for (int j = 0; j < m; j++) {
@@ -101,6 +112,10 @@ static int itd_forward_compute(hg_problem *P, const hg_params *mp, const double 
     }
     s.cache = ctx->lower_cache;
     s.from = from;
+    s.stride = b->t / HG_FWD_STATES > 1 ? b->t / HG_FWD_STATES : 1;
+    s.state = malloc((size_t)(m + 1) * sizeof *s.state); /* NULL: only the end recorded */
+    for (int j = 0; s.state && j < m; j++)
+      s.state[1 + j] = s.Z + (size_t)j * (size_t)n;
   }
   rc = hg_lower_run(&L, P, theta, w0, b->t, b->tol_lower, fwd_step, &s, ctx, err);
   out->t_used = L.t;
@@ -111,13 +126,9 @@ static int itd_forward_compute(hg_problem *P, const hg_params *mp, const double 
     hg_lower_cache_forward_step(s.cache, L.t - 1, hg_dist(n, out->w, s.w_prev));
     /* the state (w_t, Z_t): nvec = 1 + m vectors, w_t then Z's columns (not recorded when
      * the list of them cannot be had) */
-    const double **state = malloc((size_t)(m + 1) * sizeof *state);
-    if (state) {
-      state[0] = out->w;
-      for (int j = 0; j < m; j++)
-        state[1 + j] = s.Z + (size_t)j * (size_t)n;
-      hg_lower_cache_forward_end(s.cache, L.t, state);
-      free((void *)state);
+    if (s.state) {
+      s.state[0] = out->w;
+      hg_lower_cache_forward_end(s.cache, L.t, s.state);
     }
   }
 
@@ -126,6 +137,7 @@ static int itd_forward_compute(hg_problem *P, const hg_params *mp, const double 
     out->grad[j] += hg_dot(n, s.Z + (size_t)j * (size_t)n, gw);
 
 done:
+  free((void *)s.state);
   hg_free(ctx, gw);
   hg_free(ctx, s.w_prev);
   hg_free(ctx, s.e);
