@@ -25,37 +25,38 @@ except ImportError as e:  # pragma: no cover - the skip path
 
 
 def read_libsvm(path):
-    rows, labels, d = [], [], 0
+    """(row indices, column indices, values, labels, largest feature index) of a LIBSVM file."""
+    ri, ci, vals, labels, d = [], [], [], [], 0
     with open(path) as f:
         for line in f:
             parts = line.split()
             if not parts:
                 continue
+            i = len(labels)
             labels.append(float(parts[0]))
-            row = []
             for tok in parts[1:]:
                 j, v = tok.split(":")
-                row.append((int(j) - 1, float(v)))
-                d = max(d, int(j))
-            rows.append(row)
-    return rows, labels, d
+                ri.append(i)
+                ci.append(int(j) - 1)
+                vals.append(float(v))
+    d = max(ci) + 1 if ci else 0
+    return ri, ci, vals, labels, d
 
 
-def dense(rows, d):
-    X = torch.zeros(len(rows), d, dtype=torch.float64)
-    for i, row in enumerate(rows):
-        for j, v in row:
-            X[i, j] = v
+def dense(entries, d):
+    ri, ci, vals, labels, _ = entries
+    X = torch.zeros(len(labels), d, dtype=torch.float64)
+    if vals:
+        X[torch.tensor(ri), torch.tensor(ci)] = torch.tensor(vals, dtype=torch.float64)
     return X
 
 
 def make_problem(name, train, val):
-    rows, y, d1 = read_libsvm(train)
-    rows_v, y_v, d2 = read_libsvm(val)
-    d = max(d1, d2)
-    X, Xv = dense(rows, d), dense(rows_v, d)
-    y = torch.tensor(y, dtype=torch.float64)
-    y_v = torch.tensor(y_v, dtype=torch.float64)
+    tr, va = read_libsvm(train), read_libsvm(val)
+    d = max(tr[4], va[4])
+    X, Xv = dense(tr, d), dense(va, d)
+    y = torch.tensor(tr[3], dtype=torch.float64)
+    y_v = torch.tensor(va[3], dtype=torch.float64)
     if name == "logreg":
         y = torch.where(y > 0, 1.0, -1.0).to(torch.float64)
         y_v = torch.where(y_v > 0, 1.0, -1.0).to(torch.float64)
