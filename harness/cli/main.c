@@ -866,8 +866,11 @@ static int cmd_bench(cli *c, hg_error *err)
     } else if (!rc) {
       qsort(times, (size_t)reps, sizeof *times, compare_double);
       long calls = hg_counts_oracle(&r.counts);
-      printf("%-24s %6d %6d %11.3e %12.4e %12.4e %10ld %12zu\n", entries[e], r.t, r.k,
+      printf("%-24s %6d %6d %11.3e %12.4e %12.4e %10ld %12zu", entries[e], r.t, r.k,
              r.rel_error, times[reps / 2], times[0], calls, r.peak_bytes);
+      if (r.counts.blocks) /* jvp_w_block calls: their products are counted in calls */
+        printf("  (%ld jvp_w in %ld blocks)", r.counts.jvp_w, r.counts.blocks);
+      printf("\n");
     }
     hg_run_release(&r);
     if (rc)
