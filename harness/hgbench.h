@@ -490,6 +490,12 @@ typedef struct hg_problem_ops {
   /* Optional: the key=value words (space-separated) of a small instance for the self-test
    * battery and its CTest tests, when the defaults are slow to verify; NULL: the defaults. */
   const char *selftest_params;
+  /* Optional: out_j = d_w Phi(w, theta) V_j for a block of `cols` tangents at one w (V_j at
+   * V + j n_w, out_j likewise; out may be V), what jvp_w gives column by column, made with
+   * matrix-matrix products (forward-mode ITD's m tangents).  Use hg_jvp_w_block: it counts
+   * `cols` jvp_w and one block. */
+  void (*jvp_w_block)(void *self, const double *w, const double *theta, int cols,
+                      const double *V, double *out);
 } hg_problem_ops;
 
 /* The two means a problem's sample ops restrict (hg_problem_ops.select). */
@@ -511,6 +517,7 @@ typedef struct hg_theory {
 /* Per-callback call counters (DESIGN §2.2). */
 typedef struct hg_counts {
   long phi, jvp_w, vjp_w, vjp_theta, jvp_theta, upper;
+  long blocks; /* jvp_w_block calls (their products are counted in jvp_w, one per tangent) */
 } hg_counts;
 
 /* Oracle calls: Phi and every Jacobian product (E's gradients are not counted). */
@@ -535,6 +542,11 @@ typedef struct hg_problem {
 /* The counting wrapper: methods reach the problem only through these. */
 void hg_phi(hg_problem *P, const double *w, const double *theta, double *out);
 void hg_jvp_w(hg_problem *P, const double *w, const double *theta, const double *v, double *out);
+/* out_j = d_w Phi(w, theta) V_j for cols tangents (V_j at V + j n_w; out may be V): the
+ * problem's jvp_w_block (counted as cols jvp_w and one block), or jvp_w column by column
+ * through scratch (n_w doubles, not aliasing V or out) when it has none. */
+void hg_jvp_w_block(hg_problem *P, const double *w, const double *theta, int cols,
+                    const double *V, double *out, double *scratch);
 void hg_vjp_w(hg_problem *P, const double *w, const double *theta, const double *v, double *out);
 void hg_vjp_theta(hg_problem *P, const double *w, const double *theta, const double *v,
                   double *out);

@@ -79,7 +79,7 @@
   {"step", HG_PARAM_REAL, NULL, DBL_MIN, DBL_MAX, NULL,                                        \
    "step eta of Phi (default 1/L at theta0)"},                                                \
   {"storage", HG_PARAM_CHOICE, "auto", 0, 0, "auto|dense|sparse",                             \
-   "keep the data as read (auto) or convert it to dense or CSR"},                             \
+   "auto: CSR unless half the entries or more are nonzero (then dense); or force dense or CSR"},                             \
   {"n", HG_PARAM_INT, "200", 1, INT_MAX, NULL,                                                \
    "synthetic or data=: training examples"},                                                  \
   {"n_val", HG_PARAM_INT, "100", 1, INT_MAX, NULL,                                            \
@@ -194,12 +194,22 @@ int hg_glm_classes(const char *name, const hg_params *p, const double *y, int n,
                    const double *y_val, int n_val, int **cls, int **cls_val, int *seen,
                    hg_error *err);
 
+/* storage=auto (DESIGN §3 "Storage"): CSR data with at least this fraction of nonzero entries is
+ * stored densely.  Measured (hgbench bench, ridge gram=no and logreg, itd, one thread): dense
+ * is faster from density 0.2-0.35 on (0.2 at 2000 x 200, in cache; 0.35 at 5000 x 500, from
+ * memory) and 1.3-1.6x faster at 0.5; CSR reads 12 bytes a stored entry against dense's 8 and
+ * gathers.  0.5 keeps the synthetic CSR data of the tests (density 0.3, 0.4) CSR. */
+#define HG_DENSE_DENSITY 0.5
+/* 1 when storage=auto stores X densely: X is CSR with nnz >= HG_DENSE_DENSITY rows cols, and
+ * the dense copy fits (hg_matrix_dense_ok, and beside the CSR copy under mem_cap, 0: none). */
+int hg_glm_auto_dense(const hg_matrix *X, size_t mem_cap);
+
 /* Synthetic data for G from p (G->name set): fills G->X, G->y, G->X_val, G->y_val, G->source. */
 typedef int (*hg_glm_synth)(hg_glm *G, const hg_params *p, hg_error *err);
 /* The data part of hg_glm_init (DESIGN §3), for plugins with their own labels and state: zero
  * G, read the files or data= (hg_glm_read_files; d=, density=, noise= refused with either,
  * n= and n_val= with files) or call synth, append the intercept (intercept=), convert
- * storage= (auto|dense|sparse), set n, n_val, d; labels stay as read.  p's schema has
+ * storage= (dense|sparse, or auto: hg_glm_auto_dense), set n, n_val, d; labels stay as read.  p's schema has
  * HG_GLM_FILE_PARAMS, HG_GLM_DATASET_PARAMS, intercept= and storage=.  On failure G is
  * released. */
 int hg_glm_load(hg_glm *G, const hg_params *p, const char *name, hg_glm_synth synth,
@@ -317,17 +327,42 @@ typedef void (*hg_rows_fn)(void *ctx, int i0, int rows, int ldz, double *Z);
 
 /*
  * One pass over a dense n x d X (row-major) for the softmax models' Phi and Hessian products:
- * G = alpha X^T R with R = f(X A) row by row.  Per block of HG_ROWS_BLOCK rows X_B (kept in
- * cache between its two uses): Z_B = X_B A (k_in columns, column c of A at a[c] with stride
- * a_inc: one dgemv each), f(ctx, i0, rows, k_in, Z_B), then column c < k_out of G (at g[c],
- * stride g_inc, zeroed first) += alpha X_B^T (column c of Z_B), one dgemv each (k_out = 0: f
- * only).  Column c of Z_B depends only on X_B and A's column c, whatever k_in.  X is read once
+ * G = alpha X^T R with R = f(X A) row by row.  Per block of HG_ROWS_BLOCK rows X_B (fewer
+ * when d > 512: about 128 KiB, kept in cache between its two uses): Z_B = X_B A (k_in
+ * columns, column c of A at a[c] with stride a_inc: one dgemv each), f(ctx, i0, rows, k_in,
+ * Z_B), then column c < k_out of G (at g[c], stride g_inc, zeroed first) += alpha X_B^T
+ * (column c of Z_B), one dgemv each (k_out = 0: f only).  Column c of Z_B depends only on X_B and A's column c, whatever k_in.  X is read once
  * from memory and never packed (dgemm on C = 2 columns copies all of X twice per call).
- * Z: HG_ROWS_BLOCK k_in doubles of scratch.
+ * Z: HG_ROWS_BLOCK k_in doubles of scratch; f may be NULL (R = X A).
  */
 void hg_rows_pass(const double *X, int n, int d, int k_in, const double *const *a, int a_inc,
                   hg_rows_fn f, void *ctx, int k_out, double alpha, double *const *g, int g_inc,
                   double *Z);
+
+/* hg_rows_pass on an hg_matrix, dense or CSR (DESIGN §3): G = alpha X^T f(X A),
+ * X read once from memory per call (a CSR block of rows is read twice, the second time from
+ * cache); f may be NULL (R = X A).  Allocates nothing. */
+void hg_glm_pass(const hg_matrix *X, int k_in, const double *const *a, int a_inc, hg_rows_fn f,
+                 void *ctx, int k_out, double alpha, double *const *g, int g_inc, double *Z);
+
+/* Rows of dense data scaled and added per dsyrk by hg_glm_gram_weighted. */
+#define HG_GRAM_ROWS 256
+
+/* H = sum_i c_i x_i x_i^T over the rows of X (all c_i >= 0): d x d, both triangles,
+ * row-major.  Dense: blocks of HG_GRAM_ROWS rows scaled by sqrt(c_i) into work
+ * (HG_GRAM_ROWS d doubles), one dsyrk each; CSR: each row's pairs of stored columns (work
+ * unused, may be NULL).  Allocates nothing. */
+void hg_glm_gram_weighted(const hg_matrix *X, const double *c, double *H, double *work);
+
+/* The cost model of a formed Hessian (logreg's hessian=, ridge's gram=): forming X^T D X
+ * costs about this many Hessian-vector products through X.  Dense: n d^2 flops of dsyrk at
+ * HG_GEMM_RATE against 8 n d bytes read at HG_READ_RATE; CSR: sum_i nnz_i^2 scalar updates at
+ * HG_SCATTER_RATE against 12 nnz bytes.  The rates are this machine class's (bench --limits
+ * measures them); only their ratios matter. */
+#define HG_READ_RATE 10e9    /* bytes/s, one core streaming */
+#define HG_GEMM_RATE 30e9    /* flop/s, dsyrk on one core */
+#define HG_SCATTER_RATE 1e9  /* updates/s, CSR outer products */
+double hg_glm_form_cost(const hg_matrix *X);
 
 /* "train 40 x 6 CSR (nnz 190), val 30 x 6 CSR; reg per-feature (m = 6); step 0.25" then
  * extra (may be NULL). */

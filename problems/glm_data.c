@@ -473,6 +473,19 @@ done:
   return status;
 }
 
+/* hg_glm_auto_dense (glm.h): storage=auto stores CSR data densely when it is dense enough. */
+int hg_glm_auto_dense(const hg_matrix *X, size_t mem_cap)
+{
+  if (!X->sparse || !hg_matrix_dense_ok(X->rows, X->cols))
+    return 0;
+  const double entries = (double)X->rows * (double)X->cols;
+  const double dense_bytes = entries * sizeof(double);
+  if (entries == 0 || (double)X->rowptr[X->rows] < HG_DENSE_DENSITY * entries)
+    return 0;
+  /* the dense copy is made beside the CSR one: both must fit under the cap */
+  return !mem_cap || dense_bytes + 12.0 * (double)X->rowptr[X->rows] <= (double)mem_cap;
+}
+
 /* Replace *X by a copy stored densely (sparse = 0) or as CSR (sparse = 1) if it differs. */
 static int glm_convert(hg_matrix **X, int sparse, hg_error *err)
 {
@@ -521,6 +534,14 @@ int hg_glm_load(hg_glm *G, const hg_params *p, const char *name, hg_glm_synth sy
     status = glm_convert(&G->X, sparse, err);
     if (status == HG_OK)
       status = glm_convert(&G->X_val, sparse, err);
+    if (status != HG_OK)
+      goto done;
+  } else {
+    for (int part = 0; part < 2 && status == HG_OK; part++) {
+      hg_matrix **X = part ? &G->X_val : &G->X;
+      if (hg_glm_auto_dense(*X, G->mem_cap))
+        status = glm_convert(X, 0, err);
+    }
     if (status != HG_OK)
       goto done;
   }

@@ -15,6 +15,7 @@
 #include "losses.h"
 #include "newton.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +26,24 @@ typedef struct logreg {
   int n_pos;          /* training labels mapped to +1 */
   double train_norm2; /* >= ||X||_2^2 = lambda_max(X^T X) (training data), for nu1 */
   double max_row;     /* max_i ||x_i|| over the training rows, for nu1 */
-  double zb[2 * HG_ROWS_BLOCK]; /* scratch of the blocked passes on dense data (hg_rows_pass) */
+  double zb[2 * HG_ROWS_BLOCK]; /* scratch of the one-pass products (glm.h hg_glm_pass) */
+  /* The formed Hessian (hessian=): H = X^T D(w_H) X / n, formed once for many products at
+   * one w (the adjoint solves of the aid methods) when it pays (logreg_jvp_w). */
+  int hess;           /* 0 no, 1 yes, 2 auto */
+  double *H;          /* d x d (NULL: never formed, hessian=no or d > n under auto) */
+  double *H_w;        /* d: the w of H, or of the products counted in H_same */
+  double *H_rows;     /* HG_GRAM_ROWS x d scratch of the formation (dense X) */
+  double *H_c;        /* n: the row weights D_i / n */
+  int H_valid;        /* 1: H is X^T D(H_w) X / n */
+  long H_same;        /* products made through X in a row at w = H_w */
+  double H_cost;      /* forming H costs this many products (glm.h hg_glm_form_cost) */
 } logreg;
 
 static const hg_param_spec logreg_params[] = {
   HG_GLM_PARAMS,
+  {"hessian", HG_PARAM_CHOICE, "auto", 0, 0, "auto|yes|no",
+   "form X^T D X / n once for the products at one w (auto: when d <= n and the products made "
+   "at that w have cost as much as forming it)"},
   {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -40,6 +54,10 @@ static void logreg_destroy(void *self)
   if (!P)
     return;
   hg_glm_release(&P->glm);
+  free(P->H);
+  free(P->H_w);
+  free(P->H_rows);
+  free(P->H_c);
   free(P);
 }
 
@@ -82,6 +100,25 @@ static int logreg_create(const hg_params *p, void **self, int *n_w, int *n_theta
   if (status != HG_OK)
     goto done;
   P->max_row = hg_glm_max_row_norm(G->X);
+  const char *hess = hg_params_str(p, "hessian");
+  P->hess = strcmp(hess, "yes") == 0 ? 1 : strcmp(hess, "no") == 0 ? 0 : 2;
+  if (P->hess == 1 || (P->hess == 2 && G->d <= G->n)) {
+    const double dd = (double)G->d * G->d;
+    if ((status = hg_params_reserve(p, "problem 'logreg'", (dd + HG_GRAM_ROWS * (double)G->d +
+                                    G->n + G->d) * sizeof(double), "for the formed d x d "
+                                    "Hessian (hessian=no avoids it)", err)))
+      goto done;
+    P->H = malloc((size_t)dd * sizeof(double));
+    P->H_w = malloc((size_t)G->d * sizeof(double));
+    P->H_rows = malloc((size_t)HG_GRAM_ROWS * (size_t)G->d * sizeof(double));
+    P->H_c = malloc((size_t)G->n * sizeof(double));
+    if (!P->H || !P->H_w || !P->H_rows || !P->H_c) {
+      status = hg_fail(err, HG_ERR_NOMEM, "problem 'logreg': out of memory for the formed %d x "
+                       "%d Hessian (try hessian=no)", G->d, G->d);
+      goto done;
+    }
+    P->H_cost = hg_glm_form_cost(G->X);
+  }
   *n_w = G->d;
   *n_theta = G->m;
   *self = P;
@@ -136,15 +173,14 @@ static void logreg_rows_hess(void *ctx, int i0, int rows, int ldz, double *Z)
   }
 }
 
-/* On dense training data, out = (1/n) X^T f(X [w v]) in one blocked pass (v NULL: X w only). */
+/* out = (1/n) X^T f(X [w v]) in one pass over X (glm.h hg_glm_pass; v NULL: X w only). */
 static void logreg_pass(logreg *P, const double *w, const double *v, hg_rows_fn f, double *out)
 {
   hg_glm *G = &P->glm;
   const double *cols[2] = {w, v};
   double *gcol[1] = {out};
 
-  hg_rows_pass(G->X->val, G->X->rows, G->X->cols, v ? 2 : 1, cols, 1, f, G, 1, 1.0 / G->n, gcol,
-               1, P->zb);
+  hg_glm_pass(G->X, v ? 2 : 1, cols, 1, f, G, 1, 1.0 / G->n, gcol, 1, P->zb);
 }
 
 static void logreg_phi(void *self, const double *w, const double *theta, double *out)
@@ -153,15 +189,46 @@ static void logreg_phi(void *self, const double *w, const double *theta, double 
   hg_glm *G = &P->glm;
   const double *lam = hg_glm_lam(G, theta);
 
-  if (!G->X->sparse) /* dense: X is read once (glm.h hg_rows_pass) */
-    logreg_pass(P, w, NULL, logreg_rows_phi, G->r_d);
-  else
-    logreg_loss(G, w, G->r_d);
+  logreg_pass(P, w, NULL, logreg_rows_phi, G->r_d);
   hg_glm_step(G, w, lam, G->r_d, out);
 }
 
+/* Whether the product at w goes through the formed Hessian (DESIGN §3 "Formed Hessian"): a
+ * ski-rental rule.  Products at one w in a row are counted (upper, called before every adjoint
+ * solve and reverse sweep, ends a row, so a run's choices do not depend on the runs before it;
+ * Phi does not, so itd:checkpoints= recomputing iterates makes the same choices); once
+ * they have cost as much as forming H = X^T D(w) X / n (P->H_cost products, glm.h
+ * hg_glm_form_cost), or at once under hessian=yes, H is formed (unless it already is, at this
+ * w) and the rest are one dsymv each.  So k products at one w cost at most twice the better
+ * of the two choices, and the reverse sweep of itd (a new w each step) never forms it.  Only
+ * on the full training mean (a selected batch goes through X). */
+static int logreg_use_hessian(logreg *P, const double *w)
+{
+  hg_glm *G = &P->glm;
+  const size_t d = (size_t)G->d;
+
+  if (!P->H || hg_glm_batched(G, 0))
+    return 0;
+  if (memcmp(w, P->H_w, d * sizeof *w) != 0) {
+    memcpy(P->H_w, w, d * sizeof *w);
+    P->H_valid = 0;
+    P->H_same = 0;
+  }
+  if (P->hess != 1 && (double)P->H_same++ < P->H_cost)
+    return 0;
+  if (P->H_valid)
+    return 1;
+  hg_matrix_gemv(G->X, 0, 1.0, w, 0.0, G->r_n);
+  for (int i = 0; i < G->n; i++)
+    P->H_c[i] = hg_sigmoid_slope(G->r_n[i]) / G->n;
+  hg_glm_gram_weighted(G->X, P->H_c, P->H, P->H_rows);
+  P->H_valid = 1;
+  return 1;
+}
+
 /* out = d_w Phi v = v - eta ((1/n) X^T (D .* X v) + e^theta .* v), D_i = sigma'(x_i^T w);
- * symmetric, so also vjp_w (DESIGN §3). */
+ * symmetric, so also vjp_w (DESIGN §3).  One pass over X, or one dsymv with the formed
+ * Hessian. */
 static void logreg_jvp_w(void *self, const double *w, const double *theta, const double *v,
                          double *out)
 {
@@ -169,15 +236,10 @@ static void logreg_jvp_w(void *self, const double *w, const double *theta, const
   hg_glm *G = &P->glm;
   const double *lam = hg_glm_lam(G, theta);
 
-  if (!G->X->sparse) {
+  if (logreg_use_hessian(P, w))
+    cblas_dsymv(CblasRowMajor, CblasUpper, G->d, 1.0, P->H, G->d, v, 1, 0.0, G->r_d, 1);
+  else
     logreg_pass(P, w, v, logreg_rows_hess, G->r_d);
-  } else {
-    hg_matrix_gemv(G->X, 0, 1.0, w, 0.0, G->r_n);
-    hg_matrix_gemv(G->X, 0, 1.0, v, 0.0, G->s_n);
-    for (int i = 0; i < G->n; i++)
-      G->s_n[i] *= hg_sigmoid_slope(G->r_n[i]);
-    hg_matrix_gemv(G->X, 1, 1.0 / G->n, G->s_n, 0.0, G->r_d);
-  }
   hg_glm_step(G, v, lam, G->r_d, out);
 }
 
@@ -190,6 +252,7 @@ static double logreg_upper(void *self, const double *w, const double *theta, dou
   hg_glm *G = &P->glm;
   double E = 0;
 
+  P->H_same = 0; /* ends a row of products at one w (logreg_use_hessian) */
   hg_matrix_gemv(G->X_val, 0, 1.0, w, 0.0, G->r_val);
   for (int i = 0; i < G->n_val; i++) {
     const double yz = G->y_val[i] * G->r_val[i];
@@ -370,9 +433,14 @@ static int logreg_constants(void *self, const double *theta, hg_constants *c, hg
 static void logreg_describe(const void *self, char *buf, size_t len)
 {
   const logreg *P = self;
-  char extra[64];
+  char extra[128];
 
-  snprintf(extra, sizeof extra, "labels: %d of %d positive", P->n_pos, P->glm.n);
+  int k = snprintf(extra, sizeof extra, "labels: %d of %d positive", P->n_pos, P->glm.n);
+  if (P->H && P->hess == 1)
+    snprintf(extra + k, sizeof extra - (size_t)k, "; Hessian formed at each w");
+  else if (P->H)
+    snprintf(extra + k, sizeof extra - (size_t)k, "; Hessian formed after %.0f products at one w",
+             ceil(P->H_cost));
   hg_glm_describe(&P->glm, extra, buf, len);
 }
 
@@ -396,6 +464,6 @@ const hg_problem_ops hg_problem_logreg = {
   .symmetric = 1,                      /* d_w Phi = I - eta H(w) */
   .n_items = hg_glm_n_items,           /* training rows (Phi), validation rows (E) */
   .select = hg_glm_select,             /* gathers the batch rows (problems/glm_*.c) */
-  .revision = 1,                       /* bump when this problem's numbers change */
+  .revision = 2,                       /* bump when this problem's numbers change */
   .display = "logistic regression", /* legends and tables */
 };

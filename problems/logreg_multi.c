@@ -76,7 +76,14 @@ typedef struct logreg_multi {
   /* exact's work (Newton, CG, Hessian), allocated at create so solves never fail for memory
    * midway: 3 n_w (Newton) + 4 n_w (CG and its right-hand side); H n_w^2 when cholesky */
   double *work, *H;
+  /* the block products (jvp_w_block, dense data): LM_BLOCK tangents at a time as one d x
+   * (LM_BLOCK C) matrix Vb, U = X Vb (n x LM_BLOCK C), R = X^T U; allocated at the first block
+   * product (NULL before, and on CSR data, which loops over the tangents) */
+  double *Vb, *Ub, *Rb;
 } logreg_multi;
+
+/* Tangents per block product (dgemm on LM_BLOCK C columns). */
+#define LM_BLOCK 32
 
 static const hg_param_spec logreg_multi_params[] = {
   HG_GLM_FILE_PARAMS,
@@ -128,6 +135,9 @@ static void logreg_multi_destroy(void *self)
   free(M->gcols);
   free(M->ZB);
   free(M->work);
+  free(M->Vb);
+  free(M->Ub);
+  free(M->Rb);
   free(M->H);
   free(M);
 }
@@ -712,6 +722,70 @@ static void logreg_multi_jvp_w(void *self, const double *W, const double *theta,
     out[k] = V[k] - M->glm.eta * (M->gw[k] + lam[k] * V[k]);
 }
 
+/*
+ * out_j = d_W Phi V_j for `cols` tangents (V_j at V + j n_w, out_j likewise; out may be V):
+ * the block-product slot (hgbench.h jvp_w_block) of forward-mode ITD.  Dense data, LM_BLOCK
+ * tangents at a time: Vb = [V_1 .. V_b] as a d x (b C) matrix, U = X Vb by one dgemm, each
+ * row's b C-blocks u to S(p_i) u, R = X^T U / n by one dgemm, then as jvp_w.  X is read twice
+ * per block of tangents instead of once per tangent.  CSR data: jvp_w per tangent.  The block
+ * scratch is allocated at the first call; without memory, jvp_w per tangent.
+ */
+static void logreg_multi_jvp_w_block(void *self, const double *W, const double *theta,
+                                     int cols, const double *V, double *out)
+{
+  logreg_multi *M = self;
+  hg_glm *G = &M->glm;
+  const int C = M->C, d = G->d, n = G->n, nw = M->nw;
+  const size_t wide = (size_t)LM_BLOCK * (size_t)C;
+
+  if (M->ZB && !M->Vb) {
+    M->Vb = malloc((size_t)d * wide * sizeof(double));
+    M->Ub = malloc((size_t)G->n * wide * sizeof(double));
+    M->Rb = malloc((size_t)d * wide * sizeof(double));
+    if (!M->Vb || !M->Ub || !M->Rb) {
+      free(M->Vb);
+      free(M->Ub);
+      free(M->Rb);
+      M->Vb = M->Ub = M->Rb = NULL;
+    }
+  }
+  if (!M->ZB || !M->Vb || hg_glm_batched(G, 0)) {
+    for (int j = 0; j < cols; j++)
+      logreg_multi_jvp_w(self, W, theta, V + (size_t)j * nw, out + (size_t)j * nw);
+    return;
+  }
+  const double *lam = lm_lam(M, theta);
+  lm_train(M, W);
+  for (int j0 = 0; j0 < cols; j0 += LM_BLOCK) {
+    const int b = cols - j0 < LM_BLOCK ? cols - j0 : LM_BLOCK, ld = b * C;
+    for (int j = 0; j < b; j++) {
+      const double *Vj = V + (size_t)(j0 + j) * nw;
+      for (int f = 0; f < d; f++)
+        memcpy(M->Vb + (size_t)f * ld + (size_t)j * C, Vj + (size_t)f * C, C * sizeof(double));
+    }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, ld, d, 1.0, G->X->val, d, M->Vb,
+                ld, 0.0, M->Ub, ld);
+    for (int i = 0; i < n; i++) {
+      const double *p_i = M->P + (size_t)i * C;
+      for (int j = 0; j < b; j++) {
+        double *u = M->Ub + (size_t)i * ld + (size_t)j * C;
+        hg_softmax_hvp(C, p_i, u, u);
+      }
+    }
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, ld, n, 1.0 / n, G->X->val, d, M->Ub,
+                ld, 0.0, M->Rb, ld);
+    for (int j = 0; j < b; j++) {
+      const double *Vj = V + (size_t)(j0 + j) * nw;
+      double *oj = out + (size_t)(j0 + j) * nw;
+      for (int f = 0; f < d; f++)
+        for (int c = 0; c < C; c++) {
+          const size_t k = (size_t)f * C + c;
+          oj[k] = Vj[k] - G->eta * (M->Rb[(size_t)f * ld + (size_t)j * C + c] + lam[k] * Vj[k]);
+        }
+    }
+  }
+}
+
 /* out (m) = d_theta Phi^T v: per feature out_j = -eta e^{theta_j} sum_c W_jc v_jc; per class
  * out_{jc} = -eta e^{theta_jc} W_jc v_jc; scalar out_0 = -eta e^theta <W, v>   (DESIGN §3). */
 static void logreg_multi_vjp_theta(void *self, const double *W, const double *theta,
@@ -1034,6 +1108,7 @@ const hg_problem_ops hg_problem_logreg_multi = {
   .phi = logreg_multi_phi,               /* W - eta grad_W g */
   .jvp_w = logreg_multi_jvp_w,           /* V - eta (H_loss V + lam .* V) */
   .vjp_w = logreg_multi_jvp_w,           /* the same: the Hessian is symmetric */
+  .jvp_w_block = logreg_multi_jvp_w_block, /* a block of tangents: two dgemm per 32 */
   .vjp_theta = logreg_multi_vjp_theta,   /* -eta lam .* W .* v, summed by theta's entries */
   .upper = logreg_multi_upper,           /* validation cross-entropy */
   .jvp_theta = logreg_multi_jvp_theta,   /* -eta lam .* W .* u (broadcast) */

@@ -25,6 +25,7 @@ typedef struct ridge {
   double *gram;    /* d x d row-major, X^T X / n when cached, else NULL */
   double *Xty;     /* d: X^T y / n */
   hg_box box;      /* the feasible set of theta (box.h) */
+  double zb[HG_ROWS_BLOCK]; /* scratch of the one-pass products (glm.h hg_glm_pass) */
 } ridge;
 
 static const hg_param_spec ridge_params[] = {
@@ -110,6 +111,25 @@ done:
   return status;
 }
 
+/* hg_rows_fn of the gradient: x_i^T w to x_i^T w - y_i. */
+static void ridge_rows_resid(void *ctx, int i0, int rows, int ldz, double *Z)
+{
+  const hg_glm *G = ctx;
+
+  for (int i = 0; i < rows; i++)
+    Z[(size_t)i * ldz] -= G->y[i0 + i];
+}
+
+/* out = X^T f(X v) / n in one pass over X (glm.h hg_glm_pass; f NULL: the identity). */
+static void ridge_pass(ridge *R, const double *v, hg_rows_fn f, double *out)
+{
+  hg_glm *G = &R->glm;
+  const double *cols[1] = {v};
+  double *gcol[1] = {out};
+
+  hg_glm_pass(G->X, 1, cols, 1, f, G, 1, 1.0 / G->n, gcol, 1, R->zb);
+}
+
 /* out = X^T (X w - y) / n, the gradient of the loss part of g (DESIGN §3); G w - X^T y / n
  * with the Gram matrix cached. */
 static void ridge_loss_grad(ridge *R, const double *w, double *out)
@@ -121,9 +141,7 @@ static void ridge_loss_grad(ridge *R, const double *w, double *out)
     hg_axpy(G->d, -1.0, R->Xty, out);
     return;
   }
-  hg_matrix_gemv(G->X, 0, 1.0, w, 0.0, G->r_n);
-  hg_axpy(G->n, -1.0, G->y, G->r_n);
-  hg_matrix_gemv(G->X, 1, 1.0 / G->n, G->r_n, 0.0, out);
+  ridge_pass(R, w, ridge_rows_resid, out);
 }
 
 /* out = X^T X v / n, the Hessian of the loss part of g (DESIGN §3); G v with the Gram matrix
@@ -136,8 +154,7 @@ static void ridge_loss_hess(ridge *R, const double *v, double *out)
     cblas_dsymv(CblasRowMajor, CblasUpper, G->d, 1.0, R->gram, G->d, v, 1, 0.0, out, 1);
     return;
   }
-  hg_matrix_gemv(G->X, 0, 1.0, v, 0.0, G->r_n);
-  hg_matrix_gemv(G->X, 1, 1.0 / G->n, G->r_n, 0.0, out);
+  ridge_pass(R, v, NULL, out);
 }
 
 /* out = Phi(w, theta) = w - eta (X^T (X w - y)/n + e^theta .* w)   (DESIGN §3). */
@@ -266,6 +283,6 @@ const hg_problem_ops hg_problem_ridge = {
   .n_items = hg_glm_n_items,           /* training rows (Phi), validation rows (E) */
   .select = hg_glm_select,             /* gathers the batch rows (problems/glm_*.c) */
   .project = ridge_project,            /* theta into [box_lo, box_hi] */
-  .revision = 1,                       /* bump when this problem's numbers change */
+  .revision = 2,                       /* bump when this problem's numbers change */
   .display = "ridge regression", /* legends and tables */
 };

@@ -693,7 +693,8 @@ static void test_registered(const char *name, int nwords, const char *const *wor
  * recorded trajectory (or adjoint iteration) does the same floating-point operations in the
  * same order as one from scratch, so its hypergradient, iterate, t, k, counts and residual
  * traces must be bitwise those of the uncached run.  The sequence exercises an exact hit, resumes from an earlier end, a tape
- * (tbptt, itd: no resume before their tape), a hook (itd-forward: no resume), tolerance stops
+ * (tbptt, itd: no resume before their tape), a hook (itd-forward: resumes from its own recorded
+ * states (w_i, Z_i), at 60 then 90 then 45 and with a tolerance: from scratch), tolerance stops
  * found in the recorded residuals and beyond them, and a new theta (the cache resets); a method
  * the problem refuses must be refused the same way. */
 static void test_lower_cache(const char *name)
@@ -712,6 +713,10 @@ static void test_lower_cache(const char *name)
     {"aid-fp", 120, 50, 0, 0, 0},    {"aid-fp", 120, 80, 0, 0, 0},  {"aid-fp", 120, 500, 0, -1e-9, 0},
     {"aid-fp", 120, 60, 0, 0, 0},    {"neumann", 120, 40, 0, 0, 0}, {"neumann", 120, 90, 0, 0, 0},
     {"neumann", 120, 500, 0, -1e-9, 0}, {"aid-fp", 120, 70, 0, 0, 0},
+    /* forward mode's own states (after a run at t = 60 above): 90 resumes at 60, 45 starts
+     * anew (nothing recorded before it), 50 resumes at 45, a tolerance runs from scratch */
+    {"itd-forward", 90, 0, 0, 0, 0}, {"itd-forward", 45, 0, 0, 0, 0},
+    {"itd-forward", 50, 0, 0, 0, 0}, {"itd-forward", 200, 0, 0, 1e-6, 0},
   };
   hg_problem *P = NULL;
   hg_lower_cache *cache = hg_lower_cache_create();

@@ -61,6 +61,29 @@ int hg_results_write(const char *dir, const char *scenario, const hg_record *row
  * command on; returns the exit status (0 no regression, 1 a regression, 2 bad input). */
 int hg_cli_compare(int argc, char **argv);
 
+/* The measuring modes of hgbench bench (harness/cli/bench.c):
+ *   "limits", --limits [n=N d=D]: the machine's read bandwidth and GEMV/GEMM rates, then each
+ *     kernel's time, bytes, flops and fraction of them (a PROBLEM is an error: the instances
+ *     are its own);
+ *   "vs-torch", PROBLEM train= val= ... --vs-torch: itd, aid-fp, aid-cg of hgbench and of
+ *     bench/torch_baseline.py (embedded; run by HGBENCH_PYTHON or /usr/bin/python3) on the
+ *     same files at the budget, median of `repeat` runs, errors against exact;
+ *   "scale", PROBLEM ... --scale n|d|t: the methods (default itd, itd:checkpoints=10, aid-fp,
+ *     aid-cg) on the geometric grid base x 1, 2, 4, 8, 16 of n=, d= (base: the word given, else
+ *     1000 and 100) or --t; time and peak memory fitted to size^b with 95 % intervals
+ *     (hg_fit_slope), printed, and plotted into `out` (default ".") as scale-AXIS-time and
+ *     scale-AXIS-memory when gnuplot is there.
+ * Prints to stdout; returns the exit status (0, 2 bad input or an error in err, 77 when the
+ * torch baseline cannot run: no python3 with torch). */
+typedef struct hg_bench_args {
+  const char *mode, *axis, *problem, *methods, *out;
+  int nwords;
+  const char *const *words;
+  hg_budget budget;
+  long repeat;
+} hg_bench_args;
+int hg_cli_bench_mode(const hg_bench_args *a, hg_error *err);
+
 /* mkdir -p dir (an existing folder is fine; a file in the way is an error naming it). */
 int hg_make_dirs(const char *dir, hg_error *err);
 

@@ -46,6 +46,15 @@ static const char usage[] =
   "                                              one hypergradient, measured, with its bound\n"
   "  bench PROBLEM [key=value ...] [--methods a,b:key=value,...] [--t N] [--k N] [--K N]\n"
   "            [--theta V|@FILE] [--repeat N]   time per hypergradient of each method\n"
+  "  bench --limits [n=N d=D]   read bandwidth, GEMV/GEMM rates and each kernel's time,\n"
+  "            bytes, flops and fraction of them (ridge, logreg dense and CSR at N x D,\n"
+  "            default 20000 x 1000; denoise-tv, deblur-tv, denoise-foe, equilibrium)\n"
+  "  bench ridge|logreg train=F val=F --vs-torch [--t N] [--k N] [--repeat N]   itd, aid-fp,\n"
+  "            aid-cg against bench/torch_baseline.py (Debian's python3-torch, float64, one\n"
+  "            thread) on the same files: times, speed-up, both errors against exact\n"
+  "  bench PROBLEM [key=value ...] --scale n|d|t [--methods ...] [--out DIR]   time and peak\n"
+  "            memory on a grid x1..x16 of n=, d= or --t, fitted to size^b (95 % interval),\n"
+  "            plotted to DIR/scale-AXIS-{time,memory}.png\n"
   "  optimize PROBLEM [key=value ...] --outer NAME[:key=value,...]\n"
   "            --method NAME[:key=value,...] [--steps N] [--max-work N]\n"
   "            [--t N --k N | tol words]\n"
@@ -150,6 +159,8 @@ typedef struct cli {
   hg_budget budget;
   long seed, repeat;
   int json;
+  const char *bench_mode; /* bench --limits, --vs-torch, --scale (harness/cli/bench.c) */
+  const char *scale_axis; /* bench --scale n|d|t */
   int not_applicable, informational; /* verify: rows counted over every problem */
   int sandbox;            /* --sandbox (run) */
   int nallow;
@@ -251,11 +262,16 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (strncmp(a, "--", 2) == 0) {
       int takes = strcmp(a, "--json") && strcmp(a, "--traceback") && strcmp(a, "--local") &&
-                  strcmp(a, "--sandbox") && strcmp(a, "--mpi");
+                  strcmp(a, "--sandbox") && strcmp(a, "--mpi") && strcmp(a, "--limits") &&
+                  strcmp(a, "--vs-torch");
       if (takes && !next)
         return hg_fail(err, HG_ERR_ARG, "%s needs a value", a);
       if (!strcmp(a, "--json"))
         c->json = 1;
+      else if (!strcmp(a, "--limits") || !strcmp(a, "--vs-torch"))
+        c->bench_mode = a + 2;
+      else if (!strcmp(a, "--scale"))
+        c->bench_mode = "scale", c->scale_axis = next;
       else if (!strcmp(a, "--traceback"))
         c->traceback = 1;
       else if (!strcmp(a, "--local"))
@@ -507,8 +523,9 @@ static int verify_one(cli *c, hg_error *err)
   if (!rc)
     rc = hg_verify(P, theta, c->local, &rep, err);
   if (!rc) {
-    printf("\n== %s %s  (n_w = %d, n_theta = %d, q = %.4g, large budget t = k = %d)\n",
-           P->ops->name, hg_params_text(P->params), P->n_w, P->n_theta, rep.q, rep.t_big);
+    printf("\n== %s %s  (n_w = %d, n_theta = %d, q = %.4g, large budget t = k = %d; "
+           "verified in %.3g s)\n", P->ops->name, hg_params_text(P->params), P->n_w,
+           P->n_theta, rep.q, rep.t_big, rep.wall_s);
     printf("%-13s %-22s %6s %6s %11s %9s %10s %8s  %s\n", "method", "check", "t", "k",
            "rel. error", "tolerance", "wall [s]", "calls", "result");
     for (int i = 0; i < rep.nrows; i++) {
@@ -816,6 +833,13 @@ static int cmd_bench(cli *c, hg_error *err)
   hg_problem *P = NULL;
   double *theta = NULL, *ref = NULL, *wstar = NULL, times[64], t_exact = 0;
   char list[512];
+  if (c->bench_mode) { /* harness/cli/bench.c */
+    hg_bench_args a = {c->bench_mode, c->scale_axis, c->problem, c->methods, c->out,
+                       c->nwords, c->words, c->budget, c->repeat};
+    return hg_cli_bench_mode(&a, err);
+  }
+  if (!c->problem)
+    return hg_fail(err, HG_ERR_ARG, "missing PROBLEM (see hgbench --help)"), EXIT_BADINPUT;
   int rc = setup(c, &P, &theta, err);
 
   if (rc)
@@ -875,8 +899,11 @@ static int cmd_bench(cli *c, hg_error *err)
     } else if (!rc) {
       qsort(times, (size_t)reps, sizeof *times, compare_double);
       long calls = hg_counts_oracle(&r.counts);
-      printf("%-24s %6d %6d %11.3e %12.4e %12.4e %10ld %12zu\n", entries[e], r.t, r.k,
+      printf("%-24s %6d %6d %11.3e %12.4e %12.4e %10ld %12zu", entries[e], r.t, r.k,
              r.rel_error, times[reps / 2], times[0], calls, r.peak_bytes);
+      if (r.counts.blocks) /* jvp_w_block calls: their products are counted in calls */
+        printf("  (%ld jvp_w in %ld blocks)", r.counts.jvp_w, r.counts.blocks);
+      printf("\n");
     }
     hg_run_release(&r);
     if (rc)
@@ -1122,7 +1149,7 @@ int main(int argc, char **argv)
   } commands[] = {
     {"info", 2, cmd_info},           {"check", 2, cmd_check},
     {"verify", 1, cmd_verify},       {"hypergrad", 2, cmd_hypergrad},
-    {"bench", 2, cmd_bench},         {"run", 2, cmd_run},
+    {"bench", 1, cmd_bench},         {"run", 2, cmd_run},
     {"optimize", 2, cmd_optimize},
   };
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

@@ -211,6 +211,16 @@ int hg_lower_cache_linear_start(hg_lower_cache *c, const char *method, const dou
                                 int *k_end, const double **res, const double **state);
 void hg_lower_cache_linear_step(hg_lower_cache *c, int j, double res);
 void hg_lower_cache_linear_end(hg_lower_cache *c, int j, const double *const *state);
+/* The same for forward-mode ITD (itd-forward) at the key of hg_lower_cache_start (a different
+ * P, theta or w0 resets c): its state after i lower steps is nvec n_w-vectors (w_i, then the
+ * tangents), step i has lower residual (*res)[i].  Returns the latest recorded step <= t (0
+ * when none) with its state in *state; verify's grid of t then costs one sweep to its largest
+ * t.  States are recorded while they hold at most 512 MB in all. */
+int hg_lower_cache_forward_start(hg_lower_cache *c, const hg_problem *P, const double *theta,
+                                 const double *w0, int t, int nvec, const double **res,
+                                 const double **state);
+void hg_lower_cache_forward_step(hg_lower_cache *c, int i, double res);
+void hg_lower_cache_forward_end(hg_lower_cache *c, int i, const double *const *state);
 
 /* HG_OK when method M applies to problem P; else HG_ERR_UNSUPPORTED with a sentence naming
  * both and the reason: a need of M.needs that P lacks, or P's not_applicable entry for M. */
@@ -546,6 +556,7 @@ typedef struct hg_verify_report {
   int t_big, k_big;    /* the large budget chosen from q */
   double q;            /* contraction constant at theta (NAN if unknown) */
   int local;           /* the theory rows used trajectory-local constants */
+  double wall_s;       /* wall time of the whole verification (exact reference included) */
 } hg_verify_report;
 
 /* Run every registered method on P at theta:

@@ -28,7 +28,13 @@ struct hg_lower_cache {
   const char *method;
   double *lin_key;
   track linear;
+  /* forward-mode ITD's states (w_i and the tangents), residuals of the same steps */
+  track fwd;
+  size_t fwd_bytes; /* held by fwd's states (at most HG_FWD_CACHE_BYTES) */
 };
+
+/* Forward states are recorded while they hold at most this many bytes in all. */
+#define HG_FWD_CACHE_BYTES ((size_t)512 << 20)
 
 hg_lower_cache *hg_lower_cache_create(void)
 {
@@ -50,6 +56,7 @@ static void lower_cache_clear(hg_lower_cache *c)
 {
   track_clear(&c->lower);
   track_clear(&c->linear);
+  track_clear(&c->fwd);
   free(c->lin_key);
   free(c->key);
   memset(c, 0, sizeof *c);
@@ -130,30 +137,39 @@ static void track_end(track *T, int n, int i, const double *const *x)
   T->x[T->npts++] = s;
 }
 
+/* 1 when c records runs of P at theta from w0; else c is reset to that key (0; the key stays
+ * unset when out of memory). */
+static int key_matches(hg_lower_cache *c, const hg_problem *P, const double *theta,
+                       const double *w0)
+{
+  const int n = P->n_w, m = P->n_theta;
+
+  if (c->P == P && c->n == n && c->m == m && c->key &&
+      !memcmp(c->key, theta, (size_t)m * sizeof *theta) &&
+      !memcmp(c->key + m, w0, (size_t)n * sizeof *w0))
+    return 1;
+  lower_cache_clear(c);
+  c->key = malloc((size_t)(m + n) * sizeof *c->key);
+  if (!c->key)
+    return 0;
+  memcpy(c->key, theta, (size_t)m * sizeof *theta);
+  memcpy(c->key + m, w0, (size_t)n * sizeof *w0);
+  c->P = P;
+  c->n = n;
+  c->m = m;
+  c->lower.nvec = 1;
+  return 0;
+}
+
 int hg_lower_cache_start(hg_lower_cache *c, const hg_problem *P, const double *theta,
                          const double *w0, int t, int keep, double tol_lower, int *t_end,
                          const double **res, const double **w_s)
 {
-  const int n = P->n_w, m = P->n_theta;
-
   *t_end = t;
   *res = NULL;
   *w_s = NULL;
-  if (c->P != P || c->n != n || c->m != m || !c->key ||
-      memcmp(c->key, theta, (size_t)m * sizeof *theta) ||
-      memcmp(c->key + m, w0, (size_t)n * sizeof *w0)) {
-    lower_cache_clear(c);
-    c->key = malloc((size_t)(m + n) * sizeof *c->key);
-    if (!c->key)
-      return 0; /* nothing recorded: the run goes from w0 */
-    memcpy(c->key, theta, (size_t)m * sizeof *theta);
-    memcpy(c->key + m, w0, (size_t)n * sizeof *w0);
-    c->P = P;
-    c->n = n;
-    c->m = m;
-    c->lower.nvec = 1;
-    return 0;
-  }
+  if (!key_matches(c, P, theta, w0))
+    return 0; /* nothing recorded: the run goes from w0 */
   *res = c->lower.res;
   return track_find(&c->lower, t, keep, tol_lower, t_end, w_s);
 }
@@ -209,4 +225,41 @@ void hg_lower_cache_linear_end(hg_lower_cache *c, int j, const double *const *st
 {
   if (c->lin_key)
     track_end(&c->linear, c->n, j, state);
+}
+
+int hg_lower_cache_forward_start(hg_lower_cache *c, const hg_problem *P, const double *theta,
+                                 const double *w0, int t, int nvec, const double **res,
+                                 const double **state)
+{
+  int end;
+
+  *res = NULL;
+  *state = NULL;
+  if (!key_matches(c, P, theta, w0) && !c->key)
+    return 0;
+  if (c->fwd.nvec != nvec) {
+    track_clear(&c->fwd);
+    c->fwd_bytes = 0;
+    c->fwd.nvec = nvec;
+  }
+  *res = c->fwd.res;
+  return track_find(&c->fwd, t, 0, 0.0, &end, state);
+}
+
+void hg_lower_cache_forward_step(hg_lower_cache *c, int i, double res)
+{
+  if (c->key && c->fwd.nvec > 0)
+    track_step(&c->fwd, i, res);
+}
+
+void hg_lower_cache_forward_end(hg_lower_cache *c, int i, const double *const *state)
+{
+  const size_t bytes = (size_t)c->fwd.nvec * (size_t)c->n * sizeof(double);
+
+  if (!c->key || c->fwd.nvec <= 0 || c->fwd_bytes + bytes > HG_FWD_CACHE_BYTES)
+    return;
+  const int before = c->fwd.npts;
+  track_end(&c->fwd, c->n, i, state);
+  if (c->fwd.npts > before)
+    c->fwd_bytes += bytes;
 }

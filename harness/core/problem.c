@@ -34,6 +34,23 @@ void hg_jvp_w(hg_problem *P, const double *w, const double *theta, const double 
   P->ops->jvp_w(P->self, w, theta, v, out);
 }
 
+void hg_jvp_w_block(hg_problem *P, const double *w, const double *theta, int cols,
+                    const double *V, double *out, double *scratch)
+{
+  const size_t n = (size_t)P->n_w;
+
+  P->counts.jvp_w += cols;
+  if (P->ops->jvp_w_block) {
+    P->counts.blocks++;
+    P->ops->jvp_w_block(P->self, w, theta, cols, V, out);
+    return;
+  }
+  for (int j = 0; j < cols; j++) {
+    P->ops->jvp_w(P->self, w, theta, V + (size_t)j * n, scratch);
+    memcpy(out + (size_t)j * n, scratch, n * sizeof *out);
+  }
+}
+
 void hg_vjp_w(hg_problem *P, const double *w, const double *theta, const double *v, double *out)
 {
   P->counts.vjp_w++;

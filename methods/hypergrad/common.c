@@ -82,6 +82,7 @@ int hg_lower_open(hg_lower *L, const char *method, int n, int keep, double *w, h
   L->keep = keep >= 2 ? keep : 0;
   L->w = w;
   L->t = 0;
+  L->from = 0;
   return hg_work(ctx, method, hg_lower_space(n, keep) / sizeof(double), &L->tape, err);
 }
 
@@ -127,8 +128,13 @@ int hg_lower_run(hg_lower *L, hg_problem *P, const double *theta, const double *
                    "not finite", L->method, P->ops->name, j, w0[j]);
       goto done;
     }
-  if (cache)
+  if (cache) {
     s = hg_lower_cache_start(cache, P, theta, w0, t, L->keep, tol_lower, &t_end, &res_c, &w_s);
+  } else if (L->from > 0 && L->from <= t) {
+    s = L->from;
+    res_c = L->res_from;
+    w_s = L->w_from;
+  }
   hg_copy(n, s ? w_s : w0, slot(L, s));
   for (int i = 0; i < s; i++)
     hg_trace_lower(ctx, res_c[i]);

@@ -64,6 +64,11 @@ typedef struct hg_lower {
                          scratch vector of n doubles */
   double *w;          /* borrowed (the method's out->w): receives w_t */
   int t;              /* lower iterations done */
+  /* Optional, set before hg_lower_run by a method with its own record (itd-forward's states
+   * in the lower cache): start at step `from` > 0 from w_from, the steps before it standing
+   * for res_from[0..from) (traced, and counted as Phi calls), as the lower cache resumes. */
+  int from;
+  const double *w_from, *res_from;
 } hg_lower;
 
 /* Bytes hg_lower_open allocates for n and keep: max(keep, 1) n doubles. */
