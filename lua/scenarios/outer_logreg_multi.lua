@@ -37,7 +37,8 @@ local function median(c, fn, w)
   local v = {}
   for s = 1, #seeds do v[s] = fn(runs[c][s], w) end
   table.sort(v)
-  return v[(#v + 1) // 2], v[1], v[#v]
+  local n = #v
+  return n % 2 == 1 and v[(n + 1) // 2] or (v[n // 2] + v[n // 2 + 1]) / 2, v[1], v[n]
 end
 local rows = {}
 for c, cf in ipairs(configs) do

@@ -22,8 +22,8 @@
  *
  * adaptive=0 is the paper's fixed-accuracy baseline (the authors' fixed_eps runs, which also
  * backtrack 5 (+j) times: max_backtracks=5): eps and delta stay at eps0, delta0 (no omega
- * test in 1, no change in 3, eps_min unused), the line search and the step rule are as
- * above; a failed search is retried from the same theta with more backtracks, and once the
+ * test in 1, so omega is not measured: NAN in its rows; no change in 3, eps_min unused),
+ * the line search and the step rule are as above; a failed search is retried from the same theta with more backtracks, and once the
  * certified test cannot be met at that eps the run stalls (each outer step a rejected row).
  *
  * omega_scale = s < 1 tests s omega <= (1 - eta) ||z|| instead: no longer certified (z may
@@ -193,7 +193,7 @@ static int maid_direction(hg_outer *O, const double *theta, double *eps, double 
                                             err)))
       return rc;
     ev->uncertified = c->est || c->scale < 1;
-    if (isnan(ev->omega) || isnan(ev->value_err))
+    if ((c->adaptive && isnan(ev->omega)) || isnan(ev->value_err))
       return hg_fail(err, HG_ERR_UNSUPPORTED, "outer loop 'maid' needs the a-posteriori bound "
                      "omega and the value error, which method and problem '%s' do not give "
                      "(use an implicit method, aid-*, on a problem with constants)",
@@ -244,7 +244,7 @@ static int maid_run(hg_outer *O, const hg_params *op, hg_error *err)
     return hg_fail(err, HG_ERR_NOMEM, "outer loop 'maid': out of memory (n_theta = %d)", m);
   if (estimated && (rc = maid_estimate_init(O, &est, err)))
     goto done;
-  if (estimated)
+  if (estimated || !c.adaptive)
     hg_outer_want_omega(O, 0); /* the certified omega (a Lanczos run) is not used */
   memcpy(theta, hg_outer_theta0(O), (size_t)m * sizeof *theta);
   hg_outer_project(O, theta);
