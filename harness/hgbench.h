@@ -775,6 +775,10 @@ typedef struct hg_outer_eval {
   double value_err;      /* certified |E(w, theta) - f(theta)| <= gw_norm eps + mu1 eps^2/2
                             (NAN when eps or mu1 is unknown) */
   int t, k;              /* iterations used */
+  const double *v;       /* n_w: the method's adjoint v at w (NULL when it gives none;
+                            hg_outer_hypergrad only) */
+  int uncertified;       /* set by a loop on the evaluation it records as `used` when its
+                            omega test used an estimate, not a certified bound */
 } hg_outer_eval;
 
 typedef struct hg_outer hg_outer; /* the driver's state, handed to a plugin's run */
@@ -793,6 +797,10 @@ const double *hg_outer_w(const hg_outer *O);
 void hg_outer_set_w(hg_outer *O, const double *w);
 /* Project theta in place with the problem's project op (no-op without one). */
 void hg_outer_project(hg_outer *O, double *theta);
+/* Whether the driver measures omega (the certified bound, a Lanczos run on n_theta) for the
+ * loop's evaluations from now on: on by default for loops with HG_OUTER_NEEDS_OMEGA; a loop
+ * that estimates its own (maid omega=estimated) turns it off. */
+void hg_outer_want_omega(hg_outer *O, int on);
 /* The hypergradient at theta by the run's method: with eps, delta NAN the run's budget
  * (fixed t, k or its tolerances); else to accuracy ||w - w*|| <= eps and adjoint residual
  * <= delta (tol_lower = eps (1 - q), tol_linear = delta, t and k capped by the budget's

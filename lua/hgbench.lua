@@ -1021,4 +1021,15 @@ function hg.loss_at_work(res, work, key)
   return best
 end
 
+-- The value of row field `field` at the last row within `work` (row field "work") where it is
+-- a number (not nan: e.g. heldout, recorded every heldout_every-th row); nan if none.
+function hg.value_at_work(res, work, field)
+  local v = 0 / 0
+  for _, r in ipairs(res) do
+    local x = r[field]
+    if r.work <= work and x == x then v = x end
+  end
+  return v
+end
+
 return hg

@@ -1462,7 +1462,8 @@ static int l_stderr_is_tty(lua_State *L)
 /* hg.optimize's option fields. */
 static const char *const optimize_keys[] = {
   "outer", "outer_params", "method", "method_params", "steps", "max_work", "t", "k", "K",
-  "tol_lower", "tol_linear", "max_t", "max_k", "theta", "warm", "exact", "seed", "label", NULL,
+  "tol_lower", "tol_linear", "max_t", "max_k", "theta", "warm", "exact", "seed", "label", "work",
+  "heldout", "heldout_every", NULL,
 };
 
 /* The rows of an outer run, released by __gc even after a Lua error. */
@@ -1508,8 +1509,11 @@ static const char **optimize_words(lua_State *L, int t, const char *key, int *n)
  * max_work, whichever comes first; steps 20 by default, HG_OUTER_MAX_STEPS with max_work);
  * its rows go to the scenario's optimize.tsv and come back as a list of row tables, a field
  * per column of HG_OUTER_COLUMNS (step, accepted, value, f, grad_norm, hg_norm, eps, delta,
- * omega, step_size, lower, linear, calls, jacobian, wall_s), work = lower + linear and
- * theta = {...}; the list has fields label,
+ * omega, step_size, lower, linear, calls, jacobian, wall_s, work, uncertified) and
+ * theta = {...}; work= "exit-index" (default: work = lower + linear), "oracle-calls" or "time"
+ * (milliseconds) chooses what work and max_work count; heldout= a second problem (held-out
+ * data, same n_theta): its exact f at every heldout_every-th row (default 1) and the last, in
+ * the rows' field heldout (nan elsewhere); the list has fields label, work_kind,
  * problem, outer, method, status (and message on a failure during the loop).  Unknown names
  * and bad parameters are Lua errors.
  */
@@ -1534,7 +1538,7 @@ static int l_optimize(lua_State *L)
                                                  "outer_params, method, method_params, steps, "
                                                  "max_work, t, k, K, tol_lower, tol_linear, "
                                                  "max_t, max_k, theta, warm, exact, seed, "
-                                                 "label)",
+                                                 "label, work, heldout, heldout_every)",
                                                  luaL_tolstring(L, -2, NULL)));
     lua_pop(L, 1);
   }
@@ -1565,6 +1569,18 @@ static int l_optimize(lua_State *L)
   int exact = lua_isnil(L, -1) || lua_toboolean(L, -1);
   lua_pop(L, 2);
   const char *label = opt_str_field(L, 2, "label", outer);
+  long long heldout_every = 1;
+  opt_int_field(L, 2, 2, "heldout_every", 1, 0x7fffffff, &heldout_every);
+  hg_problem *heldout = NULL;
+  const char *heldout_params = "";
+  if (lua_getfield(L, 2, "heldout") != LUA_TNIL) {
+    heldout = check_problem(L, lua_gettop(L))->P;
+    heldout_params = check_problem(L, lua_gettop(L))->params;
+  }
+  lua_pop(L, 1);
+  int work = HG_WORK_EXIT_INDEX;
+  if (hg_work_kind(opt_str_field(L, 2, "work", "exit-index"), "field 'work'", &work, &err))
+    return luaL_argerror(L, 2, err.msg);
   lua_getfield(L, 2, "theta");
   const double *theta = push_theta(L, up, lua_gettop(L), 2, "field 'theta'", rec, sizeof rec);
 
@@ -1579,7 +1595,8 @@ static int l_optimize(lua_State *L)
   lua_setmetatable(L, -2);
   hg_optimize_opts o = {.method = method, .nmwords = nm, .mwords = mw, .budget = b,
                         .max_t = (int)max_t, .max_k = (int)max_k, .steps = (int)steps,
-                        .max_work = (long)max_work,
+                        .max_work = (long)max_work, .work = work, .heldout = heldout,
+                        .heldout_every = (int)heldout_every,
                         .theta0 = theta, .warm = warm, .exact = exact, .seed = (uint64_t)seed};
   const hg_policy *pol = policy_or_null(L);
   o.deadline = pol ? pol->deadline : 0;
@@ -1602,7 +1619,11 @@ static int l_optimize(lua_State *L)
   const double kreal[] = {b.tol_lower, b.tol_linear};
   const long long kint[] = {b.t, b.k, b.K, steps, max_work, max_t, max_k, warm, exact, seed,
                             no, nm, P->ops->revision, OO ? OO->revision : -1,
-                            MO ? MO->revision : -1};
+                            MO ? MO->revision : -1, work, heldout ? heldout_every : 0};
+  if (heldout) { /* the held-out problem's rows come into the run's rows */
+    key = hg_fnv1a(key, heldout->ops->name, strlen(heldout->ops->name) + 1);
+    key = hg_fnv1a(key, heldout_params, strlen(heldout_params) + 1);
+  }
   key = hg_fnv1a(key, kreal, sizeof kreal);
   key = hg_fnv1a(key, kint, sizeof kint);
   uint64_t inputs = hg_inputs_hash(&S->files, &kr);
@@ -1645,6 +1666,7 @@ static int l_optimize(lua_State *L)
 
   push_outer_head(L, R->n, label, P->ops->name, up->params, outer, method,
                   hg_status_word(R->status));
+  set_str(L, "work_kind", hg_work_word(work));
   if (R->status)
     set_str(L, "message", R->message);
   for (int i = 0; i < R->n; i++) {
@@ -1660,7 +1682,6 @@ static int l_optimize(lua_State *L)
       else
         set_int(L, col->name, (long long)v);
     }
-    set_int(L, "work", st->lower + st->linear); /* derived: not a column of optimize.tsv */
     set_array(L, "theta", R->n_theta, R->theta + (size_t)i * (size_t)R->n_theta);
     lua_rawseti(L, -2, i + 1);
   }

@@ -87,13 +87,28 @@ static int load_file(const char *key, const char *list, int i, int resize, int s
   return rc;
 }
 
+/* What was used of the files, for describe(): "files (whole, 512 x 512)", "files (centre
+ * 64 x 64 crops, size=64)", "files (resized to width 256, then ...)". */
+static void files_source(hg_pairs *pairs, const char *what, int resize, int crop)
+{
+  char re[48] = "";
+  if (resize > 0)
+    snprintf(re, sizeof re, "resized to width %d, ", resize);
+  if (crop > 0)
+    snprintf(pairs->source, sizeof pairs->source, "%s (%scentre %d x %d crops, size=%d)", what,
+             re, crop, crop, crop);
+  else
+    snprintf(pairs->source, sizeof pairs->source, "%s (%swhole, %d x %d)", what, re, pairs->w,
+             pairs->h);
+}
+
 /* Copy image im into slot i of the pairs' array a (all images the same size). */
 static int put(hg_pairs *pairs, double *a, int i, const hg_image *im, const char *key,
                hg_error *err)
 {
   if (im->w != pairs->w || im->h != pairs->h)
     return hg_fail(err, HG_ERR_ARG, "%s=: image %d is %d x %d, the first is %d x %d; all "
-                   "images must have one size (use size=)", key, i + 1, im->w, im->h, pairs->w,
+                   "images must have one size (crop with size= or resize=)", key, i + 1, im->w, im->h, pairs->w,
                    pairs->h);
   memcpy(a + (size_t)i * pairs->P, im->px, (size_t)pairs->P * sizeof *a);
   return HG_OK;
@@ -172,6 +187,7 @@ int hg_pairs_load(const hg_params *p, hg_pairs *pairs, hg_error *err)
   const char *clean = hg_params_str(p, "clean"), *noisy = hg_params_str(p, "noisy");
   const char *images = hg_params_str(p, "images");
   int size = (int)hg_params_int(p, "size"), resize = (int)hg_params_int(p, "resize"), rc = HG_OK;
+  int crop = hg_params_given(p, "size") ? size : 0; /* files: used whole unless size= asked */
   double sigma = hg_params_real(p, "noise");
   hg_rng rng;
   hg_image im = {0, 0, NULL};
@@ -186,16 +202,15 @@ int hg_pairs_load(const hg_params *p, hg_pairs *pairs, hg_error *err)
     if (count_items(noisy) != N)
       return hg_fail(err, HG_ERR_ARG, "clean= lists %d images and noisy= %d: they must pair up",
                      N, count_items(noisy));
-    snprintf(pairs->source, sizeof pairs->source, "pairs from files");
     for (int i = 0; i < N && !rc; i++) {
-      rc = load_file("clean", clean, i, resize, size, &im, err);
+      rc = load_file("clean", clean, i, resize, crop, &im, err);
       if (!rc && i == 0)
         rc = alloc_pairs(p, pairs, N, im.w, im.h, "clean=", err);
       if (!rc)
         rc = put(pairs, pairs->clean, i, &im, "clean", err);
       hg_image_free(&im);
       if (!rc)
-        rc = load_file("noisy", noisy, i, resize, size, &im, err);
+        rc = load_file("noisy", noisy, i, resize, crop, &im, err);
       if (!rc)
         rc = put(pairs, pairs->noisy, i, &im, "noisy", err);
       hg_image_free(&im);
@@ -217,9 +232,8 @@ int hg_pairs_load(const hg_params *p, hg_pairs *pairs, hg_error *err)
     }
   } else { /* a file list, noise added */
     int N = count_items(images);
-    snprintf(pairs->source, sizeof pairs->source, "files");
     for (int i = 0; i < N && !rc; i++) {
-      rc = load_file("images", images, i, resize, size, &im, err);
+      rc = load_file("images", images, i, resize, crop, &im, err);
       if (!rc && i == 0)
         rc = alloc_pairs(p, pairs, N, im.w, im.h, "images=", err);
       if (!rc)
@@ -227,6 +241,8 @@ int hg_pairs_load(const hg_params *p, hg_pairs *pairs, hg_error *err)
       hg_image_free(&im);
     }
   }
+  if (!rc && (clean || (strcmp(images, "fashion-mnist") && strcmp(images, "synthetic"))))
+    files_source(pairs, clean ? "pairs from files" : "files", resize, crop);
   if (!rc && !(clean || noisy)) { /* f = clean + noise, from the same generator */
     for (size_t j = 0; j < (size_t)pairs->N * pairs->P; j++)
       pairs->noisy[j] = pairs->clean[j] + sigma * hg_rng_normal(&rng);

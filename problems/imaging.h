@@ -15,7 +15,7 @@ typedef struct hg_pairs {
   int N, w, h, P;
   double *clean; /* N P: u-dagger_i */
   double *noisy; /* N P: f_i */
-  char source[96]; /* "synthetic", "files" or "pairs": for describe() */
+  char source[160]; /* "synthetic", "files (whole, W x H)", ...: for describe() */
 } hg_pairs;
 
 /* The parameter schema entries of the training pairs, for use inside a problem's schema
@@ -25,20 +25,22 @@ typedef struct hg_pairs {
    "clean images: synthetic, fashion-mnist (test images, tiled when size > 28) or "          \
    "comma-separated PGM/PNG files (noise added by seed)"},                                     \
   {"clean", HG_PARAM_STRING, NULL, 0, 0, NULL,                                                \
-   "comma-separated clean PGM/PNG files, paired with noisy= (used exactly as stored)"},       \
+   "comma-separated clean PGM/PNG files, paired with noisy= (whole unless size=/resize=)"},       \
   {"noisy", HG_PARAM_STRING, NULL, 0, 0, NULL, "comma-separated observed images for clean="}, \
   {"n_images", HG_PARAM_INT, "2", 1, 100000, NULL, "synthetic: number of training pairs"},    \
   {"resize", HG_PARAM_INT, "0", 0, 8192, NULL,                                                \
    "files: area-resize to this width first (height by the aspect ratio; 0: as stored)"},      \
   {"size", HG_PARAM_INT, "16", 0, 8192, NULL,                                                 \
-   "side of the square images: synthetic size, or centre crop of files (0: whole file)"},     \
+   "side of the square images: synthetic size; files: centre crop, only when given "          \
+   "(files are used whole by default)"},     \
   {"noise", HG_PARAM_REAL, "0.1", 0, 10, NULL, "standard deviation of the Gaussian noise"},   \
   {"seed", HG_PARAM_INT, "0", 0, 9007199254740992.0, NULL, "seed of images and noise"}
 
 /* Load the pairs from p: clean=/noisy= file lists used exactly as stored; otherwise images=
  * (synthetic; fashion-mnist: Fashion-MNIST test images chosen by seed, resized to size <= 28
- * or tiled k x k and cropped to size > 28; or a file list, cropped to size x size at the
- * centre, size=0: whole image), with Gaussian noise of standard deviation noise= from seed=.
+ * or tiled k x k and cropped to size > 28; or a file list).  Files (clean=/noisy= too) are
+ * used whole unless asked: resize= first, then a centre size x size crop only when size= is
+ * given (size=0: whole); pairs->source says what was used, with Gaussian noise of standard deviation noise= from seed=.
  * Errors name the key or the file. */
 int hg_pairs_load(const hg_params *p, hg_pairs *pairs, hg_error *err);
 void hg_pairs_free(hg_pairs *pairs);

@@ -17,7 +17,19 @@
  *     ridge and denoise-tv in a box (box_lo=, box_hi=) that is active, with
  *     and without warm start, and decreases f;
  *   - bad input: unknown loop or method, bad parameters, projected without a feasible set,
- *     maid with an explicit method.
+ *     maid with an explicit method;
+ * and the options of issue 20 (the MAID authors' choices), each as documented:
+ *   - hoag init=pedregosa|norm-sqrt-m|fixed:VALUE: the first step is 1/(m ||ghat_0||),
+ *     sqrt(m)/||ghat_0|| or VALUE exactly (||ghat_0|| from row 0); a bad VALUE is refused;
+ *   - hoag rule=authors: after a step that raises E by 1.2x (a huge fixed first step), the
+ *     on the quadratic, the next row is a re-evaluation at the same theta (accepted = 0),
+ *     where rule=pedregosa keeps stepping (every row accepted);
+ *   - maid omega=estimated: every row carries uncertified = 1 with a finite omega (certified,
+ *     the default: 0), and the estimate at theta0 is not the certified bound;
+ *   - --work: the rows' work is lower + linear (exit-index), the oracle calls, or 1000 wall_s,
+ *     and max_work counts that unit;
+ *   - heldout=: the row's heldout is the exact f of the held-out problem at the row's theta,
+ *     on every heldout_every-th row and the last, NAN elsewhere.
  */
 #include "testing.h"
 
@@ -583,6 +595,176 @@ static void test_maid_fixed(void)
   hg_problem_destroy(&P);
 }
 
+/* Run outer loop outer (words ow) for steps steps with the options o (aid-cg, warm, the
+ * default budget unless set). */
+static int run(hg_problem *P, const char *outer, const char *const *ow, int steps,
+               hg_optimize_opts *o, hg_outer_result *R, hg_error *err)
+{
+  int no = 0;
+  while (ow && ow[no])
+    no++;
+  o->method = o->method ? o->method : "aid-cg";
+  o->steps = steps;
+  o->warm = 1;
+  if (!o->budget.t && !o->budget.k)
+    hg_budget_default(&o->budget);
+  return hg_optimize(P, outer, no, ow, o, R, err);
+}
+
+static void test_hoag_init(void)
+{
+  hg_problem *P = make("ridge", NULL);
+  int m = P->n_theta;
+  hg_error err;
+  static const char *const ped[] = {"init=pedregosa", NULL};
+  static const char *const nsm[] = {"init=norm-sqrt-m", NULL};
+  static const char *const fix[] = {"init=fixed:0.25", NULL};
+  static const char *const bad[] = {"init=fixed:-1", NULL};
+  const char *const *inits[] = {ped, nsm, fix};
+  for (int i = 0; i < 3; i++) {
+    hg_outer_result R;
+    hg_optimize_opts o = {0};
+    int rc = run(P, "hoag", inits[i], 2, &o, &R, &err);
+    double g0 = R.n > 0 ? R.steps[0].hg_norm : NAN;
+    double want = i == 0 ? (g0 > 1e-3 ? 1 / (m * g0) : 1)
+                  : i == 1 ? (g0 > 1e-3 ? sqrt(m) / g0 : 1)
+                           : 0.25;
+    check(rc == HG_OK && R.n == 3 && fabs(R.steps[1].step_size - want) <= 1e-14 * want,
+          "hoag %s: first step %.15g, documented %.15g (||g0|| = %g, m = %d)", inits[i][0],
+          R.n > 1 ? R.steps[1].step_size : NAN, want, g0, m);
+    hg_outer_result_release(&R);
+  }
+  hg_outer_result R;
+  hg_optimize_opts o = {0};
+  int rc = run(P, "hoag", bad, 2, &o, &R, &err);
+  check(rc == HG_ERR_ARG && strstr(err.msg, "init='fixed:-1'") && R.n == 0,
+        "hoag init=fixed:-1 refused before any evaluation: %s", err.msg);
+  hg_outer_result_release(&R);
+  hg_problem_destroy(&P);
+}
+
+static void test_hoag_rule(void)
+{
+  hg_problem *P = make("quadratic", NULL);
+  hg_error err;
+  /* a first step of 1e3 overshoots the quadratic's optimum far: E rises by far more than 1.2x */
+  static const char *const authors[] = {"init=fixed:1e3", "rule=authors", "schedule=geometric",
+                                        NULL};
+  static const char *const ped[] = {"init=fixed:1e3", "rule=pedregosa", NULL};
+  hg_outer_result A, B;
+  hg_optimize_opts o = {0}, q = {0};
+  int rc = run(P, "hoag", authors, 3, &o, &A, &err);
+  check(rc == HG_OK && A.n == 4, "hoag rule=authors: 4 rows (rc %d, %d)", rc, A.n);
+  if (A.n == 4) {
+    int m = A.n_theta;
+    check(A.steps[1].value >= 1.2 * A.steps[0].value, "the step of 1e3 raises E 1.2x: %g -> %g",
+          A.steps[0].value, A.steps[1].value);
+    check(A.steps[1].accepted && !A.steps[2].accepted && A.steps[2].step_size == 0 &&
+              !memcmp(A.theta + m, A.theta + 2 * (size_t)m, (size_t)m * sizeof *A.theta),
+          "rule=authors: the row after the rise re-evaluates the same theta (accepted %d)",
+          A.steps[2].accepted);
+  }
+  rc = run(P, "hoag", ped, 3, &q, &B, &err);
+  int all = rc == HG_OK && B.n == 4;
+  for (int i = 0; all && i < B.n; i++)
+    all = B.steps[i].accepted && (i == 0 || B.steps[i].step_size > 0);
+  check(all, "hoag rule=pedregosa: every row a step (rc %d, %d rows)", rc, B.n);
+  hg_outer_result_release(&A);
+  hg_outer_result_release(&B);
+  hg_problem_destroy(&P);
+}
+
+static void test_maid_estimated(void)
+{
+  hg_problem *P = make("ridge", NULL);
+  hg_error err;
+  static const char *const est[] = {"omega=estimated", NULL};
+  hg_outer_result E, C;
+  hg_optimize_opts o = {0}, q = {0};
+  int rc = run(P, "maid", est, 3, &o, &E, &err);
+  check(rc == HG_OK && E.n >= 2, "maid omega=estimated on ridge (rc %d: %s)", rc,
+        rc ? err.msg : "");
+  int unc = E.n > 0;
+  for (int i = 0; i < E.n; i++)
+    unc = unc && E.steps[i].uncertified && isfinite(E.steps[i].omega);
+  check(unc, "omega=estimated: every row uncertified with a finite omega");
+  rc = run(P, "maid", NULL, 3, &q, &C, &err);
+  int cert = rc == HG_OK && C.n > 0;
+  for (int i = 0; cert && i < C.n; i++)
+    cert = !C.steps[i].uncertified;
+  check(cert, "omega=certified (default): no row uncertified");
+  check(E.n > 0 && C.n > 0 && E.steps[0].omega != C.steps[0].omega,
+        "the estimate differs from the certified bound at theta0: %g against %g",
+        E.n ? E.steps[0].omega : NAN, C.n ? C.steps[0].omega : NAN);
+  hg_outer_result_release(&E);
+  hg_outer_result_release(&C);
+  hg_problem_destroy(&P);
+}
+
+static void test_work_kinds(void)
+{
+  hg_problem *P = make("ridge", NULL);
+  hg_error err;
+  static const char *const ow[] = {"step=1", "eps=1e-6", NULL};
+  for (int kind = HG_WORK_EXIT_INDEX; kind <= HG_WORK_TIME; kind++) {
+    hg_outer_result R;
+    hg_optimize_opts o = {.work = kind};
+    int rc = run(P, "hgd", ow, 5, &o, &R, &err);
+    int ok = rc == HG_OK && R.n == 6;
+    for (int i = 0; ok && i < R.n; i++) {
+      const hg_outer_step *s = &R.steps[i];
+      double want = kind == HG_WORK_EXIT_INDEX      ? (double)(s->lower + s->linear)
+                    : kind == HG_WORK_ORACLE_CALLS ? (double)hg_counts_oracle(&s->counts)
+                                                   : 1e3 * s->wall_s;
+      ok = s->work == want;
+    }
+    check(ok, "--work %s: each row's work is its documented count", hg_work_word(kind));
+    /* max_work counts the same unit: a budget of row 3's work ends the run at row 3 */
+    if (ok && kind != HG_WORK_TIME) {
+      hg_outer_result S;
+      hg_optimize_opts b = {.work = kind, .max_work = (long)R.steps[3].work};
+      rc = run(P, "hgd", ow, 5, &b, &S, &err);
+      check(rc == HG_OK && S.n == 4, "--work %s --max-work %ld: 4 rows (%d)", hg_work_word(kind),
+            (long)R.steps[3].work, S.n);
+      hg_outer_result_release(&S);
+    }
+    hg_outer_result_release(&R);
+  }
+  int k;
+  check(hg_work_kind("seconds", "--work", &k, &err) == HG_ERR_ARG && strstr(err.msg, "'seconds'"),
+        "--work seconds refused: %s", err.msg);
+  hg_problem_destroy(&P);
+}
+
+static void test_heldout(void)
+{
+  static const char *const train[] = {"images=synthetic", "n_images=1", "size=8", "seed=1",
+                                      NULL};
+  static const char *const test[] = {"images=synthetic", "n_images=2", "size=8", "seed=7",
+                                     NULL};
+  hg_problem *P = make("denoise-foe", train), *Q = make("denoise-foe", test);
+  hg_error err;
+  static const char *const ow[] = {"step=0.5", "eps=1e-6", NULL};
+  hg_outer_result R;
+  hg_optimize_opts o = {.heldout = Q, .heldout_every = 2, .exact = 1};
+  int rc = run(P, "hgd", ow, 3, &o, &R, &err);
+  check(rc == HG_OK && R.n == 4, "hgd with heldout= (rc %d: %s)", rc, rc ? err.msg : "");
+  for (int i = 0; i < R.n; i++) {
+    const double *th = R.theta + (size_t)i * (size_t)R.n_theta;
+    if (i % 2 == 0) {
+      double f = exact_f(Q, th);
+      check(R.steps[i].heldout == f && R.steps[i].heldout != R.steps[i].f,
+            "row %d: heldout %.12g is the held-out problem's exact f %.12g", i,
+            R.steps[i].heldout, f);
+    } else {
+      check(isnan(R.steps[i].heldout), "row %d (not a multiple of 2): heldout nan", i);
+    }
+  }
+  hg_outer_result_release(&R);
+  hg_problem_destroy(&Q);
+  hg_problem_destroy(&P);
+}
+
 int main(void)
 {
   testing_register_builtin();
@@ -613,6 +795,11 @@ int main(void)
   test_maid_steps();
   test_max_work();
   test_maid_fixed();
+  test_hoag_init();
+  test_hoag_rule();
+  test_maid_estimated();
+  test_work_kinds();
+  test_heldout();
   printf("%d checks, %d failures\n", checks, failures);
   return failures ? 1 : 0;
 }

@@ -57,6 +57,7 @@ static const char usage[] =
   "            plotted to DIR/scale-AXIS-{time,memory}.png\n"
   "  optimize PROBLEM [key=value ...] --outer NAME[:key=value,...]\n"
   "            --method NAME[:key=value,...] [--steps N] [--max-work N]\n"
+  "            [--work exit-index|oracle-calls|time]\n"
   "            [--t N --k N | tol words]\n"
   "            [--theta V|@FILE] [--warm 0|1] [--exact 0|1] [--seed N] [--json|--out DIR]\n"
   "                                              an outer loop (DESIGN §2.3) from theta: per\n"
@@ -64,8 +65,10 @@ static const char usage[] =
   "                                              (--exact 1, default), eps, delta, step size,\n"
   "                                              cumulative lower/linear iterations, calls,\n"
   "                                              time; --max-work N ends the run at the first\n"
-  "                                              step whose lower + linear iterations reach N\n"
-  "                                              or after --steps, whichever comes first;\n"
+  "                                              step whose work reaches N or after --steps,\n"
+  "                                              whichever comes first; --work: what work\n"
+  "                                              counts (default exit-index: lower + linear\n"
+  "                                              iterations; oracle-calls; time in ms);\n"
   "                                              --out writes DIR/optimize.tsv\n"
   "  selftest [--method NAME] [--problem NAME] [--list] [--plugin PATH.so]\n"
   "                                              the battery every registered plugin gets:\n"
@@ -153,6 +156,7 @@ typedef struct cli {
   long steps, warm, exact; /* --steps, --warm, --exact (optimize) */
   int steps_given;
   long max_work;           /* --max-work (optimize; 0: none) */
+  const char *work;        /* --work (optimize): exit-index, oracle-calls or time */
   int traceback;          /* --traceback */
   int local;              /* --local: trajectory-local constants for the bounds */
   int t_given;            /* --t was on the command line */
@@ -300,6 +304,8 @@ static int parse_cli(int argc, char **argv, int first, int want_problem, cli *c,
         c->methods = next;
       else if (!strcmp(a, "--outer"))
         c->outer = next;
+      else if (!strcmp(a, "--work"))
+        c->work = next;
       else if (!strcmp(a, "--steps") && !(rc = parse_count(a, next, 0, &v, err)))
         c->steps = v, c->steps_given = 1;
       else if (!strcmp(a, "--max-work") && !(rc = parse_count(a, next, 0, &v, err)))
@@ -406,6 +412,8 @@ static int cmd_list(int argc, char **argv)
       printf("  %-14s %s\n", e->name, ops->summary);
       print_schema(ops->params);
     }
+    printf("  every loop: --work exit-index|oracle-calls|time (default exit-index: lower + "
+           "linear iterations; the x-axis and what --max-work counts)\n");
   }
   return 0;
 }
@@ -1007,7 +1015,10 @@ static int cmd_optimize(cli *c, hg_error *err)
     goto done;
   if (c->max_work > 0 && !c->steps_given) /* a work budget: the steps only cap it */
     c->steps = HG_OUTER_MAX_STEPS;
-  hg_optimize_opts o = {.method = mname, .nmwords = nm, .mwords = mwords,
+  int work = HG_WORK_EXIT_INDEX;
+  if (c->work && (rc = hg_work_kind(c->work, "--work", &work, err)))
+    goto done;
+  hg_optimize_opts o = {.method = mname, .nmwords = nm, .mwords = mwords, .work = work,
                         .budget = c->budget, .steps = (int)c->steps,
                         .max_work = c->max_work, .theta0 = theta,
                         .warm = (int)c->warm, .exact = (int)c->exact,

@@ -262,6 +262,11 @@ typedef struct hg_outer_step {
   long lower, linear;   /* cumulative lower-level and linear-system iterations */
   hg_counts counts;     /* cumulative oracle calls (Phi and Jacobian products, E) */
   double wall_s;        /* cumulative wall time of the outer loop and its evaluations */
+  double work;          /* cumulative work in the run's unit (hg_optimize_opts.work) */
+  int uncertified;      /* 1: the loop's omega was an estimate, not a certified bound
+                           (maid omega=estimated) */
+  double heldout;       /* the exact upper objective of hg_optimize_opts.heldout at theta (NAN
+                           on rows not evaluated), outside the costs */
 } hg_outer_step;
 
 /* The trajectory of one outer run. */
@@ -280,6 +285,18 @@ void hg_outer_result_release(hg_outer_result *r);
  * (max_work) is given. */
 #define HG_OUTER_MAX_STEPS 1000000
 
+/* What an outer run's work counts (hg_optimize_opts.work, --work, hg.optimize's work=). */
+enum {
+  HG_WORK_EXIT_INDEX = 0, /* "exit-index": lower + linear iterations used (the default) */
+  HG_WORK_ORACLE_CALLS,   /* "oracle-calls": Phi, Jacobian-product and E calls */
+  HG_WORK_TIME            /* "time": the evaluations' compute time, in milliseconds */
+};
+/* HG_WORK_* of "exit-index", "oracle-calls" or "time" into *kind; an error naming `what` and
+ * the word otherwise. */
+int hg_work_kind(const char *word, const char *what, int *kind, hg_error *err);
+/* The work word of kind. */
+const char *hg_work_word(int kind);
+
 /* Options of one outer run. */
 typedef struct hg_optimize_opts {
   const char *method;          /* hypergradient method (registry name) */
@@ -289,8 +306,13 @@ typedef struct hg_optimize_opts {
                                   maxima */
   int max_t, max_k;            /* caps when the outer loop asks for an accuracy (0: 100000) */
   int steps;                   /* outer steps (at most HG_OUTER_MAX_STEPS) */
-  long max_work;               /* stop at the first recorded row whose cumulative lower +
-                                  linear iterations reach this (0: no work budget) */
+  long max_work;               /* stop at the first recorded row whose cumulative work (in
+                                  the unit `work`) reaches this (0: no work budget) */
+  int work;                    /* HG_WORK_*: what work counts (the rows' x-axis too) */
+  hg_problem *heldout;         /* NULL, or a problem of the same n_theta on held-out data (e.g.
+                                  test images): its exact f(theta) is recorded as `heldout` on
+                                  every heldout_every-th row and on the last (outside costs) */
+  int heldout_every;           /* >= 1 (0: 1) */
   const double *theta0;        /* n_theta (NULL: the problem's theta0) */
   int warm;                    /* 1: warm-start the lower level from the previous w */
   int exact;                   /* 1: record the exact f and ||grad f|| per step */
@@ -336,7 +358,10 @@ int hg_optimize_ops(hg_problem *P, const hg_outer_ops *ops, int nowords,
   X(linear, 'i', 0, "linear", 8, 0, s->linear)                                                \
   X(calls, 'i', 0, "calls", 10, 0, hg_counts_oracle(&s->counts))                              \
   X(jacobian, 'i', 0, "jacobian", 10, 0, hg_counts_jacobian(&s->counts))                      \
-  X(wall_s, 'd', 6, "wall [s]", 10, 3, s->wall_s)
+  X(wall_s, 'd', 6, "wall [s]", 10, 3, s->wall_s)                                            \
+  X(work, 'd', 10, NULL, 0, 0, s->work)                                                          \
+  X(uncertified, 'b', 0, NULL, 0, 0, s->uncertified)                                          \
+  X(heldout, 'd', 10, NULL, 0, 0, s->heldout)
 
 /* One column of HG_OUTER_COLUMNS, its value read by get. */
 typedef struct hg_outer_column {
@@ -423,6 +448,7 @@ typedef struct hg_run {
                                DESIGN §7 (hg_inexact_at), NAN otherwise */
   int bound_violated;  /* abs_error > bound or > omega, beyond the round-off of the reference */
   double post_rate;    /* a posterior bound's a-priori rate per t (hg_posterior.rate), NAN */
+  int v_set;           /* the method returned its adjoint v (copied to hg_run_opts.v_out) */
   hg_theory theory;    /* the constants the bound used */
   int n_lower_res, n_linear_res;
   double *lower_res, *linear_res; /* traces when requested, owned */
@@ -446,6 +472,8 @@ typedef struct hg_run_opts {
                            ||B(w)|| by ||d_theta Phi(w)||: a Lanczos run on n_theta) */
   hg_lower_cache *lower_cache; /* borrowed: the lower trajectory shared with other runs at this
                                   theta and w0, or NULL (every run from w0) */
+  double *v_out;        /* NULL or n_w doubles: gets the method's adjoint v when it returns
+                           one (then hg_run.v_set = 1) */
 } hg_run_opts;
 
 /* Run method M (with its parameter words) on P at theta.  A failure of the method itself

@@ -33,6 +33,8 @@ struct hg_outer {
   double *grad;          /* m: the last hypergradient */
   double *gw;            /* n: scratch for grad_w E */
   double *wstar, *gexact; /* n, m: the exact reference of a row */
+  double *v;             /* n: the last evaluation's adjoint (when the method returned one) */
+  double *hw, *hg;       /* the held-out problem's w* and gradient (n_w of it, m) */
   hg_outer_result *res;
   long lower, linear;
   hg_counts counts;
@@ -56,6 +58,8 @@ void hg_outer_set_w(hg_outer *O, const double *w)
   memcpy(O->w, w, (size_t)O->n * sizeof *O->w);
   O->have_w = 1;
 }
+
+void hg_outer_want_omega(hg_outer *O, int on) { O->omega = on != 0; }
 
 void hg_outer_project(hg_outer *O, double *theta)
 {
@@ -134,6 +138,7 @@ static int evaluate(hg_outer *O, const double *theta, double eps, double delta, 
   ro.seed = o->seed;
   ro.deadline = o->deadline;
   ro.inexact = O->omega ? 2 : 1;
+  ro.v_out = O->v;
   rc = hg_hypergrad(O->P, o->method, o->nmwords, o->mwords, theta, &b, &ro, &run, err);
   O->lower += run.t;
   O->linear += run.k;
@@ -151,6 +156,7 @@ static int evaluate(hg_outer *O, const double *theta, double eps, double delta, 
   ev->eps = run.eps;
   ev->delta = run.delta;
   ev->omega = run.omega;
+  ev->v = linear && run.v_set ? O->v : NULL;
   if (linear) {
     memcpy(O->grad, run.grad, (size_t)O->m * sizeof *O->grad);
     ev->grad = O->grad;
@@ -182,6 +188,37 @@ int hg_outer_value(hg_outer *O, const double *theta, double eps, hg_outer_eval *
                    hg_error *err)
 {
   return evaluate(O, theta, eps, NAN, 0, ev, err);
+}
+
+static const char *const work_words[] = {"exit-index", "oracle-calls", "time"};
+
+int hg_work_kind(const char *word, const char *what, int *kind, hg_error *err)
+{
+  for (int i = 0; i < 3; i++)
+    if (word && !strcmp(word, work_words[i])) {
+      *kind = i;
+      return HG_OK;
+    }
+  return hg_fail(err, HG_ERR_ARG, "%s '%s': expected exit-index, oracle-calls or time", what,
+                 word ? word : "");
+}
+
+const char *hg_work_word(int kind)
+{
+  return kind >= 0 && kind < 3 ? work_words[kind] : "?";
+}
+
+/* The cumulative work so far in the run's unit (HG_WORK_*). */
+static double work_of(const hg_outer *O)
+{
+  switch (O->o->work) {
+  case HG_WORK_ORACLE_CALLS:
+    return (double)hg_counts_oracle(&O->counts);
+  case HG_WORK_TIME:
+    return 1e3 * O->wall;
+  default:
+    return (double)(O->lower + O->linear);
+  }
 }
 
 int hg_outer_record(hg_outer *O, const double *theta, const hg_outer_eval *ev,
@@ -217,6 +254,8 @@ int hg_outer_record(hg_outer *O, const double *theta, const hg_outer_eval *ev,
   s->linear = O->linear;
   s->counts = O->counts;
   s->wall_s = O->wall;
+  s->work = work_of(O);
+  s->uncertified = u ? u->uncertified : 0;
   s->f = s->grad_norm = NAN;
   if (O->o->exact && O->P->ops->exact) { /* outside the counters: the ops directly */
     int rc = O->P->ops->exact(O->P->self, theta, O->wstar, O->gexact, err);
@@ -225,12 +264,21 @@ int hg_outer_record(hg_outer *O, const double *theta, const hg_outer_eval *ev,
     s->f = O->P->ops->upper(O->P->self, O->wstar, theta, NULL, NULL);
     s->grad_norm = hg_nrm2(m, O->gexact);
   }
+  s->heldout = NAN;
+  int last = O->o->max_work > 0 && s->work >= (double)O->o->max_work;
+  if (O->o->heldout && (last || s->step % (O->o->heldout_every > 0 ? O->o->heldout_every : 1) ==
+                                    0)) {
+    int rc = hg_exact(O->o->heldout, theta, O->hw, O->hg, err);
+    if (rc)
+      return rc;
+    s->heldout = hg_upper(O->o->heldout, O->hw, theta, NULL, NULL);
+  }
   memcpy(R->theta + (size_t)R->n * (size_t)m, theta, (size_t)m * sizeof *theta);
   R->n++;
   if (O->o->deadline > 0 && hg_now() > O->o->deadline)
     return hg_fail(err, HG_ERR_TIMEOUT, "outer loop '%s': stopped after %d rows, past the "
                    "--max-seconds deadline", O->name, R->n);
-  if (O->o->max_work > 0 && O->lower + O->linear >= O->o->max_work) {
+  if (O->o->max_work > 0 && s->work >= (double)O->o->max_work) {
     /* the loops stop at a failing record; hg_optimize_ops turns this one into success */
     O->spent = 1;
     return hg_fail(err, HG_ERR_BUDGET, "outer loop '%s': work budget %ld spent", O->name,
@@ -272,6 +320,10 @@ int hg_optimize_ops(hg_problem *P, const hg_outer_ops *ops, int nowords,
     goto done;
   }
   res->method_rev = M->revision;
+  if (o->work < 0 || o->work > HG_WORK_TIME) {
+    rc = hg_fail(err, HG_ERR_ARG, "outer loop '%s': unknown work kind %d", ops->name, o->work);
+    goto done;
+  }
   if (o->steps < 0 || o->steps > HG_OUTER_MAX_STEPS || o->max_work < 0) {
     rc = hg_fail(err, HG_ERR_ARG, "outer loop '%s': steps must be in [0, %d] and max_work >= 0 "
                  "(got %d, %ld)", ops->name, HG_OUTER_MAX_STEPS, o->steps, o->max_work);
@@ -290,7 +342,22 @@ int hg_optimize_ops(hg_problem *P, const hg_outer_ops *ops, int nowords,
   O.w = calloc((size_t)n, sizeof *O.w);
   O.gw = malloc((size_t)n * sizeof *O.gw);
   O.wstar = malloc((size_t)n * sizeof *O.wstar);
-  if (!O.theta0 || !O.grad || !O.gexact || !O.w || !O.gw || !O.wstar) {
+  O.v = malloc((size_t)n * sizeof *O.v);
+  if (o->heldout) {
+    if (o->heldout->n_theta != m || !o->heldout->ops->exact) {
+      rc = hg_fail(err, HG_ERR_ARG, "outer loop '%s': the held-out problem '%s' needs n_theta "
+                   "= %d (got %d) and an exact reference", ops->name, o->heldout->ops->name, m,
+                   o->heldout->n_theta);
+      goto done;
+    }
+    O.hw = malloc((size_t)o->heldout->n_w * sizeof *O.hw);
+    O.hg = malloc((size_t)m * sizeof *O.hg);
+    if (!O.hw || !O.hg) {
+      rc = hg_fail(err, HG_ERR_NOMEM, "out of memory for the held-out problem");
+      goto done;
+    }
+  }
+  if (!O.theta0 || !O.grad || !O.gexact || !O.w || !O.gw || !O.wstar || !O.v) {
     rc = hg_fail(err, HG_ERR_NOMEM, "out of memory for an outer loop on n_w = %d", n);
     goto done;
   }
@@ -317,6 +384,9 @@ done:
   free(O.w);
   free(O.gw);
   free(O.wstar);
+  free(O.v);
+  free(O.hw);
+  free(O.hg);
   return rc;
 }
 

@@ -431,6 +431,9 @@ int hg_hypergrad_ops(hg_problem *P, const hg_method_ops *M, int nwords,
   if ((o->reference || (o->with_reference && P->ops->exact)) &&
       (rc = compare_with_reference(P, M, theta, b, o, w0, v, out.v_set, out.not_phi, r, err)))
     goto done;
+  if (o->v_out && out.v_set)
+    memcpy(o->v_out, v, (size_t)n * sizeof *v);
+  r->v_set = out.v_set;
   if (o->inexact && out.v_set && isnan(r->eps)) /* no reference: the theory at w itself */
     rc = inexact_at_w(P, theta, o->inexact, v, r, err);
 

@@ -22,8 +22,8 @@
  *
  * adaptive=0 is the paper's fixed-accuracy baseline (the authors' fixed_eps runs, which also
  * backtrack 5 (+j) times: max_backtracks=5): eps and delta stay at eps0, delta0 (no omega
- * test in 1, no change in 3, eps_min unused), the line search and the step rule are as
- * above; a failed search is retried from the same theta with more backtracks, and once the
+ * test in 1, so omega is not measured: NAN in its rows; no change in 3, eps_min unused),
+ * the line search and the step rule are as above; a failed search is retried from the same theta with more backtracks, and once the
  * certified test cannot be met at that eps the run stalls (each outer step a rejected row).
  *
  * omega_scale = s < 1 tests s omega <= (1 - eta) ||z|| instead: no longer certified (z may
@@ -43,6 +43,20 @@
  * certified bound of hg_inexact_at, not the authors' estimate (power step and random
  * perturbations): an upper bound of the true error, so loose where the problem's global
  * constants are (smoothed TV: docs/theory.md, "Why MAID does not win on outer_tv").
+ *
+ * omega=estimated replaces it by the authors' estimate (MAID.py's bound(); docs/theory.md
+ * "MAID vs HOAG as published"), in hgbench's terms (B(w) = d_theta Phi(w)^T, A(w) = I -
+ * d_w Phi(w)^T, mu -> 1 - q, so every factor of Phi's step cancels as in the certified bound):
+ *     ||J||  ~ the largest |entry| of d_theta Phi(w) ghat (the code's one power step, from the
+ *              unnormalized hypergradient);
+ *     L_J    ~ running max of ||B(xi) v - B(w) v|| / ||v||,
+ *     L_Ainv ~ running max of ||A(xi)^{-1} grad_w E(w) - v|| / ||grad_w E(w)||
+ *              (GMRES to the residual delta), xi ~ N(0, I) a fresh random point each time, v
+ *              the method's adjoint (as the code: a random point, not w + a small step);
+ *     omega = c eps + ||J|| delta/mu + L_J eps^2/mu (L_g = 1),
+ *     c = ||J||/mu + L_Ainv ||grad_w E(w)|| ||J|| + L_J ||grad_w E(w)||/mu.
+ * Not a bound: rows carry uncertified = 1 (and with omega_scale < 1).  Its products and GMRES
+ * are outside the counted costs, as the certified omega's Lanczos run.
  */
 #include "common.h"
 
@@ -66,8 +80,19 @@ static const hg_param_spec maid_params[] = {
    "0: eps, delta fixed at eps0, delta0 (the paper's fixed-accuracy baseline)"},
   {"omega_scale", HG_PARAM_REAL, "1", 0, 1, NULL,
    "test omega_scale * omega (< 1: uncertified, a diagnostic)"},
+  {"omega", HG_PARAM_CHOICE, "certified", 0, 0, "certified|estimated",
+   "certified: hgbench's bound; estimated: the authors' estimate (power step, random "
+   "perturbations; rows marked uncertified)"},
   {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
+
+/* The state of omega=estimated: the running maxima and scratch. */
+typedef struct maid_estimate {
+  hg_rng rng;
+  double LJ, LAinv;  /* running maxima of the perturbation quotients */
+  double *buf;       /* 4 n + m + GMRES work */
+  int restart;
+} maid_estimate;
 
 /* What the direction step reads of the parameters. */
 typedef struct maid_test {
@@ -76,7 +101,86 @@ typedef struct maid_test {
   double eta;     /* margin of the omega test */
   double scale;   /* omega_scale */
   double eps_min; /* stop below this eps */
+  maid_estimate *est; /* omega=estimated, else NULL */
 } maid_test;
+
+/* A(xi) = I - d_w Phi(xi)^T as a linear operator (GMRES). */
+typedef struct maid_op {
+  hg_problem *P;
+  const double *xi, *theta;
+} maid_op;
+
+static void maid_apply_A(void *ctx, const double *v, double *out)
+{
+  const maid_op *a = ctx;
+  int n = a->P->n_w;
+  hg_vjp_w(a->P, a->xi, a->theta, v, out);
+  for (int i = 0; i < n; i++)
+    out[i] = v[i] - out[i];
+}
+
+static int maid_estimate_init(hg_outer *O, maid_estimate *S, hg_error *err)
+{
+  hg_problem *P = hg_outer_problem(O);
+  int n = P->n_w, m = hg_outer_n_theta(O);
+  S->restart = n < 50 ? n : 50;
+  S->LJ = S->LAinv = 0;
+  hg_rng_seed(&S->rng, hg_outer_seed(O) ^ 0x4d414944u); /* "MAID" */
+  S->buf = malloc((4 * (size_t)n + (size_t)m + hg_gmres_work(n, S->restart)) * sizeof *S->buf);
+  if (!S->buf)
+    return hg_fail(err, HG_ERR_NOMEM, "outer loop 'maid': out of memory for omega=estimated "
+                   "(n_w = %d)", n);
+  return HG_OK;
+}
+
+/* omega=estimated at the evaluation ev (at theta, the driver's w) for the loop's eps, delta:
+ * the authors' estimate (see the header), updating the running maxima of S. */
+static int maid_estimate_omega(hg_outer *O, maid_estimate *S, const double *theta,
+                               const hg_outer_eval *ev, double eps, double delta,
+                               double *omega, hg_error *err)
+{
+  hg_problem *P = hg_outer_problem(O);
+  int n = P->n_w, m = hg_outer_n_theta(O), k;
+  const double *w = hg_outer_w(O), *v = ev->v;
+  double *y = S->buf, *xi = y + n, *gw = xi + n, *v2 = gw + n, *bt = v2 + n, *work = bt + m;
+  hg_constants c;
+  int rc;
+
+  if (!v || !w)
+    return hg_fail(err, HG_ERR_UNSUPPORTED, "outer loop 'maid' omega=estimated needs the "
+                   "method's adjoint v (use an implicit method, aid-*)");
+  if ((rc = hg_problem_constants(P, theta, &c, err)))
+    return rc;
+  double mu = 1 - c.q, J = 0, res;
+  if (!(mu > 0))
+    return hg_fail(err, HG_ERR_UNSUPPORTED, "outer loop 'maid' omega=estimated needs the "
+                   "contraction constant q < 1 of problem '%s'", P->ops->name);
+  hg_jvp_theta(P, w, theta, ev->grad, y); /* ||J||: one power step from ghat */
+  for (int i = 0; i < n; i++)
+    J = fmax(J, fabs(y[i]));
+  hg_upper(P, w, theta, gw, NULL);
+  double gE = hg_nrm2(n, gw), vn = hg_nrm2(n, v);
+  hg_rng_normals(&S->rng, (size_t)n, 1, xi);
+  hg_vjp_theta(P, xi, theta, v, bt); /* L_J: B(xi) v against B(w) v */
+  hg_vjp_theta(P, w, theta, v, work);
+  double dj = 0;
+  for (int j = 0; j < m; j++)
+    dj += (bt[j] - work[j]) * (bt[j] - work[j]);
+  if (vn > 0)
+    S->LJ = fmax(S->LJ, sqrt(dj) / vn);
+  hg_rng_normals(&S->rng, (size_t)n, 1, xi); /* L_Ainv: a second random point */
+  maid_op a = {P, xi, theta};
+  hg_zero(n, v2);
+  if ((rc = hg_gmres(n, maid_apply_A, &a, gw, v2, 2000, S->restart, delta, work, &k, &res,
+                     err)))
+    return rc;
+  hg_axpy(n, -1, v, v2);
+  if (gE > 0)
+    S->LAinv = fmax(S->LAinv, hg_nrm2(n, v2) / gE);
+  double cc = J / mu + S->LAinv * gE * J + S->LJ * gE / mu;
+  *omega = cc * eps + J / mu * delta + S->LJ / mu * eps * eps;
+  return HG_OK;
+}
 
 /* Step 1: z at theta, tightened until scale omega <= (1 - eta) ||z|| (not adaptive: at eps,
  * delta as they are).  *stop = 1 when eps fell below eps_min first. */
@@ -87,7 +191,11 @@ static int maid_direction(hg_outer *O, const double *theta, double *eps, double 
     int rc = hg_outer_hypergrad(O, theta, *eps, *delta, ev, err);
     if (rc)
       return rc;
-    if (isnan(ev->omega) || isnan(ev->value_err))
+    if (c->est && (rc = maid_estimate_omega(O, c->est, theta, ev, *eps, *delta, &ev->omega,
+                                            err)))
+      return rc;
+    ev->uncertified = c->est || c->scale < 1;
+    if ((c->adaptive && isnan(ev->omega)) || isnan(ev->value_err))
       return hg_fail(err, HG_ERR_UNSUPPORTED, "outer loop 'maid' needs the a-posteriori bound "
                      "omega and the value error, which method and problem '%s' do not give "
                      "(use an implicit method, aid-*, on a problem with constants, or a method "
@@ -128,13 +236,19 @@ static int maid_run(hg_outer *O, const hg_params *op, hg_error *err)
   double eps_min = hg_params_real(op, "eps_min");
   int max_bt = (int)hg_params_int(op, "max_backtracks");
   int max_retries = (int)hg_params_int(op, "max_retries");
+  maid_estimate est = {0};
+  int estimated = !strcmp(hg_params_str(op, "omega"), "estimated");
   maid_test c = {(int)hg_params_int(op, "adaptive"), nu, eta,
-                 hg_params_real(op, "omega_scale"), eps_min};
+                 hg_params_real(op, "omega_scale"), eps_min, estimated ? &est : NULL};
   double *theta = malloc(3 * (size_t)m * sizeof *theta), *trial = theta + m, *z = trial + m;
   hg_outer_eval ev, tv;
 
   if (!theta)
     return hg_fail(err, HG_ERR_NOMEM, "outer loop 'maid': out of memory (n_theta = %d)", m);
+  if (estimated && (rc = maid_estimate_init(O, &est, err)))
+    goto done;
+  if (estimated || !c.adaptive)
+    hg_outer_want_omega(O, 0); /* the certified omega (a Lanczos run) is not used */
   memcpy(theta, hg_outer_theta0(O), (size_t)m * sizeof *theta);
   hg_outer_project(O, theta);
   if ((rc = maid_direction(O, theta, &eps, &delta, &c, &ev, &stop, err)) ||
@@ -190,6 +304,7 @@ static int maid_run(hg_outer *O, const hg_params *op, hg_error *err)
     }
   }
 done:
+  free(est.buf);
   free(theta);
   return rc;
 }
