@@ -30,7 +30,11 @@ same() { strip "$1" > "$1.cut"; strip "$2" > "$2.cut"
          cmp -s "$1.cut" "$2.cut" || { diff "$1.cut" "$2.cut" | head -5; fail "$1 and $2 differ"; }
          echo "ok: $1/results.tsv = $2/results.tsv ($(($(wc -l < "$1.cut") - 1)) rows, wall_s aside)"; }
 rows() { echo $(($(wc -l < "$1") - 1)); }
-mpirun_np2() { "$MPIRUN" --oversubscribe -np 2 "$@"; }
+# Under ASan, leak checking is off for the MPI ranks only: OpenMPI's plugins (dlopen'ed, then
+# closed) leave allocations that LeakSanitizer reports from "<unknown module>", past any
+# suppression by library name.  The same code paths run leak-checked in sweep_shard.
+mpi_env() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$@"; }
+mpirun_np2() { mpi_env "$MPIRUN" --oversubscribe -np 2 "$@"; }
 
 case $MODE in
 shard)
@@ -128,7 +132,8 @@ kill)
   "$HG" merge ks --out ks > ksm.log 2>&1 || fail "merge"
   same serial ks
   if [ -n "$MPIRUN" ]; then
-    "$MPIRUN" --oversubscribe -np 2 "$HG" run "$SLOW" --mpi --out km > km.log 2>&1 &
+    env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+      "$MPIRUN" --oversubscribe -np 2 "$HG" run "$SLOW" --mpi --out km > km.log 2>&1 & # env execs mpirun
     pid=$!
     while kill -0 $pid 2> /dev/null &&
           [ "$(cat km/rank-*/results.tsv 2> /dev/null | grep -vc "^scenario")" -lt 2 ]; do

@@ -510,9 +510,9 @@ static int copy_outer(const char *src, const char *dir, hg_error *err)
       continue;
     char path[1300], *text = NULL;
     struct stat a, b;
-    snprintf(path, sizeof path, "%s/%s", to, e->d_name);
+    snprintf(path, sizeof path, "%s/%.20s", to, e->d_name);
     int exists = stat(path, &b) == 0;
-    snprintf(path, sizeof path, "%s/%s", from, e->d_name);
+    snprintf(path, sizeof path, "%s/%.20s", from, e->d_name);
     if (stat(path, &a) != 0 || (exists && (a.st_mtim.tv_sec < b.st_mtim.tv_sec ||
                                            !strcmp(src, dir))))
       continue;
